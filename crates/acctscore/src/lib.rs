@@ -1,0 +1,6 @@
+//! # acctscore
+//! Placeholder.
+//!
+//! ```
+//! assert!(true);
+//! ```

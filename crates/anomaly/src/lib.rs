@@ -1,0 +1,7 @@
+//! # acctscore-anomaly
+//!
+//! Placeholder: filled in by its issue.
+//!
+//! ```
+//! assert!(true);
+//! ```

@@ -1,0 +1,7 @@
+//! # acctscore-calibration
+//!
+//! Placeholder: filled in by its issue.
+//!
+//! ```
+//! assert!(true);
+//! ```

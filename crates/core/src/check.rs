@@ -1,0 +1,104 @@
+//! Input checks that return typed errors instead of panicking.
+
+use crate::{CoreError, Result};
+use ndarray::{ArrayView1, ArrayView2};
+
+/// Checks that every value of a slice is finite.
+///
+/// # Errors
+/// [`CoreError::NonFinite`] naming the first offending index.
+pub fn finite_slice(what: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(CoreError::NonFinite { what, index, value: values[index] }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that every value of a vector view is finite.
+///
+/// # Errors
+/// [`CoreError::NonFinite`] naming the first offending index.
+pub fn finite_vector(what: &'static str, values: ArrayView1<'_, f64>) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(CoreError::NonFinite { what, index, value: values[index] }),
+        None => Ok(()),
+    }
+}
+
+/// Checks that every value of a matrix is finite.
+///
+/// # Errors
+/// [`CoreError::NonFinite`] naming the first offending flat (row-major) index.
+pub fn finite_matrix(what: &'static str, x: ArrayView2<'_, f64>) -> Result<()> {
+    match x.iter().position(|v| !v.is_finite()) {
+        Some(index) => {
+            let ncols = x.ncols().max(1);
+            Err(CoreError::NonFinite { what, index, value: x[[index / ncols, index % ncols]] })
+        }
+        None => Ok(()),
+    }
+}
+
+/// Checks that `found == expected`.
+///
+/// # Errors
+/// [`CoreError::ShapeMismatch`] otherwise.
+pub fn same_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
+    if expected == found { Ok(()) } else { Err(CoreError::ShapeMismatch { what, expected, found }) }
+}
+
+/// Counts of each class in a label vector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClassCounts {
+    /// Number of `true` labels.
+    pub positives: usize,
+    /// Number of `false` labels.
+    pub negatives: usize,
+}
+
+/// Checks a training set: at least one row, finite features, labels of the
+/// same length as the rows, and both classes present.
+///
+/// # Errors
+/// [`CoreError::Empty`], [`CoreError::ShapeMismatch`],
+/// [`CoreError::NonFinite`] or [`CoreError::SingleClass`].
+pub fn training_set(x: ArrayView2<'_, f64>, y: &[bool]) -> Result<ClassCounts> {
+    if x.nrows() == 0 {
+        return Err(CoreError::Empty { what: "training rows" });
+    }
+    same_len("labels vs rows", x.nrows(), y.len())?;
+    finite_matrix("features", x)?;
+    let positives = y.iter().filter(|&&v| v).count();
+    let negatives = y.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return Err(CoreError::SingleClass { positives, negatives });
+    }
+    Ok(ClassCounts { positives, negatives })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn finds_the_first_non_finite_value() {
+        let x = array![[1.0, 2.0], [3.0, f64::NAN]];
+        match finite_matrix("x", x.view()) {
+            Err(CoreError::NonFinite { index, .. }) => assert_eq!(index, 3),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(finite_slice("v", &[1.0, f64::NEG_INFINITY]).is_err());
+        assert!(finite_slice("v", &[]).is_ok());
+    }
+
+    #[test]
+    fn training_set_rejects_bad_inputs() {
+        let x = array![[1.0], [2.0]];
+        assert!(matches!(training_set(x.view(), &[true]), Err(CoreError::ShapeMismatch { .. })));
+        assert!(matches!(training_set(x.view(), &[true, true]), Err(CoreError::SingleClass { .. })));
+        let empty = ndarray::Array2::<f64>::zeros((0, 3));
+        assert!(matches!(training_set(empty.view(), &[]), Err(CoreError::Empty { .. })));
+        assert_eq!(training_set(x.view(), &[true, false]), Ok(ClassCounts { positives: 1, negatives: 1 }));
+    }
+}

@@ -1,0 +1,7 @@
+//! # acctscore-engagement
+//!
+//! Placeholder: filled in by its issue.
+//!
+//! ```
+//! assert!(true);
+//! ```

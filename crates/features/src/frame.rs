@@ -1,0 +1,274 @@
+//! [`Frame`]: a columnar table with typed columns and explicit missing values.
+
+use crate::{FeaturesError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// The kind of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ColumnKind {
+    /// Real numbers (`f64`).
+    Numeric,
+    /// `true` / `false`.
+    Boolean,
+    /// A small set of repeated labels, dictionary-encoded.
+    Categorical,
+    /// Free text (job titles, notes).
+    Text,
+    /// Seconds since the Unix epoch.
+    Timestamp,
+}
+
+/// A dictionary-encoded categorical column: each row holds the index of its
+/// level, or `None` when missing. Levels are stored as they first appear.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CategoricalColumn {
+    levels: Vec<String>,
+    codes: Vec<Option<u32>>,
+}
+
+impl CategoricalColumn {
+    /// Builds from string values, interning levels in order of appearance.
+    pub fn from_values<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Self {
+        let mut builder = CategoricalBuilder::default();
+        for v in values {
+            builder.push(v.as_ref().map(AsRef::as_ref));
+        }
+        builder.finish()
+    }
+
+    /// The distinct levels, in order of first appearance.
+    pub fn levels(&self) -> &[String] {
+        &self.levels
+    }
+
+    /// Per row, the index into [`CategoricalColumn::levels`] or `None`.
+    pub fn codes(&self) -> &[Option<u32>] {
+        &self.codes
+    }
+
+    /// The value of row `i` (`None` when missing or out of range).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let code = (*self.codes.get(i)?)?;
+        self.levels.get(code as usize).map(String::as_str)
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+}
+
+/// Incremental builder of a [`CategoricalColumn`] (used by loaders).
+#[derive(Debug, Default)]
+pub struct CategoricalBuilder {
+    levels: Vec<String>,
+    index: HashMap<String, u32>,
+    codes: Vec<Option<u32>>,
+}
+
+impl CategoricalBuilder {
+    /// Appends one value (`None` = missing).
+    pub fn push(&mut self, value: Option<&str>) {
+        let code = value.map(|v| match self.index.get(v) {
+            Some(&c) => c,
+            None => {
+                let c = self.levels.len() as u32;
+                self.levels.push(v.to_string());
+                self.index.insert(v.to_string(), c);
+                c
+            }
+        });
+        self.codes.push(code);
+    }
+
+    /// Finishes the column.
+    pub fn finish(self) -> CategoricalColumn {
+        CategoricalColumn { levels: self.levels, codes: self.codes }
+    }
+}
+
+/// One typed column; `None` is an explicit missing value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Column {
+    /// Real numbers. A present value is always finite.
+    Numeric(Vec<Option<f64>>),
+    /// Booleans.
+    Boolean(Vec<Option<bool>>),
+    /// Dictionary-encoded labels.
+    Categorical(CategoricalColumn),
+    /// Free text.
+    Text(Vec<Option<String>>),
+    /// Unix seconds.
+    Timestamp(Vec<Option<i64>>),
+}
+
+impl Column {
+    /// A numeric column. Non-finite values are kept as given here; [`Frame::new`]
+    /// rejects them with a typed error.
+    pub fn numeric(values: Vec<Option<f64>>) -> Self {
+        Column::Numeric(values)
+    }
+
+    /// A categorical column from strings.
+    pub fn categorical<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Self {
+        Column::Categorical(CategoricalColumn::from_values(values))
+    }
+
+    /// The column's kind.
+    pub fn kind(&self) -> ColumnKind {
+        match self {
+            Column::Numeric(_) => ColumnKind::Numeric,
+            Column::Boolean(_) => ColumnKind::Boolean,
+            Column::Categorical(_) => ColumnKind::Categorical,
+            Column::Text(_) => ColumnKind::Text,
+            Column::Timestamp(_) => ColumnKind::Timestamp,
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Numeric(v) => v.len(),
+            Column::Boolean(v) => v.len(),
+            Column::Categorical(c) => c.len(),
+            Column::Text(v) => v.len(),
+            Column::Timestamp(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether row `i` is missing (rows out of range count as missing).
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Column::Numeric(v) => v.get(i).is_none_or(Option::is_none),
+            Column::Boolean(v) => v.get(i).is_none_or(Option::is_none),
+            Column::Categorical(c) => c.codes().get(i).is_none_or(Option::is_none),
+            Column::Text(v) => v.get(i).is_none_or(Option::is_none),
+            Column::Timestamp(v) => v.get(i).is_none_or(Option::is_none),
+        }
+    }
+}
+
+/// A table of named, typed columns of equal length.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    names: Vec<String>,
+    columns: Vec<Column>,
+    nrows: usize,
+}
+
+impl Frame {
+    /// Builds a frame, checking equal lengths, unique names and finite numbers.
+    ///
+    /// # Errors
+    /// [`FeaturesError::RaggedColumns`], [`FeaturesError::DuplicateColumn`] or
+    /// [`FeaturesError::NonFinite`].
+    pub fn new(columns: Vec<(String, Column)>) -> Result<Self> {
+        let nrows = columns.first().map_or(0, |(_, c)| c.len());
+        let mut names = Vec::with_capacity(columns.len());
+        let mut cols = Vec::with_capacity(columns.len());
+        for (name, col) in columns {
+            if col.len() != nrows {
+                return Err(FeaturesError::RaggedColumns { column: name, expected: nrows, found: col.len() });
+            }
+            if names.contains(&name) {
+                return Err(FeaturesError::DuplicateColumn { column: name });
+            }
+            if let Column::Numeric(v) = &col {
+                if let Some(row) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite())) {
+                    let value = v[row].unwrap_or(f64::NAN);
+                    return Err(FeaturesError::NonFinite { column: name, row, value });
+                }
+            }
+            names.push(name);
+            cols.push(col);
+        }
+        Ok(Frame { names, columns: cols, nrows })
+    }
+
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// Number of columns.
+    pub fn ncols(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Column names, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Columns, in the order of [`Frame::names`].
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The column called `name`.
+    ///
+    /// # Errors
+    /// [`FeaturesError::MissingColumn`] when absent.
+    pub fn column(&self, name: &str) -> Result<&Column> {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map(|i| &self.columns[i])
+            .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string() })
+    }
+
+    /// A frame without the named columns (names not present are ignored).
+    pub fn without(&self, drop: &[&str]) -> Frame {
+        let (names, columns) = self
+            .names
+            .iter()
+            .zip(&self.columns)
+            .filter(|(n, _)| !drop.contains(&n.as_str()))
+            .map(|(n, c)| (n.clone(), c.clone()))
+            .unzip();
+        Frame { names, columns, nrows: self.nrows }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_checks_shape_names_and_finiteness() {
+        let a = ("a".to_string(), Column::numeric(vec![Some(1.0), None]));
+        let b = ("b".to_string(), Column::numeric(vec![Some(1.0)]));
+        assert!(matches!(Frame::new(vec![a.clone(), b]), Err(FeaturesError::RaggedColumns { .. })));
+        assert!(matches!(Frame::new(vec![a.clone(), a.clone()]), Err(FeaturesError::DuplicateColumn { .. })));
+        let nan = ("n".to_string(), Column::numeric(vec![Some(f64::NAN), None]));
+        assert!(matches!(Frame::new(vec![nan]), Err(FeaturesError::NonFinite { row: 0, .. })));
+        let f = Frame::new(vec![a]).expect("valid");
+        assert_eq!(f.nrows(), 2);
+        assert!(f.column("a").expect("present").is_missing(1));
+        assert!(f.column("zz").is_err());
+    }
+
+    #[test]
+    fn categorical_interns_levels_in_order() {
+        let c = CategoricalColumn::from_values([Some("b"), Some("a"), None, Some("b")]);
+        assert_eq!(c.levels(), ["b", "a"]);
+        assert_eq!(c.codes(), [Some(0), Some(1), None, Some(0)]);
+        assert_eq!(c.get(3), Some("b"));
+        assert_eq!(c.get(2), None);
+        assert_eq!(c.get(99), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! # acctscore-features
+//!
+//! Turns raw account tables into model-ready features and says, before any
+//! training, what in the data would mislead a model.
+//!
+//! This crate owns:
+//! - [`Frame`]: a columnar table of named, typed columns (numeric, boolean,
+//!   categorical, text, timestamp) with explicit missing values;
+//! - [`encode`]: encoders fitted on training data and applied to new rows
+//!   (one-hot with a rare-level bucket, numeric transforms, missing
+//!   indicators), serde-able, producing an ndarray design matrix and feature
+//!   names.
+//!
+//! ```
+//! use acctscore_features::{Frame, Column, encode::{PipelineParams, NumericTransform}};
+//!
+//! let frame = Frame::new(vec![
+//!     ("employees".to_string(), Column::numeric(vec![Some(12.0), None, Some(300.0), Some(40.0)])),
+//!     ("industry".to_string(), Column::categorical(vec![Some("Software"), Some("Retail"), None, Some("software")])),
+//! ])?;
+//! let pipeline = PipelineParams::new()
+//!     .numeric_transform(NumericTransform::Log1pStandardize)
+//!     .min_frequency(1)
+//!     .fit(&frame)?;
+//! let x = pipeline.transform(&frame)?;
+//! assert_eq!(x.nrows(), 4);
+//! assert_eq!(x.ncols(), pipeline.feature_names().len());
+//! # Ok::<(), acctscore_features::FeaturesError>(())
+//! ```
+
+pub mod encode;
+mod error;
+mod frame;
+
+pub use error::{FeaturesError, Result};
+pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame};

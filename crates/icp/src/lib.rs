@@ -1,0 +1,6 @@
+//! # acctscore-icp
+//! Placeholder.
+//!
+//! ```
+//! assert!(true);
+//! ```

@@ -1,0 +1,7 @@
+//! # acctscore-revenue
+//!
+//! Placeholder: filled in by its issue.
+//!
+//! ```
+//! assert!(true);
+//! ```
