@@ -1,0 +1,175 @@
+//! Reading and writing pool files with the `csv` crate.
+
+use super::records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord};
+use super::PoolError;
+use std::io::{Read, Write};
+use std::path::Path;
+
+fn open(path: &Path) -> Result<std::fs::File, PoolError> {
+    std::fs::File::open(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })
+}
+
+fn bad_row(e: &csv::Error, fallback_line: u64) -> PoolError {
+    let line = e.position().map_or(fallback_line, csv::Position::line);
+    let reason = match e.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => match err.field() {
+            Some(i) => format!("field {}: {}", i + 1, err.kind()),
+            None => err.kind().to_string(),
+        },
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("{len} fields where the header has {expected_len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "invalid UTF-8".to_string(),
+        other => format!("{other:?}"),
+    };
+    PoolError::BadRow { line, reason }
+}
+
+fn check_header<R: Read>(rdr: &mut csv::Reader<R>, required: &[&'static str]) -> Result<(), PoolError> {
+    let header = rdr.headers().map_err(|e| bad_row(&e, 1))?.clone();
+    for &column in required {
+        if !header.iter().any(|h| h.trim() == column) {
+            return Err(PoolError::MissingColumn { column });
+        }
+    }
+    Ok(())
+}
+
+/// Reads `accounts.csv` rows from any reader (header required).
+///
+/// Every row must parse; the first bad one is an error with its line
+/// number. Non-finite numbers (`NaN`, `inf`) are rejected the same way.
+///
+/// # Errors
+/// [`PoolError::MissingColumn`], [`PoolError::BadRow`], [`PoolError::NonFinite`].
+pub fn read_accounts<R: Read>(reader: R) -> Result<Vec<AccountRecord>, PoolError> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(reader);
+    check_header(&mut rdr, &ACCOUNT_COLUMNS)?;
+    let mut out = Vec::new();
+    for (i, row) in rdr.deserialize::<AccountRecord>().enumerate() {
+        let line = i as u64 + 2;
+        let row = row.map_err(|e| bad_row(&e, line))?;
+        if let Some((column, _)) = row.numeric_fields().into_iter().find(|(_, v)| v.is_some_and(|v| !v.is_finite())) {
+            return Err(PoolError::NonFinite { line, column });
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Reads `accounts.csv` from a path.
+///
+/// # Errors
+/// [`PoolError::Io`] and everything [`read_accounts`] returns.
+pub fn read_accounts_path(path: impl AsRef<Path>) -> Result<Vec<AccountRecord>, PoolError> {
+    read_accounts(std::io::BufReader::with_capacity(1 << 20, open(path.as_ref())?))
+}
+
+/// Reads `events.csv` rows (`account_id, kind, timestamp[, rep_id]`).
+///
+/// # Errors
+/// [`PoolError::MissingColumn`], [`PoolError::BadRow`].
+pub fn read_events<R: Read>(reader: R) -> Result<Vec<EventRecord>, PoolError> {
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::Headers).from_reader(reader);
+    check_header(&mut rdr, &["account_id", "kind", "timestamp"])?;
+    let mut out = Vec::new();
+    for (i, row) in rdr.deserialize::<EventRecord>().enumerate() {
+        out.push(row.map_err(|e| bad_row(&e, i as u64 + 2))?);
+    }
+    Ok(out)
+}
+
+/// Reads `events.csv` from a path.
+///
+/// # Errors
+/// [`PoolError::Io`] and everything [`read_events`] returns.
+pub fn read_events_path(path: impl AsRef<Path>) -> Result<Vec<EventRecord>, PoolError> {
+    read_events(std::io::BufReader::with_capacity(1 << 20, open(path.as_ref())?))
+}
+
+fn write_rows<W: Write, T: serde::Serialize>(writer: W, rows: &[T]) -> Result<(), PoolError> {
+    let mut w = csv::Writer::from_writer(writer);
+    for r in rows {
+        w.serialize(r).map_err(|e| PoolError::Write { reason: e.to_string() })?;
+    }
+    w.flush().map_err(|e| PoolError::Write { reason: e.to_string() })
+}
+
+/// Writes accounts as `accounts.csv` (header included). Numbers are written
+/// in their shortest round-trip form, so the same rows give the same bytes.
+///
+/// # Errors
+/// [`PoolError::Write`].
+pub fn write_accounts<W: Write>(writer: W, rows: &[AccountRecord]) -> Result<(), PoolError> {
+    write_rows(writer, rows)
+}
+
+/// Writes events as `events.csv` (with `rep_id` when the first row has one).
+///
+/// # Errors
+/// [`PoolError::Write`].
+pub fn write_events<W: Write>(writer: W, rows: &[EventRecord]) -> Result<(), PoolError> {
+    write_rows(writer, rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "account_id,industry,business_model,employees,founded_year,funding_total_usd,funding_last_round_days_ago,web_traffic_monthly,web_traffic_growth_90d,has_ecommerce,sku_avg_price,conversion_rate,country,job_title_of_contact,monthly_revenue_usd,converted\n";
+
+    #[test]
+    fn reads_a_clean_file_with_missing_fields() {
+        let data = format!("{HEADER}a1,Software,saas,12,2015,0,,300,0.1,false,,,US,CEO,25000.5,1\na2,,,,,,,,,,,,,,,\n");
+        let rows = read_accounts(data.as_bytes()).expect("valid");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].employees, Some(12.0));
+        assert_eq!(rows[0].has_ecommerce, Some(false));
+        assert_eq!(rows[0].converted, Some(true));
+        assert_eq!(rows[1].industry, None);
+        assert_eq!(rows[1].converted, None);
+    }
+
+    #[test]
+    fn bad_rows_report_their_line() {
+        let bad_number = format!("{HEADER}a1,Software,saas,12,2015,0,,300,0.1,false,,,US,CEO,25000,1\na2,Software,saas,many,2015,0,,300,0.1,false,,,US,CEO,25000,0\n");
+        match read_accounts(bad_number.as_bytes()) {
+            Err(PoolError::BadRow { line, .. }) => assert_eq!(line, 3),
+            other => panic!("unexpected {other:?}"),
+        }
+        let ragged = format!("{HEADER}a1,Software\n");
+        assert!(matches!(read_accounts(ragged.as_bytes()), Err(PoolError::BadRow { line: 2, .. })));
+        let nan = format!("{HEADER}a1,Software,saas,NaN,2015,0,,300,0.1,false,,,US,CEO,25000,1\n");
+        assert!(matches!(
+            read_accounts(nan.as_bytes()),
+            Err(PoolError::NonFinite { line: 2, column: "employees" })
+        ));
+        let bad_label = format!("{HEADER}a1,Software,saas,1,2015,0,,300,0.1,false,,,US,CEO,25000,yes\n");
+        assert!(matches!(read_accounts(bad_label.as_bytes()), Err(PoolError::BadRow { line: 2, .. })));
+        let bad_bool = format!("{HEADER}a1,Software,saas,1,2015,0,,300,0.1,maybe,,,US,CEO,25000,1\n");
+        assert!(matches!(read_accounts(bad_bool.as_bytes()), Err(PoolError::BadRow { line: 2, .. })));
+    }
+
+    #[test]
+    fn header_problems_are_errors() {
+        assert!(matches!(read_accounts("a,b\n1,2\n".as_bytes()), Err(PoolError::MissingColumn { .. })));
+        assert!(matches!(read_accounts("".as_bytes()), Err(PoolError::MissingColumn { .. })));
+        assert!(matches!(read_events("account_id,kind\n".as_bytes()), Err(PoolError::MissingColumn { column: "timestamp" })));
+    }
+
+    #[test]
+    fn events_with_and_without_rep() {
+        let plain = read_events("account_id,kind,timestamp\na,email,100\n".as_bytes()).expect("valid");
+        assert_eq!(plain[0].rep_id, None);
+        let with_rep = read_events("account_id,kind,timestamp,rep_id\na,call,100,r7\n".as_bytes()).expect("valid");
+        assert_eq!(with_rep[0].rep_id.as_deref(), Some("r7"));
+        assert!(matches!(
+            read_events("account_id,kind,timestamp\na,email,soon\n".as_bytes()),
+            Err(PoolError::BadRow { line: 2, .. })
+        ));
+        assert!(matches!(
+            read_events_path("/definitely/not/here.csv"),
+            Err(PoolError::Io { .. })
+        ));
+    }
+}

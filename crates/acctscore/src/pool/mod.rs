@@ -1,0 +1,82 @@
+//! The account pool format: typed rows for `accounts.csv` and `events.csv`,
+//! a loader that reports bad rows with their line number, and a seeded
+//! generator of the same schema.
+//!
+//! The schema (DESIGN.md, "The account pool format"):
+//!
+//! `accounts.csv`: `account_id, industry, business_model, employees,
+//! founded_year, funding_total_usd, funding_last_round_days_ago,
+//! web_traffic_monthly, web_traffic_growth_90d, has_ecommerce, sku_avg_price,
+//! conversion_rate, country, job_title_of_contact, monthly_revenue_usd,
+//! converted` — an empty field is missing; `has_ecommerce` is `true`/`false`;
+//! `converted` is `1`/`0` (or empty when unknown); money in USD.
+//!
+//! `events.csv`: `account_id, kind, timestamp` and optionally `rep_id`
+//! (kind: `email` | `call` | `meeting`; timestamp: Unix seconds).
+//!
+//! ```
+//! use acctscore::pool::{PoolGenerator, read_accounts, write_accounts};
+//!
+//! let pool = PoolGenerator::new(200).seed(7).generate();
+//! let mut bytes = Vec::new();
+//! write_accounts(&mut bytes, &pool.accounts)?;
+//! let back = read_accounts(bytes.as_slice())?;
+//! assert_eq!(back.len(), 200);
+//! assert_eq!(back[0].account_id, pool.accounts[0].account_id);
+//! # Ok::<(), acctscore::pool::PoolError>(())
+//! ```
+
+mod generate;
+#[cfg(feature = "csv")]
+mod io;
+mod records;
+
+pub use generate::{GeneratedPool, PoolGenerator, Truth};
+#[cfg(feature = "csv")]
+pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
+pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
+
+/// Errors of reading and writing pool files.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// The file could not be opened or read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The header lacks a required column.
+    #[error("header lacks required column `{column}`")]
+    MissingColumn {
+        /// The column's name.
+        column: &'static str,
+    },
+    /// A row could not be parsed.
+    #[error("line {line}: {reason}")]
+    BadRow {
+        /// 1-based line number in the file (the header is line 1).
+        line: u64,
+        /// What was wrong, as the CSV parser reported it.
+        reason: String,
+    },
+    /// A numeric field holds NaN or an infinity.
+    #[error("line {line}: column `{column}` holds a non-finite number")]
+    NonFinite {
+        /// 1-based line number.
+        line: u64,
+        /// The column's name.
+        column: &'static str,
+    },
+    /// Writing failed.
+    #[error("write failed: {reason}")]
+    Write {
+        /// What the writer reported.
+        reason: String,
+    },
+    /// Building a frame from rows failed.
+    #[error(transparent)]
+    Features(#[from] acctscore_features::FeaturesError),
+}

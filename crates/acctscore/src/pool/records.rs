@@ -1,0 +1,143 @@
+//! Typed rows of the pool files.
+
+use acctscore_features::{Column, Frame};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Column names of `accounts.csv`, in file order.
+pub const ACCOUNT_COLUMNS: [&str; 16] = [
+    "account_id",
+    "industry",
+    "business_model",
+    "employees",
+    "founded_year",
+    "funding_total_usd",
+    "funding_last_round_days_ago",
+    "web_traffic_monthly",
+    "web_traffic_growth_90d",
+    "has_ecommerce",
+    "sku_avg_price",
+    "conversion_rate",
+    "country",
+    "job_title_of_contact",
+    "monthly_revenue_usd",
+    "converted",
+];
+
+/// One row of `accounts.csv`. `None` is a missing (empty) field.
+///
+/// A plain data record of a fixed file schema: its fields are public.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    /// Unique account identifier.
+    pub account_id: String,
+    /// Industry label.
+    pub industry: Option<String>,
+    /// Business model (`ecommerce`, `saas`, `services`, `marketplace`, `other`).
+    pub business_model: Option<String>,
+    /// Number of employees.
+    pub employees: Option<f64>,
+    /// Year the company was founded.
+    pub founded_year: Option<f64>,
+    /// Total funding raised, USD.
+    pub funding_total_usd: Option<f64>,
+    /// Days since the last funding round (missing when never funded).
+    pub funding_last_round_days_ago: Option<f64>,
+    /// Monthly website visits.
+    pub web_traffic_monthly: Option<f64>,
+    /// Relative change in traffic over 90 days (0.1 = +10%).
+    pub web_traffic_growth_90d: Option<f64>,
+    /// Whether the company sells online.
+    pub has_ecommerce: Option<bool>,
+    /// Average SKU price, USD.
+    pub sku_avg_price: Option<f64>,
+    /// Share of visits that buy.
+    pub conversion_rate: Option<f64>,
+    /// ISO country code.
+    pub country: Option<String>,
+    /// The contact's job title, as typed.
+    pub job_title_of_contact: Option<String>,
+    /// Reported monthly revenue, USD.
+    pub monthly_revenue_usd: Option<f64>,
+    /// Outcome label: converted (`1`) or not (`0`); missing when unknown.
+    #[serde(serialize_with = "ser_label", deserialize_with = "de_label")]
+    pub converted: Option<bool>,
+}
+
+impl AccountRecord {
+    /// The numeric fields with their column names, for finiteness checks.
+    pub(crate) fn numeric_fields(&self) -> [(&'static str, Option<f64>); 9] {
+        [
+            ("employees", self.employees),
+            ("founded_year", self.founded_year),
+            ("funding_total_usd", self.funding_total_usd),
+            ("funding_last_round_days_ago", self.funding_last_round_days_ago),
+            ("web_traffic_monthly", self.web_traffic_monthly),
+            ("web_traffic_growth_90d", self.web_traffic_growth_90d),
+            ("sku_avg_price", self.sku_avg_price),
+            ("conversion_rate", self.conversion_rate),
+            ("monthly_revenue_usd", self.monthly_revenue_usd),
+        ]
+    }
+}
+
+fn ser_label<S: Serializer>(v: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(true) => s.serialize_str("1"),
+        Some(false) => s.serialize_str("0"),
+        None => s.serialize_str(""),
+    }
+}
+
+fn de_label<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("1") | Some("true") => Ok(Some(true)),
+        Some("0") | Some("false") => Ok(Some(false)),
+        Some(other) => Err(serde::de::Error::custom(format!("label `{other}` is not 0/1"))),
+    }
+}
+
+/// One row of `events.csv`: one sales activity on an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// The account the activity was spent on.
+    pub account_id: String,
+    /// Activity kind: `email`, `call`, `meeting` (or a user-defined kind).
+    pub kind: String,
+    /// When it happened, Unix seconds.
+    pub timestamp: i64,
+    /// The rep who did it, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rep_id: Option<String>,
+}
+
+/// Builds a [`Frame`] with the pool's columns (all but `account_id` and
+/// `converted`, which a caller keeps aside as id and label).
+///
+/// Kinds: `industry`, `business_model`, `country` categorical;
+/// `job_title_of_contact` text; `has_ecommerce` boolean; the rest numeric.
+///
+/// # Errors
+/// [`crate::pool::PoolError::Features`] when a numeric value is not finite.
+pub fn accounts_to_frame(rows: &[AccountRecord]) -> Result<Frame, super::PoolError> {
+    let num = |f: fn(&AccountRecord) -> Option<f64>| Column::numeric(rows.iter().map(f).collect());
+    let cat = |f: fn(&AccountRecord) -> Option<&str>| Column::categorical(rows.iter().map(f));
+    let columns = vec![
+        ("industry".to_string(), cat(|r| r.industry.as_deref())),
+        ("business_model".to_string(), cat(|r| r.business_model.as_deref())),
+        ("employees".to_string(), num(|r| r.employees)),
+        ("founded_year".to_string(), num(|r| r.founded_year)),
+        ("funding_total_usd".to_string(), num(|r| r.funding_total_usd)),
+        ("funding_last_round_days_ago".to_string(), num(|r| r.funding_last_round_days_ago)),
+        ("web_traffic_monthly".to_string(), num(|r| r.web_traffic_monthly)),
+        ("web_traffic_growth_90d".to_string(), num(|r| r.web_traffic_growth_90d)),
+        ("has_ecommerce".to_string(), Column::Boolean(rows.iter().map(|r| r.has_ecommerce).collect())),
+        ("sku_avg_price".to_string(), num(|r| r.sku_avg_price)),
+        ("conversion_rate".to_string(), num(|r| r.conversion_rate)),
+        ("country".to_string(), cat(|r| r.country.as_deref())),
+        ("job_title_of_contact".to_string(), Column::Text(rows.iter().map(|r| r.job_title_of_contact.clone()).collect())),
+        ("monthly_revenue_usd".to_string(), num(|r| r.monthly_revenue_usd)),
+    ];
+    Ok(Frame::new(columns)?)
+}

@@ -1,0 +1,61 @@
+//! The ICP crate's error type.
+
+use acctscore_core::CoreError;
+
+/// What is wrong with a rule in a rules file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuleProblem {
+    /// A condition sets none of `min`/`max`, `one_of`, `is`, `missing`.
+    NoTest,
+    /// A condition sets more than one kind of test.
+    SeveralTests,
+    /// `min` is not below `max`, or a bound is not finite.
+    BadRange,
+    /// The rule's points are not finite.
+    BadPoints,
+    /// The rule has no condition at all.
+    NoCondition,
+    /// The field is absent from the data.
+    UnknownField,
+    /// The test does not fit the field's kind (a range on a text column).
+    KindMismatch,
+    /// Two rules share a name.
+    DuplicateName,
+    /// `one_of` is empty.
+    EmptySet,
+}
+
+/// Errors of the ICP models.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IcpError {
+    /// A core check failed (shapes, finiteness, single class).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// A features operation failed.
+    #[error(transparent)]
+    Features(#[from] acctscore_features::FeaturesError),
+    /// The rules file is not valid TOML or has unknown keys.
+    #[error("rules file: {reason}")]
+    RulesSyntax {
+        /// The TOML parser's message, with line and column.
+        reason: String,
+    },
+    /// A rule is invalid.
+    #[error("rule `{rule}`, field `{field}`: {problem:?}")]
+    InvalidRule {
+        /// The rule's name.
+        rule: String,
+        /// The field concerned (empty when the rule itself is at fault).
+        field: String,
+        /// What is wrong.
+        problem: RuleProblem,
+    },
+    /// Tier cut points are not decreasing from A to C, or not finite.
+    #[error("tier cut points must be finite and decreasing (A > B > C)")]
+    BadTiers,
+}
+
+/// Result alias for [`IcpError`].
+pub type Result<T, E = IcpError> = std::result::Result<T, E>;
