@@ -1,5 +1,6 @@
-//! Quickstart: generate an account pool, fit an ICP model, and print the 20
-//! accounts most worth a call, each with its tier and the reasons behind it.
+//! Quickstart: generate an account pool with its activity log, fit every
+//! model, and print the 20 accounts most worth a call, each with its
+//! priority, tier and the reasons behind it.
 //!
 //! ```sh
 //! cargo run --release --example quickstart [-- --accounts 30000 --seed 42 --top 20]
@@ -16,7 +17,7 @@ use std::time::Instant;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Accounts to generate (the first 80% have known outcomes and train the model).
+    /// Accounts to generate (the first 80% have known outcomes and train the models).
     #[arg(long, default_value_t = 30_000)]
     accounts: usize,
     /// Seed of the generator.
@@ -42,53 +43,83 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), Error> {
     let start = Instant::now();
-    let pool = PoolGenerator::new(args.accounts).seed(args.seed).events(false).generate();
+    let generator = PoolGenerator::new(args.accounts).seed(args.seed);
+    let pool = generator.generate();
     let split = args.accounts * 4 / 5;
     let (history, prospects) = pool.accounts.split_at(split);
     // Prospects are open: their outcome is not known yet.
-    let prospects: Vec<AccountRecord> =
-        prospects.iter().cloned().map(|mut a| { a.converted = None; a }).collect();
-
+    let prospects: Vec<AccountRecord> = prospects
+        .iter()
+        .cloned()
+        .map(|mut a| {
+            a.converted = None;
+            a
+        })
+        .collect();
     let generated = start.elapsed();
-    let scorer = ScorerParams::new().fit(history)?;
-    let fitted = start.elapsed();
-    let rules = RuleSet::from_toml_str(RULES)?;
-    let by_rules = ScorerParams::new().rules(rules.clone()).fit(history)?.score(&prospects)?;
-    let top = scorer.top_n(&prospects, args.top)?;
 
-    if let Some((pipeline, model)) = scorer.logistic() {
-        eprintln!(
-            "trained logistic regression on {} accounts ({} features, {} iterations, converged: {})",
-            history.len(),
-            pipeline.feature_names().len(),
-            model.report().iterations,
-            model.report().converged
-        );
-    }
+    let scorer = ScorerParams::new().fit(&accounts_to_frame(history)?)?;
+    let fitted = start.elapsed();
+
+    let frame = accounts_to_frame(&prospects)?;
+    let ids: Vec<&str> = prospects.iter().map(|a| a.account_id.as_str()).collect();
+    let now = Timestamp::from_unix_seconds(generator.reference_time());
+    let (engagement, _) = scorer.engagement_from_events(&ids, &pool.events, now)?;
+    let top = scorer.top_n(&frame, Some(&engagement), args.top)?;
+    let rules = RuleSet::from_toml_str(RULES)?;
+    let bound = rules.bind(&frame)?;
+    let scored = start.elapsed();
+
+    let m = scorer.metrics();
+    eprintln!("ICP model: {}", m.icp_choice);
     eprintln!(
-        "generated in {:.2?}, fitted in {:.2?}, ranked {} prospects in {:.2?}\n",
+        "generated {} accounts and {} activities in {:.2?}; fitted on {} ({} converted) in {:.2?}; ranked {} prospects in {:.2?}\n",
+        args.accounts,
+        pool.events.len(),
         generated,
+        m.labelled_rows,
+        m.positives,
         fitted - generated,
         prospects.len(),
-        start.elapsed() - fitted
+        scored - fitted
     );
 
-    println!("{:>3}  {:<13} {:>7} {:>4} {:>6}  reasons (log-odds vs an average account)", "#", "account", "p", "tier", "rules");
+    println!(
+        "{:>3}  {:<13} {:>8} {:>4} {:>6} {:>8} {:>6} {:>5}  reasons",
+        "#", "account", "priority", "tier", "p(icp)", "revenue", "p(rev)", "eng"
+    );
     for (rank, s) in top.iter().enumerate() {
-        let points = by_rules.iter().find(|r| r.account_id == s.account_id).map_or(0.0, |r| r.raw);
-        let reasons: Vec<String> =
-            s.reasons.iter().map(|r| format!("{} ({:+.2})", r.text, r.contribution)).collect();
+        let row = ids.iter().position(|id| *id == s.account_id).unwrap_or(0);
+        let points = bound.points(row);
+        let (revenue, p_rev) = s
+            .revenue
+            .as_ref()
+            .map_or((String::from("-"), 0.0), |r| (format!("${:.0}k", r.estimate / 1000.0), r.in_range.get()));
+        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{} ({:+.2})", r.text, r.contribution)).collect();
         println!(
-            "{:>3}. {:<13} {:>7.3} {:>4} {:>4}{}  {}",
+            "{:>3}. {:<13} {:>8.3} {:>4} {:>6.3} {:>8} {:>6.2} {:>5.1}  {}{}",
             rank + 1,
             s.account_id,
-            s.score,
+            s.priority,
             s.tier,
-            points,
-            if rules.is_qualified(points) { "✓" } else { " " },
+            s.icp.get(),
+            revenue,
+            p_rev,
+            s.engagement.unwrap_or(0.0),
+            if rules.is_qualified(points) {
+                format!("[rules {points} pts ✓] ")
+            } else {
+                format!("[rules {points} pts] ")
+            },
             reasons.join("; ")
         );
     }
-    println!("\n✓ = qualified by the weighted rules in examples/rules/icp_rules.toml (≥ {} points)", rules.threshold());
+    println!(
+        "\npriority = ICP × revenue fit, damped by engagement (effort already spent); p(rev) = P(monthly revenue in $10k–$100k)"
+    );
+    println!(
+        "rules: the weighted rules in examples/rules/icp_rules.toml (qualified at ≥ {} points)",
+        rules.threshold()
+    );
     Ok(())
 }

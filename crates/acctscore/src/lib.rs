@@ -20,11 +20,12 @@
 //!
 //! // A seeded pool with a known true propensity (no files needed).
 //! let pool = PoolGenerator::new(3_000).seed(11).events(false).generate();
-//! let scorer = ScorerParams::new().fit(&pool.accounts)?;
-//! let top = scorer.top_n(&pool.accounts, 5)?;
+//! let frame = accounts_to_frame(&pool.accounts)?;
+//! let scorer = ScorerParams::new().fit(&frame)?;
+//! let top = scorer.top_n(&frame, None, 5)?;
 //! assert_eq!(top.len(), 5);
 //! for s in &top {
-//!     println!("{} {:.3} {} {:?}", s.account_id, s.score, s.tier, s.reasons.first().map(|r| &r.code));
+//!     println!("{} {:.3} {} {:?}", s.account_id, s.priority, s.tier, s.reasons.first().map(|r| &r.code));
 //! }
 //! # Ok::<(), acctscore::Error>(())
 //! ```
@@ -45,12 +46,17 @@ pub mod pool;
 mod scorer;
 
 pub use error::{Error, Result};
-pub use scorer::{AccountScore, Family, ProbabilityTiers, Scorer, ScorerParams};
+pub use scorer::{
+    AccountScore, AnomalyScore, ColumnMapping, Component, EngagementTally, FORMAT_VERSION as MODEL_FORMAT_VERSION,
+    FitMetrics, ModelFileError, Reason, RevenueScore, Scorer, ScorerParams,
+};
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::core::{Probability, Timestamp};
+    pub use crate::features::Frame;
+    pub use crate::icp::propensity::{Family, FamilyChoice, IcpParams};
     pub use crate::icp::rules::RuleSet;
-    pub use crate::pool::{AccountRecord, EventRecord, PoolGenerator};
-    pub use crate::{AccountScore, Error, Family, Scorer, ScorerParams};
+    pub use crate::pool::{AccountRecord, EventRecord, PoolGenerator, accounts_to_frame};
+    pub use crate::{AccountScore, ColumnMapping, Error, Scorer, ScorerParams};
 }

@@ -2,23 +2,42 @@
 //! same columns, producing a dense design matrix and one name per feature.
 //!
 //! Per column kind:
-//! - **numeric**: an optional transform (signed `log1p`), standardisation
-//!   with the training mean and standard deviation, missing values imputed
-//!   with the training median (after transform, so 0 after centring is not
-//!   assumed) plus a missing indicator when the training data had any;
+//! - **numeric**: optional clipping at fitted quantiles
+//!   ([`PipelineParams::clip_quantiles`]), an optional transform (signed
+//!   `log1p`), standardisation with the training mean and standard
+//!   deviation, missing values imputed with the training median (after
+//!   transform, so 0 after centring is not assumed) plus a missing indicator
+//!   when the training data had any. Declared sentinel numbers
+//!   ([`PipelineParams::sentinel`], e.g. `-1` for "never") get an indicator
+//!   of their own and are imputed like missing values;
 //! - **boolean**: 0/1, missing imputed as 0 with an indicator;
 //! - **categorical**: one-hot over levels folded for case and surrounding
 //!   whitespace (`Google` = ` google `), levels seen fewer than
-//!   `min_frequency` times go to a `__rare__` bucket, unseen values at
-//!   transform time go to `__rare__` too (never an error), missing values to
-//!   `__missing__` when the training data had any;
-//! - **text** and **timestamp** columns are left out unless a later stage
-//!   turns them into categories or numbers.
+//!   `min_frequency` times (or beyond the `max_levels` most frequent) go to a
+//!   `__rare__` bucket, unseen values at transform time go to `__rare__` too
+//!   (never an error), missing values to `__missing__` when the training
+//!   data had any. Placeholder values (`Select`, `N/A`, see
+//!   [`crate::placeholder`]) stay levels of their own unless
+//!   [`PipelineParams::placeholders_as_missing`] is set;
+//! - **job titles** ([`PipelineParams::title_column`], a categorical or text
+//!   column): one-hot of the [`crate::title`] seniority and function buckets;
+//! - **timestamps**: age in days at a reference time
+//!   ([`PipelineParams::reference_time`], default the latest training
+//!   timestamp; later timestamps give negative ages), then encoded as a
+//!   number;
+//! - other **text** columns are left out.
+//!
+//! Encoding walks blocks of rows (all columns of a block while it is in
+//! cache), in parallel with the `parallel` feature; the result does not
+//! depend on the number of threads.
 
+use crate::placeholder::PlaceholderRules;
+use crate::title::{self, JobFunction, Seniority};
 use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 /// Name of the bucket for rare and unseen levels.
 pub const RARE_LEVEL: &str = "__rare__";
@@ -39,12 +58,28 @@ pub enum NumericTransform {
 
 /// Parameters of a feature pipeline. Build with [`PipelineParams::new`] and
 /// the setters, then [`PipelineParams::fit`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineParams {
     numeric_transform: NumericTransform,
     min_frequency: usize,
     exclude: Vec<String>,
     transforms: BTreeMap<String, NumericTransform>,
+    #[serde(default)]
+    max_levels: Option<usize>,
+    #[serde(default)]
+    clip_quantiles: Option<(f64, f64)>,
+    #[serde(default)]
+    column_clip_quantiles: BTreeMap<String, (f64, f64)>,
+    #[serde(default)]
+    title_columns: Vec<String>,
+    #[serde(default)]
+    placeholders_as_missing: bool,
+    #[serde(default)]
+    placeholder_rules: PlaceholderRules,
+    #[serde(default)]
+    sentinels: BTreeMap<String, Vec<f64>>,
+    #[serde(default)]
+    reference_time: Option<i64>,
 }
 
 impl Default for PipelineParams {
@@ -54,13 +89,22 @@ impl Default for PipelineParams {
 }
 
 impl PipelineParams {
-    /// Defaults: signed log1p + standardise, `min_frequency` 10, nothing excluded.
+    /// Defaults: signed log1p + standardise, `min_frequency` 10, every level
+    /// kept, no clipping, placeholders kept as levels, nothing excluded.
     pub fn new() -> Self {
         PipelineParams {
             numeric_transform: NumericTransform::default(),
             min_frequency: 10,
             exclude: Vec::new(),
             transforms: BTreeMap::new(),
+            max_levels: None,
+            clip_quantiles: None,
+            column_clip_quantiles: BTreeMap::new(),
+            title_columns: Vec::new(),
+            placeholders_as_missing: false,
+            placeholder_rules: PlaceholderRules::default(),
+            sentinels: BTreeMap::new(),
+            reference_time: None,
         }
     }
 
@@ -82,45 +126,112 @@ impl PipelineParams {
         self
     }
 
+    /// At most this many levels per categorical column get a feature (the
+    /// most frequent; ties by name); the others go to the rare bucket.
+    pub fn max_levels(mut self, n: usize) -> Self {
+        self.max_levels = Some(n);
+        self
+    }
+
     /// Columns left out (ids, the target, leaky columns).
     pub fn exclude<S: AsRef<str>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
         self.exclude.extend(columns.into_iter().map(|s| s.as_ref().to_string()));
         self
     }
 
+    /// Clips every numeric column at its fitted `lo` and `hi` quantiles
+    /// (e.g. 0.01, 0.99) before transforming it.
+    pub fn clip_quantiles(mut self, lo: f64, hi: f64) -> Self {
+        self.clip_quantiles = Some((lo, hi));
+        self
+    }
+
+    /// Quantile clipping for one column (overrides [`PipelineParams::clip_quantiles`]).
+    pub fn column_clip_quantiles(mut self, column: impl Into<String>, lo: f64, hi: f64) -> Self {
+        self.column_clip_quantiles.insert(column.into(), (lo, hi));
+        self
+    }
+
+    /// Treats a categorical or text column as job titles (see [`crate::title`]).
+    pub fn title_column(mut self, column: impl Into<String>) -> Self {
+        self.title_columns.push(column.into());
+        self
+    }
+
+    /// Whether placeholder values (see [`crate::placeholder`]) of
+    /// categorical columns count as missing (default `false`: they keep a
+    /// level of their own, since a form default can carry signal).
+    pub fn placeholders_as_missing(mut self, yes: bool) -> Self {
+        self.placeholders_as_missing = yes;
+        self
+    }
+
+    /// What counts as a placeholder string.
+    pub fn placeholder_rules(mut self, rules: PlaceholderRules) -> Self {
+        self.placeholder_rules = rules;
+        self
+    }
+
+    /// Declares a sentinel number of a numeric column (`-1` for "never"):
+    /// it gets an indicator feature and is imputed like a missing value.
+    pub fn sentinel(mut self, column: impl Into<String>, value: f64) -> Self {
+        self.sentinels.entry(column.into()).or_default().push(value);
+        self
+    }
+
+    /// Reference time (Unix seconds) for the age of timestamp columns.
+    pub fn reference_time(mut self, unix_seconds: i64) -> Self {
+        self.reference_time = Some(unix_seconds);
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        let bad = |name: &'static str, reason: &'static str| -> Result<()> {
+            Err(acctscore_core::CoreError::InvalidParameter { name, reason }.into())
+        };
+        if self.min_frequency == 0 {
+            return bad("min_frequency", "must be at least 1");
+        }
+        if self.max_levels == Some(0) {
+            return bad("max_levels", "must be at least 1");
+        }
+        for &(lo, hi) in self.clip_quantiles.iter().chain(self.column_clip_quantiles.values()) {
+            if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo >= hi {
+                return bad("clip_quantiles", "need 0 <= lo < hi <= 1");
+            }
+        }
+        if self.sentinels.values().flatten().any(|s| !s.is_finite()) {
+            return bad("sentinel", "must be finite");
+        }
+        Ok(())
+    }
+
     /// Fits the encoders on `frame`.
     ///
     /// # Errors
     /// [`FeaturesError::Core`] with `Empty` for a frame without rows, or
-    /// `InvalidParameter` for `min_frequency` 0.
+    /// `InvalidParameter` for `min_frequency` 0, `max_levels` 0 or bad
+    /// quantiles; [`FeaturesError::WrongKind`] for a title column that
+    /// holds neither categories nor text.
     pub fn fit(&self, frame: &Frame) -> Result<FittedPipeline> {
-        if self.min_frequency == 0 {
-            return Err(acctscore_core::CoreError::InvalidParameter {
-                name: "min_frequency",
-                reason: "must be at least 1",
-            }
-            .into());
-        }
+        self.check()?;
         if frame.nrows() == 0 {
             return Err(acctscore_core::CoreError::Empty { what: "frame" }.into());
         }
+        let jobs: Vec<(&String, &Column)> =
+            frame.names().iter().zip(frame.columns()).filter(|(n, _)| !self.exclude.iter().any(|e| e == *n)).collect();
+        let fit_one = |(name, col): &(&String, &Column)| self.fit_column(name, col);
+        #[cfg(feature = "parallel")]
+        let fitted: Vec<Result<Option<FittedColumn>>> = {
+            use rayon::prelude::*;
+            jobs.par_iter().map(fit_one).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let fitted: Vec<Result<Option<FittedColumn>>> = jobs.iter().map(fit_one).collect();
         let mut encoders = Vec::new();
-        for (name, col) in frame.names().iter().zip(frame.columns()) {
-            if self.exclude.iter().any(|e| e == name) {
-                continue;
-            }
-            let transform = *self.transforms.get(name).unwrap_or(&self.numeric_transform);
-            let enc = match col {
-                Column::Numeric(v) => Some(fit_numeric(v.iter().copied(), transform)),
-                Column::Boolean(v) => Some(ColumnEncoder::Boolean { has_missing: v.iter().any(Option::is_none) }),
-                Column::Categorical(c) => {
-                    let values = c.codes().iter().map(|code| code.and_then(|k| c.levels().get(k as usize)));
-                    Some(fit_categorical(values, self.min_frequency))
-                }
-                Column::Text(_) | Column::Timestamp(_) => None,
-            };
-            if let Some(encoder) = enc {
-                encoders.push(FittedColumn { column: name.clone(), encoder });
+        for f in fitted {
+            if let Some(fc) = f? {
+                encoders.push(fc);
             }
         }
         let mut features = Vec::new();
@@ -129,21 +240,131 @@ impl PipelineParams {
         }
         Ok(FittedPipeline { columns: encoders, features })
     }
+
+    fn fit_column(&self, name: &str, col: &Column) -> Result<Option<FittedColumn>> {
+        let transform = *self.transforms.get(name).unwrap_or(&self.numeric_transform);
+        let clip = self.column_clip_quantiles.get(name).copied().or(self.clip_quantiles);
+        let sentinels = self.sentinels.get(name).cloned().unwrap_or_default();
+        let is_title = self.title_columns.iter().any(|t| t == name);
+        let enc = match col {
+            _ if is_title => match col {
+                Column::Categorical(_) | Column::Text(_) => Some(ColumnEncoder::Title),
+                other => {
+                    return Err(FeaturesError::WrongKind {
+                        column: name.to_string(),
+                        expected: ColumnKind::Text,
+                        found: other.kind(),
+                    });
+                }
+            },
+            Column::Numeric(v) => Some(ColumnEncoder::Numeric(fit_numeric(v, transform, clip, sentinels))),
+            Column::Boolean(v) => Some(ColumnEncoder::Boolean { has_missing: v.iter().any(Option::is_none) }),
+            Column::Categorical(c) => Some(fit_categorical(c, self)),
+            Column::Timestamp(v) => {
+                let reference = self.reference_time.or_else(|| v.iter().flatten().max().copied()).unwrap_or(0);
+                let ages: Vec<Option<f64>> = v.iter().map(|t| t.map(|t| age_days(reference, t))).collect();
+                Some(ColumnEncoder::Timestamp { reference, fit: fit_numeric(&ages, transform, clip, Vec::new()) })
+            }
+            Column::Text(_) => None,
+        };
+        Ok(enc.map(|encoder| FittedColumn { column: name.to_string(), encoder }))
+    }
+}
+
+fn age_days(reference: i64, t: i64) -> f64 {
+    (reference as i128 - t as i128) as f64 / 86_400.0
 }
 
 fn signed_log1p(x: f64) -> f64 {
     x.signum() * x.abs().ln_1p()
 }
 
-fn fit_numeric(values: impl Iterator<Item = Option<f64>>, transform: NumericTransform) -> ColumnEncoder {
-    let mut present: Vec<f64> = Vec::new();
+/// The `q` quantile (nearest rank on the sorted values) of a non-empty slice; reorders it.
+fn quantile_select(v: &mut [f64], q: f64) -> f64 {
+    let k = ((v.len() - 1) as f64 * q).round() as usize;
+    let k = k.min(v.len() - 1);
+    *v.select_nth_unstable_by(k, f64::total_cmp).1
+}
+
+/// Fitted numeric encoder: clip bounds, transform, centring and scale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct NumericFit {
+    transform: NumericTransform,
+    mean: f64,
+    std: f64,
+    median: f64,
+    has_missing: bool,
+    #[serde(default)]
+    clip: Option<(f64, f64)>,
+    #[serde(default)]
+    sentinels: Vec<f64>,
+}
+
+impl NumericFit {
+    /// The transformed value, `None` when missing or a sentinel.
+    #[inline]
+    fn value(&self, x: Option<f64>) -> Option<f64> {
+        let x = x.filter(|x| x.is_finite() && !self.sentinels.contains(x))?;
+        let x = match self.clip {
+            Some((lo, hi)) => x.clamp(lo, hi),
+            None => x,
+        };
+        Some(apply_transform(self.transform, x))
+    }
+
+    #[inline]
+    fn encode(&self, x: Option<f64>, row: &mut [f64]) {
+        let t = self.value(x);
+        row[0] = (t.unwrap_or(self.median) - self.mean) / self.std;
+        let mut k = 1;
+        if self.has_missing {
+            row[k] = f64::from(u8::from(t.is_none() && !self.is_sentinel(x)));
+            k += 1;
+        }
+        if !self.sentinels.is_empty() {
+            row[k] = f64::from(u8::from(self.is_sentinel(x)));
+        }
+    }
+
+    #[inline]
+    fn is_sentinel(&self, x: Option<f64>) -> bool {
+        x.is_some_and(|x| self.sentinels.contains(&x))
+    }
+
+    fn width(&self) -> usize {
+        1 + usize::from(self.has_missing) + usize::from(!self.sentinels.is_empty())
+    }
+}
+
+fn fit_numeric(
+    values: &[Option<f64>],
+    transform: NumericTransform,
+    clip_q: Option<(f64, f64)>,
+    sentinels: Vec<f64>,
+) -> NumericFit {
+    let mut raw: Vec<f64> = Vec::with_capacity(values.len());
     let mut has_missing = false;
     for v in values {
         match v {
-            Some(x) if x.is_finite() => present.push(apply_transform(transform, x)),
+            Some(x) if x.is_finite() && !sentinels.contains(x) => raw.push(*x),
+            Some(x) if sentinels.contains(x) => {}
             _ => has_missing = true,
         }
     }
+    let clip = match clip_q {
+        Some((lo, hi)) if !raw.is_empty() => Some((quantile_select(&mut raw, lo), quantile_select(&mut raw, hi))),
+        _ => None,
+    };
+    let mut present: Vec<f64> = raw
+        .into_iter()
+        .map(|x| {
+            let x = match clip {
+                Some((lo, hi)) => x.clamp(lo, hi),
+                None => x,
+            };
+            apply_transform(transform, x)
+        })
+        .collect();
     let n = present.len() as f64;
     let (mean, std, median) = if present.is_empty() {
         (0.0, 1.0, 0.0)
@@ -151,12 +372,19 @@ fn fit_numeric(values: impl Iterator<Item = Option<f64>>, transform: NumericTran
         let mean = present.iter().sum::<f64>() / n;
         let var = present.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
         let std = if var > 0.0 { var.sqrt() } else { 1.0 };
-        present.sort_by(f64::total_cmp);
-        let mid = present.len() / 2;
-        let median = if present.len() % 2 == 1 { present[mid] } else { 0.5 * (present[mid - 1] + present[mid]) };
+        let len = present.len();
+        let mid = len / 2;
+        let upper = *present.select_nth_unstable_by(mid, f64::total_cmp).1;
+        let median = if len % 2 == 1 {
+            upper
+        } else {
+            // The largest value below the upper middle.
+            let lower = present[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            0.5 * (lower + upper)
+        };
         (mean, std, median)
     };
-    ColumnEncoder::Numeric { transform, mean, std, median, has_missing }
+    NumericFit { transform, mean, std, median, has_missing, clip, sentinels }
 }
 
 fn apply_transform(t: NumericTransform, x: f64) -> f64 {
@@ -171,27 +399,36 @@ pub fn fold_level(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-fn fit_categorical<'a>(values: impl Iterator<Item = Option<&'a String>>, min_frequency: usize) -> ColumnEncoder {
+fn fit_categorical(c: &crate::CategoricalColumn, p: &PipelineParams) -> ColumnEncoder {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut has_missing = false;
-    for v in values {
-        match v {
-            Some(s) => *counts.entry(fold_level(s)).or_insert(0) += 1,
-            None => has_missing = true,
+    let mut has_missing = c.codes().iter().any(Option::is_none);
+    let placeholders: Vec<String> = if p.placeholders_as_missing {
+        p.placeholder_rules.tokens.iter().map(|t| fold_level(t)).collect()
+    } else {
+        Vec::new()
+    };
+    for (level, n) in c.levels().iter().zip(c.level_counts()) {
+        if n == 0 {
+            continue;
         }
+        let folded = fold_level(level);
+        if placeholders.contains(&folded) {
+            has_missing = true;
+            continue;
+        }
+        *counts.entry(folded).or_insert(0) += n;
     }
-    let mut levels: Vec<String> = Vec::new();
-    let mut has_rare = false;
-    for (level, count) in counts {
-        if count >= min_frequency {
-            levels.push(level);
-        } else {
-            has_rare = true;
+    let mut kept: Vec<(String, usize)> = counts.into_iter().filter(|(_, n)| *n >= p.min_frequency).collect();
+    if let Some(max) = p.max_levels {
+        if kept.len() > max {
+            // Most frequent first, ties by name; then back to name order.
+            kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            kept.truncate(max);
+            kept.sort_by(|a, b| a.0.cmp(&b.0));
         }
     }
     // The rare bucket always exists so that unseen values have a place.
-    let _ = has_rare;
-    ColumnEncoder::Categorical { levels, has_missing }
+    ColumnEncoder::Categorical { levels: kept.into_iter().map(|(l, _)| l).collect(), has_missing, placeholders }
 }
 
 /// One encoded feature: where it comes from and how to read it.
@@ -209,7 +446,7 @@ pub struct FeatureInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum FeatureRole {
-    /// The (transformed, standardised) value of a numeric column.
+    /// The (clipped, transformed, standardised) value of a numeric column.
     Value,
     /// 1 when the source value is missing.
     MissingIndicator,
@@ -217,13 +454,33 @@ pub enum FeatureRole {
     Level(String),
     /// A boolean column's value as 0/1.
     Flag,
+    /// 1 when a numeric column holds one of its declared sentinel values.
+    SentinelIndicator,
+    /// Age in days of a timestamp at the reference time (transformed, standardised).
+    AgeDays,
+    /// 1 when a job title falls in this seniority bucket.
+    Seniority(Seniority),
+    /// 1 when a job title falls in this function bucket.
+    Function(JobFunction),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum ColumnEncoder {
-    Numeric { transform: NumericTransform, mean: f64, std: f64, median: f64, has_missing: bool },
-    Boolean { has_missing: bool },
-    Categorical { levels: Vec<String>, has_missing: bool },
+    Numeric(NumericFit),
+    Boolean {
+        has_missing: bool,
+    },
+    Categorical {
+        levels: Vec<String>,
+        has_missing: bool,
+        #[serde(default)]
+        placeholders: Vec<String>,
+    },
+    Title,
+    Timestamp {
+        reference: i64,
+        fit: NumericFit,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -232,13 +489,44 @@ struct FittedColumn {
     encoder: ColumnEncoder,
 }
 
+/// A fitted column bound to a frame's column, ready to fill rows.
+enum Plan<'a> {
+    Numeric(&'a NumericFit, &'a [Option<f64>]),
+    Boolean(bool, &'a [Option<bool>]),
+    /// Output slot per dictionary code, and the slot of missing values.
+    Slots {
+        slot_of_code: Vec<usize>,
+        missing_slot: usize,
+        codes: &'a [Option<u32>],
+    },
+    /// Title bucket slots (seniority, function) per dictionary code.
+    TitleCodes {
+        pairs: Vec<(usize, usize)>,
+        codes: &'a [Option<u32>],
+    },
+    /// Title bucket slots per row for text (computed per distinct value).
+    TitleText(Vec<(usize, usize)>),
+    Timestamp(&'a NumericFit, i64, &'a [Option<i64>]),
+}
+
+const SENIORITY_WIDTH: usize = Seniority::ALL.len();
+
+fn title_slots(t: &str) -> (usize, usize) {
+    let n = title::normalise(t);
+    let s = Seniority::ALL.iter().position(|x| *x == n.seniority).unwrap_or(0);
+    let f = JobFunction::ALL.iter().position(|x| *x == n.function).unwrap_or(0);
+    (s, SENIORITY_WIDTH + f)
+}
+
+const MISSING_TITLE: (usize, usize) = (SENIORITY_WIDTH - 1, SENIORITY_WIDTH + JobFunction::ALL.len() - 1);
+
 impl FittedColumn {
     fn width(&self) -> usize {
         match &self.encoder {
-            ColumnEncoder::Numeric { has_missing, .. } | ColumnEncoder::Boolean { has_missing } => {
-                1 + usize::from(*has_missing)
-            }
-            ColumnEncoder::Categorical { levels, has_missing } => levels.len() + 1 + usize::from(*has_missing),
+            ColumnEncoder::Numeric(f) | ColumnEncoder::Timestamp { fit: f, .. } => f.width(),
+            ColumnEncoder::Boolean { has_missing } => 1 + usize::from(*has_missing),
+            ColumnEncoder::Categorical { levels, has_missing, .. } => levels.len() + 1 + usize::from(*has_missing),
+            ColumnEncoder::Title => Seniority::ALL.len() + JobFunction::ALL.len(),
         }
     }
 
@@ -246,10 +534,18 @@ impl FittedColumn {
         let c = &self.column;
         let mut push = |name: String, role| out.push(FeatureInfo { name, column: c.clone(), role });
         match &self.encoder {
-            ColumnEncoder::Numeric { has_missing, .. } => {
-                push(c.clone(), FeatureRole::Value);
-                if *has_missing {
+            ColumnEncoder::Numeric(f) | ColumnEncoder::Timestamp { fit: f, .. } => {
+                let role = if matches!(self.encoder, ColumnEncoder::Timestamp { .. }) {
+                    FeatureRole::AgeDays
+                } else {
+                    FeatureRole::Value
+                };
+                push(c.clone(), role);
+                if f.has_missing {
                     push(format!("{c}:missing"), FeatureRole::MissingIndicator);
+                }
+                if !f.sentinels.is_empty() {
+                    push(format!("{c}:sentinel"), FeatureRole::SentinelIndicator);
                 }
             }
             ColumnEncoder::Boolean { has_missing } => {
@@ -258,7 +554,7 @@ impl FittedColumn {
                     push(format!("{c}:missing"), FeatureRole::MissingIndicator);
                 }
             }
-            ColumnEncoder::Categorical { levels, has_missing } => {
+            ColumnEncoder::Categorical { levels, has_missing, .. } => {
                 for l in levels {
                     push(format!("{c}={l}"), FeatureRole::Level(l.clone()));
                 }
@@ -267,53 +563,113 @@ impl FittedColumn {
                     push(format!("{c}={MISSING_LEVEL}"), FeatureRole::Level(MISSING_LEVEL.to_string()));
                 }
             }
+            ColumnEncoder::Title => {
+                for s in Seniority::ALL {
+                    push(format!("{c}:seniority={}", s.as_str()), FeatureRole::Seniority(s));
+                }
+                for f in JobFunction::ALL {
+                    push(format!("{c}:function={}", f.as_str()), FeatureRole::Function(f));
+                }
+            }
         }
     }
 
-    /// Writes this column's features for every row into `x[.., offset..offset+width]`.
-    fn encode_into(&self, col: &Column, x: &mut Array2<f64>, offset: usize) -> Result<()> {
+    /// Binds this encoder to `col` (checking its kind) for rows `rows`.
+    fn plan<'a>(&'a self, col: &'a Column, rows: Range<usize>) -> Result<Plan<'a>> {
         let wrong = |expected| FeaturesError::WrongKind { column: self.column.clone(), expected, found: col.kind() };
-        match (&self.encoder, col) {
-            (ColumnEncoder::Numeric { transform, mean, std, median, has_missing }, Column::Numeric(v)) => {
-                for (i, value) in v.iter().enumerate() {
-                    let t = value.filter(|x| x.is_finite()).map(|x| apply_transform(*transform, x));
-                    x[[i, offset]] = (t.unwrap_or(*median) - mean) / std;
-                    if *has_missing {
-                        x[[i, offset + 1]] = f64::from(u8::from(t.is_none()));
-                    }
-                }
-            }
-            (ColumnEncoder::Numeric { .. }, other) => return Err(wrong_kind(&self.column, ColumnKind::Numeric, other)),
-            (ColumnEncoder::Boolean { has_missing }, Column::Boolean(v)) => {
-                for (i, value) in v.iter().enumerate() {
-                    x[[i, offset]] = f64::from(u8::from(value.unwrap_or(false)));
-                    if *has_missing {
-                        x[[i, offset + 1]] = f64::from(u8::from(value.is_none()));
-                    }
-                }
-            }
+        Ok(match (&self.encoder, col) {
+            (ColumnEncoder::Numeric(f), Column::Numeric(v)) => Plan::Numeric(f, &v[rows]),
+            (ColumnEncoder::Numeric(_), _) => return Err(wrong(ColumnKind::Numeric)),
+            (ColumnEncoder::Boolean { has_missing }, Column::Boolean(v)) => Plan::Boolean(*has_missing, &v[rows]),
             (ColumnEncoder::Boolean { .. }, _) => return Err(wrong(ColumnKind::Boolean)),
-            (ColumnEncoder::Categorical { levels, has_missing }, Column::Categorical(c)) => {
+            (ColumnEncoder::Categorical { levels, has_missing, placeholders }, Column::Categorical(c)) => {
                 // Map the frame's own dictionary to output slots once.
                 let index: HashMap<&str, usize> = levels.iter().enumerate().map(|(k, l)| (l.as_str(), k)).collect();
                 let rare = levels.len();
-                let slot_of_level: Vec<usize> =
-                    c.levels().iter().map(|l| *index.get(fold_level(l).as_str()).unwrap_or(&rare)).collect();
                 // Missing at transform time without a missing level: use the rare bucket.
                 let missing_slot = if *has_missing { rare + 1 } else { rare };
-                for (i, code) in c.codes().iter().enumerate() {
-                    let slot = code.and_then(|k| slot_of_level.get(k as usize).copied()).unwrap_or(missing_slot);
-                    x[[i, offset + slot]] = 1.0;
-                }
+                let slot_of_code = c
+                    .levels()
+                    .iter()
+                    .map(|l| {
+                        let f = fold_level(l);
+                        if placeholders.contains(&f) { missing_slot } else { *index.get(f.as_str()).unwrap_or(&rare) }
+                    })
+                    .collect();
+                Plan::Slots { slot_of_code, missing_slot, codes: &c.codes()[rows] }
             }
             (ColumnEncoder::Categorical { .. }, _) => return Err(wrong(ColumnKind::Categorical)),
-        }
-        Ok(())
+            (ColumnEncoder::Title, Column::Categorical(c)) => {
+                // Titles are normalised once per level.
+                Plan::TitleCodes { pairs: c.levels().iter().map(|l| title_slots(l)).collect(), codes: &c.codes()[rows] }
+            }
+            (ColumnEncoder::Title, Column::Text(v)) => {
+                let mut cache: HashMap<&str, (usize, usize)> = HashMap::new();
+                Plan::TitleText(
+                    v[rows]
+                        .iter()
+                        .map(|t| match t {
+                            Some(t) => *cache.entry(t.as_str()).or_insert_with(|| title_slots(t)),
+                            None => MISSING_TITLE,
+                        })
+                        .collect(),
+                )
+            }
+            (ColumnEncoder::Title, _) => return Err(wrong(ColumnKind::Text)),
+            (ColumnEncoder::Timestamp { reference, fit }, Column::Timestamp(v)) => {
+                Plan::Timestamp(fit, *reference, &v[rows])
+            }
+            (ColumnEncoder::Timestamp { .. }, _) => return Err(wrong(ColumnKind::Timestamp)),
+        })
     }
 }
 
-fn wrong_kind(column: &str, expected: ColumnKind, found: &Column) -> FeaturesError {
-    FeaturesError::WrongKind { column: column.to_string(), expected, found: found.kind() }
+impl Plan<'_> {
+    /// Fills rows `r` (relative to the plan's rows) of `x` (whose row 0 is
+    /// row `r.start`) at columns `offset..`.
+    fn fill(&self, x: &mut ArrayViewMut2<f64>, r: Range<usize>, offset: usize) {
+        for (mut row, i) in x.rows_mut().into_iter().zip(r) {
+            let Some(row) = row.as_slice_mut() else { continue };
+            let Some(out) = row.get_mut(offset..) else { continue };
+            match self {
+                Plan::Numeric(f, v) => f.encode(v.get(i).copied().flatten(), out),
+                Plan::Boolean(has_missing, v) => {
+                    let value = v.get(i).copied().flatten();
+                    out[0] = f64::from(u8::from(value.unwrap_or(false)));
+                    if *has_missing {
+                        out[1] = f64::from(u8::from(value.is_none()));
+                    }
+                }
+                Plan::Slots { slot_of_code, missing_slot, codes } => {
+                    let slot = codes
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .and_then(|k| slot_of_code.get(k as usize).copied())
+                        .unwrap_or(*missing_slot);
+                    out[slot] = 1.0;
+                }
+                Plan::TitleCodes { pairs, codes } => {
+                    let (s, f) = codes
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .and_then(|k| pairs.get(k as usize).copied())
+                        .unwrap_or(MISSING_TITLE);
+                    out[s] = 1.0;
+                    out[f] = 1.0;
+                }
+                Plan::TitleText(pairs) => {
+                    let (s, f) = pairs.get(i).copied().unwrap_or(MISSING_TITLE);
+                    out[s] = 1.0;
+                    out[f] = 1.0;
+                }
+                Plan::Timestamp(f, reference, v) => {
+                    f.encode(v.get(i).copied().flatten().map(|t| age_days(*reference, t)), out)
+                }
+            }
+        }
+    }
 }
 
 /// A fitted pipeline: plain data (serde), cheap to clone.
@@ -322,6 +678,9 @@ pub struct FittedPipeline {
     columns: Vec<FittedColumn>,
     features: Vec<FeatureInfo>,
 }
+
+/// Rows encoded together (all columns of a block while it is in cache).
+const BLOCK_ROWS: usize = 512;
 
 impl FittedPipeline {
     /// Names of the encoded features, in matrix column order.
@@ -344,13 +703,51 @@ impl FittedPipeline {
     /// # Errors
     /// [`FeaturesError::MissingColumn`] or [`FeaturesError::WrongKind`].
     pub fn transform(&self, frame: &Frame) -> Result<Array2<f64>> {
-        let mut x = Array2::<f64>::zeros((frame.nrows(), self.features.len()));
+        self.transform_rows(frame, 0..frame.nrows())
+    }
+
+    /// Encodes rows `rows` of `frame` only: for scoring a large frame in
+    /// chunks without materialising its whole design matrix.
+    ///
+    /// # Errors
+    /// As [`FittedPipeline::transform`], and [`FeaturesError::Core`] with
+    /// `ShapeMismatch` when the range is out of bounds.
+    pub fn transform_rows(&self, frame: &Frame, rows: Range<usize>) -> Result<Array2<f64>> {
+        if rows.start > rows.end || rows.end > frame.nrows() {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "row range end vs frame rows",
+                expected: frame.nrows(),
+                found: rows.end,
+            }
+            .into());
+        }
+        let n = rows.len();
+        let mut plans = Vec::with_capacity(self.columns.len());
         let mut offset = 0;
         for fc in &self.columns {
             let col = frame.column(&fc.column)?;
-            fc.encode_into(col, &mut x, offset)?;
+            plans.push((fc.plan(col, rows.clone())?, offset));
             offset += fc.width();
         }
+        let mut x = Array2::<f64>::zeros((n, self.features.len()));
+        if self.features.is_empty() {
+            return Ok(x);
+        }
+        let fill_block = |(b, mut block): (usize, ArrayViewMut2<f64>)| {
+            let start = b * BLOCK_ROWS;
+            let r = start..start + block.nrows();
+            for (plan, offset) in &plans {
+                plan.fill(&mut block, r.clone(), *offset);
+            }
+        };
+        let blocks = x.axis_chunks_iter_mut(Axis(0), BLOCK_ROWS).enumerate();
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            blocks.collect::<Vec<_>>().into_par_iter().for_each(fill_block);
+        }
+        #[cfg(not(feature = "parallel"))]
+        blocks.for_each(fill_block);
         Ok(x)
     }
 }
@@ -415,5 +812,76 @@ mod tests {
         let bad = Frame::new(vec![("n".to_string(), Column::Boolean(vec![Some(true)]))]).expect("valid");
         assert!(p.transform(&bad).is_err());
         assert!(PipelineParams::new().min_frequency(0).fit(&f).is_err());
+        assert!(PipelineParams::new().clip_quantiles(0.9, 0.1).fit(&f).is_err());
+    }
+
+    #[test]
+    fn clipping_titles_timestamps_sentinels_and_placeholders() {
+        let n = 200;
+        let vals: Vec<Option<f64>> = (0..n).map(|i| Some(if i == 0 { 1e9 } else { i as f64 })).collect();
+        let days: Vec<Option<f64>> = (0..n).map(|i| Some(if i % 4 == 0 { -1.0 } else { i as f64 })).collect();
+        let titles: Vec<Option<&str>> =
+            (0..n).map(|i| [Some("VP Sales"), Some("Mktg Mgr"), None, Some("ceo")][i % 4]).collect();
+        let forms: Vec<Option<&str>> = (0..n).map(|i| [Some("Select"), Some("Finance"), Some("HR")][i % 3]).collect();
+        let ts: Vec<Option<i64>> = (0..n).map(|i| Some(1_700_000_000 - i as i64 * 86_400)).collect();
+        let f = Frame::new(vec![
+            ("v".to_string(), Column::numeric(vals)),
+            ("d".to_string(), Column::numeric(days)),
+            ("t".to_string(), Column::categorical(titles)),
+            ("form".to_string(), Column::categorical(forms)),
+            ("ts".to_string(), Column::Timestamp(ts)),
+        ])
+        .expect("frame");
+        let p = PipelineParams::new()
+            .numeric_transform(NumericTransform::Standardize)
+            .clip_quantiles(0.0, 0.99)
+            .sentinel("d", -1.0)
+            .title_column("t")
+            .reference_time(1_700_000_000)
+            .fit(&f)
+            .expect("fit");
+        let names = p.feature_names();
+        assert!(names.contains(&"d:sentinel"));
+        assert!(names.contains(&"t:seniority=vp"));
+        assert!(names.contains(&"t:function=sales"));
+        assert!(names.contains(&"form=select"), "placeholders keep their level by default");
+        let x = p.transform(&f).expect("transform");
+        let col = |name: &str| names.iter().position(|n| *n == name).expect("feature");
+        // The outlier is clipped to the 99% quantile, so its z-score stays moderate.
+        assert!(x[[0, col("v")]] < 3.0);
+        assert_eq!(x[[0, col("d:sentinel")]], 1.0);
+        assert_eq!(x[[1, col("d:sentinel")]], 0.0);
+        assert_eq!(x[[0, col("t:seniority=vp")]], 1.0);
+        assert_eq!(x[[2, col("t:seniority=missing")]], 1.0);
+        assert_eq!(x[[3, col("t:seniority=clevel")]], 1.0);
+        // Ages grow with the row index (one day each).
+        assert!(x[[10, col("ts")]] > x[[5, col("ts")]]);
+        let q = PipelineParams::new().placeholders_as_missing(true).fit(&f).expect("fit");
+        let qn = q.feature_names();
+        assert!(!qn.contains(&"form=select"));
+        assert!(qn.contains(&"form=__missing__"));
+        let json = serde_json::to_string(&p).expect("ser");
+        assert_eq!(serde_json::from_str::<FittedPipeline>(&json).expect("de"), p);
+    }
+
+    #[test]
+    fn max_levels_keeps_the_most_frequent() {
+        let c: Vec<Option<&str>> = ["a", "a", "a", "b", "b", "c"].iter().map(|s| Some(*s)).collect();
+        let f = Frame::new(vec![("c".to_string(), Column::categorical(c))]).expect("frame");
+        let p = PipelineParams::new().min_frequency(1).max_levels(2).fit(&f).expect("fit");
+        assert_eq!(p.feature_names(), ["c=a", "c=b", "c=__rare__"]);
+    }
+
+    #[test]
+    fn blocks_and_row_ranges_agree() {
+        let n = 3 * BLOCK_ROWS + 7;
+        let v: Vec<Option<f64>> = (0..n).map(|i| if i % 5 == 0 { None } else { Some(i as f64) }).collect();
+        let c: Vec<Option<String>> = (0..n).map(|i| Some(format!("l{}", i % 7))).collect();
+        let f = Frame::new(vec![("v".to_string(), Column::numeric(v)), ("c".to_string(), Column::categorical(c))])
+            .expect("frame");
+        let p = PipelineParams::new().fit(&f).expect("fit");
+        let all = p.transform(&f).expect("all");
+        let part = p.transform_rows(&f, 600..1500).expect("part");
+        assert_eq!(part, all.slice_axis(Axis(0), ndarray::Slice::from(600..1500)));
     }
 }

@@ -1,6 +1,6 @@
 //! [`Frame`]: a columnar table with typed columns and explicit missing values.
 
-use crate::{FeaturesError, Result};
+use crate::{FeaturesError, Result, SkippedRow};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -37,6 +37,40 @@ impl CategoricalColumn {
             builder.push(v.as_ref().map(AsRef::as_ref));
         }
         builder.finish()
+    }
+
+    /// Builds from parts; every code must index `levels` (checked).
+    ///
+    /// # Errors
+    /// [`FeaturesError::InvalidConfig`] when a code is out of range.
+    pub fn from_parts(levels: Vec<String>, codes: Vec<Option<u32>>) -> Result<Self> {
+        if let Some(bad) = codes.iter().flatten().find(|&&c| c as usize >= levels.len()) {
+            return Err(FeaturesError::InvalidConfig {
+                reason: format!("categorical code {bad} out of range for {} levels", levels.len()),
+            });
+        }
+        Ok(CategoricalColumn { levels, codes })
+    }
+
+    /// Builds from parts the caller guarantees consistent (loaders).
+    pub(crate) fn from_parts_unchecked(levels: Vec<String>, codes: Vec<Option<u32>>) -> Self {
+        CategoricalColumn { levels, codes }
+    }
+
+    /// Splits into levels and codes.
+    pub fn into_parts(self) -> (Vec<String>, Vec<Option<u32>>) {
+        (self.levels, self.codes)
+    }
+
+    /// How many rows hold each level (same order as [`CategoricalColumn::levels`]).
+    pub fn level_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0usize; self.levels.len()];
+        for &c in self.codes.iter().flatten() {
+            if let Some(n) = counts.get_mut(c as usize) {
+                *n += 1;
+            }
+        }
+        counts
     }
 
     /// The distinct levels, in order of first appearance.
@@ -150,6 +184,22 @@ impl Column {
         self.len() == 0
     }
 
+    /// The given rows, in order (indices out of range become missing).
+    pub fn take(&self, rows: &[usize]) -> Column {
+        fn pick<T: Clone>(v: &[Option<T>], rows: &[usize]) -> Vec<Option<T>> {
+            rows.iter().map(|&i| v.get(i).cloned().flatten()).collect()
+        }
+        match self {
+            Column::Numeric(v) => Column::Numeric(pick(v, rows)),
+            Column::Boolean(v) => Column::Boolean(pick(v, rows)),
+            Column::Text(v) => Column::Text(pick(v, rows)),
+            Column::Timestamp(v) => Column::Timestamp(pick(v, rows)),
+            Column::Categorical(c) => {
+                Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, rows) })
+            }
+        }
+    }
+
     /// Whether row `i` is missing (rows out of range count as missing).
     pub fn is_missing(&self, i: usize) -> bool {
         match self {
@@ -168,6 +218,9 @@ pub struct Frame {
     names: Vec<String>,
     columns: Vec<Column>,
     nrows: usize,
+    /// Records a loader left out on request (never silently).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<SkippedRow>,
 }
 
 impl Frame {
@@ -187,16 +240,35 @@ impl Frame {
             if names.contains(&name) {
                 return Err(FeaturesError::DuplicateColumn { column: name });
             }
-            if let Column::Numeric(v) = &col {
-                if let Some(row) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite())) {
-                    let value = v[row].unwrap_or(f64::NAN);
-                    return Err(FeaturesError::NonFinite { column: name, row, value });
-                }
+            if let Column::Numeric(v) = &col
+                && let Some(row) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite()))
+            {
+                let value = v[row].unwrap_or(f64::NAN);
+                return Err(FeaturesError::NonFinite { column: name, row, value });
             }
             names.push(name);
             cols.push(col);
         }
-        Ok(Frame { names, columns: cols, nrows })
+        Ok(Frame { names, columns: cols, nrows, skipped: Vec::new() })
+    }
+
+    /// Like [`Frame::new`] without the finiteness scan, for loaders whose
+    /// numeric parser only yields finite values.
+    pub(crate) fn new_finite(columns: Vec<(String, Column)>) -> Result<Self> {
+        let nrows = columns.first().map_or(0, |(_, c)| c.len());
+        let mut names: Vec<String> = Vec::with_capacity(columns.len());
+        let mut cols = Vec::with_capacity(columns.len());
+        for (name, col) in columns {
+            if col.len() != nrows {
+                return Err(FeaturesError::RaggedColumns { column: name, expected: nrows, found: col.len() });
+            }
+            if names.contains(&name) {
+                return Err(FeaturesError::DuplicateColumn { column: name });
+            }
+            names.push(name);
+            cols.push(col);
+        }
+        Ok(Frame { names, columns: cols, nrows, skipped: Vec::new() })
     }
 
     /// Number of rows.
@@ -231,6 +303,13 @@ impl Frame {
             .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string() })
     }
 
+    /// A frame of the given rows, in the given order (indices out of range
+    /// become missing values).
+    pub fn take(&self, rows: &[usize]) -> Frame {
+        let columns = self.columns.iter().map(|c| c.take(rows)).collect();
+        Frame { names: self.names.clone(), columns, nrows: rows.len(), skipped: Vec::new() }
+    }
+
     /// A frame without the named columns (names not present are ignored).
     pub fn without(&self, drop: &[&str]) -> Frame {
         let (names, columns) = self
@@ -240,7 +319,54 @@ impl Frame {
             .filter(|(n, _)| !drop.contains(&n.as_str()))
             .map(|(n, c)| (n.clone(), c.clone()))
             .unzip();
-        Frame { names, columns, nrows: self.nrows }
+        Frame { names, columns, nrows: self.nrows, skipped: self.skipped.clone() }
+    }
+
+    /// Records the CSV loader skipped because [`skip_bad_rows`] was asked,
+    /// with their line numbers and reasons (empty otherwise).
+    ///
+    /// [`skip_bad_rows`]: crate::csv::CsvOptions::skip_bad_rows
+    pub fn skipped_rows(&self) -> &[SkippedRow] {
+        &self.skipped
+    }
+
+    /// Attaches the list of skipped records (used by loaders).
+    pub fn with_skipped_rows(mut self, skipped: Vec<SkippedRow>) -> Frame {
+        self.skipped = skipped;
+        self
+    }
+
+    /// Keeps only the rows where `keep` is true (`keep` must have one entry per row).
+    ///
+    /// # Errors
+    /// [`acctscore_core::CoreError::ShapeMismatch`] when `keep` has the wrong length.
+    pub fn filter_rows(&self, keep: &[bool]) -> Result<Frame> {
+        if keep.len() != self.nrows {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "row mask vs rows",
+                expected: self.nrows,
+                found: keep.len(),
+            }
+            .into());
+        }
+        fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+            v.iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x.clone()).collect()
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| match c {
+                Column::Numeric(v) => Column::Numeric(pick(v, keep)),
+                Column::Boolean(v) => Column::Boolean(pick(v, keep)),
+                Column::Categorical(c) => {
+                    Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, keep) })
+                }
+                Column::Text(v) => Column::Text(pick(v, keep)),
+                Column::Timestamp(v) => Column::Timestamp(pick(v, keep)),
+            })
+            .collect();
+        let nrows = keep.iter().filter(|k| **k).count();
+        Ok(Frame { names: self.names.clone(), columns, nrows, skipped: self.skipped.clone() })
     }
 }
 

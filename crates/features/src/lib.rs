@@ -28,9 +28,14 @@
 //! # Ok::<(), acctscore_features::FeaturesError>(())
 //! ```
 
+#[cfg(feature = "csv")]
+pub mod csv;
 pub mod encode;
 mod error;
 mod frame;
+pub mod placeholder;
+pub mod quality;
+pub mod title;
 
-pub use error::{FeaturesError, Result};
+pub use error::{CsvErrorKind, FeaturesError, QuotingProblem, Result, SkippedRow};
 pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame};

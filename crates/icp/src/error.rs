@@ -52,9 +52,39 @@ pub enum IcpError {
         /// What is wrong.
         problem: RuleProblem,
     },
+    /// A calibration step failed.
+    #[error(transparent)]
+    Calibration(#[from] acctscore_calibration::CalibrationError),
+    /// A learned family was requested with fewer positive examples than the guard allows.
+    #[error(
+        "only {positives} positive examples; a learned model needs at least {required} (use rules, or lower the guard)"
+    )]
+    TooFewPositives {
+        /// Positive examples in the training data.
+        positives: usize,
+        /// The guard's minimum.
+        required: usize,
+    },
     /// Tier cut points are not decreasing from A to C, or not finite.
     #[error("tier cut points must be finite and decreasing (A > B > C)")]
     BadTiers,
+    /// A fitted model read from a file is inconsistent (a child index that
+    /// does not follow its parent, a feature out of range, a non-finite value).
+    #[error("invalid fitted model: bad {part} (at {index})")]
+    InvalidModel {
+        /// The part at fault ("split", "centroid", …).
+        part: &'static str,
+        /// Index of the tree, centroid or feature concerned.
+        index: usize,
+    },
+    /// Rule mining found no column with at least the required information value.
+    #[error("no column reaches information value {min_iv} ({examined} examined)")]
+    NothingMined {
+        /// Columns examined.
+        examined: usize,
+        /// The information value required.
+        min_iv: f64,
+    },
 }
 
 /// Result alias for [`IcpError`].

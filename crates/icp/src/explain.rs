@@ -5,6 +5,8 @@
 //! models). [`Explanation::top`] keeps the `k` largest by magnitude and
 //! sums the rest into one `other` factor, so the identity still holds.
 
+use acctscore_features::encode::{FeatureRole, FittedPipeline, MISSING_LEVEL, RARE_LEVEL, fold_level};
+use acctscore_features::{Column, Frame};
 use serde::{Deserialize, Serialize};
 
 /// One driving factor of a score.
@@ -50,14 +52,186 @@ impl Explanation {
         }
         let mut factors: Vec<Factor> = self.factors[..k].to_vec();
         let rest: f64 = self.factors[k..].iter().map(|f| f.contribution).sum();
-        factors.push(Factor { code: OTHER_CODE.to_string(), text: "all other factors".to_string(), contribution: rest });
+        factors.push(Factor {
+            code: OTHER_CODE.to_string(),
+            text: "all other factors".to_string(),
+            contribution: rest,
+        });
         Explanation { baseline: self.baseline, factors }
     }
 }
 
 /// Makes a code safe: `:` and `;` become `_`, whitespace becomes `_`, lower case.
 pub fn sanitize_code(s: &str) -> String {
-    s.trim().chars().map(|c| if c == ':' || c == ';' || c.is_whitespace() { '_' } else { c.to_ascii_lowercase() }).collect()
+    s.trim()
+        .chars()
+        .map(|c| if c == ':' || c == ';' || c.is_whitespace() { '_' } else { c.to_ascii_lowercase() })
+        .collect()
+}
+
+/// Adds contributions of features that share a factor: `groups[j]` is
+/// feature `j`'s (code, text). Factors appear in order of first feature.
+pub fn group_factors(contributions: &[f64], groups: &[(String, String)]) -> Vec<Factor> {
+    let mut out: Vec<Factor> = Vec::new();
+    for ((code, text), &c) in groups.iter().zip(contributions) {
+        match out.iter_mut().find(|f| &f.code == code) {
+            Some(f) => f.contribution += c,
+            None => out.push(Factor { code: code.clone(), text: text.clone(), contribution: c }),
+        }
+    }
+    out
+}
+
+/// Quintile edges of numeric columns, fitted on training data, so that a
+/// reason names a bin (`employees=12..40`, "employees 12–40") rather than
+/// a raw number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct NumericBins {
+    columns: Vec<(String, Vec<f64>)>,
+}
+
+impl NumericBins {
+    /// Fits edges for each numeric column of `frame` named in `columns`.
+    pub fn fit(frame: &Frame, columns: &[&str]) -> Self {
+        let mut out = Vec::new();
+        for &name in columns {
+            if let Ok(Column::Numeric(v)) = frame.column(name) {
+                let mut present: Vec<f64> = v.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+                if present.is_empty() {
+                    continue;
+                }
+                present.sort_by(f64::total_cmp);
+                let mut edges: Vec<f64> =
+                    (1..5).map(|q| present[(q * present.len() / 5).min(present.len() - 1)]).collect();
+                edges.dedup();
+                out.push((name.to_string(), edges));
+            }
+        }
+        NumericBins { columns: out }
+    }
+
+    fn edges(&self, column: &str) -> Option<&[f64]> {
+        self.columns.iter().find(|(c, _)| c == column).map(|(_, e)| e.as_slice())
+    }
+}
+
+fn short(x: f64) -> String {
+    if x.abs() >= 100.0 || x.fract() == 0.0 {
+        format!("{}", x.round())
+    } else {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Code and text of the bin of `x` given sorted `edges`.
+fn bin_label(column: &str, edges: &[f64], x: f64) -> (String, String) {
+    let k = edges.partition_point(|&e| e <= x);
+    let (code, text) = match (k.checked_sub(1).map(|j| edges[j]), edges.get(k)) {
+        (None, Some(&hi)) => (format!("{column}=..{}", short(hi)), format!("{column} below {}", short(hi))),
+        (Some(lo), Some(&hi)) => {
+            (format!("{column}={}..{}", short(lo), short(hi)), format!("{column} {}–{}", short(lo), short(hi)))
+        }
+        (Some(lo), None) => (format!("{column}={}..", short(lo)), format!("{column} {} or more", short(lo))),
+        (None, None) => (column.to_string(), format!("{column} {}", short(x))),
+    };
+    (sanitize_code(&code), text)
+}
+
+/// How each encoded feature of a pipeline maps to a factor of one frame's
+/// rows: features of the same source column share one factor, named after
+/// the row's value (its level, its numeric bin, or "missing").
+#[derive(Debug)]
+pub struct FactorPlan<'f> {
+    features: Vec<PlanFeature<'f>>,
+}
+
+#[derive(Debug)]
+struct PlanFeature<'f> {
+    column: &'f str,
+    data: Option<&'f Column>,
+    /// Categorical: the code of each of the frame's levels.
+    level_codes: Option<std::rc::Rc<Vec<String>>>,
+    edges: Option<&'f [f64]>,
+}
+
+impl<'f> FactorPlan<'f> {
+    /// Prepares the mapping for `frame`'s rows.
+    pub fn new(pipeline: &'f FittedPipeline, frame: &'f Frame, bins: &'f NumericBins) -> Self {
+        let mut cache: Vec<(&str, std::rc::Rc<Vec<String>>)> = Vec::new();
+        let features = pipeline
+            .features()
+            .iter()
+            .map(|f| {
+                let data = frame.column(&f.column).ok();
+                let level_codes = match data {
+                    Some(Column::Categorical(c)) => Some(match cache.iter().find(|(n, _)| *n == f.column) {
+                        Some((_, codes)) => codes.clone(),
+                        None => {
+                            let known: Vec<&str> = pipeline
+                                .features()
+                                .iter()
+                                .filter(|g| g.column == f.column)
+                                .filter_map(|g| match &g.role {
+                                    FeatureRole::Level(l) => Some(l.as_str()),
+                                    _ => None,
+                                })
+                                .collect();
+                            let codes: Vec<String> = c
+                                .levels()
+                                .iter()
+                                .map(|l| {
+                                    let folded = fold_level(l);
+                                    let level =
+                                        if known.contains(&folded.as_str()) { folded } else { RARE_LEVEL.to_string() };
+                                    sanitize_code(&format!("{}={level}", f.column))
+                                })
+                                .collect();
+                            let codes = std::rc::Rc::new(codes);
+                            cache.push((f.column.as_str(), codes.clone()));
+                            codes
+                        }
+                    }),
+                    _ => None,
+                };
+                PlanFeature { column: f.column.as_str(), data, level_codes, edges: bins.edges(&f.column) }
+            })
+            .collect();
+        FactorPlan { features }
+    }
+
+    /// Each encoded feature's factor (code, text) for row `i`.
+    pub fn groups(&self, i: usize) -> Vec<(String, String)> {
+        self.features
+            .iter()
+            .map(|f| {
+                let name = f.column;
+                let missing = || (sanitize_code(&format!("{name}={MISSING_LEVEL}")), format!("{name} unknown"));
+                match (f.data, &f.level_codes) {
+                    (Some(Column::Categorical(c)), Some(codes)) => match c.codes().get(i).copied().flatten() {
+                        Some(k) => (
+                            codes.get(k as usize).cloned().unwrap_or_else(|| sanitize_code(name)),
+                            format!("{name} = {}", c.get(i).unwrap_or("unknown")),
+                        ),
+                        None => missing(),
+                    },
+                    (Some(Column::Numeric(v)), _) => match v.get(i).copied().flatten() {
+                        Some(x) => match f.edges {
+                            Some(edges) => bin_label(name, edges, x),
+                            None => (sanitize_code(name), format!("{name} {}", short(x))),
+                        },
+                        None => missing(),
+                    },
+                    (Some(Column::Boolean(v)), _) => match v.get(i).copied().flatten() {
+                        Some(true) => (sanitize_code(&format!("{name}=yes")), name.to_string()),
+                        Some(false) => (sanitize_code(&format!("{name}=no")), format!("not {name}")),
+                        None => missing(),
+                    },
+                    _ => (sanitize_code(name), name.to_string()),
+                }
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]

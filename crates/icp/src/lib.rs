@@ -40,6 +40,10 @@
 mod error;
 pub mod explain;
 pub mod logistic;
+pub mod lookalike;
+pub mod mining;
+pub mod propensity;
 pub mod rules;
+pub mod trees;
 
 pub use error::{IcpError, Result, RuleProblem};

@@ -12,7 +12,6 @@
 //! means for explanations, and a convergence report). It never stores a
 //! third-party model struct.
 
-use crate::explain::Factor;
 use crate::{IcpError, Result};
 use acctscore_core::{CoreError, Fit, Score, check, ndarray};
 use ndarray::{ArrayView1, ArrayView2};
@@ -45,9 +44,10 @@ impl Default for LogisticParams {
 }
 
 impl LogisticParams {
-    /// `C = 1`, uniform class weights, at most 500 iterations, gradient tolerance 1e-8.
+    /// `C = 1`, uniform class weights, at most 1000 iterations, gradient tolerance 1e-7
+    /// (on the preconditioned objective).
     pub fn new() -> Self {
-        LogisticParams { c: 1.0, class_weight: ClassWeight::Uniform, max_iter: 500, tol: 1e-8 }
+        LogisticParams { c: 1.0, class_weight: ClassWeight::Uniform, max_iter: 1000, tol: 1e-7 }
     }
 
     /// Inverse regularisation strength (larger = weaker penalty), > 0.
@@ -114,11 +114,7 @@ pub struct FittedLogistic {
 
 const CHUNK: usize = 4096;
 
-#[inline]
-fn softplus(z: f64) -> f64 {
-    if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() }
-}
-
+#[cfg(test)]
 #[inline]
 fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
@@ -129,22 +125,85 @@ fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// Weighted loss sum and gradient (weights then intercept) of rows `lo..hi`
-/// of the row-major matrix `x` with `d` columns.
-fn chunk_grad(x: &[f64], d: usize, y: &[bool], s: &[f64; 2], theta: &[f64], lo: usize, hi: usize) -> (f64, Vec<f64>) {
-    let (w, b) = theta.split_at(d);
-    let b = b[0];
+/// The design matrix in the layout the solver reads fastest: columns whose
+/// values are all 0 or 1 (one-hot levels, flags, missing indicators) are kept
+/// as the list of active columns per row; the others as a dense row-major
+/// block. The arithmetic is the same as on the dense matrix.
+struct Design {
+    d: usize,
+    /// Indices (into the full matrix) of the dense columns.
+    dense_cols: Vec<usize>,
+    /// `n × dense_cols.len()`, row-major.
+    dense: Vec<f64>,
+    /// Row `i`'s active binary columns are `active[ptr[i]..ptr[i + 1]]`.
+    ptr: Vec<usize>,
+    active: Vec<u32>,
+}
+
+impl Design {
+    fn new(x: ArrayView2<'_, f64>) -> Design {
+        let (n, d) = x.dim();
+        let binary: Vec<bool> = x.columns().into_iter().map(|c| c.iter().all(|&v| v == 0.0 || v == 1.0)).collect();
+        let dense_cols: Vec<usize> = (0..d).filter(|&j| !binary[j]).collect();
+        let mut dense = Vec::with_capacity(n * dense_cols.len());
+        let mut ptr = Vec::with_capacity(n + 1);
+        let mut active = Vec::new();
+        ptr.push(0);
+        for row in x.rows() {
+            for &j in &dense_cols {
+                dense.push(row[j]);
+            }
+            for (j, &v) in row.iter().enumerate() {
+                if binary[j] && v == 1.0 {
+                    active.push(j as u32);
+                }
+            }
+            ptr.push(active.len());
+        }
+        Design { d, dense_cols, dense, ptr, active }
+    }
+
+    fn nrows(&self) -> usize {
+        self.ptr.len() - 1
+    }
+}
+
+/// Weighted loss sum and gradient (weights then intercept) of rows `lo..hi`.
+fn chunk_grad(x: &Design, y: &[bool], s: &[f64; 2], theta: &[f64], lo: usize, hi: usize) -> (f64, Vec<f64>) {
+    let d = x.d;
+    let nd = x.dense_cols.len();
+    let b = theta[d];
+    // Weights of the dense block, gathered once so the inner loop is contiguous.
+    let wd: Vec<f64> = x.dense_cols.iter().map(|&j| theta[j]).collect();
+    let mut gd = vec![0.0; nd];
     let mut g = vec![0.0; d + 1];
     let mut loss = 0.0;
-    for (row, &yi) in x[lo * d..hi * d].chunks_exact(d.max(1)).zip(&y[lo..hi]) {
-        let z = b + dot(row, w);
+    for i in lo..hi {
+        let row = &x.dense[i * nd..(i + 1) * nd];
+        let act = &x.active[x.ptr[i]..x.ptr[i + 1]];
+        let mut z = b + dot(row, &wd);
+        for &j in act {
+            z += theta[j as usize];
+        }
+        let yi = y[i];
         let si = s[usize::from(yi)];
-        loss += si * if yi { softplus(-z) } else { softplus(z) };
-        let r = si * (sigmoid(z) - f64::from(u8::from(yi)));
-        for (gj, xj) in g[..d].iter_mut().zip(row) {
+        // One exp and one ln_1p per row: e = exp(-|z|).
+        let e = (-z.abs()).exp();
+        let lp = e.ln_1p();
+        let margin = if yi { -z } else { z };
+        loss += si * (margin.max(0.0) + lp);
+        let p = if z >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+        let r = si * (p - f64::from(u8::from(yi)));
+        for (gj, xj) in gd.iter_mut().zip(row) {
             *gj += r * xj;
         }
+        for &j in act {
+            g[j as usize] += r;
+        }
         g[d] += r;
+    }
+    for (k, &j) in x.dense_cols.iter().enumerate() {
+        g[j] += gd[k];
     }
     (loss, g)
 }
@@ -167,10 +226,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// Objective divided by `C·S` (`S` the total row weight) and its gradient at
 /// `theta`: `‖w‖²/(2·C·S) + weighted loss / S`.
-fn objective(x: &[f64], d: usize, y: &[bool], s: &[f64; 2], c: f64, total_weight: f64, theta: &[f64]) -> (f64, Vec<f64>) {
-    let n = y.len();
+fn objective(x: &Design, y: &[bool], s: &[f64; 2], c: f64, total_weight: f64, theta: &[f64]) -> (f64, Vec<f64>) {
+    let n = x.nrows();
+    let d = x.d;
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-    let run = |&lo: &usize| chunk_grad(x, d, y, s, theta, lo, (lo + CHUNK).min(n));
+    let run = |&lo: &usize| chunk_grad(x, y, s, theta, lo, (lo + CHUNK).min(n));
     #[cfg(feature = "parallel")]
     let parts: Vec<(f64, Vec<f64>)> = {
         use rayon::prelude::*;
@@ -214,20 +274,67 @@ impl Fit for LogisticParams {
         let total_weight = s[0] * counts.negatives as f64 + s[1] * counts.positives as f64;
         let d = x.ncols();
         let c = self.c;
-        let standard = x.as_standard_layout();
-        let flat = standard.as_slice().ok_or(CoreError::InvalidParameter { name: "x", reason: "not contiguous" })?;
-        let obj = |theta: &[f64]| objective(flat, d, y, &s, c, total_weight, theta);
+        let design = Design::new(x);
+        let obj = |theta: &[f64]| objective(&design, y, &s, c, total_weight, theta);
         let mut theta = vec![0.0; d + 1];
         // Start the intercept at the weighted base rate's log-odds.
         let pos = s[1] * counts.positives as f64;
         let neg = s[0] * counts.negatives as f64;
         theta[d] = (pos / neg).ln();
-        let report = lbfgs(&obj, &mut theta, self.max_iter, self.tol);
+        // Diagonal (Jacobi) preconditioning: solve for u with theta = u * scale,
+        // scale_j = 1/sqrt(H_jj) at the start. Rare one-hot levels have tiny
+        // curvature; without this L-BFGS crawls along them.
+        let scale = jacobi_scale(&design, &s, total_weight, c, theta[d]);
+        let scaled = |u: &[f64]| {
+            let t: Vec<f64> = u.iter().zip(&scale).map(|(a, b)| a * b).collect();
+            let (f, mut g) = obj(&t);
+            for (gj, sj) in g.iter_mut().zip(&scale) {
+                *gj *= sj;
+            }
+            (f, g)
+        };
+        let mut u: Vec<f64> = theta.iter().zip(&scale).map(|(t, sc)| t / sc).collect();
+        let mut report = lbfgs(&scaled, &mut u, self.max_iter, self.tol);
+        for ((t, a), sc) in theta.iter_mut().zip(&u).zip(&scale) {
+            *t = a * sc;
+        }
+        // Report the gradient of the unscaled objective.
+        report.gradient_max = obj(&theta).1.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let feature_means = x.mean_axis(ndarray::Axis(0)).map(|m| m.to_vec()).unwrap_or_else(|| vec![0.0; d]);
         let intercept = theta[d];
         theta.truncate(d);
         Ok(FittedLogistic { weights: theta, intercept, feature_means, report })
     }
+}
+
+/// `1/sqrt` of the diagonal of the scaled objective's Hessian at weights 0
+/// and intercept `b0` (where every row has the same probability).
+fn jacobi_scale(x: &Design, s: &[f64; 2], total_weight: f64, c: f64, b0: f64) -> Vec<f64> {
+    let d = x.d;
+    let nd = x.dense_cols.len();
+    let p0 = 1.0 / (1.0 + (-b0).exp());
+    let curv = p0 * (1.0 - p0);
+    let mut diag = vec![0.0; d + 1];
+    // Row weights differ by class only; use the mean weight.
+    let w = (s[0] + s[1]) / 2.0 * curv;
+    for i in 0..x.nrows() {
+        for (k, &j) in x.dense_cols.iter().enumerate() {
+            let v = x.dense[i * nd + k];
+            diag[j] += w * v * v;
+        }
+        for &j in &x.active[x.ptr[i]..x.ptr[i + 1]] {
+            diag[j as usize] += w;
+        }
+        diag[d] += w;
+    }
+    diag.iter()
+        .enumerate()
+        .map(|(j, h)| {
+            let reg = if j < d { 1.0 / (c * total_weight) } else { 0.0 };
+            let h = h / total_weight + reg;
+            if h > 0.0 && h.is_finite() { 1.0 / h.sqrt() } else { 1.0 }
+        })
+        .collect()
 }
 
 /// L-BFGS (memory 10) with a backtracking Armijo line search.
@@ -333,6 +440,11 @@ impl FittedLogistic {
         self.intercept
     }
 
+    /// Training mean of each feature (the reference point of explanations).
+    pub fn feature_means(&self) -> &[f64] {
+        &self.feature_means
+    }
+
     /// How the solver ended.
     pub fn report(&self) -> &FitReport {
         &self.report
@@ -347,20 +459,6 @@ impl FittedLogistic {
     /// they sum to the raw score.
     pub fn contributions(&self, row: ArrayView1<'_, f64>) -> Vec<f64> {
         self.weights.iter().zip(&self.feature_means).zip(row.iter()).map(|((w, m), x)| w * (x - m)).collect()
-    }
-
-    /// Contributions grouped: `groups[j]` names feature `j`'s factor (code, text);
-    /// features with the same code add up. Features whose contribution is
-    /// exactly zero and whose group is otherwise absent are left out.
-    pub fn grouped_factors(&self, row: ArrayView1<'_, f64>, groups: &[(String, String)]) -> Vec<Factor> {
-        let mut out: Vec<Factor> = Vec::new();
-        for ((code, text), c) in groups.iter().zip(self.contributions(row)) {
-            match out.iter_mut().find(|f| &f.code == code) {
-                Some(f) => f.contribution += c,
-                None => out.push(Factor { code: code.clone(), text: text.clone(), contribution: c }),
-            }
-        }
-        out
     }
 }
 

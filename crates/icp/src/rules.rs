@@ -281,7 +281,10 @@ fn describe_rule(rule: &Rule) -> String {
 
 #[derive(Debug)]
 enum Test {
-    Range { min: f64, max: f64 },
+    Range {
+        min: f64,
+        max: f64,
+    },
     /// Per categorical level, whether it is accepted.
     Levels(Vec<bool>),
     Texts(Vec<String>),
@@ -442,7 +445,10 @@ mod tests {
     #[test]
     fn mistakes_name_the_rule_and_the_field() {
         let head = "threshold = 1\n[[rules]]\nname = \"r1\"\npoints = 1\n";
-        assert_eq!(problem(&format!("{head}when = [{{ field = \"x\" }}]")), ("r1".into(), "x".into(), RuleProblem::NoTest));
+        assert_eq!(
+            problem(&format!("{head}when = [{{ field = \"x\" }}]")),
+            ("r1".into(), "x".into(), RuleProblem::NoTest)
+        );
         assert_eq!(
             problem(&format!("{head}when = [{{ field = \"x\", min = 1, is = true }}]")).2,
             RuleProblem::SeveralTests
@@ -450,7 +456,9 @@ mod tests {
         assert_eq!(problem(&format!("{head}when = [{{ field = \"x\", min = 5, max = 1 }}]")).2, RuleProblem::BadRange);
         assert_eq!(problem(&format!("{head}when = [{{ field = \"x\", one_of = [] }}]")).2, RuleProblem::EmptySet);
         assert_eq!(problem(head).2, RuleProblem::NoCondition);
-        let dup = format!("{head}when = [{{ field = \"x\", is = true }}]\n[[rules]]\nname = \"r1\"\npoints = 2\nwhen = [{{ field = \"x\", is = true }}]");
+        let dup = format!(
+            "{head}when = [{{ field = \"x\", is = true }}]\n[[rules]]\nname = \"r1\"\npoints = 2\nwhen = [{{ field = \"x\", is = true }}]"
+        );
         assert_eq!(problem(&dup).2, RuleProblem::DuplicateName);
         // Unknown keys and bad TOML are syntax errors.
         assert!(matches!(

@@ -72,7 +72,8 @@ const TITLES: [(&[&str], f64, f64); 12] = [
 const MISSING_TITLE_EFFECT: f64 = -0.2;
 
 /// Kinds of injected revenue anomalies, as written in [`Truth::anomaly`].
-pub const ANOMALY_KINDS: [&str; 4] = ["tiny_company_huge_revenue", "negative_revenue", "missing_revenue", "unit_error_x1000"];
+pub const ANOMALY_KINDS: [&str; 4] =
+    ["tiny_company_huge_revenue", "negative_revenue", "missing_revenue", "unit_error_x1000"];
 
 /// The hidden truth of one generated account.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,7 +157,8 @@ impl PoolGenerator {
         let bm_w: Vec<f64> = BUSINESS_MODELS.iter().map(|b| b.1).collect();
         let title_w: Vec<f64> = TITLES.iter().map(|t| t.2).collect();
         let std_normal = StandardNormal;
-        let industry_effect: Vec<f64> = (0..INDUSTRIES.len()).map(|_| 0.5 * Distribution::<f64>::sample(&std_normal, &mut rng)).collect();
+        let industry_effect: Vec<f64> =
+            (0..INDUSTRIES.len()).map(|_| 0.5 * Distribution::<f64>::sample(&std_normal, &mut rng)).collect();
         let ref_year = 1970.0 + (self.now as f64 / (365.2425 * DAY as f64)).floor();
 
         let mut accounts = Vec::with_capacity(self.n);
@@ -171,12 +173,20 @@ impl PoolGenerator {
             let le = (2.6 + 1.5 * Distribution::<f64>::sample(&std_normal, &mut rng)).exp().round().max(1.0).ln();
             let employees = le.exp().round();
             let age = lognormal(&mut rng, 2.0 + 0.15 * (le - 2.6), 0.8).round().clamp(0.0, 125.0);
-            let funded = rng.random::<f64>() < sigmoid(-1.4 + 0.45 * (le - 2.6) + if bm.0 == "saas" { 0.6 } else { 0.0 });
-            let funding = if funded { (lognormal(&mut rng, 14.0 + 0.5 * (le - 2.6), 1.3) / 1000.0).round() * 1000.0 } else { 0.0 };
-            let last_round = funded.then(|| (Exp::new(1.0 / 600.0).map_or(600.0_f64, |e| e.sample(&mut rng))).round().min(5000.0));
+            let funded =
+                rng.random::<f64>() < sigmoid(-1.4 + 0.45 * (le - 2.6) + if bm.0 == "saas" { 0.6 } else { 0.0 });
+            let funding = if funded {
+                (lognormal(&mut rng, 14.0 + 0.5 * (le - 2.6), 1.3) / 1000.0).round() * 1000.0
+            } else {
+                0.0
+            };
+            let last_round =
+                funded.then(|| (Exp::new(1.0 / 600.0).map_or(600.0_f64, |e| e.sample(&mut rng))).round().min(5000.0));
             let lt = 7.0 + 0.8 * (le - 2.6) + 1.2 * Distribution::<f64>::sample(&std_normal, &mut rng);
             let traffic = if rng.random::<f64>() < 0.02 { 0.0 } else { lt.exp().round() };
-            let growth = ((0.03 + 0.25 * Distribution::<f64>::sample(&std_normal, &mut rng)).clamp(-0.9, 5.0) * 1e4).round() / 1e4;
+            let growth = ((0.03 + 0.25 * Distribution::<f64>::sample(&std_normal, &mut rng)).clamp(-0.9, 5.0) * 1e4)
+                .round()
+                / 1e4;
             let growth = (rng.random::<f64>() >= 0.03).then_some(growth);
             let has_ecom = rng.random::<f64>() < bm.3;
             let price = (has_ecom && rng.random::<f64>() >= 0.05)
@@ -218,7 +228,11 @@ impl PoolGenerator {
                 + 8.0 * (conv.unwrap_or(0.028) - 0.028)
                 + tier
                 + seniority_effect;
-            let log_rev = 8.6 + 0.9 * (le - 2.6) + 0.25 * lt_z + 0.3 * f64::from(u8::from(has_ecom)) + 0.8 * Distribution::<f64>::sample(&std_normal, &mut rng);
+            let log_rev = 8.6
+                + 0.9 * (le - 2.6)
+                + 0.25 * lt_z
+                + 0.3 * f64::from(u8::from(has_ecom))
+                + 0.8 * Distribution::<f64>::sample(&std_normal, &mut rng);
             let mut revenue = Some((log_rev.exp() * 100.0).round() / 100.0);
             let mut employees = employees;
             let u: f64 = rng.random();
@@ -281,11 +295,18 @@ impl PoolGenerator {
         for (k, acc) in accounts.iter().enumerate() {
             let mu = self.mean_events * w[k] / mean_w;
             let lambda = Gamma::new(r, mu / r).map_or(mu, |g| g.sample(&mut rng));
-            let count = if lambda > 0.0 { Poisson::new(lambda).map_or(0.0, |p| p.sample(&mut rng)) as usize } else { 0 };
+            let count =
+                if lambda > 0.0 { Poisson::new(lambda).map_or(0.0, |p| p.sample(&mut rng)) as usize } else { 0 };
             let p = if acc.converted == Some(true) { [0.62, 0.22] } else { [0.76, 0.17] };
             for _ in 0..count {
                 let c: f64 = rng.random();
-                let kind = if c < p[0] { "email" } else if c < p[0] + p[1] { "call" } else { "meeting" };
+                let kind = if c < p[0] {
+                    "email"
+                } else if c < p[0] + p[1] {
+                    "call"
+                } else {
+                    "meeting"
+                };
                 let age = if rng.random::<f64>() < 0.4 {
                     Exp::new(1.0 / (45.0 * DAY as f64)).map_or(0.0, |e| e.sample(&mut rng))
                 } else {
@@ -293,7 +314,12 @@ impl PoolGenerator {
                 };
                 let age = (age as i64).min(365 * DAY - 1);
                 let rep_id = (self.reps > 0).then(|| format!("rep_{:02}", rng.random_range(0..self.reps)));
-                events.push(EventRecord { account_id: acc.account_id.clone(), kind: kind.to_string(), timestamp: self.now - age, rep_id });
+                events.push(EventRecord {
+                    account_id: acc.account_id.clone(),
+                    kind: kind.to_string(),
+                    timestamp: self.now - age,
+                    rep_id,
+                });
             }
         }
         // Event logs are in time order, not grouped by account.

@@ -1,7 +1,7 @@
 //! Reading and writing pool files with the `csv` crate.
 
-use super::records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord};
 use super::PoolError;
+use super::records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -132,7 +132,9 @@ mod tests {
 
     #[test]
     fn bad_rows_report_their_line() {
-        let bad_number = format!("{HEADER}a1,Software,saas,12,2015,0,,300,0.1,false,,,US,CEO,25000,1\na2,Software,saas,many,2015,0,,300,0.1,false,,,US,CEO,25000,0\n");
+        let bad_number = format!(
+            "{HEADER}a1,Software,saas,12,2015,0,,300,0.1,false,,,US,CEO,25000,1\na2,Software,saas,many,2015,0,,300,0.1,false,,,US,CEO,25000,0\n"
+        );
         match read_accounts(bad_number.as_bytes()) {
             Err(PoolError::BadRow { line, .. }) => assert_eq!(line, 3),
             other => panic!("unexpected {other:?}"),
@@ -140,10 +142,7 @@ mod tests {
         let ragged = format!("{HEADER}a1,Software\n");
         assert!(matches!(read_accounts(ragged.as_bytes()), Err(PoolError::BadRow { line: 2, .. })));
         let nan = format!("{HEADER}a1,Software,saas,NaN,2015,0,,300,0.1,false,,,US,CEO,25000,1\n");
-        assert!(matches!(
-            read_accounts(nan.as_bytes()),
-            Err(PoolError::NonFinite { line: 2, column: "employees" })
-        ));
+        assert!(matches!(read_accounts(nan.as_bytes()), Err(PoolError::NonFinite { line: 2, column: "employees" })));
         let bad_label = format!("{HEADER}a1,Software,saas,1,2015,0,,300,0.1,false,,,US,CEO,25000,yes\n");
         assert!(matches!(read_accounts(bad_label.as_bytes()), Err(PoolError::BadRow { line: 2, .. })));
         let bad_bool = format!("{HEADER}a1,Software,saas,1,2015,0,,300,0.1,maybe,,,US,CEO,25000,1\n");
@@ -154,7 +153,10 @@ mod tests {
     fn header_problems_are_errors() {
         assert!(matches!(read_accounts("a,b\n1,2\n".as_bytes()), Err(PoolError::MissingColumn { .. })));
         assert!(matches!(read_accounts("".as_bytes()), Err(PoolError::MissingColumn { .. })));
-        assert!(matches!(read_events("account_id,kind\n".as_bytes()), Err(PoolError::MissingColumn { column: "timestamp" })));
+        assert!(matches!(
+            read_events("account_id,kind\n".as_bytes()),
+            Err(PoolError::MissingColumn { column: "timestamp" })
+        ));
     }
 
     #[test]
@@ -167,9 +169,6 @@ mod tests {
             read_events("account_id,kind,timestamp\na,email,soon\n".as_bytes()),
             Err(PoolError::BadRow { line: 2, .. })
         ));
-        assert!(matches!(
-            read_events_path("/definitely/not/here.csv"),
-            Err(PoolError::Io { .. })
-        ));
+        assert!(matches!(read_events_path("/definitely/not/here.csv"), Err(PoolError::Io { .. })));
     }
 }

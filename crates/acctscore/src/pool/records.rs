@@ -112,11 +112,11 @@ pub struct EventRecord {
     pub rep_id: Option<String>,
 }
 
-/// Builds a [`Frame`] with the pool's columns (all but `account_id` and
-/// `converted`, which a caller keeps aside as id and label).
+/// Builds a [`Frame`] with every column of the pool, in file order.
 ///
-/// Kinds: `industry`, `business_model`, `country` categorical;
-/// `job_title_of_contact` text; `has_ecommerce` boolean; the rest numeric.
+/// Kinds: `account_id` and `job_title_of_contact` text; `industry`,
+/// `business_model`, `country` categorical; `has_ecommerce` and `converted`
+/// boolean; the rest numeric.
 ///
 /// # Errors
 /// [`crate::pool::PoolError::Features`] when a numeric value is not finite.
@@ -124,6 +124,7 @@ pub fn accounts_to_frame(rows: &[AccountRecord]) -> Result<Frame, super::PoolErr
     let num = |f: fn(&AccountRecord) -> Option<f64>| Column::numeric(rows.iter().map(f).collect());
     let cat = |f: fn(&AccountRecord) -> Option<&str>| Column::categorical(rows.iter().map(f));
     let columns = vec![
+        ("account_id".to_string(), Column::Text(rows.iter().map(|r| Some(r.account_id.clone())).collect())),
         ("industry".to_string(), cat(|r| r.industry.as_deref())),
         ("business_model".to_string(), cat(|r| r.business_model.as_deref())),
         ("employees".to_string(), num(|r| r.employees)),
@@ -136,8 +137,12 @@ pub fn accounts_to_frame(rows: &[AccountRecord]) -> Result<Frame, super::PoolErr
         ("sku_avg_price".to_string(), num(|r| r.sku_avg_price)),
         ("conversion_rate".to_string(), num(|r| r.conversion_rate)),
         ("country".to_string(), cat(|r| r.country.as_deref())),
-        ("job_title_of_contact".to_string(), Column::Text(rows.iter().map(|r| r.job_title_of_contact.clone()).collect())),
+        (
+            "job_title_of_contact".to_string(),
+            Column::Text(rows.iter().map(|r| r.job_title_of_contact.clone()).collect()),
+        ),
         ("monthly_revenue_usd".to_string(), num(|r| r.monthly_revenue_usd)),
+        ("converted".to_string(), Column::Boolean(rows.iter().map(|r| r.converted).collect())),
     ];
     Ok(Frame::new(columns)?)
 }

@@ -1,0 +1,98 @@
+//! Engagement benchmarks: batch aggregation of 10M activities over 1M
+//! accounts, and one incremental update.
+//!
+//! `cargo bench --bench engagement`
+
+use acctscore_engagement::{EngagementParams, EngagementState, KindId, Timestamp, Touch};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+
+const NOW: i64 = 1_767_225_600;
+const YEAR: u64 = 365 * 86_400;
+
+/// SplitMix64: a tiny deterministic generator, so the bench needs no data files.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// `n` touches over `n_accounts` accounts in the last two years, 1 % after `NOW`;
+/// kinds 60 % email, 30 % call, 10 % meeting; in random (unsorted) order.
+fn touches(n: usize, n_accounts: u32, seed: u64) -> Vec<Touch> {
+    let mut rng = SplitMix(seed);
+    (0..n)
+        .map(|_| {
+            let r = rng.next();
+            let account = (r % u64::from(n_accounts)) as u32;
+            let k = (r >> 32) % 10;
+            let kind = KindId::new(if k < 6 {
+                0
+            } else if k < 9 {
+                1
+            } else {
+                2
+            });
+            let ago = rng.next() % (2 * YEAR);
+            let at = if (r >> 40) % 100 == 0 { NOW + 3_600 } else { NOW - ago as i64 };
+            Touch::new(account, kind, Timestamp::from_unix_seconds(at))
+        })
+        .collect()
+}
+
+fn aggregate(c: &mut Criterion) {
+    let model = EngagementParams::new().build().expect("valid params");
+    let n_accounts = 1_000_000u32;
+    let data = touches(10_000_000, n_accounts, 7);
+    let now = Timestamp::from_unix_seconds(NOW);
+    let mut g = c.benchmark_group("engagement_batch");
+    g.sample_size(10).measurement_time(Duration::from_secs(8)).throughput(Throughput::Elements(data.len() as u64));
+    g.bench_function("aggregate_10M_activities_1M_accounts", |b| {
+        b.iter(|| model.aggregate(black_box(now), n_accounts as usize, black_box(&data)).expect("aggregate"))
+    });
+    g.finish();
+}
+
+fn incremental(c: &mut Criterion) {
+    let model = EngagementParams::new().build().expect("valid params");
+    // 4096 activities of one account, mostly in order with ~1/8 late ones.
+    let mut rng = SplitMix(11);
+    let mut t = NOW - 3 * YEAR as i64;
+    let seq: Vec<(KindId, Timestamp)> = (0..4096)
+        .map(|_| {
+            let r = rng.next();
+            t += (r % 86_400) as i64;
+            let at = if r % 8 == 0 { t - ((r >> 20) % (60 * 86_400)) as i64 } else { t };
+            (KindId::new(((r >> 8) % 3) as u16), Timestamp::from_unix_seconds(at))
+        })
+        .collect();
+    let mut g = c.benchmark_group("engagement_incremental");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("apply_one_activity", |b| {
+        let mut state = EngagementState::new();
+        let mut i = 0usize;
+        b.iter(|| {
+            let (kind, at) = seq[i & 4095];
+            i = i.wrapping_add(1);
+            state.apply(&model, black_box(kind), black_box(at), None).expect("apply");
+        });
+        black_box(&state);
+    });
+    let mut state = EngagementState::new();
+    for &(kind, at) in &seq {
+        state.apply(&model, kind, at, None).expect("apply");
+    }
+    let query = Timestamp::from_unix_seconds(t + 86_400);
+    g.bench_function("score_at", |b| b.iter(|| state.score_at(&model, black_box(query)).expect("query")));
+    g.finish();
+}
+
+criterion_group!(benches, aggregate, incremental);
+criterion_main!(benches);

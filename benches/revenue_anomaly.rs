@@ -1,0 +1,124 @@
+//! Revenue estimation + anomaly checks on 1M parsed accounts.
+//!
+//! `cargo bench --bench revenue_anomaly`
+//!
+//! The accounts come from the project's seeded pool generator (no files
+//! needed); generating them and fitting the segment model happen outside
+//! the timed loop. Per account, the timed work maps the pool row into the
+//! two crates' inputs, estimates revenue (router + log-normal interval),
+//! computes P(in $10k–$100k) analytically, runs every anomaly check
+//! (rules + segment model) and lowers the probability by the penalty.
+
+use acctscore::core::Timestamp;
+use acctscore::pool::{AccountRecord, PoolGenerator};
+use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentModel, SegmentParams};
+use acctscore_revenue::{BusinessModel, RevenueInputs, RevenueRange, Router, apply_penalty};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rayon::prelude::*;
+use std::hint::black_box;
+use std::time::Duration;
+
+const N: usize = 1_000_000;
+const NOW: i64 = 1_767_225_600;
+
+fn anomaly_inputs(r: &AccountRecord) -> AnomalyInputs<'_> {
+    let mut x = AnomalyInputs::new();
+    x.industry = r.industry.as_deref();
+    x.employees = r.employees;
+    x.monthly_revenue = r.monthly_revenue_usd;
+    x.founded_year = r.founded_year;
+    x.web_traffic_monthly = r.web_traffic_monthly;
+    x.web_traffic_growth_90d = r.web_traffic_growth_90d;
+    x
+}
+
+fn revenue_inputs(r: &AccountRecord) -> RevenueInputs<'_> {
+    let mut x = RevenueInputs::new(r.business_model.as_deref().map_or(BusinessModel::Other, BusinessModel::from_label));
+    x.industry = r.industry.as_deref();
+    x.employees = r.employees;
+    x.reported_monthly_revenue = r.monthly_revenue_usd;
+    x.web_traffic_monthly = r.web_traffic_monthly;
+    x.conversion_rate = r.conversion_rate;
+    x.sku_avg_price = r.sku_avg_price;
+    x.has_ecommerce = r.has_ecommerce;
+    x
+}
+
+struct Setup {
+    router: Router,
+    range: RevenueRange,
+    checker: AnomalyChecker,
+}
+
+/// One account: (P(in range) after the penalty, penalty).
+#[inline]
+fn score(s: &Setup, r: &AccountRecord) -> (f64, f64) {
+    let est = s.router.estimate(&revenue_inputs(r));
+    let report = s.checker.check(&anomaly_inputs(r));
+    let p = apply_penalty(s.range.probability(&est), report.penalty).map_or(0.0, |p| p.get());
+    (p, report.penalty)
+}
+
+fn bench(c: &mut Criterion) {
+    let rows = PoolGenerator::new(N).seed(42).events(false).generate().accounts;
+    let segments =
+        SegmentModel::fit(rows.iter().map(anomaly_inputs), &SegmentParams::new()).expect("segments fit on the pool");
+    let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(NOW)))
+        .expect("valid params")
+        .with_segments(segments);
+    let s = Setup { router: Router::new(), range: RevenueRange::default(), checker };
+
+    let mut g = c.benchmark_group("revenue_anomaly");
+    g.sample_size(20).measurement_time(Duration::from_secs(6)).throughput(Throughput::Elements(N as u64));
+    g.bench_function("estimate_p_in_range_and_check_1M_parallel", |b| {
+        b.iter(|| {
+            let out: Vec<(f64, f64)> = black_box(&rows).par_iter().with_min_len(4096).map(|r| score(&s, r)).collect();
+            out
+        })
+    });
+    g.bench_function("estimate_p_in_range_and_check_1M_one_thread", |b| {
+        b.iter(|| {
+            let out: Vec<(f64, f64)> = black_box(&rows).iter().map(|r| score(&s, r)).collect();
+            out
+        })
+    });
+    if std::env::var_os("RA_SPLIT").is_some() {
+        g.bench_function("revenue_only_1M_one_thread", |b| {
+            b.iter(|| {
+                black_box(&rows)
+                    .iter()
+                    .map(|r| s.range.probability(&s.router.estimate(&revenue_inputs(r))).get())
+                    .sum::<f64>()
+            })
+        });
+        g.bench_function("estimate_only_1M_one_thread", |b| {
+            b.iter(|| black_box(&rows).iter().map(|r| s.router.estimate(&revenue_inputs(r)).point).sum::<f64>())
+        });
+        g.bench_function("anomaly_only_1M_one_thread", |b| {
+            b.iter(|| black_box(&rows).iter().map(|r| s.checker.check(&anomaly_inputs(r)).penalty).sum::<f64>())
+        });
+        g.bench_function("touch_rows_1M_one_thread", |b| {
+            b.iter(|| {
+                black_box(&rows)
+                    .iter()
+                    .map(|r| {
+                        r.industry.as_deref().map_or(0, |s| s.len()) as f64
+                            + r.business_model.as_deref().map_or(0, |s| s.len()) as f64
+                            + r.monthly_revenue_usd.unwrap_or(0.0)
+                    })
+                    .sum::<f64>()
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("anomaly_fit");
+    g.sample_size(10).measurement_time(Duration::from_secs(8)).throughput(Throughput::Elements(N as u64));
+    g.bench_function("fit_segments_1M", |b| {
+        b.iter(|| SegmentModel::fit(black_box(&rows).iter().map(anomaly_inputs), &SegmentParams::new()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,173 @@
+//! The composed scorer: directions of effects, reasons, batch = one by one,
+//! determinism (bytes and thread counts), model files and their corruption.
+
+use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
+use acctscore::prelude::*;
+use acctscore::{Component, Error, ModelFileError};
+
+fn pool_frame(n: usize, seed: u64) -> (Frame, acctscore::pool::GeneratedPool) {
+    let pool = PoolGenerator::new(n).seed(seed).generate();
+    let frame = accounts_to_frame(&pool.accounts).expect("finite pool");
+    (frame, pool)
+}
+
+fn fitted(n: usize, seed: u64) -> (Scorer, Frame, acctscore::pool::GeneratedPool) {
+    let (frame, pool) = pool_frame(n, seed);
+    let scorer = ScorerParams::new().fit(&frame).expect("fits");
+    (scorer, frame, pool)
+}
+
+#[test]
+fn logistic_recovers_the_generators_direction_of_effects() {
+    let (scorer, frame, pool) = fitted(20_000, 5);
+    assert_eq!(scorer.icp().family(), Family::Logistic);
+    let scores = scorer.score_frame(&frame, None).expect("scores");
+    // The generator adds +1.0 log-odds for e-commerce: among otherwise
+    // random accounts, e-commerce ones must score higher on average.
+    let mean = |flag: bool| {
+        let v: Vec<f64> = scores
+            .iter()
+            .zip(&pool.accounts)
+            .filter(|(_, a)| a.has_ecommerce == Some(flag))
+            .map(|(s, _)| s.icp_raw)
+            .collect();
+        v.iter().sum::<f64>() / v.len() as f64
+    };
+    assert!(mean(true) - mean(false) > 0.5, "ecommerce effect {}", mean(true) - mean(false));
+    // Ranking agrees with the true propensity.
+    let truth: Vec<f64> = pool.truth.iter().map(|t| t.p_true).collect();
+    let ours: Vec<f64> = scores.iter().map(|s| s.icp.get()).collect();
+    let rho = spearman(&ours, &truth);
+    assert!(rho > 0.8, "Spearman correlation with the true propensity {rho}");
+}
+
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let ranks = |v: &[f64]| {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0.0; v.len()];
+        for (k, &i) in idx.iter().enumerate() {
+            r[i] = k as f64;
+        }
+        r
+    };
+    let (ra, rb) = (ranks(a), ranks(b));
+    let mean = (a.len() as f64 - 1.0) / 2.0;
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - mean) * (y - mean)).sum();
+    let var: f64 = ra.iter().map(|x| (x - mean) * (x - mean)).sum();
+    cov / var
+}
+
+#[test]
+fn every_component_contributes_and_reasons_are_clean() {
+    let (scorer, frame, pool) = fitted(4_000, 9);
+    let ids: Vec<&str> = pool.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    let now = Timestamp::from_unix_seconds(1_767_225_600);
+    let (engagement, tally) = scorer.engagement_from_events(&ids, &pool.events, now).expect("known kinds");
+    assert_eq!(tally.used as usize, pool.events.len());
+    let scores = scorer.score_frame(&frame, Some(&engagement)).expect("scores");
+    assert!(scores.iter().all(|s| s.skipped.is_empty()));
+    assert!(scores.iter().all(|s| s.revenue.is_some() && s.anomaly.is_some() && s.engagement.is_some()));
+    assert!(scores.iter().all(|s| (0.0..=1.0).contains(&s.priority)));
+    assert!(scores.iter().any(|s| s.anomaly.as_ref().is_some_and(|a| a.penalty > 0.0)));
+    for s in &scores {
+        for r in &s.reasons {
+            assert!(!r.code.contains(':') && !r.code.contains(';'), "{}", r.code);
+        }
+    }
+    // Same quality, more engagement → lower priority.
+    let one = scorer.score_row(&frame, 0, Some(0.0)).expect("row");
+    let worked = scorer.score_row(&frame, 0, Some(50.0)).expect("row");
+    assert!(worked.priority < one.priority);
+    assert!(worked.reasons.iter().any(|r| r.component == Component::Engagement));
+}
+
+#[test]
+fn batch_equals_one_by_one() {
+    let (scorer, frame, _) = fitted(3_000, 2);
+    let engagement: Vec<f64> = (0..frame.nrows()).map(|i| (i % 7) as f64).collect();
+    let batch = scorer.score_frame(&frame, Some(&engagement)).expect("batch");
+    for i in (0..frame.nrows()).step_by(97) {
+        let one = scorer.score_row(&frame, i, Some(engagement[i])).expect("one");
+        assert_eq!(one, batch[i], "row {i}");
+    }
+}
+
+#[test]
+fn deterministic_bytes_and_thread_counts() {
+    let (frame, _) = pool_frame(3_000, 4);
+    let fit_in = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        pool.install(|| {
+            let s = ScorerParams::new().fit(&frame).expect("fits");
+            let json = s.to_json().expect("json");
+            let scores = s.score_frame(&frame, None).expect("scores");
+            (json, scores)
+        })
+    };
+    let (json1, scores1) = fit_in(1);
+    let (json2, scores2) = fit_in(2);
+    assert_eq!(json1, json2, "model bytes differ between 1 and 2 threads");
+    assert_eq!(scores1, scores2);
+    let (json3, _) = fit_in(2);
+    assert_eq!(json2, json3);
+}
+
+#[test]
+fn model_file_round_trip_and_corruption() {
+    let (scorer, frame, _) = fitted(2_000, 3);
+    let json = scorer.to_json().expect("json");
+    let back = Scorer::from_json(&json).expect("reads back");
+    assert_eq!(back.to_json().expect("json"), json);
+    assert_eq!(back.score_frame(&frame, None).expect("scores"), scorer.score_frame(&frame, None).expect("scores"));
+
+    // Truncated.
+    assert!(matches!(
+        Scorer::from_json(&json[..json.len() / 2]),
+        Err(Error::ModelFile(ModelFileError::Malformed { .. }))
+    ));
+    // Not JSON at all, and empty.
+    assert!(matches!(Scorer::from_json("hello"), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
+    assert!(matches!(Scorer::from_json(""), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
+    // Another version.
+    let v2 = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
+    assert!(matches!(Scorer::from_json(&v2), Err(Error::ModelFile(ModelFileError::Version { found: 2, .. }))));
+    // An edited number inside the model body.
+    let pos = json.find("\"model\":").expect("model key") + 200;
+    let digit = json[pos..].find(|c: char| c.is_ascii_digit()).expect("a digit") + pos;
+    let mut edited = json.clone().into_bytes();
+    edited[digit] = if edited[digit] == b'9' { b'8' } else { edited[digit] + 1 };
+    let edited = String::from_utf8(edited).expect("utf8");
+    assert!(matches!(Scorer::from_json(&edited), Err(Error::ModelFile(ModelFileError::Checksum { .. }))));
+    // Another format.
+    let other = json.replacen("acctscore-scorer", "something-else", 1);
+    assert!(matches!(Scorer::from_json(&other), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
+    // A frame of another schema.
+    let smaller = frame.without(&["industry"]);
+    assert!(matches!(scorer.score_frame(&smaller, None), Err(Error::Schema { .. })));
+    // A missing file.
+    assert!(matches!(Scorer::load("/no/such/model.json"), Err(Error::ModelFile(ModelFileError::Io { .. }))));
+}
+
+#[test]
+fn sufficiency_guard_falls_back_to_rules() {
+    // 600 accounts at a 5% base rate: about 30 positives, far below 100.
+    let (frame, _) = pool_frame(600, 8);
+    let scorer = ScorerParams::new().fit(&frame).expect("falls back");
+    assert_eq!(scorer.icp().family(), Family::Rules);
+    assert!(scorer.metrics().icp_choice.contains("rules"), "{}", scorer.metrics().icp_choice);
+    // Asking for a learned family explicitly is an error, not a silent fit.
+    let err = ScorerParams::new().icp(IcpParams::new().family(FamilyChoice::Logistic)).fit(&frame);
+    assert!(matches!(err, Err(Error::Icp(acctscore::icp::IcpError::TooFewPositives { .. }))), "{err:?}");
+}
+
+#[test]
+fn bad_engagement_is_an_error() {
+    let (scorer, frame, _) = fitted(1_500, 1);
+    let mut e = vec![0.0; frame.nrows()];
+    e[3] = f64::NAN;
+    assert!(scorer.score_frame(&frame, Some(&e)).is_err());
+    e[3] = -1.0;
+    assert!(scorer.score_frame(&frame, Some(&e)).is_err());
+    assert!(scorer.score_frame(&frame, Some(&e[..10])).is_err());
+}

@@ -1,0 +1,344 @@
+//! Segment-robust statistics of log revenue per employee: median and MAD
+//! within industry × size band, fitted on a training set.
+
+use crate::error::{AnomalyError, Result};
+use crate::inputs::AnomalyInputs;
+use acctscore_core::CoreError;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Format version of the serialised segment model.
+pub const SEGMENT_FORMAT_VERSION: u32 = 1;
+
+/// Consistency constant: `1.4826 × MAD` estimates σ for normal data.
+const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
+
+/// Settings of the segment fit.
+///
+/// ```
+/// use acctscore_anomaly::SegmentParams;
+/// let p = SegmentParams::new().with_band_edges(vec![5.0, 50.0, 500.0]).with_min_count(20);
+/// assert_eq!(p.band_edges(), &[5.0, 50.0, 500.0]);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentParams {
+    band_edges: Vec<f64>,
+    min_count: usize,
+    min_scale: f64,
+}
+
+impl Default for SegmentParams {
+    fn default() -> Self {
+        SegmentParams {
+            band_edges: vec![2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 5000.0],
+            min_count: 30,
+            min_scale: 0.1,
+        }
+    }
+}
+
+impl SegmentParams {
+    /// Defaults: size bands split at 2, 5, 10, 25, 50, 100, 250, 500, 1000
+    /// and 5000 employees; a segment needs 30 rows (else the size band across
+    /// industries is used, else all rows); robust scale floored at 0.1 (log units).
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the employee counts where size bands split (strictly increasing,
+    /// finite, at most 64 edges). Band `k` holds accounts with
+    /// `edges[k-1] <= employees < edges[k]`.
+    pub fn with_band_edges(mut self, edges: Vec<f64>) -> Self {
+        self.band_edges = edges;
+        self
+    }
+    /// Sets the minimum number of rows for a segment of its own (≥ 1).
+    pub fn with_min_count(mut self, n: usize) -> Self {
+        self.min_count = n;
+        self
+    }
+    /// Sets the floor of the robust scale, in log units (positive).
+    pub fn with_min_scale(mut self, s: f64) -> Self {
+        self.min_scale = s;
+        self
+    }
+    /// The band edges.
+    pub fn band_edges(&self) -> &[f64] {
+        &self.band_edges
+    }
+    /// The minimum segment size.
+    pub fn min_count(&self) -> usize {
+        self.min_count
+    }
+    /// The scale floor.
+    pub fn min_scale(&self) -> f64 {
+        self.min_scale
+    }
+
+    fn validate(&self) -> Result<()> {
+        let e = &self.band_edges;
+        if e.len() > 64 || e.iter().any(|v| !v.is_finite()) || e.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(AnomalyError::InvalidParameter {
+                name: "band_edges",
+                value: e.len() as f64,
+                reason: "must be finite, strictly increasing, at most 64",
+            });
+        }
+        if self.min_count == 0 {
+            return Err(AnomalyError::InvalidParameter { name: "min_count", value: 0.0, reason: "must be ≥ 1" });
+        }
+        if !(self.min_scale.is_finite() && self.min_scale > 0.0) {
+            return Err(AnomalyError::InvalidParameter {
+                name: "min_scale",
+                value: self.min_scale,
+                reason: "must be positive and finite",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Robust location and scale of log revenue per employee in one segment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SegmentStats {
+    /// Median of ln(monthly revenue / employees).
+    pub median: f64,
+    /// `1.4826 × MAD`, floored at the model's minimum scale.
+    pub scale: f64,
+    /// Rows it was fitted on.
+    pub count: usize,
+}
+
+/// Fitted segment statistics: per industry × size band, per size band
+/// across industries, and overall; plain data (serde), cheap to share.
+///
+/// ```
+/// use acctscore_anomaly::{AnomalyInputs, SegmentModel, SegmentParams};
+/// let rows: Vec<AnomalyInputs> = (0..200)
+///     .map(|i| AnomalyInputs::new().with_industry("Software")
+///         .with_employees(10.0).with_monthly_revenue(5_000.0 + 10.0 * i as f64))
+///     .collect();
+/// let model = SegmentModel::fit(rows.iter().copied(), &SegmentParams::new())?;
+/// let s = model.stats(Some("Software"), 10.0);
+/// assert!((s.median - (5_995.0f64 / 10.0).ln()).abs() < 0.01);
+/// let back = SegmentModel::from_json(&model.to_json()?)?;
+/// assert_eq!(back, model);
+/// # Ok::<(), acctscore_anomaly::AnomalyError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentModel {
+    band_edges: Vec<f64>,
+    industries: BTreeMap<String, Vec<Option<SegmentStats>>>,
+    bands: Vec<Option<SegmentStats>>,
+    global: SegmentStats,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    format_version: u32,
+    kind: String,
+    model: SegmentModel,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    format_version: u32,
+}
+
+fn robust(values: &mut [f64], min_count: usize, min_scale: f64) -> Option<SegmentStats> {
+    if values.len() < min_count.max(1) {
+        return None;
+    }
+    let median = median_in_place(values)?;
+    let mut dev: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
+    let mad = median_in_place(&mut dev)?;
+    Some(SegmentStats { median, scale: (MAD_TO_SIGMA * mad).max(min_scale), count: values.len() })
+}
+
+fn median_in_place(v: &mut [f64]) -> Option<f64> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    let mid = n / 2;
+    let (_, m, _) = v.select_nth_unstable_by(mid, f64::total_cmp);
+    let m = *m;
+    if n % 2 == 1 {
+        Some(m)
+    } else {
+        let lower = v[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(0.5 * (lower + m))
+    }
+}
+
+/// Log revenue per employee when both are usable (revenue > 0, employees ≥ 1, finite).
+#[inline]
+pub(crate) fn log_rpe(revenue: Option<f64>, employees: Option<f64>) -> Option<f64> {
+    match (revenue, employees) {
+        (Some(r), Some(e)) if r.is_finite() && r > 0.0 && e.is_finite() && e >= 1.0 => Some((r / e).ln()),
+        _ => None,
+    }
+}
+
+impl SegmentModel {
+    /// Fits on a training set. Rows without a positive finite revenue and a
+    /// finite head count ≥ 1 are ignored; rows without an industry count
+    /// towards the band and overall statistics only.
+    ///
+    /// # Errors
+    /// [`AnomalyError::InvalidParameter`] for bad settings;
+    /// [`CoreError::Empty`] when no row is usable.
+    pub fn fit<'a, I>(rows: I, params: &SegmentParams) -> Result<Self>
+    where
+        I: IntoIterator<Item = AnomalyInputs<'a>>,
+    {
+        params.validate()?;
+        let nb = params.band_edges.len() + 1;
+        let mut by_industry: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+        let mut by_band: Vec<Vec<f64>> = vec![Vec::new(); nb];
+        for row in rows {
+            let Some(l) = log_rpe(row.monthly_revenue, row.employees) else { continue };
+            let e = row.employees.unwrap_or(1.0);
+            let b = params.band_edges.partition_point(|edge| *edge <= e);
+            by_band[b].push(l);
+            if let Some(ind) = row.industry {
+                let ind = ind.trim();
+                if let Some(v) = by_industry.get_mut(ind) {
+                    v[b].push(l);
+                } else {
+                    let mut v = vec![Vec::new(); nb];
+                    v[b].push(l);
+                    by_industry.insert(ind.to_string(), v);
+                }
+            }
+        }
+        let mut all: Vec<f64> = by_band.iter().flatten().copied().collect();
+        let Some(global) = robust(&mut all, 1, params.min_scale) else {
+            return Err(CoreError::Empty { what: "rows with positive revenue and employees" }.into());
+        };
+        let bands = by_band.iter_mut().map(|v| robust(v, params.min_count, params.min_scale)).collect();
+        let industries = by_industry
+            .into_iter()
+            .map(|(k, mut v)| (k, v.iter_mut().map(|b| robust(b, params.min_count, params.min_scale)).collect()))
+            .collect();
+        Ok(SegmentModel { band_edges: params.band_edges.clone(), industries, bands, global })
+    }
+
+    /// The size band of a head count.
+    #[inline]
+    pub fn band(&self, employees: f64) -> usize {
+        self.band_edges.partition_point(|edge| *edge <= employees)
+    }
+
+    /// The statistics for an industry and head count: the industry × band
+    /// segment when it had enough rows, else the band across industries,
+    /// else all rows.
+    #[inline]
+    pub fn stats(&self, industry: Option<&str>, employees: f64) -> SegmentStats {
+        self.stats_in_band(industry, self.band(employees))
+    }
+
+    /// The statistics for an industry and a size band (as [`SegmentModel::stats`]).
+    pub fn stats_in_band(&self, industry: Option<&str>, band: usize) -> SegmentStats {
+        let seg = industry.and_then(|i| {
+            self.industries
+                .get(i)
+                .or_else(|| self.industries.iter().find(|(k, _)| k.eq_ignore_ascii_case(i.trim())).map(|(_, v)| v))
+        });
+        seg.and_then(|v| v.get(band).copied().flatten())
+            .or_else(|| self.bands.get(band).copied().flatten())
+            .unwrap_or(self.global)
+    }
+
+    /// Number of size bands (edges + 1).
+    pub fn band_count(&self) -> usize {
+        self.band_edges.len() + 1
+    }
+
+    /// The industries with statistics of their own (in label order).
+    pub fn industries(&self) -> impl Iterator<Item = &str> + '_ {
+        self.industries.keys().map(String::as_str)
+    }
+
+    /// Serialises to JSON inside a versioned envelope.
+    ///
+    /// # Errors
+    /// [`AnomalyError::ModelFormat`] if serialisation fails.
+    pub fn to_json(&self) -> Result<String> {
+        let env =
+            Envelope { format_version: SEGMENT_FORMAT_VERSION, kind: "segment_model".into(), model: self.clone() };
+        serde_json::to_string(&env).map_err(|e| AnomalyError::ModelFormat { message: e.to_string() })
+    }
+
+    /// Reads a model written by [`SegmentModel::to_json`].
+    ///
+    /// # Errors
+    /// [`AnomalyError::FormatVersion`] for another version,
+    /// [`AnomalyError::ModelFormat`] for corrupt or inconsistent content.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let h: Header = serde_json::from_str(text).map_err(|e| AnomalyError::ModelFormat { message: e.to_string() })?;
+        if h.format_version != SEGMENT_FORMAT_VERSION {
+            return Err(AnomalyError::FormatVersion { found: h.format_version, expected: SEGMENT_FORMAT_VERSION });
+        }
+        let env: Envelope =
+            serde_json::from_str(text).map_err(|e| AnomalyError::ModelFormat { message: e.to_string() })?;
+        let m = env.model;
+        let nb = m.band_edges.len() + 1;
+        let good = |s: &SegmentStats| s.median.is_finite() && s.scale.is_finite() && s.scale > 0.0;
+        let ok = env.kind == "segment_model"
+            && m.band_edges.iter().all(|v| v.is_finite())
+            && m.band_edges.windows(2).all(|w| w[0] < w[1])
+            && m.bands.len() == nb
+            && good(&m.global)
+            && m.bands.iter().flatten().all(good)
+            && m.industries.values().all(|v| v.len() == nb && v.iter().flatten().all(good));
+        if !ok {
+            return Err(AnomalyError::ModelFormat { message: "inconsistent segment model".into() });
+        }
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_and_fallbacks() {
+        let mut v = vec![3.0, 1.0, 2.0, 10.0];
+        assert_eq!(median_in_place(&mut v), Some(2.5));
+        let rows: Vec<AnomalyInputs> = (0..100)
+            .map(|i| {
+                AnomalyInputs::new()
+                    .with_industry(if i < 50 { "A" } else { "B" })
+                    .with_employees(if i % 2 == 0 { 1.0 } else { 100.0 })
+                    .with_monthly_revenue(1000.0)
+            })
+            .chain([AnomalyInputs::new().with_employees(f64::NAN).with_monthly_revenue(5.0)])
+            .collect();
+        let m = SegmentModel::fit(rows.iter().copied(), &SegmentParams::new().with_min_count(20)).expect("fits");
+        assert!((m.stats(Some("A"), 1.0).median - 1000f64.ln()).abs() < 1e-12);
+        assert_eq!(m.stats(Some("A"), 1.0).count, 25);
+        assert_eq!(m.stats(Some("a"), 1.0).count, 25);
+        assert_eq!(m.stats(Some("zzz"), 1.0).count, 50); // band fallback
+        assert_eq!(m.stats(None, 3.0).count, 100); // global fallback (empty band)
+        assert_eq!(m.stats(Some("A"), 1.0).scale, 0.1); // floored
+    }
+
+    #[test]
+    fn errors() {
+        assert!(matches!(
+            SegmentModel::fit(Vec::<AnomalyInputs>::new(), &SegmentParams::new()),
+            Err(AnomalyError::Core(CoreError::Empty { .. }))
+        ));
+        assert!(SegmentModel::fit(Vec::new(), &SegmentParams::new().with_band_edges(vec![5.0, 2.0])).is_err());
+        assert!(SegmentModel::fit(Vec::new(), &SegmentParams::new().with_min_scale(f64::NAN)).is_err());
+        let rows = [AnomalyInputs::new().with_employees(2.0).with_monthly_revenue(10.0)];
+        let m = SegmentModel::fit(rows, &SegmentParams::new()).expect("fits");
+        let json = m.to_json().expect("ok");
+        let v9 = json.replacen("\"format_version\":1", "\"format_version\":9", 1);
+        assert!(matches!(SegmentModel::from_json(&v9), Err(AnomalyError::FormatVersion { found: 9, .. })));
+        assert!(matches!(SegmentModel::from_json("[1,2"), Err(AnomalyError::ModelFormat { .. })));
+        let bad = json.replace("\"bands\":[", "\"bands\":[null,");
+        assert!(matches!(SegmentModel::from_json(&bad), Err(AnomalyError::ModelFormat { .. })));
+    }
+}

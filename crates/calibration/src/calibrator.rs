@@ -1,0 +1,206 @@
+//! The calibrator traits, the closed set of calibrators, and their file format.
+
+use crate::binning::{BinningCalibrator, BinningParams};
+use crate::isotonic::{IsotonicCalibrator, IsotonicParams};
+use crate::platt::{PlattCalibrator, PlattParams};
+use crate::{CalibrationError, Result};
+use acctscore_core::{CoreError, Probability};
+use serde::{Deserialize, Serialize};
+
+/// A fitted calibrator: maps a raw model score to a probability.
+///
+/// Plain data, cheap to clone, `Send + Sync`; one call does not allocate.
+pub trait Calibrator: Send + Sync {
+    /// The calibrated value as a plain `f64` in `[0, 1]`, without the NaN
+    /// check: for hot loops over scores already known to be non-NaN. ±inf
+    /// map to the calibrator's extreme values; NaN gives NaN.
+    fn calibrate_value(&self, raw: f64) -> f64;
+
+    /// The calibrated probability of one raw score. ±inf map to the
+    /// calibrator's extreme values.
+    ///
+    /// # Errors
+    /// [`CoreError::NonFinite`] for NaN.
+    fn calibrate(&self, raw: f64) -> Result<Probability> {
+        if raw.is_nan() {
+            return Err(CoreError::NonFinite { what: "raw score", index: 0, value: raw }.into());
+        }
+        Ok(Probability::clamped(self.calibrate_value(raw))?)
+    }
+
+    /// Calibrates every score, in order; equal to calling
+    /// [`Calibrator::calibrate`] on each. Runs in parallel with the
+    /// `parallel` feature (the result does not depend on thread count).
+    ///
+    /// # Errors
+    /// [`CoreError::NonFinite`] naming the first NaN.
+    fn calibrate_batch(&self, raw: &[f64]) -> Result<Vec<Probability>> {
+        if let Some(index) = raw.iter().position(|v| v.is_nan()) {
+            return Err(CoreError::NonFinite { what: "raw scores", index, value: raw[index] }.into());
+        }
+        // No NaN left, so `clamped` cannot fail; the fallback is never taken.
+        Ok(map_batch(raw, |v| Probability::clamped(self.calibrate_value(v)).unwrap_or(Probability::ZERO)))
+    }
+}
+
+#[cfg(feature = "parallel")]
+fn map_batch<F>(raw: &[f64], f: F) -> Vec<Probability>
+where
+    F: Fn(f64) -> Probability + Sync + Send,
+{
+    use rayon::prelude::*;
+    const MIN_PARALLEL: usize = 1 << 15;
+    if raw.len() < MIN_PARALLEL {
+        return raw.iter().map(|&v| f(v)).collect();
+    }
+    raw.par_iter().with_min_len(MIN_PARALLEL / 4).map(|&v| f(v)).collect()
+}
+
+#[cfg(not(feature = "parallel"))]
+fn map_batch<F>(raw: &[f64], f: F) -> Vec<Probability>
+where
+    F: Fn(f64) -> Probability,
+{
+    raw.iter().map(|&v| f(v)).collect()
+}
+
+/// Calibrator parameters that fit on raw scores and binary labels.
+///
+/// `fit` validates the parameters and the data once and returns the fitted
+/// calibrator; the parameters can be fitted again.
+pub trait FitCalibrator {
+    /// The fitted calibrator.
+    type Fitted: Calibrator;
+
+    /// Fits on raw scores and labels (`true` = positive).
+    ///
+    /// # Errors
+    /// Empty input, length mismatch, a non-finite score, single-class
+    /// labels, or invalid parameters.
+    fn fit(&self, scores: &[f64], labels: &[bool]) -> Result<Self::Fitted>;
+}
+
+/// Any calibration method's parameters, for code that chooses the method at
+/// run time (configuration, cross-fitting).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CalibrationMethod {
+    /// Platt scaling.
+    Platt(PlattParams),
+    /// Isotonic regression.
+    Isotonic(IsotonicParams),
+    /// Histogram binning.
+    Binning(BinningParams),
+}
+
+impl Default for CalibrationMethod {
+    fn default() -> Self {
+        CalibrationMethod::Isotonic(IsotonicParams::new())
+    }
+}
+
+impl FitCalibrator for CalibrationMethod {
+    type Fitted = FittedCalibrator;
+    fn fit(&self, scores: &[f64], labels: &[bool]) -> Result<FittedCalibrator> {
+        Ok(match self {
+            CalibrationMethod::Platt(p) => FittedCalibrator::Platt(p.fit(scores, labels)?),
+            CalibrationMethod::Isotonic(p) => FittedCalibrator::Isotonic(p.fit(scores, labels)?),
+            CalibrationMethod::Binning(p) => FittedCalibrator::Binning(p.fit(scores, labels)?),
+        })
+    }
+}
+
+/// Any fitted calibrator; serialises with the method's name as a tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FittedCalibrator {
+    /// A fitted Platt scaling.
+    Platt(PlattCalibrator),
+    /// A fitted isotonic regression.
+    Isotonic(IsotonicCalibrator),
+    /// A fitted histogram binning.
+    Binning(BinningCalibrator),
+}
+
+impl Calibrator for FittedCalibrator {
+    #[inline]
+    fn calibrate_value(&self, raw: f64) -> f64 {
+        match self {
+            FittedCalibrator::Platt(c) => c.calibrate_value(raw),
+            FittedCalibrator::Isotonic(c) => c.calibrate_value(raw),
+            FittedCalibrator::Binning(c) => c.calibrate_value(raw),
+        }
+    }
+}
+
+/// The format version [`FittedCalibrator::to_json`] writes and
+/// [`FittedCalibrator::from_json`] reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+const FORMAT_NAME: &str = "acctscore-calibrator";
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    format: &'static str,
+    version: u32,
+    calibrator: &'a FittedCalibrator,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeHeader {
+    format: String,
+    version: u32,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeIn {
+    calibrator: FittedCalibrator,
+}
+
+impl FittedCalibrator {
+    /// Serialises to JSON inside an envelope carrying the format name and
+    /// [`FORMAT_VERSION`].
+    ///
+    /// # Errors
+    /// [`CalibrationError::Corrupt`] if serialisation fails (it does not for
+    /// calibrators built by this crate).
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string(&EnvelopeOut { format: FORMAT_NAME, version: FORMAT_VERSION, calibrator: self })
+            .map_err(|e| CalibrationError::Corrupt { reason: e.to_string() })
+    }
+
+    /// Reads what [`FittedCalibrator::to_json`] wrote, checking the format
+    /// name, the version and every invariant of the calibrator.
+    ///
+    /// # Errors
+    /// [`CalibrationError::UnsupportedVersion`] for another version,
+    /// [`CalibrationError::Corrupt`] for anything malformed.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let header: EnvelopeHeader =
+            serde_json::from_str(json).map_err(|e| CalibrationError::Corrupt { reason: e.to_string() })?;
+        if header.format != FORMAT_NAME {
+            return Err(CalibrationError::Corrupt {
+                reason: format!("format is {:?}, expected {FORMAT_NAME:?}", header.format),
+            });
+        }
+        if header.version != FORMAT_VERSION {
+            return Err(CalibrationError::UnsupportedVersion { found: header.version, supported: FORMAT_VERSION });
+        }
+        let body: EnvelopeIn =
+            serde_json::from_str(json).map_err(|e| CalibrationError::Corrupt { reason: e.to_string() })?;
+        Ok(body.calibrator)
+    }
+}
+
+/// Validates calibrator inputs: non-empty, equal lengths, finite scores, both classes.
+pub(crate) fn check_fit_input(scores: &[f64], labels: &[bool]) -> Result<(usize, usize)> {
+    crate::rank::check_scored("calibration scores", scores, labels)?;
+    let positives = labels.iter().filter(|&&l| l).count();
+    let negatives = labels.len() - positives;
+    if positives == 0 || negatives == 0 {
+        return Err(CoreError::SingleClass { positives, negatives }.into());
+    }
+    Ok((positives, negatives))
+}

@@ -1,0 +1,94 @@
+//! The calibration error type.
+
+use acctscore_core::CoreError;
+
+/// Errors raised by calibrators, cross-fitting, metrics and monitoring.
+///
+/// Input checks shared with the rest of acctscore (empty input, length
+/// mismatch, NaN or infinite scores, single-class labels, invalid
+/// parameters) arrive as [`CalibrationError::Core`] wrapping the
+/// corresponding [`CoreError`] variant, so that a caller matches them the
+/// same way in every crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CalibrationError {
+    /// A shared input check failed: [`CoreError::Empty`],
+    /// [`CoreError::ShapeMismatch`], [`CoreError::NonFinite`],
+    /// [`CoreError::SingleClass`] or [`CoreError::InvalidParameter`].
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// A value that must be a probability lies outside `[0, 1]`.
+    #[error("{what}: value {value} at index {index} is not a probability in [0, 1]")]
+    NotAProbability {
+        /// Which input held the value.
+        what: &'static str,
+        /// Index of the value.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// Fewer rows than the computation needs (for example fewer rows than bins).
+    #[error("{what}: needs at least {needed} rows, found {found}")]
+    TooFewRows {
+        /// What needed the rows.
+        what: &'static str,
+        /// Rows needed.
+        needed: usize,
+        /// Rows found.
+        found: usize,
+    },
+    /// Cross-fitting needs at least one positive and one negative per fold.
+    #[error("{folds} folds need at least {folds} positives and {folds} negatives, found {positives} and {negatives}")]
+    TooFewForFolds {
+        /// Folds asked for.
+        folds: usize,
+        /// Positive labels available.
+        positives: usize,
+        /// Negative labels available.
+        negatives: usize,
+    },
+    /// No threshold reaches the asked-for target.
+    #[error("no threshold reaches {metric} {target}; the best reachable is {best}")]
+    TargetUnreachable {
+        /// The metric targeted ("precision", "recall").
+        metric: &'static str,
+        /// The target asked for.
+        target: f64,
+        /// The best value any threshold reaches.
+        best: f64,
+    },
+    /// A metric is undefined on this input (a zero denominator).
+    #[error("{metric} is undefined: {reason}")]
+    Undefined {
+        /// The metric.
+        metric: &'static str,
+        /// Why it is undefined.
+        reason: &'static str,
+    },
+    /// The model being cross-fitted failed to fit or score.
+    #[error("model failed on fold {fold:?}: {source}")]
+    Model {
+        /// The fold whose training failed (`None` for the final fit on all rows).
+        fold: Option<usize>,
+        /// The model's own error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
+    /// A serialised calibrator is malformed or violates an invariant.
+    #[error("invalid serialised calibrator: {reason}")]
+    Corrupt {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A serialised calibrator carries a format version this build cannot read.
+    #[error("calibrator format version {found} is not supported (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// The version found in the file.
+        found: u32,
+        /// The version this build reads and writes.
+        supported: u32,
+    },
+}
+
+/// Result alias for [`CalibrationError`].
+pub type Result<T, E = CalibrationError> = std::result::Result<T, E>;

@@ -1,0 +1,141 @@
+//! Lift and cumulative gains.
+
+use crate::rank::Ranked;
+use crate::{CalibrationError, Result};
+use acctscore_core::CoreError;
+use serde::{Deserialize, Serialize};
+
+/// One group (for example a decile) of a gains table, best scores first.
+///
+/// Rows are ranked by descending score; group `k` (1-based) of `G` holds the
+/// ranks `⌈(k−1)·n/G⌉ .. ⌈k·n/G⌉`, so the first group has `⌈n/G⌉` rows.
+/// When tied scores straddle a group boundary their positives are shared
+/// in proportion (the average over every order of the ties), so
+/// `positives` may be fractional and the table never depends on row order.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GainsRow {
+    /// Group number, 1 = best scores.
+    pub group: usize,
+    /// Rows in the group.
+    pub rows: u64,
+    /// Positives in the group (expected value when ties straddle a boundary).
+    pub positives: f64,
+    /// Positive rate in the group.
+    pub rate: f64,
+    /// Group rate over the overall positive rate.
+    pub lift: f64,
+    /// Rows in this and all better groups.
+    pub cumulative_rows: u64,
+    /// Positives in this and all better groups.
+    pub cumulative_positives: f64,
+    /// Share of all positives captured by this and all better groups (the gains curve).
+    pub cumulative_gain: f64,
+    /// Cumulative positive rate over the overall positive rate.
+    pub cumulative_lift: f64,
+}
+
+fn require_positive(r: &Ranked) -> Result<()> {
+    if r.total_pos == 0 {
+        return Err(CoreError::SingleClass { positives: 0, negatives: r.total_neg as usize }.into());
+    }
+    Ok(())
+}
+
+/// Lift and cumulative gains by group; `n_groups = 10` gives deciles.
+///
+/// # Errors
+/// Empty input, length mismatch, a non-finite score, no positive label
+/// (lift is undefined), `n_groups == 0`, or fewer rows than groups
+/// ([`CalibrationError::TooFewRows`]).
+pub fn gains_table(scores: &[f64], labels: &[bool], n_groups: usize) -> Result<Vec<GainsRow>> {
+    if n_groups == 0 {
+        return Err(CoreError::InvalidParameter { name: "n_groups", reason: "must be at least 1" }.into());
+    }
+    let r = Ranked::checked("scores", scores, labels)?;
+    require_positive(&r)?;
+    let n = r.n();
+    if (n as usize) < n_groups {
+        return Err(CalibrationError::TooFewRows { what: "gains table", needed: n_groups, found: n as usize });
+    }
+    let base = r.total_pos as f64 / n as f64;
+    let g = n_groups as u128;
+    let boundary = |k: usize| -> u64 { ((k as u128 * n as u128).div_ceil(g)) as u64 };
+    let mut walker = r.top_walker();
+    let mut rows_out = Vec::with_capacity(n_groups);
+    let mut prev_rows = 0u64;
+    let mut prev_pos = 0.0f64;
+    for k in 1..=n_groups {
+        let cum_rows = boundary(k);
+        let cum_pos = if k == n_groups { r.total_pos as f64 } else { walker.positives_in_top(cum_rows) };
+        let rows = cum_rows - prev_rows;
+        let positives = cum_pos - prev_pos;
+        let rate = positives / rows as f64;
+        let cum_rate = cum_pos / cum_rows as f64;
+        rows_out.push(GainsRow {
+            group: k,
+            rows,
+            positives,
+            rate,
+            lift: rate / base,
+            cumulative_rows: cum_rows,
+            cumulative_positives: cum_pos,
+            cumulative_gain: cum_pos / r.total_pos as f64,
+            cumulative_lift: cum_rate / base,
+        });
+        prev_rows = cum_rows;
+        prev_pos = cum_pos;
+    }
+    Ok(rows_out)
+}
+
+/// Lift among the `top` highest scores: their positive rate over the
+/// overall positive rate (ties at the cut shared in proportion).
+///
+/// # Errors
+/// Empty input, length mismatch, a non-finite score, no positive label,
+/// or `top` of 0 or more than the rows.
+pub fn lift_top_rows(scores: &[f64], labels: &[bool], top: usize) -> Result<f64> {
+    let r = Ranked::checked("scores", scores, labels)?;
+    require_positive(&r)?;
+    lift_top_of(&r, top)
+}
+
+pub(crate) fn lift_top_of(r: &Ranked, top: usize) -> Result<f64> {
+    let n = r.n();
+    if top == 0 || top as u64 > n {
+        return Err(
+            CoreError::InvalidParameter { name: "top", reason: "must be between 1 and the number of rows" }.into()
+        );
+    }
+    let pos = r.top_walker().positives_in_top(top as u64);
+    Ok((pos / top as f64) / (r.total_pos as f64 / n as f64))
+}
+
+/// Lift in the top decile: the positive rate among the `⌈n/10⌉` highest
+/// scores over the overall positive rate.
+///
+/// # Errors
+/// As [`lift_top_rows`].
+pub fn lift_top_decile(scores: &[f64], labels: &[bool]) -> Result<f64> {
+    lift_top_rows(scores, labels, scores.len().div_ceil(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deciles_sum_up() {
+        let scores: Vec<f64> = (0..25).map(f64::from).collect();
+        let labels: Vec<bool> = (0..25).map(|i| i % 3 == 0).collect();
+        let t = gains_table(&scores, &labels, 10).expect("table");
+        assert_eq!(t.len(), 10);
+        assert_eq!(t[0].rows, 3);
+        assert_eq!(t.iter().map(|r| r.rows).sum::<u64>(), 25);
+        assert!((t[9].cumulative_gain - 1.0).abs() < 1e-15);
+        assert!((t[9].cumulative_lift - 1.0).abs() < 1e-15);
+        // top 3 scores: 24 (pos), 23, 22 -> 1 positive of 3; base 9/25
+        assert!((lift_top_decile(&scores, &labels).expect("lift") - (1.0 / 3.0) / (9.0 / 25.0)).abs() < 1e-12);
+        assert!(matches!(gains_table(&scores[..5], &labels[..5], 10), Err(CalibrationError::TooFewRows { .. })));
+    }
+}

@@ -1,0 +1,389 @@
+//! Team balance (effort per rep and account, underserved and shared accounts,
+//! concentration) and capacity-aware assignment.
+
+use crate::{Activity, EngagementError, EngagementModel, Result};
+use acctscore_core::{Probability, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Parameters of [`EngagementModel::team_balance`].
+///
+/// Defaults: good quality ≥ 0.5, underserved below engagement 1 (one fresh
+/// email), top tier = best 10 % of accounts by quality, shared when several
+/// reps worked the account within the last 30 days.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BalanceParams {
+    good_quality: f64,
+    underserved_below: f64,
+    top_tier_fraction: f64,
+    overlap_window_days: f64,
+}
+
+impl Default for BalanceParams {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BalanceParams {
+    /// The defaults (0.5, 1.0, 0.1, 30 days).
+    pub fn new() -> Self {
+        BalanceParams { good_quality: 0.5, underserved_below: 1.0, top_tier_fraction: 0.1, overlap_window_days: 30.0 }
+    }
+
+    /// Quality at or above which an account is *good* (in `[0, 1]`).
+    pub fn good_quality(mut self, q: f64) -> Self {
+        self.good_quality = q;
+        self
+    }
+
+    /// Engagement below which a good account is *underserved* (≥ 0).
+    pub fn underserved_below(mut self, e: f64) -> Self {
+        self.underserved_below = e;
+        self
+    }
+
+    /// Fraction of accounts, best quality first, forming the top tier (in `(0, 1]`).
+    pub fn top_tier_fraction(mut self, f: f64) -> Self {
+        self.top_tier_fraction = f;
+        self
+    }
+
+    /// Window in days before `now` in which distinct reps on one account count as working it at once (> 0).
+    pub fn overlap_window_days(mut self, days: f64) -> Self {
+        self.overlap_window_days = days;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        let checks: [(&'static str, f64, bool, &'static str); 4] = [
+            ("good_quality", self.good_quality, (0.0..=1.0).contains(&self.good_quality), "must be in [0, 1]"),
+            (
+                "underserved_below",
+                self.underserved_below,
+                self.underserved_below >= 0.0 && self.underserved_below.is_finite(),
+                "must be finite and >= 0",
+            ),
+            (
+                "top_tier_fraction",
+                self.top_tier_fraction,
+                self.top_tier_fraction > 0.0 && self.top_tier_fraction <= 1.0,
+                "must be in (0, 1]",
+            ),
+            (
+                "overlap_window_days",
+                self.overlap_window_days,
+                self.overlap_window_days > 0.0 && self.overlap_window_days.is_finite(),
+                "must be finite and > 0",
+            ),
+        ];
+        for (name, value, ok, reason) in checks {
+            if !ok {
+                return Err(EngagementError::InvalidParameter { name, value, reason });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An account worked by several reps within the overlap window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedAccount {
+    /// Account index.
+    pub account: u32,
+    /// The distinct reps, ascending.
+    pub reps: Vec<u32>,
+}
+
+/// How the team's decayed effort is spread (see [`EngagementModel::team_balance`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamBalance {
+    /// Decayed effort per rep index.
+    pub effort_per_rep: Vec<f64>,
+    /// Decayed effort (engagement) per account index, attributed or not.
+    pub effort_per_account: Vec<f64>,
+    /// Decayed effort of activities without a rep.
+    pub unattributed: f64,
+    /// Good accounts (quality ≥ the threshold) with engagement below the
+    /// underserved bound, best quality first (ties: lower index first).
+    pub underserved: Vec<u32>,
+    /// Accounts worked by two or more reps within the overlap window, by account index.
+    pub shared: Vec<SharedAccount>,
+    /// The top-tier accounts, best quality first (ties: lower index first).
+    pub top_tier: Vec<u32>,
+    /// Gini coefficient of effort over the top tier: 0 = evenly spread,
+    /// near 1 = piled onto few accounts (0 when there is no effort).
+    pub top_tier_gini: f64,
+    /// Activities after `now`, left out.
+    pub ignored_future: u64,
+}
+
+/// Gini coefficient of non-negative values: `Σ_i (2i − n − 1) x_(i) / (n Σ x)`
+/// over the values sorted ascending (`i` from 1). 0 for an empty slice or all zeros.
+///
+/// # Errors
+/// [`acctscore_core::CoreError::NonFinite`] or
+/// [`acctscore_core::CoreError::OutOfRange`] for a NaN, infinite or negative value.
+pub fn gini(values: &[f64]) -> Result<f64> {
+    acctscore_core::check::finite_slice("gini values", values)?;
+    if let Some(&v) = values.iter().find(|v| **v < 0.0) {
+        return Err(acctscore_core::CoreError::OutOfRange {
+            what: "gini values",
+            value: v,
+            min: 0.0,
+            max: f64::INFINITY,
+        }
+        .into());
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len() as f64;
+    let total: f64 = sorted.iter().sum();
+    if sorted.is_empty() || total <= 0.0 {
+        return Ok(0.0);
+    }
+    let weighted: f64 = sorted.iter().enumerate().map(|(i, &x)| (2.0 * (i as f64 + 1.0) - n - 1.0) * x).sum();
+    Ok((weighted / (n * total)).clamp(0.0, 1.0))
+}
+
+/// Account indices sorted by value descending, ties by lower index.
+fn ranked(values: &[Probability]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..values.len() as u32).collect();
+    order.sort_by(|&a, &b| values[b as usize].get().total_cmp(&values[a as usize].get()).then(a.cmp(&b)));
+    order
+}
+
+impl EngagementModel {
+    /// Team balance at `now` from activities carrying reps: effort per rep
+    /// and per account, good-but-underserved accounts, accounts worked by
+    /// several reps at once, and the Gini coefficient of effort over the top tier.
+    ///
+    /// `quality[i]` is account `i`'s quality (for example
+    /// [`Priority::quality`](crate::Priority::quality)); the number of
+    /// accounts is `quality.len()`. Activities after `now` are left out and counted.
+    ///
+    /// # Errors
+    /// [`EngagementError::InvalidParameter`], [`EngagementError::AccountOutOfRange`],
+    /// [`EngagementError::RepOutOfRange`], [`EngagementError::UnknownKindId`],
+    /// [`EngagementError::InvalidWeight`].
+    pub fn team_balance<I>(
+        &self,
+        now: Timestamp,
+        quality: &[Probability],
+        n_reps: usize,
+        activities: I,
+        params: &BalanceParams,
+    ) -> Result<TeamBalance>
+    where
+        I: IntoIterator<Item = Activity>,
+    {
+        params.validate()?;
+        let n_accounts = quality.len();
+        let mut effort_per_account = vec![0.0; n_accounts];
+        let mut effort_per_rep = vec![0.0; n_reps];
+        let mut unattributed = 0.0;
+        let mut ignored_future = 0u64;
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let window = params.overlap_window_days * 86_400.0;
+        for a in activities {
+            let k = self.rate_of(a.kind)?;
+            let w = self.weight_of(a.kind, k, a.weight)?;
+            if a.account as usize >= n_accounts {
+                return Err(EngagementError::AccountOutOfRange { account: a.account, n_accounts });
+            }
+            if let Some(rep) = a.rep
+                && rep as usize >= n_reps
+            {
+                return Err(EngagementError::RepOutOfRange { rep, n_reps });
+            }
+            if a.at > now {
+                ignored_future += 1;
+                continue;
+            }
+            let age = now.seconds_since(a.at);
+            let e = w * (-k.rate * age).exp();
+            effort_per_account[a.account as usize] += e;
+            match a.rep {
+                Some(rep) => {
+                    effort_per_rep[rep as usize] += e;
+                    if age < window {
+                        pairs.push((a.account, rep));
+                    }
+                }
+                None => unattributed += e,
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut shared = Vec::new();
+        for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+            if group.len() > 1 {
+                shared.push(SharedAccount { account: group[0].0, reps: group.iter().map(|p| p.1).collect() });
+            }
+        }
+        let order = ranked(quality);
+        let underserved = order
+            .iter()
+            .copied()
+            .filter(|&i| {
+                quality[i as usize].get() >= params.good_quality
+                    && effort_per_account[i as usize] < params.underserved_below
+            })
+            .collect();
+        let n_top = ((n_accounts as f64 * params.top_tier_fraction).ceil() as usize).min(n_accounts);
+        let top_tier: Vec<u32> = order[..n_top].to_vec();
+        let top_effort: Vec<f64> = top_tier.iter().map(|&i| effort_per_account[i as usize]).collect();
+        let top_tier_gini = gini(&top_effort)?;
+        Ok(TeamBalance {
+            effort_per_rep,
+            effort_per_account,
+            unattributed,
+            underserved,
+            shared,
+            top_tier,
+            top_tier_gini,
+            ignored_future,
+        })
+    }
+}
+
+/// Accounts assigned to reps (see [`assign`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// Per rep, its accounts in the order they were assigned (best first).
+    pub by_rep: Vec<Vec<u32>>,
+    /// Per account, its rep (`None` when not assigned).
+    pub rep_of: Vec<Option<u32>>,
+}
+
+impl Assignment {
+    /// Number of accounts assigned.
+    pub fn n_assigned(&self) -> usize {
+        self.by_rep.iter().map(Vec::len).sum()
+    }
+}
+
+/// Assigns the best accounts to reps within their capacities, each account at most once.
+///
+/// Accounts are taken by priority, highest first (ties: lower index first),
+/// until every rep is full or no account is left. Each goes to its current
+/// owner (`owners[i]`) when that rep still has room, so work stays with one
+/// rep; otherwise to the next rep with room in round-robin order (rep 0, 1,
+/// …, wrapping), which spreads the best accounts across the team. The result
+/// is fully deterministic.
+///
+/// # Errors
+/// [`EngagementError::LengthMismatch`] when `owners` does not have one entry
+/// per account; [`EngagementError::RepOutOfRange`] for an owner that is not a rep.
+pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&[Option<u32>]>) -> Result<Assignment> {
+    let n_reps = capacities.len();
+    if let Some(o) = owners {
+        if o.len() != priorities.len() {
+            return Err(EngagementError::LengthMismatch {
+                what: "owners vs accounts",
+                expected: priorities.len(),
+                found: o.len(),
+            });
+        }
+        if let Some(&rep) = o.iter().flatten().find(|&&r| r as usize >= n_reps) {
+            return Err(EngagementError::RepOutOfRange { rep, n_reps });
+        }
+    }
+    let mut remaining: Vec<usize> = capacities.to_vec();
+    let mut left: usize = remaining.iter().fold(0usize, |s, &c| s.saturating_add(c));
+    let mut by_rep = vec![Vec::new(); n_reps];
+    let mut rep_of = vec![None; priorities.len()];
+    let mut cursor = 0usize;
+    for account in ranked(priorities) {
+        if left == 0 {
+            break;
+        }
+        let owner = owners.and_then(|o| o[account as usize]).filter(|&r| remaining[r as usize] > 0);
+        let rep = match owner {
+            Some(r) => r as usize,
+            None => {
+                while remaining[cursor] == 0 {
+                    cursor = (cursor + 1) % n_reps;
+                }
+                let r = cursor;
+                cursor = (cursor + 1) % n_reps;
+                r
+            }
+        };
+        remaining[rep] -= 1;
+        left -= 1;
+        by_rep[rep].push(account);
+        rep_of[account as usize] = Some(rep as u32);
+    }
+    Ok(Assignment { by_rep, rep_of })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EngagementParams, KindId};
+
+    fn p(v: f64) -> Probability {
+        Probability::new(v).expect("valid")
+    }
+
+    #[test]
+    fn gini_values() {
+        assert_eq!(gini(&[]).expect("ok"), 0.0);
+        assert_eq!(gini(&[0.0, 0.0]).expect("ok"), 0.0);
+        assert_eq!(gini(&[3.0, 3.0, 3.0]).expect("ok"), 0.0);
+        assert!((gini(&[0.0, 0.0, 0.0, 4.0]).expect("ok") - 0.75).abs() < 1e-12);
+        assert!(gini(&[1.0, -1.0]).is_err());
+        assert!(gini(&[f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn balance_finds_underserved_and_shared() {
+        let m = EngagementParams::new().build().expect("valid");
+        let now = Timestamp::from_unix_seconds(1_767_225_600);
+        let day = 86_400;
+        let at = |d: i64| Timestamp::from_unix_seconds(now.unix_seconds() - d * day);
+        let email = KindId(0);
+        let meeting = KindId(2);
+        let quality = [p(0.9), p(0.8), p(0.2), p(0.7)];
+        let acts = vec![
+            Activity::new(0, meeting, at(1)).with_rep(0),
+            Activity::new(0, email, at(2)).with_rep(1),
+            Activity::new(0, email, at(3)).with_rep(1),
+            Activity::new(2, meeting, at(100)).with_rep(1),
+            Activity::new(3, email, at(1)),
+            Activity::new(3, email, at(-1)).with_rep(0),
+        ];
+        let b = m.team_balance(now, &quality, 2, acts, &BalanceParams::new().top_tier_fraction(0.5)).expect("ok");
+        assert_eq!(b.ignored_future, 1);
+        assert_eq!(b.shared, vec![SharedAccount { account: 0, reps: vec![0, 1] }]);
+        assert_eq!(b.underserved, vec![1, 3]);
+        assert_eq!(b.top_tier, vec![0, 1]);
+        assert!((b.top_tier_gini - 0.5).abs() < 1e-12);
+        assert!(b.unattributed > 0.9 && b.unattributed < 1.0);
+        let total: f64 = b.effort_per_account.iter().sum();
+        assert!((total - b.effort_per_rep.iter().sum::<f64>() - b.unattributed).abs() < 1e-12);
+        let bad = vec![Activity::new(0, email, at(1)).with_rep(5)];
+        assert!(matches!(
+            m.team_balance(now, &quality, 2, bad, &BalanceParams::new()),
+            Err(EngagementError::RepOutOfRange { rep: 5, n_reps: 2 })
+        ));
+        assert!(m.team_balance(now, &quality, 2, vec![], &BalanceParams::new().good_quality(2.0)).is_err());
+    }
+
+    #[test]
+    fn assignment_respects_capacity_owners_and_ties() {
+        let pr = [p(0.5), p(0.9), p(0.5), p(0.1), p(0.7)];
+        let a = assign(&pr, &[2, 1], None).expect("ok");
+        assert_eq!(a.by_rep, vec![vec![1, 0], vec![4]]);
+        assert_eq!(a.n_assigned(), 3);
+        assert_eq!(a.rep_of, vec![Some(0), Some(0), None, None, Some(1)]);
+        let owners = [None, Some(1), None, None, None];
+        let a = assign(&pr, &[2, 1], Some(&owners)).expect("ok");
+        assert_eq!(a.by_rep, vec![vec![4, 0], vec![1]]);
+        let a = assign(&pr, &[10, 10], None).expect("ok");
+        assert_eq!(a.n_assigned(), 5);
+        assert!(assign(&pr, &[], None).expect("ok").by_rep.is_empty());
+        assert!(assign(&pr, &[1], Some(&owners)).is_err());
+        assert!(assign(&pr, &[1], Some(&owners[..2])).is_err());
+    }
+}

@@ -1,0 +1,1484 @@
+//! CSV loading: any delimited text file into a typed [`Frame`].
+//!
+//! - **Dialect**: a header row; delimiter given or detected among `,` `;`
+//!   and tab (the candidate found the same, non-zero number of times on the
+//!   first lines, outside quotes); RFC 4180 quotes (`""` inside a quoted
+//!   field is one quote); LF or CRLF line ends; a UTF-8 byte-order mark is
+//!   ignored; blank lines are ignored.
+//! - **Missing**: an empty or whitespace-only field. Nothing else is turned
+//!   into missing: placeholders such as `N/A` or `Select` stay values (see
+//!   [`crate::placeholder`]). Surrounding ASCII whitespace is trimmed from
+//!   every value.
+//! - **Type inference** on the first [`CsvOptions::infer_rows`] records, per
+//!   column, in this order: [`ColumnKind::Boolean`] when every present value
+//!   is `true`/`false`/`yes`/`no` (any case); [`ColumnKind::Numeric`] when
+//!   every present value is a finite number; [`ColumnKind::Timestamp`] when
+//!   every present value is an ISO date or date-time (`2016-10-20`,
+//!   `2016-10-20T13:45:00Z`, `2016/10/20 13:45`, offsets `+02:00`); otherwise
+//!   [`ColumnKind::Text`] when it has more than
+//!   [`CsvOptions::text_min_levels`] distinct values and they are more than
+//!   [`CsvOptions::text_min_share`] of its present values, else
+//!   [`ColumnKind::Categorical`]. A column without any value is numeric
+//!   (all missing). When a later record contradicts an inferred kind, the
+//!   column becomes categorical and the input is parsed once more (the
+//!   report says so); a value contradicting a kind *you* declared with
+//!   [`CsvOptions::kind`] is a bad row.
+//! - **Bad rows** (a different number of fields than the header, bad
+//!   quoting, a value that does not fit a declared kind) are a
+//!   [`FeaturesError::Csv`] with the 1-based line where the record starts,
+//!   or, with [`CsvOptions::skip_bad_rows`], left out and listed in
+//!   [`CsvReport::skipped`] and [`Frame::skipped_rows`]. An empty input or a
+//!   header without rows is always an error.
+//!
+//! Large inputs are parsed on all rayon threads (feature `parallel`) in
+//! chunks split at record boundaries; the result does not depend on the
+//! number of threads.
+//!
+//! ```
+//! use acctscore_features::{Frame, ColumnKind, csv::CsvOptions};
+//!
+//! let data = "id;industry;employees;signed_up\n1;Software;12;yes\n2;Retail;;no\n";
+//! let frame = Frame::from_csv_reader(data.as_bytes(), &CsvOptions::new())?;
+//! assert_eq!(frame.nrows(), 2);
+//! assert_eq!(frame.column("employees")?.kind(), ColumnKind::Numeric);
+//! assert_eq!(frame.column("signed_up")?.kind(), ColumnKind::Boolean);
+//!
+//! let opts = CsvOptions::new().delimiter(b';').kind("id", ColumnKind::Categorical);
+//! let frame = Frame::from_csv_reader(data.as_bytes(), &opts)?;
+//! assert_eq!(frame.column("id")?.kind(), ColumnKind::Categorical);
+//! # Ok::<(), acctscore_features::FeaturesError>(())
+//! ```
+
+use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
+use crate::frame::CategoricalColumn;
+use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::Path;
+
+/// Options of the CSV loader. Build with [`CsvOptions::new`] and the setters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvOptions {
+    delimiter: Option<u8>,
+    has_header: bool,
+    kinds: BTreeMap<String, ColumnKind>,
+    skip_bad_rows: bool,
+    infer_rows: usize,
+    text_min_levels: usize,
+    text_min_share: f64,
+    yes_no_boolean: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CsvOptions {
+    /// Defaults: delimiter detected, header present, kinds inferred from the
+    /// first 20 000 records, bad rows are errors, text when > 50 distinct
+    /// values making > 50% of present values, `yes`/`no` read as booleans.
+    pub fn new() -> Self {
+        CsvOptions {
+            delimiter: None,
+            has_header: true,
+            kinds: BTreeMap::new(),
+            skip_bad_rows: false,
+            infer_rows: 20_000,
+            text_min_levels: 50,
+            text_min_share: 0.5,
+            yes_no_boolean: true,
+        }
+    }
+
+    /// Uses this delimiter instead of detecting one.
+    pub fn delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = Some(delimiter);
+        self
+    }
+
+    /// Whether the first record is a header (default `true`). Without one,
+    /// columns are named `column_1`, `column_2`, …
+    pub fn has_header(mut self, yes: bool) -> Self {
+        self.has_header = yes;
+        self
+    }
+
+    /// Declares the kind of one column instead of inferring it. A
+    /// [`ColumnKind::Timestamp`] column also accepts integers (Unix seconds).
+    pub fn kind(mut self, column: impl Into<String>, kind: ColumnKind) -> Self {
+        self.kinds.insert(column.into(), kind);
+        self
+    }
+
+    /// Skips bad records (listed in the report and on the frame) instead of
+    /// failing on the first one.
+    pub fn skip_bad_rows(mut self, yes: bool) -> Self {
+        self.skip_bad_rows = yes;
+        self
+    }
+
+    /// Records read to infer kinds (at least 1; default 20 000).
+    pub fn infer_rows(mut self, n: usize) -> Self {
+        self.infer_rows = n.max(1);
+        self
+    }
+
+    /// A string column with more distinct values than this (default 50) …
+    pub fn text_min_levels(mut self, n: usize) -> Self {
+        self.text_min_levels = n;
+        self
+    }
+
+    /// … and whose distinct values exceed this share of its present values
+    /// (default 0.5) is [`ColumnKind::Text`]; otherwise categorical.
+    pub fn text_min_share(mut self, share: f64) -> Self {
+        self.text_min_share = share;
+        self
+    }
+
+    /// Whether columns of only `yes`/`no` are booleans (default `true`).
+    pub fn yes_no_boolean(mut self, yes: bool) -> Self {
+        self.yes_no_boolean = yes;
+        self
+    }
+}
+
+/// What the loader did, beside the frame.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CsvReport {
+    /// The delimiter used (given or detected).
+    pub delimiter: u8,
+    /// Per column: name, kind, and whether the kind was inferred (not declared).
+    pub columns: Vec<(String, ColumnKind, bool)>,
+    /// Data rows in the frame.
+    pub rows: usize,
+    /// Records left out on request, with their lines.
+    pub skipped: Vec<SkippedRow>,
+    /// Columns whose inferred kind a later record contradicted, so that they
+    /// became categorical (the input was parsed a second time).
+    pub widened: Vec<String>,
+    /// String values that were not valid UTF-8 (replaced by U+FFFD).
+    pub invalid_utf8_values: usize,
+}
+
+/// A frame and the loader's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvLoad {
+    /// The loaded frame (its [`Frame::skipped_rows`] equals `report.skipped`).
+    pub frame: Frame,
+    /// What the loader did.
+    pub report: CsvReport,
+}
+
+impl Frame {
+    /// Loads a CSV file (see the [module docs](crate::csv)).
+    ///
+    /// # Errors
+    /// [`FeaturesError::Io`] when the file cannot be read,
+    /// [`FeaturesError::Csv`] for a malformed input, or the errors of [`Frame::new`].
+    pub fn from_csv_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Frame> {
+        load_path(path, options).map(|l| l.frame)
+    }
+
+    /// Loads CSV from any reader (read to its end first).
+    ///
+    /// # Errors
+    /// As [`Frame::from_csv_path`].
+    pub fn from_csv_reader(reader: impl Read, options: &CsvOptions) -> Result<Frame> {
+        load_reader(reader, options).map(|l| l.frame)
+    }
+}
+
+/// Loads a CSV file with its report.
+///
+/// # Errors
+/// As [`Frame::from_csv_path`].
+pub fn load_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvLoad> {
+    let path = path.as_ref();
+    let data = std::fs::read(path).map_err(|source| FeaturesError::Io { path: path.display().to_string(), source })?;
+    load_bytes(&data, options)
+}
+
+/// Loads CSV from a reader with its report.
+///
+/// # Errors
+/// As [`Frame::from_csv_path`].
+pub fn load_reader(mut reader: impl Read, options: &CsvOptions) -> Result<CsvLoad> {
+    let mut data = Vec::new();
+    reader.read_to_end(&mut data).map_err(|source| FeaturesError::Io { path: "<reader>".to_string(), source })?;
+    load_bytes(&data, options)
+}
+
+/// Loads CSV held in memory with its report.
+///
+/// # Errors
+/// As [`Frame::from_csv_path`].
+pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    if data.trim_ascii().is_empty() {
+        return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
+    }
+    let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(data));
+    let has_quotes = data.contains(&b'"');
+
+    // Header.
+    let mut rdr = reader_for(data, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let (names, body_start) = if options.has_header {
+        let got = rdr.read_byte_record(&mut rec).map_err(|e| unreadable(1, &e))?;
+        if !got {
+            return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
+        }
+        if has_quotes {
+            let raw = &data[..(rdr.position().byte() as usize).min(data.len())];
+            if let Err(detail) = check_quoting(raw, delimiter) {
+                return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::BadQuoting { detail } });
+            }
+        }
+        let names: Vec<String> = rec
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                let s = String::from_utf8_lossy(f.trim_ascii()).into_owned();
+                if s.is_empty() { format!("column_{}", j + 1) } else { s }
+            })
+            .collect();
+        (names, (rdr.position().byte() as usize).min(data.len()))
+    } else {
+        let got = rdr.read_byte_record(&mut rec).map_err(|e| unreadable(1, &e))?;
+        if !got {
+            return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
+        }
+        ((1..=rec.len()).map(|j| format!("column_{j}")).collect(), 0)
+    };
+    let body = &data[body_start..];
+    let header_lines = count_newlines(&data[..body_start]);
+    let ncols = names.len();
+
+    // Declared kinds and inference on a sample.
+    let declared: Vec<Option<ColumnKind>> = names.iter().map(|n| options.kinds.get(n).copied()).collect();
+    let Some(mut kinds) = infer_kinds(body, delimiter, ncols, &declared, options) else {
+        return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
+    };
+
+    let chunks = split_chunks(body, has_quotes);
+    let mut widened_names = Vec::new();
+    let parsed = loop {
+        let ctx = ChunkCtx { delimiter, kinds: &kinds, declared: &declared, names: &names, options };
+        let results = parse_chunks(body, &chunks, &ctx);
+        // Line offsets, computed only when needed.
+        let mut first_error: Option<(usize, u64, CsvErrorKind)> = None;
+        let mut widen = vec![false; ncols];
+        for (k, r) in results.iter().enumerate() {
+            if let Some((line, kind)) = &r.error {
+                if first_error.is_none() {
+                    first_error = Some((k, *line, kind.clone()));
+                }
+            }
+            for (w, rw) in widen.iter_mut().zip(&r.widen) {
+                *w |= *rw;
+            }
+        }
+        let line_offset =
+            |k: usize| -> u64 { header_lines + chunks.get(k).map_or(0, |&(start, _)| count_newlines(&body[..start])) };
+        if let Some((k, line, kind)) = first_error {
+            return Err(FeaturesError::Csv { line: line_offset(k) + line, kind });
+        }
+        if widen.iter().any(|w| *w) {
+            for (j, w) in widen.iter().enumerate() {
+                if *w {
+                    kinds[j] = ColumnKind::Categorical;
+                    widened_names.push(names[j].clone());
+                }
+            }
+            continue;
+        }
+        let mut skipped = Vec::new();
+        for (k, r) in results.iter().enumerate() {
+            if !r.skipped.is_empty() {
+                let off = line_offset(k);
+                skipped.extend(r.skipped.iter().map(|s| SkippedRow { line: off + s.line, reason: s.reason.clone() }));
+            }
+        }
+        break (results, skipped);
+    };
+    let (results, skipped) = parsed;
+    let mut invalid_utf8_values = results.iter().map(|r| r.invalid_utf8).sum();
+    let rows: usize = results.iter().map(|r| r.rows).sum();
+    if rows == 0 && skipped.is_empty() {
+        return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
+    }
+    let columns = merge_chunks(results, &kinds, &declared, options, &mut invalid_utf8_values);
+    let final_kinds: Vec<ColumnKind> = columns.iter().map(Column::kind).collect();
+    let frame = Frame::new_finite(names.iter().cloned().zip(columns).collect())?.with_skipped_rows(skipped.clone());
+    let report = CsvReport {
+        delimiter,
+        columns: names
+            .iter()
+            .zip(&final_kinds)
+            .zip(&declared)
+            .map(|((n, k), d)| (n.clone(), *k, d.is_none()))
+            .collect(),
+        rows: frame.nrows(),
+        skipped,
+        widened: widened_names,
+        invalid_utf8_values,
+    };
+    Ok(CsvLoad { frame, report })
+}
+
+fn reader_for(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(data)
+}
+
+fn unreadable(line: u64, e: &csv::Error) -> FeaturesError {
+    FeaturesError::Csv { line, kind: CsvErrorKind::Unreadable { reason: e.to_string() } }
+}
+
+fn count_newlines(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| c == b'\n').count() as u64
+}
+
+/// Detects the delimiter among `,` `;` tab from the first lines (quote-aware).
+fn detect_delimiter(data: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
+    let head = &data[..data.len().min(64 * 1024)];
+    // Per line, count of each candidate outside quotes; up to 20 complete lines.
+    let mut lines: Vec<[usize; 3]> = Vec::new();
+    let mut counts = [0usize; 3];
+    let mut in_quotes = false;
+    for &b in head {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            if b == b'\n' {
+                lines.push(counts);
+                counts = [0; 3];
+                if lines.len() == 20 {
+                    break;
+                }
+            } else if let Some(k) = CANDIDATES.iter().position(|&c| c == b) {
+                counts[k] += 1;
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(counts);
+    }
+    let Some(header) = lines.first() else { return b',' };
+    let mut best = (false, 0usize, b',');
+    for (k, &c) in CANDIDATES.iter().enumerate() {
+        if header[k] == 0 {
+            continue;
+        }
+        let consistent = lines.iter().all(|l| l[k] == header[k]);
+        let score = (consistent, header[k]);
+        if score > (best.0, best.1) {
+            best = (consistent, header[k], c);
+        }
+    }
+    best.2
+}
+
+/// Checks the quoting of one raw record (RFC 4180, `""` escapes).
+fn check_quoting(raw: &[u8], delimiter: u8) -> std::result::Result<(), QuotingProblem> {
+    #[derive(PartialEq)]
+    enum S {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut s = S::FieldStart;
+    for &b in raw {
+        s = match s {
+            S::FieldStart | S::Unquoted if b == delimiter || b == b'\n' || b == b'\r' => S::FieldStart,
+            S::FieldStart if b == b'"' => S::Quoted,
+            S::FieldStart | S::Unquoted if b == b'"' => return Err(QuotingProblem::StrayQuote),
+            S::FieldStart | S::Unquoted => S::Unquoted,
+            S::Quoted if b == b'"' => S::QuoteInQuoted,
+            S::Quoted => S::Quoted,
+            S::QuoteInQuoted if b == b'"' => S::Quoted,
+            S::QuoteInQuoted if b == delimiter || b == b'\n' || b == b'\r' => S::FieldStart,
+            S::QuoteInQuoted => return Err(QuotingProblem::TextAfterClosingQuote),
+        };
+    }
+    if s == S::Quoted { Err(QuotingProblem::Unterminated) } else { Ok(()) }
+}
+
+// ---------------------------------------------------------------------------
+// Value parsers.
+
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+/// Parses a finite number. Plain decimals of at most 15 digits take an exact
+/// fast path (an exactly representable mantissa divided by an exact power
+/// of ten is correctly rounded); everything else goes to the standard parser.
+pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
+    let (neg, rest) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let mut mant: u64 = 0;
+    let mut digits = 0usize;
+    let mut frac = 0usize;
+    let mut dot = false;
+    let mut plain = true;
+    for &c in rest {
+        match c {
+            b'0'..=b'9' => {
+                if digits < 18 {
+                    mant = mant * 10 + u64::from(c - b'0');
+                }
+                digits += 1;
+                frac += usize::from(dot);
+            }
+            b'.' if !dot => dot = true,
+            _ => {
+                plain = false;
+                break;
+            }
+        }
+    }
+    if plain && digits > 0 && digits <= 15 {
+        let v = mant as f64 / POW10[frac];
+        return Some(if neg { -v } else { v });
+    }
+    let s = std::str::from_utf8(b).ok()?;
+    // The standard parser accepts "inf" and "nan": those are not numbers here.
+    let v: f64 = s.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+pub(crate) fn parse_bool(b: &[u8], yes_no: bool) -> Option<bool> {
+    if b.eq_ignore_ascii_case(b"true") || (yes_no && b.eq_ignore_ascii_case(b"yes")) {
+        Some(true)
+    } else if b.eq_ignore_ascii_case(b"false") || (yes_no && b.eq_ignore_ascii_case(b"no")) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0i64, |acc, &c| acc * 10 + i64::from(c - b'0')))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses `YYYY-MM-DD` or `YYYY/MM/DD`, optionally followed by `T` or a
+/// space, `HH:MM[:SS[.fff]]`, and `Z` or an offset `±HH[:MM]`, into Unix seconds (UTC).
+pub(crate) fn parse_timestamp(b: &[u8]) -> Option<i64> {
+    if b.len() < 10 {
+        return None;
+    }
+    let sep = b[4];
+    if (sep != b'-' && sep != b'/') || b[7] != sep {
+        return None;
+    }
+    let (y, m, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month(y, m) {
+        return None;
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    let rest = &b[10..];
+    if rest.is_empty() {
+        return Some(secs);
+    }
+    if rest[0] != b'T' && rest[0] != b' ' {
+        return None;
+    }
+    let t = &rest[1..];
+    if t.len() < 5 || t[2] != b':' {
+        return None;
+    }
+    let (hh, mm) = (digits(&t[0..2])?, digits(&t[3..5])?);
+    if hh > 23 || mm > 59 {
+        return None;
+    }
+    secs += hh * 3600 + mm * 60;
+    let mut t = &t[5..];
+    if t.first() == Some(&b':') {
+        let ss = digits(t.get(1..3)?)?;
+        if ss > 60 {
+            return None;
+        }
+        secs += ss;
+        t = &t[3..];
+        if t.first() == Some(&b'.') {
+            let n = t[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            t = &t[1 + n..];
+        }
+    }
+    match t {
+        [] | [b'Z'] | [b'z'] => Some(secs),
+        [sign @ (b'+' | b'-'), off @ ..] => {
+            let (oh, om) = match off {
+                [a, b2] => (digits(&[*a, *b2])?, 0),
+                [a, b2, b':', c, d2] | [a, b2, c, d2] => (digits(&[*a, *b2])?, digits(&[*c, *d2])?),
+                _ => return None,
+            };
+            let off = oh * 3600 + om * 60;
+            Some(if *sign == b'+' { secs - off } else { secs + off })
+        }
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Inference.
+
+#[derive(Default)]
+struct ColStats<'a> {
+    present: usize,
+    can_bool: bool,
+    can_num: bool,
+    can_ts: bool,
+    distinct: HashSet<&'a [u8], FxBuild>,
+}
+
+/// Infers kinds from the first records; `None` when the body has no record.
+fn infer_kinds(
+    body: &[u8],
+    delimiter: u8,
+    ncols: usize,
+    declared: &[Option<ColumnKind>],
+    options: &CsvOptions,
+) -> Option<Vec<ColumnKind>> {
+    let mut rdr = reader_for(body, delimiter);
+    let mut rec = csv::ByteRecord::new();
+    let mut stats: Vec<ColStats> =
+        (0..ncols).map(|_| ColStats { can_bool: true, can_num: true, can_ts: true, ..Default::default() }).collect();
+    // Values are copied into one arena so that the distinct sets can borrow them.
+    let mut records: Vec<csv::ByteRecord> = Vec::new();
+    let mut n = 0;
+    while n < options.infer_rows {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => break,
+        }
+        n += 1;
+        if rec.len() == ncols {
+            records.push(rec.clone());
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    for r in &records {
+        for (j, f) in r.iter().enumerate() {
+            let f = f.trim_ascii();
+            if f.is_empty() {
+                continue;
+            }
+            let s = &mut stats[j];
+            s.present += 1;
+            if s.can_bool && parse_bool(f, options.yes_no_boolean).is_none() {
+                s.can_bool = false;
+            }
+            if s.can_num && parse_f64(f).is_none() {
+                s.can_num = false;
+            }
+            if s.can_ts && parse_timestamp(f).is_none() {
+                s.can_ts = false;
+            }
+        }
+    }
+    // Distinct values of the string columns.
+    for (j, s) in stats.iter_mut().enumerate() {
+        if !s.can_bool && !s.can_num && !s.can_ts {
+            s.distinct.clear();
+            for r in &records {
+                if let Some(f) = r.get(j).map(<[u8]>::trim_ascii).filter(|f| !f.is_empty()) {
+                    s.distinct.insert(f);
+                }
+            }
+        }
+    }
+    let kinds = stats
+        .iter()
+        .zip(declared)
+        .map(|(s, d)| {
+            if let Some(k) = d {
+                *k
+            } else if s.present == 0 {
+                ColumnKind::Numeric
+            } else if s.can_bool {
+                ColumnKind::Boolean
+            } else if s.can_num {
+                ColumnKind::Numeric
+            } else if s.can_ts {
+                ColumnKind::Timestamp
+            } else if is_text(s.distinct.len(), s.present, options) {
+                ColumnKind::Text
+            } else {
+                ColumnKind::Categorical
+            }
+        })
+        .collect();
+    Some(kinds)
+}
+
+fn is_text(distinct: usize, present: usize, options: &CsvOptions) -> bool {
+    distinct > options.text_min_levels && distinct as f64 > options.text_min_share * present as f64
+}
+
+// ---------------------------------------------------------------------------
+// Chunked typed parse.
+
+/// FxHash: fast for the short keys of categorical interning.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// Splits `body` into up to one chunk per thread at record boundaries.
+fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
+    let threads = parallelism();
+    const MIN_CHUNK: usize = 1 << 20;
+    let n = threads.min(body.len() / MIN_CHUNK).max(1);
+    let mut bounds = vec![0usize];
+    let mut quotes_before = 0usize; // quotes in body[..scan_from]
+    let mut scan_from = 0usize;
+    for k in 1..n {
+        let target = (body.len() * k / n).max(*bounds.last().unwrap_or(&0));
+        if has_quotes {
+            quotes_before += body[scan_from..target].iter().filter(|&&c| c == b'"').count();
+        }
+        let mut in_quotes = quotes_before % 2 == 1;
+        let mut cut = None;
+        for (i, &c) in body[target..].iter().enumerate() {
+            if c == b'"' {
+                in_quotes = !in_quotes;
+                quotes_before += 1;
+            } else if c == b'\n' && !in_quotes {
+                cut = Some(target + i + 1);
+                break;
+            }
+        }
+        match cut {
+            Some(c) if c < body.len() => {
+                bounds.push(c);
+                scan_from = c;
+            }
+            _ => break,
+        }
+    }
+    bounds.push(body.len());
+    bounds.windows(2).map(|w| (w[0], w[1])).collect()
+}
+
+fn parallelism() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
+struct ChunkCtx<'a> {
+    delimiter: u8,
+    kinds: &'a [ColumnKind],
+    declared: &'a [Option<ColumnKind>],
+    names: &'a [String],
+    options: &'a CsvOptions,
+}
+
+fn parse_chunks(body: &[u8], chunks: &[(usize, usize)], ctx: &ChunkCtx) -> Vec<ChunkResult> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        chunks.par_iter().map(|&(a, b)| parse_chunk(&body[a..b], ctx)).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        chunks.iter().map(|&(a, b)| parse_chunk(&body[a..b], ctx)).collect()
+    }
+}
+
+/// Open-addressing interner over raw bytes (UTF-8 checked once per level).
+struct Interner {
+    /// Slots hold `code + 1`, 0 = empty; length a power of two.
+    table: Vec<u32>,
+    shift: u32,
+    hashes: Vec<u64>,
+    raw: Vec<Vec<u8>>,
+    codes: Vec<Option<u32>>,
+}
+
+fn fx_hash(b: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(b);
+    // Final mix so that the high bits used for the slot depend on every byte.
+    h.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (b.len() as u64)
+}
+
+impl Interner {
+    fn with_capacity(rows: usize) -> Self {
+        Interner {
+            table: vec![0; 64],
+            shift: 64 - 6,
+            hashes: Vec::new(),
+            raw: Vec::new(),
+            codes: Vec::with_capacity(rows),
+        }
+    }
+
+    #[inline]
+    fn intern(&mut self, b: &[u8]) -> u32 {
+        let h = fx_hash(b);
+        let mask = self.table.len() - 1;
+        let mut i = (h >> self.shift) as usize;
+        loop {
+            let e = self.table[i];
+            if e == 0 {
+                break;
+            }
+            let c = (e - 1) as usize;
+            if self.hashes[c] == h && self.raw[c] == b {
+                return c as u32;
+            }
+            i = (i + 1) & mask;
+        }
+        let code = self.raw.len() as u32;
+        self.raw.push(b.to_vec());
+        self.hashes.push(h);
+        self.table[i] = code + 1;
+        if self.raw.len() * 2 > self.table.len() {
+            self.grow();
+        }
+        code
+    }
+
+    fn grow(&mut self) {
+        let n = self.table.len() * 2;
+        self.shift -= 1;
+        self.table = vec![0; n];
+        let mask = n - 1;
+        for (c, &h) in self.hashes.iter().enumerate() {
+            let mut i = (h >> self.shift) as usize;
+            while self.table[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.table[i] = c as u32 + 1;
+        }
+    }
+
+    /// Levels as strings (invalid UTF-8 replaced) and how many were invalid.
+    fn levels(raw: Vec<Vec<u8>>) -> (Vec<String>, usize) {
+        let mut invalid = 0;
+        let levels = raw
+            .into_iter()
+            .map(|v| {
+                String::from_utf8(v).unwrap_or_else(|e| {
+                    invalid += 1;
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
+                })
+            })
+            .collect();
+        (levels, invalid)
+    }
+}
+
+enum Builder {
+    Numeric(Vec<Option<f64>>),
+    Boolean(Vec<Option<bool>>),
+    Timestamp(Vec<Option<i64>>),
+    Categorical(Interner),
+    Text(Vec<Option<String>>),
+}
+
+#[derive(Clone, Copy)]
+enum Cell {
+    Missing,
+    Num(f64),
+    Bool(bool),
+    Ts(i64),
+    Str,
+}
+
+struct ChunkResult {
+    builders: Vec<Builder>,
+    rows: usize,
+    /// Lines relative to the chunk (1-based).
+    skipped: Vec<SkippedRow>,
+    error: Option<(u64, CsvErrorKind)>,
+    widen: Vec<bool>,
+    invalid_utf8: usize,
+}
+
+/// Where a field's bytes are: in the input chunk, or (for quoted fields
+/// with `""` escapes) in the record's scratch buffer.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Span {
+    start: usize,
+    end: usize,
+    scratch: bool,
+}
+
+#[inline]
+fn span_bytes<'a>(chunk: &'a [u8], scratch: &'a [u8], s: Span) -> &'a [u8] {
+    let buf = if s.scratch { scratch } else { chunk };
+    buf.get(s.start..s.end).unwrap_or_default()
+}
+
+/// Positions of the delimiter, `\n` and `"` in order, found eight bytes at
+/// a time with SWAR masks (dense matches make per-match SIMD searches slow).
+struct Specials<'a> {
+    data: &'a [u8],
+    /// Start of the word whose matches are in `mask`.
+    base: usize,
+    /// Start of the next word to load.
+    next: usize,
+    mask: u64,
+    delim: u64,
+}
+
+const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HI: u64 = 0x8080_8080_8080_8080;
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+impl<'a> Specials<'a> {
+    fn new(data: &'a [u8], delim: u8) -> Self {
+        Specials { data, base: 0, next: 0, mask: 0, delim: u64::from(delim) * ONES }
+    }
+
+    /// High bit of each byte of `w` equal to the byte splatted in `splat`.
+    #[inline]
+    fn eq_mask(w: u64, splat: u64) -> u64 {
+        let x = w ^ splat;
+        !(((x & LO7).wrapping_add(LO7)) | x) & HI
+    }
+}
+
+impl Iterator for Specials<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let k = (self.mask.trailing_zeros() / 8) as usize;
+                self.mask &= self.mask - 1;
+                return Some(self.base + k);
+            }
+            let n = self.data.len();
+            if self.next >= n {
+                return None;
+            }
+            let mut w = [0u8; 8];
+            let take = (n - self.next).min(8);
+            w[..take].copy_from_slice(&self.data[self.next..self.next + take]);
+            let w = u64::from_le_bytes(w);
+            let mut m = Self::eq_mask(w, self.delim)
+                | Self::eq_mask(w, u64::from(b'\n') * ONES)
+                | Self::eq_mask(w, u64::from(b'"') * ONES);
+            if take < 8 {
+                // Zero padding must not match (the delimiter could be NUL).
+                m &= (1u64 << (8 * take)) - 1;
+            }
+            self.mask = m;
+            self.base = self.next;
+            self.next += 8;
+        }
+    }
+}
+
+/// Splits `chunk` into records (RFC 4180 quotes, LF or CRLF, blank lines
+/// ignored) with one SIMD scan for delimiter, newline and quote, calling
+/// `f(scratch, spans, line, problem)` per record (`line` 1-based within the
+/// chunk); `f` returns `false` to stop. A record with bad quoting is passed
+/// with its problem and no spans; scanning resumes at the next line.
+fn for_each_record(chunk: &[u8], delim: u8, mut f: impl FnMut(&[u8], &[Span], u64, Option<QuotingProblem>) -> bool) {
+    #[derive(Clone, Copy)]
+    enum St {
+        Field,
+        Quoted { start: usize, escaped: bool, pending: bool },
+        AfterClose { start: usize, end: usize, escaped: bool },
+        Bad(QuotingProblem),
+    }
+    let mut spans: Vec<Span> = Vec::with_capacity(32);
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut line = 1u64;
+    let mut rec_line = 1u64;
+    let mut rec_start = 0usize;
+    let mut field_start = 0usize;
+    let mut st = St::Field;
+    let push_quoted = |spans: &mut Vec<Span>, scratch: &mut Vec<u8>, start: usize, end: usize, escaped: bool| {
+        if escaped {
+            let a = scratch.len();
+            let mut prev_quote = false;
+            for &b in &chunk[start..end] {
+                if b == b'"' && prev_quote {
+                    prev_quote = false;
+                    continue;
+                }
+                prev_quote = b == b'"';
+                scratch.push(b);
+            }
+            spans.push(Span { start: a, end: scratch.len(), scratch: true });
+        } else {
+            spans.push(Span { start, end, scratch: false });
+        }
+    };
+    for p in Specials::new(chunk, delim) {
+        let c = chunk[p];
+        let mut end_record = false;
+        match st {
+            St::Field => {
+                if c == b'"' {
+                    st = if p == field_start {
+                        St::Quoted { start: p + 1, escaped: false, pending: false }
+                    } else {
+                        St::Bad(QuotingProblem::StrayQuote)
+                    };
+                } else {
+                    let mut end = p;
+                    if c == b'\n' && end > field_start && chunk[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    if c == b'\n' && spans.is_empty() && end == rec_start {
+                        // Blank line.
+                        line += 1;
+                        rec_line = line;
+                        rec_start = p + 1;
+                        field_start = p + 1;
+                        continue;
+                    }
+                    spans.push(Span { start: field_start, end, scratch: false });
+                    field_start = p + 1;
+                    end_record = c == b'\n';
+                }
+            }
+            St::Quoted { start, escaped, pending } => {
+                if c == b'"' {
+                    st = if pending {
+                        St::Quoted { start, escaped: true, pending: false }
+                    } else if chunk.get(p + 1) == Some(&b'"') {
+                        St::Quoted { start, escaped, pending: true }
+                    } else {
+                        St::AfterClose { start, end: p, escaped }
+                    };
+                } else if c == b'\n' {
+                    line += 1;
+                }
+            }
+            St::AfterClose { start, end, escaped } => {
+                let adjacent = p == end + 1 || (c == b'\n' && p == end + 2 && chunk[end + 1] == b'\r');
+                if c == b'"' || !adjacent {
+                    st = St::Bad(QuotingProblem::TextAfterClosingQuote);
+                    end_record = c == b'\n';
+                } else {
+                    push_quoted(&mut spans, &mut scratch, start, end, escaped);
+                    field_start = p + 1;
+                    st = St::Field;
+                    end_record = c == b'\n';
+                }
+            }
+            St::Bad(_) => end_record = c == b'\n',
+        }
+        if end_record {
+            let go = match st {
+                St::Bad(problem) => f(&scratch, &[], rec_line, Some(problem)),
+                _ => f(&scratch, &spans, rec_line, None),
+            };
+            if !go {
+                return;
+            }
+            spans.clear();
+            scratch.clear();
+            line += 1;
+            rec_line = line;
+            rec_start = p + 1;
+            field_start = p + 1;
+            st = St::Field;
+        }
+    }
+    // The last record, without a final newline.
+    let n = chunk.len();
+    match st {
+        St::Field => {
+            if field_start < n || !spans.is_empty() {
+                let mut end = n;
+                if end > field_start && chunk[end - 1] == b'\r' {
+                    end -= 1;
+                }
+                if !(spans.is_empty() && end == rec_start) {
+                    spans.push(Span { start: field_start, end, scratch: false });
+                    f(&scratch, &spans, rec_line, None);
+                }
+            }
+        }
+        St::Quoted { .. } => {
+            f(&scratch, &[], rec_line, Some(QuotingProblem::Unterminated));
+        }
+        St::AfterClose { start, end, escaped } => {
+            if chunk[end + 1..].iter().all(|&b| b == b'\r') {
+                push_quoted(&mut spans, &mut scratch, start, end, escaped);
+                f(&scratch, &spans, rec_line, None);
+            } else {
+                f(&scratch, &[], rec_line, Some(QuotingProblem::TextAfterClosingQuote));
+            }
+        }
+        St::Bad(problem) => {
+            f(&scratch, &[], rec_line, Some(problem));
+        }
+    }
+}
+
+/// Per-chunk row sink.
+struct RowSink<'c> {
+    ctx: &'c ChunkCtx<'c>,
+    out: ChunkResult,
+    cells: Vec<Cell>,
+}
+
+impl RowSink<'_> {
+    fn bad(&mut self, line: u64, kind: CsvErrorKind) -> bool {
+        if self.ctx.options.skip_bad_rows {
+            self.out.skipped.push(SkippedRow { line, reason: kind });
+            return true;
+        }
+        self.out.error = Some((line, kind));
+        false
+    }
+
+    /// Handles one record; returns `false` to stop.
+    fn row(&mut self, chunk: &[u8], scratch: &[u8], spans: &[Span], line: u64) -> bool {
+        if let Some(kind) = self.check(chunk, scratch, spans) {
+            return self.bad(line, kind);
+        }
+        for ((b, cell), &sp) in self.out.builders.iter_mut().zip(&self.cells).zip(spans) {
+            match (b, *cell) {
+                (Builder::Numeric(v), Cell::Num(x)) => v.push(Some(x)),
+                (Builder::Numeric(v), _) => v.push(None),
+                (Builder::Boolean(v), Cell::Bool(x)) => v.push(Some(x)),
+                (Builder::Boolean(v), _) => v.push(None),
+                (Builder::Timestamp(v), Cell::Ts(x)) => v.push(Some(x)),
+                (Builder::Timestamp(v), _) => v.push(None),
+                (Builder::Categorical(c), Cell::Str) => {
+                    let code = c.intern(span_bytes(chunk, scratch, sp).trim_ascii());
+                    c.codes.push(Some(code));
+                }
+                (Builder::Categorical(c), _) => c.codes.push(None),
+                (Builder::Text(v), Cell::Str) => {
+                    let f = span_bytes(chunk, scratch, sp).trim_ascii();
+                    v.push(Some(match std::str::from_utf8(f) {
+                        Ok(s) => s.to_string(),
+                        Err(_) => {
+                            self.out.invalid_utf8 += 1;
+                            String::from_utf8_lossy(f).into_owned()
+                        }
+                    }))
+                }
+                (Builder::Text(v), _) => v.push(None),
+            }
+        }
+        self.out.rows += 1;
+        true
+    }
+
+    /// Checks the field count and parses typed cells; returns why the record is bad.
+    fn check(&mut self, chunk: &[u8], scratch: &[u8], spans: &[Span]) -> Option<CsvErrorKind> {
+        let ctx = self.ctx;
+        let ncols = ctx.kinds.len();
+        if spans.len() != ncols {
+            return Some(CsvErrorKind::RaggedRow { expected: ncols, found: spans.len() });
+        }
+        for (j, &sp) in spans.iter().enumerate() {
+            let f = span_bytes(chunk, scratch, sp).trim_ascii();
+            if f.is_empty() {
+                self.cells[j] = Cell::Missing;
+                continue;
+            }
+            let kind = ctx.kinds[j];
+            let parsed = match kind {
+                ColumnKind::Numeric => parse_f64(f).map(Cell::Num),
+                ColumnKind::Boolean => parse_bool(f, ctx.options.yes_no_boolean).map(Cell::Bool),
+                ColumnKind::Timestamp => parse_timestamp(f)
+                    .or_else(|| if ctx.declared[j].is_some() { parse_f64(f).map(|x| x as i64) } else { None })
+                    .map(Cell::Ts),
+                _ => Some(Cell::Str),
+            };
+            self.cells[j] = match parsed {
+                Some(c) => c,
+                None if ctx.declared[j].is_some() => {
+                    let value: String = String::from_utf8_lossy(f).chars().take(64).collect();
+                    return Some(CsvErrorKind::BadValue { column: ctx.names[j].clone(), value, expected: kind });
+                }
+                None => {
+                    self.out.widen[j] = true;
+                    Cell::Missing
+                }
+            };
+        }
+        None
+    }
+}
+
+fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx) -> ChunkResult {
+    let ncols = ctx.kinds.len();
+    // Row estimate for preallocation: newlines in the chunk.
+    let est = memchr::memchr_iter(b'\n', chunk).count() + 1;
+    let builders: Vec<Builder> = ctx
+        .kinds
+        .iter()
+        .map(|k| match k {
+            ColumnKind::Numeric => Builder::Numeric(Vec::with_capacity(est)),
+            ColumnKind::Boolean => Builder::Boolean(Vec::with_capacity(est)),
+            ColumnKind::Timestamp => Builder::Timestamp(Vec::with_capacity(est)),
+            ColumnKind::Text => Builder::Text(Vec::with_capacity(est)),
+            _ => Builder::Categorical(Interner::with_capacity(est)),
+        })
+        .collect();
+    let out =
+        ChunkResult { builders, rows: 0, skipped: Vec::new(), error: None, widen: vec![false; ncols], invalid_utf8: 0 };
+    let mut sink = RowSink { ctx, out, cells: vec![Cell::Missing; ncols] };
+    for_each_record(chunk, ctx.delimiter, |scratch, spans, line, problem| match problem {
+        Some(detail) => sink.bad(line, CsvErrorKind::BadQuoting { detail }),
+        None => sink.row(chunk, scratch, spans, line),
+    });
+    sink.out
+}
+
+/// Concatenates the chunks' columns, re-mapping categorical codes to one
+/// dictionary, and turns high-cardinality inferred categoricals into text.
+fn merge_chunks(
+    results: Vec<ChunkResult>,
+    kinds: &[ColumnKind],
+    declared: &[Option<ColumnKind>],
+    options: &CsvOptions,
+    invalid_utf8: &mut usize,
+) -> Vec<Column> {
+    let ncols = kinds.len();
+    let mut per_col: Vec<Vec<Builder>> = (0..ncols).map(|_| Vec::with_capacity(results.len())).collect();
+    for r in results {
+        for (j, b) in r.builders.into_iter().enumerate() {
+            per_col[j].push(b);
+        }
+    }
+    per_col
+        .into_iter()
+        .enumerate()
+        .map(|(j, parts)| {
+            let mut it = parts.into_iter();
+            let first = it.next();
+            match first {
+                None => Column::Numeric(Vec::new()),
+                Some(Builder::Numeric(mut v)) => {
+                    for p in it {
+                        if let Builder::Numeric(w) = p {
+                            v.extend(w);
+                        }
+                    }
+                    Column::Numeric(v)
+                }
+                Some(Builder::Boolean(mut v)) => {
+                    for p in it {
+                        if let Builder::Boolean(w) = p {
+                            v.extend(w);
+                        }
+                    }
+                    Column::Boolean(v)
+                }
+                Some(Builder::Timestamp(mut v)) => {
+                    for p in it {
+                        if let Builder::Timestamp(w) = p {
+                            v.extend(w);
+                        }
+                    }
+                    Column::Timestamp(v)
+                }
+                Some(Builder::Text(mut v)) => {
+                    for p in it {
+                        if let Builder::Text(w) = p {
+                            v.extend(w);
+                        }
+                    }
+                    Column::Text(v)
+                }
+                Some(Builder::Categorical(mut base)) => {
+                    for p in it {
+                        if let Builder::Categorical(other) = p {
+                            let map: Vec<u32> = other.raw.iter().map(|l| base.intern(l)).collect();
+                            base.codes.extend(other.codes.iter().map(|c| c.and_then(|c| map.get(c as usize).copied())));
+                        }
+                    }
+                    let (levels, invalid) = Interner::levels(base.raw);
+                    *invalid_utf8 += invalid;
+                    let present = base.codes.iter().filter(|c| c.is_some()).count();
+                    if declared[j].is_none() && is_text(levels.len(), present, options) {
+                        Column::Text(
+                            base.codes.iter().map(|c| c.and_then(|c| levels.get(c as usize).cloned())).collect(),
+                        )
+                    } else {
+                        Column::Categorical(CategoricalColumn::from_parts_unchecked(levels, base.codes))
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(s: &str, o: &CsvOptions) -> Result<CsvLoad> {
+        load_bytes(s.as_bytes(), o)
+    }
+
+    #[test]
+    fn fast_float_path_matches_std() {
+        for s in ["0", "-0", "1.5", "0.1525", "123456789012345", "1234567890123456", "1e5", ".5", "5.", "-3.25"] {
+            assert_eq!(parse_f64(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
+        }
+        for s in ["nan", "inf", "abc", "1.2.3", "", "-", "1,5"] {
+            assert_eq!(parse_f64(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn timestamps_parse() {
+        assert_eq!(parse_timestamp(b"1970-01-01"), Some(0));
+        assert_eq!(parse_timestamp(b"2026-01-01"), Some(1_767_225_600));
+        assert_eq!(parse_timestamp(b"2026-01-01T01:00:00Z"), Some(1_767_229_200));
+        assert_eq!(parse_timestamp(b"2026-01-01 02:00:00+01:00"), Some(1_767_229_200));
+        assert_eq!(parse_timestamp(b"2026/01/01 01:00"), Some(1_767_229_200));
+        assert_eq!(parse_timestamp(b"2026-01-01T01:00:00.250Z"), Some(1_767_229_200));
+        assert_eq!(parse_timestamp(b"2026-02-30"), None);
+        assert_eq!(parse_timestamp(b"2026-13-01"), None);
+        assert_eq!(parse_timestamp(b"20260101"), None);
+    }
+
+    #[test]
+    fn infers_kinds_and_detects_delimiters() {
+        let s = "a;b;c;d;e\r\n1;x;yes;2020-01-01;\r\n2.5;\"y;z\";No;2020-01-02;\r\n";
+        let l = load(s, &CsvOptions::new()).expect("loads");
+        assert_eq!(l.report.delimiter, b';');
+        let kinds: Vec<ColumnKind> = l.frame.columns().iter().map(Column::kind).collect();
+        use ColumnKind::*;
+        assert_eq!(kinds, [Numeric, Categorical, Boolean, Timestamp, Numeric]);
+        let Column::Categorical(c) = l.frame.column("b").expect("b") else { panic!("categorical") };
+        assert_eq!(c.get(1), Some("y;z"));
+        let tab = load("a\tb\n1\t2\n", &CsvOptions::new()).expect("tab");
+        assert_eq!(tab.report.delimiter, b'\t');
+        assert_eq!(tab.frame.ncols(), 2);
+    }
+
+    #[test]
+    fn widens_when_later_rows_contradict_the_sample() {
+        let s = "a,b\n1,x\n2,y\nthree,z\n";
+        let l = load(s, &CsvOptions::new().infer_rows(1)).expect("loads");
+        assert_eq!(l.report.widened, ["a"]);
+        let Column::Categorical(c) = l.frame.column("a").expect("a") else { panic!("categorical") };
+        assert_eq!(c.get(2), Some("three"));
+        assert_eq!(c.get(0), Some("1"));
+    }
+
+    #[test]
+    fn bad_inputs_are_typed_errors() {
+        let o = CsvOptions::new();
+        let line_kind = |r: Result<CsvLoad>| match r {
+            Err(FeaturesError::Csv { line, kind }) => (line, kind),
+            other => panic!("expected a CSV error, got {other:?}"),
+        };
+        assert_eq!(line_kind(load("", &o)), (1, CsvErrorKind::EmptyInput));
+        assert_eq!(line_kind(load(" \n\n", &o)), (1, CsvErrorKind::EmptyInput));
+        assert_eq!(line_kind(load("a,b\n", &o)), (2, CsvErrorKind::NoRows));
+        assert_eq!(line_kind(load("a,b\n1,2\n3\n", &o)), (3, CsvErrorKind::RaggedRow { expected: 2, found: 1 }));
+        assert_eq!(line_kind(load("a,b\n1,2\n3,4,5\n", &o)), (3, CsvErrorKind::RaggedRow { expected: 2, found: 3 }));
+        let (line, kind) = line_kind(load("a,b\n1,2\n\"3,4\n5,6\n", &o));
+        assert_eq!((line, kind), (3, CsvErrorKind::BadQuoting { detail: QuotingProblem::Unterminated }));
+        let (line, kind) = line_kind(load("a,b\n1,2\nx\"y,4\n", &o));
+        assert_eq!((line, kind), (3, CsvErrorKind::BadQuoting { detail: QuotingProblem::StrayQuote }));
+        let (line, kind) = line_kind(load("a,b\n\"x\"y,4\n1,2\n", &o));
+        assert_eq!((line, kind), (2, CsvErrorKind::BadQuoting { detail: QuotingProblem::TextAfterClosingQuote }));
+        let declared = CsvOptions::new().kind("a", ColumnKind::Numeric);
+        let (line, kind) = line_kind(load("a,b\n1,2\nx,4\n", &declared));
+        assert_eq!(line, 3);
+        assert!(matches!(kind, CsvErrorKind::BadValue { ref column, .. } if column == "a"));
+        assert!(matches!(load_path("/nonexistent/file.csv", &o), Err(FeaturesError::Io { .. })));
+    }
+
+    #[test]
+    fn skipped_rows_are_counted_with_lines() {
+        let o = CsvOptions::new().skip_bad_rows(true).kind("a", ColumnKind::Numeric);
+        let l = load("a,b\n1,2\n3\nx,5\n6,7\n", &o).expect("loads");
+        assert_eq!(l.frame.nrows(), 2);
+        let lines: Vec<u64> = l.report.skipped.iter().map(|s| s.line).collect();
+        assert_eq!(lines, [3, 4]);
+        assert_eq!(l.frame.skipped_rows(), l.report.skipped.as_slice());
+    }
+
+    #[test]
+    fn quoted_fields_escapes_and_crlf() {
+        let s = "name,note\r\n\"Acme, Inc.\",\"said \"\"hi\"\"\"\r\n\"Multi\nline\",x\r\n";
+        let l = load(s, &CsvOptions::new()).expect("loads");
+        let Column::Categorical(c) = l.frame.column("note").expect("note") else { panic!("categorical") };
+        assert_eq!(c.get(0), Some("said \"hi\""));
+        let Column::Categorical(n) = l.frame.column("name").expect("name") else { panic!("categorical") };
+        assert_eq!(n.get(1), Some("Multi\nline"));
+    }
+
+    /// Records as the splitter sees them.
+    pub(super) fn split_all(data: &[u8], delim: u8) -> Vec<std::result::Result<Vec<Vec<u8>>, (u64, QuotingProblem)>> {
+        let mut out = Vec::new();
+        for_each_record(data, delim, |scratch, spans, line, problem| {
+            out.push(match problem {
+                Some(p) => Err((line, p)),
+                None => Ok(spans.iter().map(|&sp| span_bytes(data, scratch, sp).to_vec()).collect()),
+            });
+            true
+        });
+        out
+    }
+
+    /// Records as the csv crate sees them.
+    pub(super) fn csv_all(data: &[u8], delim: u8) -> Vec<Vec<Vec<u8>>> {
+        let mut rdr = reader_for(data, delim);
+        let mut rec = csv::ByteRecord::new();
+        let mut out = Vec::new();
+        while rdr.read_byte_record(&mut rec).unwrap_or(false) {
+            out.push(rec.iter().map(<[u8]>::to_vec).collect());
+        }
+        out
+    }
+
+    #[test]
+    fn swar_specials_match_a_byte_scan() {
+        let data = b"ab,\"c\n;,,\"\"xyz\n\n0123456789,\"";
+        for delim in [b',', b';', b'\t', 0u8] {
+            for start in 0..data.len() {
+                let d = &data[start..];
+                let want: Vec<usize> = d
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b == delim || **b == b'\n' || **b == b'"')
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(Specials::new(d, delim).collect::<Vec<_>>(), want);
+            }
+        }
+    }
+
+    #[test]
+    fn splitter_agrees_with_the_csv_crate_on_valid_input() {
+        for data in [
+            "1,a,x\r\n\r\n2,,y\n3,b,\n4,a,z",
+            "a,\"b,c\",\"d\"\"e\"\n\"\",x,\"multi\nline\"\r\n",
+            "x\n\ny\n",
+            "\"q\"\r\n\"a\"\"\",\"\"\"\"\n",
+            "a;b\n1;2\n",
+        ] {
+            let delim = if data.contains(';') { b';' } else { b',' };
+            let ours: Vec<Vec<Vec<u8>>> =
+                split_all(data.as_bytes(), delim).into_iter().map(|r| r.expect("valid")).collect();
+            assert_eq!(ours, csv_all(data.as_bytes(), delim), "{data:?}");
+        }
+    }
+
+    #[test]
+    fn splitter_reports_bad_quoting_and_resumes() {
+        let got = split_all(b"a,b\nx\"y,1\n\"p\"q,2\nok,3\n\"open,4\n5,6", b',');
+        assert_eq!(got.len(), 5);
+        assert_eq!(got[1], Err((2, QuotingProblem::StrayQuote)));
+        assert_eq!(got[2], Err((3, QuotingProblem::TextAfterClosingQuote)));
+        assert_eq!(got[3], Ok(vec![b"ok".to_vec(), b"3".to_vec()]));
+        assert_eq!(got[4], Err((5, QuotingProblem::Unterminated)));
+    }
+
+    #[test]
+    fn chunked_parse_equals_single_chunk() {
+        // Build an input above the chunking threshold with quotes and a
+        // multi-line field, then compare with one chunk.
+        let mut s = String::from("id,cat,num,flag\n");
+        let mut i = 0;
+        while s.len() < 3 << 20 {
+            let cat = ["a", "\"b,\nc\"", "d"][i % 3];
+            s.push_str(&format!("id{i},{cat},{},{}\n", i as f64 / 7.0, i % 2 == 0));
+            i += 1;
+        }
+        let body_start = s.find('\n').map_or(0, |p| p + 1);
+        let body = &s.as_bytes()[body_start..];
+        let chunks = split_chunks(body, true);
+        let whole = [(0, body.len())];
+        let names: Vec<String> = ["id", "cat", "num", "flag"].iter().map(|s| s.to_string()).collect();
+        let o = CsvOptions::new();
+        let kinds = [ColumnKind::Text, ColumnKind::Categorical, ColumnKind::Numeric, ColumnKind::Boolean];
+        let declared = [None; 4];
+        let ctx = ChunkCtx { delimiter: b',', kinds: &kinds, declared: &declared, names: &names, options: &o };
+        // Force several chunks even on one thread.
+        let mut forced = Vec::new();
+        let mut start = 0;
+        for (k, &b) in body.iter().enumerate() {
+            if b == b'\n' && k > start + (1 << 20) && body[..k].iter().filter(|&&c| c == b'"').count() % 2 == 0 {
+                forced.push((start, k + 1));
+                start = k + 1;
+            }
+        }
+        forced.push((start, body.len()));
+        assert!(forced.len() >= 2);
+        assert!(!chunks.is_empty());
+        let a = merge_chunks(parse_chunks(body, &forced, &ctx), &kinds, &declared, &o, &mut 0);
+        let b = merge_chunks(parse_chunks(body, &whole, &ctx), &kinds, &declared, &o, &mut 0);
+        assert_eq!(a, b);
+        assert_eq!(a[0].len(), i);
+    }
+}

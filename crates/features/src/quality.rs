@@ -1,0 +1,845 @@
+//! [`QualityReport`]: what in a table would mislead a model, found before
+//! any training.
+//!
+//! For a frame and a binary target, per column: kind, missing share,
+//! cardinality, top values, placeholder share (see [`crate::placeholder`]),
+//! share of the most frequent value, unique share, and the **single-column
+//! out-of-fold AUC** against the target, computed one fixed way so that
+//! results repeat:
+//!
+//! 1. rows whose target is missing or one of the ignored values are left
+//!    out; the rest are labelled positive when the target equals a positive
+//!    value (numbers compared as numbers, booleans as `true`/`yes`/`1`,
+//!    strings trimmed and case-insensitive);
+//! 2. positives and negatives are each shuffled with a fixed seed
+//!    ([`QualityParams::seed`], SplitMix64 + Fisher–Yates) and dealt
+//!    round-robin into [`QualityParams::folds`] folds (stratified);
+//! 3. each row gets a key: its category (missing is a key of its own), or
+//!    for numbers and timestamps its quantile bin among
+//!    [`QualityParams::bins`] bins whose edges are the column's quantiles
+//!    over all labelled rows (no label is used; missing is its own bin);
+//! 4. inside each fold, a row is scored by the positive rate of its key in
+//!    the other folds (the training folds' overall rate when the key is
+//!    unseen there);
+//! 5. the pooled out-of-fold scores give one rank AUC (ties count half),
+//!    reported as max(AUC, 1 − AUC).
+//!
+//! Flags, with their thresholds in [`QualityParams`] (defaults in brackets):
+//! - `leakage`: AUC ≥ `leakage_auc` [0.90]; or the column's presence alone
+//!   separates the classes: the AUC of the indicator "value present" is ≥
+//!   `leakage_auc`; or one value (a category, a number, or missing) belongs
+//!   almost only to one class and covers almost all of it: at least
+//!   `value_purity` [0.98] of its rows are of that class, it holds at least
+//!   `value_coverage` [0.90] of that class's rows, and the other class is at
+//!   most `value_contamination` [0.2] times as common in it as overall;
+//! - `suspect_leakage`: AUC in [`suspect_auc`, `leakage_auc`) [0.80, 0.90):
+//!   strong enough that a person must confirm the value was known before
+//!   the outcome;
+//! - `sparse`: missing share ≥ `sparse_share` [0.5];
+//! - `high_cardinality`: a categorical or text column with more than
+//!   `high_cardinality_levels` [50] distinct values that are also more than
+//!   `high_cardinality_share` [0.05] of the rows;
+//! - `constant`: one value (missing counts as a value) in ≥
+//!   `constant_share` [0.99] of the rows;
+//! - `id_like`: distinct present values ≥ `id_unique_share` [0.95] of the
+//!   rows, for text/categorical columns; for numbers, only integer-valued
+//!   columns that are also a sequence (≥ 95% of consecutive steps in one
+//!   direction, or a span of at most twice the row count);
+//! - `placeholder`: placeholder values in ≥ `placeholder_share` [0.05] of
+//!   the rows.
+//!
+//! ```
+//! use acctscore_features::{Column, Frame, quality::{QualityReport, QualityParams, Target, Flag}};
+//!
+//! let n = 200;
+//! let y: Vec<Option<f64>> = (0..n).map(|i| Some((i % 2) as f64)).collect();
+//! let leak: Vec<Option<f64>> = (0..n).map(|i| Some((i % 2) as f64 * 100.0 + (i % 7) as f64)).collect();
+//! let noise: Vec<Option<f64>> = (0..n).map(|i| Some(((i * 37) % 11) as f64)).collect();
+//! let frame = Frame::new(vec![
+//!     ("y".into(), Column::numeric(y)),
+//!     ("leak".into(), Column::numeric(leak)),
+//!     ("noise".into(), Column::numeric(noise)),
+//! ])?;
+//! let report = QualityReport::compute(&frame, &Target::new("y"), &QualityParams::default())?;
+//! let leak = report.column("leak").expect("reported");
+//! assert!(leak.flags.contains(&Flag::Leakage));
+//! assert!(!report.column("noise").expect("reported").flags.contains(&Flag::Leakage));
+//! println!("{report}"); // a table a person can read
+//! # Ok::<(), acctscore_features::FeaturesError>(())
+//! ```
+
+use crate::placeholder::{self, PlaceholderFinding, PlaceholderRules};
+use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+
+/// The target of a report: a column, its positive values, and values whose
+/// rows are left out (open deals are not negatives).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Target {
+    /// Target column.
+    pub column: String,
+    /// Values read as positive (default `["1"]`; `true` and `yes` also
+    /// match a boolean `true`).
+    pub positive: Vec<String>,
+    /// Values whose rows are left out.
+    pub ignore: Vec<String>,
+}
+
+impl Target {
+    /// A target column with positive value `1`.
+    pub fn new(column: impl Into<String>) -> Self {
+        Target { column: column.into(), positive: vec!["1".to_string()], ignore: Vec::new() }
+    }
+
+    /// Sets the positive value (replacing the default).
+    pub fn positive(mut self, value: impl Into<String>) -> Self {
+        self.positive = vec![value.into()];
+        self
+    }
+
+    /// Leaves out rows with these target values.
+    pub fn ignore<S: AsRef<str>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+        self.ignore.extend(values.into_iter().map(|s| s.as_ref().to_string()));
+        self
+    }
+
+    /// Per row: `Some(label)` or `None` when the row is left out.
+    ///
+    /// # Errors
+    /// [`FeaturesError::MissingColumn`] when the column is absent.
+    pub fn labels(&self, frame: &Frame) -> Result<Vec<Option<bool>>> {
+        let col = frame.column(&self.column)?;
+        let matches = |list: &[String], v: &Value| list.iter().any(|s| v.matches(s));
+        Ok((0..frame.nrows())
+            .map(|i| {
+                let v = Value::of(col, i)?;
+                if matches(&self.ignore, &v) {
+                    return None;
+                }
+                Some(matches(&self.positive, &v))
+            })
+            .collect())
+    }
+}
+
+/// A cell value for target matching.
+enum Value<'a> {
+    Num(f64),
+    Bool(bool),
+    Str(&'a str),
+}
+
+impl<'a> Value<'a> {
+    fn of(col: &'a Column, i: usize) -> Option<Value<'a>> {
+        match col {
+            Column::Numeric(v) => v.get(i).copied().flatten().map(Value::Num),
+            Column::Boolean(v) => v.get(i).copied().flatten().map(Value::Bool),
+            Column::Categorical(c) => c.get(i).map(Value::Str),
+            Column::Text(v) => v.get(i).and_then(|s| s.as_deref()).map(Value::Str),
+            Column::Timestamp(v) => v.get(i).copied().flatten().map(|t| Value::Num(t as f64)),
+        }
+    }
+
+    fn matches(&self, s: &str) -> bool {
+        let s = s.trim();
+        match self {
+            Value::Num(x) => s.parse::<f64>().is_ok_and(|y| y == *x),
+            Value::Bool(b) => {
+                let l = s.to_lowercase();
+                let t = matches!(l.as_str(), "true" | "yes" | "1");
+                let f = matches!(l.as_str(), "false" | "no" | "0");
+                (*b && t) || (!*b && f)
+            }
+            Value::Str(v) => v.trim().eq_ignore_ascii_case(s) || v.trim().to_lowercase() == s.to_lowercase(),
+        }
+    }
+}
+
+/// Thresholds and settings of a report (see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityParams {
+    /// Folds of the out-of-fold AUC [5].
+    pub folds: usize,
+    /// Seed of the fold shuffle [42].
+    pub seed: u64,
+    /// Quantile bins for numbers and timestamps [10].
+    pub bins: usize,
+    /// AUC at or above which a column is `leakage` [0.90].
+    pub leakage_auc: f64,
+    /// AUC at or above which a column is `suspect_leakage` [0.80].
+    pub suspect_auc: f64,
+    /// Purity of a single value for `leakage` [0.98].
+    pub value_purity: f64,
+    /// Coverage of its class by a single value for `leakage` [0.90].
+    pub value_coverage: f64,
+    /// Most the other class may be present in that value, relative to its overall share [0.2].
+    pub value_contamination: f64,
+    /// Missing share for `sparse` [0.5].
+    pub sparse_share: f64,
+    /// Distinct values above which a column may be `high_cardinality` [50].
+    pub high_cardinality_levels: usize,
+    /// … when they are also more than this share of the rows [0.05].
+    pub high_cardinality_share: f64,
+    /// Share of the most frequent value for `constant` [0.99].
+    pub constant_share: f64,
+    /// Unique share for `id_like` [0.95].
+    pub id_unique_share: f64,
+    /// Placeholder share for `placeholder` [0.05].
+    pub placeholder_share: f64,
+    /// What counts as a placeholder.
+    pub placeholder_rules: PlaceholderRules,
+    /// Values listed per column in `top_values` [5].
+    pub top_values: usize,
+}
+
+impl Default for QualityParams {
+    fn default() -> Self {
+        QualityParams {
+            folds: 5,
+            seed: 42,
+            bins: 10,
+            leakage_auc: 0.90,
+            suspect_auc: 0.80,
+            value_purity: 0.98,
+            value_coverage: 0.90,
+            value_contamination: 0.2,
+            sparse_share: 0.5,
+            high_cardinality_levels: 50,
+            high_cardinality_share: 0.05,
+            constant_share: 0.99,
+            id_unique_share: 0.95,
+            placeholder_share: 0.05,
+            placeholder_rules: PlaceholderRules::default(),
+            top_values: 5,
+        }
+    }
+}
+
+/// A column flag (see the module docs for the definitions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// Out-of-fold AUC ≥ the leakage threshold, or presence or one value separates the classes.
+    Leakage,
+    /// Out-of-fold AUC in the suspect range.
+    SuspectLeakage,
+    /// Many distinct values, also many relative to the rows.
+    HighCardinality,
+    /// Mostly missing.
+    Sparse,
+    /// Placeholder values are common.
+    Placeholder,
+    /// (Nearly) one value.
+    Constant,
+    /// Unique per row or a sequence.
+    IdLike,
+}
+
+impl Flag {
+    /// The flag's snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::Leakage => "leakage",
+            Flag::SuspectLeakage => "suspect_leakage",
+            Flag::HighCardinality => "high_cardinality",
+            Flag::Sparse => "sparse",
+            Flag::Placeholder => "placeholder",
+            Flag::Constant => "constant",
+            Flag::IdLike => "id_like",
+        }
+    }
+}
+
+/// A value that (almost) only one class has, covering (almost) all of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeparatingValue {
+    /// The value (a category, a bin such as `[0, 0]`, or `<missing>`).
+    pub value: String,
+    /// The class it belongs to.
+    pub class: bool,
+    /// Share of its rows of that class.
+    pub purity: f64,
+    /// Share of that class's rows it holds.
+    pub coverage: f64,
+}
+
+/// The report of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnQuality {
+    /// Column name.
+    pub name: String,
+    /// Column kind.
+    pub kind: ColumnKind,
+    /// Share of rows missing.
+    pub missing_share: f64,
+    /// Distinct present values.
+    pub cardinality: usize,
+    /// Distinct present values / rows.
+    pub unique_share: f64,
+    /// Share of the most frequent value (missing counts as a value).
+    pub top_share: f64,
+    /// Most frequent present values with their counts.
+    pub top_values: Vec<(String, usize)>,
+    /// Share of rows holding a placeholder value.
+    pub placeholder_share: f64,
+    /// The placeholder values found.
+    pub placeholders: Vec<PlaceholderFinding>,
+    /// Single-column out-of-fold AUC, max(AUC, 1 − AUC).
+    pub auc: f64,
+    /// AUC of "value present", max(AUC, 1 − AUC) (0.5 when never or always present).
+    pub presence_auc: f64,
+    /// A value that separates the classes on its own, if any.
+    pub separating_value: Option<SeparatingValue>,
+    /// Flags, in a fixed order.
+    pub flags: Vec<Flag>,
+}
+
+/// The report of a frame against a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityReport {
+    /// Target column.
+    pub target: String,
+    /// Labelled rows analysed.
+    pub rows: usize,
+    /// Positive rows.
+    pub positives: usize,
+    /// Negative rows.
+    pub negatives: usize,
+    /// Rows left out (missing or ignored target).
+    pub ignored_rows: usize,
+    /// Thresholds used.
+    pub params: QualityParams,
+    /// One entry per column except the target, in frame order.
+    pub columns: Vec<ColumnQuality>,
+}
+
+impl QualityReport {
+    /// Computes the report.
+    ///
+    /// # Errors
+    /// [`FeaturesError::MissingColumn`] for an absent target,
+    /// [`FeaturesError::Core`] with `SingleClass` when the labelled rows hold
+    /// one class only, or `InvalidParameter` for fewer than 2 folds or bins.
+    pub fn compute(frame: &Frame, target: &Target, params: &QualityParams) -> Result<QualityReport> {
+        if params.folds < 2 {
+            return Err(acctscore_core::CoreError::InvalidParameter { name: "folds", reason: "need at least 2" }.into());
+        }
+        if params.bins < 2 {
+            return Err(acctscore_core::CoreError::InvalidParameter { name: "bins", reason: "need at least 2" }.into());
+        }
+        let labels = target.labels(frame)?;
+        let keep: Vec<bool> = labels.iter().map(Option::is_some).collect();
+        let y: Vec<bool> = labels.iter().flatten().copied().collect();
+        let positives = y.iter().filter(|b| **b).count();
+        let negatives = y.len() - positives;
+        if positives == 0 || negatives == 0 {
+            return Err(acctscore_core::CoreError::SingleClass { positives, negatives }.into());
+        }
+        let data = if keep.iter().all(|k| *k) { frame.clone() } else { frame.filter_rows(&keep)? };
+        let folds = stratified_folds(&y, params.folds, params.seed);
+        let jobs: Vec<(&String, &Column)> =
+            data.names().iter().zip(data.columns()).filter(|(n, _)| **n != target.column).collect();
+        let one = |(name, col): &(&String, &Column)| column_quality(name, col, &y, &folds, params);
+        #[cfg(feature = "parallel")]
+        let columns: Vec<ColumnQuality> = {
+            use rayon::prelude::*;
+            jobs.par_iter().map(one).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let columns: Vec<ColumnQuality> = jobs.iter().map(one).collect();
+        Ok(QualityReport {
+            target: target.column.clone(),
+            rows: y.len(),
+            positives,
+            negatives,
+            ignored_rows: frame.nrows() - y.len(),
+            params: params.clone(),
+            columns,
+        })
+    }
+
+    /// The report of one column.
+    pub fn column(&self, name: &str) -> Option<&ColumnQuality> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Columns carrying `flag`.
+    pub fn flagged(&self, flag: Flag) -> Vec<&str> {
+        self.columns.iter().filter(|c| c.flags.contains(&flag)).map(|c| c.name.as_str()).collect()
+    }
+}
+
+impl fmt::Display for QualityReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "target `{}`: {} rows ({} positive, {} negative), {} rows left out",
+            self.target, self.rows, self.positives, self.negatives, self.ignored_rows
+        )?;
+        let w = self.columns.iter().map(|c| c.name.chars().count()).max().unwrap_or(6).clamp(6, 40);
+        writeln!(
+            f,
+            "{:<w$}  {:<11}  {:>7}  {:>7}  {:>7}  {:>5}  flags",
+            "column", "kind", "missing", "levels", "placeh.", "auc"
+        )?;
+        for c in &self.columns {
+            let name: String = c.name.chars().take(w).collect();
+            let kind = format!("{:?}", c.kind).to_lowercase();
+            let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
+            writeln!(
+                f,
+                "{:<w$}  {:<11}  {:>6.1}%  {:>7}  {:>6.1}%  {:>5.3}  {}",
+                name,
+                kind,
+                100.0 * c.missing_share,
+                c.cardinality,
+                100.0 * c.placeholder_share,
+                c.auc,
+                flags.join(",")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+/// SplitMix64: a tiny, fixed PRNG so that folds never change with a dependency.
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        // Multiply-shift; the bias is negligible for table sizes.
+        ((u128::from(self.next()) * n as u128) >> 64) as usize
+    }
+}
+
+/// Fold of each row: each class shuffled, then dealt round-robin.
+pub(crate) fn stratified_folds(y: &[bool], k: usize, seed: u64) -> Vec<u8> {
+    let mut rng = SplitMix64(seed);
+    let mut fold = vec![0u8; y.len()];
+    for class in [true, false] {
+        let mut idx: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
+        for i in (1..idx.len()).rev() {
+            let j = rng.below(i + 1);
+            idx.swap(i, j);
+        }
+        for (r, &i) in idx.iter().enumerate() {
+            fold[i] = (r % k) as u8;
+        }
+    }
+    fold
+}
+
+/// Rank AUC from groups of equal score: `(score, positives, negatives)`.
+pub(crate) fn grouped_auc(mut groups: Vec<(f64, u64, u64)>) -> f64 {
+    groups.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (p, n) = groups.iter().fold((0u64, 0u64), |(p, n), g| (p + g.1, n + g.2));
+    if p == 0 || n == 0 {
+        return 0.5;
+    }
+    let mut neg_below = 0.0f64;
+    let mut acc = 0.0f64;
+    let mut i = 0;
+    while i < groups.len() {
+        let (mut gp, mut gn) = (0u64, 0u64);
+        let s = groups[i].0;
+        while i < groups.len() && groups[i].0 == s {
+            gp += groups[i].1;
+            gn += groups[i].2;
+            i += 1;
+        }
+        acc += gp as f64 * (neg_below + 0.5 * gn as f64);
+        neg_below += gn as f64;
+    }
+    acc / (p as f64 * n as f64)
+}
+
+fn symmetric(auc: f64) -> f64 {
+    auc.max(1.0 - auc)
+}
+
+/// Keys per row (`u32::MAX` = missing), their display names, and value stats.
+struct Keys {
+    keys: Vec<u32>,
+    names: Vec<String>,
+    missing: usize,
+    cardinality: usize,
+    /// (value, count) of every present value, for top values and `constant`.
+    counts: Vec<(String, usize)>,
+    integer_sequence: bool,
+}
+
+const MISSING_KEY: u32 = u32::MAX;
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
+}
+
+fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys {
+    let mut present: Vec<f64> = v.iter().flatten().copied().collect();
+    present.sort_by(f64::total_cmp);
+    let m = present.len();
+    // Distinct values and their counts.
+    let mut counts: Vec<(f64, usize)> = Vec::new();
+    for &x in &present {
+        match counts.last_mut() {
+            Some((y, c)) if *y == x => *c += 1,
+            _ => counts.push((x, 1)),
+        }
+    }
+    // Edges: the k/bins quantiles, deduplicated; key = number of edges < x … as bin index.
+    let mut edges: Vec<f64> = (1..bins)
+        .filter_map(|k| present.get(((m as f64 * k as f64 / bins as f64).floor() as usize).min(m.saturating_sub(1))))
+        .copied()
+        .collect();
+    edges.dedup();
+    let key_of = |x: f64| edges.partition_point(|e| *e <= x) as u32;
+    let keys: Vec<u32> = v.iter().map(|x| x.map_or(MISSING_KEY, key_of)).collect();
+    let mut names: Vec<String> = Vec::with_capacity(edges.len() + 1);
+    for b in 0..=edges.len() {
+        let lo = if b == 0 { present.first().copied() } else { edges.get(b - 1).copied() };
+        let hi = edges.get(b).copied();
+        names.push(match (lo, hi) {
+            (Some(lo), Some(hi)) => format!("[{}, {})", fmt_num(lo), fmt_num(hi)),
+            (Some(lo), None) => format!("[{}, ..]", fmt_num(lo)),
+            _ => String::from("[..]"),
+        });
+    }
+    let integer = present.iter().all(|x| x.fract() == 0.0);
+    let mut sequence = false;
+    if integer && m > 1 {
+        let present_in_order: Vec<f64> = v.iter().flatten().copied().collect();
+        let (mut up, mut down) = (0usize, 0usize);
+        for w in present_in_order.windows(2) {
+            if w[1] > w[0] {
+                up += 1;
+            } else if w[1] < w[0] {
+                down += 1;
+            }
+        }
+        let steps = (m - 1) as f64;
+        let span = present[m - 1] - present[0];
+        sequence = up.max(down) as f64 >= 0.95 * steps || span <= 2.0 * m as f64;
+    }
+    Keys {
+        missing: v.len() - m,
+        cardinality: counts.len(),
+        counts: counts.into_iter().map(|(x, c)| (fmt_num(x), c)).collect(),
+        keys,
+        names,
+        integer_sequence: integer && sequence,
+    }
+}
+
+fn string_keys<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Keys {
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut counts: Vec<usize> = Vec::new();
+    let mut missing = 0;
+    let keys: Vec<u32> = values
+        .map(|v| match v {
+            None => {
+                missing += 1;
+                MISSING_KEY
+            }
+            Some(s) => {
+                let k = *index.entry(s).or_insert_with(|| {
+                    names.push(s.to_string());
+                    counts.push(0);
+                    (names.len() - 1) as u32
+                });
+                counts[k as usize] += 1;
+                k
+            }
+        })
+        .collect();
+    Keys {
+        missing,
+        cardinality: names.len(),
+        counts: names.iter().cloned().zip(counts).collect(),
+        keys,
+        names,
+        integer_sequence: false,
+    }
+}
+
+fn categorical_keys(c: &crate::CategoricalColumn) -> Keys {
+    let counts = c.level_counts();
+    let keys: Vec<u32> = c.codes().iter().map(|k| k.unwrap_or(MISSING_KEY)).collect();
+    let missing = keys.iter().filter(|k| **k == MISSING_KEY).count();
+    Keys {
+        missing,
+        cardinality: counts.iter().filter(|n| **n > 0).count(),
+        counts: c.levels().iter().cloned().zip(counts).filter(|(_, n)| *n > 0).collect(),
+        keys,
+        names: c.levels().to_vec(),
+        integer_sequence: false,
+    }
+}
+
+fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &QualityParams) -> ColumnQuality {
+    let n = y.len();
+    let keys = match col {
+        Column::Numeric(v) => numeric_keys(v, p.bins),
+        Column::Timestamp(v) => {
+            let f: Vec<Option<f64>> = v.iter().map(|t| t.map(|t| t as f64)).collect();
+            numeric_keys(&f, p.bins)
+        }
+        Column::Boolean(v) => string_keys(v.iter().map(|b| b.map(|b| if b { "true" } else { "false" }))),
+        Column::Categorical(c) => categorical_keys(c),
+        Column::Text(v) => string_keys(v.iter().map(|s| s.as_deref())),
+    };
+    let nf = n.max(1) as f64;
+    let missing_share = keys.missing as f64 / nf;
+    let mut sorted = keys.counts.clone();
+    sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let top_count = sorted.first().map_or(0, |t| t.1).max(keys.missing);
+    let top_share = top_count as f64 / nf;
+    let top_values: Vec<(String, usize)> = sorted.into_iter().take(p.top_values).collect();
+    let unique_share = keys.cardinality as f64 / nf;
+    let placeholders = placeholder::detect(col, &p.placeholder_rules);
+    let placeholder_share = placeholders.iter().fold(0.0, |a, f| a + f.share).min(1.0);
+
+    // Out-of-fold target encoding by key.
+    let nk = keys.names.len() + 1; // last slot = missing
+    let k = p.folds;
+    let slot = |key: u32| if key == MISSING_KEY { nk - 1 } else { key as usize };
+    let mut pos = vec![0u64; nk * k];
+    let mut tot = vec![0u64; nk * k];
+    for ((&key, &label), &f) in keys.keys.iter().zip(y).zip(folds) {
+        let i = slot(key) * k + f as usize;
+        tot[i] += 1;
+        pos[i] += u64::from(label);
+    }
+    let mut fold_pos = vec![0u64; k];
+    let mut fold_tot = vec![0u64; k];
+    for (&label, &f) in y.iter().zip(folds) {
+        fold_tot[f as usize] += 1;
+        fold_pos[f as usize] += u64::from(label);
+    }
+    let (all_pos, all_tot) = (fold_pos.iter().sum::<u64>(), fold_tot.iter().sum::<u64>());
+    let mut groups: Vec<(f64, u64, u64)> = Vec::new();
+    for s in 0..nk {
+        let (kp, kt): (u64, u64) = (0..k).fold((0, 0), |(a, b), f| (a + pos[s * k + f], b + tot[s * k + f]));
+        for f in 0..k {
+            let t = tot[s * k + f];
+            if t == 0 {
+                continue;
+            }
+            let (tp, tt) = (kp - pos[s * k + f], kt - t);
+            let score = if tt > 0 {
+                tp as f64 / tt as f64
+            } else {
+                let (fp, ft) = (all_pos - fold_pos[f], all_tot - fold_tot[f]);
+                if ft > 0 { fp as f64 / ft as f64 } else { 0.0 }
+            };
+            groups.push((score, pos[s * k + f], t - pos[s * k + f]));
+        }
+    }
+    let auc = symmetric(grouped_auc(groups));
+
+    // Presence alone, and single separating values.
+    let (mut mp, mut mt) = (0u64, 0u64);
+    let mut key_pos = vec![0u64; nk];
+    let mut key_tot = vec![0u64; nk];
+    for s in 0..nk {
+        for f in 0..k {
+            key_pos[s] += pos[s * k + f];
+            key_tot[s] += tot[s * k + f];
+        }
+    }
+    if let (Some(&a), Some(&b)) = (key_pos.last(), key_tot.last()) {
+        mp = a;
+        mt = b;
+    }
+    let presence_auc = if mt == 0 || mt == all_tot {
+        0.5
+    } else {
+        symmetric(grouped_auc(vec![(0.0, mp, mt - mp), (1.0, all_pos - mp, (all_tot - all_pos) - (mt - mp))]))
+    };
+    let all_neg = all_tot - all_pos;
+    let mut separating_value: Option<SeparatingValue> = None;
+    for s in 0..nk {
+        let (sp, st) = (key_pos[s], key_tot[s]);
+        if st < 10 {
+            continue;
+        }
+        for (class, in_class, class_total) in [(true, sp, all_pos), (false, st - sp, all_neg)] {
+            let purity = in_class as f64 / st as f64;
+            let coverage = in_class as f64 / class_total.max(1) as f64;
+            let other_share_overall = 1.0 - class_total as f64 / all_tot.max(1) as f64;
+            let contamination = if other_share_overall > 0.0 { (1.0 - purity) / other_share_overall } else { 1.0 };
+            if purity >= p.value_purity && coverage >= p.value_coverage && contamination <= p.value_contamination {
+                let better = separating_value.as_ref().is_none_or(|v| coverage > v.coverage);
+                if better {
+                    let value = keys.names.get(s).cloned().unwrap_or_else(|| "<missing>".to_string());
+                    separating_value = Some(SeparatingValue { value, class, purity, coverage });
+                }
+            }
+        }
+    }
+
+    let mut flags = Vec::new();
+    if auc >= p.leakage_auc || presence_auc >= p.leakage_auc || separating_value.is_some() {
+        flags.push(Flag::Leakage);
+    } else if auc >= p.suspect_auc {
+        flags.push(Flag::SuspectLeakage);
+    }
+    let stringy = matches!(col.kind(), ColumnKind::Categorical | ColumnKind::Text);
+    if stringy
+        && keys.cardinality > p.high_cardinality_levels
+        && keys.cardinality as f64 > p.high_cardinality_share * nf
+    {
+        flags.push(Flag::HighCardinality);
+    }
+    if missing_share >= p.sparse_share {
+        flags.push(Flag::Sparse);
+    }
+    if placeholder_share >= p.placeholder_share {
+        flags.push(Flag::Placeholder);
+    }
+    if top_share >= p.constant_share {
+        flags.push(Flag::Constant);
+    }
+    let id_like = unique_share >= p.id_unique_share && (stringy || keys.integer_sequence);
+    if id_like {
+        flags.push(Flag::IdLike);
+    }
+    ColumnQuality {
+        name: name.to_string(),
+        kind: col.kind(),
+        missing_share,
+        cardinality: keys.cardinality,
+        unique_share,
+        top_share,
+        top_values,
+        placeholder_share,
+        placeholders,
+        auc,
+        presence_auc,
+        separating_value,
+        flags,
+    }
+}
+
+/// A column's single-column out-of-fold AUC (the report's method) against labels.
+///
+/// # Errors
+/// [`FeaturesError::Core`] with `ShapeMismatch` when lengths differ or
+/// `SingleClass` for one-class labels.
+pub fn out_of_fold_auc(column: &Column, labels: &[bool], params: &QualityParams) -> Result<f64> {
+    if column.len() != labels.len() {
+        return Err(acctscore_core::CoreError::ShapeMismatch {
+            what: "labels vs rows",
+            expected: column.len(),
+            found: labels.len(),
+        }
+        .into());
+    }
+    let positives = labels.iter().filter(|b| **b).count();
+    if positives == 0 || positives == labels.len() {
+        return Err(FeaturesError::Core(acctscore_core::CoreError::SingleClass {
+            positives,
+            negatives: labels.len() - positives,
+        }));
+    }
+    let folds = stratified_folds(labels, params.folds.max(2), params.seed);
+    Ok(column_quality("", column, labels, &folds, params).auc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouped_auc_matches_pairs() {
+        // scores 0.1 (neg), 0.4 (pos), 0.4 (neg), 0.9 (pos): pairs 4, wins 1 + 0.5 + 1 + 1 = 3.5.
+        let g = vec![(0.1, 0, 1), (0.4, 1, 1), (0.9, 1, 0)];
+        assert!((grouped_auc(g) - 3.5 / 4.0).abs() < 1e-12);
+        assert_eq!(grouped_auc(vec![(0.3, 5, 0)]), 0.5);
+    }
+
+    #[test]
+    fn folds_are_stratified_and_fixed() {
+        let y: Vec<bool> = (0..103).map(|i| i % 4 == 0).collect();
+        let a = stratified_folds(&y, 5, 42);
+        assert_eq!(a, stratified_folds(&y, 5, 42));
+        assert_ne!(a, stratified_folds(&y, 5, 43));
+        for f in 0..5u8 {
+            let pos = y.iter().zip(&a).filter(|(l, g)| **l && **g == f).count();
+            assert!((5..=6).contains(&pos), "fold {f} has {pos} positives");
+        }
+    }
+
+    fn toy() -> Frame {
+        let n = 400;
+        let y: Vec<Option<&str>> = (0..n)
+            .map(|i| {
+                Some(if i % 3 == 0 {
+                    "Won"
+                } else if i % 7 == 0 {
+                    "Open"
+                } else {
+                    "Lost"
+                })
+            })
+            .collect();
+        let filled_if_won: Vec<Option<f64>> = (0..n).map(|i| if i % 3 == 0 { Some(i as f64) } else { None }).collect();
+        let id: Vec<Option<String>> = (0..n).map(|i| Some(format!("id{i}"))).collect();
+        let seq: Vec<Option<f64>> = (0..n).map(|i| Some(1000.0 + i as f64)).collect();
+        let form: Vec<Option<&str>> = (0..n).map(|i| Some(if i % 4 == 0 { "Select" } else { "Finance" })).collect();
+        let constant: Vec<Option<bool>> = (0..n).map(|_| Some(true)).collect();
+        Frame::new(vec![
+            ("stage".into(), Column::categorical(y)),
+            ("close_value".into(), Column::numeric(filled_if_won)),
+            ("id".into(), Column::Text(id)),
+            ("seq".into(), Column::numeric(seq)),
+            ("form".into(), Column::categorical(form)),
+            ("constant".into(), Column::Boolean(constant)),
+        ])
+        .expect("frame")
+    }
+
+    #[test]
+    fn flags_follow_the_definitions() {
+        let t = Target::new("stage").positive("won").ignore(["Open"]);
+        let r = QualityReport::compute(&toy(), &t, &QualityParams::default()).expect("report");
+        assert!(r.ignored_rows > 0);
+        let flags = |c: &str| r.column(c).expect("column").flags.clone();
+        assert!(flags("close_value").contains(&Flag::Leakage));
+        assert!(flags("close_value").contains(&Flag::Sparse));
+        assert!(flags("id").contains(&Flag::IdLike));
+        assert!(flags("id").contains(&Flag::HighCardinality));
+        assert!(flags("seq").contains(&Flag::IdLike));
+        assert!(flags("form").contains(&Flag::Placeholder));
+        assert!(flags("constant").contains(&Flag::Constant));
+        assert!(r.column("stage").is_none());
+        let again = QualityReport::compute(&toy(), &t, &QualityParams::default()).expect("report");
+        assert_eq!(r, again);
+        let json = serde_json::to_string(&r).expect("ser");
+        assert_eq!(serde_json::from_str::<QualityReport>(&json).expect("de"), r);
+        let table = r.to_string();
+        assert!(table.contains("close_value") && table.contains("leakage"));
+    }
+
+    #[test]
+    fn one_class_and_missing_target_are_errors() {
+        let t = Target::new("stage").positive("nothing");
+        assert!(matches!(
+            QualityReport::compute(&toy(), &t, &QualityParams::default()),
+            Err(FeaturesError::Core(acctscore_core::CoreError::SingleClass { .. }))
+        ));
+        assert!(QualityReport::compute(&toy(), &Target::new("zz"), &QualityParams::default()).is_err());
+    }
+}

@@ -1,0 +1,89 @@
+//! The revenue crate's error type.
+
+use acctscore_core::CoreError;
+
+/// Errors raised by revenue estimation, ranges, penalties and the learned model.
+///
+/// Every variant carries the structured facts of the failure.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RevenueError {
+    /// A core check failed (non-finite value, empty input, single class, ...).
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// A parameter is invalid (out of its allowed range, NaN, ...).
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+        /// Why it is invalid.
+        reason: &'static str,
+    },
+    /// The preferred revenue range is not `0 < low < high`.
+    #[error("invalid revenue range [{low}, {high}]: need 0 < low < high")]
+    InvalidRange {
+        /// Lower end of the range (monthly revenue).
+        low: f64,
+        /// Upper end of the range (monthly revenue).
+        high: f64,
+    },
+    /// The benchmark table (TOML) could not be parsed.
+    #[error("benchmark table: {message}")]
+    BenchmarkParse {
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A benchmark table value is not a positive finite number.
+    #[error("benchmark table: `{key}` = {value} must be positive and finite")]
+    BenchmarkValue {
+        /// The offending key (for example `revenue_per_employee.Software`).
+        key: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// A serialised model could not be read (corrupt JSON or wrong shape).
+    #[error("model file: {message}")]
+    ModelFormat {
+        /// The deserialiser's message.
+        message: String,
+    },
+    /// A serialised model has another format version.
+    #[error("model file has format version {found}, expected {expected}")]
+    FormatVersion {
+        /// Version found in the file.
+        found: u32,
+        /// Version this library reads.
+        expected: u32,
+    },
+    /// The calibrator (acctscore-calibration) could not be fitted or read.
+    #[error("calibration: {message}")]
+    Calibration {
+        /// The calibration crate's message.
+        message: String,
+    },
+    /// Fitting did not converge to finite weights.
+    #[error("learned model did not converge after {iterations} iterations")]
+    NotConverged {
+        /// Iterations run.
+        iterations: usize,
+    },
+}
+
+impl From<acctscore_calibration::CalibrationError> for RevenueError {
+    fn from(e: acctscore_calibration::CalibrationError) -> Self {
+        RevenueError::Calibration { message: e.to_string() }
+    }
+}
+
+/// Result alias for [`RevenueError`].
+pub type Result<T, E = RevenueError> = std::result::Result<T, E>;
+
+pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(RevenueError::InvalidParameter { name, value, reason: "must be positive and finite" })
+    }
+}

@@ -1,0 +1,536 @@
+//! Learned P(revenue in range): a logistic model on the log estimate and
+//! firmographics, fitted where true revenue is known.
+
+use crate::error::{Result, RevenueError};
+use crate::estimate::{Method, RevenueEstimate};
+use crate::inputs::{BusinessModel, RevenueInputs};
+use crate::range::RevenueRange;
+use crate::router::Router;
+use acctscore_calibration::{CalibrationMethod, Calibrator, FitCalibrator, FittedCalibrator, PlattParams};
+use acctscore_core::{CoreError, Probability};
+use serde::{Deserialize, Serialize};
+
+/// Format version of the serialised learned model.
+pub const LEARNED_FORMAT_VERSION: u32 = 1;
+
+const N_FEATURES: usize = 17;
+
+/// Settings of the learned model's fit.
+///
+/// ```
+/// use acctscore_revenue::LearnedParams;
+/// let p = LearnedParams::new().with_l2(0.5).with_max_iter(30);
+/// assert_eq!(p.l2(), 0.5);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedParams {
+    l2: f64,
+    max_iter: usize,
+    folds: usize,
+    calibration: CalibrationMethod,
+}
+
+impl Default for LearnedParams {
+    fn default() -> Self {
+        LearnedParams { l2: 1.0, max_iter: 50, folds: 5, calibration: CalibrationMethod::Platt(PlattParams::new()) }
+    }
+}
+
+impl LearnedParams {
+    /// Defaults: L2 penalty 1.0 on standardised weights, 50 Newton
+    /// iterations at most, 5 cross-fitting folds, Platt calibration.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Sets the number of cross-fitting folds (≥ 2): the calibrator is fitted
+    /// on out-of-fold scores, so it never sees a score of a row its model
+    /// trained on.
+    pub fn with_folds(mut self, folds: usize) -> Self {
+        self.folds = folds;
+        self
+    }
+    /// Sets the calibration method (acctscore-calibration's Platt, isotonic
+    /// or binning).
+    pub fn with_calibration(mut self, method: CalibrationMethod) -> Self {
+        self.calibration = method;
+        self
+    }
+    /// Sets the L2 penalty (≥ 0, finite).
+    pub fn with_l2(mut self, l2: f64) -> Self {
+        self.l2 = l2;
+        self
+    }
+    /// Sets the maximum number of Newton iterations (≥ 1).
+    pub fn with_max_iter(mut self, n: usize) -> Self {
+        self.max_iter = n;
+        self
+    }
+    /// The L2 penalty.
+    pub fn l2(&self) -> f64 {
+        self.l2
+    }
+    /// The maximum number of Newton iterations.
+    pub fn max_iter(&self) -> usize {
+        self.max_iter
+    }
+    /// The number of cross-fitting folds.
+    pub fn folds(&self) -> usize {
+        self.folds
+    }
+    /// The calibration method.
+    pub fn calibration(&self) -> &CalibrationMethod {
+        &self.calibration
+    }
+}
+
+/// A fitted logistic model of P(true revenue in range).
+///
+/// Features: the logit of the analytic probability, the log estimate
+/// (centred on the range's geometric middle) and its square, the method's
+/// spread, log employees and log traffic (with missing indicators), the
+/// e-commerce flag, one-hot business model and method. It is fitted by
+/// penalised Newton–Raphson (IRLS) on standardised features. The fit hides
+/// the reported revenue of each training row, so the model learns how the
+/// *indirect* estimates relate to the truth; at scoring time an estimate
+/// based on reported revenue keeps its analytic probability.
+///
+/// Calibration: the logistic model's log-odds pass through an
+/// acctscore-calibration calibrator (Platt by default, or isotonic /
+/// binning) fitted on out-of-fold scores (k-fold cross-fitting, rows
+/// assigned to folds by position), so the probability is honest.
+///
+/// ```
+/// use acctscore_revenue::{BusinessModel, LearnedParams, LearnedRangeModel, RevenueInputs, RevenueRange, Router};
+/// let router = Router::new();
+/// let range = RevenueRange::default();
+/// // A toy training set: revenue ≈ 2,000 × employees.
+/// let rows: Vec<(RevenueInputs<'static>, f64)> = (1..200)
+///     .map(|i| (RevenueInputs::new(BusinessModel::Saas).with_employees(i as f64), 2_000.0 * i as f64))
+///     .collect();
+/// let model = LearnedRangeModel::fit(&router, range, &rows, LearnedParams::new())?;
+/// let row = RevenueInputs::new(BusinessModel::Saas).with_employees(20.0);
+/// let p = model.probability(&row, &router.estimate(&row));
+/// assert!(p.get() > 0.5); // 20 employees → ~$40k, in range
+/// let json = model.to_json()?;
+/// assert_eq!(LearnedRangeModel::from_json(&json)?, model);
+/// # Ok::<(), acctscore_revenue::RevenueError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedRangeModel {
+    range: RevenueRange,
+    means: Vec<f64>,
+    scales: Vec<f64>,
+    weights: Vec<f64>,
+    calibrator: FittedCalibrator,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    format_version: u32,
+    kind: String,
+    range: RevenueRange,
+    means: Vec<f64>,
+    scales: Vec<f64>,
+    weights: Vec<f64>,
+    /// The calibrator in acctscore-calibration's own versioned envelope.
+    calibrator: String,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    format_version: u32,
+}
+
+fn features(range: &RevenueRange, inputs: &RevenueInputs<'_>, est: &RevenueEstimate) -> [f64; N_FEATURES] {
+    let p = range.probability(est).get().clamp(1e-6, 1.0 - 1e-6);
+    let mid = if range.high().is_finite() { 0.5 * (range.low().ln() + range.high().ln()) } else { range.low().ln() };
+    let u = (est.log_mu - mid).clamp(-50.0, 50.0);
+    let (le, le_missing) = match inputs.employees {
+        Some(e) if e.is_finite() && e >= 0.0 => (e.ln_1p(), 0.0),
+        _ => (0.0, 1.0),
+    };
+    let (lt, lt_missing) = match inputs.web_traffic_monthly {
+        Some(t) if t.is_finite() && t >= 0.0 => (t.ln_1p(), 0.0),
+        _ => (0.0, 1.0),
+    };
+    let ecom = match inputs.has_ecommerce {
+        Some(true) => 1.0,
+        Some(false) => 0.0,
+        None => 0.5,
+    };
+    let bm = inputs.business_model;
+    let m = est.method;
+    let ind = |b: bool| if b { 1.0 } else { 0.0 };
+    [
+        (p / (1.0 - p)).ln(),
+        u,
+        u * u,
+        est.log_sigma,
+        le,
+        le_missing,
+        lt,
+        lt_missing,
+        ecom,
+        ind(bm == BusinessModel::Ecommerce),
+        ind(bm == BusinessModel::Saas),
+        ind(bm == BusinessModel::Services),
+        ind(bm == BusinessModel::Marketplace),
+        ind(m == Method::TrafficConversion),
+        ind(m == Method::EmployeeBenchmark),
+        ind(m == Method::TrafficBenchmark),
+        ind(m == Method::Prior),
+    ]
+}
+
+/// Solves `a x = b` for a symmetric positive-definite `a` (Cholesky);
+/// `None` when not positive definite.
+fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut s = a[i * n + j];
+            for k in 0..j {
+                s -= l[i * n + k] * l[j * n + k];
+            }
+            if i == j {
+                if s.is_nan() || s <= 0.0 {
+                    return None;
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
+            }
+        }
+    }
+    let mut y = vec![0.0; n];
+    for i in 0..n {
+        let mut s = b[i];
+        for k in 0..i {
+            s -= l[i * n + k] * y[k];
+        }
+        y[i] = s / l[i * n + i];
+    }
+    let mut x = vec![0.0; n];
+    for i in (0..n).rev() {
+        let mut s = y[i];
+        for k in i + 1..n {
+            s -= l[k * n + i] * x[k];
+        }
+        x[i] = s / l[i * n + i];
+    }
+    Some(x)
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+impl LearnedRangeModel {
+    /// Fits on accounts whose true monthly revenue is known. Rows whose
+    /// truth is NaN or ±inf are ignored; the label is "truth in `range`".
+    ///
+    /// # Errors
+    /// [`RevenueError::InvalidParameter`] for a bad L2, iteration or fold count;
+    /// [`CoreError::Empty`] when no row is usable; [`CoreError::SingleClass`]
+    /// when every usable row is on the same side; [`RevenueError::NotConverged`]
+    /// when the weights do not stay finite; [`RevenueError::Calibration`]
+    /// when the calibrator cannot be fitted (for example a fold holding a
+    /// single class).
+    pub fn fit(
+        router: &Router,
+        range: RevenueRange,
+        rows: &[(RevenueInputs<'_>, f64)],
+        params: LearnedParams,
+    ) -> Result<Self> {
+        if !(params.l2.is_finite() && params.l2 >= 0.0) {
+            return Err(RevenueError::InvalidParameter {
+                name: "l2",
+                value: params.l2,
+                reason: "must be ≥ 0 and finite",
+            });
+        }
+        if params.max_iter == 0 {
+            return Err(RevenueError::InvalidParameter { name: "max_iter", value: 0.0, reason: "must be ≥ 1" });
+        }
+        if params.folds < 2 {
+            return Err(RevenueError::InvalidParameter {
+                name: "folds",
+                value: params.folds as f64,
+                reason: "must be ≥ 2",
+            });
+        }
+        let mut xs: Vec<[f64; N_FEATURES]> = Vec::with_capacity(rows.len());
+        let mut ys: Vec<f64> = Vec::with_capacity(rows.len());
+        for (inputs, truth) in rows {
+            if !truth.is_finite() {
+                continue;
+            }
+            let hidden = inputs.without_reported();
+            xs.push(features(&range, &hidden, &router.estimate(&hidden)));
+            ys.push(if range.contains(*truth) { 1.0 } else { 0.0 });
+        }
+        if xs.is_empty() {
+            return Err(CoreError::Empty { what: "rows with a finite true revenue" }.into());
+        }
+        let positives = ys.iter().filter(|&&y| y > 0.5).count();
+        if positives == 0 || positives == ys.len() {
+            return Err(CoreError::SingleClass { positives, negatives: ys.len() - positives }.into());
+        }
+        // Standardise.
+        let n = xs.len() as f64;
+        let mut means = vec![0.0; N_FEATURES];
+        let mut scales = vec![0.0; N_FEATURES];
+        for x in &xs {
+            for (m, v) in means.iter_mut().zip(x) {
+                *m += v / n;
+            }
+        }
+        for x in &xs {
+            for ((s, v), m) in scales.iter_mut().zip(x).zip(&means) {
+                *s += (v - m).powi(2) / n;
+            }
+        }
+        for s in &mut scales {
+            *s = if *s > 1e-12 { s.sqrt() } else { 1.0 };
+        }
+        let all: Vec<usize> = (0..xs.len()).collect();
+        let data = Design { xs: &xs, ys: &ys, means: &means, scales: &scales };
+        // Out-of-fold raw scores for the calibrator.
+        let k = params.folds.min(xs.len());
+        let mut oof = vec![0.0; xs.len()];
+        for f in 0..k {
+            let train: Vec<usize> = all.iter().copied().filter(|i| i % k != f).collect();
+            let w = data.irls(&train, &params)?;
+            for i in all.iter().copied().filter(|i| i % k == f) {
+                oof[i] = data.raw(i, &w);
+            }
+        }
+        let labels: Vec<bool> = ys.iter().map(|&y| y > 0.5).collect();
+        let calibrator = params.calibration.fit(&oof, &labels)?;
+        let weights = data.irls(&all, &params)?;
+        Ok(LearnedRangeModel { range, means, scales, weights, calibrator })
+    }
+
+    /// The range the model was fitted for.
+    pub fn range(&self) -> RevenueRange {
+        self.range
+    }
+
+    /// P(revenue in range) for one account: the learned model for indirect
+    /// estimates, the analytic probability for [`Method::Reported`].
+    pub fn probability(&self, inputs: &RevenueInputs<'_>, est: &RevenueEstimate) -> Probability {
+        if est.method == Method::Reported {
+            return self.range.probability(est);
+        }
+        let x = features(&self.range, inputs, est);
+        let mut z = self.weights.first().copied().unwrap_or(0.0);
+        for (((v, m), s), w) in x.iter().zip(&self.means).zip(&self.scales).zip(self.weights.iter().skip(1)) {
+            z += w * (v - m) / s;
+        }
+        Probability::clamped(self.calibrator.calibrate_value(z)).unwrap_or(Probability::ZERO)
+    }
+
+    /// [`LearnedRangeModel::probability`] lowered by an anomaly penalty
+    /// through [`crate::apply_penalty`].
+    ///
+    /// # Errors
+    /// As [`crate::apply_penalty`].
+    pub fn probability_with_penalty(
+        &self,
+        inputs: &RevenueInputs<'_>,
+        est: &RevenueEstimate,
+        penalty: f64,
+    ) -> Result<Probability> {
+        crate::apply_penalty(self.probability(inputs, est), penalty)
+    }
+
+    /// Serialises to JSON inside a versioned envelope.
+    ///
+    /// # Errors
+    /// [`RevenueError::ModelFormat`] if serialisation fails.
+    pub fn to_json(&self) -> Result<String> {
+        let env = Envelope {
+            format_version: LEARNED_FORMAT_VERSION,
+            kind: "learned_range_model".into(),
+            range: self.range,
+            means: self.means.clone(),
+            scales: self.scales.clone(),
+            weights: self.weights.clone(),
+            calibrator: self.calibrator.to_json()?,
+        };
+        serde_json::to_string(&env).map_err(|e| RevenueError::ModelFormat { message: e.to_string() })
+    }
+
+    /// Reads a model written by [`LearnedRangeModel::to_json`].
+    ///
+    /// # Errors
+    /// [`RevenueError::FormatVersion`] for another version,
+    /// [`RevenueError::ModelFormat`] for corrupt or inconsistent content,
+    /// [`RevenueError::Calibration`] for a bad calibrator.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let header: Header =
+            serde_json::from_str(text).map_err(|e| RevenueError::ModelFormat { message: e.to_string() })?;
+        if header.format_version != LEARNED_FORMAT_VERSION {
+            return Err(RevenueError::FormatVersion { found: header.format_version, expected: LEARNED_FORMAT_VERSION });
+        }
+        let m: Envelope =
+            serde_json::from_str(text).map_err(|e| RevenueError::ModelFormat { message: e.to_string() })?;
+        let ok = m.kind == "learned_range_model"
+            && m.means.len() == N_FEATURES
+            && m.scales.len() == N_FEATURES
+            && m.weights.len() == N_FEATURES + 1
+            && m.means.iter().chain(&m.weights).all(|v| v.is_finite())
+            && m.scales.iter().all(|v| v.is_finite() && *v > 0.0);
+        if !ok {
+            return Err(RevenueError::ModelFormat { message: "inconsistent learned model".into() });
+        }
+        let range = RevenueRange::new(m.range.low(), m.range.high())?;
+        let calibrator = FittedCalibrator::from_json(&m.calibrator)?;
+        Ok(LearnedRangeModel { range, means: m.means, scales: m.scales, weights: m.weights, calibrator })
+    }
+}
+
+/// The standardised training set.
+struct Design<'a> {
+    xs: &'a [[f64; N_FEATURES]],
+    ys: &'a [f64],
+    means: &'a [f64],
+    scales: &'a [f64],
+}
+
+impl Design<'_> {
+    fn row(&self, i: usize, row: &mut [f64]) {
+        row[0] = 1.0;
+        for (((r, v), m), s) in row[1..].iter_mut().zip(&self.xs[i]).zip(self.means).zip(self.scales) {
+            *r = (v - m) / s;
+        }
+    }
+
+    fn raw(&self, i: usize, w: &[f64]) -> f64 {
+        let mut row = [0.0; N_FEATURES + 1];
+        self.row(i, &mut row);
+        row.iter().zip(w).map(|(a, b)| a * b).sum()
+    }
+
+    /// Penalised Newton–Raphson on the rows `idx`; intercept unpenalised.
+    fn irls(&self, idx: &[usize], params: &LearnedParams) -> Result<Vec<f64>> {
+        let d = N_FEATURES + 1;
+        let positives = idx.iter().filter(|&&i| self.ys[i] > 0.5).count();
+        if positives == 0 || positives == idx.len() {
+            return Err(CoreError::SingleClass { positives, negatives: idx.len() - positives }.into());
+        }
+        let prior = positives as f64 / idx.len() as f64;
+        let mut w = vec![0.0; d];
+        w[0] = (prior / (1.0 - prior)).ln();
+        let mut row = [0.0; N_FEATURES + 1];
+        for _ in 0..params.max_iter {
+            let mut h = vec![0.0; d * d];
+            let mut g = vec![0.0; d];
+            for &i in idx {
+                self.row(i, &mut row);
+                let z: f64 = row.iter().zip(&w).map(|(a, b)| a * b).sum();
+                let p = sigmoid(z);
+                let wt = (p * (1.0 - p)).max(1e-10);
+                let y = self.ys[i];
+                for a in 0..d {
+                    g[a] += (p - y) * row[a];
+                    let ra = row[a] * wt;
+                    for b in 0..=a {
+                        h[a * d + b] += ra * row[b];
+                    }
+                }
+            }
+            for a in 0..d {
+                for b in 0..a {
+                    h[b * d + a] = h[a * d + b];
+                }
+                if a > 0 {
+                    h[a * d + a] += params.l2;
+                    g[a] += params.l2 * w[a];
+                }
+                h[a * d + a] += 1e-9;
+            }
+            let Some(step) = cholesky_solve(&h, &g, d) else {
+                return Err(RevenueError::NotConverged { iterations: params.max_iter });
+            };
+            let mut max_step: f64 = 0.0;
+            for (wi, si) in w.iter_mut().zip(&step) {
+                *wi -= si;
+                max_step = max_step.max(si.abs());
+            }
+            if w.iter().any(|v| !v.is_finite()) {
+                return Err(RevenueError::NotConverged { iterations: params.max_iter });
+            }
+            if max_step < 1e-8 {
+                break;
+            }
+        }
+        Ok(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> Vec<(RevenueInputs<'static>, f64)> {
+        (1..300)
+            .map(|i| {
+                let e = (i % 60 + 1) as f64;
+                (
+                    RevenueInputs::new(BusinessModel::Services).with_employees(e).with_reported_monthly_revenue(1.0),
+                    900.0 * e,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn learns_a_shifted_benchmark() {
+        // True revenue per employee is 900 (the default table says 12,000 × 0.8):
+        // the analytic probability is wrong, the learned one corrects it.
+        let router = Router::new();
+        let range = RevenueRange::default();
+        let m = LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new().with_l2(0.01)).expect("fits");
+        let small = RevenueInputs::new(BusinessModel::Services).with_employees(3.0); // $2.7k: out
+        let mid = RevenueInputs::new(BusinessModel::Services).with_employees(40.0); // $36k: in
+        assert!(m.probability(&small, &router.estimate(&small)).get() < 0.2);
+        assert!(m.probability(&mid, &router.estimate(&mid)).get() > 0.8);
+        assert!(range.probability(&router.estimate(&mid)).get() < 0.3);
+    }
+
+    #[test]
+    fn errors_and_versions() {
+        let router = Router::new();
+        let range = RevenueRange::default();
+        assert!(matches!(
+            LearnedRangeModel::fit(&router, range, &[], LearnedParams::new()),
+            Err(RevenueError::Core(CoreError::Empty { .. }))
+        ));
+        let one: Vec<_> = toy().into_iter().map(|(i, _)| (i, 5.0)).collect();
+        assert!(matches!(
+            LearnedRangeModel::fit(&router, range, &one, LearnedParams::new()),
+            Err(RevenueError::Core(CoreError::SingleClass { .. }))
+        ));
+        assert!(LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new().with_l2(f64::NAN)).is_err());
+        assert!(matches!(
+            LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new().with_folds(1)),
+            Err(RevenueError::InvalidParameter { name: "folds", .. })
+        ));
+        let iso = LearnedParams::new()
+            .with_calibration(CalibrationMethod::Isotonic(acctscore_calibration::IsotonicParams::new()));
+        let m_iso = LearnedRangeModel::fit(&router, range, &toy(), iso).expect("fits");
+        assert_eq!(LearnedRangeModel::from_json(&m_iso.to_json().expect("ok")).expect("reads"), m_iso);
+        let m = LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new()).expect("fits");
+        let json = m.to_json().expect("serialises");
+        let v2 = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
+        assert!(matches!(LearnedRangeModel::from_json(&v2), Err(RevenueError::FormatVersion { found: 2, .. })));
+        assert!(matches!(LearnedRangeModel::from_json("{not json"), Err(RevenueError::ModelFormat { .. })));
+        assert!(matches!(LearnedRangeModel::from_json(&json[..json.len() / 2]), Err(RevenueError::ModelFormat { .. })));
+    }
+}
