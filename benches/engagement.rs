@@ -3,7 +3,7 @@
 //!
 //! `cargo bench --bench engagement`
 
-use acctscore_engagement::{EngagementParams, EngagementState, KindId, Timestamp, Touch};
+use acctscore_engagement::{EngagementParams, EngagementState, KindId, Timestamp, Touch, intern};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -41,7 +41,7 @@ fn touches(n: usize, n_accounts: u32, seed: u64) -> Vec<Touch> {
                 2
             });
             let ago = rng.next() % (2 * YEAR);
-            let at = if (r >> 40) % 100 == 0 { NOW + 3_600 } else { NOW - ago as i64 };
+            let at = if (r >> 40).is_multiple_of(100) { NOW + 3_600 } else { NOW - ago as i64 };
             Touch::new(account, kind, Timestamp::from_unix_seconds(at))
         })
         .collect()
@@ -69,7 +69,7 @@ fn incremental(c: &mut Criterion) {
         .map(|_| {
             let r = rng.next();
             t += (r % 86_400) as i64;
-            let at = if r % 8 == 0 { t - ((r >> 20) % (60 * 86_400)) as i64 } else { t };
+            let at = if r.is_multiple_of(8) { t - ((r >> 20) % (60 * 86_400)) as i64 } else { t };
             (KindId::new(((r >> 8) % 3) as u16), Timestamp::from_unix_seconds(at))
         })
         .collect();
@@ -94,5 +94,15 @@ fn incremental(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, aggregate, incremental);
+fn interning(c: &mut Criterion) {
+    // 10M account ids (`acct_0000000` style) over 1M distinct, in random order.
+    let mut rng = SplitMix(3);
+    let ids: Vec<String> = (0..10_000_000).map(|_| format!("acct_{:07}", rng.next() % 1_000_000)).collect();
+    let mut g = c.benchmark_group("engagement_ids");
+    g.sample_size(10).measurement_time(Duration::from_secs(10)).throughput(Throughput::Elements(ids.len() as u64));
+    g.bench_function("intern_10M_ids_1M_distinct", |b| b.iter(|| intern(black_box(&ids)).expect("intern")));
+    g.finish();
+}
+
+criterion_group!(benches, aggregate, incremental, interning);
 criterion_main!(benches);

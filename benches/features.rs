@@ -1,30 +1,89 @@
-//! Temporary: CSV timing only.
-use acctscore_features::Frame;
+//! Benchmarks of the features crate: CSV → Frame and Frame → design matrix.
+//!
+//! On a pool from the project's own generator (200 000 accounts written to
+//! CSV in memory), and, when present, on `gen_data.py`'s 1M-account file
+//! (`ACCTSCORE_POOL_CSV`, default `/tmp/pool/accounts_1M.csv`).
+//!
+//! ```sh
+//! cargo bench --bench features
+//! ```
+
+use acctscore::pool::{PoolGenerator, write_accounts};
 use acctscore_features::csv::CsvOptions;
+use acctscore_features::encode::PipelineParams;
+use acctscore_features::quality::{QualityParams, QualityReport, Target};
+use acctscore_features::{Frame, title};
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
-fn bench_peer_file(c: &mut Criterion) {
-    let path = "/tmp/pool/accounts_1M.csv";
+fn pool_csv(n: usize) -> Vec<u8> {
+    let pool = PoolGenerator::new(n).seed(7).events(false).generate();
+    let mut buf = Vec::new();
+    write_accounts(&mut buf, &pool.accounts).expect("write pool CSV to memory");
+    buf
+}
+
+fn pipeline() -> PipelineParams {
+    PipelineParams::new()
+        .exclude(["account_id", "converted", "monthly_revenue_usd"])
+        .title_column("job_title_of_contact")
+        .clip_quantiles(0.001, 0.999)
+        .max_levels(30)
+}
+
+fn bench_generated(c: &mut Criterion) {
+    let data = pool_csv(200_000);
     let opts = CsvOptions::new();
-    let mut g = c.benchmark_group("pool_1M_file");
-    g.sample_size(10).measurement_time(Duration::from_secs(5));
-    let l = acctscore_features::csv::load_path(path, &opts).expect("load");
-    eprintln!("{:?}", l.report.rows);
-    for _ in 0..5 {
-        let t = std::time::Instant::now();
-        let data = std::fs::read(path).expect("read");
-        let t1 = t.elapsed();
-        let f = acctscore_features::csv::load_bytes(&data, &opts).expect("x");
-        eprintln!("read {:?} parse {:?} rows {}", t1, t.elapsed() - t1, f.frame.nrows());
+    if let Ok(l) = acctscore_features::csv::load_bytes(&data, &opts) {
+        eprintln!("generated pool: {} bytes, widened {:?}, kinds {:?}", data.len(), l.report.widened, l.report.columns);
     }
-    if std::env::var("ONLY_MANUAL").is_ok() {
-        return;
-    }
-    g.bench_function("csv_to_frame", |b| b.iter(|| Frame::from_csv_path(black_box(&path), &opts)));
+    let mut g = c.benchmark_group("pool_200k");
+    g.sample_size(20).measurement_time(Duration::from_secs(8));
+    g.bench_function("csv_to_frame", |b| b.iter(|| Frame::from_csv_reader(black_box(&data[..]), &opts)));
+    let frame = Frame::from_csv_reader(&data[..], &opts).expect("generated CSV loads");
+    g.bench_function("fit", |b| b.iter(|| pipeline().fit(black_box(&frame))));
+    let fitted = pipeline().fit(&frame).expect("fit");
+    g.bench_function("transform", |b| b.iter(|| fitted.transform(black_box(&frame))));
+    let mut out = fitted.transform(&frame).expect("transform");
+    g.bench_function("transform_into", |b| b.iter(|| fitted.transform_into(black_box(&frame), &mut out)));
+    g.bench_function("title_normalise_1k", |b| {
+        b.iter(|| {
+            for t in ["Sr. Director Marketing", "VP of Sales", "ecommerce manger", "Founder & CEO", "Jr. Marketing Associate"]
+                .iter()
+                .cycle()
+                .take(1000)
+            {
+                black_box(title::normalise(t));
+            }
+        })
+    });
     g.finish();
 }
 
-criterion_group!(benches, bench_peer_file);
+fn bench_peer_file(c: &mut Criterion) {
+    let path = std::env::var("ACCTSCORE_POOL_CSV").unwrap_or_else(|_| "/tmp/pool/accounts_1M.csv".to_string());
+    if !std::path::Path::new(&path).exists() {
+        eprintln!("skipping the 1M benches: {path} not found (run ../shared/bench/gen_data.py)");
+        return;
+    }
+    let opts = CsvOptions::new();
+    let mut g = c.benchmark_group("pool_1M_file");
+    g.sample_size(10).measurement_time(Duration::from_secs(10));
+    g.bench_function("csv_to_frame", |b| b.iter(|| Frame::from_csv_path(black_box(&path), &opts)));
+    let frame = Frame::from_csv_path(&path, &opts).expect("1M CSV loads");
+    let fitted = pipeline().fit(&frame).expect("fit");
+    g.bench_function("fit", |b| b.iter(|| pipeline().fit(black_box(&frame))));
+    g.bench_function("transform", |b| b.iter(|| fitted.transform(black_box(&frame))));
+    let mut out = fitted.transform(&frame).expect("transform");
+    g.bench_function("transform_into", |b| b.iter(|| fitted.transform_into(black_box(&frame), &mut out)));
+    eprintln!("1M matrix: {} x {} = {} MB", out.nrows(), out.ncols(), out.len() * 8 / 1_000_000);
+    let target = Target::new("converted").positive("1");
+    g.bench_function("quality_report", |b| {
+        b.iter(|| QualityReport::compute(black_box(&frame), &target, &QualityParams::default()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_generated, bench_peer_file);
 criterion_main!(benches);

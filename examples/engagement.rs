@@ -9,14 +9,16 @@
 //! ```
 //!
 //! With `--accounts`, every account of that file appears (0 when it has no
-//! activity) and activities of accounts not in it are counted on stderr and
-//! left out. Activities after `--now` are left out and counted. A kind with
+//! activity; a repeated id once) and activities of accounts not in it are
+//! counted on stderr and left out. Files are read by the pool's readers and
+//! account ids interned in parallel into dense indices for the batch
+//! aggregation. Activities after `--now` are left out and counted. A kind with
 //! neither a weight nor a half-life is an error naming it. Progress goes to
 //! stderr; a bad argument or file exits non-zero with a one-line reason.
 
 use acctscore::core::Timestamp;
 use acctscore::engagement::{EngagementParams, KindId, Touch, intern};
-use acctscore::pool::{read_accounts_path, read_events_path};
+use acctscore::pool::{PoolError, read_accounts_path, read_events_path};
 use clap::Parser;
 use rayon::prelude::*;
 use std::io::Write;
@@ -60,6 +62,14 @@ fn parse_pair(s: &str) -> Result<(String, f64), String> {
     Ok((k.to_owned(), v))
 }
 
+/// A pool error as one line naming the file (I/O errors name it already).
+fn pool_error(path: &std::path::Path, e: PoolError) -> String {
+    match e {
+        PoolError::Io { .. } => e.to_string(),
+        other => format!("{}: {other}", path.display()),
+    }
+}
+
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
         std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
@@ -79,48 +89,55 @@ fn run(args: Args) -> Result<(), String> {
     let model = params.build().map_err(|e| e.to_string())?;
     let now = Timestamp::from_unix_seconds(args.now);
 
-    let t = Instant::now();
-    let accounts = match &args.accounts {
+    // Accounts of the accounts file (when given), in file order.
+    let listed: Option<Vec<String>> = match &args.accounts {
         Some(path) => {
-            let rows = read_accounts_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let t = Instant::now();
+            let rows = read_accounts_path(path).map_err(|e| pool_error(path, e))?;
             eprintln!("read {} accounts in {:.2?}", rows.len(), t.elapsed());
-            Some(rows)
+            Some(rows.into_iter().map(|a| a.account_id).collect())
         }
         None => None,
     };
 
     let t = Instant::now();
-    let events = read_events_path(&args.events).map_err(|e| format!("{}: {e}", args.events.display()))?;
+    let events = read_events_path(&args.events).map_err(|e| pool_error(&args.events, e))?;
     eprintln!("read {} events in {:.2?}", events.len(), t.elapsed());
 
+    // Dense account indices: the listed ids first (in file order), then the
+    // events' ids, interned together in parallel.
     let t = Instant::now();
     let kinds = events
         .par_iter()
         .map(|e| model.kind_id_by_name(&e.kind))
         .collect::<Result<Vec<KindId>, _>>()
         .map_err(|e| e.to_string())?;
-    // Dense account indices: the accounts file's ids first (when given), then the events'.
-    let account_ids = accounts.iter().flatten().map(|a| a.account_id.as_str());
-    let all_ids: Vec<&str> = account_ids.chain(events.iter().map(|e| e.account_id.as_str())).collect();
-    let n_listed = all_ids.len() - events.len();
-    let interned = intern(&all_ids).map_err(|e| e.to_string())?;
-    drop(all_ids);
-    let (ids, indices) = (interned.ids, interned.indices);
-    // With --accounts, only its (distinct) ids are reported; the ids of listed accounts come first.
-    let n_accounts =
-        if accounts.is_some() { indices[..n_listed].iter().max().map_or(0, |&m| m as usize + 1) } else { ids.len() };
+    let n_listed = listed.as_ref().map_or(0, Vec::len);
+    let ids: Vec<&str> =
+        listed.iter().flatten().map(String::as_str).chain(events.iter().map(|e| e.account_id.as_str())).collect();
+    let interned = intern(&ids).map_err(|e| e.to_string())?;
+    drop(ids);
+    // With --accounts only its (distinct) ids are reported; they hold the first indices.
+    let n_reported = if listed.is_some() {
+        interned.indices[..n_listed].iter().max().map_or(0, |&m| m as usize + 1)
+    } else {
+        interned.ids.len()
+    };
     let mut unknown_accounts = 0u64;
     let mut touches = Vec::with_capacity(events.len());
-    for ((e, &account), &kind) in events.iter().zip(&indices[n_listed..]).zip(&kinds) {
-        if account as usize >= n_accounts {
+    for ((e, &account), &kind) in events.iter().zip(&interned.indices[n_listed..]).zip(&kinds) {
+        if account as usize >= n_reported {
             unknown_accounts += 1;
         } else {
             touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(e.timestamp)));
         }
     }
     drop(events);
-    drop(accounts);
-    eprintln!("indexed {} activities over {} accounts in {:.2?}", touches.len(), n_accounts, t.elapsed());
+    drop(listed);
+    let mut names = interned.ids;
+    names.truncate(n_reported);
+    eprintln!("indexed {} accounts in {:.2?}", names.len(), t.elapsed());
+    let n_accounts = names.len();
 
     let t = Instant::now();
     let batch = model.aggregate(now, n_accounts, &touches).map_err(|e| e.to_string())?;
@@ -133,7 +150,6 @@ fn run(args: Args) -> Result<(), String> {
     );
 
     let t = Instant::now();
-    let ids = &ids[..n_accounts];
     // Sort by a 16-byte big-endian prefix first (in cache), the full id only on ties.
     let prefix = |id: &str| {
         let mut key = [0u8; 16];
@@ -141,9 +157,9 @@ fn run(args: Args) -> Result<(), String> {
         key[..n].copy_from_slice(&id.as_bytes()[..n]);
         u128::from_be_bytes(key)
     };
-    let mut keyed: Vec<(u128, u32)> = ids.par_iter().enumerate().map(|(i, id)| (prefix(id), i as u32)).collect();
-    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| ids[a.1 as usize].cmp(&ids[b.1 as usize])));
-    let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+    let mut keyed: Vec<(u128, u32, &str)> =
+        names.iter().enumerate().map(|(i, id)| (prefix(id), i as u32, id.as_str())).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp(b.2)));
     let sink: Box<dyn Write> = match &args.out {
         Some(path) => Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
         None => Box::new(std::io::stdout().lock()),
@@ -152,12 +168,12 @@ fn run(args: Args) -> Result<(), String> {
     let write_err = |e: std::io::Error| format!("write failed: {e}");
     writeln!(w, "account_id,engagement").map_err(write_err)?;
     let scores = batch.scores();
-    for &i in &order {
-        // `{}` prints an f64 in its shortest form that parses back to the same value.
-        writeln!(w, "{},{}", csv_field(&ids[i as usize]), scores[i as usize]).map_err(write_err)?;
+    for &(_, i, id) in &keyed {
+        // `{:?}` prints an f64 in its shortest form that parses back to the same value.
+        writeln!(w, "{},{:?}", csv_field(id), scores[i as usize]).map_err(write_err)?;
     }
     w.flush().map_err(write_err)?;
-    eprintln!("wrote {} accounts in {:.2?}", order.len(), t.elapsed());
+    eprintln!("wrote {} accounts in {:.2?}", keyed.len(), t.elapsed());
     Ok(())
 }
 

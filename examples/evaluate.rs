@@ -8,6 +8,12 @@
 //!     [--positive 1] [--ignore open,unknown] [--delimiter ';'] [--json]
 //! ```
 //!
+//! Also: `--threshold T` (default 0.5) for precision / recall / F1 and the
+//! two go-to-market shares, `--target-precision`, `--target-recall` and
+//! `--capacity N` for threshold choice, and `--baseline-col COL` (with
+//! `--tiers 0.3,0.7`) for drift against an earlier scoring: population
+//! stability index and tier-migration matrix.
+//!
 //! Rows whose label is in `--ignore` are left out (open deals are not
 //! negatives); every other present label is positive when it equals
 //! `--positive` (as text, case-insensitively, or as the same number) and

@@ -4,7 +4,7 @@
 //!
 //! ```sh
 //! cargo run --release --example icp_families -- FILE --target COL [--positive 1] \
-//!     [--delimiter ';'] [--drop A,B] [--trees 100] [--depth 5] [--only-trees]
+//!     [--delimiter ';'] [--drop A,B] [--trees 100] [--depth 5] [--min-frequency 10] [--k 8] [--rules-out MINED.toml] [--only-trees]
 //! ```
 //!
 //! Families: gradient-boosted trees, look-alike, logistic regression (C = 1)
@@ -16,6 +16,7 @@ use acctscore::calibration::metrics::roc_auc;
 use acctscore::core::{Fit, Score};
 use acctscore::features::csv::{CsvOptions, load_path};
 use acctscore::features::encode::{NumericTransform, PipelineParams};
+use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
 use acctscore::features::{Column, Frame};
 use acctscore::icp::logistic::LogisticParams;
 use acctscore::icp::lookalike::LookalikeParams;
@@ -32,6 +33,9 @@ struct Args {
     drop: Vec<String>,
     trees: usize,
     depth: usize,
+    min_frequency: usize,
+    k: usize,
+    rules_out: Option<String>,
     only_trees: bool,
 }
 
@@ -45,6 +49,9 @@ fn parse_args() -> Result<Args, String> {
         drop: Vec::new(),
         trees: 100,
         depth: 5,
+        min_frequency: 10,
+        k: 8,
+        rules_out: None,
         only_trees: false,
     };
     while let Some(arg) = it.next() {
@@ -59,6 +66,11 @@ fn parse_args() -> Result<Args, String> {
             "--drop" => a.drop = value("--drop")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
             "--trees" => a.trees = value("--trees")?.parse().map_err(|e| format!("--trees: {e}"))?,
             "--depth" => a.depth = value("--depth")?.parse().map_err(|e| format!("--depth: {e}"))?,
+            "--min-frequency" => {
+                a.min_frequency = value("--min-frequency")?.parse().map_err(|e| format!("--min-frequency: {e}"))?
+            }
+            "--k" => a.k = value("--k")?.parse().map_err(|e| format!("--k: {e}"))?,
+            "--rules-out" => a.rules_out = Some(value("--rules-out")?),
             "--only-trees" => a.only_trees = true,
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
             s => a.file = s.to_string(),
@@ -107,10 +119,25 @@ fn run() -> Result<(), String> {
     let (ytr, yte) = y.split_at(n_train);
     let mut exclude = a.drop.clone();
     exclude.push(a.target.clone());
+    // Leave out what the quality report flags as (suspected) leakage on the training rows.
+    let report = QualityReport::compute(
+        &train.without(&a.drop.iter().map(String::as_str).collect::<Vec<_>>()),
+        &Target::new(&a.target).positive(&a.positive),
+        &QualityParams::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut leaky: Vec<String> = Vec::new();
+    for flag in [Flag::Leakage, Flag::SuspectLeakage] {
+        leaky.extend(report.flagged(flag).into_iter().filter(|c| *c != a.target).map(String::from));
+    }
+    if !leaky.is_empty() {
+        eprintln!("dropping columns flagged leakage/suspect_leakage: {}", leaky.join(", "));
+    }
+    exclude.extend(leaky.iter().cloned());
     let t0 = Instant::now();
     let pipeline = PipelineParams::new()
         .numeric_transform(NumericTransform::Standardize)
-        .min_frequency(10)
+        .min_frequency(a.min_frequency)
         .exclude(&exclude)
         .fit(&train)
         .map_err(|e| e.to_string())?;
@@ -128,6 +155,7 @@ fn run() -> Result<(), String> {
     out.insert("train_rows".into(), n_train.into());
     out.insert("test_rows".into(), (n - n_train).into());
     out.insert("features".into(), xtr.ncols().into());
+    out.insert("dropped_leaky".into(), leaky.clone().into());
     out.insert("threads".into(), rayon_threads().into());
     let mut record = |name: &str, fit_s: f64, scores: Vec<f64>| -> Result<(), String> {
         let auc = roc_auc(&scores, yte).map_err(|e| e.to_string())?;
@@ -144,7 +172,7 @@ fn run() -> Result<(), String> {
 
     if !a.only_trees {
         let t0 = Instant::now();
-        let look = LookalikeParams::new().fit(xtr.view(), ytr).map_err(|e| e.to_string())?;
+        let look = LookalikeParams::new().k(a.k).fit(xtr.view(), ytr).map_err(|e| e.to_string())?;
         let fit_s = t0.elapsed().as_secs_f64();
         record("lookalike", fit_s, look.score_batch(xte.view()).map_err(|e| e.to_string())?)?;
 
@@ -156,6 +184,10 @@ fn run() -> Result<(), String> {
         let t0 = Instant::now();
         let mined = MiningParams::new().exclude(&exclude).mine(&train, ytr).map_err(|e| e.to_string())?;
         let fit_s = t0.elapsed().as_secs_f64();
+        if let Some(path) = &a.rules_out {
+            let text = mined.rules().to_toml_string().map_err(|e| e.to_string())?;
+            std::fs::write(path, text).map_err(|e| format!("{path}: {e}"))?;
+        }
         let bound = mined.rules().bind(&test).map_err(|e| e.to_string())?;
         let points: Vec<f64> = (0..test.nrows()).map(|i| bound.points(i)).collect();
         eprintln!(
@@ -163,11 +195,11 @@ fn run() -> Result<(), String> {
             mined.rules().rules().len(),
             mined.columns().iter().filter(|c| c.selected).count()
         );
-        eprintln!("  evidence model: logit = {:.3} + {:.3}·ΣWoE", mined.intercept(), mined.slope());
+        eprintln!("  scorecard intercept {:.3}", mined.intercept());
         let mut by_iv: Vec<_> = mined.columns().iter().collect();
         by_iv.sort_by(|p, q| q.information_value.total_cmp(&p.information_value));
         for c in by_iv.iter().take(8) {
-            eprintln!("  IV {:.3} {}", c.information_value, c.column);
+            eprintln!("  IV {:.3} β {:.2} {}", c.information_value, c.coefficient, c.column);
         }
         record("mined_rules", fit_s, points)?;
     }

@@ -154,6 +154,11 @@ struct Resolved {
     index: FxMap<Box<str>, usize>,
     /// `entries[0]`: no or unknown industry.
     entries: Vec<Entry>,
+    /// Per size band: the open interval of revenue per employee inside
+    /// which no industry's entry can raise a revenue-per-employee finding
+    /// (the intersection over entries), so that a clean account needs no
+    /// industry lookup.
+    safe: Vec<(f64, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -199,7 +204,7 @@ impl Resolved {
                 (0..m.band_count()).map(|b| BandThresholds::new(m.stats_in_band(industry, b), params)).collect()
             }),
         };
-        let mut r = Resolved { index: FxMap::default(), entries: vec![entry(None)] };
+        let mut r = Resolved { index: FxMap::default(), entries: vec![entry(None)], safe: Vec::new() };
         let keys = bounds.industries().chain(segments.into_iter().flat_map(|m| m.industries()));
         for k in keys {
             if !r.index.contains_key(k) {
@@ -207,6 +212,19 @@ impl Resolved {
                 r.entries.push(entry(Some(k)));
             }
         }
+        let n_bands = segments.map_or(1, SegmentModel::band_count);
+        r.safe = (0..n_bands)
+            .map(|b| {
+                r.entries.iter().fold((0.0f64, f64::INFINITY), |(lo, hi), ent| {
+                    let (mut l, mut h) = (ent.bounds.min, ent.bounds.max);
+                    if let Some(t) = ent.bands.get(b) {
+                        l = l.max(t.outlier_low);
+                        h = h.min(t.outlier_high).min(t.unit_min).min(t.unit_low);
+                    }
+                    (lo.max(l), hi.min(h))
+                })
+            })
+            .collect();
         r
     }
 
@@ -280,7 +298,8 @@ impl AnomalyChecker {
         let mut push = |code, severity, observed, min, max, message: String| {
             findings.push(Finding { code, severity, observed, expected: ExpectedRange { min, max }, message });
         };
-        let industry = x.industry.filter(|s| !s.trim().is_empty());
+        // Empty is missing; the label's bytes are not read for clean accounts.
+        let industry = x.industry.filter(|s| !s.is_empty());
         if industry.is_none() {
             missing.insert(MissingInput::Industry);
         }
@@ -375,86 +394,10 @@ impl AnomalyChecker {
             && e >= 1.0
         {
             let rpe = r / e;
-            let ent = self.resolved.entry(industry);
-            let b = ent.bounds;
-            let above = rpe > b.max;
-            let below = rpe < b.min;
-            let ind_name = industry.unwrap_or("its industry");
-            let th = self.segments.as_ref().and_then(|m| ent.bands.get(m.band(e)).copied());
-            let seg = th.map(|t| t.stats);
-            let unit_candidate = match th {
-                Some(t) => rpe >= t.unit_min && rpe >= t.unit_low && rpe <= t.unit_high,
-                None => above && (rpe / UNIT) >= b.min && (rpe / UNIT) <= b.max,
-            };
-            if unit_candidate && (!above || whole_multiple_of_ten(r)) {
-                let (lo, hi) = match seg {
-                    Some(s) => {
-                        let k = self.params.unit_error_fit_z;
-                        (e * (s.median - k * s.scale).exp(), e * (s.median + k * s.scale).exp())
-                    }
-                    None => (e * b.min, e * b.max),
-                };
-                push(
-                    CheckCode::LikelyUnitErrorX1000,
-                    Severity::High,
-                    r,
-                    Some(lo),
-                    Some(hi),
-                    format!(
-                        "Reported revenue of {} a month looks 1000x too large (entered in the wrong unit?); \
-                         {} a month would be typical for a company of {} employees.",
-                        money(r),
-                        money(r / UNIT),
-                        e
-                    ),
-                );
-            } else if above || below {
-                let msg = if above {
-                    format!(
-                        "Reports {} a month with {} employee{} ({} per employee); companies in {} rarely exceed {} \
-                         per employee a month.",
-                        money(r),
-                        e,
-                        if e == 1.0 { "" } else { "s" },
-                        money(rpe),
-                        ind_name,
-                        money(b.max)
-                    )
-                } else {
-                    format!(
-                        "Reports only {} a month per employee; companies in {} rarely earn below {}.",
-                        money(rpe),
-                        ind_name,
-                        money(b.min)
-                    )
-                };
-                push(CheckCode::RevenuePerEmployeeImplausible, Severity::High, rpe, Some(b.min), Some(b.max), msg);
-            } else if let Some(t) = th
-                && (rpe >= t.outlier_high || rpe <= t.outlier_low)
-            {
-                let s = t.stats;
-                let z = (rpe.ln() - s.median) / s.scale;
-                let k = self.params.outlier_z;
-                {
-                    let sev = if z.abs() >= 1.5 * k { Severity::Medium } else { Severity::Low };
-                    let (lo, hi) = ((s.median - k * s.scale).exp(), (s.median + k * s.scale).exp());
-                    push(
-                        CheckCode::RevenuePerEmployeeOutlier,
-                        sev,
-                        rpe,
-                        Some(lo),
-                        Some(hi),
-                        format!(
-                            "Revenue per employee of {} a month is far {} peers in {} of similar size (typically {} \
-                             to {}).",
-                            money(rpe),
-                            if z > 0.0 { "above" } else { "below" },
-                            ind_name,
-                            money(lo),
-                            money(hi)
-                        ),
-                    );
-                }
+            let band = self.segments.as_ref().map_or(0, |m| m.band(e));
+            let (safe_low, safe_high) = self.resolved.safe.get(band).copied().unwrap_or((f64::INFINITY, 0.0));
+            if !(rpe > safe_low && rpe < safe_high) {
+                self.check_revenue_per_employee(industry, r, e, band, &mut findings);
             }
         }
 
@@ -464,6 +407,102 @@ impl AnomalyChecker {
         }
         let penalty = if findings.is_empty() { 0.0 } else { (1.0 - keep).clamp(0.0, 1.0) };
         AnomalyReport { findings, missing, penalty }
+    }
+
+    /// The revenue-per-employee checks (unit error, implausible, segment
+    /// outlier) for an account outside its band's safe interval.
+    #[cold]
+    fn check_revenue_per_employee(
+        &self,
+        industry: Option<&str>,
+        r: f64,
+        e: f64,
+        band: usize,
+        findings: &mut Vec<Finding>,
+    ) {
+        let mut push = |code, severity, observed, min, max, message: String| {
+            findings.push(Finding { code, severity, observed, expected: ExpectedRange { min, max }, message });
+        };
+        let rpe = r / e;
+        let ent = self.resolved.entry(industry);
+        let b = ent.bounds;
+        let above = rpe > b.max;
+        let below = rpe < b.min;
+        let ind_name = industry.unwrap_or("its industry");
+        let th = ent.bands.get(band).copied();
+        let seg = th.map(|t| t.stats);
+        let unit_candidate = match th {
+            Some(t) => rpe >= t.unit_min && rpe >= t.unit_low && rpe <= t.unit_high,
+            None => above && (rpe / UNIT) >= b.min && (rpe / UNIT) <= b.max,
+        };
+        if unit_candidate && (!above || whole_multiple_of_ten(r)) {
+            let (lo, hi) = match seg {
+                Some(s) => {
+                    let k = self.params.unit_error_fit_z;
+                    (e * (s.median - k * s.scale).exp(), e * (s.median + k * s.scale).exp())
+                }
+                None => (e * b.min, e * b.max),
+            };
+            push(
+                CheckCode::LikelyUnitErrorX1000,
+                Severity::High,
+                r,
+                Some(lo),
+                Some(hi),
+                format!(
+                    "Reported revenue of {} a month looks 1000x too large (entered in the wrong unit?); \
+                     {} a month would be typical for a company of {} employees.",
+                    money(r),
+                    money(r / UNIT),
+                    e
+                ),
+            );
+        } else if above || below {
+            let msg = if above {
+                format!(
+                    "Reports {} a month with {} employee{} ({} per employee); companies in {} rarely exceed {} \
+                     per employee a month.",
+                    money(r),
+                    e,
+                    if e == 1.0 { "" } else { "s" },
+                    money(rpe),
+                    ind_name,
+                    money(b.max)
+                )
+            } else {
+                format!(
+                    "Reports only {} a month per employee; companies in {} rarely earn below {}.",
+                    money(rpe),
+                    ind_name,
+                    money(b.min)
+                )
+            };
+            push(CheckCode::RevenuePerEmployeeImplausible, Severity::High, rpe, Some(b.min), Some(b.max), msg);
+        } else if let Some(t) = th
+            && (rpe >= t.outlier_high || rpe <= t.outlier_low)
+        {
+            let s = t.stats;
+            let z = (rpe.ln() - s.median) / s.scale;
+            let k = self.params.outlier_z;
+            let sev = if z.abs() >= 1.5 * k { Severity::Medium } else { Severity::Low };
+            let (lo, hi) = ((s.median - k * s.scale).exp(), (s.median + k * s.scale).exp());
+            push(
+                CheckCode::RevenuePerEmployeeOutlier,
+                sev,
+                rpe,
+                Some(lo),
+                Some(hi),
+                format!(
+                    "Revenue per employee of {} a month is far {} peers in {} of similar size (typically {} \
+                     to {}).",
+                    money(rpe),
+                    if z > 0.0 { "above" } else { "below" },
+                    ind_name,
+                    money(lo),
+                    money(hi)
+                ),
+            );
+        }
     }
 
     /// Checks every account, in order (equal to calling [`AnomalyChecker::check`] on each).

@@ -41,6 +41,24 @@ pub trait Calibrator: Send + Sync {
         // No NaN left, so `clamped` cannot fail; the fallback is never taken.
         Ok(map_batch(raw, |v| Probability::clamped(self.calibrate_value(v)).unwrap_or(Probability::ZERO)))
     }
+
+    /// Writes the calibrated value of each score into `out` (same length),
+    /// without allocating; sequential. Equal to
+    /// [`Calibrator::calibrate`] on each score.
+    ///
+    /// # Errors
+    /// [`CoreError::ShapeMismatch`] when the lengths differ,
+    /// [`CoreError::NonFinite`] naming the first NaN (then `out` is untouched).
+    fn calibrate_into(&self, raw: &[f64], out: &mut [f64]) -> Result<()> {
+        acctscore_core::check::same_len("output vs scores", raw.len(), out.len())?;
+        if let Some(index) = raw.iter().position(|v| v.is_nan()) {
+            return Err(CoreError::NonFinite { what: "raw scores", index, value: raw[index] }.into());
+        }
+        for (o, &v) in out.iter_mut().zip(raw) {
+            *o = self.calibrate_value(v).clamp(0.0, 1.0);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(feature = "parallel")]

@@ -36,6 +36,8 @@ impl IsotonicParams {
 pub struct IsotonicCalibrator {
     x: Vec<f64>,
     y: Vec<f64>,
+    /// `slope[i]` of the segment `x[i]..x[i + 1]`, computed as SciPy/NumPy do.
+    slope: Vec<f64>,
     index: GridIndex,
 }
 
@@ -90,7 +92,8 @@ impl IsotonicCalibrator {
             return Err(corrupt("y must lie in [0, 1] and be non-decreasing"));
         }
         let index = GridIndex::new(&x);
-        Ok(IsotonicCalibrator { x, y, index })
+        let slope = x.windows(2).zip(y.windows(2)).map(|(xw, yw)| (yw[1] - yw[0]) / (xw[1] - xw[0])).collect();
+        Ok(IsotonicCalibrator { x, y, slope, index })
     }
 
     /// The thresholds (scikit-learn's `X_thresholds_`).
@@ -124,8 +127,7 @@ impl Calibrator for IsotonicCalibrator {
             return y[pos];
         }
         let lo = pos - 1;
-        let slope = (y[pos] - y[lo]) / (x[pos] - x[lo]);
-        (slope * (raw - x[lo]) + y[lo]).clamp(0.0, 1.0)
+        (self.slope[lo] * (raw - x[lo]) + y[lo]).clamp(0.0, 1.0)
     }
 }
 

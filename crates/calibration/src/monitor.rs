@@ -236,7 +236,7 @@ impl MigrationMatrix {
 
     /// Accounts that stayed in their tier.
     pub fn stayed(&self) -> u64 {
-        (0..self.n_tiers()).map(|i| self.counts[i][i]).sum()
+        self.counts.iter().enumerate().map(|(i, row)| row.get(i).copied().unwrap_or(0)).sum()
     }
 
     /// Accounts that moved to a higher tier.
@@ -249,7 +249,8 @@ impl MigrationMatrix {
         self.sum_where(|from, to| to < from)
     }
 
-    /// Share of accounts that stayed in their tier.
+    /// Share of accounts that stayed in their tier (NaN for an empty matrix,
+    /// which only deserialisation can produce).
     pub fn stability(&self) -> f64 {
         self.stayed() as f64 / self.total() as f64
     }

@@ -134,6 +134,11 @@ impl FitCalibrator for PlattParams {
         self.validate()?;
         let (n_pos, n_neg) = check_fit_input(scores, labels)?;
         let n = scores.len() as f64;
+        // Canonical order (positives ascending, then negatives ascending) so
+        // that every floating-point sum, hence the fit, is bitwise the same
+        // whatever the order of the rows.
+        let canonical = crate::rank::sorted_by_class(scores, labels);
+        let (scores, labels) = (&canonical.0[..], &canonical.1[..]);
         // Standardise for conditioning; map back at the end.
         let mean = crate::rank::compensated_sum(scores.iter().copied()) / n;
         let var = crate::rank::compensated_sum(scores.iter().map(|&x| (x - mean) * (x - mean))) / n;

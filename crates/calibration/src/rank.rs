@@ -96,17 +96,40 @@ fn sort_pair(a: &mut [u64], b: &mut [u64]) {
     sort_keys(b);
 }
 
-/// Calls `f(score, positives, negatives)` for each distinct score in
-/// ascending order; returns the totals of positives and negatives.
-/// Inputs must be checked (finite, equal lengths).
-pub(crate) fn for_each_group(scores: &[f64], labels: &[bool], mut f: impl FnMut(f64, u64, u64)) -> (u64, u64) {
-    let n_pos = labels.iter().filter(|&&l| l).count();
-    let mut ps = Vec::with_capacity(n_pos);
-    let mut ns = Vec::with_capacity(scores.len() - n_pos);
+/// The rows in a canonical order: positives by ascending score, then
+/// negatives by ascending score (-0.0 read as +0.0). Inputs must be checked.
+pub(crate) fn sorted_by_class(scores: &[f64], labels: &[bool]) -> (Vec<f64>, Vec<bool>) {
+    let mut ps: Vec<u64> = Vec::new();
+    let mut ns: Vec<u64> = Vec::new();
     for (&s, &l) in scores.iter().zip(labels) {
         if l { ps.push(key(s)) } else { ns.push(key(s)) }
     }
     sort_pair(&mut ps, &mut ns);
+    let values = ps.iter().chain(&ns).map(|&k| unkey(k)).collect();
+    let classes = std::iter::repeat_n(true, ps.len()).chain(std::iter::repeat_n(false, ns.len())).collect();
+    (values, classes)
+}
+
+/// Calls `f(score, positives, negatives)` for each distinct score in
+/// ascending order; returns the totals of positives and negatives.
+/// Inputs must be checked (finite, equal lengths).
+pub(crate) fn for_each_group(scores: &[f64], labels: &[bool], mut f: impl FnMut(f64, u64, u64)) -> (u64, u64) {
+    let n = scores.len().min(labels.len());
+    let n_pos = labels[..n].iter().filter(|&&l| l).count();
+    // Positives fill the buffer from the front, negatives from the back,
+    // without a branch on the (unpredictable) label.
+    let mut buf = vec![0u64; n + 1];
+    let (mut front, mut back) = (0usize, n);
+    for (&s, &l) in scores[..n].iter().zip(&labels[..n]) {
+        let at = if l { front } else { back };
+        buf[at] = key(s);
+        front += usize::from(l);
+        back -= usize::from(!l);
+    }
+    let (ps, ns) = buf.split_at_mut(n_pos);
+    let ns = &mut ns[1..];
+    sort_pair(ps, ns);
+    let (ps, ns) = (&*ps, &*ns);
     let (mut i, mut j) = (0, 0);
     while i < ps.len() && j < ns.len() {
         let v = ps[i].min(ns[j]);
@@ -190,10 +213,9 @@ impl Ranked {
         Ok(())
     }
 
-    /// Expected number of positives among the `m` highest-scored rows, ties
-    /// at the cut shared in proportion (the mean over every tie order).
-    /// `groups` walks the distinct scores from the top; call with
-    /// non-decreasing `m` through a [`TopWalker`].
+    /// A walker answering "expected positives among the `m` highest-scored
+    /// rows" (ties at the cut shared in proportion, the mean over every tie
+    /// order) for non-decreasing `m`.
     pub fn top_walker(&self) -> TopWalker<'_> {
         TopWalker { ranked: self, next: self.scores.len(), rows_before: 0, pos_before: 0 }
     }

@@ -70,8 +70,14 @@ proptest! {
                     Err(_) => prop_assert!(q.is_nan()),
                 }
             }
-            for p in c.calibrate_batch(&s).expect("batch") {
+            let batch = c.calibrate_batch(&s).expect("batch");
+            let mut into = vec![0.0; s.len()];
+            c.calibrate_into(&s, &mut into).expect("into");
+            for ((p, &v), &raw) in batch.iter().zip(&into).zip(&s) {
                 prop_assert!((0.0..=1.0).contains(&p.get()));
+                // batch, buffer and one-by-one agree exactly
+                prop_assert_eq!(p.get(), v);
+                prop_assert_eq!(*p, c.calibrate(raw).expect("one"));
             }
         }
     }
@@ -133,7 +139,7 @@ proptest! {
             let c2 = m.fit(&s2, &y2).expect("fit");
             for q in [-3.0, -0.5, 0.0, 0.4, 2.0] {
                 let (a, b) = (c1.calibrate(q).expect("p").get(), c2.calibrate(q).expect("p").get());
-                prop_assert!((a - b).abs() < 1e-9, "{:?}: {} vs {}", m, a, b);
+                prop_assert_eq!(a, b, "{:?}", m);
             }
         }
     }

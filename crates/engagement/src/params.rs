@@ -440,6 +440,15 @@ impl EngagementModel {
         Ok(Probability::clamped(engagement / (engagement + self.half_saturation))?)
     }
 
+    /// [`EngagementModel::saturate`] of every engagement, in order (for
+    /// example of [`BatchEngagement::scores`](crate::BatchEngagement::scores)).
+    ///
+    /// # Errors
+    /// As [`EngagementModel::saturate`], for the first bad value.
+    pub fn saturate_all(&self, engagement: &[f64]) -> Result<Vec<Probability>> {
+        engagement.iter().map(|&e| self.saturate(e)).collect()
+    }
+
     /// The half-saturation engagement `h` of [`EngagementModel::saturate`].
     pub fn half_saturation(&self) -> f64 {
         self.half_saturation
@@ -509,6 +518,9 @@ mod tests {
         assert_eq!(m.saturate(f64::INFINITY).expect("ok").get(), 1.0);
         assert!(m.saturate(-1.0).is_err());
         assert!(m.saturate(f64::NAN).is_err());
+        let all = m.saturate_all(&[0.0, 10.0]).expect("ok");
+        assert_eq!(all.iter().map(|p| p.get()).collect::<Vec<_>>(), vec![0.0, 0.5]);
+        assert!(m.saturate_all(&[1.0, -1.0]).is_err());
     }
 
     #[test]

@@ -121,6 +121,24 @@ impl Priority {
     pub fn score(&self, icp: Probability, revenue: Probability, saturated_engagement: Probability) -> Probability {
         self.from_quality(self.quality(icp, revenue), saturated_engagement)
     }
+
+    /// [`Priority::score`] for every account, in order.
+    ///
+    /// # Errors
+    /// [`EngagementError::LengthMismatch`] unless the three slices have the same length.
+    pub fn score_all(
+        &self,
+        icp: &[Probability],
+        revenue: &[Probability],
+        saturated_engagement: &[Probability],
+    ) -> Result<Vec<Probability>> {
+        for (what, found) in [("revenue vs icp", revenue.len()), ("engagement vs icp", saturated_engagement.len())] {
+            if found != icp.len() {
+                return Err(EngagementError::LengthMismatch { what, expected: icp.len(), found });
+            }
+        }
+        Ok(icp.iter().zip(revenue).zip(saturated_engagement).map(|((&i, &r), &e)| self.score(i, r, e)).collect())
+    }
 }
 
 #[cfg(test)]
@@ -151,5 +169,10 @@ mod tests {
         assert!(PriorityParams::new().icp_weight(0.0).revenue_weight(0.0).build().is_err());
         assert!(PriorityParams::new().engagement_damping(1.5).build().is_err());
         assert!(PriorityParams::new().engagement_damping(f64::NAN).build().is_err());
+        let pr = PriorityParams::new().build().expect("valid");
+        let all = pr.score_all(&[p(0.8), p(0.8)], &[p(0.5), p(0.5)], &[p(0.0), p(0.9)]).expect("same lengths");
+        assert_eq!(all, vec![pr.score(p(0.8), p(0.5), p(0.0)), pr.score(p(0.8), p(0.5), p(0.9))]);
+        assert!(all[0] > all[1]);
+        assert!(matches!(pr.score_all(&[p(0.8)], &[], &[]), Err(EngagementError::LengthMismatch { .. })));
     }
 }

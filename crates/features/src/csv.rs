@@ -256,7 +256,8 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         ((1..=rec.len()).map(|j| format!("column_{j}")).collect(), 0)
     };
     let body = &data[body_start..];
-    let header_lines = count_newlines(&data[..body_start]);
+    // Lines taken by the header (a header without a final newline still takes one).
+    let header_lines = count_newlines(&data[..body_start]) + u64::from(body_start > 0 && data[body_start - 1] != b'\n');
     let ncols = names.len();
 
     // Declared kinds and inference on a sample.
@@ -274,10 +275,8 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         let mut first_error: Option<(usize, u64, CsvErrorKind)> = None;
         let mut widen = vec![false; ncols];
         for (k, r) in results.iter().enumerate() {
-            if let Some((line, kind)) = &r.error {
-                if first_error.is_none() {
-                    first_error = Some((k, *line, kind.clone()));
-                }
+            if let (Some((line, kind)), None) = (&r.error, &first_error) {
+                first_error = Some((k, *line, kind.clone()));
             }
             for (w, rw) in widen.iter_mut().zip(&r.widen) {
                 *w |= *rw;
@@ -844,15 +843,6 @@ enum Builder {
     Text(Vec<Option<String>>),
 }
 
-#[derive(Clone, Copy)]
-enum Cell {
-    Missing,
-    Num(f64),
-    Bool(bool),
-    Ts(i64),
-    Str,
-}
-
 struct ChunkResult {
     builders: Vec<Builder>,
     rows: usize,
@@ -1086,7 +1076,6 @@ fn for_each_record(chunk: &[u8], delim: u8, mut f: impl FnMut(&[u8], &[Span], u6
 struct RowSink<'c> {
     ctx: &'c ChunkCtx<'c>,
     out: ChunkResult,
-    cells: Vec<Cell>,
 }
 
 impl RowSink<'_> {
@@ -1100,75 +1089,89 @@ impl RowSink<'_> {
     }
 
     /// Handles one record; returns `false` to stop.
+    ///
+    /// Values are pushed as they are parsed; a value that contradicts a
+    /// declared kind rolls the record back (a level it interned stays in
+    /// the dictionary with no row, which every consumer ignores).
     fn row(&mut self, chunk: &[u8], scratch: &[u8], spans: &[Span], line: u64) -> bool {
-        if let Some(kind) = self.check(chunk, scratch, spans) {
-            return self.bad(line, kind);
+        let ctx = self.ctx;
+        let ncols = ctx.kinds.len();
+        if spans.len() != ncols {
+            return self.bad(line, CsvErrorKind::RaggedRow { expected: ncols, found: spans.len() });
         }
-        for ((b, cell), &sp) in self.out.builders.iter_mut().zip(&self.cells).zip(spans) {
-            match (b, *cell) {
-                (Builder::Numeric(v), Cell::Num(x)) => v.push(Some(x)),
-                (Builder::Numeric(v), _) => v.push(None),
-                (Builder::Boolean(v), Cell::Bool(x)) => v.push(Some(x)),
-                (Builder::Boolean(v), _) => v.push(None),
-                (Builder::Timestamp(v), Cell::Ts(x)) => v.push(Some(x)),
-                (Builder::Timestamp(v), _) => v.push(None),
-                (Builder::Categorical(c), Cell::Str) => {
-                    let code = c.intern(span_bytes(chunk, scratch, sp).trim_ascii());
-                    c.codes.push(Some(code));
+        let yes_no = ctx.options.yes_no_boolean;
+        for (j, (b, &sp)) in self.out.builders.iter_mut().zip(spans).enumerate() {
+            let f = span_bytes(chunk, scratch, sp).trim_ascii();
+            let ok = if f.is_empty() {
+                b.push_missing();
+                true
+            } else {
+                match b {
+                    Builder::Numeric(v) => parse_f64(f).map(|x| v.push(Some(x))).is_some(),
+                    Builder::Boolean(v) => parse_bool(f, yes_no).map(|x| v.push(Some(x))).is_some(),
+                    Builder::Timestamp(v) => parse_timestamp(f)
+                        .or_else(|| if ctx.declared[j].is_some() { parse_f64(f).map(|x| x as i64) } else { None })
+                        .map(|x| v.push(Some(x)))
+                        .is_some(),
+                    Builder::Categorical(c) => {
+                        let code = c.intern(f);
+                        c.codes.push(Some(code));
+                        true
+                    }
+                    Builder::Text(v) => {
+                        v.push(Some(match std::str::from_utf8(f) {
+                            Ok(s) => s.to_string(),
+                            Err(_) => {
+                                self.out.invalid_utf8 += 1;
+                                String::from_utf8_lossy(f).into_owned()
+                            }
+                        }));
+                        true
+                    }
                 }
-                (Builder::Categorical(c), _) => c.codes.push(None),
-                (Builder::Text(v), Cell::Str) => {
-                    let f = span_bytes(chunk, scratch, sp).trim_ascii();
-                    v.push(Some(match std::str::from_utf8(f) {
-                        Ok(s) => s.to_string(),
-                        Err(_) => {
-                            self.out.invalid_utf8 += 1;
-                            String::from_utf8_lossy(f).into_owned()
-                        }
-                    }))
-                }
-                (Builder::Text(v), _) => v.push(None),
+            };
+            if ok {
+                continue;
             }
+            if ctx.declared[j].is_none() {
+                // An inferred kind is wrong: note it (the input is parsed again).
+                self.out.widen[j] = true;
+                b.push_missing();
+                continue;
+            }
+            let value: String = String::from_utf8_lossy(f).chars().take(64).collect();
+            let kind = CsvErrorKind::BadValue { column: ctx.names[j].clone(), value, expected: ctx.kinds[j] };
+            let rows = self.out.rows;
+            for b in &mut self.out.builders {
+                b.truncate(rows);
+            }
+            return self.bad(line, kind);
         }
         self.out.rows += 1;
         true
     }
+}
 
-    /// Checks the field count and parses typed cells; returns why the record is bad.
-    fn check(&mut self, chunk: &[u8], scratch: &[u8], spans: &[Span]) -> Option<CsvErrorKind> {
-        let ctx = self.ctx;
-        let ncols = ctx.kinds.len();
-        if spans.len() != ncols {
-            return Some(CsvErrorKind::RaggedRow { expected: ncols, found: spans.len() });
+impl Builder {
+    #[inline]
+    fn push_missing(&mut self) {
+        match self {
+            Builder::Numeric(v) => v.push(None),
+            Builder::Boolean(v) => v.push(None),
+            Builder::Timestamp(v) => v.push(None),
+            Builder::Categorical(c) => c.codes.push(None),
+            Builder::Text(v) => v.push(None),
         }
-        for (j, &sp) in spans.iter().enumerate() {
-            let f = span_bytes(chunk, scratch, sp).trim_ascii();
-            if f.is_empty() {
-                self.cells[j] = Cell::Missing;
-                continue;
-            }
-            let kind = ctx.kinds[j];
-            let parsed = match kind {
-                ColumnKind::Numeric => parse_f64(f).map(Cell::Num),
-                ColumnKind::Boolean => parse_bool(f, ctx.options.yes_no_boolean).map(Cell::Bool),
-                ColumnKind::Timestamp => parse_timestamp(f)
-                    .or_else(|| if ctx.declared[j].is_some() { parse_f64(f).map(|x| x as i64) } else { None })
-                    .map(Cell::Ts),
-                _ => Some(Cell::Str),
-            };
-            self.cells[j] = match parsed {
-                Some(c) => c,
-                None if ctx.declared[j].is_some() => {
-                    let value: String = String::from_utf8_lossy(f).chars().take(64).collect();
-                    return Some(CsvErrorKind::BadValue { column: ctx.names[j].clone(), value, expected: kind });
-                }
-                None => {
-                    self.out.widen[j] = true;
-                    Cell::Missing
-                }
-            };
+    }
+
+    fn truncate(&mut self, n: usize) {
+        match self {
+            Builder::Numeric(v) => v.truncate(n),
+            Builder::Boolean(v) => v.truncate(n),
+            Builder::Timestamp(v) => v.truncate(n),
+            Builder::Categorical(c) => c.codes.truncate(n),
+            Builder::Text(v) => v.truncate(n),
         }
-        None
     }
 }
 
@@ -1189,7 +1192,7 @@ fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx) -> ChunkResult {
         .collect();
     let out =
         ChunkResult { builders, rows: 0, skipped: Vec::new(), error: None, widen: vec![false; ncols], invalid_utf8: 0 };
-    let mut sink = RowSink { ctx, out, cells: vec![Cell::Missing; ncols] };
+    let mut sink = RowSink { ctx, out };
     for_each_record(chunk, ctx.delimiter, |scratch, spans, line, problem| match problem {
         Some(detail) => sink.bad(line, CsvErrorKind::BadQuoting { detail }),
         None => sink.row(chunk, scratch, spans, line),
@@ -1378,7 +1381,9 @@ mod tests {
     }
 
     /// Records as the splitter sees them.
-    pub(super) fn split_all(data: &[u8], delim: u8) -> Vec<std::result::Result<Vec<Vec<u8>>, (u64, QuotingProblem)>> {
+    type Split = std::result::Result<Vec<Vec<u8>>, (u64, QuotingProblem)>;
+
+    pub(super) fn split_all(data: &[u8], delim: u8) -> Vec<Split> {
         let mut out = Vec::new();
         for_each_record(data, delim, |scratch, spans, line, problem| {
             out.push(match problem {
@@ -1431,6 +1436,27 @@ mod tests {
             let ours: Vec<Vec<Vec<u8>>> =
                 split_all(data.as_bytes(), delim).into_iter().map(|r| r.expect("valid")).collect();
             assert_eq!(ours, csv_all(data.as_bytes(), delim), "{data:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any file the csv crate writes, our splitter reads as the csv crate does.
+        #[test]
+        fn splitter_reads_what_the_csv_crate_writes(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-c ,;\"\r\n]{0,6}", 3), 1..20),
+            crlf in proptest::bool::ANY,
+        ) {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+                .from_writer(Vec::new());
+            for r in &rows {
+                w.write_record(r).expect("write");
+            }
+            let data = w.into_inner().expect("flush");
+            let ours: Vec<Vec<Vec<u8>>> = split_all(&data, b',').into_iter().map(|r| r.expect("valid")).collect();
+            proptest::prop_assert_eq!(ours, csv_all(&data, b','));
         }
     }
 

@@ -275,8 +275,21 @@ fn age_days(reference: i64, t: i64) -> f64 {
     (reference as i128 - t as i128) as f64 / 86_400.0
 }
 
+/// `ln(1 + k)` for small non-negative integers (many firmographics are
+/// counts); the same values `ln_1p` gives, looked up.
+fn log1p_table() -> &'static [f64] {
+    static T: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    T.get_or_init(|| (0..LOG1P_TABLE).map(|k| (k as f64).ln_1p()).collect())
+}
+
+const LOG1P_TABLE: usize = 1 << 14;
+
+#[inline]
 fn signed_log1p(x: f64) -> f64 {
-    x.signum() * x.abs().ln_1p()
+    let a = x.abs();
+    let k = a as usize;
+    let l = if k < LOG1P_TABLE && k as f64 == a { log1p_table()[k] } else { a.ln_1p() };
+    if x < 0.0 { -l } else { l }
 }
 
 /// The `q` quantile (nearest rank on the sorted values) of a non-empty slice; reorders it.
@@ -419,13 +432,11 @@ fn fit_categorical(c: &crate::CategoricalColumn, p: &PipelineParams) -> ColumnEn
         *counts.entry(folded).or_insert(0) += n;
     }
     let mut kept: Vec<(String, usize)> = counts.into_iter().filter(|(_, n)| *n >= p.min_frequency).collect();
-    if let Some(max) = p.max_levels {
-        if kept.len() > max {
-            // Most frequent first, ties by name; then back to name order.
-            kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            kept.truncate(max);
-            kept.sort_by(|a, b| a.0.cmp(&b.0));
-        }
+    if let Some(max) = p.max_levels.filter(|m| kept.len() > *m) {
+        // Most frequent first, ties by name; then back to name order.
+        kept.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        kept.truncate(max);
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
     }
     // The rare bucket always exists so that unseen values have a place.
     ColumnEncoder::Categorical { levels: kept.into_iter().map(|(l, _)| l).collect(), has_missing, placeholders }
@@ -628,19 +639,29 @@ impl Plan<'_> {
     /// Fills rows `r` (relative to the plan's rows) of `x` (whose row 0 is
     /// row `r.start`) at columns `offset..`.
     fn fill(&self, x: &mut ArrayViewMut2<f64>, r: Range<usize>, offset: usize) {
-        for (mut row, i) in x.rows_mut().into_iter().zip(r) {
-            let Some(row) = row.as_slice_mut() else { continue };
-            let Some(out) = row.get_mut(offset..) else { continue };
-            match self {
-                Plan::Numeric(f, v) => f.encode(v.get(i).copied().flatten(), out),
-                Plan::Boolean(has_missing, v) => {
+        let width = x.ncols();
+        let Some(block) = x.as_slice_mut() else {
+            return;
+        };
+        // One match per block; rows of `block` are contiguous, `width` apart.
+        let rows = block.chunks_exact_mut(width).zip(r).filter_map(|(row, i)| Some((row.get_mut(offset..)?, i)));
+        match self {
+            Plan::Numeric(f, v) => {
+                for (out, i) in rows {
+                    f.encode(v.get(i).copied().flatten(), out);
+                }
+            }
+            Plan::Boolean(has_missing, v) => {
+                for (out, i) in rows {
                     let value = v.get(i).copied().flatten();
                     out[0] = f64::from(u8::from(value.unwrap_or(false)));
                     if *has_missing {
                         out[1] = f64::from(u8::from(value.is_none()));
                     }
                 }
-                Plan::Slots { slot_of_code, missing_slot, codes } => {
+            }
+            Plan::Slots { slot_of_code, missing_slot, codes } => {
+                for (out, i) in rows {
                     let slot = codes
                         .get(i)
                         .copied()
@@ -649,7 +670,9 @@ impl Plan<'_> {
                         .unwrap_or(*missing_slot);
                     out[slot] = 1.0;
                 }
-                Plan::TitleCodes { pairs, codes } => {
+            }
+            Plan::TitleCodes { pairs, codes } => {
+                for (out, i) in rows {
                     let (s, f) = codes
                         .get(i)
                         .copied()
@@ -659,13 +682,17 @@ impl Plan<'_> {
                     out[s] = 1.0;
                     out[f] = 1.0;
                 }
-                Plan::TitleText(pairs) => {
+            }
+            Plan::TitleText(pairs) => {
+                for (out, i) in rows {
                     let (s, f) = pairs.get(i).copied().unwrap_or(MISSING_TITLE);
                     out[s] = 1.0;
                     out[f] = 1.0;
                 }
-                Plan::Timestamp(f, reference, v) => {
-                    f.encode(v.get(i).copied().flatten().map(|t| age_days(*reference, t)), out)
+            }
+            Plan::Timestamp(f, reference, v) => {
+                for (out, i) in rows {
+                    f.encode(v.get(i).copied().flatten().map(|t| age_days(*reference, t)), out);
                 }
             }
         }
@@ -721,7 +748,32 @@ impl FittedPipeline {
             }
             .into());
         }
-        let n = rows.len();
+        let mut x = Array2::<f64>::zeros((rows.len(), self.features.len()));
+        self.fill(frame, rows, &mut x)?;
+        Ok(x)
+    }
+
+    /// Encodes every row of `frame` into `out`, reusing its memory (it is
+    /// overwritten; no allocation of the matrix): for scoring loops.
+    ///
+    /// # Errors
+    /// As [`FittedPipeline::transform`], and [`FeaturesError::Core`] with
+    /// `ShapeMismatch` when `out` is not rows × features.
+    pub fn transform_into(&self, frame: &Frame, out: &mut Array2<f64>) -> Result<()> {
+        if out.dim() != (frame.nrows(), self.features.len()) {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "output rows vs frame rows",
+                expected: frame.nrows(),
+                found: out.nrows(),
+            }
+            .into());
+        }
+        out.fill(0.0);
+        self.fill(frame, 0..frame.nrows(), out)
+    }
+
+    /// Writes rows `rows` of `frame` into `x` (zeroed, `rows.len()` × features).
+    fn fill(&self, frame: &Frame, rows: Range<usize>, x: &mut Array2<f64>) -> Result<()> {
         let mut plans = Vec::with_capacity(self.columns.len());
         let mut offset = 0;
         for fc in &self.columns {
@@ -729,9 +781,8 @@ impl FittedPipeline {
             plans.push((fc.plan(col, rows.clone())?, offset));
             offset += fc.width();
         }
-        let mut x = Array2::<f64>::zeros((n, self.features.len()));
-        if self.features.is_empty() {
-            return Ok(x);
+        if self.features.is_empty() || !x.is_standard_layout() {
+            return Ok(());
         }
         let fill_block = |(b, mut block): (usize, ArrayViewMut2<f64>)| {
             let start = b * BLOCK_ROWS;
@@ -748,7 +799,7 @@ impl FittedPipeline {
         }
         #[cfg(not(feature = "parallel"))]
         blocks.for_each(fill_block);
-        Ok(x)
+        Ok(())
     }
 }
 
@@ -882,6 +933,9 @@ mod tests {
         let p = PipelineParams::new().fit(&f).expect("fit");
         let all = p.transform(&f).expect("all");
         let part = p.transform_rows(&f, 600..1500).expect("part");
+        let mut reused = Array2::from_elem(all.dim(), 7.0);
+        p.transform_into(&f, &mut reused).expect("into");
+        assert_eq!(reused, all);
         assert_eq!(part, all.slice_axis(Axis(0), ndarray::Slice::from(600..1500)));
     }
 }

@@ -53,6 +53,7 @@ impl CategoricalColumn {
     }
 
     /// Builds from parts the caller guarantees consistent (loaders).
+    #[cfg(feature = "csv")]
     pub(crate) fn from_parts_unchecked(levels: Vec<String>, codes: Vec<Option<u32>>) -> Self {
         CategoricalColumn { levels, codes }
     }
@@ -254,6 +255,7 @@ impl Frame {
 
     /// Like [`Frame::new`] without the finiteness scan, for loaders whose
     /// numeric parser only yields finite values.
+    #[cfg(feature = "csv")]
     pub(crate) fn new_finite(columns: Vec<(String, Column)>) -> Result<Self> {
         let nrows = columns.first().map_or(0, |(_, c)| c.len());
         let mut names: Vec<String> = Vec::with_capacity(columns.len());

@@ -6,10 +6,22 @@
 //! This crate owns:
 //! - [`Frame`]: a columnar table of named, typed columns (numeric, boolean,
 //!   categorical, text, timestamp) with explicit missing values;
+//! - [`csv`] (feature `csv`): any delimited file into a [`Frame`] —
+//!   delimiter detection, quotes, CRLF, type inference with per-column
+//!   overrides, bad rows as typed errors with their line (or skipped and
+//!   counted on request);
+//! - [`placeholder`]: `Select`, `N/A`, `unknown`, sentinel numbers such as
+//!   `-1` — detected and reported, never silently made missing;
 //! - [`encode`]: encoders fitted on training data and applied to new rows
-//!   (one-hot with a rare-level bucket, numeric transforms, missing
-//!   indicators), serde-able, producing an ndarray design matrix and feature
-//!   names.
+//!   (one-hot with a rare-level bucket and case folding, job titles to
+//!   seniority and function via [`title`], quantile clipping, signed log1p,
+//!   standardisation, missing and sentinel indicators, timestamps to age),
+//!   serde-able, producing an ndarray design matrix and feature names;
+//! - [`quality`]: the [`quality::QualityReport`] — missing share,
+//!   cardinality, placeholders, constant and ID-like columns, and
+//!   single-column out-of-fold AUC with `leakage` / `suspect_leakage` flags;
+//! - [`rollup`]: person-level rows aggregated to accounts from a declared
+//!   config, and custom signals ("tried at least 3 of these 5 features").
 //!
 //! ```
 //! use acctscore_features::{Frame, Column, encode::{PipelineParams, NumericTransform}};
@@ -35,6 +47,7 @@ mod error;
 mod frame;
 pub mod placeholder;
 pub mod quality;
+pub mod rollup;
 pub mod title;
 
 pub use error::{CsvErrorKind, FeaturesError, QuotingProblem, Result, SkippedRow};

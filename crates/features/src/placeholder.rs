@@ -85,8 +85,16 @@ impl Default for PlaceholderRules {
 impl PlaceholderRules {
     /// Whether a string is a placeholder token.
     pub fn is_token(&self, value: &str) -> bool {
-        let v = value.trim().to_lowercase();
-        self.tokens.iter().any(|t| *t == v)
+        let v = value.trim();
+        // Tokens are short: most values are rejected on length alone, without allocating.
+        if self.tokens.iter().all(|t| t.len() != v.len()) {
+            return false;
+        }
+        if v.is_ascii() {
+            return self.tokens.iter().any(|t| t.eq_ignore_ascii_case(v));
+        }
+        let v = v.to_lowercase();
+        self.tokens.contains(&v)
     }
 }
 

@@ -71,6 +71,7 @@
 use crate::placeholder::{self, PlaceholderFinding, PlaceholderRules};
 use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -470,14 +471,55 @@ fn symmetric(auc: f64) -> f64 {
 }
 
 /// Keys per row (`u32::MAX` = missing), their display names, and value stats.
-struct Keys {
+struct Keys<'a> {
     keys: Vec<u32>,
-    names: Vec<String>,
+    names: Vec<Cow<'a, str>>,
     missing: usize,
-    cardinality: usize,
-    /// (value, count) of every present value, for top values and `constant`.
-    counts: Vec<(String, usize)>,
+    /// Every distinct present value with its count (formatted lazily).
+    distinct: Distinct<'a>,
     integer_sequence: bool,
+}
+
+enum Distinct<'a> {
+    Num(Vec<(f64, usize)>),
+    Str(Vec<(&'a str, usize)>),
+}
+
+impl Distinct<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Distinct::Num(v) => v.len(),
+            Distinct::Str(v) => v.len(),
+        }
+    }
+
+    fn max_count(&self) -> usize {
+        match self {
+            Distinct::Num(v) => v.iter().map(|x| x.1).max().unwrap_or(0),
+            Distinct::Str(v) => v.iter().map(|x| x.1).max().unwrap_or(0),
+        }
+    }
+
+    /// The `k` most frequent values (ties by value), formatted.
+    fn top(&self, k: usize) -> Vec<(String, usize)> {
+        fn pick<T: Clone>(v: &[(T, usize)], k: usize, cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<(T, usize)> {
+            let mut v = v.to_vec();
+            let order = |a: &(T, usize), b: &(T, usize)| b.1.cmp(&a.1).then_with(|| cmp(&a.0, &b.0));
+            if v.len() > k && k > 0 {
+                v.select_nth_unstable_by(k - 1, order);
+                v.truncate(k);
+            }
+            v.sort_by(order);
+            v.truncate(k);
+            v
+        }
+        match self {
+            Distinct::Num(v) => pick(v, k, f64::total_cmp).into_iter().map(|(x, c)| (fmt_num(x), c)).collect(),
+            Distinct::Str(v) => {
+                pick(v, k, |a: &&str, b: &&str| a.cmp(b)).into_iter().map(|(s, c)| (s.to_string(), c)).collect()
+            }
+        }
+    }
 }
 
 const MISSING_KEY: u32 = u32::MAX;
@@ -486,9 +528,9 @@ fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
-fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys {
+fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys<'static> {
     let mut present: Vec<f64> = v.iter().flatten().copied().collect();
-    present.sort_by(f64::total_cmp);
+    present.sort_unstable_by(f64::total_cmp);
     let m = present.len();
     // Distinct values and their counts.
     let mut counts: Vec<(f64, usize)> = Vec::new();
@@ -498,7 +540,7 @@ fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys {
             _ => counts.push((x, 1)),
         }
     }
-    // Edges: the k/bins quantiles, deduplicated; key = number of edges < x … as bin index.
+    // Edges: the k/bins quantiles, deduplicated; the key is the bin index.
     let mut edges: Vec<f64> = (1..bins)
         .filter_map(|k| present.get(((m as f64 * k as f64 / bins as f64).floor() as usize).min(m.saturating_sub(1))))
         .copied()
@@ -506,45 +548,40 @@ fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys {
     edges.dedup();
     let key_of = |x: f64| edges.partition_point(|e| *e <= x) as u32;
     let keys: Vec<u32> = v.iter().map(|x| x.map_or(MISSING_KEY, key_of)).collect();
-    let mut names: Vec<String> = Vec::with_capacity(edges.len() + 1);
+    let mut names: Vec<Cow<'static, str>> = Vec::with_capacity(edges.len() + 1);
     for b in 0..=edges.len() {
         let lo = if b == 0 { present.first().copied() } else { edges.get(b - 1).copied() };
         let hi = edges.get(b).copied();
-        names.push(match (lo, hi) {
+        names.push(Cow::Owned(match (lo, hi) {
             (Some(lo), Some(hi)) => format!("[{}, {})", fmt_num(lo), fmt_num(hi)),
             (Some(lo), None) => format!("[{}, ..]", fmt_num(lo)),
             _ => String::from("[..]"),
-        });
+        }));
     }
     let integer = present.iter().all(|x| x.fract() == 0.0);
     let mut sequence = false;
     if integer && m > 1 {
-        let present_in_order: Vec<f64> = v.iter().flatten().copied().collect();
-        let (mut up, mut down) = (0usize, 0usize);
-        for w in present_in_order.windows(2) {
-            if w[1] > w[0] {
-                up += 1;
-            } else if w[1] < w[0] {
-                down += 1;
+        let (mut up, mut down, mut prev) = (0usize, 0usize, None::<f64>);
+        for &x in v.iter().flatten() {
+            if let Some(p) = prev {
+                if x > p {
+                    up += 1;
+                } else if x < p {
+                    down += 1;
+                }
             }
+            prev = Some(x);
         }
         let steps = (m - 1) as f64;
         let span = present[m - 1] - present[0];
         sequence = up.max(down) as f64 >= 0.95 * steps || span <= 2.0 * m as f64;
     }
-    Keys {
-        missing: v.len() - m,
-        cardinality: counts.len(),
-        counts: counts.into_iter().map(|(x, c)| (fmt_num(x), c)).collect(),
-        keys,
-        names,
-        integer_sequence: integer && sequence,
-    }
+    Keys { missing: v.len() - m, distinct: Distinct::Num(counts), keys, names, integer_sequence: integer && sequence }
 }
 
-fn string_keys<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Keys {
+fn string_keys<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Keys<'a> {
     let mut index: HashMap<&str, u32> = HashMap::new();
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<&'a str> = Vec::new();
     let mut counts: Vec<usize> = Vec::new();
     let mut missing = 0;
     let keys: Vec<u32> = values
@@ -555,7 +592,7 @@ fn string_keys<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Keys {
             }
             Some(s) => {
                 let k = *index.entry(s).or_insert_with(|| {
-                    names.push(s.to_string());
+                    names.push(s);
                     counts.push(0);
                     (names.len() - 1) as u32
                 });
@@ -566,24 +603,22 @@ fn string_keys<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Keys {
         .collect();
     Keys {
         missing,
-        cardinality: names.len(),
-        counts: names.iter().cloned().zip(counts).collect(),
+        distinct: Distinct::Str(names.iter().copied().zip(counts).collect()),
         keys,
-        names,
+        names: names.into_iter().map(Cow::Borrowed).collect(),
         integer_sequence: false,
     }
 }
 
-fn categorical_keys(c: &crate::CategoricalColumn) -> Keys {
+fn categorical_keys(c: &crate::CategoricalColumn) -> Keys<'_> {
     let counts = c.level_counts();
     let keys: Vec<u32> = c.codes().iter().map(|k| k.unwrap_or(MISSING_KEY)).collect();
     let missing = keys.iter().filter(|k| **k == MISSING_KEY).count();
     Keys {
         missing,
-        cardinality: counts.iter().filter(|n| **n > 0).count(),
-        counts: c.levels().iter().cloned().zip(counts).filter(|(_, n)| *n > 0).collect(),
+        distinct: Distinct::Str(c.levels().iter().map(String::as_str).zip(counts).filter(|(_, n)| *n > 0).collect()),
         keys,
-        names: c.levels().to_vec(),
+        names: c.levels().iter().map(|l| Cow::Borrowed(l.as_str())).collect(),
         integer_sequence: false,
     }
 }
@@ -602,12 +637,10 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
     };
     let nf = n.max(1) as f64;
     let missing_share = keys.missing as f64 / nf;
-    let mut sorted = keys.counts.clone();
-    sorted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    let top_count = sorted.first().map_or(0, |t| t.1).max(keys.missing);
-    let top_share = top_count as f64 / nf;
-    let top_values: Vec<(String, usize)> = sorted.into_iter().take(p.top_values).collect();
-    let unique_share = keys.cardinality as f64 / nf;
+    let top_share = keys.distinct.max_count().max(keys.missing) as f64 / nf;
+    let top_values = keys.distinct.top(p.top_values);
+    let cardinality = keys.distinct.len();
+    let unique_share = cardinality as f64 / nf;
     let placeholders = placeholder::detect(col, &p.placeholder_rules);
     let placeholder_share = placeholders.iter().fold(0.0, |a, f| a + f.share).min(1.0);
 
@@ -683,7 +716,7 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
             if purity >= p.value_purity && coverage >= p.value_coverage && contamination <= p.value_contamination {
                 let better = separating_value.as_ref().is_none_or(|v| coverage > v.coverage);
                 if better {
-                    let value = keys.names.get(s).cloned().unwrap_or_else(|| "<missing>".to_string());
+                    let value = keys.names.get(s).map_or_else(|| "<missing>".to_string(), |n| n.to_string());
                     separating_value = Some(SeparatingValue { value, class, purity, coverage });
                 }
             }
@@ -697,10 +730,7 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
         flags.push(Flag::SuspectLeakage);
     }
     let stringy = matches!(col.kind(), ColumnKind::Categorical | ColumnKind::Text);
-    if stringy
-        && keys.cardinality > p.high_cardinality_levels
-        && keys.cardinality as f64 > p.high_cardinality_share * nf
-    {
+    if stringy && cardinality > p.high_cardinality_levels && cardinality as f64 > p.high_cardinality_share * nf {
         flags.push(Flag::HighCardinality);
     }
     if missing_share >= p.sparse_share {
@@ -720,7 +750,7 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
         name: name.to_string(),
         kind: col.kind(),
         missing_share,
-        cardinality: keys.cardinality,
+        cardinality,
         unique_share,
         top_share,
         top_values,

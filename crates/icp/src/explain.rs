@@ -69,19 +69,6 @@ pub fn sanitize_code(s: &str) -> String {
         .collect()
 }
 
-/// Adds contributions of features that share a factor: `groups[j]` is
-/// feature `j`'s (code, text). Factors appear in order of first feature.
-pub fn group_factors(contributions: &[f64], groups: &[(String, String)]) -> Vec<Factor> {
-    let mut out: Vec<Factor> = Vec::new();
-    for ((code, text), &c) in groups.iter().zip(contributions) {
-        match out.iter_mut().find(|f| &f.code == code) {
-            Some(f) => f.contribution += c,
-            None => out.push(Factor { code: code.clone(), text: text.clone(), contribution: c }),
-        }
-    }
-    out
-}
-
 /// Quintile edges of numeric columns, fitted on training data, so that a
 /// reason names a bin (`employees=12..40`, "employees 12–40") rather than
 /// a raw number.
@@ -141,33 +128,37 @@ fn bin_label(column: &str, edges: &[f64], x: f64) -> (String, String) {
 /// How each encoded feature of a pipeline maps to a factor of one frame's
 /// rows: features of the same source column share one factor, named after
 /// the row's value (its level, its numeric bin, or "missing").
+///
+/// Contributions are summed per source column first; strings are built only
+/// for the factors an explanation keeps.
 #[derive(Debug)]
 pub struct FactorPlan<'f> {
-    features: Vec<PlanFeature<'f>>,
+    /// Per encoded feature, the index of its source column in `columns`.
+    group_of: Vec<usize>,
+    columns: Vec<PlanColumn<'f>>,
 }
 
 #[derive(Debug)]
-struct PlanFeature<'f> {
-    column: &'f str,
+struct PlanColumn<'f> {
+    name: &'f str,
     data: Option<&'f Column>,
     /// Categorical: the code of each of the frame's levels.
-    level_codes: Option<std::rc::Rc<Vec<String>>>,
+    level_codes: Vec<String>,
     edges: Option<&'f [f64]>,
 }
 
 impl<'f> FactorPlan<'f> {
     /// Prepares the mapping for `frame`'s rows.
     pub fn new(pipeline: &'f FittedPipeline, frame: &'f Frame, bins: &'f NumericBins) -> Self {
-        let mut cache: Vec<(&str, std::rc::Rc<Vec<String>>)> = Vec::new();
-        let features = pipeline
-            .features()
-            .iter()
-            .map(|f| {
-                let data = frame.column(&f.column).ok();
-                let level_codes = match data {
-                    Some(Column::Categorical(c)) => Some(match cache.iter().find(|(n, _)| *n == f.column) {
-                        Some((_, codes)) => codes.clone(),
-                        None => {
+        let mut columns: Vec<PlanColumn<'f>> = Vec::new();
+        let mut group_of = Vec::with_capacity(pipeline.features().len());
+        for f in pipeline.features() {
+            let k = match columns.iter().position(|c| c.name == f.column) {
+                Some(k) => k,
+                None => {
+                    let data = frame.column(&f.column).ok();
+                    let level_codes = match data {
+                        Some(Column::Categorical(c)) => {
                             let known: Vec<&str> = pipeline
                                 .features()
                                 .iter()
@@ -177,8 +168,7 @@ impl<'f> FactorPlan<'f> {
                                     _ => None,
                                 })
                                 .collect();
-                            let codes: Vec<String> = c
-                                .levels()
+                            c.levels()
                                 .iter()
                                 .map(|l| {
                                     let folded = fold_level(l);
@@ -186,51 +176,97 @@ impl<'f> FactorPlan<'f> {
                                         if known.contains(&folded.as_str()) { folded } else { RARE_LEVEL.to_string() };
                                     sanitize_code(&format!("{}={level}", f.column))
                                 })
-                                .collect();
-                            let codes = std::rc::Rc::new(codes);
-                            cache.push((f.column.as_str(), codes.clone()));
-                            codes
+                                .collect()
                         }
-                    }),
-                    _ => None,
-                };
-                PlanFeature { column: f.column.as_str(), data, level_codes, edges: bins.edges(&f.column) }
-            })
-            .collect();
-        FactorPlan { features }
+                        _ => Vec::new(),
+                    };
+                    columns.push(PlanColumn { name: f.column.as_str(), data, level_codes, edges: bins.edges(&f.column) });
+                    columns.len() - 1
+                }
+            };
+            group_of.push(k);
+        }
+        FactorPlan { group_of, columns }
     }
 
-    /// Each encoded feature's factor (code, text) for row `i`.
-    pub fn groups(&self, i: usize) -> Vec<(String, String)> {
-        self.features
-            .iter()
-            .map(|f| {
-                let name = f.column;
-                let missing = || (sanitize_code(&format!("{name}={MISSING_LEVEL}")), format!("{name} unknown"));
-                match (f.data, &f.level_codes) {
-                    (Some(Column::Categorical(c)), Some(codes)) => match c.codes().get(i).copied().flatten() {
-                        Some(k) => (
-                            codes.get(k as usize).cloned().unwrap_or_else(|| sanitize_code(name)),
-                            format!("{name} = {}", c.get(i).unwrap_or("unknown")),
-                        ),
-                        None => missing(),
-                    },
-                    (Some(Column::Numeric(v)), _) => match v.get(i).copied().flatten() {
-                        Some(x) => match f.edges {
-                            Some(edges) => bin_label(name, edges, x),
-                            None => (sanitize_code(name), format!("{name} {}", short(x))),
-                        },
-                        None => missing(),
-                    },
-                    (Some(Column::Boolean(v)), _) => match v.get(i).copied().flatten() {
-                        Some(true) => (sanitize_code(&format!("{name}=yes")), name.to_string()),
-                        Some(false) => (sanitize_code(&format!("{name}=no")), format!("not {name}")),
-                        None => missing(),
-                    },
-                    _ => (sanitize_code(name), name.to_string()),
-                }
-            })
-            .collect()
+    /// Number of factors (source columns).
+    pub fn n_groups(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Sums per-feature contributions into per-factor contributions.
+    pub fn sum_groups(&self, contributions: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.resize(self.columns.len(), 0.0);
+        for (&g, &c) in self.group_of.iter().zip(contributions) {
+            out[g] += c;
+        }
+    }
+
+    /// The factor of source column `group` at row `i` with `contribution`.
+    pub fn factor(&self, group: usize, i: usize, contribution: f64) -> Factor {
+        let (code, text) = match self.columns.get(group) {
+            Some(c) => c.label(i),
+            None => (OTHER_CODE.to_string(), String::new()),
+        };
+        Factor { code, text, contribution }
+    }
+
+    /// Every factor of row `i` (one per source column), unsorted.
+    pub fn all_factors(&self, contributions: &[f64], i: usize) -> Vec<Factor> {
+        let mut sums = Vec::new();
+        self.sum_groups(contributions, &mut sums);
+        sums.iter().enumerate().map(|(g, &c)| self.factor(g, i, c)).collect()
+    }
+
+    /// The explanation of row `i`: the `k` factors of largest magnitude
+    /// (ties by column order) and the rest summed as `other`; baseline plus
+    /// contributions equals the raw score. Strings are built for the kept
+    /// factors only.
+    pub fn explain(&self, baseline: f64, contributions: &[f64], i: usize, k: usize) -> Explanation {
+        let mut sums = Vec::new();
+        self.sum_groups(contributions, &mut sums);
+        let mut order: Vec<usize> = (0..sums.len()).collect();
+        order.sort_by(|&a, &b| sums[b].abs().total_cmp(&sums[a].abs()).then(a.cmp(&b)));
+        let mut factors: Vec<Factor> = order.iter().take(k).map(|&g| self.factor(g, i, sums[g])).collect();
+        if order.len() > k {
+            let rest: f64 = order[k..].iter().map(|&g| sums[g]).sum();
+            factors.push(Factor { code: OTHER_CODE.to_string(), text: "all other factors".to_string(), contribution: rest });
+        }
+        Explanation { baseline, factors }
+    }
+}
+
+impl PlanColumn<'_> {
+    fn label(&self, i: usize) -> (String, String) {
+        let name = self.name;
+        let missing = || (sanitize_code(&format!("{name}={MISSING_LEVEL}")), format!("{name} unknown"));
+        match self.data {
+            Some(Column::Categorical(c)) => match c.codes().get(i).copied().flatten() {
+                Some(k) => (
+                    self.level_codes.get(k as usize).cloned().unwrap_or_else(|| sanitize_code(name)),
+                    format!("{name} = {}", c.get(i).unwrap_or("unknown")),
+                ),
+                None => missing(),
+            },
+            Some(Column::Numeric(v)) => match v.get(i).copied().flatten() {
+                Some(x) => match self.edges {
+                    Some(edges) => bin_label(name, edges, x),
+                    None => (sanitize_code(name), format!("{name} {}", short(x))),
+                },
+                None => missing(),
+            },
+            Some(Column::Boolean(v)) => match v.get(i).copied().flatten() {
+                Some(true) => (sanitize_code(&format!("{name}=yes")), name.to_string()),
+                Some(false) => (sanitize_code(&format!("{name}=no")), format!("not {name}")),
+                None => missing(),
+            },
+            Some(Column::Text(v)) => match v.get(i).and_then(Option::as_deref) {
+                Some(t) => (sanitize_code(name), format!("{name} = {}", t.trim())),
+                None => missing(),
+            },
+            _ => (sanitize_code(name), name.to_string()),
+        }
     }
 }
 

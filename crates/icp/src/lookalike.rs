@@ -253,7 +253,7 @@ fn kmeans(rows: &[ArrayView1<'_, f64>], k: usize, w: &[f64], max_iter: usize, se
     let mut best: Vec<f64> = rows.iter().map(|r| dist2(r, &centroids[0], w)).collect();
     while centroids.len() < k {
         let total: f64 = best.iter().sum();
-        if !(total > 0.0) {
+        if total.is_nan() || total <= 0.0 {
             break; // every remaining row coincides with a centroid
         }
         let mut target = rng.next_f64() * total;

@@ -741,6 +741,31 @@ mod tests {
     }
 
     #[test]
+    fn text_levels_fold_and_rare_levels_share_a_bin() {
+        // "CEO"/" ceo " are one level that converts; 30 one-off titles share `other`.
+        let mut titles: Vec<Option<String>> = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..300 {
+            let (t, conv) = match i % 3 {
+                0 => (if i % 2 == 0 { "CEO".to_string() } else { " ceo ".to_string() }, i % 5 != 0),
+                1 => ("Intern".to_string(), i % 5 == 0),
+                _ if i < 90 => (format!("title {i}"), i % 2 == 0),
+                _ => (String::new(), i % 4 == 0),
+            };
+            titles.push(Some(t).filter(|s| !s.is_empty()));
+            y.push(conv);
+        }
+        let frame = Frame::new(vec![("title".into(), Column::Text(titles))]).expect("valid");
+        let m = MiningParams::new().min_support(0.05).mine(&frame, &y).expect("mines");
+        let codes: Vec<&str> = m.columns()[0].bins.iter().map(|b| b.rule.as_str()).collect();
+        assert_eq!(codes, ["title_eq_ceo", "title_eq_intern", "title_other", "title_missing"]);
+        assert!(points_of(&m, "title_eq_ceo").is_some_and(|r| r.points > 0.0));
+        assert!(points_of(&m, "title_eq_intern").is_some_and(|r| r.points < 0.0));
+        let bound = m.rules().bind(&frame).expect("binds");
+        assert!(bound.points(0) > bound.points(1));
+    }
+
+    #[test]
     fn numeric_bins_respect_support_and_round_edges() {
         let v: Vec<Option<f64>> = (0..1000).map(|i| if i < 950 { Some(0.0) } else { Some(i as f64 / 3.0) }).collect();
         let b = numeric_bins("x", &v, 5, 20);

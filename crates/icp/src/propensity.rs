@@ -20,7 +20,7 @@
 //!   (`industry=software`, `employees=50..200`) and readable text
 //!   (`employees 50–200`); baseline plus contributions equal the raw score.
 
-use crate::explain::{Explanation, Factor, FactorPlan, NumericBins, group_factors};
+use crate::explain::{Explanation, Factor, FactorPlan, NumericBins};
 use crate::logistic::{FittedLogistic, LogisticParams};
 use crate::lookalike::{FittedLookalike, LookalikeParams};
 use crate::rules::RuleSet;
@@ -30,10 +30,11 @@ use acctscore_calibration::{
     CalibrationMethod, Calibrator, CrossFit, FitCalibrator, FittedCalibrator, PlattParams, stratified_folds,
 };
 use acctscore_core::{CoreError, Fit, Probability, Score, check, ndarray};
-use acctscore_features::encode::{FittedPipeline, PipelineParams};
+use acctscore_features::encode::{FittedPipeline, NumericTransform, PipelineParams};
 use acctscore_features::{Column, Frame};
 use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// The family a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -200,6 +201,7 @@ pub struct IcpParams {
     folds: usize,
     seed: u64,
     min_frequency: usize,
+    numeric_transform: NumericTransform,
     exclude: Vec<String>,
     signals: Vec<String>,
     tiers: Option<TierCuts>,
@@ -233,6 +235,7 @@ impl IcpParams {
             folds: 5,
             seed: 0,
             min_frequency: 10,
+            numeric_transform: NumericTransform::Standardize,
             exclude: Vec::new(),
             signals: Vec::new(),
             tiers: None,
@@ -297,6 +300,15 @@ impl IcpParams {
     /// Minimum count of a categorical level before it gets its own feature.
     pub fn min_frequency(mut self, n: usize) -> Self {
         self.min_frequency = n;
+        self
+    }
+
+    /// How numeric columns are transformed before standardisation (default:
+    /// standardise only, as scikit-learn's reference pipeline; heavy-tailed
+    /// firmographics such as the account pool's do better with
+    /// [`NumericTransform::Log1pStandardize`], which the facade's pool scorer uses).
+    pub fn numeric_transform(mut self, t: NumericTransform) -> Self {
+        self.numeric_transform = t;
         self
     }
 
@@ -368,7 +380,11 @@ impl IcpParams {
         let tiers = self.tiers.unwrap_or_else(|| TierCuts::from_base_rate(base_rate));
         let mut exclude = self.exclude.clone();
         exclude.extend(self.signals.iter().cloned());
-        let pipeline = PipelineParams::new().min_frequency(self.min_frequency).exclude(&exclude).fit(frame)?;
+        let pipeline = PipelineParams::new()
+            .min_frequency(self.min_frequency)
+            .numeric_transform(self.numeric_transform)
+            .exclude(&exclude)
+            .fit(frame)?;
         let bins = NumericBins::fit(frame, &pipeline.input_columns());
         let folds = stratified_folds(y, self.folds, self.seed)?;
         let model = match family {
@@ -500,6 +516,12 @@ enum Fitted {
     Hybrid { logistic: FittedLogistic, rules: RuleSet, signals: Vec<String>, combiner: FittedLogistic },
 }
 
+/// The parts a linear-explained family shares when scoring.
+struct Linear<'a> {
+    baseline: f64,
+    calibrator: &'a FittedCalibrator,
+}
+
 /// One account's ICP score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -561,72 +583,81 @@ impl FittedIcp {
         (self.rows, self.positives)
     }
 
-    /// Scores every row of `frame` (which needs the training columns), in order.
+    /// Scores every row of `frame` (which needs the training columns), in
+    /// order, with explanations.
     ///
     /// # Errors
     /// A missing column or a column of another kind.
     pub fn score_frame(&self, frame: &Frame) -> Result<Vec<IcpScore>> {
-        let plan = FactorPlan::new(&self.pipeline, frame, &self.bins);
-        let n = frame.nrows();
-        let mut out = Vec::with_capacity(n);
+        self.score_rows(frame, 0..frame.nrows(), true)
+    }
+
+    /// Scores rows `rows` of `frame`, in order. Without `reasons` the
+    /// explanations are left empty (baseline only) and nothing is allocated
+    /// per row beyond the result: the fast path for ranking a large pool
+    /// before explaining its top.
+    ///
+    /// # Errors
+    /// A missing column, a column of another kind, or a range out of bounds.
+    pub fn score_rows(&self, frame: &Frame, rows: Range<usize>, reasons: bool) -> Result<Vec<IcpScore>> {
+        let plan = reasons.then(|| FactorPlan::new(&self.pipeline, frame, &self.bins));
+        let mut out = Vec::with_capacity(rows.len());
+        let start = rows.start;
         match &self.model {
             Fitted::Rules { rules, calibrator } => {
                 let bound = rules.bind(frame)?;
-                for i in 0..n {
-                    let e = bound.explain(i);
-                    out.push(self.finish(e.total(), calibrator.calibrate_value(e.total()), e)?);
+                for i in rows {
+                    let (points, e) = if reasons {
+                        let e = bound.explain(i);
+                        (e.total(), e.top(self.top_reasons))
+                    } else {
+                        let points = bound.points(i);
+                        (points, Explanation { baseline: 0.0, factors: Vec::new() })
+                    };
+                    out.push(self.finish(points, calibrator.calibrate_value(points), e)?);
                 }
             }
             Fitted::Logistic { model, calibrator } => {
-                let x = self.pipeline.transform(frame)?;
-                self.score_linear(
-                    &x,
-                    &plan,
-                    model.baseline(),
-                    |r| model.contributions(r),
-                    |r| model.score_row_unchecked(r),
-                    calibrator,
-                    &mut out,
-                )?;
+                let x = self.pipeline.transform_rows(frame, rows)?;
+                let parts = Linear { baseline: model.baseline(), calibrator };
+                self.score_linear(&x, start, plan.as_ref(), &parts, |r| model.contributions(r), |r| model.score_row_unchecked(r), &mut out)?;
             }
             Fitted::Trees { model, calibrator } => {
-                let x = self.pipeline.transform(frame)?;
-                self.score_linear(
-                    &x,
-                    &plan,
-                    model.baseline(),
-                    |r| model.contributions(r),
-                    |r| model.score_row_unchecked(r),
-                    calibrator,
-                    &mut out,
-                )?;
+                let x = self.pipeline.transform_rows(frame, rows)?;
+                let parts = Linear { baseline: model.baseline(), calibrator };
+                self.score_linear(&x, start, plan.as_ref(), &parts, |r| model.contributions(r), |r| model.score_row_unchecked(r), &mut out)?;
             }
             Fitted::Lookalike { model, calibrator } => {
-                let x = self.pipeline.transform(frame)?;
-                self.score_linear(
-                    &x,
-                    &plan,
-                    model.baseline(),
-                    |r| model.contributions(r),
-                    |r| model.score_row_unchecked(r),
-                    calibrator,
-                    &mut out,
-                )?;
+                let x = self.pipeline.transform_rows(frame, rows)?;
+                let parts = Linear { baseline: model.baseline(), calibrator };
+                self.score_linear(&x, start, plan.as_ref(), &parts, |r| model.contributions(r), |r| model.score_row_unchecked(r), &mut out)?;
             }
             Fitted::Hybrid { logistic, rules, signals, combiner } => {
-                let x = self.pipeline.transform(frame)?;
+                let x = self.pipeline.transform_rows(frame, rows.clone())?;
                 let bound = rules.bind(frame)?;
                 let signal_values: Vec<Vec<f64>> =
                     signals.iter().map(|s| signal_column(frame, s)).collect::<Result<_>>()?;
                 let w = combiner.weights();
                 let means = combiner.feature_means();
-                for i in 0..n {
-                    let row = x.row(i);
+                // raw = b2 + w0·z1 + w1·points + Σ wk·sk, with z1 = stage-1 baseline + Σ its
+                // contributions and points = Σ fired rules: the baseline collects the constants.
+                let baseline = combiner.intercept()
+                    + w[0] * logistic.baseline()
+                    + (0..signals.len()).map(|k| w[2 + k] * means[2 + k]).sum::<f64>();
+                for (r, i) in rows.enumerate() {
+                    let row = x.row(r);
                     let z1 = logistic.score_row_unchecked(row);
                     let pts = bound.points(i);
-                    // Stage 2: raw = b + w0·z1 + w1·points + Σ wk·signal_k, split exactly:
-                    // baseline = stage-2 baseline + w0·(stage-1 baseline − mean z1) ... folded below.
-                    let mut factors: Vec<Factor> = group_factors(&logistic.contributions(row), &plan.groups(i))
+                    let mut raw_row = vec![z1, pts];
+                    raw_row.extend(signal_values.iter().map(|v| v[i]));
+                    let raw = combiner.score_row_unchecked(ArrayView1::from(&raw_row[..]));
+                    let p = 1.0 / (1.0 + (-raw).exp());
+                    let Some(plan) = &plan else {
+                        out.push(self.finish(raw, p, Explanation { baseline, factors: Vec::new() })?);
+                        continue;
+                    };
+                    let mut factors: Vec<Factor> = plan
+                        .all_factors(&logistic.contributions(row), i)
                         .into_iter()
                         .map(|mut f| {
                             f.contribution *= w[0];
@@ -646,17 +677,7 @@ impl FittedIcp {
                             contribution: w[2 + k] * (v - means[2 + k]),
                         });
                     }
-                    let mut raw_row = vec![z1, pts];
-                    raw_row.extend(signal_values.iter().map(|v| v[i]));
-                    let raw = combiner.score_row_unchecked(ArrayView1::from(&raw_row[..]));
-                    // raw = b2 + w0·z1 + w1·points + Σ wk·sk, with z1 = stage-1 baseline + Σ its
-                    // contributions and points = Σ fired rules: the baseline collects the constants.
-                    let baseline = combiner.intercept()
-                        + w[0] * logistic.baseline()
-                        + (0..signals.len()).map(|k| w[2 + k] * means[2 + k]).sum::<f64>();
-                    let e = Explanation::new(baseline, factors);
-                    let p = 1.0 / (1.0 + (-raw).exp());
-                    out.push(self.finish(raw, p, e)?);
+                    out.push(self.finish(raw, p, Explanation::new(baseline, factors))?);
                 }
             }
         }
@@ -667,19 +688,27 @@ impl FittedIcp {
     fn score_linear(
         &self,
         x: &Array2<f64>,
-        plan: &FactorPlan<'_>,
-        baseline: f64,
+        start: usize,
+        plan: Option<&FactorPlan<'_>>,
+        parts: &Linear<'_>,
         contributions: impl Fn(ArrayView1<'_, f64>) -> Vec<f64>,
         raw: impl Fn(ArrayView1<'_, f64>) -> f64,
-        calibrator: &FittedCalibrator,
         out: &mut Vec<IcpScore>,
     ) -> Result<()> {
-        for (i, row) in x.rows().into_iter().enumerate() {
+        for (k, row) in x.rows().into_iter().enumerate() {
             let r = raw(row);
-            let e = Explanation::new(baseline, group_factors(&contributions(row), &plan.groups(i)));
-            out.push(self.finish(r, calibrator.calibrate_value(r), e)?);
+            let e = match plan {
+                Some(plan) => plan.explain(parts.baseline, &contributions(row), start + k, self.top_reasons),
+                None => Explanation { baseline: parts.baseline, factors: Vec::new() },
+            };
+            out.push(self.finish_explained(r, parts.calibrator.calibrate_value(r), e)?);
         }
         Ok(())
+    }
+
+    fn finish_explained(&self, raw: f64, p: f64, explanation: Explanation) -> Result<IcpScore> {
+        let probability = Probability::clamped(p)?;
+        Ok(IcpScore { probability, raw, tier: self.tiers.tier(probability.get()), explanation })
     }
 
     fn finish(&self, raw: f64, p: f64, e: Explanation) -> Result<IcpScore> {

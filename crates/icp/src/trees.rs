@@ -118,11 +118,20 @@ impl FeatureBins {
         } else {
             (0..BINNING_ROWS).map(|k| ((k as u128 * n as u128) / BINNING_ROWS as u128) as usize).collect()
         };
-        let thresholds = per_feature(x.ncols(), |j| {
-            let col = x.column(j);
-            let values: Vec<f64> = sample.iter().filter_map(|&i| col.get(i).copied()).collect();
-            thresholds_of(values, max_bins)
-        });
+        // Gather the sampled values feature by feature in one row-major pass.
+        let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(sample.len()); x.ncols()];
+        for &i in &sample {
+            for (c, v) in columns.iter_mut().zip(x.row(i)) {
+                c.push(*v);
+            }
+        }
+        #[cfg(feature = "parallel")]
+        let thresholds = {
+            use rayon::prelude::*;
+            columns.into_par_iter().map(|v| thresholds_of(v, max_bins)).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let thresholds = columns.into_iter().map(|v| thresholds_of(v, max_bins)).collect();
         Ok(FeatureBins { thresholds })
     }
 
@@ -406,17 +415,28 @@ impl Binned<'_> {
         self.bins.get(j * self.n..(j + 1) * self.n).unwrap_or(&[])
     }
 
-    fn histogram(&self, rows: &[u32], g: &[f64], h: &[f64]) -> Hist {
+    /// Histogram of `rows` (whose sums are `totals`) per feature. Bin 0
+    /// (the zero of one-hot columns, usually most rows) is not accumulated
+    /// but taken as the totals minus the other bins, which makes one-hot
+    /// columns several times cheaper.
+    fn histogram(&self, rows: &[u32], g: &[f64], h: &[f64], totals: Totals) -> Hist {
         let gh: Vec<(f64, f64)> = rows.iter().map(|&r| (g[r as usize], h[r as usize])).collect();
         per_feature(self.n_bins.len(), |j| {
             let col = self.column(j);
             let mut hist = vec![HistBin::default(); self.n_bins[j]];
             for (&r, &(gi, hi)) in rows.iter().zip(&gh) {
-                if let Some(e) = col.get(r as usize).and_then(|&b| hist.get_mut(b as usize)) {
+                let b = col.get(r as usize).copied().unwrap_or(0) as usize;
+                if b != 0
+                    && let Some(e) = hist.get_mut(b)
+                {
                     e.g += gi;
                     e.h += hi;
                     e.n += 1;
                 }
+            }
+            let rest = hist.iter().skip(1).fold((0.0, 0.0, 0u32), |(a, b, c), e| (a + e.g, b + e.h, c + e.n));
+            if let Some(first) = hist.first_mut() {
+                *first = HistBin { g: totals.g - rest.0, h: totals.h - rest.1, n: totals.n.saturating_sub(rest.2) };
             }
             hist
         })
@@ -513,7 +533,7 @@ fn grow_tree(
     });
     let mut nodes = vec![Node { value: leaf(totals), split: None }];
     let mut split_bins: Vec<Option<(usize, usize)>> = vec![None];
-    let hist = data.histogram(&rows, g, h);
+    let hist = data.histogram(&rows, g, h, totals);
     let mut stack = vec![Work { node: 0, rows, hist, totals, depth: 0 }];
     while let Some(w) = stack.pop() {
         if w.depth >= p.max_depth || (w.totals.n as usize) < 2 * p.min_samples_leaf {
@@ -533,11 +553,11 @@ fn grow_tree(
         nodes[w.node].split = Some(Split { feature: s.feature, threshold, left: li, right: ri });
         split_bins[w.node] = Some((s.feature, s.bin));
         let (left_hist, right_hist) = if left_rows.len() <= right_rows.len() {
-            let small = data.histogram(&left_rows, g, h);
+            let small = data.histogram(&left_rows, g, h, s.left);
             let large = subtract(&w.hist, &small);
             (small, large)
         } else {
-            let small = data.histogram(&right_rows, g, h);
+            let small = data.histogram(&right_rows, g, h, right);
             let large = subtract(&w.hist, &small);
             (large, small)
         };
@@ -547,6 +567,41 @@ fn grow_tree(
         stack.push(Work { node: li, rows: left_rows, hist: left_hist, totals: s.left, depth });
     }
     (Tree { nodes }, split_bins)
+}
+
+/// Bins every value of `x` into a column-major `u8` matrix: blocks of rows
+/// are binned row by row (reading `x` in its own order) into a local
+/// column-major buffer, then copied into place.
+fn bin_matrix(x: ArrayView2<'_, f64>, bins: &FeatureBins) -> Vec<u8> {
+    const BLOCK: usize = 8192;
+    let (n, d) = x.dim();
+    let starts: Vec<usize> = (0..n).step_by(BLOCK).collect();
+    let block = |&lo: &usize| -> Vec<u8> {
+        let hi = (lo + BLOCK).min(n);
+        let len = hi - lo;
+        let mut local = vec![0u8; len * d];
+        for i in lo..hi {
+            for (j, v) in x.row(i).iter().enumerate() {
+                local[j * len + (i - lo)] = bins.bin(j, *v);
+            }
+        }
+        local
+    };
+    #[cfg(feature = "parallel")]
+    let blocks: Vec<Vec<u8>> = {
+        use rayon::prelude::*;
+        starts.par_iter().map(block).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let blocks: Vec<Vec<u8>> = starts.iter().map(block).collect();
+    let mut out = vec![0u8; n * d];
+    for (&lo, local) in starts.iter().zip(&blocks) {
+        let len = local.len() / d.max(1);
+        for j in 0..d {
+            out[j * n + lo..j * n + lo + len].copy_from_slice(&local[j * len..(j + 1) * len]);
+        }
+    }
+    out
 }
 
 #[inline]
@@ -573,21 +628,7 @@ impl Fit for GbdtParams {
         let d = x.ncols();
         let bins = FeatureBins::fit(x, self.max_bins)?;
         let n_bins: Vec<usize> = (0..d).map(|j| bins.n_bins(j)).collect();
-        let mut binned = vec![0u8; n * d];
-        {
-            let fill = |(j, col): (usize, &mut [u8])| {
-                for (i, b) in col.iter_mut().enumerate() {
-                    *b = bins.bin(j, x[[i, j]]);
-                }
-            };
-            #[cfg(feature = "parallel")]
-            {
-                use rayon::prelude::*;
-                binned.par_chunks_mut(n).enumerate().for_each(fill);
-            }
-            #[cfg(not(feature = "parallel"))]
-            binned.chunks_mut(n).enumerate().for_each(fill);
-        }
+        let binned = bin_matrix(x, &bins);
         let data = Binned { bins: &binned, n, n_bins: &n_bins };
         let init = (counts.positives as f64 / counts.negatives as f64).ln();
         let mut f = vec![init; n];
@@ -762,6 +803,18 @@ mod tests {
         ));
         let cyc = r#"{"n_features":1,"init":0.0,"trees":[{"nodes":[{"value":0.0,"split":{"feature":0,"threshold":0.0,"left":0,"right":0}}]}]}"#;
         assert!(serde_json::from_str::<FittedGbdt>(cyc).is_err());
+    }
+
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn same_model_on_one_and_three_threads() {
+        let (x, y, _) = simulate(3000, 8);
+        let p = GbdtParams::new().n_trees(8).subsample(0.8).seed(2);
+        let fit_on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            pool.install(|| p.fit(x.view(), &y).expect("fits"))
+        };
+        assert_eq!(fit_on(1), fit_on(3));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 /// Format version of the serialised learned model.
 pub const LEARNED_FORMAT_VERSION: u32 = 1;
 
-const N_FEATURES: usize = 17;
+const N_FEATURES: usize = 20;
 
 /// Settings of the learned model's fit.
 ///
@@ -87,8 +87,10 @@ impl LearnedParams {
 ///
 /// Features: the logit of the analytic probability, the log estimate
 /// (centred on the range's geometric middle) and its square, the method's
-/// spread, log employees and log traffic (with missing indicators), the
-/// e-commerce flag, one-hot business model and method. It is fitted by
+/// spread, log employees and log traffic (with missing indicators) with
+/// their squares and product, the e-commerce flag, one-hot business model
+/// and method. "In range" is a band of log revenue, so the squares let the
+/// linear model express a bump. It is fitted by
 /// penalised Newton–Raphson (IRLS) on standardised features. The fit hides
 /// the reported revenue of each training row, so the model learns how the
 /// *indirect* estimates relate to the truth; at scoring time an estimate
@@ -179,6 +181,9 @@ fn features(range: &RevenueRange, inputs: &RevenueInputs<'_>, est: &RevenueEstim
         ind(m == Method::EmployeeBenchmark),
         ind(m == Method::TrafficBenchmark),
         ind(m == Method::Prior),
+        le * le,
+        lt * lt,
+        le * lt,
     ]
 }
 

@@ -66,13 +66,13 @@ impl Default for RevenueRange {
     }
 }
 
-/// Standard normal CDF via statrs, saturated beyond ±8.5 (where it is
-/// within 1e-17 of 0 or 1) to skip the special-function call.
+/// Standard normal CDF via statrs, saturated beyond ±7 (where it is within
+/// 1.3e-12 of 0 or 1) to skip the special-function call for most accounts.
 #[inline]
 fn phi(n: &Normal, z: f64) -> f64 {
-    if z <= -8.5 {
+    if z <= -7.0 {
         0.0
-    } else if z >= 8.5 {
+    } else if z >= 7.0 {
         1.0
     } else {
         n.cdf(z)
@@ -110,7 +110,7 @@ impl RevenueRange {
 
     /// P(revenue in range) under the estimate's log-normal, analytically:
     /// `Φ((ln high − μ)/σ) − Φ((ln low − μ)/σ)` (Φ from statrs; arguments
-    /// beyond ±8.5 are taken as 0 or 1, an error below 1e-16).
+    /// beyond ±7 are taken as 0 or 1, an error below 1.3e-12).
     pub fn probability(&self, est: &RevenueEstimate) -> Probability {
         Probability::clamped(self.probability_raw(est.log_mu, est.log_sigma)).unwrap_or(Probability::ZERO)
     }

@@ -29,12 +29,16 @@
 mod generate;
 #[cfg(feature = "csv")]
 mod io;
+#[cfg(feature = "csv")]
+mod touches;
 mod records;
 
 pub use generate::{GeneratedPool, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
+#[cfg(feature = "csv")]
+pub use touches::{TouchLog, account_csv_options, read_accounts_frame, read_touches, read_touches_path};
 
 /// Errors of reading and writing pool files.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +79,14 @@ pub enum PoolError {
     Write {
         /// What the writer reported.
         reason: String,
+    },
+    /// An activity kind the engagement model does not know.
+    #[error("line {line}: unknown activity kind `{kind}`")]
+    UnknownKind {
+        /// 1-based line number.
+        line: u64,
+        /// The kind as written.
+        kind: String,
     },
     /// Building a frame from rows failed.
     #[error(transparent)]

@@ -27,6 +27,7 @@ pub use mapping::ColumnMapping;
 use crate::anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, AnomalyReport, SegmentModel, SegmentParams};
 use crate::core::{CoreError, Probability, Timestamp};
 use crate::engagement::{EngagementModel, EngagementParams, Priority, PriorityParams, Touch};
+use crate::features::encode::NumericTransform;
 use crate::features::{Column, ColumnKind, Frame};
 use crate::icp::explain::Factor;
 use crate::icp::propensity::{Family, FittedIcp, IcpParams, IcpScore};
@@ -70,13 +71,14 @@ impl Default for ScorerParams {
 }
 
 impl ScorerParams {
-    /// The pool mapping, the ICP defaults (`auto` family), revenue range
+    /// The pool mapping, the ICP defaults (`auto` family) with signed-log1p
+    /// numbers (firmographics are heavy-tailed), revenue range
     /// $10k–$100k a month, default engagement and priority, anomaly checks
     /// as of 2026-01-01.
     pub fn new() -> Self {
         ScorerParams {
             mapping: ColumnMapping::pool(),
-            icp: IcpParams::new(),
+            icp: IcpParams::new().numeric_transform(NumericTransform::Log1pStandardize),
             range: RevenueRange::default(),
             engagement: EngagementParams::new()
                 .kind("email", 1.0, 14.0)
@@ -93,7 +95,8 @@ impl ScorerParams {
         self
     }
 
-    /// ICP model parameters (family, guard, calibration, rules, …).
+    /// ICP model parameters (family, guard, calibration, rules, …); they
+    /// replace the defaults, numeric transform included.
     pub fn icp(mut self, p: IcpParams) -> Self {
         self.icp = p;
         self
@@ -516,34 +519,7 @@ impl Scorer {
     /// A frame that does not match the schema, an engagement slice of the
     /// wrong length or with a negative or non-finite value.
     pub fn score_frame(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<AccountScore>> {
-        self.check_schema(frame)?;
-        if let Some(e) = engagement {
-            crate::core::check::same_len("engagement vs rows", frame.nrows(), e.len())?;
-            if let Some(index) = e.iter().position(|v| !v.is_finite() || *v < 0.0) {
-                return Err(CoreError::OutOfRange {
-                    what: "engagement",
-                    value: e[index],
-                    min: 0.0,
-                    max: f64::INFINITY,
-                }
-                .into());
-            }
-        }
-        let n = frame.nrows();
-        let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-        let run = |&lo: &usize| self.score_chunk(frame, lo..(lo + CHUNK).min(n), engagement);
-        #[cfg(feature = "parallel")]
-        let parts: Vec<Result<Vec<AccountScore>>> = {
-            use rayon::prelude::*;
-            starts.par_iter().map(run).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<Result<Vec<AccountScore>>> = starts.iter().map(run).collect();
-        let mut out = Vec::with_capacity(n);
-        for p in parts {
-            out.extend(p?);
-        }
-        Ok(out)
+        self.score_all(frame, engagement, true)
     }
 
     /// Scores row `i` of `frame` alone (equal to the same row of [`Scorer::score_frame`]).
@@ -562,13 +538,7 @@ impl Scorer {
         {
             return Err(CoreError::OutOfRange { what: "engagement", value: e, min: 0.0, max: f64::INFINITY }.into());
         }
-        let one = frame.take(&[i]);
-        let e = engagement.map(|v| vec![v]);
-        let mut out = self.score_chunk(&one, 0..1, e.as_deref())?;
-        // The id of a taken row is its own; without an id column, keep the original row number.
-        if self.state.mapping.id_column().is_none() {
-            out[0].account_id = i.to_string();
-        }
+        let mut out = self.score_chunk(frame, i..i + 1, Engagement::One(engagement.map(|v| (i, v))), true, None)?;
         out.pop().ok_or(Error::Core(CoreError::Empty { what: "score" }))
     }
 
@@ -578,58 +548,96 @@ impl Scorer {
     /// # Errors
     /// As [`Scorer::score_frame`].
     pub fn top_n(&self, frame: &Frame, engagement: Option<&[f64]>, n: usize) -> Result<Vec<AccountScore>> {
-        let mut all = self.score_frame(frame, engagement)?;
-        let order = |a: &AccountScore, b: &AccountScore| {
-            b.priority.total_cmp(&a.priority).then_with(|| a.account_id.cmp(&b.account_id))
+        // Rank on numbers only, then explain the top: no strings for the rest.
+        let quick = self.score_all(frame, engagement, false)?;
+        let mut order: Vec<usize> = (0..quick.len()).collect();
+        let cmp = |a: &usize, b: &usize| {
+            quick[*b]
+                .priority
+                .total_cmp(&quick[*a].priority)
+                .then_with(|| quick[*a].account_id.cmp(&quick[*b].account_id))
         };
-        if n < all.len() {
-            all.select_nth_unstable_by(n, order);
-            all.truncate(n);
+        if n < order.len() {
+            order.select_nth_unstable_by(n, cmp);
+            order.truncate(n);
         }
-        all.sort_by(order);
-        Ok(all)
+        order.sort_by(cmp);
+        // Explain the top in one pass over a small frame of just those rows.
+        let top = frame.take(&order);
+        let top_engagement: Option<Vec<f64>> = engagement.map(|e| order.iter().map(|&i| e[i]).collect());
+        self.score_chunk(&top, 0..order.len(), Engagement::All(top_engagement.as_deref()), true, Some(&order))
+    }
+
+    fn score_all(&self, frame: &Frame, engagement: Option<&[f64]>, reasons: bool) -> Result<Vec<AccountScore>> {
+        self.check_schema(frame)?;
+        if let Some(e) = engagement {
+            crate::core::check::same_len("engagement vs rows", frame.nrows(), e.len())?;
+            if let Some(index) = e.iter().position(|v| !v.is_finite() || *v < 0.0) {
+                return Err(
+                    CoreError::OutOfRange { what: "engagement", value: e[index], min: 0.0, max: f64::INFINITY }.into()
+                );
+            }
+        }
+        let n = frame.nrows();
+        let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+        let run = |&lo: &usize| {
+            self.score_chunk(frame, lo..(lo + CHUNK).min(n), Engagement::All(engagement), reasons, None)
+        };
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Result<Vec<AccountScore>>> = {
+            use rayon::prelude::*;
+            starts.par_iter().map(run).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Result<Vec<AccountScore>>> = starts.iter().map(run).collect();
+        let mut out = Vec::with_capacity(n);
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
     }
 
     fn score_chunk(
         &self,
         frame: &Frame,
         rows: std::ops::Range<usize>,
-        engagement: Option<&[f64]>,
+        engagement: Engagement<'_>,
+        reasons: bool,
+        row_numbers: Option<&[usize]>,
     ) -> Result<Vec<AccountScore>> {
-        let chunk = if rows.start == 0 && rows.end == frame.nrows() {
-            None
-        } else {
-            Some(frame.take(&rows.clone().collect::<Vec<_>>()))
-        };
-        let f = chunk.as_ref().unwrap_or(frame);
-        let icp = self.state.icp.score_frame(f)?;
+        let icp = self.state.icp.score_rows(frame, rows.clone(), reasons)?;
         let names = self.state.mapping.get();
-        let cols = Resolved::new(f, &names);
-        let ids = self.state.mapping.id_column().and_then(|c| f.column(c).ok());
+        let cols = Resolved::new(frame, &names);
+        let ids = self.state.mapping.id_column().and_then(|c| frame.column(c).ok());
         let revenue_on = cols.has_revenue_inputs();
         let anomaly_on = cols.has_anomaly_inputs();
         let mut out = Vec::with_capacity(rows.len());
-        for (k, s) in icp.into_iter().enumerate() {
-            let global = rows.start + k;
+        for (s, i) in icp.into_iter().zip(rows) {
+            // The row number an account without id is known by.
+            let number = row_numbers.and_then(|r| r.get(i).copied()).unwrap_or(i);
             let account_id = match ids {
                 Some(Column::Text(v)) => {
-                    v.get(k).and_then(Option::as_deref).map_or_else(|| global.to_string(), str::to_string)
+                    v.get(i).and_then(Option::as_deref).map_or_else(|| number.to_string(), str::to_string)
                 }
-                Some(Column::Categorical(c)) => c.get(k).map_or_else(|| global.to_string(), str::to_string),
+                Some(Column::Categorical(c)) => c.get(i).map_or_else(|| number.to_string(), str::to_string),
                 Some(Column::Numeric(v)) => {
-                    v.get(k).copied().flatten().map_or_else(|| global.to_string(), |x| x.to_string())
+                    v.get(i).copied().flatten().map_or_else(|| number.to_string(), |x| x.to_string())
                 }
-                _ => global.to_string(),
+                _ => number.to_string(),
             };
-            let report = anomaly_on.then(|| self.checker.check(&cols.anomaly_inputs(k)));
+            let report = anomaly_on.then(|| self.checker.check(&cols.anomaly_inputs(i)));
             let penalty = report.as_ref().map_or(0.0, |r| r.penalty);
             let revenue = if revenue_on {
-                let est = self.router.estimate(&cols.revenue_inputs(k));
+                let est = self.router.estimate(&cols.revenue_inputs(i));
                 Some(self.revenue_score(&est, penalty)?)
             } else {
                 None
             };
-            out.push(self.combine(account_id, s, revenue, report, engagement.map(|e| e[global]))?);
+            let e = match engagement {
+                Engagement::All(all) => all.map(|e| e[i]),
+                Engagement::One(one) => one.filter(|(row, _)| *row == i).map(|(_, v)| v),
+            };
+            out.push(self.combine(account_id, s, revenue, report, e)?);
         }
         Ok(out)
     }
@@ -732,6 +740,15 @@ impl Scorer {
             skipped,
         })
     }
+}
+
+/// Engagement values for a scoring call.
+#[derive(Clone, Copy)]
+enum Engagement<'a> {
+    /// One value per frame row, or none.
+    All(Option<&'a [f64]>),
+    /// The value of one row, or none.
+    One(Option<(usize, f64)>),
 }
 
 /// Counts from [`Scorer::engagement_from_events`].

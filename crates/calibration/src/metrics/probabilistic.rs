@@ -5,11 +5,13 @@ use crate::rank::{check_probabilities, compensated_sum, sort_finite};
 use acctscore_core::CoreError;
 use serde::{Deserialize, Serialize};
 
-/// Mean log loss (cross-entropy, natural log), as scikit-learn ≥ 1.6's
-/// `log_loss`: each probability is clipped to `[ε, 1 − ε]` with
-/// `ε = f64::EPSILON` (the machine epsilon of the input's dtype; the old
-/// `eps=1e-15` argument is gone), the loss of a negative computed from the
-/// clipped `1 − p`. Defined for single-class labels.
+/// Mean log loss (cross-entropy, natural log), as current scikit-learn's
+/// `log_loss` (checked against 1.9.1): each probability is clipped to
+/// `[ε, 1 − ε]` with `ε = f64::EPSILON` (the machine epsilon of the input's
+/// dtype — the old fixed `eps=1e-15` argument no longer exists), the loss of
+/// a negative computed from the clipped `1 − p`. Probabilities outside
+/// `[0, 1]` are an error, as there. Defined for single-class labels
+/// (scikit-learn then needs `labels=[0, 1]`).
 ///
 /// # Errors
 /// Empty input, length mismatch, a non-finite value, or a value outside

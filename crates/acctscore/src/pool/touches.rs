@@ -1,0 +1,253 @@
+//! The fast paths of the scoring service: the accounts file straight into a
+//! [`Frame`] through the features crate's loader, and the events file
+//! straight into engagement [`Touch`]es keyed by account row, parsed on two
+//! threads without one allocation per row.
+
+use super::PoolError;
+use super::records::ACCOUNT_COLUMNS;
+use crate::core::Timestamp;
+use crate::engagement::{EngagementModel, KindId, Touch};
+use crate::features::csv::CsvOptions;
+use crate::features::{Column, ColumnKind, Frame};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// CSV options that read `accounts.csv` with the pool's kinds, whatever the
+/// values look like (so a file and the model agree on every column's kind).
+pub fn account_csv_options() -> CsvOptions {
+    let kinds = [
+        ("account_id", ColumnKind::Text),
+        ("industry", ColumnKind::Categorical),
+        ("business_model", ColumnKind::Categorical),
+        ("employees", ColumnKind::Numeric),
+        ("founded_year", ColumnKind::Numeric),
+        ("funding_total_usd", ColumnKind::Numeric),
+        ("funding_last_round_days_ago", ColumnKind::Numeric),
+        ("web_traffic_monthly", ColumnKind::Numeric),
+        ("web_traffic_growth_90d", ColumnKind::Numeric),
+        ("has_ecommerce", ColumnKind::Boolean),
+        ("sku_avg_price", ColumnKind::Numeric),
+        ("conversion_rate", ColumnKind::Numeric),
+        ("country", ColumnKind::Categorical),
+        ("job_title_of_contact", ColumnKind::Text),
+        ("monthly_revenue_usd", ColumnKind::Numeric),
+        ("converted", ColumnKind::Numeric),
+    ];
+    kinds.into_iter().fold(CsvOptions::new().delimiter(b','), |o, (c, k)| o.kind(c, k))
+}
+
+/// Reads `accounts.csv` into a [`Frame`] with the pool's column kinds
+/// (as [`super::accounts_to_frame`] builds from rows, but for `converted`,
+/// read as the number 0/1: the scorer reads either as the label).
+///
+/// # Errors
+/// [`PoolError::MissingColumn`] for a header without a pool column, and the
+/// loader's errors (bad rows with their line) as [`PoolError::Features`].
+pub fn read_accounts_frame(path: impl AsRef<Path>) -> Result<Frame, PoolError> {
+    let frame = Frame::from_csv_path(path, &account_csv_options())?;
+    for column in ACCOUNT_COLUMNS {
+        frame.column(column).map_err(|_| PoolError::MissingColumn { column })?;
+    }
+    Ok(frame)
+}
+
+/// Activities read straight into touches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TouchLog {
+    /// One touch per activity of a known account, in file order.
+    pub touches: Vec<Touch>,
+    /// Activities of accounts not in the id list (left out).
+    pub unknown_accounts: u64,
+    /// Data rows read.
+    pub rows: u64,
+    /// The latest timestamp in the file, if any row.
+    pub latest: Option<i64>,
+}
+
+/// Reads `events.csv` from a path (see [`read_touches`]).
+///
+/// # Errors
+/// [`PoolError::Io`] and as [`read_touches`].
+pub fn read_touches_path(
+    path: impl AsRef<Path>,
+    ids: &Column,
+    model: &EngagementModel,
+) -> Result<TouchLog, PoolError> {
+    let path = path.as_ref();
+    let data = std::fs::read(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
+    read_touches(&data, ids, model)
+}
+
+/// Parses the bytes of `events.csv` (`account_id, kind, timestamp[, rep_id]`,
+/// header first, no quoting needed) into touches whose account is the row
+/// of its id in `ids` (the accounts frame's id column). Activities of
+/// accounts not in `ids` are counted and left out; an unknown kind or a bad
+/// timestamp is an error with its line.
+///
+/// # Errors
+/// [`PoolError::MissingColumn`], [`PoolError::BadRow`], [`PoolError::UnknownKind`].
+pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Result<TouchLog, PoolError> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let header: Vec<&[u8]> = data[..header_end].trim_ascii_end().split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
+    let col = |name: &'static str| {
+        header.iter().position(|h| *h == name.as_bytes()).ok_or(PoolError::MissingColumn { column: name })
+    };
+    let (c_id, c_kind, c_ts) = (col("account_id")?, col("kind")?, col("timestamp")?);
+    let index = id_index(ids);
+    let body = data.get(header_end + 1..).unwrap_or(&[]);
+    // Split the body at a newline near its middle: two halves parsed on two threads.
+    let mid = body.len() / 2;
+    let cut = body[mid..].iter().position(|&b| b == b'\n').map_or(body.len(), |p| mid + p + 1);
+    let (first, second) = body.split_at(cut);
+    let second_line = 2 + first.iter().filter(|&&b| b == b'\n').count() as u64;
+    let builtin = [model.kind_id_by_name("email").ok(), model.kind_id_by_name("call").ok(), model.kind_id_by_name("meeting").ok()];
+    let parse = |part: &[u8], first_line: u64| parse_part(part, first_line, (c_id, c_kind, c_ts), &index, model, builtin);
+    #[cfg(feature = "parallel")]
+    let (a, b) = rayon::join(|| parse(first, 2), || parse(second, second_line));
+    #[cfg(not(feature = "parallel"))]
+    let (a, b) = (parse(first, 2), parse(second, second_line));
+    let (mut a, b) = (a?, b?);
+    a.touches.extend(b.touches);
+    Ok(TouchLog {
+        touches: a.touches,
+        unknown_accounts: a.unknown_accounts + b.unknown_accounts,
+        rows: a.rows + b.rows,
+        latest: a.latest.max(b.latest),
+    })
+}
+
+fn id_index(ids: &Column) -> HashMap<&[u8], u32> {
+    let mut map = HashMap::new();
+    match ids {
+        Column::Text(v) => {
+            map.reserve(v.len());
+            for (k, id) in v.iter().enumerate() {
+                if let Some(id) = id {
+                    map.entry(id.as_bytes()).or_insert(k as u32);
+                }
+            }
+        }
+        Column::Categorical(c) => {
+            for k in 0..c.len() {
+                if let Some(id) = c.get(k) {
+                    map.entry(id.as_bytes()).or_insert(k as u32);
+                }
+            }
+        }
+        _ => {}
+    }
+    map
+}
+
+fn parse_i64(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return std::str::from_utf8(b).ok()?.trim().parse().ok();
+    }
+    let mut v: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return std::str::from_utf8(b).ok()?.trim().parse().ok();
+        }
+        v = v * 10 + i64::from(d - b'0');
+    }
+    Some(if neg { -v } else { v })
+}
+
+fn parse_part(
+    part: &[u8],
+    first_line: u64,
+    (c_id, c_kind, c_ts): (usize, usize, usize),
+    index: &HashMap<&[u8], u32>,
+    model: &EngagementModel,
+    builtin: [Option<KindId>; 3],
+) -> Result<TouchLog, PoolError> {
+    let mut touches = Vec::with_capacity(part.len() / 30);
+    let mut unknown_accounts = 0;
+    let mut rows = 0;
+    let mut latest: Option<i64> = None;
+    let mut other_kinds: Vec<(Vec<u8>, KindId)> = Vec::new();
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(part);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
+                return Err(PoolError::BadRow { line, reason: e.to_string() });
+            }
+        }
+        let line = first_line + rows;
+        rows += 1;
+        let (Some(id), Some(kind), Some(ts)) = (rec.get(c_id), rec.get(c_kind), rec.get(c_ts)) else {
+            return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
+        };
+        let ts = parse_i64(ts.trim_ascii())
+            .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+        let kind = match kind.trim_ascii() {
+            b"email" if builtin[0].is_some() => builtin[0],
+            b"call" if builtin[1].is_some() => builtin[1],
+            b"meeting" if builtin[2].is_some() => builtin[2],
+            other => match other_kinds.iter().find(|(k, _)| k == other) {
+                Some((_, id)) => Some(*id),
+                None => {
+                    let name = String::from_utf8_lossy(other).into_owned();
+                    let id = model.kind_id_by_name(&name).map_err(|_| PoolError::UnknownKind { line, kind: name })?;
+                    other_kinds.push((other.to_vec(), id));
+                    Some(id)
+                }
+            },
+        };
+        let Some(kind) = kind else { continue };
+        latest = Some(latest.map_or(ts, |l: i64| l.max(ts)));
+        match index.get(id.trim_ascii()) {
+            Some(&account) => touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(ts))),
+            None => unknown_accounts += 1,
+        }
+    }
+    Ok(TouchLog { touches, unknown_accounts, rows, latest })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engagement::EngagementParams;
+
+    fn model() -> EngagementModel {
+        EngagementParams::new().kind("email", 1.0, 14.0).kind("call", 3.0, 30.0).build().expect("valid")
+    }
+
+    #[test]
+    fn reads_touches_and_counts_unknown_accounts() {
+        let ids = Column::Text(vec![Some("a".into()), Some("b".into())]);
+        let data = b"account_id,kind,timestamp,rep_id\na,email,100,r1\nzz,call,50,r2\nb,call,200,r1\na,call,150,\n";
+        let log = read_touches(data, &ids, &model()).expect("valid");
+        assert_eq!(log.rows, 4);
+        assert_eq!(log.unknown_accounts, 1);
+        assert_eq!(log.latest, Some(200));
+        assert_eq!(log.touches.len(), 3);
+    }
+
+    #[test]
+    fn bad_rows_and_kinds_name_their_line() {
+        let ids = Column::Text(vec![Some("a".into())]);
+        let m = model();
+        assert!(matches!(
+            read_touches(b"account_id,kind,timestamp\na,email,100\na,fax,5\n", &ids, &m),
+            Err(PoolError::UnknownKind { line: 3, .. })
+        ));
+        assert!(matches!(
+            read_touches(b"account_id,kind,timestamp\na,email,100\na,email,soon\n", &ids, &m),
+            Err(PoolError::BadRow { line: 3, .. })
+        ));
+        assert!(matches!(read_touches(b"account_id,kind\n", &ids, &m), Err(PoolError::MissingColumn { .. })));
+        let empty = read_touches(b"account_id,kind,timestamp\n", &ids, &m).expect("header only is empty");
+        assert_eq!(empty.rows, 0);
+    }
+}
