@@ -129,6 +129,13 @@ pub struct CalibratedModel<F, C> {
     calibrator: C,
 }
 
+impl<F, C> CalibratedModel<F, C> {
+    /// Takes the model and the calibrator apart (no clone needed).
+    pub fn into_parts(self) -> (F, C) {
+        (self.model, self.calibrator)
+    }
+}
+
 impl<F: Score, C: Calibrator> CalibratedModel<F, C> {
     /// Pairs a fitted model with a calibrator fitted on its scores.
     pub fn new(model: F, calibrator: C) -> Self {

@@ -127,6 +127,8 @@ fn calibrated_model_serialises_and_errors_are_typed() {
     let json = serde_json::to_string(&cm).expect("ser");
     let back: CalibratedModel<MeanDiffModel, FittedCalibrator> = serde_json::from_str(&json).expect("de");
     assert_eq!(back, cm);
+    let (model, calibrator) = back.into_parts();
+    assert_eq!((&model, &calibrator), (cm.model(), cm.calibrator()));
 
     assert!(matches!(
         CrossFit::new().folds(1).fit(&MeanDiff, &PlattParams::new(), x.view(), &y),

@@ -740,14 +740,30 @@ struct ChunkCtx<'a> {
 }
 
 fn parse_chunks(body: &[u8], chunks: &[(usize, usize)], ctx: &ChunkCtx) -> Vec<ChunkResult> {
+    // Rows per chunk are at most its newlines + 1. The first chunk reserves
+    // room for all rows, so that appending the others later does not
+    // reallocate (and fault in) every column a second time.
+    let rows_in = |&(a, b): &(usize, usize)| memchr::memchr_iter(b'\n', &body[a..b]).count() + 1;
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        chunks.par_iter().map(|&(a, b)| parse_chunk(&body[a..b], ctx)).collect()
+        let est: Vec<usize> = chunks.par_iter().map(rows_in).collect();
+        let total = est.iter().sum();
+        chunks
+            .par_iter()
+            .enumerate()
+            .map(|(k, &(a, b))| parse_chunk(&body[a..b], ctx, if k == 0 { total } else { est[k] }))
+            .collect()
     }
     #[cfg(not(feature = "parallel"))]
     {
-        chunks.iter().map(|&(a, b)| parse_chunk(&body[a..b], ctx)).collect()
+        let est: Vec<usize> = chunks.iter().map(rows_in).collect();
+        let total = est.iter().sum();
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(k, &(a, b))| parse_chunk(&body[a..b], ctx, if k == 0 { total } else { est[k] }))
+            .collect()
     }
 }
 
@@ -1175,10 +1191,8 @@ impl Builder {
     }
 }
 
-fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx) -> ChunkResult {
+fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx, est: usize) -> ChunkResult {
     let ncols = ctx.kinds.len();
-    // Row estimate for preallocation: newlines in the chunk.
-    let est = memchr::memchr_iter(b'\n', chunk).count() + 1;
     let builders: Vec<Builder> = ctx
         .kinds
         .iter()

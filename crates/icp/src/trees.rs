@@ -394,7 +394,7 @@ impl TryFrom<GbdtData> for FittedGbdt {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct HistBin {
     g: f64,
     h: f64,
@@ -408,6 +408,19 @@ struct Binned<'a> {
     bins: &'a [u8],
     n: usize,
     n_bins: &'a [usize],
+    /// Per feature, the rows whose bin is not 0, ascending, when they are
+    /// fewer than a quarter of the rows (one-hot columns): a node's
+    /// histogram then visits only those rows.
+    nonzero: &'a [Option<Vec<u32>>],
+}
+
+/// The rows of each feature whose bin is not 0, for sparse features.
+fn nonzero_rows(binned: &[u8], n: usize, d: usize) -> Vec<Option<Vec<u32>>> {
+    per_feature(d, |j| {
+        let col = binned.get(j * n..(j + 1) * n).unwrap_or(&[]);
+        let count = col.iter().filter(|&&b| b != 0).count();
+        (count < n / 4).then(|| (0..n as u32).filter(|&r| col[r as usize] != 0).collect())
+    })
 }
 
 impl Binned<'_> {
@@ -415,24 +428,32 @@ impl Binned<'_> {
         self.bins.get(j * self.n..(j + 1) * self.n).unwrap_or(&[])
     }
 
-    /// Histogram of `rows` (whose sums are `totals`) per feature. Bin 0
-    /// (the zero of one-hot columns, usually most rows) is not accumulated
-    /// but taken as the totals minus the other bins, which makes one-hot
-    /// columns several times cheaper.
-    fn histogram(&self, rows: &[u32], g: &[f64], h: &[f64], totals: Totals) -> Hist {
+    /// Histogram of node `node`, whose rows are `rows` (ascending, marked
+    /// `node` in `node_of_row`) with sums `totals`, per feature. Bin 0 (the
+    /// zero of one-hot columns, usually most rows) is not accumulated but
+    /// taken as the totals minus the other bins. A sparse feature with
+    /// fewer non-zero rows than half the node visits only those; both ways
+    /// add the same values in the same (row) order, so the result is the same.
+    fn histogram(&self, rows: &[u32], node: u32, node_of_row: &[u32], g: &[f64], h: &[f64], totals: Totals) -> Hist {
         let gh: Vec<(f64, f64)> = rows.iter().map(|&r| (g[r as usize], h[r as usize])).collect();
         per_feature(self.n_bins.len(), |j| {
             let col = self.column(j);
             let mut hist = vec![HistBin::default(); self.n_bins[j]];
-            for (&r, &(gi, hi)) in rows.iter().zip(&gh) {
-                let b = col.get(r as usize).copied().unwrap_or(0) as usize;
-                if b != 0
-                    && let Some(e) = hist.get_mut(b)
-                {
-                    e.g += gi;
-                    e.h += hi;
-                    e.n += 1;
+            if let Some(Some(list)) = self.nonzero.get(j)
+                && list.len() * 2 < rows.len()
+            {
+                for &r in list {
+                    let r = r as usize;
+                    if node_of_row.get(r) == Some(&node)
+                        && let Some(e) = col.get(r).and_then(|&b| hist.get_mut(b as usize))
+                    {
+                        e.g += g[r];
+                        e.h += h[r];
+                        e.n += 1;
+                    }
                 }
+            } else {
+                Self::dense(&mut hist, col, rows, &gh);
             }
             let rest = hist.iter().skip(1).fold((0.0, 0.0, 0u32), |(a, b, c), e| (a + e.g, b + e.h, c + e.n));
             if let Some(first) = hist.first_mut() {
@@ -440,6 +461,20 @@ impl Binned<'_> {
             }
             hist
         })
+    }
+
+    /// Adds the rows with a non-zero bin, visiting every row of the node.
+    fn dense(hist: &mut [HistBin], col: &[u8], rows: &[u32], gh: &[(f64, f64)]) {
+        for (&r, &(gi, hi)) in rows.iter().zip(gh) {
+            let b = col.get(r as usize).copied().unwrap_or(0) as usize;
+            if b != 0
+                && let Some(e) = hist.get_mut(b)
+            {
+                e.g += gi;
+                e.h += hi;
+                e.n += 1;
+            }
+        }
     }
 }
 
@@ -524,7 +559,12 @@ fn grow_tree(
     g: &[f64],
     h: &[f64],
     p: &GbdtParams,
+    node_of_row: &mut [u32],
 ) -> (Tree, Vec<Option<(usize, usize)>>) {
+    node_of_row.fill(u32::MAX);
+    for &r in &rows {
+        node_of_row[r as usize] = 0;
+    }
     let leaf = |t: Totals| -p.learning_rate * t.g / (t.h + p.l2);
     let totals = rows.iter().fold(Totals { g: 0.0, h: 0.0, n: 0 }, |t, &r| Totals {
         g: t.g + g[r as usize],
@@ -533,7 +573,7 @@ fn grow_tree(
     });
     let mut nodes = vec![Node { value: leaf(totals), split: None }];
     let mut split_bins: Vec<Option<(usize, usize)>> = vec![None];
-    let hist = data.histogram(&rows, g, h, totals);
+    let hist = data.histogram(&rows, 0, node_of_row, g, h, totals);
     let mut stack = vec![Work { node: 0, rows, hist, totals, depth: 0 }];
     while let Some(w) = stack.pop() {
         if w.depth >= p.max_depth || (w.totals.n as usize) < 2 * p.min_samples_leaf {
@@ -552,12 +592,18 @@ fn grow_tree(
         split_bins.push(None);
         nodes[w.node].split = Some(Split { feature: s.feature, threshold, left: li, right: ri });
         split_bins[w.node] = Some((s.feature, s.bin));
+        for &r in &left_rows {
+            node_of_row[r as usize] = li as u32;
+        }
+        for &r in &right_rows {
+            node_of_row[r as usize] = ri as u32;
+        }
         let (left_hist, right_hist) = if left_rows.len() <= right_rows.len() {
-            let small = data.histogram(&left_rows, g, h, s.left);
+            let small = data.histogram(&left_rows, li as u32, node_of_row, g, h, s.left);
             let large = subtract(&w.hist, &small);
             (small, large)
         } else {
-            let small = data.histogram(&right_rows, g, h, right);
+            let small = data.histogram(&right_rows, ri as u32, node_of_row, g, h, right);
             let large = subtract(&w.hist, &small);
             (large, small)
         };
@@ -629,7 +675,9 @@ impl Fit for GbdtParams {
         let bins = FeatureBins::fit(x, self.max_bins)?;
         let n_bins: Vec<usize> = (0..d).map(|j| bins.n_bins(j)).collect();
         let binned = bin_matrix(x, &bins);
-        let data = Binned { bins: &binned, n, n_bins: &n_bins };
+        let nonzero = nonzero_rows(&binned, n, d);
+        let data = Binned { bins: &binned, n, n_bins: &n_bins, nonzero: &nonzero };
+        let mut node_of_row = vec![u32::MAX; n];
         let init = (counts.positives as f64 / counts.negatives as f64).ln();
         let mut f = vec![init; n];
         let mut g = vec![0.0; n];
@@ -650,7 +698,7 @@ impl Fit for GbdtParams {
             if rows.is_empty() {
                 rows = (0..n as u32).collect();
             }
-            let (tree, split_bins) = grow_tree(&data, &bins, rows, &g, &h, self);
+            let (tree, split_bins) = grow_tree(&data, &bins, rows, &g, &h, self, &mut node_of_row);
             // Update every row's score by walking the tree on its bins.
             let walk = |i: usize| -> f64 {
                 let mut k = 0;
@@ -815,6 +863,39 @@ mod tests {
             pool.install(|| p.fit(x.view(), &y).expect("fits"))
         };
         assert_eq!(fit_on(1), fit_on(3));
+    }
+
+    #[test]
+    fn sparse_and_dense_histograms_agree_exactly() {
+        let mut rng = SplitMix64::new(4);
+        let (n, d) = (2000, 3);
+        // Feature 0 sparse one-hot, 1 sparse 3-level, 2 dense.
+        let mut binned = vec![0u8; n * d];
+        for i in 0..n {
+            binned[i] = u8::from(rng.next_f64() < 0.05);
+            binned[n + i] = if rng.next_f64() < 0.1 { 1 + (rng.next_u64() % 2) as u8 } else { 0 };
+            binned[2 * n + i] = (rng.next_u64() % 5) as u8;
+        }
+        let g: Vec<f64> = (0..n).map(|_| rng.next_f64() - 0.5).collect();
+        let h: Vec<f64> = (0..n).map(|_| rng.next_f64() * 0.25).collect();
+        let n_bins = [2, 3, 5];
+        let nonzero = nonzero_rows(&binned, n, d);
+        assert!(nonzero[0].is_some() && nonzero[1].is_some() && nonzero[2].is_none());
+        let none: Vec<Option<Vec<u32>>> = vec![None; d];
+        let sparse = Binned { bins: &binned, n, n_bins: &n_bins, nonzero: &nonzero };
+        let dense = Binned { bins: &binned, n, n_bins: &n_bins, nonzero: &none };
+        // A node of every third row.
+        let rows: Vec<u32> = (0..n as u32).filter(|r| r % 3 == 0).collect();
+        let node_of_row: Vec<u32> = (0..n as u32).map(|r| if r % 3 == 0 { 7 } else { 1 }).collect();
+        let totals = rows.iter().fold(Totals { g: 0.0, h: 0.0, n: 0 }, |t, &r| Totals {
+            g: t.g + g[r as usize],
+            h: t.h + h[r as usize],
+            n: t.n + 1,
+        });
+        let a = sparse.histogram(&rows, 7, &node_of_row, &g, &h, totals);
+        let b = dense.histogram(&rows, 7, &node_of_row, &g, &h, totals);
+        assert_eq!(a, b);
+        assert_eq!(a[0].iter().map(|e| e.n).sum::<u32>(), rows.len() as u32);
     }
 
     #[test]
