@@ -142,7 +142,7 @@ mod tests {
     proptest! {
         #[test]
         fn log_odds_round_trip(p in 1e-9f64..(1.0 - 1e-9)) {
-            let q = Probability::from_log_odds(Probability::new(p).unwrap().log_odds()).unwrap();
+            let q = Probability::from_log_odds(Probability::new(p).expect("valid").log_odds()).expect("finite");
             prop_assert!((q.get() - p).abs() < 1e-12);
         }
 

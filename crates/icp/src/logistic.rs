@@ -173,6 +173,7 @@ impl Design {
 }
 
 /// Weighted loss sum and gradient (weights then intercept) of rows `lo..hi`.
+#[allow(clippy::needless_range_loop)] // `i` indexes the design's rows, pointers and labels at once
 fn chunk_grad(x: &Design, y: &[bool], s: &[f64; 2], theta: &[f64], lo: usize, hi: usize) -> (f64, Vec<f64>) {
     let d = x.d;
     let nd = x.dense_cols.len();
@@ -285,7 +286,7 @@ impl Fit for LogisticParams {
         let pos = s[1] * counts.positives as f64;
         let neg = s[0] * counts.negatives as f64;
         theta[d] = (pos / neg).ln();
-        let report = if d + 1 <= NEWTON_MAX_DIM {
+        let report = if d < NEWTON_MAX_DIM {
             newton(&design, y, &s, c, total_weight, &mut theta, self.max_iter, self.tol)
         } else {
             // Diagonal (Jacobi) preconditioning: solve for u with theta = u * scale,
@@ -332,7 +333,7 @@ const HESSIAN_ROWS: usize = 100_000;
 /// Gradient (over every row) and Hessian (over every `stride`-th row, times
 /// `stride`; lower triangle, row-major `dim × dim`) of the weighted loss of
 /// rows `lo..hi`, unscaled.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 fn chunk_hessian(
     x: &Design,
     y: &[bool],
@@ -502,7 +503,7 @@ fn cholesky_solve(h: &mut [f64], b: &[f64], dim: usize) -> Option<Vec<f64>> {
         for k in 0..j {
             sum -= h[j * dim + k] * h[j * dim + k];
         }
-        if !(sum > 0.0) || !sum.is_finite() {
+        if sum.is_nan() || sum <= 0.0 || !sum.is_finite() {
             return None;
         }
         let ljj = sum.sqrt();
@@ -562,8 +563,11 @@ fn jacobi_scale(x: &Design, s: &[f64; 2], total_weight: f64, c: f64, b0: f64) ->
         .collect()
 }
 
+/// An objective: value and gradient at a point.
+type Objective<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>) + 'a;
+
 /// L-BFGS (memory 10) with a backtracking Armijo line search.
-fn lbfgs(obj: &dyn Fn(&[f64]) -> (f64, Vec<f64>), theta: &mut [f64], max_iter: usize, tol: f64) -> FitReport {
+fn lbfgs(obj: &Objective<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> FitReport {
     const M: usize = 10;
     let dim = theta.len();
     let (mut f, mut g) = obj(theta);
@@ -598,7 +602,7 @@ fn lbfgs(obj: &dyn Fn(&[f64]) -> (f64, Vec<f64>), theta: &mut [f64], max_iter: u
         }
         let mut dir: Vec<f64> = q.iter().map(|v| -v).collect();
         let mut slope = dot(&g, &dir);
-        if !(slope < 0.0) {
+        if slope.is_nan() || slope >= 0.0 {
             // Not a descent direction: restart from steepest descent.
             hist_s.clear();
             hist_y.clear();

@@ -203,7 +203,7 @@ impl RuleSet {
 
     fn validate(&self) -> Result<()> {
         let t = self.tiers;
-        if ![t.a, t.b, t.c, self.threshold].iter().all(|v| v.is_finite()) || !(t.a > t.b && t.b > t.c) {
+        if ![t.a, t.b, t.c, self.threshold].iter().all(|v| v.is_finite()) || t.a <= t.b || t.b <= t.c {
             return Err(IcpError::BadTiers);
         }
         let bad = |rule: &Rule, field: &str, problem| IcpError::InvalidRule {

@@ -215,7 +215,7 @@ impl PoolGenerator {
             } else {
                 0.0
             };
-            let lt_z = ((traffic as f64).ln_1p() - 7.0) / 1.6;
+            let lt_z = (traffic.ln_1p() - 7.0) / 1.6;
             let recent_round = last_round.is_some_and(|d| d < 365.0);
             let z = 0.30 * (le - 2.6) - 0.06 * (le - 2.6).powi(2)
                 + effect_has_ecommerce * f64::from(u8::from(has_ecom))
