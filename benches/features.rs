@@ -49,10 +49,16 @@ fn bench_generated(c: &mut Criterion) {
     g.bench_function("transform_into", |b| b.iter(|| fitted.transform_into(black_box(&frame), &mut out)));
     g.bench_function("title_normalise_1k", |b| {
         b.iter(|| {
-            for t in ["Sr. Director Marketing", "VP of Sales", "ecommerce manger", "Founder & CEO", "Jr. Marketing Associate"]
-                .iter()
-                .cycle()
-                .take(1000)
+            for t in [
+                "Sr. Director Marketing",
+                "VP of Sales",
+                "ecommerce manger",
+                "Founder & CEO",
+                "Jr. Marketing Associate",
+            ]
+            .iter()
+            .cycle()
+            .take(1000)
             {
                 black_box(title::normalise(t));
             }

@@ -17,90 +17,66 @@ use acctscore::core::{Fit, Score};
 use acctscore::features::csv::{CsvOptions, load_path};
 use acctscore::features::encode::{NumericTransform, PipelineParams};
 use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
-use acctscore::features::{Column, Frame};
+use acctscore::features::Frame;
 use acctscore::icp::logistic::LogisticParams;
 use acctscore::icp::lookalike::LookalikeParams;
 use acctscore::icp::mining::MiningParams;
 use acctscore::icp::trees::GbdtParams;
+use clap::Parser;
 use std::process::ExitCode;
 use std::time::Instant;
 
+/// Compare the ICP families on one CSV file.
+#[derive(Parser, Debug)]
 struct Args {
+    /// The CSV file.
     file: String,
+    /// Target column.
+    #[arg(long)]
     target: String,
+    /// Target value that counts as positive.
+    #[arg(long, default_value = "1")]
     positive: String,
+    /// Field delimiter (default: detected).
+    #[arg(long, value_parser = single_byte)]
     delimiter: Option<u8>,
+    /// Columns left out.
+    #[arg(long, value_delimiter = ',')]
     drop: Vec<String>,
+    /// Boosted trees.
+    #[arg(long, default_value_t = 100)]
     trees: usize,
+    /// Tree depth.
+    #[arg(long, default_value_t = 5)]
     depth: usize,
+    /// Minimum count of a categorical level.
+    #[arg(long, default_value_t = 10)]
     min_frequency: usize,
+    /// Look-alike centroids.
+    #[arg(long, default_value_t = 8)]
     k: usize,
+    /// Write the mined rules here (TOML).
+    #[arg(long)]
     rules_out: Option<String>,
+    /// Fit the trees only.
+    #[arg(long)]
     only_trees: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut it = std::env::args().skip(1);
-    let mut a = Args {
-        file: String::new(),
-        target: String::new(),
-        positive: "1".into(),
-        delimiter: None,
-        drop: Vec::new(),
-        trees: 100,
-        depth: 5,
-        min_frequency: 10,
-        k: 8,
-        rules_out: None,
-        only_trees: false,
-    };
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| it.next().ok_or(format!("{name} needs a value"));
-        match arg.as_str() {
-            "--target" => a.target = value("--target")?,
-            "--positive" => a.positive = value("--positive")?,
-            "--delimiter" => {
-                let d = value("--delimiter")?;
-                a.delimiter = Some(*d.as_bytes().first().ok_or("empty --delimiter")?);
-            }
-            "--drop" => a.drop = value("--drop")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect(),
-            "--trees" => a.trees = value("--trees")?.parse().map_err(|e| format!("--trees: {e}"))?,
-            "--depth" => a.depth = value("--depth")?.parse().map_err(|e| format!("--depth: {e}"))?,
-            "--min-frequency" => {
-                a.min_frequency = value("--min-frequency")?.parse().map_err(|e| format!("--min-frequency: {e}"))?
-            }
-            "--k" => a.k = value("--k")?.parse().map_err(|e| format!("--k: {e}"))?,
-            "--rules-out" => a.rules_out = Some(value("--rules-out")?),
-            "--only-trees" => a.only_trees = true,
-            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
-            s => a.file = s.to_string(),
-        }
+fn single_byte(s: &str) -> Result<u8, String> {
+    match s.as_bytes() {
+        [b] => Ok(*b),
+        _ => Err(format!("`{s}` is not a single-byte delimiter")),
     }
-    if a.file.is_empty() || a.target.is_empty() {
-        return Err("usage: icp_families FILE --target COL [--positive V] [--delimiter D] [--drop A,B]".into());
-    }
-    Ok(a)
 }
 
 fn labels(frame: &Frame, target: &str, positive: &str) -> Result<Vec<bool>, String> {
-    let col = frame.column(target).map_err(|e| e.to_string())?;
-    let pos_num: Option<f64> = positive.parse().ok();
-    let pos_bool = match positive.to_ascii_lowercase().as_str() {
-        "yes" | "true" | "1" => Some(true),
-        "no" | "false" | "0" => Some(false),
-        _ => None,
-    };
-    Ok(match col {
-        Column::Numeric(v) => v.iter().map(|x| x.is_some() && *x == pos_num).collect(),
-        Column::Boolean(v) => v.iter().map(|x| x.is_some() && *x == pos_bool).collect(),
-        Column::Categorical(c) => (0..c.len()).map(|i| c.get(i) == Some(positive)).collect(),
-        Column::Text(v) => v.iter().map(|x| x.as_deref() == Some(positive)).collect(),
-        _ => return Err(format!("target column {target} has an unsupported kind")),
-    })
+    let labels = Target::new(target).positive(positive).labels(frame).map_err(|e| e.to_string())?;
+    Ok(labels.into_iter().map(|l| l == Some(true)).collect())
 }
 
 fn run() -> Result<(), String> {
-    let a = parse_args()?;
+    let a = Args::parse();
     let mut opts = CsvOptions::new();
     if let Some(d) = a.delimiter {
         opts = opts.delimiter(d);
