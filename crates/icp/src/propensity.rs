@@ -201,6 +201,7 @@ pub struct IcpParams {
     folds: usize,
     seed: u64,
     min_frequency: usize,
+    max_levels: Option<usize>,
     numeric_transform: NumericTransform,
     exclude: Vec<String>,
     signals: Vec<String>,
@@ -235,6 +236,7 @@ impl IcpParams {
             folds: 5,
             seed: 0,
             min_frequency: 10,
+            max_levels: None,
             numeric_transform: NumericTransform::Standardize,
             exclude: Vec::new(),
             signals: Vec::new(),
@@ -300,6 +302,13 @@ impl IcpParams {
     /// Minimum count of a categorical level before it gets its own feature.
     pub fn min_frequency(mut self, n: usize) -> Self {
         self.min_frequency = n;
+        self
+    }
+
+    /// At most this many levels per categorical column get their own
+    /// feature (the most frequent; the rest join the rare bucket). Default: no cap.
+    pub fn max_levels(mut self, n: usize) -> Self {
+        self.max_levels = Some(n);
         self
     }
 
@@ -380,7 +389,11 @@ impl IcpParams {
         let tiers = self.tiers.unwrap_or_else(|| TierCuts::from_base_rate(base_rate));
         let mut exclude = self.exclude.clone();
         exclude.extend(self.signals.iter().cloned());
-        let pipeline = PipelineParams::new()
+        let mut pipeline = PipelineParams::new();
+        if let Some(m) = self.max_levels {
+            pipeline = pipeline.max_levels(m);
+        }
+        let pipeline = pipeline
             .min_frequency(self.min_frequency)
             .numeric_transform(self.numeric_transform)
             .exclude(&exclude)

@@ -72,13 +72,14 @@ impl Default for ScorerParams {
 
 impl ScorerParams {
     /// The pool mapping, the ICP defaults (`auto` family) with signed-log1p
-    /// numbers (firmographics are heavy-tailed), revenue range
+    /// numbers (firmographics are heavy-tailed) and at most 30 levels per
+    /// categorical column (the pool's ~150 countries), revenue range
     /// $10k–$100k a month, default engagement and priority, anomaly checks
     /// as of 2026-01-01.
     pub fn new() -> Self {
         ScorerParams {
             mapping: ColumnMapping::pool(),
-            icp: IcpParams::new().numeric_transform(NumericTransform::Log1pStandardize),
+            icp: IcpParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30),
             range: RevenueRange::default(),
             engagement: EngagementParams::new()
                 .kind("email", 1.0, 14.0)
