@@ -87,6 +87,13 @@ fn batch_equals_one_by_one() {
     let (scorer, frame, _) = fitted(3_000, 2);
     let engagement: Vec<f64> = (0..frame.nrows()).map(|i| (i % 7) as f64).collect();
     let batch = scorer.score_frame(&frame, Some(&engagement)).expect("batch");
+    // The fast ranking path gives the same priorities, and top_n agrees with a full sort.
+    let quick = scorer.priorities(&frame, Some(&engagement)).expect("priorities");
+    assert_eq!(quick, batch.iter().map(|s| s.priority).collect::<Vec<_>>());
+    let top = scorer.top_n(&frame, Some(&engagement), 25).expect("top");
+    let mut sorted = batch.clone();
+    sorted.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.account_id.cmp(&b.account_id)));
+    assert_eq!(top, sorted[..25].to_vec());
     for i in (0..frame.nrows()).step_by(97) {
         let one = scorer.score_row(&frame, i, Some(engagement[i])).expect("one");
         assert_eq!(one, batch[i], "row {i}");

@@ -95,7 +95,7 @@ pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Resul
         header.iter().position(|h| *h == name.as_bytes()).ok_or(PoolError::MissingColumn { column: name })
     };
     let (c_id, c_kind, c_ts) = (col("account_id")?, col("kind")?, col("timestamp")?);
-    let index = id_index(ids);
+    let index = IdIndex::new(ids);
     let body = data.get(header_end + 1..).unwrap_or(&[]);
     // Split the body at a newline near its middle: two halves parsed on two threads.
     let mid = body.len() / 2;
@@ -103,7 +103,9 @@ pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Resul
     let (first, second) = body.split_at(cut);
     let second_line = 2 + first.iter().filter(|&&b| b == b'\n').count() as u64;
     let builtin = [model.kind_id_by_name("email").ok(), model.kind_id_by_name("call").ok(), model.kind_id_by_name("meeting").ok()];
-    let parse = |part: &[u8], first_line: u64| parse_part(part, first_line, (c_id, c_kind, c_ts), &index, model, builtin);
+    let n_fields = header.len();
+    let parse =
+        |part: &[u8], first_line: u64| parse_part(part, first_line, (c_id, c_kind, c_ts), n_fields, &index, model, builtin);
     #[cfg(feature = "parallel")]
     let (a, b) = rayon::join(|| parse(first, 2), || parse(second, second_line));
     #[cfg(not(feature = "parallel"))]
@@ -118,27 +120,74 @@ pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Resul
     })
 }
 
-fn id_index(ids: &Column) -> HashMap<&[u8], u32> {
-    let mut map = HashMap::new();
-    match ids {
-        Column::Text(v) => {
-            map.reserve(v.len());
-            for (k, id) in v.iter().enumerate() {
+/// Account id → row. Ids that share one prefix followed by digits of one
+/// width (`acct_0001234`, the common CRM shape) are looked up by their
+/// number in a dense table, without hashing; any other ids go through a
+/// hash map. Both give the first row of a repeated id.
+enum IdIndex<'a> {
+    Numbered { prefix: &'a [u8], width: usize, rows: Vec<u32> },
+    Hashed(HashMap<&'a [u8], u32>),
+}
+
+const NO_ROW: u32 = u32::MAX;
+
+impl<'a> IdIndex<'a> {
+    fn new(ids: &'a Column) -> Self {
+        let values: Vec<Option<&'a [u8]>> = match ids {
+            Column::Text(v) => v.iter().map(|s| s.as_deref().map(str::as_bytes)).collect(),
+            Column::Categorical(c) => (0..c.len()).map(|k| c.get(k).map(str::as_bytes)).collect(),
+            _ => Vec::new(),
+        };
+        Self::numbered(&values).unwrap_or_else(|| {
+            let mut map = HashMap::with_capacity(values.len());
+            for (k, id) in values.iter().enumerate() {
                 if let Some(id) = id {
-                    map.entry(id.as_bytes()).or_insert(k as u32);
+                    map.entry(*id).or_insert(k as u32);
                 }
             }
-        }
-        Column::Categorical(c) => {
-            for k in 0..c.len() {
-                if let Some(id) = c.get(k) {
-                    map.entry(id.as_bytes()).or_insert(k as u32);
-                }
-            }
-        }
-        _ => {}
+            IdIndex::Hashed(map)
+        })
     }
-    map
+
+    fn numbered(values: &[Option<&'a [u8]>]) -> Option<Self> {
+        let first = (*values.first()?)?;
+        let digits = first.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 || digits > 9 {
+            return None;
+        }
+        let (prefix, _) = first.split_at(first.len() - digits);
+        let limit = values.len().saturating_mul(4).max(1024);
+        let mut rows = Vec::new();
+        for (k, id) in values.iter().enumerate() {
+            let id = (*id)?;
+            let number = id.strip_prefix(prefix).filter(|d| d.len() == digits).and_then(parse_digits)?;
+            if number >= limit {
+                return None;
+            }
+            if rows.len() <= number {
+                rows.resize(number + 1, NO_ROW);
+            }
+            if rows[number] == NO_ROW {
+                rows[number] = k as u32;
+            }
+        }
+        Some(IdIndex::Numbered { prefix, width: digits, rows })
+    }
+
+    fn get(&self, id: &[u8]) -> Option<u32> {
+        match self {
+            IdIndex::Numbered { prefix, width, rows } => {
+                let digits = id.strip_prefix(*prefix).filter(|d| d.len() == *width)?;
+                let row = *rows.get(parse_digits(digits)?)?;
+                (row != NO_ROW).then_some(row)
+            }
+            IdIndex::Hashed(map) => map.get(id).copied(),
+        }
+    }
+}
+
+fn parse_digits(d: &[u8]) -> Option<usize> {
+    d.iter().try_fold(0usize, |v, &b| b.is_ascii_digit().then(|| v * 10 + usize::from(b - b'0')))
 }
 
 fn parse_i64(b: &[u8]) -> Option<i64> {
@@ -159,19 +208,75 @@ fn parse_i64(b: &[u8]) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+/// Per-part state of the events parser: turns one row's fields into a touch.
+struct Sink<'i, 'm> {
+    index: &'i IdIndex<'i>,
+    model: &'m EngagementModel,
+    builtin: [Option<KindId>; 3],
+    other_kinds: Vec<(Vec<u8>, KindId)>,
+    log: TouchLog,
+}
+
+impl Sink<'_, '_> {
+    fn row(&mut self, line: u64, id: &[u8], kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
+        self.log.rows += 1;
+        let ts = parse_i64(ts.trim_ascii())
+            .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+        let kind = match kind.trim_ascii() {
+            b"email" if self.builtin[0].is_some() => self.builtin[0],
+            b"call" if self.builtin[1].is_some() => self.builtin[1],
+            b"meeting" if self.builtin[2].is_some() => self.builtin[2],
+            other => match self.other_kinds.iter().find(|(k, _)| k == other) {
+                Some((_, id)) => Some(*id),
+                None => {
+                    let name = String::from_utf8_lossy(other).into_owned();
+                    let id =
+                        self.model.kind_id_by_name(&name).map_err(|_| PoolError::UnknownKind { line, kind: name })?;
+                    self.other_kinds.push((other.to_vec(), id));
+                    Some(id)
+                }
+            },
+        };
+        let Some(kind) = kind else { return Ok(()) };
+        self.log.latest = Some(self.log.latest.map_or(ts, |l| l.max(ts)));
+        match self.index.get(id.trim_ascii()) {
+            Some(account) => self.log.touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(ts))),
+            None => self.log.unknown_accounts += 1,
+        }
+        Ok(())
+    }
+}
+
 fn parse_part(
     part: &[u8],
     first_line: u64,
     (c_id, c_kind, c_ts): (usize, usize, usize),
-    index: &HashMap<&[u8], u32>,
+    n_fields: usize,
+    index: &IdIndex<'_>,
     model: &EngagementModel,
     builtin: [Option<KindId>; 3],
 ) -> Result<TouchLog, PoolError> {
-    let mut touches = Vec::with_capacity(part.len() / 30);
-    let mut unknown_accounts = 0;
-    let mut rows = 0;
-    let mut latest: Option<i64> = None;
-    let mut other_kinds: Vec<(Vec<u8>, KindId)> = Vec::new();
+    let log = TouchLog { touches: Vec::with_capacity(part.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
+    let mut sink = Sink { index, model, builtin, other_kinds: Vec::new(), log };
+    if memchr::memchr(b'"', part).is_none() {
+        // No quoting anywhere: split lines and fields directly.
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(n_fields);
+        for (k, raw) in part.split(|&b| b == b'\n').enumerate() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.is_empty() {
+                continue;
+            }
+            let line = first_line + k as u64;
+            fields.clear();
+            fields.extend(raw.split(|&b| b == b','));
+            if fields.len() != n_fields {
+                let reason = format!("{} fields where the header has {n_fields}", fields.len());
+                return Err(PoolError::BadRow { line, reason });
+            }
+            sink.row(line, fields[c_id], fields[c_kind], fields[c_ts])?;
+        }
+        return Ok(sink.log);
+    }
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(part);
     let mut rec = csv::ByteRecord::new();
     loop {
@@ -183,35 +288,13 @@ fn parse_part(
                 return Err(PoolError::BadRow { line, reason: e.to_string() });
             }
         }
-        let line = first_line + rows;
-        rows += 1;
+        let line = first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
         let (Some(id), Some(kind), Some(ts)) = (rec.get(c_id), rec.get(c_kind), rec.get(c_ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
-        let ts = parse_i64(ts.trim_ascii())
-            .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
-        let kind = match kind.trim_ascii() {
-            b"email" if builtin[0].is_some() => builtin[0],
-            b"call" if builtin[1].is_some() => builtin[1],
-            b"meeting" if builtin[2].is_some() => builtin[2],
-            other => match other_kinds.iter().find(|(k, _)| k == other) {
-                Some((_, id)) => Some(*id),
-                None => {
-                    let name = String::from_utf8_lossy(other).into_owned();
-                    let id = model.kind_id_by_name(&name).map_err(|_| PoolError::UnknownKind { line, kind: name })?;
-                    other_kinds.push((other.to_vec(), id));
-                    Some(id)
-                }
-            },
-        };
-        let Some(kind) = kind else { continue };
-        latest = Some(latest.map_or(ts, |l: i64| l.max(ts)));
-        match index.get(id.trim_ascii()) {
-            Some(&account) => touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(ts))),
-            None => unknown_accounts += 1,
-        }
+        sink.row(line, id, kind, ts)?;
     }
-    Ok(TouchLog { touches, unknown_accounts, rows, latest })
+    Ok(sink.log)
 }
 
 #[cfg(test)]
@@ -232,6 +315,40 @@ mod tests {
         assert_eq!(log.unknown_accounts, 1);
         assert_eq!(log.latest, Some(200));
         assert_eq!(log.touches.len(), 3);
+    }
+
+    #[test]
+    fn numbered_and_hashed_ids_agree() {
+        let numbered = Column::Text((0..50).map(|k| Some(format!("acct_{k:04}"))).collect());
+        let odd = Column::Text((0..50).map(|k| Some(format!("x{k}y"))).collect());
+        let data = b"account_id,kind,timestamp\nacct_0007,email,1\nacct_0049,call,2\nacct_9999,call,3\nacct_007,call,4\nacct_00x7,call,5\n";
+        let log = read_touches(data, &numbered, &model()).expect("valid");
+        assert!(matches!(IdIndex::new(&numbered), IdIndex::Numbered { .. }));
+        assert!(matches!(IdIndex::new(&odd), IdIndex::Hashed(_)));
+        let rows: Vec<u32> = log.touches.iter().map(|t| t.account).collect();
+        assert_eq!(rows, [7, 49]);
+        assert_eq!(log.unknown_accounts, 3);
+        let data = b"account_id,kind,timestamp\nx7y,email,1\nx70y,email,1\n";
+        let log = read_touches(data, &odd, &model()).expect("valid");
+        assert_eq!(log.touches.len(), 1);
+        assert_eq!(log.unknown_accounts, 1);
+    }
+
+    #[test]
+    fn quoted_and_plain_files_agree() {
+        let ids = Column::Text(vec![Some("a".into()), Some("b".into())]);
+        let plain = read_touches(b"account_id,kind,timestamp\na,email,100\r\nb,call,200\n", &ids, &model()).expect("ok");
+        let quoted =
+            read_touches(b"account_id,kind,timestamp\n\"a\",email,100\nb,\"call\",200\n", &ids, &model()).expect("ok");
+        assert_eq!(plain, quoted);
+        assert!(matches!(
+            read_touches(b"account_id,kind,timestamp\na,email\n", &ids, &model()),
+            Err(PoolError::BadRow { line: 2, .. })
+        ));
+        assert!(matches!(
+            read_touches(b"account_id,kind,timestamp\n\"a\",email,1\na,email\n", &ids, &model()),
+            Err(PoolError::BadRow { line: 3, .. })
+        ));
     }
 
     #[test]

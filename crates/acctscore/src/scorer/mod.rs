@@ -550,14 +550,19 @@ impl Scorer {
     /// As [`Scorer::score_frame`].
     pub fn top_n(&self, frame: &Frame, engagement: Option<&[f64]>, n: usize) -> Result<Vec<AccountScore>> {
         // Rank on numbers only, then explain the top: no strings for the rest.
-        let quick = self.score_all(frame, engagement, false)?;
-        let mut order: Vec<usize> = (0..quick.len()).collect();
-        let cmp = |a: &usize, b: &usize| {
-            quick[*b]
-                .priority
-                .total_cmp(&quick[*a].priority)
-                .then_with(|| quick[*a].account_id.cmp(&quick[*b].account_id))
+        let priority = self.priorities(frame, engagement)?;
+        let ids = self.state.mapping.id_column().and_then(|c| frame.column(c).ok());
+        let id_of = |i: usize| -> Option<&str> {
+            match ids {
+                Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref),
+                Some(Column::Categorical(c)) => c.get(i),
+                _ => None,
+            }
         };
+        let cmp = |a: &usize, b: &usize| {
+            priority[*b].total_cmp(&priority[*a]).then_with(|| id_of(*a).cmp(&id_of(*b))).then(a.cmp(b))
+        };
+        let mut order: Vec<usize> = (0..priority.len()).collect();
         if n < order.len() {
             order.select_nth_unstable_by(n, cmp);
             order.truncate(n);
@@ -569,7 +574,56 @@ impl Scorer {
         self.score_chunk(&top, 0..order.len(), Engagement::All(top_engagement.as_deref()), true, Some(&order))
     }
 
-    fn score_all(&self, frame: &Frame, engagement: Option<&[f64]>, reasons: bool) -> Result<Vec<AccountScore>> {
+    /// The priority of every row of `frame`, in order: the ranking score of
+    /// [`Scorer::score_frame`] without building reasons or strings (the fast
+    /// path for ranking a large pool).
+    ///
+    /// # Errors
+    /// As [`Scorer::score_frame`].
+    pub fn priorities(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+        self.check_inputs(frame, engagement)?;
+        let n = frame.nrows();
+        let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+        let run = |&lo: &usize| self.priority_chunk(frame, lo..(lo + CHUNK).min(n), engagement);
+        #[cfg(feature = "parallel")]
+        let parts: Vec<Result<Vec<f64>>> = {
+            use rayon::prelude::*;
+            starts.par_iter().map(run).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<Result<Vec<f64>>> = starts.iter().map(run).collect();
+        let mut out = Vec::with_capacity(n);
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
+    }
+
+    fn priority_chunk(&self, frame: &Frame, rows: std::ops::Range<usize>, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+        let icp = self.state.icp.score_rows(frame, rows.clone(), false)?;
+        let names = self.state.mapping.get();
+        let cols = Resolved::new(frame, &names);
+        let revenue_on = cols.has_revenue_inputs();
+        let anomaly_on = cols.has_anomaly_inputs();
+        let mut out = Vec::with_capacity(rows.len());
+        for (s, i) in icp.into_iter().zip(rows) {
+            let penalty = if anomaly_on { self.checker.penalty(&cols.anomaly_inputs(i)) } else { 0.0 };
+            let revenue_p = if revenue_on {
+                let est = self.router.estimate(&cols.revenue_inputs(i));
+                self.state.range.probability_with_penalty(&est, penalty)?
+            } else {
+                Probability::ONE
+            };
+            let saturated = match engagement {
+                Some(e) => self.engagement.saturate(e[i])?,
+                None => Probability::ZERO,
+            };
+            out.push(self.priority.score(s.probability, revenue_p, saturated).get());
+        }
+        Ok(out)
+    }
+
+    fn check_inputs(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<()> {
         self.check_schema(frame)?;
         if let Some(e) = engagement {
             crate::core::check::same_len("engagement vs rows", frame.nrows(), e.len())?;
@@ -579,6 +633,11 @@ impl Scorer {
                 );
             }
         }
+        Ok(())
+    }
+
+    fn score_all(&self, frame: &Frame, engagement: Option<&[f64]>, reasons: bool) -> Result<Vec<AccountScore>> {
+        self.check_inputs(frame, engagement)?;
         let n = frame.nrows();
         let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
         let run = |&lo: &usize| {
