@@ -128,8 +128,16 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
 fn write_ranked(path: &PathBuf, top: &[AccountScore]) -> Result<(), Box<dyn std::error::Error>> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record([
-        "rank", "account_id", "priority", "tier", "icp", "revenue_estimate", "revenue_in_range", "anomaly_penalty",
-        "engagement", "reasons",
+        "rank",
+        "account_id",
+        "priority",
+        "tier",
+        "icp",
+        "revenue_estimate",
+        "revenue_in_range",
+        "anomaly_penalty",
+        "engagement",
+        "reasons",
     ])?;
     for (k, s) in top.iter().enumerate() {
         let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{}:{:+.3}", r.code, r.contribution)).collect();

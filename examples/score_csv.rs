@@ -16,9 +16,9 @@
 //! the model unless `--keep-flagged` is given (a column that is the outcome
 //! in disguise makes a model that is perfect in training and useless in use).
 
+use acctscore::features::Frame;
 use acctscore::features::csv::CsvOptions;
 use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
-use acctscore::features::Frame;
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
 use clap::{Parser, ValueEnum};
@@ -114,7 +114,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let y: Vec<bool> = rows.iter().map(|&i| labels[i] == Some(true)).collect();
     let train = train.take(&rows);
 
-    let report = QualityReport::compute(&train, &Target::new(&args.target).positive(&args.positive), &QualityParams::default())?;
+    let report =
+        QualityReport::compute(&train, &Target::new(&args.target).positive(&args.positive), &QualityParams::default())?;
     let mut excluded: Vec<String> = vec![args.target.clone()];
     excluded.extend(args.drop.iter().cloned());
     excluded.extend(args.id.iter().cloned());
@@ -123,8 +124,8 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             continue;
         }
         let flags: Vec<&str> = c.flags.iter().map(|f| f.as_str()).collect();
-        let leaves =
-            !args.keep_flagged && c.flags.iter().any(|f| matches!(f, Flag::Leakage | Flag::SuspectLeakage | Flag::IdLike));
+        let leaves = !args.keep_flagged
+            && c.flags.iter().any(|f| matches!(f, Flag::Leakage | Flag::SuspectLeakage | Flag::IdLike));
         eprintln!(
             "warning: column `{}` flagged {} (auc {:.3}, missing {:.0}%){}",
             c.name,

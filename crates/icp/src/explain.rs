@@ -180,7 +180,12 @@ impl<'f> FactorPlan<'f> {
                         }
                         _ => Vec::new(),
                     };
-                    columns.push(PlanColumn { name: f.column.as_str(), data, level_codes, edges: bins.edges(&f.column) });
+                    columns.push(PlanColumn {
+                        name: f.column.as_str(),
+                        data,
+                        level_codes,
+                        edges: bins.edges(&f.column),
+                    });
                     columns.len() - 1
                 }
             };
@@ -231,7 +236,11 @@ impl<'f> FactorPlan<'f> {
         let mut factors: Vec<Factor> = order.iter().take(k).map(|&g| self.factor(g, i, sums[g])).collect();
         if order.len() > k {
             let rest: f64 = order[k..].iter().map(|&g| sums[g]).sum();
-            factors.push(Factor { code: OTHER_CODE.to_string(), text: "all other factors".to_string(), contribution: rest });
+            factors.push(Factor {
+                code: OTHER_CODE.to_string(),
+                text: "all other factors".to_string(),
+                contribution: rest,
+            });
         }
         Explanation { baseline, factors }
     }

@@ -633,17 +633,41 @@ impl FittedIcp {
             Fitted::Logistic { model, calibrator } => {
                 let x = self.pipeline.transform_rows(frame, rows)?;
                 let parts = Linear { baseline: model.baseline(), calibrator };
-                self.score_linear(&x, start, plan.as_ref(), &parts, |r| model.contributions(r), |r| model.score_row_unchecked(r), &mut out)?;
+                self.score_linear(
+                    &x,
+                    start,
+                    plan.as_ref(),
+                    &parts,
+                    |r| model.contributions(r),
+                    |r| model.score_row_unchecked(r),
+                    &mut out,
+                )?;
             }
             Fitted::Trees { model, calibrator } => {
                 let x = self.pipeline.transform_rows(frame, rows)?;
                 let parts = Linear { baseline: model.baseline(), calibrator };
-                self.score_linear(&x, start, plan.as_ref(), &parts, |r| model.contributions(r), |r| model.score_row_unchecked(r), &mut out)?;
+                self.score_linear(
+                    &x,
+                    start,
+                    plan.as_ref(),
+                    &parts,
+                    |r| model.contributions(r),
+                    |r| model.score_row_unchecked(r),
+                    &mut out,
+                )?;
             }
             Fitted::Lookalike { model, calibrator } => {
                 let x = self.pipeline.transform_rows(frame, rows)?;
                 let parts = Linear { baseline: model.baseline(), calibrator };
-                self.score_linear(&x, start, plan.as_ref(), &parts, |r| model.contributions(r), |r| model.score_row_unchecked(r), &mut out)?;
+                self.score_linear(
+                    &x,
+                    start,
+                    plan.as_ref(),
+                    &parts,
+                    |r| model.contributions(r),
+                    |r| model.score_row_unchecked(r),
+                    &mut out,
+                )?;
             }
             Fitted::Hybrid { logistic, rules, signals, combiner } => {
                 let x = self.pipeline.transform_rows(frame, rows.clone())?;

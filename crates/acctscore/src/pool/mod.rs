@@ -29,9 +29,9 @@
 mod generate;
 #[cfg(feature = "csv")]
 mod io;
+mod records;
 #[cfg(feature = "csv")]
 mod touches;
-mod records;
 
 pub use generate::{GeneratedPool, PoolGenerator, Truth};
 #[cfg(feature = "csv")]

@@ -65,59 +65,147 @@ pub struct TouchLog {
     pub latest: Option<i64>,
 }
 
-/// Reads `events.csv` from a path (see [`read_touches`]).
+/// Reads `events.csv` from a path (see [`read_touches`]), streaming it in
+/// blocks of 4 MiB so that memory holds one block, not the whole file.
 ///
 /// # Errors
 /// [`PoolError::Io`] and as [`read_touches`].
-pub fn read_touches_path(
-    path: impl AsRef<Path>,
+pub fn read_touches_path(path: impl AsRef<Path>, ids: &Column, model: &EngagementModel) -> Result<TouchLog, PoolError> {
+    read_touches_blocks(path.as_ref(), ids, model, 4 << 20)
+}
+
+fn read_touches_blocks(
+    path: &Path,
     ids: &Column,
     model: &EngagementModel,
+    block: usize,
 ) -> Result<TouchLog, PoolError> {
-    let path = path.as_ref();
-    let data = std::fs::read(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
-    read_touches(&data, ids, model)
+    let io = |source| PoolError::Io { path: path.display().to_string(), source };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut buf: Vec<u8> = Vec::with_capacity(block + 4096);
+    let mut reader: Option<(Header, IdIndex<'_>)> = None;
+    let mut log = TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None };
+    let mut line = 2u64;
+    loop {
+        let start = buf.len();
+        buf.resize(start + block, 0);
+        let got = read_full(&mut file, &mut buf[start..]).map_err(io)?;
+        buf.truncate(start + got);
+        let at_end = got == 0;
+        let mut body: &[u8] = &buf;
+        if reader.is_none() {
+            let Some(header_end) = memchr::memchr(b'\n', body).or(at_end.then_some(body.len())) else {
+                continue;
+            };
+            reader = Some((Header::parse(&body[..header_end])?, IdIndex::new(ids)));
+            body = body.get(header_end + 1..).unwrap_or(&[]);
+        }
+        let Some((header, index)) = &reader else { break };
+        // Parse up to the last complete line; keep the rest for the next block.
+        let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
+        let (ready, rest) = body.split_at(cut);
+        line = parse_block(ready, line, header, index, model, &mut log)?;
+        let rest = rest.to_vec();
+        buf.clear();
+        buf.extend_from_slice(&rest);
+        if at_end {
+            break;
+        }
+    }
+    if reader.is_none() {
+        return Err(PoolError::MissingColumn { column: "account_id" });
+    }
+    Ok(log)
+}
+
+fn read_full(file: &mut std::fs::File, mut out: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut total = 0;
+    while !out.is_empty() {
+        match file.read(out) {
+            Ok(0) => break,
+            Ok(k) => {
+                total += k;
+                out = &mut out[k..];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(total)
+}
+
+/// Where the fields of `events.csv` are.
+struct Header {
+    id: usize,
+    kind: usize,
+    ts: usize,
+    n_fields: usize,
+}
+
+impl Header {
+    fn parse(line: &[u8]) -> Result<Header, PoolError> {
+        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        let names: Vec<&[u8]> = line.trim_ascii_end().split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
+        let col = |name: &'static str| {
+            names.iter().position(|h| *h == name.as_bytes()).ok_or(PoolError::MissingColumn { column: name })
+        };
+        Ok(Header { id: col("account_id")?, kind: col("kind")?, ts: col("timestamp")?, n_fields: names.len() })
+    }
+}
+
+/// Parses complete lines (the first is line `first_line`) into `log`, in two
+/// halves on two threads; returns the number of the next line.
+fn parse_block(
+    body: &[u8],
+    first_line: u64,
+    header: &Header,
+    index: &IdIndex<'_>,
+    model: &EngagementModel,
+    log: &mut TouchLog,
+) -> Result<u64, PoolError> {
+    let mid = body.len() / 2;
+    let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
+    let (first, second) = body.split_at(cut);
+    let second_line = first_line + memchr::memchr_iter(b'\n', first).count() as u64;
+    let next_line = second_line + memchr::memchr_iter(b'\n', second).count() as u64;
+    let builtin = [
+        model.kind_id_by_name("email").ok(),
+        model.kind_id_by_name("call").ok(),
+        model.kind_id_by_name("meeting").ok(),
+    ];
+    let fields = (header.id, header.kind, header.ts);
+    let parse = |part: &[u8], line: u64| parse_part(part, line, fields, header.n_fields, index, model, builtin);
+    #[cfg(feature = "parallel")]
+    let (a, b) = rayon::join(|| parse(first, first_line), || parse(second, second_line));
+    #[cfg(not(feature = "parallel"))]
+    let (a, b) = (parse(first, first_line), parse(second, second_line));
+    for part in [a?, b?] {
+        log.touches.extend(part.touches);
+        log.unknown_accounts += part.unknown_accounts;
+        log.rows += part.rows;
+        log.latest = log.latest.max(part.latest);
+    }
+    Ok(next_line)
 }
 
 /// Parses the bytes of `events.csv` (`account_id, kind, timestamp[, rep_id]`,
-/// header first, no quoting needed) into touches whose account is the row
-/// of its id in `ids` (the accounts frame's id column). Activities of
-/// accounts not in `ids` are counted and left out; an unknown kind or a bad
-/// timestamp is an error with its line.
+/// header first; quoted fields must not hold line breaks) into touches
+/// whose account is the row of its id in `ids` (the accounts frame's id
+/// column). Activities of accounts not in `ids` are counted and left out; an
+/// unknown kind or a bad timestamp is an error with its line.
 ///
 /// # Errors
 /// [`PoolError::MissingColumn`], [`PoolError::BadRow`], [`PoolError::UnknownKind`].
 pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Result<TouchLog, PoolError> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let header_end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
-    let header: Vec<&[u8]> = data[..header_end].trim_ascii_end().split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
-    let col = |name: &'static str| {
-        header.iter().position(|h| *h == name.as_bytes()).ok_or(PoolError::MissingColumn { column: name })
-    };
-    let (c_id, c_kind, c_ts) = (col("account_id")?, col("kind")?, col("timestamp")?);
+    let header_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
+    let header = Header::parse(&data[..header_end])?;
     let index = IdIndex::new(ids);
     let body = data.get(header_end + 1..).unwrap_or(&[]);
-    // Split the body at a newline near its middle: two halves parsed on two threads.
-    let mid = body.len() / 2;
-    let cut = body[mid..].iter().position(|&b| b == b'\n').map_or(body.len(), |p| mid + p + 1);
-    let (first, second) = body.split_at(cut);
-    let second_line = 2 + first.iter().filter(|&&b| b == b'\n').count() as u64;
-    let builtin = [model.kind_id_by_name("email").ok(), model.kind_id_by_name("call").ok(), model.kind_id_by_name("meeting").ok()];
-    let n_fields = header.len();
-    let parse =
-        |part: &[u8], first_line: u64| parse_part(part, first_line, (c_id, c_kind, c_ts), n_fields, &index, model, builtin);
-    #[cfg(feature = "parallel")]
-    let (a, b) = rayon::join(|| parse(first, 2), || parse(second, second_line));
-    #[cfg(not(feature = "parallel"))]
-    let (a, b) = (parse(first, 2), parse(second, second_line));
-    let (mut a, b) = (a?, b?);
-    a.touches.extend(b.touches);
-    Ok(TouchLog {
-        touches: a.touches,
-        unknown_accounts: a.unknown_accounts + b.unknown_accounts,
-        rows: a.rows + b.rows,
-        latest: a.latest.max(b.latest),
-    })
+    let mut log = TouchLog { touches: Vec::with_capacity(body.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
+    parse_block(body, 2, &header, &index, model, &mut log)?;
+    Ok(log)
 }
 
 /// Account id → row. Ids that share one prefix followed by digits of one
@@ -335,9 +423,29 @@ mod tests {
     }
 
     #[test]
+    fn streaming_in_small_blocks_equals_reading_whole() {
+        let ids = Column::Text((0..30).map(|k| Some(format!("acct_{k:03}"))).collect());
+        let mut data = b"account_id,kind,timestamp,rep_id\n".to_vec();
+        for k in 0..200 {
+            data.extend(format!("acct_{:03},{},{},r{}\n", k % 37, ["email", "call"][k % 2], 1000 + k, k % 3).bytes());
+        }
+        let whole = read_touches(&data, &ids, &model()).expect("whole");
+        let path = std::env::temp_dir().join(format!("acctscore_touches_{}.csv", std::process::id()));
+        std::fs::write(&path, &data).expect("temp file");
+        for block in [1, 7, 64, 1 << 20] {
+            let streamed = read_touches_blocks(&path, &ids, &model(), block).expect("streamed");
+            assert_eq!(streamed, whole, "block {block}");
+        }
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(whole.rows, 200);
+        assert!(whole.unknown_accounts > 0);
+    }
+
+    #[test]
     fn quoted_and_plain_files_agree() {
         let ids = Column::Text(vec![Some("a".into()), Some("b".into())]);
-        let plain = read_touches(b"account_id,kind,timestamp\na,email,100\r\nb,call,200\n", &ids, &model()).expect("ok");
+        let plain =
+            read_touches(b"account_id,kind,timestamp\na,email,100\r\nb,call,200\n", &ids, &model()).expect("ok");
         let quoted =
             read_touches(b"account_id,kind,timestamp\n\"a\",email,100\nb,\"call\",200\n", &ids, &model()).expect("ok");
         assert_eq!(plain, quoted);

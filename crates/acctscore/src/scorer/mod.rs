@@ -72,14 +72,16 @@ impl Default for ScorerParams {
 
 impl ScorerParams {
     /// The pool mapping, the ICP defaults (`auto` family) with signed-log1p
-    /// numbers (firmographics are heavy-tailed) and at most 30 levels per
-    /// categorical column (the pool's ~150 countries), revenue range
+    /// numbers (firmographics are heavy-tailed), at most 30 levels per
+    /// categorical column (the pool's ~150 countries) and 3 cross-fitting
+    /// folds for the calibrator (a two-parameter Platt map needs no more on
+    /// pools of this size; each fold is a full model fit), revenue range
     /// $10k–$100k a month, default engagement and priority, anomaly checks
     /// as of 2026-01-01.
     pub fn new() -> Self {
         ScorerParams {
             mapping: ColumnMapping::pool(),
-            icp: IcpParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30),
+            icp: IcpParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30).folds(3),
             range: RevenueRange::default(),
             engagement: EngagementParams::new()
                 .kind("email", 1.0, 14.0)
@@ -140,8 +142,14 @@ impl ScorerParams {
         let labels = label_values(frame.column(label)?, label)?;
         let labelled: Vec<usize> = (0..frame.nrows()).filter(|&i| labels[i].is_some()).collect();
         let y: Vec<bool> = labelled.iter().map(|&i| labels[i] == Some(true)).collect();
-        let train = if labelled.len() == frame.nrows() { frame.clone() } else { frame.take(&labelled) };
-        let icp = self.icp.clone().exclude(self.mapping.excluded_from_icp()).fit(&train, &y)?;
+        let taken;
+        let train = if labelled.len() == frame.nrows() {
+            frame
+        } else {
+            taken = frame.take(&labelled);
+            &taken
+        };
+        let icp = self.icp.clone().exclude(self.mapping.excluded_from_icp()).fit(train, &y)?;
         let names = self.mapping.get();
         let cols = Resolved::new(frame, &names);
         let segments = if cols.has_anomaly_inputs() {
@@ -599,7 +607,12 @@ impl Scorer {
         Ok(out)
     }
 
-    fn priority_chunk(&self, frame: &Frame, rows: std::ops::Range<usize>, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+    fn priority_chunk(
+        &self,
+        frame: &Frame,
+        rows: std::ops::Range<usize>,
+        engagement: Option<&[f64]>,
+    ) -> Result<Vec<f64>> {
         let icp = self.state.icp.score_rows(frame, rows.clone(), false)?;
         let names = self.state.mapping.get();
         let cols = Resolved::new(frame, &names);
@@ -628,9 +641,13 @@ impl Scorer {
         if let Some(e) = engagement {
             crate::core::check::same_len("engagement vs rows", frame.nrows(), e.len())?;
             if let Some(index) = e.iter().position(|v| !v.is_finite() || *v < 0.0) {
-                return Err(
-                    CoreError::OutOfRange { what: "engagement", value: e[index], min: 0.0, max: f64::INFINITY }.into()
-                );
+                return Err(CoreError::OutOfRange {
+                    what: "engagement",
+                    value: e[index],
+                    min: 0.0,
+                    max: f64::INFINITY,
+                }
+                .into());
             }
         }
         Ok(())
@@ -640,9 +657,8 @@ impl Scorer {
         self.check_inputs(frame, engagement)?;
         let n = frame.nrows();
         let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-        let run = |&lo: &usize| {
-            self.score_chunk(frame, lo..(lo + CHUNK).min(n), Engagement::All(engagement), reasons, None)
-        };
+        let run =
+            |&lo: &usize| self.score_chunk(frame, lo..(lo + CHUNK).min(n), Engagement::All(engagement), reasons, None);
         #[cfg(feature = "parallel")]
         let parts: Vec<Result<Vec<AccountScore>>> = {
             use rayon::prelude::*;
