@@ -17,8 +17,8 @@
 //! stderr; a bad argument or file exits non-zero with a one-line reason.
 
 use acctscore::core::Timestamp;
-use acctscore::engagement::{EngagementParams, KindId, Touch, intern};
-use acctscore::pool::{PoolError, read_accounts_path, read_events_path};
+use acctscore::engagement::{EngagementModel, EngagementParams, KindId, Touch, intern};
+use acctscore::pool::{PoolError, read_accounts_frame, read_events_path, read_touches_path};
 use clap::Parser;
 use rayon::prelude::*;
 use std::io::Write;
@@ -89,16 +89,11 @@ fn run(args: Args) -> Result<(), String> {
     let model = params.build().map_err(|e| e.to_string())?;
     let now = Timestamp::from_unix_seconds(args.now);
 
-    // Accounts of the accounts file (when given), in file order.
-    let listed: Option<Vec<String>> = match &args.accounts {
-        Some(path) => {
-            let t = Instant::now();
-            let rows = read_accounts_path(path).map_err(|e| pool_error(path, e))?;
-            eprintln!("read {} accounts in {:.2?}", rows.len(), t.elapsed());
-            Some(rows.into_iter().map(|a| a.account_id).collect())
-        }
-        None => None,
-    };
+    // With --accounts: its ids are the rows; events go straight to touches.
+    if let Some(path) = &args.accounts {
+        return run_listed(&args, path, &model, now);
+    }
+    let listed: Option<Vec<String>> = None;
 
     let t = Instant::now();
     let events = read_events_path(&args.events).map_err(|e| pool_error(&args.events, e))?;
@@ -170,6 +165,49 @@ fn run(args: Args) -> Result<(), String> {
     let scores = batch.scores();
     for &(_, i, id) in &keyed {
         // `{:?}` prints an f64 in its shortest form that parses back to the same value.
+        writeln!(w, "{},{:?}", csv_field(id), scores[i as usize]).map_err(write_err)?;
+    }
+    w.flush().map_err(write_err)?;
+    eprintln!("wrote {} accounts in {:.2?}", keyed.len(), t.elapsed());
+    Ok(())
+}
+
+/// The --accounts path: the accounts file gives the rows; the events file is
+/// streamed straight into touches keyed by row (no per-event allocation).
+fn run_listed(args: &Args, path: &std::path::Path, model: &EngagementModel, now: Timestamp) -> Result<(), String> {
+    let t = Instant::now();
+    let frame = read_accounts_frame(path).map_err(|e| pool_error(path, e))?;
+    let ids = frame.column("account_id").map_err(|e| e.to_string())?;
+    eprintln!("read {} accounts in {:.2?}", frame.nrows(), t.elapsed());
+    let t = Instant::now();
+    let log = read_touches_path(&args.events, ids, model).map_err(|e| pool_error(&args.events, e))?;
+    let batch = model.aggregate(now, frame.nrows(), &log.touches).map_err(|e| e.to_string())?;
+    eprintln!(
+        "read {} events and aggregated in {:.2?}: {} activities used, {} after --now left out, {} of accounts not in --accounts left out",
+        log.rows,
+        t.elapsed(),
+        batch.used(),
+        batch.ignored_future(),
+        log.unknown_accounts
+    );
+    let t = Instant::now();
+    let names: Vec<&str> = match ids {
+        acctscore::features::Column::Text(v) => v.iter().map(|s| s.as_deref().unwrap_or("")).collect(),
+        _ => return Err("account_id is not a text column".to_string()),
+    };
+    // Each distinct id once (its first row holds its activities).
+    let mut keyed: Vec<(&str, u32)> = names.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    keyed.dedup_by(|b, a| a.0 == b.0);
+    let sink: Box<dyn Write> = match &args.out {
+        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, sink);
+    let write_err = |e: std::io::Error| format!("write failed: {e}");
+    writeln!(w, "account_id,engagement").map_err(write_err)?;
+    let scores = batch.scores();
+    for &(id, i) in &keyed {
         writeln!(w, "{},{:?}", csv_field(id), scores[i as usize]).map_err(write_err)?;
     }
     w.flush().map_err(write_err)?;

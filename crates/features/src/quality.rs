@@ -25,27 +25,27 @@
 //!    reported as max(AUC, 1 − AUC).
 //!
 //! Flags, with their thresholds in [`QualityParams`] (defaults in brackets):
-//! - `leakage`: AUC ≥ `leakage_auc` [0.90]; or the column's presence alone
+//! - `leakage`: AUC ≥ `leakage_auc` (default 0.90); or the column's presence alone
 //!   separates the classes: the AUC of the indicator "value present" is ≥
 //!   `leakage_auc`; or one value (a category, a number, or missing) belongs
 //!   almost only to one class and covers almost all of it: at least
-//!   `value_purity` [0.98] of its rows are of that class, it holds at least
-//!   `value_coverage` [0.90] of that class's rows, and the other class is at
-//!   most `value_contamination` [0.2] times as common in it as overall;
+//!   `value_purity` (default 0.98) of its rows are of that class, it holds at least
+//!   `value_coverage` (default 0.90) of that class's rows, and the other class is at
+//!   most `value_contamination` (default 0.2) times as common in it as overall;
 //! - `suspect_leakage`: AUC in [`suspect_auc`, `leakage_auc`) [0.80, 0.90):
 //!   strong enough that a person must confirm the value was known before
 //!   the outcome;
-//! - `sparse`: missing share ≥ `sparse_share` [0.5];
+//! - `sparse`: missing share ≥ `sparse_share` (default 0.5);
 //! - `high_cardinality`: a categorical or text column with more than
-//!   `high_cardinality_levels` [50] distinct values that are also more than
-//!   `high_cardinality_share` [0.05] of the rows;
+//!   `high_cardinality_levels` (default 50) distinct values that are also more than
+//!   `high_cardinality_share` (default 0.05) of the rows;
 //! - `constant`: one value (missing counts as a value) in ≥
-//!   `constant_share` [0.99] of the rows;
-//! - `id_like`: distinct present values ≥ `id_unique_share` [0.95] of the
+//!   `constant_share` (default 0.99) of the rows;
+//! - `id_like`: distinct present values ≥ `id_unique_share` (default 0.95) of the
 //!   rows, for text/categorical columns; for numbers, only integer-valued
 //!   columns that are also a sequence (≥ 95% of consecutive steps in one
 //!   direction, or a span of at most twice the row count);
-//! - `placeholder`: placeholder values in ≥ `placeholder_share` [0.05] of
+//! - `placeholder`: placeholder values in ≥ `placeholder_share` (default 0.05) of
 //!   the rows.
 //!
 //! ```
@@ -161,37 +161,37 @@ impl<'a> Value<'a> {
 /// Thresholds and settings of a report (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QualityParams {
-    /// Folds of the out-of-fold AUC [5].
+    /// Folds of the out-of-fold AUC (default 5).
     pub folds: usize,
-    /// Seed of the fold shuffle [42].
+    /// Seed of the fold shuffle (default 42).
     pub seed: u64,
-    /// Quantile bins for numbers and timestamps [10].
+    /// Quantile bins for numbers and timestamps (default 10).
     pub bins: usize,
-    /// AUC at or above which a column is `leakage` [0.90].
+    /// AUC at or above which a column is `leakage` (default 0.90).
     pub leakage_auc: f64,
-    /// AUC at or above which a column is `suspect_leakage` [0.80].
+    /// AUC at or above which a column is `suspect_leakage` (default 0.80).
     pub suspect_auc: f64,
-    /// Purity of a single value for `leakage` [0.98].
+    /// Purity of a single value for `leakage` (default 0.98).
     pub value_purity: f64,
-    /// Coverage of its class by a single value for `leakage` [0.90].
+    /// Coverage of its class by a single value for `leakage` (default 0.90).
     pub value_coverage: f64,
-    /// Most the other class may be present in that value, relative to its overall share [0.2].
+    /// Most the other class may be present in that value, relative to its overall share (default 0.2).
     pub value_contamination: f64,
-    /// Missing share for `sparse` [0.5].
+    /// Missing share for `sparse` (default 0.5).
     pub sparse_share: f64,
-    /// Distinct values above which a column may be `high_cardinality` [50].
+    /// Distinct values above which a column may be `high_cardinality` (default 50).
     pub high_cardinality_levels: usize,
-    /// … when they are also more than this share of the rows [0.05].
+    /// … when they are also more than this share of the rows (default 0.05).
     pub high_cardinality_share: f64,
-    /// Share of the most frequent value for `constant` [0.99].
+    /// Share of the most frequent value for `constant` (default 0.99).
     pub constant_share: f64,
-    /// Unique share for `id_like` [0.95].
+    /// Unique share for `id_like` (default 0.95).
     pub id_unique_share: f64,
-    /// Placeholder share for `placeholder` [0.05].
+    /// Placeholder share for `placeholder` (default 0.05).
     pub placeholder_share: f64,
     /// What counts as a placeholder.
     pub placeholder_rules: PlaceholderRules,
-    /// Values listed per column in `top_values` [5].
+    /// Values listed per column in `top_values` (default 5).
     pub top_values: usize,
 }
 

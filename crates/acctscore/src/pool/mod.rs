@@ -33,7 +33,7 @@ mod records;
 #[cfg(feature = "csv")]
 mod touches;
 
-pub use generate::{GeneratedPool, PoolGenerator, Truth};
+pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
