@@ -3,7 +3,7 @@
 and compare with acctscore's weights: mean log loss, largest weight difference, fit time.
 
     cargo run --release --example lr_check -- accounts.csv --export /tmp/lrx
-    python benches/sklearn_lr_check.py /tmp/lrx [--c 1.0]
+    python benches/sklearn_lr_check.py /tmp/lrx [--c 1.0] [--tol 1e-4]
 """
 import argparse, time
 import numpy as np
@@ -13,6 +13,7 @@ from sklearn.metrics import log_loss, roc_auc_score
 ap = argparse.ArgumentParser()
 ap.add_argument("dir")
 ap.add_argument("--c", type=float, default=1.0)
+ap.add_argument("--tol", type=float, default=1e-4, help="sklearn's tol (its default 1e-4; 1e-10 to reach the optimum)")
 a = ap.parse_args()
 n_tr, n_te, d = map(int, open(f"{a.dir}/shape.txt").read().split())
 X = np.fromfile(f"{a.dir}/x_train.f64", dtype="<f8").reshape(n_tr, d)
@@ -21,7 +22,7 @@ Xt = np.fromfile(f"{a.dir}/x_test.f64", dtype="<f8").reshape(n_te, d)
 yt = np.fromfile(f"{a.dir}/y_test.u8", dtype=np.uint8)
 ours = np.array([float(v) for v in open(f"{a.dir}/weights.txt").read().split()])
 t = time.perf_counter()
-m = LogisticRegression(C=a.c, solver="lbfgs", max_iter=5000, tol=1e-10).fit(X, y)
+m = LogisticRegression(C=a.c, solver="lbfgs", max_iter=5000, tol=a.tol).fit(X, y)
 fit_s = time.perf_counter() - t
 sk = np.concatenate([m.coef_.ravel(), m.intercept_])
 def obj(theta):

@@ -30,6 +30,9 @@ struct Args {
     /// Minimum count of a categorical level.
     #[arg(long, default_value_t = 10)]
     min_frequency: usize,
+    /// At most this many levels per categorical column (the peer keeps 30).
+    #[arg(long)]
+    max_levels: Option<usize>,
     /// Write x_train.f64, y_train.u8, x_test.f64, y_test.u8, shape.txt and weights.txt here.
     #[arg(long)]
     export: Option<PathBuf>,
@@ -63,7 +66,11 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     eprintln!("read {} labelled accounts in {:.2?}", labelled.len(), t.elapsed());
     let t = Instant::now();
     let train_frame = accounts_to_frame(&labelled[..split])?;
-    let pipeline = PipelineParams::new()
+    let mut pipeline = PipelineParams::new();
+    if let Some(m) = args.max_levels {
+        pipeline = pipeline.max_levels(m);
+    }
+    let pipeline = pipeline
         .min_frequency(args.min_frequency)
         .exclude(["account_id", "converted", "monthly_revenue_usd", "job_title_of_contact"])
         .fit(&train_frame)?;
