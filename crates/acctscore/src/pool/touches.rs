@@ -297,16 +297,16 @@ fn parse_i64(b: &[u8]) -> Option<i64> {
 }
 
 /// Per-part state of the events parser: turns one row's fields into a touch.
-struct Sink<'i, 'm> {
-    index: &'i IdIndex<'i>,
+struct Sink<'m> {
     model: &'m EngagementModel,
     builtin: [Option<KindId>; 3],
     other_kinds: Vec<(Vec<u8>, KindId)>,
     log: TouchLog,
 }
 
-impl Sink<'_, '_> {
-    fn row(&mut self, line: u64, id: &[u8], kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
+impl Sink<'_> {
+    /// One row; `account` is the id's row, `None` for an unknown account.
+    fn row(&mut self, line: u64, account: Option<u32>, kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
         self.log.rows += 1;
         let ts = parse_i64(ts.trim_ascii())
             .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
@@ -327,7 +327,7 @@ impl Sink<'_, '_> {
         };
         let Some(kind) = kind else { return Ok(()) };
         self.log.latest = Some(self.log.latest.map_or(ts, |l| l.max(ts)));
-        match self.index.get(id.trim_ascii()) {
+        match account {
             Some(account) => self.log.touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(ts))),
             None => self.log.unknown_accounts += 1,
         }
@@ -345,7 +345,7 @@ fn parse_part(
     builtin: [Option<KindId>; 3],
 ) -> Result<TouchLog, PoolError> {
     let log = TouchLog { touches: Vec::with_capacity(part.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
-    let mut sink = Sink { index, model, builtin, other_kinds: Vec::new(), log };
+    let mut sink = Sink { model, builtin, other_kinds: Vec::new(), log };
     if memchr::memchr(b'"', part).is_none() {
         // No quoting anywhere: split lines and fields directly.
         let mut fields: Vec<&[u8]> = Vec::with_capacity(n_fields);
@@ -361,7 +361,7 @@ fn parse_part(
                 let reason = format!("{} fields where the header has {n_fields}", fields.len());
                 return Err(PoolError::BadRow { line, reason });
             }
-            sink.row(line, fields[c_id], fields[c_kind], fields[c_ts])?;
+            sink.row(line, index.get(fields[c_id].trim_ascii()), fields[c_kind], fields[c_ts])?;
         }
         return Ok(sink.log);
     }
@@ -380,7 +380,7 @@ fn parse_part(
         let (Some(id), Some(kind), Some(ts)) = (rec.get(c_id), rec.get(c_kind), rec.get(c_ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
-        sink.row(line, id, kind, ts)?;
+        sink.row(line, index.get(id.trim_ascii()), kind, ts)?;
     }
     Ok(sink.log)
 }
