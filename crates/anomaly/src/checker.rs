@@ -3,11 +3,11 @@
 use crate::bounds::{Bounds, BoundsTable};
 use crate::error::{AnomalyError, Result};
 use crate::finding::{AnomalyReport, CheckCode, ExpectedRange, Finding, MissingInput, MissingInputs, Severity, money};
-use crate::fxhash::FxMap;
 use crate::inputs::AnomalyInputs;
 use crate::segments::SegmentModel;
 use crate::segments::SegmentStats;
 use acctscore_core::Timestamp;
+use rustc_hash::FxHashMap as FxMap;
 
 /// Default severity weights (Low, Medium, High, Critical) in the penalty.
 pub const DEFAULT_SEVERITY_WEIGHTS: [f64; 4] = [0.1, 0.3, 0.6, 0.9];

@@ -55,7 +55,6 @@ mod bounds;
 mod checker;
 mod error;
 mod finding;
-mod fxhash;
 mod inputs;
 mod segments;
 

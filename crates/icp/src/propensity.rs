@@ -420,35 +420,37 @@ impl IcpParams {
                 Fitted::Rules { rules, calibrator }
             }
             Family::Logistic => {
-                let x = pipeline.transform(frame)?;
-                let cf = CrossFit::new().folds(self.folds).seed(self.seed).fit(
-                    &self.logistic,
-                    &self.calibration,
-                    x.view(),
-                    y,
-                )?;
-                let m = cf.into_calibrated();
-                Fitted::Logistic { model: m.model().clone(), calibrator: m.calibrator().clone() }
+                let (model, calibrator) = self.cross_fit(&self.logistic, &pipeline, frame, y)?;
+                Fitted::Logistic { model, calibrator }
             }
             Family::Trees => {
-                let x = pipeline.transform(frame)?;
-                let params = self.gbdt.clone().seed(self.seed);
-                let cf =
-                    CrossFit::new().folds(self.folds).seed(self.seed).fit(&params, &self.calibration, x.view(), y)?;
-                let m = cf.into_calibrated();
-                Fitted::Trees { model: m.model().clone(), calibrator: m.calibrator().clone() }
+                let (model, calibrator) = self.cross_fit(&self.gbdt.clone().seed(self.seed), &pipeline, frame, y)?;
+                Fitted::Trees { model, calibrator }
             }
             Family::Lookalike => {
-                let x = pipeline.transform(frame)?;
-                let params = self.lookalike.clone().seed(self.seed);
-                let cf =
-                    CrossFit::new().folds(self.folds).seed(self.seed).fit(&params, &self.calibration, x.view(), y)?;
-                let m = cf.into_calibrated();
-                Fitted::Lookalike { model: m.model().clone(), calibrator: m.calibrator().clone() }
+                let (model, calibrator) =
+                    self.cross_fit(&self.lookalike.clone().seed(self.seed), &pipeline, frame, y)?;
+                Fitted::Lookalike { model, calibrator }
             }
             Family::Hybrid => self.fit_hybrid(frame, y, &pipeline, &folds, &exclude)?,
         };
         Ok(FittedIcp { choice, pipeline, bins, model, tiers, top_reasons: self.top_reasons, positives, rows: y.len() })
+    }
+
+    /// Fits `params` with a calibrator cross-fitted on out-of-fold scores.
+    fn cross_fit<P>(
+        &self,
+        params: &P,
+        pipeline: &FittedPipeline,
+        frame: &Frame,
+        y: &[bool],
+    ) -> Result<(P::Fitted, FittedCalibrator)>
+    where
+        P: Fit,
+    {
+        let x = pipeline.transform(frame)?;
+        let cf = CrossFit::new().folds(self.folds).seed(self.seed).fit(params, &self.calibration, x.view(), y)?;
+        Ok(cf.into_calibrated().into_parts())
     }
 
     fn mine(&self, frame: &Frame, y: &[bool], exclude: &[String]) -> Result<RuleSet> {
@@ -529,11 +531,26 @@ enum Fitted {
     Hybrid { logistic: FittedLogistic, rules: RuleSet, signals: Vec<String>, combiner: FittedLogistic },
 }
 
-/// The parts a linear-explained family shares when scoring.
-struct Linear<'a> {
-    baseline: f64,
-    calibrator: &'a FittedCalibrator,
+/// A model whose raw score splits into a baseline plus one contribution
+/// per feature.
+trait Explained {
+    fn baseline(&self) -> f64;
+    fn contributions(&self, row: ArrayView1<'_, f64>) -> Vec<f64>;
 }
+
+macro_rules! explained {
+    ($($t:ty),*) => {$(
+        impl Explained for $t {
+            fn baseline(&self) -> f64 {
+                <$t>::baseline(self)
+            }
+            fn contributions(&self, row: ArrayView1<'_, f64>) -> Vec<f64> {
+                <$t>::contributions(self, row)
+            }
+        }
+    )*};
+}
+explained!(FittedLogistic, FittedGbdt, FittedLookalike);
 
 /// One account's ICP score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -615,7 +632,6 @@ impl FittedIcp {
     pub fn score_rows(&self, frame: &Frame, rows: Range<usize>, reasons: bool) -> Result<Vec<IcpScore>> {
         let plan = reasons.then(|| FactorPlan::new(&self.pipeline, frame, &self.bins));
         let mut out = Vec::with_capacity(rows.len());
-        let start = rows.start;
         match &self.model {
             Fitted::Rules { rules, calibrator } => {
                 let bound = rules.bind(frame)?;
@@ -631,43 +647,13 @@ impl FittedIcp {
                 }
             }
             Fitted::Logistic { model, calibrator } => {
-                let x = self.pipeline.transform_rows(frame, rows)?;
-                let parts = Linear { baseline: model.baseline(), calibrator };
-                self.score_linear(
-                    &x,
-                    start,
-                    plan.as_ref(),
-                    &parts,
-                    |r| model.contributions(r),
-                    |r| model.score_row_unchecked(r),
-                    &mut out,
-                )?;
+                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
             }
             Fitted::Trees { model, calibrator } => {
-                let x = self.pipeline.transform_rows(frame, rows)?;
-                let parts = Linear { baseline: model.baseline(), calibrator };
-                self.score_linear(
-                    &x,
-                    start,
-                    plan.as_ref(),
-                    &parts,
-                    |r| model.contributions(r),
-                    |r| model.score_row_unchecked(r),
-                    &mut out,
-                )?;
+                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
             }
             Fitted::Lookalike { model, calibrator } => {
-                let x = self.pipeline.transform_rows(frame, rows)?;
-                let parts = Linear { baseline: model.baseline(), calibrator };
-                self.score_linear(
-                    &x,
-                    start,
-                    plan.as_ref(),
-                    &parts,
-                    |r| model.contributions(r),
-                    |r| model.score_row_unchecked(r),
-                    &mut out,
-                )?;
+                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
             }
             Fitted::Hybrid { logistic, rules, signals, combiner } => {
                 let x = self.pipeline.transform_rows(frame, rows.clone())?;
@@ -721,24 +707,25 @@ impl FittedIcp {
         Ok(out)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn score_linear(
+    fn score_explained<M: Score + Explained>(
         &self,
-        x: &Array2<f64>,
-        start: usize,
+        model: &M,
+        calibrator: &FittedCalibrator,
+        frame: &Frame,
+        rows: Range<usize>,
         plan: Option<&FactorPlan<'_>>,
-        parts: &Linear<'_>,
-        contributions: impl Fn(ArrayView1<'_, f64>) -> Vec<f64>,
-        raw: impl Fn(ArrayView1<'_, f64>) -> f64,
         out: &mut Vec<IcpScore>,
     ) -> Result<()> {
+        let start = rows.start;
+        let x = self.pipeline.transform_rows(frame, rows)?;
+        let baseline = model.baseline();
         for (k, row) in x.rows().into_iter().enumerate() {
-            let r = raw(row);
+            let r = model.score_row_unchecked(row);
             let e = match plan {
-                Some(plan) => plan.explain(parts.baseline, &contributions(row), start + k, self.top_reasons),
-                None => Explanation { baseline: parts.baseline, factors: Vec::new() },
+                Some(plan) => plan.explain(baseline, &model.contributions(row), start + k, self.top_reasons),
+                None => Explanation { baseline, factors: Vec::new() },
             };
-            out.push(self.finish_explained(r, parts.calibrator.calibrate_value(r), e)?);
+            out.push(self.finish_explained(r, calibrator.calibrate_value(r), e)?);
         }
         Ok(())
     }

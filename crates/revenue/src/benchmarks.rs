@@ -2,8 +2,8 @@
 //! factors, human-edited as TOML.
 
 use crate::error::{Result, RevenueError};
-use crate::fxhash::FxMap;
 use crate::inputs::BusinessModel;
+use rustc_hash::FxHashMap as FxMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -51,7 +51,6 @@ mod benchmarks;
 mod error;
 mod estimate;
 mod estimators;
-mod fxhash;
 mod inputs;
 mod learned;
 mod range;
