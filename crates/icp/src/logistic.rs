@@ -174,7 +174,15 @@ impl Design {
 
 /// Weighted loss sum and gradient (weights then intercept) of rows `lo..hi`.
 #[allow(clippy::needless_range_loop)] // `i` indexes the design's rows, pointers and labels at once
-fn chunk_grad(x: &Design, y: &[bool], s: &[f64; 2], theta: &[f64], lo: usize, hi: usize) -> (f64, Vec<f64>) {
+fn chunk_grad(
+    x: &Design,
+    y: &[bool],
+    mask: Option<&[bool]>,
+    s: &[f64; 2],
+    theta: &[f64],
+    lo: usize,
+    hi: usize,
+) -> (f64, Vec<f64>) {
     let d = x.d;
     let nd = x.dense_cols.len();
     let b = theta[d];
@@ -184,6 +192,9 @@ fn chunk_grad(x: &Design, y: &[bool], s: &[f64; 2], theta: &[f64], lo: usize, hi
     let mut g = vec![0.0; d + 1];
     let mut loss = 0.0;
     for i in lo..hi {
+        if mask.is_some_and(|m| !m[i]) {
+            continue;
+        }
         let row = &x.dense[i * nd..(i + 1) * nd];
         let act = &x.active[x.ptr[i]..x.ptr[i + 1]];
         let mut z = b + dot(row, &wd);
@@ -231,11 +242,20 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 
 /// Objective divided by `C·S` (`S` the total row weight) and its gradient at
 /// `theta`: `‖w‖²/(2·C·S) + weighted loss / S`.
-fn objective(x: &Design, y: &[bool], s: &[f64; 2], c: f64, total_weight: f64, theta: &[f64]) -> (f64, Vec<f64>) {
+#[allow(clippy::too_many_arguments)]
+fn objective(
+    x: &Design,
+    y: &[bool],
+    mask: Option<&[bool]>,
+    s: &[f64; 2],
+    c: f64,
+    total_weight: f64,
+    theta: &[f64],
+) -> (f64, Vec<f64>) {
     let n = x.nrows();
     let d = x.d;
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-    let run = |&lo: &usize| chunk_grad(x, y, s, theta, lo, (lo + CHUNK).min(n));
+    let run = |&lo: &usize| chunk_grad(x, y, mask, s, theta, lo, (lo + CHUNK).min(n));
     #[cfg(feature = "parallel")]
     let parts: Vec<(f64, Vec<f64>)> = {
         use rayon::prelude::*;
@@ -270,29 +290,92 @@ impl Fit for LogisticParams {
 
     fn fit(&self, x: ArrayView2<'_, f64>, y: &[bool]) -> Result<FittedLogistic> {
         self.validate()?;
-        let counts = check::training_set(x, y)?;
-        let n = y.len() as f64;
+        check::training_set(x, y)?;
+        let design = Design::new(x);
+        let (theta, report) = self.solve(&design, y, None, None)?;
+        Ok(FittedLogistic::assemble(x, theta, report))
+    }
+}
+
+impl LogisticParams {
+    /// Cross-fitting without copying the data: the model fitted on all
+    /// rows, and each row's score from a model fitted without its fold
+    /// (`folds[i]` in `0..k`). The design is converted once; each fold's fit
+    /// starts from the full model's weights and masks its own rows out.
+    /// Equal (to solver tolerance) to fitting on each fold's rows apart.
+    ///
+    /// # Errors
+    /// As [`Fit::fit`], a fold assignment of the wrong length or out of
+    /// range, or a fold whose training rows hold one class.
+    pub fn fit_cross(
+        &self,
+        x: ArrayView2<'_, f64>,
+        y: &[bool],
+        folds: &[usize],
+        k: usize,
+    ) -> Result<(FittedLogistic, Vec<f64>)> {
+        self.validate()?;
+        check::training_set(x, y)?;
+        check::same_len("folds vs rows", y.len(), folds.len())?;
+        if let Some(&bad) = folds.iter().find(|&&f| f >= k) {
+            return Err(CoreError::OutOfRange { what: "fold", value: bad as f64, min: 0.0, max: k as f64 - 1.0 }.into());
+        }
+        let design = Design::new(x);
+        let (full, report) = self.solve(&design, y, None, None)?;
+        let d = x.ncols();
+        let mut oof = vec![0.0; y.len()];
+        for f in 0..k {
+            let mask: Vec<bool> = folds.iter().map(|&g| g != f).collect();
+            let (theta, _) = self.solve(&design, y, Some(&mask), Some(&full))?;
+            for (i, row) in x.rows().into_iter().enumerate() {
+                if folds[i] == f {
+                    oof[i] = theta[d] + row.iter().zip(&theta[..d]).map(|(a, w)| a * w).sum::<f64>();
+                }
+            }
+        }
+        Ok((FittedLogistic::assemble(x, full, report), oof))
+    }
+
+    /// Solves on the rows `mask` keeps (all when `None`), from `start` or
+    /// from zero weights and the base-rate intercept.
+    fn solve(
+        &self,
+        design: &Design,
+        y: &[bool],
+        mask: Option<&[bool]>,
+        start: Option<&[f64]>,
+    ) -> Result<(Vec<f64>, FitReport)> {
+        let kept = |i: usize| mask.is_none_or(|m| m[i]);
+        let positives = (0..y.len()).filter(|&i| kept(i) && y[i]).count();
+        let negatives = (0..y.len()).filter(|&i| kept(i) && !y[i]).count();
+        if positives == 0 || negatives == 0 {
+            return Err(CoreError::SingleClass { positives, negatives }.into());
+        }
+        let n = (positives + negatives) as f64;
         let s = match self.class_weight {
             ClassWeight::Uniform => [1.0, 1.0],
-            ClassWeight::Balanced => [n / (2.0 * counts.negatives as f64), n / (2.0 * counts.positives as f64)],
+            ClassWeight::Balanced => [n / (2.0 * negatives as f64), n / (2.0 * positives as f64)],
         };
-        let total_weight = s[0] * counts.negatives as f64 + s[1] * counts.positives as f64;
-        let d = x.ncols();
+        let total_weight = s[0] * negatives as f64 + s[1] * positives as f64;
+        let d = design.d;
         let c = self.c;
-        let design = Design::new(x);
-        let obj = |theta: &[f64]| objective(&design, y, &s, c, total_weight, theta);
-        let mut theta = vec![0.0; d + 1];
-        // Start the intercept at the weighted base rate's log-odds.
-        let pos = s[1] * counts.positives as f64;
-        let neg = s[0] * counts.negatives as f64;
-        theta[d] = (pos / neg).ln();
+        let obj = |theta: &[f64]| objective(design, y, mask, &s, c, total_weight, theta);
+        let mut theta = match start {
+            Some(t) if t.len() == d + 1 => t.to_vec(),
+            _ => {
+                // Start the intercept at the weighted base rate's log-odds.
+                let mut t = vec![0.0; d + 1];
+                t[d] = (s[1] * positives as f64 / (s[0] * negatives as f64)).ln();
+                t
+            }
+        };
         let report = if d < NEWTON_MAX_DIM {
-            newton(&design, y, &s, c, total_weight, &mut theta, self.max_iter, self.tol)
+            newton(design, y, mask, &s, c, total_weight, &mut theta, self.max_iter, self.tol)
         } else {
             // Diagonal (Jacobi) preconditioning: solve for u with theta = u * scale,
             // scale_j = 1/sqrt(H_jj) at the start. Rare one-hot levels have tiny
             // curvature; without this L-BFGS crawls along them.
-            let scale = jacobi_scale(&design, &s, total_weight, c, theta[d]);
+            let scale = jacobi_scale(design, &s, total_weight, c, theta[d]);
             let scaled = |u: &[f64]| {
                 let t: Vec<f64> = u.iter().zip(&scale).map(|(a, b)| a * b).collect();
                 let (f, mut g) = obj(&t);
@@ -310,10 +393,17 @@ impl Fit for LogisticParams {
             report.gradient_max = obj(&theta).1.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             report
         };
+        Ok((theta, report))
+    }
+}
+
+impl FittedLogistic {
+    fn assemble(x: ArrayView2<'_, f64>, mut theta: Vec<f64>, report: FitReport) -> FittedLogistic {
+        let d = x.ncols();
         let feature_means = x.mean_axis(ndarray::Axis(0)).map(|m| m.to_vec()).unwrap_or_else(|| vec![0.0; d]);
         let intercept = theta[d];
         theta.truncate(d);
-        Ok(FittedLogistic { weights: theta, intercept, feature_means, report })
+        FittedLogistic { weights: theta, intercept, feature_means, report }
     }
 }
 
@@ -337,6 +427,7 @@ const HESSIAN_ROWS: usize = 100_000;
 fn chunk_hessian(
     x: &Design,
     y: &[bool],
+    mask: Option<&[bool]>,
     s: &[f64; 2],
     theta: &[f64],
     lo: usize,
@@ -352,6 +443,9 @@ fn chunk_hessian(
     // Active columns of a row, the intercept included, as full indices.
     let mut act: Vec<usize> = Vec::with_capacity(64);
     for i in lo..hi {
+        if mask.is_some_and(|m| !m[i]) {
+            continue;
+        }
         let row = &x.dense[i * nd..(i + 1) * nd];
         act.clear();
         act.extend(x.active[x.ptr[i]..x.ptr[i + 1]].iter().map(|&j| j as usize));
@@ -411,6 +505,7 @@ fn chunk_hessian(
 fn newton(
     x: &Design,
     y: &[bool],
+    mask: Option<&[bool]>,
     s: &[f64; 2],
     c: f64,
     total_weight: f64,
@@ -424,13 +519,13 @@ fn newton(
     let c_total = c * total_weight;
     let gmax = |g: &[f64]| g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let mut iterations = 0;
-    let (mut f, _) = objective(x, y, s, c, total_weight, theta);
+    let (mut f, _) = objective(x, y, mask, s, c, total_weight, theta);
     let mut g_last = vec![0.0; dim];
     let mut converged = false;
     while iterations < max_iter {
         let starts: Vec<usize> = (0..n).step_by(HESS_CHUNK).collect();
         let stride = n.div_ceil(HESSIAN_ROWS).max(1);
-        let run = |&lo: &usize| chunk_hessian(x, y, s, theta, lo, (lo + HESS_CHUNK).min(n), stride);
+        let run = |&lo: &usize| chunk_hessian(x, y, mask, s, theta, lo, (lo + HESS_CHUNK).min(n), stride);
         #[cfg(feature = "parallel")]
         let parts: Vec<(Vec<f64>, Vec<f64>)> = {
             use rayon::prelude::*;
@@ -471,7 +566,7 @@ fn newton(
         let mut accepted = false;
         for _ in 0..40 {
             let trial: Vec<f64> = theta.iter().zip(&step).map(|(a, b)| a - t * b).collect();
-            let (ft, _) = objective(x, y, s, c, total_weight, &trial);
+            let (ft, _) = objective(x, y, mask, s, c, total_weight, &trial);
             if ft.is_finite() && ft <= f + 1e-4 * t * slope {
                 theta.copy_from_slice(&trial);
                 let improved = f - ft;
@@ -486,7 +581,7 @@ fn newton(
             t *= 0.5;
         }
         if !accepted || converged {
-            let (_, g_end) = objective(x, y, s, c, total_weight, theta);
+            let (_, g_end) = objective(x, y, mask, s, c, total_weight, theta);
             g_last = g_end;
             converged = converged || gmax(&g_last) <= tol;
             break;
@@ -750,6 +845,35 @@ mod tests {
         let row = x.row(5);
         let total = m.baseline() + m.contributions(row).iter().sum::<f64>();
         assert!((total - m.score_row(row).expect("width")).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cross_fit_equals_fitting_each_fold_apart() {
+        let mut rng = SplitMix(11);
+        let n = 3_000;
+        let mut x = Array2::<f64>::zeros((n, 3));
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            x[[i, 0]] = rng.normal();
+            x[[i, 1]] = f64::from(u8::from(rng.next_f64() < 0.3));
+            x[[i, 2]] = f64::from(u8::from(rng.next_f64() < 0.5));
+            y.push(rng.next_f64() < sigmoid(-1.0 + x[[i, 0]] + 0.8 * x[[i, 1]]));
+        }
+        let folds: Vec<usize> = (0..n).map(|i| i % 3).collect();
+        let params = LogisticParams::new();
+        let (full, oof) = params.fit_cross(x.view(), &y, &folds, 3).expect("fits");
+        assert_eq!(full, params.fit(x.view(), &y).expect("fits"));
+        for f in 0..3 {
+            let train: Vec<usize> = (0..n).filter(|&i| folds[i] != f).collect();
+            let y_train: Vec<bool> = train.iter().map(|&i| y[i]).collect();
+            let apart = params.fit(x.select(ndarray::Axis(0), &train).view(), &y_train).expect("fits");
+            for i in (0..n).filter(|&i| folds[i] == f) {
+                let expected = apart.score_row(x.row(i)).expect("width");
+                assert!((oof[i] - expected).abs() < 1e-6, "row {i}: {} vs {expected}", oof[i]);
+            }
+        }
+        assert!(params.fit_cross(x.view(), &y, &folds[..10], 3).is_err());
+        assert!(params.fit_cross(x.view(), &y, &vec![5; n], 3).is_err());
     }
 
     #[test]

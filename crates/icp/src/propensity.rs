@@ -420,7 +420,10 @@ impl IcpParams {
                 Fitted::Rules { rules, calibrator }
             }
             Family::Logistic => {
-                let (model, calibrator) = self.cross_fit(&self.logistic, &pipeline, frame, y)?;
+                // Cross-fitted without copying the matrix per fold.
+                let x = pipeline.transform(frame)?;
+                let (model, oof) = self.logistic.fit_cross(x.view(), y, &folds, self.folds)?;
+                let calibrator = self.calibration.fit(&oof, y)?;
                 Fitted::Logistic { model, calibrator }
             }
             Family::Trees => {
