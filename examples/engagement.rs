@@ -17,8 +17,8 @@
 //! stderr; a bad argument or file exits non-zero with a one-line reason.
 
 use acctscore::core::Timestamp;
-use acctscore::engagement::{EngagementModel, EngagementParams, KindId, Touch, intern};
-use acctscore::pool::{PoolError, read_accounts_frame, read_events_path, read_touches_path};
+use acctscore::engagement::{EngagementModel, EngagementParams};
+use acctscore::pool::{PoolError, read_accounts_frame, read_touches_discovering, read_touches_path};
 use clap::Parser;
 use rayon::prelude::*;
 use std::io::Write;
@@ -93,46 +93,15 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(path) = &args.accounts {
         return run_listed(&args, path, &model, now);
     }
-    let listed: Option<Vec<String>> = None;
-
+    // Without --accounts every account with an activity gets a row.
     let t = Instant::now();
-    let events = read_events_path(&args.events).map_err(|e| pool_error(&args.events, e))?;
-    eprintln!("read {} events in {:.2?}", events.len(), t.elapsed());
-
-    // Dense account indices: the listed ids first (in file order), then the
-    // events' ids, interned together in parallel.
-    let t = Instant::now();
-    let kinds = events
-        .par_iter()
-        .map(|e| model.kind_id_by_name(&e.kind))
-        .collect::<Result<Vec<KindId>, _>>()
-        .map_err(|e| e.to_string())?;
-    let n_listed = listed.as_ref().map_or(0, Vec::len);
-    let ids: Vec<&str> =
-        listed.iter().flatten().map(String::as_str).chain(events.iter().map(|e| e.account_id.as_str())).collect();
-    let interned = intern(&ids).map_err(|e| e.to_string())?;
-    drop(ids);
-    // With --accounts only its (distinct) ids are reported; they hold the first indices.
-    let n_reported = if listed.is_some() {
-        interned.indices[..n_listed].iter().max().map_or(0, |&m| m as usize + 1)
-    } else {
-        interned.ids.len()
-    };
-    let mut unknown_accounts = 0u64;
-    let mut touches = Vec::with_capacity(events.len());
-    for ((e, &account), &kind) in events.iter().zip(&interned.indices[n_listed..]).zip(&kinds) {
-        if account as usize >= n_reported {
-            unknown_accounts += 1;
-        } else {
-            touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(e.timestamp)));
-        }
-    }
-    drop(events);
-    drop(listed);
-    let mut names = interned.ids;
-    names.truncate(n_reported);
-    eprintln!("indexed {} accounts in {:.2?}", names.len(), t.elapsed());
+    let data = std::fs::read(&args.events).map_err(|e| format!("{}: {e}", args.events.display()))?;
+    let (names, log) = read_touches_discovering(&data, &model).map_err(|e| pool_error(&args.events, e))?;
+    drop(data);
+    eprintln!("read {} events of {} accounts in {:.2?}", log.rows, names.len(), t.elapsed());
     let n_accounts = names.len();
+    let touches = log.touches;
+    let unknown_accounts = 0u64;
 
     let t = Instant::now();
     let batch = model.aggregate(now, n_accounts, &touches).map_err(|e| e.to_string())?;

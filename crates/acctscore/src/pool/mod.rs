@@ -38,7 +38,9 @@ pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, PoolGenerator, Trut
 pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
-pub use touches::{TouchLog, account_csv_options, read_accounts_frame, read_touches, read_touches_path};
+pub use touches::{
+    TouchLog, account_csv_options, read_accounts_frame, read_touches, read_touches_discovering, read_touches_path,
+};
 
 /// Errors of reading and writing pool files.
 #[derive(Debug, thiserror::Error)]

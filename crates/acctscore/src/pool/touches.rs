@@ -9,6 +9,7 @@ use crate::core::Timestamp;
 use crate::engagement::{EngagementModel, KindId, Touch};
 use crate::features::csv::CsvOptions;
 use crate::features::{Column, ColumnKind, Frame};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -206,6 +207,118 @@ pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Resul
     let mut log = TouchLog { touches: Vec::with_capacity(body.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
     parse_block(body, 2, &header, &index, model, &mut log)?;
     Ok(log)
+}
+
+/// Parses the bytes of `events.csv` when no accounts file says which
+/// accounts exist: every distinct `account_id` gets a row, in order of first
+/// appearance, and the ids are returned with the touches keyed by those
+/// rows. Ids are borrowed from `data` while parsing (owned only for quoted
+/// fields) and interned in parallel.
+///
+/// # Errors
+/// [`PoolError::MissingColumn`], [`PoolError::BadRow`], [`PoolError::UnknownKind`].
+pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<(Vec<String>, TouchLog), PoolError> {
+    let header_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
+    let header = Header::parse(&data[..header_end])?;
+    let body = data.get(header_end + 1..).unwrap_or(&[]);
+    let builtin = [
+        model.kind_id_by_name("email").ok(),
+        model.kind_id_by_name("call").ok(),
+        model.kind_id_by_name("meeting").ok(),
+    ];
+    let new_sink = |len: usize| Sink {
+        model,
+        builtin,
+        other_kinds: Vec::new(),
+        log: TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None },
+    };
+    let mut ids: Vec<Cow<'_, str>> = Vec::with_capacity(body.len() / 30);
+    let mut log = new_sink(0).log;
+    if memchr::memchr(b'"', body).is_none() {
+        let mid = body.len() / 2;
+        let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
+        let (first, second) = body.split_at(cut);
+        let second_line = 2 + memchr::memchr_iter(b'\n', first).count() as u64;
+        let parse = |part, first_line| discover_part(part, first_line, &header, new_sink(part.len()));
+        #[cfg(feature = "parallel")]
+        let (a, b) = rayon::join(|| parse(first, 2), || parse(second, second_line));
+        #[cfg(not(feature = "parallel"))]
+        let (a, b) = (parse(first, 2), parse(second, second_line));
+        for (part_ids, part) in [a?, b?] {
+            ids.extend(part_ids);
+            log.touches.extend(part.touches);
+            log.rows += part.rows;
+            log.latest = log.latest.max(part.latest);
+        }
+    } else {
+        let mut sink = new_sink(body.len());
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(body);
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = 2 + e.position().map_or(0, |p| p.line().saturating_sub(1));
+                    return Err(PoolError::BadRow { line, reason: e.to_string() });
+                }
+            }
+            let line = 2 + rec.position().map_or(0, |p| p.line().saturating_sub(1));
+            let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts))
+            else {
+                return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
+            };
+            let before = sink.log.touches.len();
+            sink.row(line, Some(0), kind, ts)?;
+            if sink.log.touches.len() > before {
+                ids.push(Cow::Owned(utf8(line, id)?.to_string()));
+            }
+        }
+        log = sink.log;
+    }
+    let interned = crate::engagement::intern(&ids).map_err(|_| PoolError::BadRow {
+        line: 0,
+        reason: "more activities than 32-bit row numbers can address".to_string(),
+    })?;
+    for (t, &row) in log.touches.iter_mut().zip(&interned.indices) {
+        t.account = row;
+    }
+    Ok((interned.ids, log))
+}
+
+/// The unquoted half of [`read_touches_discovering`]: ids borrowed from `part`.
+fn discover_part<'a>(
+    part: &'a [u8],
+    first_line: u64,
+    header: &Header,
+    mut sink: Sink<'_>,
+) -> Result<(Vec<Cow<'a, str>>, TouchLog), PoolError> {
+    let mut part_ids = Vec::with_capacity(part.len() / 30);
+    let mut fields: Vec<&[u8]> = Vec::with_capacity(header.n_fields);
+    for (k, raw) in part.split(|&b| b == b'\n').enumerate() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.is_empty() {
+            continue;
+        }
+        let line = first_line + k as u64;
+        fields.clear();
+        fields.extend(raw.split(|&b| b == b','));
+        if fields.len() != header.n_fields {
+            let reason = format!("{} fields where the header has {}", fields.len(), header.n_fields);
+            return Err(PoolError::BadRow { line, reason });
+        }
+        let before = sink.log.touches.len();
+        sink.row(line, Some(0), fields[header.kind], fields[header.ts])?;
+        if sink.log.touches.len() > before {
+            part_ids.push(Cow::Borrowed(utf8(line, fields[header.id])?));
+        }
+    }
+    Ok((part_ids, sink.log))
+}
+
+fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
+    std::str::from_utf8(id.trim_ascii())
+        .map_err(|_| PoolError::BadRow { line, reason: "account_id is not valid UTF-8".to_string() })
 }
 
 /// Account id → row. Ids that share one prefix followed by digits of one
@@ -439,6 +552,22 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert_eq!(whole.rows, 200);
         assert!(whole.unknown_accounts > 0);
+    }
+
+    #[test]
+    fn discovering_ids_agrees_with_a_given_list() {
+        let plain = b"account_id,kind,timestamp\nb,email,100\na,call,200\nb,call,300\n";
+        let quoted = b"account_id,kind,timestamp\n\"b\",email,100\na,call,200\nb,\"call\",300\n";
+        let given = read_touches(plain, &Column::Text(vec![Some("b".into()), Some("a".into())]), &model()).expect("ok");
+        for data in [&plain[..], &quoted[..]] {
+            let (ids, log) = read_touches_discovering(data, &model()).expect("valid");
+            assert_eq!(ids, ["b", "a"]);
+            assert_eq!(log, given);
+        }
+        assert!(matches!(
+            read_touches_discovering(b"account_id,kind,timestamp\na,fax,1\n", &model()),
+            Err(PoolError::UnknownKind { line: 2, .. })
+        ));
     }
 
     #[test]
