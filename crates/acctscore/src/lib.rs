@@ -60,3 +60,9 @@ pub mod prelude {
     pub use crate::pool::{AccountRecord, EventRecord, PoolGenerator, accounts_to_frame};
     pub use crate::{AccountScore, ColumnMapping, Error, Scorer, ScorerParams};
 }
+
+/// The README's code, compiled as doctests so that the embedding example
+/// stays true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
