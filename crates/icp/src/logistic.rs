@@ -433,13 +433,14 @@ fn chunk_hessian(
     lo: usize,
     hi: usize,
     stride: usize,
-) -> (Vec<f64>, Vec<f64>) {
+) -> (f64, Vec<f64>, Vec<f64>) {
     let d = x.d;
     let dim = d + 1;
     let nd = x.dense_cols.len();
     let wd: Vec<f64> = x.dense_cols.iter().map(|&j| theta[j]).collect();
     let mut g = vec![0.0; dim];
     let mut h = vec![0.0; dim * dim];
+    let mut loss = 0.0;
     // Active columns of a row, the intercept included, as full indices.
     let mut act: Vec<usize> = Vec::with_capacity(64);
     for i in lo..hi {
@@ -456,7 +457,11 @@ fn chunk_hessian(
         }
         let yi = y[i];
         let si = s[usize::from(yi)];
-        let p = 1.0 / (1.0 + (-z).exp());
+        // One exp and one ln_1p: e = exp(-|z|).
+        let e = (-z.abs()).exp();
+        let margin = if yi { -z } else { z };
+        loss += si * (margin.max(0.0) + e.ln_1p());
+        let p = if z >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
         let r = si * (p - f64::from(u8::from(yi)));
         let w = si * p * (1.0 - p);
         for (k, &j) in x.dense_cols.iter().enumerate() {
@@ -497,7 +502,7 @@ fn chunk_hessian(
             }
         }
     }
-    (g, h)
+    (loss, g, h)
 }
 
 /// Newton's method with a backtracking line search on the scaled objective.
@@ -513,52 +518,15 @@ fn newton(
     max_iter: usize,
     tol: f64,
 ) -> FitReport {
-    let d = x.d;
-    let dim = d + 1;
-    let n = x.nrows();
-    let c_total = c * total_weight;
     let gmax = |g: &[f64]| g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    // One pass gives the objective, the gradient and the Hessian at a point,
+    // so a full Newton step that the line search accepts costs one pass.
+    let (mut f, mut g, mut h) = second_order(x, y, mask, s, c, total_weight, theta);
     let mut iterations = 0;
-    let (mut f, _) = objective(x, y, mask, s, c, total_weight, theta);
-    let mut g_last = vec![0.0; dim];
-    let mut converged = false;
-    while iterations < max_iter {
-        let starts: Vec<usize> = (0..n).step_by(HESS_CHUNK).collect();
-        let stride = n.div_ceil(HESSIAN_ROWS).max(1);
-        let run = |&lo: &usize| chunk_hessian(x, y, mask, s, theta, lo, (lo + HESS_CHUNK).min(n), stride);
-        #[cfg(feature = "parallel")]
-        let parts: Vec<(Vec<f64>, Vec<f64>)> = {
-            use rayon::prelude::*;
-            starts.par_iter().map(run).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<(Vec<f64>, Vec<f64>)> = starts.iter().map(run).collect();
-        let mut g = vec![0.0; dim];
-        let mut h = vec![0.0; dim * dim];
-        for (pg, ph) in parts {
-            for (a, b) in g.iter_mut().zip(&pg) {
-                *a += b;
-            }
-            for (a, b) in h.iter_mut().zip(&ph) {
-                *a += b;
-            }
-        }
-        for j in 0..dim {
-            g[j] /= total_weight;
-            for k in 0..=j {
-                h[j * dim + k] /= total_weight;
-            }
-            if j < d {
-                g[j] += theta[j] / c_total;
-                h[j * dim + j] += 1.0 / c_total;
-            }
-        }
-        g_last.clone_from(&g);
-        if gmax(&g) <= tol {
-            converged = true;
-            break;
-        }
+    let mut converged = gmax(&g) <= tol;
+    while !converged && iterations < max_iter {
         iterations += 1;
+        let dim = theta.len();
         let Some(step) = cholesky_solve(&mut h, &g, dim) else { break };
         // Backtracking line search along -step.
         let slope: f64 = -g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>();
@@ -566,28 +534,76 @@ fn newton(
         let mut accepted = false;
         for _ in 0..40 {
             let trial: Vec<f64> = theta.iter().zip(&step).map(|(a, b)| a - t * b).collect();
-            let (ft, _) = objective(x, y, mask, s, c, total_weight, &trial);
+            let (ft, gt, ht) = second_order(x, y, mask, s, c, total_weight, &trial);
             if ft.is_finite() && ft <= f + 1e-4 * t * slope {
                 theta.copy_from_slice(&trial);
                 let improved = f - ft;
-                f = ft;
+                (f, g, h) = (ft, gt, ht);
                 accepted = true;
                 // Converged to rounding: the objective no longer moves.
-                if improved <= 1e-16 * f.abs().max(1.0) {
-                    converged = true;
-                }
+                converged = gmax(&g) <= tol || improved <= 1e-16 * f.abs().max(1.0);
                 break;
             }
             t *= 0.5;
         }
-        if !accepted || converged {
-            let (_, g_end) = objective(x, y, mask, s, c, total_weight, theta);
-            g_last = g_end;
-            converged = converged || gmax(&g_last) <= tol;
+        if !accepted {
             break;
         }
     }
-    FitReport { iterations, converged, objective: f, gradient_max: gmax(&g_last) }
+    converged = converged || gmax(&g) <= tol;
+    FitReport { iterations, converged, objective: f, gradient_max: gmax(&g) }
+}
+
+/// Objective, gradient and Hessian (lower triangle) of the scaled objective at `theta`.
+#[allow(clippy::too_many_arguments)]
+fn second_order(
+    x: &Design,
+    y: &[bool],
+    mask: Option<&[bool]>,
+    s: &[f64; 2],
+    c: f64,
+    total_weight: f64,
+    theta: &[f64],
+) -> (f64, Vec<f64>, Vec<f64>) {
+    let d = x.d;
+    let dim = d + 1;
+    let n = x.nrows();
+    let c_total = c * total_weight;
+    let starts: Vec<usize> = (0..n).step_by(HESS_CHUNK).collect();
+    let stride = n.div_ceil(HESSIAN_ROWS).max(1);
+    let run = |&lo: &usize| chunk_hessian(x, y, mask, s, theta, lo, (lo + HESS_CHUNK).min(n), stride);
+    #[cfg(feature = "parallel")]
+    let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = {
+        use rayon::prelude::*;
+        starts.par_iter().map(run).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = starts.iter().map(run).collect();
+    // Reduce in chunk order: the result does not depend on the thread count.
+    let mut loss = 0.0;
+    let mut g = vec![0.0; dim];
+    let mut h = vec![0.0; dim * dim];
+    for (pl, pg, ph) in parts {
+        loss += pl;
+        for (a, b) in g.iter_mut().zip(&pg) {
+            *a += b;
+        }
+        for (a, b) in h.iter_mut().zip(&ph) {
+            *a += b;
+        }
+    }
+    for j in 0..dim {
+        g[j] /= total_weight;
+        for k in 0..=j {
+            h[j * dim + k] /= total_weight;
+        }
+        if j < d {
+            g[j] += theta[j] / c_total;
+            h[j * dim + j] += 1.0 / c_total;
+        }
+    }
+    let penalty = 0.5 * theta[..d].iter().map(|v| v * v).sum::<f64>();
+    (penalty / c_total + loss / total_weight, g, h)
 }
 
 /// Solves `H·x = b` for a symmetric positive definite `H` given by its lower
