@@ -808,7 +808,10 @@ impl Score for FittedLogistic {
     }
 
     fn score_row_unchecked(&self, row: ArrayView1<'_, f64>) -> f64 {
-        self.intercept + self.weights.iter().zip(row.iter()).map(|(w, x)| w * x).sum::<f64>()
+        match row.as_slice() {
+            Some(r) if r.len() == self.weights.len() => self.intercept + dot(r, &self.weights),
+            _ => self.intercept + self.weights.iter().zip(row.iter()).map(|(w, x)| w * x).sum::<f64>(),
+        }
     }
 }
 

@@ -428,7 +428,7 @@ impl<'f> Resolved<'f> {
     }
 }
 
-const CHUNK: usize = 8192;
+const CHUNK: usize = 2048;
 
 impl Scorer {
     pub(crate) fn from_state(state: ScorerState) -> Result<Scorer> {
