@@ -7,7 +7,9 @@
 //!   engagement), no strings: accounts per second = 200k / median.
 //! - `icp_reasons_200k`: ICP probability with its top-3 reasons for every
 //!   account (the design matrix built in chunks inside).
-//! - `score_one_with_reasons`: one account, every component, with reasons.
+//! - `score_one_with_reasons`: one row of the 200k frame, every component, with reasons.
+//! - `score_one_record_with_reasons`: one typed account turned into a one-row
+//!   frame and scored (a service's path).
 //! - `top_1000_of_200k`: rank on priorities, explain the top 1000.
 //!
 //! Targets (issues 4 and 8): ≥ 5M accounts/s for scoring alone; ICP with
@@ -49,6 +51,15 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 7919) % N;
             black_box(scorer.score_row(&frame, i, Some(engagement[i])).expect("score"))
+        })
+    });
+    g.bench_function("score_one_record_with_reasons", |b| {
+        // A service's path: one typed account in, a one-row frame, one score out.
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 7919) % N;
+            let one = accounts_to_frame(std::slice::from_ref(&pool.accounts[i])).expect("finite");
+            black_box(scorer.score_row(&one, 0, Some(engagement[i])).expect("score"))
         })
     });
     g.finish();
