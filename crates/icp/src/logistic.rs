@@ -172,17 +172,49 @@ impl Design {
     }
 }
 
+/// One fitting problem: the design, the labels, the rows kept (all when
+/// `mask` is `None`), the class weights `s` (negative, positive), `C`, and
+/// the total weight `S` of the kept rows.
+struct Problem<'a> {
+    x: &'a Design,
+    y: &'a [bool],
+    mask: Option<&'a [bool]>,
+    s: [f64; 2],
+    c: f64,
+    total_weight: f64,
+}
+
+impl Problem<'_> {
+    /// `f(lo, hi)` over fixed chunks of `chunk` rows (in parallel with the
+    /// `parallel` feature), results in chunk order, so that sums over them
+    /// do not depend on the thread count.
+    fn map_chunks<T: Send>(&self, chunk: usize, f: impl Fn(usize, usize) -> T + Sync + Send) -> Vec<T> {
+        let n = self.x.nrows();
+        let starts: Vec<usize> = (0..n).step_by(chunk).collect();
+        let run = |&lo: &usize| f(lo, (lo + chunk).min(n));
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            starts.par_iter().map(run).collect()
+        }
+        #[cfg(not(feature = "parallel"))]
+        {
+            starts.iter().map(run).collect()
+        }
+    }
+
+    /// The scaled objective from the summed weighted loss: `‖w‖²/(2·C·S) + loss / S`.
+    fn scaled(&self, loss: f64, theta: &[f64]) -> f64 {
+        let d = self.x.d;
+        let penalty = 0.5 * theta[..d].iter().map(|v| v * v).sum::<f64>();
+        penalty / (self.c * self.total_weight) + loss / self.total_weight
+    }
+}
+
 /// Weighted loss sum and gradient (weights then intercept) of rows `lo..hi`.
 #[allow(clippy::needless_range_loop)] // `i` indexes the design's rows, pointers and labels at once
-fn chunk_grad(
-    x: &Design,
-    y: &[bool],
-    mask: Option<&[bool]>,
-    s: &[f64; 2],
-    theta: &[f64],
-    lo: usize,
-    hi: usize,
-) -> (f64, Vec<f64>) {
+fn chunk_grad(p: &Problem<'_>, theta: &[f64], lo: usize, hi: usize) -> (f64, Vec<f64>) {
+    let (x, y, mask, s) = (p.x, p.y, p.mask, &p.s);
     let d = x.d;
     let nd = x.dense_cols.len();
     let b = theta[d];
@@ -240,48 +272,61 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
-/// Objective divided by `C·S` (`S` the total row weight) and its gradient at
-/// `theta`: `‖w‖²/(2·C·S) + weighted loss / S`.
-#[allow(clippy::too_many_arguments)]
-fn objective(
-    x: &Design,
-    y: &[bool],
-    mask: Option<&[bool]>,
-    s: &[f64; 2],
-    c: f64,
-    total_weight: f64,
-    theta: &[f64],
-) -> (f64, Vec<f64>) {
-    let n = x.nrows();
-    let d = x.d;
-    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-    let run = |&lo: &usize| chunk_grad(x, y, mask, s, theta, lo, (lo + CHUNK).min(n));
-    #[cfg(feature = "parallel")]
-    let parts: Vec<(f64, Vec<f64>)> = {
-        use rayon::prelude::*;
-        starts.par_iter().map(run).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parts: Vec<(f64, Vec<f64>)> = starts.iter().map(run).collect();
-    // Reduce in chunk order: the result does not depend on the thread count.
-    let mut loss = 0.0;
-    let mut g = vec![0.0; d + 1];
-    for (l, pg) in parts {
-        loss += l;
-        for (a, b) in g.iter_mut().zip(&pg) {
-            *a += b;
+impl Problem<'_> {
+    /// Objective divided by `C·S` and its gradient at `theta`.
+    fn objective(&self, theta: &[f64]) -> (f64, Vec<f64>) {
+        let d = self.x.d;
+        let parts = self.map_chunks(CHUNK, |lo, hi| chunk_grad(self, theta, lo, hi));
+        let mut loss = 0.0;
+        let mut g = vec![0.0; d + 1];
+        for (l, pg) in parts {
+            loss += l;
+            for (a, b) in g.iter_mut().zip(&pg) {
+                *a += b;
+            }
         }
-    }
-    let c_total = c * total_weight;
-    let penalty = 0.5 * theta[..d].iter().map(|v| v * v).sum::<f64>();
-    let f = penalty / c_total + loss / total_weight;
-    for (j, gj) in g.iter_mut().enumerate() {
-        *gj /= total_weight;
-        if j < d {
-            *gj += theta[j] / c_total;
+        let c_total = self.c * self.total_weight;
+        for (j, gj) in g.iter_mut().enumerate() {
+            *gj /= self.total_weight;
+            if j < d {
+                *gj += theta[j] / c_total;
+            }
         }
+        (self.scaled(loss, theta), g)
     }
-    (f, g)
+
+    /// Objective, gradient and Hessian (lower triangle) of the scaled
+    /// objective at `theta`, in one pass.
+    fn second_order(&self, theta: &[f64]) -> (f64, Vec<f64>, Vec<f64>) {
+        let d = self.x.d;
+        let dim = d + 1;
+        let stride = self.x.nrows().div_ceil(HESSIAN_ROWS).max(1);
+        let parts = self.map_chunks(HESS_CHUNK, |lo, hi| chunk_hessian(self, theta, lo, hi, stride));
+        let mut loss = 0.0;
+        let mut g = vec![0.0; dim];
+        let mut h = vec![0.0; dim * dim];
+        for (pl, pg, ph) in parts {
+            loss += pl;
+            for (a, b) in g.iter_mut().zip(&pg) {
+                *a += b;
+            }
+            for (a, b) in h.iter_mut().zip(&ph) {
+                *a += b;
+            }
+        }
+        let c_total = self.c * self.total_weight;
+        for j in 0..dim {
+            g[j] /= self.total_weight;
+            for k in 0..=j {
+                h[j * dim + k] /= self.total_weight;
+            }
+            if j < d {
+                g[j] += theta[j] / c_total;
+                h[j * dim + j] += 1.0 / c_total;
+            }
+        }
+        (self.scaled(loss, theta), g, h)
+    }
 }
 
 impl Fit for LogisticParams {
@@ -359,7 +404,8 @@ impl LogisticParams {
         let total_weight = s[0] * negatives as f64 + s[1] * positives as f64;
         let d = design.d;
         let c = self.c;
-        let obj = |theta: &[f64]| objective(design, y, mask, &s, c, total_weight, theta);
+        let problem = Problem { x: design, y, mask, s, c, total_weight };
+        let obj = |theta: &[f64]| problem.objective(theta);
         let mut theta = match start {
             Some(t) if t.len() == d + 1 => t.to_vec(),
             _ => {
@@ -370,12 +416,12 @@ impl LogisticParams {
             }
         };
         let report = if d < NEWTON_MAX_DIM {
-            newton(design, y, mask, &s, c, total_weight, &mut theta, self.max_iter, self.tol)
+            newton(&problem, &mut theta, self.max_iter, self.tol)
         } else {
             // Diagonal (Jacobi) preconditioning: solve for u with theta = u * scale,
             // scale_j = 1/sqrt(H_jj) at the start. Rare one-hot levels have tiny
             // curvature; without this L-BFGS crawls along them.
-            let scale = jacobi_scale(design, &s, total_weight, c, theta[d]);
+            let scale = jacobi_scale(&problem, theta[d]);
             let scaled = |u: &[f64]| {
                 let t: Vec<f64> = u.iter().zip(&scale).map(|(a, b)| a * b).collect();
                 let (f, mut g) = obj(&t);
@@ -423,17 +469,9 @@ const HESSIAN_ROWS: usize = 100_000;
 /// Gradient (over every row) and Hessian (over every `stride`-th row, times
 /// `stride`; lower triangle, row-major `dim × dim`) of the weighted loss of
 /// rows `lo..hi`, unscaled.
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-fn chunk_hessian(
-    x: &Design,
-    y: &[bool],
-    mask: Option<&[bool]>,
-    s: &[f64; 2],
-    theta: &[f64],
-    lo: usize,
-    hi: usize,
-    stride: usize,
-) -> (f64, Vec<f64>, Vec<f64>) {
+#[allow(clippy::needless_range_loop)] // `i` indexes the design's rows, pointers and labels at once
+fn chunk_hessian(p: &Problem<'_>, theta: &[f64], lo: usize, hi: usize, stride: usize) -> (f64, Vec<f64>, Vec<f64>) {
+    let (x, y, mask, s) = (p.x, p.y, p.mask, &p.s);
     let d = x.d;
     let dim = d + 1;
     let nd = x.dense_cols.len();
@@ -506,22 +544,11 @@ fn chunk_hessian(
 }
 
 /// Newton's method with a backtracking line search on the scaled objective.
-#[allow(clippy::too_many_arguments)]
-fn newton(
-    x: &Design,
-    y: &[bool],
-    mask: Option<&[bool]>,
-    s: &[f64; 2],
-    c: f64,
-    total_weight: f64,
-    theta: &mut [f64],
-    max_iter: usize,
-    tol: f64,
-) -> FitReport {
+fn newton(p: &Problem<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> FitReport {
     let gmax = |g: &[f64]| g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     // One pass gives the objective, the gradient and the Hessian at a point,
     // so a full Newton step that the line search accepts costs one pass.
-    let (mut f, mut g, mut h) = second_order(x, y, mask, s, c, total_weight, theta);
+    let (mut f, mut g, mut h) = p.second_order(theta);
     let mut iterations = 0;
     let mut converged = gmax(&g) <= tol;
     while !converged && iterations < max_iter {
@@ -534,7 +561,7 @@ fn newton(
         let mut accepted = false;
         for _ in 0..40 {
             let trial: Vec<f64> = theta.iter().zip(&step).map(|(a, b)| a - t * b).collect();
-            let (ft, gt, ht) = second_order(x, y, mask, s, c, total_weight, &trial);
+            let (ft, gt, ht) = p.second_order(&trial);
             if ft.is_finite() && ft <= f + 1e-4 * t * slope {
                 theta.copy_from_slice(&trial);
                 let improved = f - ft;
@@ -552,58 +579,6 @@ fn newton(
     }
     converged = converged || gmax(&g) <= tol;
     FitReport { iterations, converged, objective: f, gradient_max: gmax(&g) }
-}
-
-/// Objective, gradient and Hessian (lower triangle) of the scaled objective at `theta`.
-#[allow(clippy::too_many_arguments)]
-fn second_order(
-    x: &Design,
-    y: &[bool],
-    mask: Option<&[bool]>,
-    s: &[f64; 2],
-    c: f64,
-    total_weight: f64,
-    theta: &[f64],
-) -> (f64, Vec<f64>, Vec<f64>) {
-    let d = x.d;
-    let dim = d + 1;
-    let n = x.nrows();
-    let c_total = c * total_weight;
-    let starts: Vec<usize> = (0..n).step_by(HESS_CHUNK).collect();
-    let stride = n.div_ceil(HESSIAN_ROWS).max(1);
-    let run = |&lo: &usize| chunk_hessian(x, y, mask, s, theta, lo, (lo + HESS_CHUNK).min(n), stride);
-    #[cfg(feature = "parallel")]
-    let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = {
-        use rayon::prelude::*;
-        starts.par_iter().map(run).collect()
-    };
-    #[cfg(not(feature = "parallel"))]
-    let parts: Vec<(f64, Vec<f64>, Vec<f64>)> = starts.iter().map(run).collect();
-    // Reduce in chunk order: the result does not depend on the thread count.
-    let mut loss = 0.0;
-    let mut g = vec![0.0; dim];
-    let mut h = vec![0.0; dim * dim];
-    for (pl, pg, ph) in parts {
-        loss += pl;
-        for (a, b) in g.iter_mut().zip(&pg) {
-            *a += b;
-        }
-        for (a, b) in h.iter_mut().zip(&ph) {
-            *a += b;
-        }
-    }
-    for j in 0..dim {
-        g[j] /= total_weight;
-        for k in 0..=j {
-            h[j * dim + k] /= total_weight;
-        }
-        if j < d {
-            g[j] += theta[j] / c_total;
-            h[j * dim + j] += 1.0 / c_total;
-        }
-    }
-    let penalty = 0.5 * theta[..d].iter().map(|v| v * v).sum::<f64>();
-    (penalty / c_total + loss / total_weight, g, h)
 }
 
 /// Solves `H·x = b` for a symmetric positive definite `H` given by its lower
@@ -646,7 +621,8 @@ fn cholesky_solve(h: &mut [f64], b: &[f64], dim: usize) -> Option<Vec<f64>> {
 
 /// `1/sqrt` of the diagonal of the scaled objective's Hessian at weights 0
 /// and intercept `b0` (where every row has the same probability).
-fn jacobi_scale(x: &Design, s: &[f64; 2], total_weight: f64, c: f64, b0: f64) -> Vec<f64> {
+fn jacobi_scale(p: &Problem<'_>, b0: f64) -> Vec<f64> {
+    let (x, s, total_weight, c) = (p.x, &p.s, p.total_weight, p.c);
     let d = x.d;
     let nd = x.dense_cols.len();
     let p0 = 1.0 / (1.0 + (-b0).exp());
