@@ -430,6 +430,25 @@ impl<'f> Resolved<'f> {
 
 const CHUNK: usize = 2048;
 
+/// `f` over fixed chunks of `CHUNK` rows of `0..n` (in parallel with the
+/// `parallel` feature), results concatenated in row order; the first error wins.
+fn map_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Result<Vec<T>> + Sync + Send) -> Result<Vec<T>> {
+    let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
+    let run = |&lo: &usize| f(lo..(lo + CHUNK).min(n));
+    #[cfg(feature = "parallel")]
+    let parts: Vec<Result<Vec<T>>> = {
+        use rayon::prelude::*;
+        starts.par_iter().map(run).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let parts: Vec<Result<Vec<T>>> = starts.iter().map(run).collect();
+    let mut out = Vec::with_capacity(n);
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
 impl Scorer {
     pub(crate) fn from_state(state: ScorerState) -> Result<Scorer> {
         let mut checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(state.as_of)))?;
@@ -590,21 +609,7 @@ impl Scorer {
     /// As [`Scorer::score_frame`].
     pub fn priorities(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
         self.check_inputs(frame, engagement)?;
-        let n = frame.nrows();
-        let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-        let run = |&lo: &usize| self.priority_chunk(frame, lo..(lo + CHUNK).min(n), engagement);
-        #[cfg(feature = "parallel")]
-        let parts: Vec<Result<Vec<f64>>> = {
-            use rayon::prelude::*;
-            starts.par_iter().map(run).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<Result<Vec<f64>>> = starts.iter().map(run).collect();
-        let mut out = Vec::with_capacity(n);
-        for p in parts {
-            out.extend(p?);
-        }
-        Ok(out)
+        map_chunks(frame.nrows(), |rows| self.priority_chunk(frame, rows, engagement))
     }
 
     fn priority_chunk(
@@ -655,22 +660,7 @@ impl Scorer {
 
     fn score_all(&self, frame: &Frame, engagement: Option<&[f64]>, reasons: bool) -> Result<Vec<AccountScore>> {
         self.check_inputs(frame, engagement)?;
-        let n = frame.nrows();
-        let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
-        let run =
-            |&lo: &usize| self.score_chunk(frame, lo..(lo + CHUNK).min(n), Engagement::All(engagement), reasons, None);
-        #[cfg(feature = "parallel")]
-        let parts: Vec<Result<Vec<AccountScore>>> = {
-            use rayon::prelude::*;
-            starts.par_iter().map(run).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let parts: Vec<Result<Vec<AccountScore>>> = starts.iter().map(run).collect();
-        let mut out = Vec::with_capacity(n);
-        for p in parts {
-            out.extend(p?);
-        }
-        Ok(out)
+        map_chunks(frame.nrows(), |rows| self.score_chunk(frame, rows, Engagement::All(engagement), reasons, None))
     }
 
     fn score_chunk(
