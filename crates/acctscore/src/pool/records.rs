@@ -65,6 +65,7 @@ pub struct AccountRecord {
 
 impl AccountRecord {
     /// The numeric fields with their column names, for finiteness checks.
+    #[cfg(feature = "csv")]
     pub(crate) fn numeric_fields(&self) -> [(&'static str, Option<f64>); 9] {
         [
             ("employees", self.employees),
