@@ -781,6 +781,16 @@ impl FittedPipeline {
             plans.push((fc.plan(col, rows.clone())?, offset));
             offset += fc.width();
         }
+        // A pipeline read from a damaged or hand-edited file may list other
+        // features than its encoders write: refuse rather than write out of bounds.
+        if offset != self.features.len() || offset != x.ncols() {
+            return Err(FeaturesError::InvalidConfig {
+                reason: format!(
+                    "the fitted pipeline's encoders write {offset} features but it lists {}",
+                    self.features.len()
+                ),
+            });
+        }
         if self.features.is_empty() || !x.is_standard_layout() {
             return Ok(());
         }

@@ -107,13 +107,33 @@ pub struct FitReport {
     pub gradient_max: f64,
 }
 
-/// A fitted logistic regression.
+/// A fitted logistic regression. Deserialisation checks that the weights
+/// and means are finite and of one length.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "LogisticRepr")]
 pub struct FittedLogistic {
     weights: Vec<f64>,
     intercept: f64,
     feature_means: Vec<f64>,
     report: FitReport,
+}
+
+/// The serialised form of [`FittedLogistic`], checked on the way in.
+#[derive(Deserialize)]
+struct LogisticRepr {
+    weights: Vec<f64>,
+    intercept: f64,
+    feature_means: Vec<f64>,
+    report: FitReport,
+}
+
+impl TryFrom<LogisticRepr> for FittedLogistic {
+    type Error = IcpError;
+    fn try_from(r: LogisticRepr) -> Result<Self> {
+        let mut m = FittedLogistic::from_parameters(r.weights, r.intercept, r.feature_means)?;
+        m.report = r.report;
+        Ok(m)
+    }
 }
 
 const CHUNK: usize = 4096;
@@ -742,7 +762,7 @@ impl FittedLogistic {
         check::finite_slice("intercept", &[intercept])?;
         check::finite_slice("feature means", &feature_means)?;
         check::same_len("feature means vs weights", weights.len(), feature_means.len())?;
-        let report = FitReport { iterations: 0, converged: true, objective: f64::NAN, gradient_max: 0.0 };
+        let report = FitReport { iterations: 0, converged: true, objective: 0.0, gradient_max: 0.0 };
         Ok(FittedLogistic { weights, intercept, feature_means, report })
     }
 
@@ -869,6 +889,15 @@ mod tests {
         }
         assert!(params.fit_cross(x.view(), &y, &folds[..10], 3).is_err());
         assert!(params.fit_cross(x.view(), &y, &vec![5; n], 3).is_err());
+    }
+
+    #[test]
+    fn files_with_inconsistent_parameters_are_errors() {
+        let ok = r#"{"weights":[1.0,2.0],"intercept":0.5,"feature_means":[0.0,0.0],"report":{"iterations":1,"converged":true,"objective":0.1,"gradient_max":0.0}}"#;
+        let m: FittedLogistic = serde_json::from_str(ok).expect("valid");
+        assert_eq!(m.weights(), [1.0, 2.0]);
+        let short = ok.replace("\"feature_means\":[0.0,0.0]", "\"feature_means\":[0.0]");
+        assert!(serde_json::from_str::<FittedLogistic>(&short).is_err());
     }
 
     #[test]

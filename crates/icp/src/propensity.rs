@@ -665,6 +665,10 @@ impl FittedIcp {
                     signals.iter().map(|s| signal_column(frame, s)).collect::<Result<_>>()?;
                 let w = combiner.weights();
                 let means = combiner.feature_means();
+                // A model read from a damaged file may not fit its signal list.
+                if w.len() != 2 + signals.len() || means.len() != w.len() {
+                    return Err(IcpError::InvalidModel { part: "hybrid combiner", index: w.len() });
+                }
                 // raw = b2 + w0·z1 + w1·points + Σ wk·sk, with z1 = stage-1 baseline + Σ its
                 // contributions and points = Σ fired rules: the baseline collects the constants.
                 let baseline = combiner.intercept()
