@@ -15,7 +15,7 @@
 use acctscore::core::Timestamp;
 use acctscore::pool::{AccountRecord, PoolGenerator};
 use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentModel, SegmentParams};
-use acctscore_revenue::{BusinessModel, RevenueInputs, RevenueRange, Router, apply_penalty};
+use acctscore_revenue::{RevenueInputs, RevenueRange, Router, apply_penalty};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use std::hint::black_box;
@@ -23,29 +23,6 @@ use std::time::Duration;
 
 const N: usize = 1_000_000;
 const NOW: i64 = 1_767_225_600;
-
-fn anomaly_inputs(r: &AccountRecord) -> AnomalyInputs<'_> {
-    let mut x = AnomalyInputs::new();
-    x.industry = r.industry.as_deref();
-    x.employees = r.employees;
-    x.monthly_revenue = r.monthly_revenue_usd;
-    x.founded_year = r.founded_year;
-    x.web_traffic_monthly = r.web_traffic_monthly;
-    x.web_traffic_growth_90d = r.web_traffic_growth_90d;
-    x
-}
-
-fn revenue_inputs(r: &AccountRecord) -> RevenueInputs<'_> {
-    let mut x = RevenueInputs::new(r.business_model.as_deref().map_or(BusinessModel::Other, BusinessModel::from_label));
-    x.industry = r.industry.as_deref();
-    x.employees = r.employees;
-    x.reported_monthly_revenue = r.monthly_revenue_usd;
-    x.web_traffic_monthly = r.web_traffic_monthly;
-    x.conversion_rate = r.conversion_rate;
-    x.sku_avg_price = r.sku_avg_price;
-    x.has_ecommerce = r.has_ecommerce;
-    x
-}
 
 struct Setup {
     router: Router,
@@ -65,13 +42,13 @@ fn score_typed(s: &Setup, ri: &RevenueInputs<'_>, ai: &AnomalyInputs<'_>) -> (f6
 /// One account from a pool row (mapping included).
 #[inline]
 fn score(s: &Setup, r: &AccountRecord) -> (f64, f64) {
-    score_typed(s, &revenue_inputs(r), &anomaly_inputs(r))
+    score_typed(s, &r.revenue_inputs(), &r.anomaly_inputs())
 }
 
 fn bench(c: &mut Criterion) {
     let rows = PoolGenerator::new(N).seed(42).events(false).generate().accounts;
-    let segments =
-        SegmentModel::fit(rows.iter().map(anomaly_inputs), &SegmentParams::new()).expect("segments fit on the pool");
+    let segments = SegmentModel::fit(rows.iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new())
+        .expect("segments fit on the pool");
     let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(NOW)))
         .expect("valid params")
         .with_segments(segments);
@@ -80,7 +57,7 @@ fn bench(c: &mut Criterion) {
     // "Parsed accounts": the two crates' typed inputs, mapped once from the
     // pool rows (business model parsed to its enum, industry borrowed).
     let typed: Vec<(RevenueInputs<'_>, AnomalyInputs<'_>)> =
-        rows.iter().map(|r| (revenue_inputs(r), anomaly_inputs(r))).collect();
+        rows.iter().map(|r| (r.revenue_inputs(), r.anomaly_inputs())).collect();
 
     let mut g = c.benchmark_group("revenue_anomaly");
     g.sample_size(20).measurement_time(Duration::from_secs(6)).throughput(Throughput::Elements(N as u64));
@@ -118,7 +95,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("anomaly_fit");
     g.sample_size(10).measurement_time(Duration::from_secs(8)).throughput(Throughput::Elements(N as u64));
     g.bench_function("fit_segments_1M", |b| {
-        b.iter(|| SegmentModel::fit(black_box(&rows).iter().map(anomaly_inputs), &SegmentParams::new()))
+        b.iter(|| SegmentModel::fit(black_box(&rows).iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new()))
     });
     g.finish();
 }

@@ -11,7 +11,7 @@
 //! names a model saved with `--save-segments`. Missing revenue is missing
 //! data, not an anomaly: such accounts get no check and no penalty.
 
-use acctscore::anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentModel, SegmentParams};
+use acctscore::anomaly::{AnomalyChecker, AnomalyParams, SegmentModel, SegmentParams};
 use acctscore::core::Timestamp;
 use acctscore::pool::{AccountRecord, read_accounts_path};
 use clap::Parser;
@@ -46,17 +46,6 @@ struct Args {
     json: bool,
 }
 
-fn inputs(r: &AccountRecord) -> AnomalyInputs<'_> {
-    let mut x = AnomalyInputs::new();
-    x.industry = r.industry.as_deref();
-    x.employees = r.employees;
-    x.monthly_revenue = r.monthly_revenue_usd;
-    x.founded_year = r.founded_year;
-    x.web_traffic_monthly = r.web_traffic_monthly;
-    x.web_traffic_growth_90d = r.web_traffic_growth_90d;
-    x
-}
-
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
 }
@@ -72,13 +61,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let t1 = Instant::now();
     let segments = match &args.segments {
         Some(p) => SegmentModel::from_json(&std::fs::read_to_string(p)?)?,
-        None => SegmentModel::fit(rows.iter().map(inputs), &SegmentParams::new())?,
+        None => SegmentModel::fit(rows.iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new())?,
     };
     if let Some(p) = &args.save_segments {
         std::fs::write(p, segments.to_json()?)?;
     }
     let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(as_of)))?.with_segments(segments);
-    let reports: Vec<_> = rows.par_iter().map(|r| checker.check(&inputs(r))).collect();
+    let reports: Vec<_> = rows.par_iter().map(|r| checker.check(&r.anomaly_inputs())).collect();
     eprintln!("fitted segments and checked in {:.2} s", t1.elapsed().as_secs_f64());
 
     let mut out: Box<dyn Write> = match &args.out {

@@ -1,5 +1,7 @@
 //! Typed rows of the pool files.
 
+use crate::anomaly::AnomalyInputs;
+use crate::revenue::{BusinessModel, RevenueInputs};
 use acctscore_features::{Column, Frame};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -64,6 +66,33 @@ pub struct AccountRecord {
 }
 
 impl AccountRecord {
+    /// The account's inputs to the anomaly checks.
+    pub fn anomaly_inputs(&self) -> AnomalyInputs<'_> {
+        let mut x = AnomalyInputs::new();
+        x.industry = self.industry.as_deref();
+        x.employees = self.employees;
+        x.monthly_revenue = self.monthly_revenue_usd;
+        x.founded_year = self.founded_year;
+        x.web_traffic_monthly = self.web_traffic_monthly;
+        x.web_traffic_growth_90d = self.web_traffic_growth_90d;
+        x
+    }
+
+    /// The account's inputs to the revenue estimators (an unknown or missing
+    /// business model routes as `other`).
+    pub fn revenue_inputs(&self) -> RevenueInputs<'_> {
+        let model = self.business_model.as_deref().map_or(BusinessModel::Other, BusinessModel::from_label);
+        let mut x = RevenueInputs::new(model);
+        x.industry = self.industry.as_deref();
+        x.employees = self.employees;
+        x.reported_monthly_revenue = self.monthly_revenue_usd;
+        x.web_traffic_monthly = self.web_traffic_monthly;
+        x.conversion_rate = self.conversion_rate;
+        x.sku_avg_price = self.sku_avg_price;
+        x.has_ecommerce = self.has_ecommerce;
+        x
+    }
+
     /// The numeric fields with their column names, for finiteness checks.
     #[cfg(feature = "csv")]
     pub(crate) fn numeric_fields(&self) -> [(&'static str, Option<f64>); 9] {
