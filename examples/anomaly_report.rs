@@ -46,10 +46,6 @@ struct Args {
     json: bool,
 }
 
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")).into() } else { s.into() }
-}
-
 fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let t0 = Instant::now();
     let rows = read_accounts_path(&args.accounts)?;
@@ -70,15 +66,16 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     let reports: Vec<_> = rows.par_iter().map(|r| checker.check(&r.anomaly_inputs())).collect();
     eprintln!("fitted segments and checked in {:.2} s", t1.elapsed().as_secs_f64());
 
-    let mut out: Box<dyn Write> = match &args.out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p)?)),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    let sink: Box<dyn Write> = match &args.out {
+        Some(p) => Box::new(std::fs::File::create(p)?),
+        None => Box::new(std::io::stdout().lock()),
     };
-    writeln!(out, "account_id,penalty,checks")?;
+    let mut out = csv::Writer::from_writer(sink);
+    out.write_record(["account_id", "penalty", "checks"])?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut flagged = 0usize;
     for (r, rep) in rows.iter().zip(&reports) {
-        writeln!(out, "{},{},{}", csv_field(&r.account_id), rep.penalty, rep.codes_joined(";"))?;
+        out.write_record([r.account_id.as_str(), &rep.penalty.to_string(), &rep.codes_joined(";")])?;
         flagged += usize::from(!rep.is_clean());
         for f in &rep.findings {
             *counts.entry(f.code.as_str()).or_default() += 1;

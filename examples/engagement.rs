@@ -70,14 +70,6 @@ fn pool_error(path: &std::path::Path, e: PoolError) -> String {
     }
 }
 
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
 fn run(args: Args) -> Result<(), String> {
     let mut params = EngagementParams::new();
     for (kind, days) in &args.half_life_days {
@@ -113,30 +105,29 @@ fn run(args: Args) -> Result<(), String> {
         unknown_accounts
     );
 
+    let ids: Vec<&str> = names.iter().map(String::as_str).collect();
+    write_scores(args.out.as_deref(), &ids, batch.scores())
+}
+
+/// Writes `account_id,engagement` sorted by id, each distinct id once (its
+/// first row holds its activities), with numbers in their shortest form that
+/// parses back to the same value.
+fn write_scores(out: Option<&std::path::Path>, ids: &[&str], scores: &[f64]) -> Result<(), String> {
     let t = Instant::now();
-    // Sort by a 16-byte big-endian prefix first (in cache), the full id only on ties.
-    let prefix = |id: &str| {
-        let mut key = [0u8; 16];
-        let n = id.len().min(16);
-        key[..n].copy_from_slice(&id.as_bytes()[..n]);
-        u128::from_be_bytes(key)
-    };
-    let mut keyed: Vec<(u128, u32, &str)> =
-        names.iter().enumerate().map(|(i, id)| (prefix(id), i as u32, id.as_str())).collect();
-    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.2.cmp(b.2)));
-    let sink: Box<dyn Write> = match &args.out {
+    let mut keyed: Vec<(&str, u32)> = ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    keyed.dedup_by(|b, a| a.0 == b.0);
+    let sink: Box<dyn Write> = match out {
         Some(path) => Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
         None => Box::new(std::io::stdout().lock()),
     };
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, sink);
-    let write_err = |e: std::io::Error| format!("write failed: {e}");
-    writeln!(w, "account_id,engagement").map_err(write_err)?;
-    let scores = batch.scores();
-    for &(_, i, id) in &keyed {
-        // `{:?}` prints an f64 in its shortest form that parses back to the same value.
-        writeln!(w, "{},{:?}", csv_field(id), scores[i as usize]).map_err(write_err)?;
+    let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(sink);
+    let write_err = |e: csv::Error| format!("write failed: {e}");
+    w.write_record(["account_id", "engagement"]).map_err(write_err)?;
+    for &(id, i) in &keyed {
+        w.write_record([id, &format!("{:?}", scores[i as usize])]).map_err(write_err)?;
     }
-    w.flush().map_err(write_err)?;
+    w.flush().map_err(|e| format!("write failed: {e}"))?;
     eprintln!("wrote {} accounts in {:.2?}", keyed.len(), t.elapsed());
     Ok(())
 }
@@ -159,29 +150,11 @@ fn run_listed(args: &Args, path: &std::path::Path, model: &EngagementModel, now:
         batch.ignored_future(),
         log.unknown_accounts
     );
-    let t = Instant::now();
     let names: Vec<&str> = match ids {
         acctscore::features::Column::Text(v) => v.iter().map(|s| s.as_deref().unwrap_or("")).collect(),
         _ => return Err("account_id is not a text column".to_string()),
     };
-    // Each distinct id once (its first row holds its activities).
-    let mut keyed: Vec<(&str, u32)> = names.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
-    keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
-    keyed.dedup_by(|b, a| a.0 == b.0);
-    let sink: Box<dyn Write> = match &args.out {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = std::io::BufWriter::with_capacity(1 << 20, sink);
-    let write_err = |e: std::io::Error| format!("write failed: {e}");
-    writeln!(w, "account_id,engagement").map_err(write_err)?;
-    let scores = batch.scores();
-    for &(id, i) in &keyed {
-        writeln!(w, "{},{:?}", csv_field(id), scores[i as usize]).map_err(write_err)?;
-    }
-    w.flush().map_err(write_err)?;
-    eprintln!("wrote {} accounts in {:.2?}", keyed.len(), t.elapsed());
-    Ok(())
+    write_scores(args.out.as_deref(), &names, batch.scores())
 }
 
 fn main() -> ExitCode {
