@@ -88,6 +88,7 @@ fn read_touches_blocks(
     let mut reader: Option<(Header, IdIndex<'_>)> = None;
     let mut log = TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None };
     let mut line = 2u64;
+    let mut scratch = [Vec::new(), Vec::new()];
     loop {
         let start = buf.len();
         buf.resize(start + block, 0);
@@ -106,7 +107,7 @@ fn read_touches_blocks(
         // Parse up to the last complete line; keep the rest for the next block.
         let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
         let (ready, rest) = body.split_at(cut);
-        line = parse_block(ready, line, header, index, model, &mut log)?;
+        line = parse_block(ready, line, header, index, model, &mut log, &mut scratch)?;
         let rest = rest.to_vec();
         buf.clear();
         buf.extend_from_slice(&rest);
@@ -157,7 +158,9 @@ impl Header {
 }
 
 /// Parses complete lines (the first is line `first_line`) into `log`, in two
-/// halves on two threads; returns the number of the next line.
+/// halves on two threads, each into a `scratch` vector kept from block to
+/// block (so that streaming does not map fresh memory per block); returns
+/// the number of the next line.
 fn parse_block(
     body: &[u8],
     first_line: u64,
@@ -165,6 +168,7 @@ fn parse_block(
     index: &IdIndex<'_>,
     model: &EngagementModel,
     log: &mut TouchLog,
+    scratch: &mut [Vec<Touch>; 2],
 ) -> Result<u64, PoolError> {
     let mid = body.len() / 2;
     let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
@@ -176,17 +180,18 @@ fn parse_block(
         model.kind_id_by_name("call").ok(),
         model.kind_id_by_name("meeting").ok(),
     ];
-    let fields = (header.id, header.kind, header.ts);
-    let parse = |part: &[u8], line: u64| parse_part(part, line, fields, header.n_fields, index, model, builtin);
+    let parse = |part: &[u8], line: u64, touches| parse_part(part, line, header, index, model, builtin, touches);
+    let [s0, s1] = std::mem::take(scratch);
     #[cfg(feature = "parallel")]
-    let (a, b) = rayon::join(|| parse(first, first_line), || parse(second, second_line));
+    let (a, b) = rayon::join(|| parse(first, first_line, s0), || parse(second, second_line, s1));
     #[cfg(not(feature = "parallel"))]
-    let (a, b) = (parse(first, first_line), parse(second, second_line));
-    for part in [a?, b?] {
-        log.touches.extend(part.touches);
+    let (a, b) = (parse(first, first_line, s0), parse(second, second_line, s1));
+    for (k, part) in [a?, b?].into_iter().enumerate() {
+        log.touches.extend_from_slice(&part.touches);
         log.unknown_accounts += part.unknown_accounts;
         log.rows += part.rows;
         log.latest = log.latest.max(part.latest);
+        scratch[k] = part.touches;
     }
     Ok(next_line)
 }
@@ -205,7 +210,7 @@ pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Resul
     let index = IdIndex::new(ids);
     let body = data.get(header_end + 1..).unwrap_or(&[]);
     let mut log = TouchLog { touches: Vec::with_capacity(body.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
-    parse_block(body, 2, &header, &index, model, &mut log)?;
+    parse_block(body, 2, &header, &index, model, &mut log, &mut [Vec::new(), Vec::new()])?;
     Ok(log)
 }
 
@@ -294,26 +299,60 @@ fn discover_part<'a>(
     mut sink: Sink<'_>,
 ) -> Result<(Vec<Cow<'a, str>>, TouchLog), PoolError> {
     let mut part_ids = Vec::with_capacity(part.len() / 30);
-    let mut fields: Vec<&[u8]> = Vec::with_capacity(header.n_fields);
-    for (k, raw) in part.split(|&b| b == b'\n').enumerate() {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if raw.is_empty() {
-            continue;
-        }
-        let line = first_line + k as u64;
-        fields.clear();
-        fields.extend(raw.split(|&b| b == b','));
-        if fields.len() != header.n_fields {
-            let reason = format!("{} fields where the header has {}", fields.len(), header.n_fields);
-            return Err(PoolError::BadRow { line, reason });
-        }
+    unquoted_rows(part, first_line, header.n_fields, |line, fields| {
         let before = sink.log.touches.len();
         sink.row(line, Some(0), fields[header.kind], fields[header.ts])?;
         if sink.log.touches.len() > before {
             part_ids.push(Cow::Borrowed(utf8(line, fields[header.id])?));
         }
-    }
+        Ok(())
+    })?;
     Ok((part_ids, sink.log))
+}
+
+/// Calls `row(line, fields)` for every non-empty line of unquoted CSV
+/// `part` (the first is line `first_line`), its fields split at commas and
+/// a trailing `\r` dropped. Delimiters are found with memchr2 over the whole
+/// part, not byte by byte. A line whose field count is not `n_fields` is a
+/// [`PoolError::BadRow`].
+fn unquoted_rows<'a>(
+    part: &'a [u8],
+    first_line: u64,
+    n_fields: usize,
+    mut row: impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
+) -> Result<(), PoolError> {
+    let mut fields: Vec<&'a [u8]> = Vec::with_capacity(n_fields + 1);
+    let mut line = first_line;
+    let mut start = 0;
+    let mut end_line = |line: u64, fields: &mut Vec<&'a [u8]>| {
+        if let Some(last) = fields.last_mut() {
+            *last = last.strip_suffix(b"\r").unwrap_or(last);
+        }
+        let empty = fields.len() == 1 && fields[0].is_empty();
+        let result = if empty {
+            Ok(())
+        } else if fields.len() != n_fields {
+            let reason = format!("{} fields where the header has {n_fields}", fields.len());
+            Err(PoolError::BadRow { line, reason })
+        } else {
+            row(line, fields)
+        };
+        fields.clear();
+        result
+    };
+    for pos in memchr::memchr2_iter(b',', b'\n', part) {
+        fields.push(&part[start..pos]);
+        start = pos + 1;
+        if part[pos] == b'\n' {
+            end_line(line, &mut fields)?;
+            line += 1;
+        }
+    }
+    if start < part.len() || !fields.is_empty() {
+        fields.push(&part[start..]);
+        end_line(line, &mut fields)?;
+    }
+    Ok(())
 }
 
 fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
@@ -323,9 +362,12 @@ fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
 
 /// Account id → row. Ids that share one prefix followed by digits of one
 /// width (`acct_0001234`, the common CRM shape) are looked up by their
-/// number in a dense table, without hashing; any other ids go through a
-/// hash map. Both give the first row of a repeated id.
+/// number: when the file lists them in order with no gap (row = number −
+/// first) by arithmetic alone, otherwise in a dense table, without hashing;
+/// any other ids go through a hash map. All give the first row of a
+/// repeated id.
 enum IdIndex<'a> {
+    Sequential { prefix: &'a [u8], width: usize, first: usize, len: usize },
     Numbered { prefix: &'a [u8], width: usize, rows: Vec<u32> },
     Hashed(HashMap<&'a [u8], u32>),
 }
@@ -357,11 +399,15 @@ impl<'a> IdIndex<'a> {
             return None;
         }
         let (prefix, _) = first.split_at(first.len() - digits);
+        let number = |id: Option<&[u8]>| id?.strip_prefix(prefix).filter(|d| d.len() == digits).and_then(parse_digits);
+        let start = number(Some(first))?;
+        if values.iter().enumerate().all(|(k, id)| number(*id) == Some(start + k)) {
+            return Some(IdIndex::Sequential { prefix, width: digits, first: start, len: values.len() });
+        }
         let limit = values.len().saturating_mul(4).max(1024);
         let mut rows = Vec::new();
         for (k, id) in values.iter().enumerate() {
-            let id = (*id)?;
-            let number = id.strip_prefix(prefix).filter(|d| d.len() == digits).and_then(parse_digits)?;
+            let number = number(*id)?;
             if number >= limit {
                 return None;
             }
@@ -377,6 +423,11 @@ impl<'a> IdIndex<'a> {
 
     fn get(&self, id: &[u8]) -> Option<u32> {
         match self {
+            IdIndex::Sequential { prefix, width, first, len } => {
+                let digits = id.strip_prefix(*prefix).filter(|d| d.len() == *width)?;
+                let row = parse_digits(digits)?.checked_sub(*first).filter(|r| r < len)?;
+                u32::try_from(row).ok()
+            }
             IdIndex::Numbered { prefix, width, rows } => {
                 let digits = id.strip_prefix(*prefix).filter(|d| d.len() == *width)?;
                 let row = *rows.get(parse_digits(digits)?)?;
@@ -423,10 +474,11 @@ impl Sink<'_> {
         self.log.rows += 1;
         let ts = parse_i64(ts.trim_ascii())
             .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+        // Array patterns compare inline (a byte-string pattern calls memcmp).
         let kind = match kind.trim_ascii() {
-            b"email" if self.builtin[0].is_some() => self.builtin[0],
-            b"call" if self.builtin[1].is_some() => self.builtin[1],
-            b"meeting" if self.builtin[2].is_some() => self.builtin[2],
+            [b'e', b'm', b'a', b'i', b'l'] if self.builtin[0].is_some() => self.builtin[0],
+            [b'c', b'a', b'l', b'l'] if self.builtin[1].is_some() => self.builtin[1],
+            [b'm', b'e', b'e', b't', b'i', b'n', b'g'] if self.builtin[2].is_some() => self.builtin[2],
             other => match self.other_kinds.iter().find(|(k, _)| k == other) {
                 Some((_, id)) => Some(*id),
                 None => {
@@ -451,31 +503,20 @@ impl Sink<'_> {
 fn parse_part(
     part: &[u8],
     first_line: u64,
-    (c_id, c_kind, c_ts): (usize, usize, usize),
-    n_fields: usize,
+    header: &Header,
     index: &IdIndex<'_>,
     model: &EngagementModel,
     builtin: [Option<KindId>; 3],
+    mut touches: Vec<Touch>,
 ) -> Result<TouchLog, PoolError> {
-    let log = TouchLog { touches: Vec::with_capacity(part.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
+    touches.clear();
+    let log = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
     let mut sink = Sink { model, builtin, other_kinds: Vec::new(), log };
     if memchr::memchr(b'"', part).is_none() {
         // No quoting anywhere: split lines and fields directly.
-        let mut fields: Vec<&[u8]> = Vec::with_capacity(n_fields);
-        for (k, raw) in part.split(|&b| b == b'\n').enumerate() {
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if raw.is_empty() {
-                continue;
-            }
-            let line = first_line + k as u64;
-            fields.clear();
-            fields.extend(raw.split(|&b| b == b','));
-            if fields.len() != n_fields {
-                let reason = format!("{} fields where the header has {n_fields}", fields.len());
-                return Err(PoolError::BadRow { line, reason });
-            }
-            sink.row(line, index.get(fields[c_id].trim_ascii()), fields[c_kind], fields[c_ts])?;
-        }
+        unquoted_rows(part, first_line, header.n_fields, |line, fields| {
+            sink.row(line, index.get(fields[header.id].trim_ascii()), fields[header.kind], fields[header.ts])
+        })?;
         return Ok(sink.log);
     }
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(part);
@@ -490,7 +531,7 @@ fn parse_part(
             }
         }
         let line = first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
-        let (Some(id), Some(kind), Some(ts)) = (rec.get(c_id), rec.get(c_kind), rec.get(c_ts)) else {
+        let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
         sink.row(line, index.get(id.trim_ascii()), kind, ts)?;
@@ -524,7 +565,25 @@ mod tests {
         let odd = Column::Text((0..50).map(|k| Some(format!("x{k}y"))).collect());
         let data = b"account_id,kind,timestamp\nacct_0007,email,1\nacct_0049,call,2\nacct_9999,call,3\nacct_007,call,4\nacct_00x7,call,5\n";
         let log = read_touches(data, &numbered, &model()).expect("valid");
-        assert!(matches!(IdIndex::new(&numbered), IdIndex::Numbered { .. }));
+        assert!(matches!(IdIndex::new(&numbered), IdIndex::Sequential { first: 0, len: 50, .. }));
+        let mut gap = numbered.clone();
+        if let Column::Text(v) = &mut gap {
+            v.swap(3, 4);
+        }
+        assert!(matches!(IdIndex::new(&gap), IdIndex::Numbered { .. }));
+        let later = Column::Text((100..150).map(|k| Some(format!("acct_{k:04}"))).collect());
+        assert!(matches!(IdIndex::new(&later), IdIndex::Sequential { first: 100, len: 50, .. }));
+        let shifted = read_touches(
+            b"account_id,kind,timestamp\nacct_0100,email,1\nacct_0149,call,2\nacct_0099,call,3\nacct_0150,call,4\n",
+            &later,
+            &model(),
+        )
+        .expect("valid");
+        assert_eq!(shifted.touches.iter().map(|t| t.account).collect::<Vec<_>>(), [0, 49]);
+        assert_eq!(shifted.unknown_accounts, 2);
+        let swapped = read_touches(data, &gap, &model()).expect("valid");
+        assert_eq!(swapped.touches.iter().map(|t| t.account).collect::<Vec<_>>(), [7, 49]);
+        assert_eq!(swapped.unknown_accounts, 3);
         assert!(matches!(IdIndex::new(&odd), IdIndex::Hashed(_)));
         let rows: Vec<u32> = log.touches.iter().map(|t| t.account).collect();
         assert_eq!(rows, [7, 49]);
