@@ -30,6 +30,12 @@
 //! Encoding walks blocks of rows (all columns of a block while it is in
 //! cache), in parallel with the `parallel` feature; the result does not
 //! depend on the number of threads.
+//!
+//! For scoring one source column at a time without a design matrix,
+//! [`FittedPipeline::bind`] binds each encoder to its column once, and a
+//! [`BoundColumn`] encodes one row — or, for categorical, boolean and title
+//! columns, one *key* shared by many rows — with the same code the matrix
+//! path runs.
 
 use crate::placeholder::PlaceholderRules;
 use crate::title::{self, JobFunction, Seniority};
@@ -501,23 +507,114 @@ struct FittedColumn {
 }
 
 /// A fitted column bound to a frame's column, ready to fill rows.
+#[derive(Debug)]
 enum Plan<'a> {
     Numeric(&'a NumericFit, &'a [Option<f64>]),
-    Boolean(bool, &'a [Option<bool>]),
-    /// Output slot per dictionary code, and the slot of missing values.
-    Slots {
-        slot_of_code: Vec<usize>,
-        missing_slot: usize,
-        codes: &'a [Option<u32>],
-    },
-    /// Title bucket slots (seniority, function) per dictionary code.
-    TitleCodes {
-        pairs: Vec<(usize, usize)>,
-        codes: &'a [Option<u32>],
-    },
-    /// Title bucket slots per row for text (computed per distinct value).
-    TitleText(Vec<(usize, usize)>),
+    Boolean(FlagPlan<'a>),
+    Slots(SlotPlan<'a>),
+    Title(TitlePlan<'a>),
     Timestamp(&'a NumericFit, i64, &'a [Option<i64>]),
+}
+
+/// A boolean column: keys 0 (false), 1 (true), 2 (missing).
+#[derive(Debug)]
+struct FlagPlan<'a> {
+    has_missing: bool,
+    values: &'a [Option<bool>],
+}
+
+impl FlagPlan<'_> {
+    const KEYS: usize = 3;
+
+    #[inline]
+    fn key(&self, i: usize) -> usize {
+        match self.values.get(i).copied().flatten() {
+            Some(false) => 0,
+            Some(true) => 1,
+            None => 2,
+        }
+    }
+
+    /// Writes the flag (and its missing indicator) of `key` into `out`.
+    #[inline]
+    fn encode_key(&self, key: usize, out: &mut [f64]) {
+        out[0] = f64::from(u8::from(key == 1));
+        if self.has_missing {
+            out[1] = f64::from(u8::from(key == 2));
+        }
+    }
+}
+
+/// A categorical column: the key of a row is its output slot (a kept
+/// level, the rare bucket or the missing level).
+#[derive(Debug)]
+struct SlotPlan<'a> {
+    /// Output slot per dictionary code.
+    slot_of_code: Vec<usize>,
+    /// Slot of missing values.
+    missing_slot: usize,
+    codes: &'a [Option<u32>],
+    width: usize,
+}
+
+impl SlotPlan<'_> {
+    #[inline]
+    fn key(&self, i: usize) -> usize {
+        self.codes
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|k| self.slot_of_code.get(k as usize).copied())
+            .unwrap_or(self.missing_slot)
+    }
+
+    /// Sets the one-hot slot `key` of a zeroed `out`.
+    #[inline]
+    fn encode_key(key: usize, out: &mut [f64]) {
+        out[key] = 1.0;
+    }
+}
+
+/// A job-title column: the key of a row is its (seniority, function) bucket pair.
+#[derive(Debug)]
+enum TitlePlan<'a> {
+    /// Bucket slots (seniority, function) per dictionary code.
+    Codes { pairs: Vec<(usize, usize)>, codes: &'a [Option<u32>] },
+    /// Bucket slots per row of free text (computed per distinct value).
+    Text(Vec<(usize, usize)>),
+}
+
+const FUNCTION_WIDTH: usize = JobFunction::ALL.len();
+
+impl TitlePlan<'_> {
+    const KEYS: usize = SENIORITY_WIDTH * FUNCTION_WIDTH;
+
+    #[inline]
+    fn pair(&self, i: usize) -> (usize, usize) {
+        match self {
+            TitlePlan::Codes { pairs, codes } => {
+                codes.get(i).copied().flatten().and_then(|k| pairs.get(k as usize).copied()).unwrap_or(MISSING_TITLE)
+            }
+            TitlePlan::Text(pairs) => pairs.get(i).copied().unwrap_or(MISSING_TITLE),
+        }
+    }
+
+    #[inline]
+    fn key(&self, i: usize) -> usize {
+        let (s, f) = self.pair(i);
+        s * FUNCTION_WIDTH + (f - SENIORITY_WIDTH)
+    }
+
+    /// Sets the two bucket slots of `pair` in a zeroed `out`.
+    #[inline]
+    fn encode_pair((s, f): (usize, usize), out: &mut [f64]) {
+        out[s] = 1.0;
+        out[f] = 1.0;
+    }
+
+    fn encode_key(key: usize, out: &mut [f64]) {
+        Self::encode_pair((key / FUNCTION_WIDTH, SENIORITY_WIDTH + key % FUNCTION_WIDTH), out);
+    }
 }
 
 const SENIORITY_WIDTH: usize = Seniority::ALL.len();
@@ -529,7 +626,7 @@ fn title_slots(t: &str) -> (usize, usize) {
     (s, SENIORITY_WIDTH + f)
 }
 
-const MISSING_TITLE: (usize, usize) = (SENIORITY_WIDTH - 1, SENIORITY_WIDTH + JobFunction::ALL.len() - 1);
+const MISSING_TITLE: (usize, usize) = (SENIORITY_WIDTH - 1, SENIORITY_WIDTH + FUNCTION_WIDTH - 1);
 
 impl FittedColumn {
     fn width(&self) -> usize {
@@ -591,7 +688,9 @@ impl FittedColumn {
         Ok(match (&self.encoder, col) {
             (ColumnEncoder::Numeric(f), Column::Numeric(v)) => Plan::Numeric(f, &v[rows]),
             (ColumnEncoder::Numeric(_), _) => return Err(wrong(ColumnKind::Numeric)),
-            (ColumnEncoder::Boolean { has_missing }, Column::Boolean(v)) => Plan::Boolean(*has_missing, &v[rows]),
+            (ColumnEncoder::Boolean { has_missing }, Column::Boolean(v)) => {
+                Plan::Boolean(FlagPlan { has_missing: *has_missing, values: &v[rows] })
+            }
             (ColumnEncoder::Boolean { .. }, _) => return Err(wrong(ColumnKind::Boolean)),
             (ColumnEncoder::Categorical { levels, has_missing, placeholders }, Column::Categorical(c)) => {
                 // Map the frame's own dictionary to output slots once.
@@ -607,16 +706,19 @@ impl FittedColumn {
                         if placeholders.contains(&f) { missing_slot } else { *index.get(f.as_str()).unwrap_or(&rare) }
                     })
                     .collect();
-                Plan::Slots { slot_of_code, missing_slot, codes: &c.codes()[rows] }
+                Plan::Slots(SlotPlan { slot_of_code, missing_slot, codes: &c.codes()[rows], width: self.width() })
             }
             (ColumnEncoder::Categorical { .. }, _) => return Err(wrong(ColumnKind::Categorical)),
             (ColumnEncoder::Title, Column::Categorical(c)) => {
                 // Titles are normalised once per level.
-                Plan::TitleCodes { pairs: c.levels().iter().map(|l| title_slots(l)).collect(), codes: &c.codes()[rows] }
+                Plan::Title(TitlePlan::Codes {
+                    pairs: c.levels().iter().map(|l| title_slots(l)).collect(),
+                    codes: &c.codes()[rows],
+                })
             }
             (ColumnEncoder::Title, Column::Text(v)) => {
                 let mut cache: HashMap<&str, (usize, usize)> = HashMap::new();
-                Plan::TitleText(
+                Plan::Title(TitlePlan::Text(
                     v[rows]
                         .iter()
                         .map(|t| match t {
@@ -624,7 +726,7 @@ impl FittedColumn {
                             None => MISSING_TITLE,
                         })
                         .collect(),
-                )
+                ))
             }
             (ColumnEncoder::Title, _) => return Err(wrong(ColumnKind::Text)),
             (ColumnEncoder::Timestamp { reference, fit }, Column::Timestamp(v)) => {
@@ -633,6 +735,18 @@ impl FittedColumn {
             (ColumnEncoder::Timestamp { .. }, _) => return Err(wrong(ColumnKind::Timestamp)),
         })
     }
+}
+
+/// The raw value of row `i` of a numeric column (`None` when missing or out of range).
+#[inline]
+fn numeric_at(v: &[Option<f64>], i: usize) -> Option<f64> {
+    v.get(i).copied().flatten()
+}
+
+/// The age in days of row `i` of a timestamp column.
+#[inline]
+fn age_at(reference: i64, v: &[Option<i64>], i: usize) -> Option<f64> {
+    v.get(i).copied().flatten().map(|t| age_days(reference, t))
 }
 
 impl Plan<'_> {
@@ -644,58 +758,158 @@ impl Plan<'_> {
             return;
         };
         // One match per block; rows of `block` are contiguous, `width` apart.
+        // Each arm runs the same per-row code as `encode_row`.
         let rows = block.chunks_exact_mut(width).zip(r).filter_map(|(row, i)| Some((row.get_mut(offset..)?, i)));
         match self {
-            Plan::Numeric(f, v) => {
-                for (out, i) in rows {
-                    f.encode(v.get(i).copied().flatten(), out);
-                }
-            }
-            Plan::Boolean(has_missing, v) => {
-                for (out, i) in rows {
-                    let value = v.get(i).copied().flatten();
-                    out[0] = f64::from(u8::from(value.unwrap_or(false)));
-                    if *has_missing {
-                        out[1] = f64::from(u8::from(value.is_none()));
-                    }
-                }
-            }
-            Plan::Slots { slot_of_code, missing_slot, codes } => {
-                for (out, i) in rows {
-                    let slot = codes
-                        .get(i)
-                        .copied()
-                        .flatten()
-                        .and_then(|k| slot_of_code.get(k as usize).copied())
-                        .unwrap_or(*missing_slot);
-                    out[slot] = 1.0;
-                }
-            }
-            Plan::TitleCodes { pairs, codes } => {
-                for (out, i) in rows {
-                    let (s, f) = codes
-                        .get(i)
-                        .copied()
-                        .flatten()
-                        .and_then(|k| pairs.get(k as usize).copied())
-                        .unwrap_or(MISSING_TITLE);
-                    out[s] = 1.0;
-                    out[f] = 1.0;
-                }
-            }
-            Plan::TitleText(pairs) => {
-                for (out, i) in rows {
-                    let (s, f) = pairs.get(i).copied().unwrap_or(MISSING_TITLE);
-                    out[s] = 1.0;
-                    out[f] = 1.0;
-                }
-            }
-            Plan::Timestamp(f, reference, v) => {
-                for (out, i) in rows {
-                    f.encode(v.get(i).copied().flatten().map(|t| age_days(*reference, t)), out);
-                }
-            }
+            Plan::Numeric(f, v) => rows.for_each(|(out, i)| f.encode(numeric_at(v, i), out)),
+            Plan::Boolean(p) => rows.for_each(|(out, i)| p.encode_key(p.key(i), out)),
+            Plan::Slots(p) => rows.for_each(|(out, i)| SlotPlan::encode_key(p.key(i), out)),
+            Plan::Title(p) => rows.for_each(|(out, i)| TitlePlan::encode_pair(p.pair(i), out)),
+            Plan::Timestamp(f, reference, v) => rows.for_each(|(out, i)| f.encode(age_at(*reference, v, i), out)),
         }
+    }
+
+    /// Writes the features of row `i` into a zeroed `out` (at least the column's width).
+    #[inline]
+    fn encode_row(&self, i: usize, out: &mut [f64]) {
+        match self {
+            Plan::Numeric(f, v) => f.encode(numeric_at(v, i), out),
+            Plan::Boolean(p) => p.encode_key(p.key(i), out),
+            Plan::Slots(p) => SlotPlan::encode_key(p.key(i), out),
+            Plan::Title(p) => TitlePlan::encode_pair(p.pair(i), out),
+            Plan::Timestamp(f, reference, v) => f.encode(age_at(*reference, v, i), out),
+        }
+    }
+
+    /// Number of keys of a keyed column; `None` for numbers and timestamps.
+    fn keys(&self) -> Option<usize> {
+        match self {
+            Plan::Numeric(..) | Plan::Timestamp(..) => None,
+            Plan::Boolean(_) => Some(FlagPlan::KEYS),
+            Plan::Slots(p) => Some(p.width),
+            Plan::Title(_) => Some(TitlePlan::KEYS),
+        }
+    }
+
+    #[inline]
+    fn key(&self, i: usize) -> Option<usize> {
+        match self {
+            Plan::Numeric(..) | Plan::Timestamp(..) => None,
+            Plan::Boolean(p) => Some(p.key(i)),
+            Plan::Slots(p) => Some(p.key(i)),
+            Plan::Title(p) => Some(p.key(i)),
+        }
+    }
+
+    /// Writes the features of `key` (below [`Plan::keys`]) into a zeroed `out`.
+    fn encode_key(&self, key: usize, out: &mut [f64]) {
+        match self {
+            Plan::Numeric(..) | Plan::Timestamp(..) => {}
+            Plan::Boolean(p) => p.encode_key(key, out),
+            Plan::Slots(_) => SlotPlan::encode_key(key, out),
+            Plan::Title(_) => TitlePlan::encode_key(key, out),
+        }
+    }
+}
+
+/// One fitted encoder bound to its column of a frame (see
+/// [`FittedPipeline::bind`]): the encoded features of a single row, without
+/// a design matrix, from the same code as [`FittedPipeline::transform`].
+///
+/// Columns whose encoding depends on a row only through a small *key*
+/// (categorical levels: the one-hot slot — a kept level, the rare bucket or
+/// the missing level; booleans: false, true, missing; job titles: the
+/// seniority and function buckets) say so with [`BoundColumn::keys`], so that
+/// a caller can tabulate anything computed from the encoding once per key.
+/// Numbers and timestamps are encoded per row with [`BoundColumn::encode_row`].
+#[derive(Debug)]
+pub struct BoundColumn<'a> {
+    column: &'a str,
+    features: Range<usize>,
+    plan: Plan<'a>,
+}
+
+impl<'a> BoundColumn<'a> {
+    /// The source column's name.
+    pub fn column(&self) -> &'a str {
+        self.column
+    }
+
+    /// Positions of this column's encoded features among
+    /// [`FittedPipeline::features`] (and the design matrix's columns).
+    pub fn features(&self) -> Range<usize> {
+        self.features.clone()
+    }
+
+    /// Number of encoded features.
+    pub fn width(&self) -> usize {
+        self.features.len()
+    }
+
+    /// For a keyed column, the number of distinct keys (every row's encoding
+    /// is [`BoundColumn::encode_key`] of its [`BoundColumn::key`]); `None`
+    /// for numbers and timestamps.
+    pub fn keys(&self) -> Option<usize> {
+        self.plan.keys()
+    }
+
+    /// The key of row `i` of a keyed column (below [`BoundColumn::keys`]; a
+    /// row out of range has the key of a missing value); `None` for numbers
+    /// and timestamps.
+    #[inline]
+    pub fn key(&self, i: usize) -> Option<usize> {
+        self.plan.key(i)
+    }
+
+    /// Overwrites `out` with the encoded features of `key`.
+    ///
+    /// # Errors
+    /// [`FeaturesError::Core`] with `ShapeMismatch` when `out` is not
+    /// [`BoundColumn::width`] long, `OutOfRange` when the column is not
+    /// keyed or `key` is not below [`BoundColumn::keys`].
+    pub fn encode_key(&self, key: usize, out: &mut [f64]) -> Result<()> {
+        self.check_width(out)?;
+        let keys = self.keys().unwrap_or(0);
+        if key >= keys {
+            return Err(acctscore_core::CoreError::OutOfRange {
+                what: "encoding key",
+                value: key as f64,
+                min: 0.0,
+                max: keys as f64 - 1.0,
+            }
+            .into());
+        }
+        out.fill(0.0);
+        self.plan.encode_key(key, out);
+        Ok(())
+    }
+
+    /// Overwrites `out` with the encoded features of row `i` (a row out of
+    /// range is encoded as a missing value), exactly as the design matrix's
+    /// row `i` holds them.
+    ///
+    /// # Errors
+    /// [`FeaturesError::Core`] with `ShapeMismatch` when `out` is not
+    /// [`BoundColumn::width`] long.
+    #[inline]
+    pub fn encode_row(&self, i: usize, out: &mut [f64]) -> Result<()> {
+        self.check_width(out)?;
+        out.fill(0.0);
+        self.plan.encode_row(i, out);
+        Ok(())
+    }
+
+    #[inline]
+    fn check_width(&self, out: &[f64]) -> Result<()> {
+        if out.len() != self.width() {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "output length vs column features",
+                expected: self.width(),
+                found: out.len(),
+            }
+            .into());
+        }
+        Ok(())
     }
 }
 
@@ -772,18 +986,37 @@ impl FittedPipeline {
         self.fill(frame, 0..frame.nrows(), out)
     }
 
-    /// Writes rows `rows` of `frame` into `x` (zeroed, `rows.len()` × features).
-    fn fill(&self, frame: &Frame, rows: Range<usize>, x: &mut Array2<f64>) -> Result<()> {
-        let mut plans = Vec::with_capacity(self.columns.len());
+    /// Binds every encoder to its column of `frame` once: the per-row
+    /// encoding of [`FittedPipeline::transform`] without a design matrix,
+    /// for scoring paths that work on one source column at a time. The
+    /// columns come in the pipeline's order; their
+    /// [`BoundColumn::features`] ranges tile [`FittedPipeline::features`].
+    ///
+    /// # Errors
+    /// As [`FittedPipeline::transform`], and [`FeaturesError::InvalidConfig`]
+    /// for a pipeline (read from a damaged file) whose encoders do not write
+    /// the features it lists.
+    pub fn bind<'a>(&'a self, frame: &'a Frame) -> Result<Vec<BoundColumn<'a>>> {
+        self.bind_rows(frame, 0..frame.nrows())
+    }
+
+    /// [`FittedPipeline::bind`] for rows `rows` (a plan's row 0 is row `rows.start`).
+    fn bind_rows<'a>(&'a self, frame: &'a Frame, rows: Range<usize>) -> Result<Vec<BoundColumn<'a>>> {
+        let mut bound = Vec::with_capacity(self.columns.len());
         let mut offset = 0;
         for fc in &self.columns {
             let col = frame.column(&fc.column)?;
-            plans.push((fc.plan(col, rows.clone())?, offset));
-            offset += fc.width();
+            let width = fc.width();
+            bound.push(BoundColumn {
+                column: fc.column.as_str(),
+                features: offset..offset + width,
+                plan: fc.plan(col, rows.clone())?,
+            });
+            offset += width;
         }
         // A pipeline read from a damaged or hand-edited file may list other
         // features than its encoders write: refuse rather than write out of bounds.
-        if offset != self.features.len() || offset != x.ncols() {
+        if offset != self.features.len() {
             return Err(FeaturesError::InvalidConfig {
                 reason: format!(
                     "the fitted pipeline's encoders write {offset} features but it lists {}",
@@ -791,14 +1024,28 @@ impl FittedPipeline {
                 ),
             });
         }
+        Ok(bound)
+    }
+
+    /// Writes rows `rows` of `frame` into `x` (zeroed, `rows.len()` × features).
+    fn fill(&self, frame: &Frame, rows: Range<usize>, x: &mut Array2<f64>) -> Result<()> {
+        let plans = self.bind_rows(frame, rows)?;
+        if self.features.len() != x.ncols() {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "matrix columns vs pipeline features",
+                expected: self.features.len(),
+                found: x.ncols(),
+            }
+            .into());
+        }
         if self.features.is_empty() || !x.is_standard_layout() {
             return Ok(());
         }
         let fill_block = |(b, mut block): (usize, ArrayViewMut2<f64>)| {
             let start = b * BLOCK_ROWS;
             let r = start..start + block.nrows();
-            for (plan, offset) in &plans {
-                plan.fill(&mut block, r.clone(), *offset);
+            for c in &plans {
+                c.plan.fill(&mut block, r.clone(), c.features.start);
             }
         };
         let blocks = x.axis_chunks_iter_mut(Axis(0), BLOCK_ROWS).enumerate();
@@ -931,6 +1178,80 @@ mod tests {
         let f = Frame::new(vec![("c".to_string(), Column::categorical(c))]).expect("frame");
         let p = PipelineParams::new().min_frequency(1).max_levels(2).fit(&f).expect("fit");
         assert_eq!(p.feature_names(), ["c=a", "c=b", "c=__rare__"]);
+    }
+
+    #[test]
+    fn bound_columns_encode_rows_and_keys_as_the_matrix() {
+        let n = 300;
+        let f = |k: usize| {
+            Frame::new(vec![
+                (
+                    "v".to_string(),
+                    Column::numeric((0..n).map(|i| [None, Some(-1.0), Some((i * k) as f64 / 7.0)][i % 3]).collect()),
+                ),
+                (
+                    "c".to_string(),
+                    Column::categorical(
+                        (0..n).map(|i| [None, Some("A"), Some(" b"), Some("rare"), Some("new")][(i * k + i / 50) % 5]),
+                    ),
+                ),
+                (
+                    "b".to_string(),
+                    Column::Boolean((0..n).map(|i| [None, Some(true), Some(false)][(i * k) % 3]).collect()),
+                ),
+                (
+                    "t".to_string(),
+                    Column::categorical((0..n).map(|i| [Some("VP Sales"), None, Some("cto")][(i + k) % 3])),
+                ),
+                (
+                    "tt".to_string(),
+                    Column::Text((0..n).map(|i| (i % 2 == 0).then(|| "Head of Marketing".to_string())).collect()),
+                ),
+                (
+                    "ts".to_string(),
+                    Column::Timestamp(
+                        (0..n).map(|i| (i % 4 != 0).then_some(1_700_000_000 - (i * k) as i64 * 3600)).collect(),
+                    ),
+                ),
+            ])
+            .expect("frame")
+        };
+        let train = f(1);
+        let p = PipelineParams::new()
+            .min_frequency(60)
+            .sentinel("v", -1.0)
+            .title_column("t")
+            .title_column("tt")
+            .fit(&train)
+            .expect("fit");
+        // Another frame: other dictionary order, an unseen level, other values.
+        let other = f(2);
+        let x = p.transform(&other).expect("transform");
+        let bound = p.bind(&other).expect("bind");
+        assert_eq!(bound.iter().map(|c| c.column()).collect::<Vec<_>>(), p.input_columns());
+        assert_eq!(bound.last().map(|c| c.features().end), Some(p.features().len()));
+        for c in &bound {
+            let mut buf = vec![f64::NAN; c.width()];
+            for i in 0..n {
+                let want = x.row(i).to_vec();
+                c.encode_row(i, &mut buf).expect("width");
+                assert_eq!(buf, want[c.features()], "{} row {i}", c.column());
+                match (c.keys(), c.key(i)) {
+                    (Some(keys), Some(k)) => {
+                        assert!(k < keys);
+                        buf.fill(f64::NAN);
+                        c.encode_key(k, &mut buf).expect("key");
+                        assert_eq!(buf, want[c.features()], "{} key {k}", c.column());
+                    }
+                    (None, None) => assert!(c.encode_key(0, &mut buf).is_err()),
+                    other => panic!("keys and key disagree: {other:?}"),
+                }
+            }
+            assert!(c.encode_row(0, &mut [0.0; 40][..c.width() + 1]).is_err());
+            if let Some(keys) = c.keys() {
+                assert!(c.encode_key(keys, &mut buf).is_err());
+            }
+        }
     }
 
     #[test]

@@ -113,17 +113,32 @@ fn short(x: f64) -> String {
 
 /// Code and text of the bin of `x` given sorted `edges`.
 fn bin_label(column: &str, edges: &[f64], x: f64) -> (String, String) {
-    let k = edges.partition_point(|&e| e <= x);
-    let (code, text) = match (k.checked_sub(1).map(|j| edges[j]), edges.get(k)) {
+    if edges.is_empty() {
+        return (sanitize_code(column), format!("{column} {}", short(x)));
+    }
+    bin_label_at(column, edges, numeric_bin(edges, x))
+}
+
+/// The bin of `x` given sorted `edges`: how many edges are at or below it.
+fn numeric_bin(edges: &[f64], x: f64) -> usize {
+    edges.partition_point(|&e| e <= x)
+}
+
+/// Code and text of bin `k` (see [`numeric_bin`]) of non-empty sorted `edges`.
+fn bin_label_at(column: &str, edges: &[f64], k: usize) -> (String, String) {
+    let (code, text) = match (k.checked_sub(1).and_then(|j| edges.get(j)), edges.get(k)) {
         (None, Some(&hi)) => (format!("{column}=..{}", short(hi)), format!("{column} below {}", short(hi))),
-        (Some(lo), Some(&hi)) => {
+        (Some(&lo), Some(&hi)) => {
             (format!("{column}={}..{}", short(lo), short(hi)), format!("{column} {}–{}", short(lo), short(hi)))
         }
-        (Some(lo), None) => (format!("{column}={}..", short(lo)), format!("{column} {} or more", short(lo))),
-        (None, None) => (column.to_string(), format!("{column} {}", short(x))),
+        (Some(&lo), None) => (format!("{column}={}..", short(lo)), format!("{column} {} or more", short(lo))),
+        (None, None) => (column.to_string(), column.to_string()),
     };
     (sanitize_code(&code), text)
 }
+
+/// The bin of a factor whose source value is missing (see [`FactorPlan::bin`]).
+pub const MISSING_BIN: u32 = u32::MAX;
 
 /// How each encoded feature of a pipeline maps to a factor of one frame's
 /// rows: features of the same source column share one factor, named after
@@ -199,6 +214,31 @@ impl<'f> FactorPlan<'f> {
         self.columns.len()
     }
 
+    /// The source column (group) of each encoded feature, in feature order.
+    pub(crate) fn group_of(&self) -> &[usize] {
+        &self.group_of
+    }
+
+    /// The bin of row `i` in factor `group`: what, besides the group, its
+    /// code and text depend on. Categorical: the frame's dictionary code of
+    /// the row's level; numeric: the number of the fitted quintile edges at
+    /// or below the value (0 when the column has no edges); boolean: 0 for
+    /// no, 1 for yes; a missing value: [`MISSING_BIN`]; anything else 0.
+    pub fn bin(&self, group: usize, i: usize) -> u32 {
+        self.columns.get(group).map_or(0, |c| c.bin(i))
+    }
+
+    /// Code and text of bin `bin` of factor `group`, as [`FactorPlan::factor`]
+    /// names a row in that bin — except where the text shows the value
+    /// itself (a numeric column without fitted edges, a free-text title
+    /// column): there it has the column's name only.
+    pub fn label(&self, group: usize, bin: u32) -> (String, String) {
+        match self.columns.get(group) {
+            Some(c) => c.label_bin(bin),
+            None => (OTHER_CODE.to_string(), String::new()),
+        }
+    }
+
     /// Sums per-feature contributions into per-factor contributions.
     pub fn sum_groups(&self, contributions: &[f64], out: &mut Vec<f64>) {
         out.clear();
@@ -247,34 +287,54 @@ impl<'f> FactorPlan<'f> {
 }
 
 impl PlanColumn<'_> {
+    fn bin(&self, i: usize) -> u32 {
+        let missing_or = |present: Option<u32>| present.unwrap_or(MISSING_BIN);
+        match self.data {
+            Some(Column::Categorical(c)) => missing_or(c.codes().get(i).copied().flatten()),
+            Some(Column::Numeric(v)) => missing_or(v.get(i).copied().flatten().map(|x| {
+                let k = self.edges.map_or(0, |edges| numeric_bin(edges, x));
+                u32::try_from(k).unwrap_or(0)
+            })),
+            Some(Column::Boolean(v)) => missing_or(v.get(i).copied().flatten().map(u32::from)),
+            Some(Column::Text(v)) => missing_or(v.get(i).and_then(Option::as_deref).map(|_| 0)),
+            _ => 0,
+        }
+    }
+
+    fn label_bin(&self, bin: u32) -> (String, String) {
+        let name = self.name;
+        if bin == MISSING_BIN && !matches!(self.data, None | Some(Column::Timestamp(_))) {
+            return (sanitize_code(&format!("{name}={MISSING_LEVEL}")), format!("{name} unknown"));
+        }
+        match self.data {
+            Some(Column::Categorical(c)) => (
+                self.level_codes.get(bin as usize).cloned().unwrap_or_else(|| sanitize_code(name)),
+                format!("{name} = {}", c.levels().get(bin as usize).map_or("unknown", String::as_str)),
+            ),
+            Some(Column::Numeric(_)) => match self.edges {
+                Some(edges) if !edges.is_empty() => bin_label_at(name, edges, bin as usize),
+                _ => (sanitize_code(name), name.to_string()),
+            },
+            Some(Column::Boolean(_)) if bin == 1 => (sanitize_code(&format!("{name}=yes")), name.to_string()),
+            Some(Column::Boolean(_)) => (sanitize_code(&format!("{name}=no")), format!("not {name}")),
+            _ => (sanitize_code(name), name.to_string()),
+        }
+    }
+
+    /// Code and text of row `i`: its bin's label, or for the labels that
+    /// show the value itself, the value.
     fn label(&self, i: usize) -> (String, String) {
         let name = self.name;
-        let missing = || (sanitize_code(&format!("{name}={MISSING_LEVEL}")), format!("{name} unknown"));
         match self.data {
-            Some(Column::Categorical(c)) => match c.codes().get(i).copied().flatten() {
-                Some(k) => (
-                    self.level_codes.get(k as usize).cloned().unwrap_or_else(|| sanitize_code(name)),
-                    format!("{name} = {}", c.get(i).unwrap_or("unknown")),
-                ),
-                None => missing(),
-            },
-            Some(Column::Numeric(v)) => match v.get(i).copied().flatten() {
-                Some(x) => match self.edges {
-                    Some(edges) => bin_label(name, edges, x),
-                    None => (sanitize_code(name), format!("{name} {}", short(x))),
-                },
-                None => missing(),
-            },
-            Some(Column::Boolean(v)) => match v.get(i).copied().flatten() {
-                Some(true) => (sanitize_code(&format!("{name}=yes")), name.to_string()),
-                Some(false) => (sanitize_code(&format!("{name}=no")), format!("not {name}")),
-                None => missing(),
+            Some(Column::Numeric(v)) if self.edges.is_none_or(<[f64]>::is_empty) => match v.get(i).copied().flatten() {
+                Some(x) => bin_label(name, &[], x),
+                None => self.label_bin(MISSING_BIN),
             },
             Some(Column::Text(v)) => match v.get(i).and_then(Option::as_deref) {
                 Some(t) => (sanitize_code(name), format!("{name} = {}", t.trim())),
-                None => missing(),
+                None => self.label_bin(MISSING_BIN),
             },
-            _ => (sanitize_code(name), name.to_string()),
+            _ => self.label_bin(self.bin(i)),
         }
     }
 }

@@ -8,6 +8,8 @@
 //!   trait, a "qualified" threshold, tiers); raw score = points;
 //! - [`logistic`]: L2-regularised logistic regression on the features
 //!   crate's design matrix, with scikit-learn's objective; raw score = log-odds;
+//! - [`prepared`]: a logistic or rules model bound to one frame, scoring
+//!   rows with their top reasons (as indices) without allocating;
 //! - [`explain`]: factors (a stable code, readable text, a signed
 //!   contribution) whose sum with the baseline equals the raw score.
 //!
@@ -42,6 +44,7 @@ pub mod explain;
 pub mod logistic;
 pub mod lookalike;
 pub mod mining;
+pub mod prepared;
 pub mod propensity;
 pub mod rules;
 pub mod trees;

@@ -23,6 +23,7 @@
 use crate::explain::{Explanation, Factor, FactorPlan, NumericBins};
 use crate::logistic::{FittedLogistic, LogisticParams};
 use crate::lookalike::{FittedLookalike, LookalikeParams};
+use crate::prepared::{PreparedIcp, Source};
 use crate::rules::RuleSet;
 use crate::trees::{FittedGbdt, GbdtParams};
 use crate::{IcpError, Result};
@@ -614,6 +615,36 @@ impl FittedIcp {
     /// Training rows and positives.
     pub fn training_counts(&self) -> (usize, usize) {
         (self.rows, self.positives)
+    }
+
+    /// How many reasons a score carries (the rest summed as `other`).
+    pub fn top_reasons(&self) -> usize {
+        self.top_reasons
+    }
+
+    /// Quintile edges of the numeric columns, for reason bins.
+    pub(crate) fn bins(&self) -> &NumericBins {
+        &self.bins
+    }
+
+    /// Binds the model to `frame` once for fast scoring: every row scored
+    /// with its top reasons (as indices) without building a design row or
+    /// allocating; see [`crate::prepared`].
+    ///
+    /// # Errors
+    /// [`IcpError::Unsupported`] for the trees, look-alike and hybrid
+    /// families and for more than [`crate::prepared::MAX_REASONS`] reasons;
+    /// a missing column or a column of another kind; [`IcpError::InvalidModel`]
+    /// when the model's parts do not fit together (a damaged file).
+    pub fn prepare<'a>(&'a self, frame: &'a Frame) -> Result<PreparedIcp<'a>> {
+        let source = match &self.model {
+            Fitted::Logistic { model, calibrator } => Source::Logistic(model, calibrator),
+            Fitted::Rules { rules, calibrator } => Source::Rules(rules, calibrator),
+            Fitted::Trees { .. } | Fitted::Lookalike { .. } | Fitted::Hybrid { .. } => {
+                return Err(IcpError::Unsupported { what: format!("the {} family", self.family().name()) });
+            }
+        };
+        PreparedIcp::new(self, source, frame)
     }
 
     /// Scores every row of `frame` (which needs the training columns), in

@@ -372,6 +372,22 @@ impl BoundRules<'_> {
         self.rules.iter().filter(|r| r.fires(i)).map(|r| r.points).sum()
     }
 
+    /// Number of rules.
+    pub(crate) fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Points of rule `r` when it fires on row `i`.
+    #[inline]
+    pub(crate) fn fired_points(&self, r: usize, i: usize) -> Option<f64> {
+        self.rules.get(r).filter(|rule| rule.fires(i)).map(|rule| rule.points)
+    }
+
+    /// Factor code and text of rule `r`, as [`BoundRules::explain`] gives them.
+    pub(crate) fn label(&self, r: usize) -> Option<(&str, &str)> {
+        self.rules.get(r).map(|rule| (rule.code.as_str(), rule.text.as_str()))
+    }
+
     /// The fired rules of row `i` as an explanation with baseline 0.
     pub fn explain(&self, i: usize) -> Explanation {
         let factors = self
