@@ -7,9 +7,10 @@
 //!   engagement), no strings: accounts per second = 200k / median.
 //! - `icp_reasons_200k`: ICP probability with its top-3 reasons for every
 //!   account (the design matrix built in chunks inside).
-//! - `score_one_with_reasons`: one row of the 200k frame, every component, with reasons.
+//! - `score_one_with_reasons`: one row of the 200k frame, prepared once
+//!   ([`Scorer::prepare`]), every component, with reasons.
 //! - `score_one_record_with_reasons`: one typed account turned into a one-row
-//!   frame and scored (a service's path).
+//!   frame, prepared and scored (a service's path for a record it receives).
 //! - `top_1000_of_200k`: rank on priorities, explain the top 1000.
 //!
 //! Targets (issues 4 and 8): ≥ 5M accounts/s for scoring alone; ICP with
@@ -47,10 +48,11 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("scorer_one");
     g.bench_function("score_one_with_reasons", |b| {
+        let prepared = scorer.prepare(&frame).expect("schema");
         let mut i = 0;
         b.iter(|| {
             i = (i + 7919) % N;
-            black_box(scorer.score_row(&frame, i, Some(engagement[i])).expect("score"))
+            black_box(prepared.score(i, Some(engagement[i])).expect("score"))
         })
     });
     g.bench_function("score_one_record_with_reasons", |b| {

@@ -48,7 +48,7 @@ mod scorer;
 pub use error::{Error, Result};
 pub use scorer::{
     AccountScore, AnomalyScore, ColumnMapping, Component, EngagementTally, FORMAT_VERSION as MODEL_FORMAT_VERSION,
-    FitMetrics, ModelFileError, Reason, RevenueScore, Scorer, ScorerParams,
+    FitMetrics, ModelFileError, PreparedScorer, Reason, RevenueScore, Scorer, ScorerParams,
 };
 
 /// The names most programs need.

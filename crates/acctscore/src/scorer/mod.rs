@@ -29,7 +29,8 @@ use crate::core::{CoreError, Probability, Timestamp};
 use crate::engagement::{EngagementModel, EngagementParams, Priority, PriorityParams, Touch};
 use crate::features::encode::NumericTransform;
 use crate::features::{Column, ColumnKind, Frame};
-use crate::icp::explain::Factor;
+use crate::icp::explain::{Explanation, Factor};
+use crate::icp::prepared::PreparedIcp;
 use crate::icp::propensity::{Family, FittedIcp, IcpParams, IcpScore};
 use crate::pool::EventRecord;
 use crate::revenue::{BusinessModel, RevenueEstimate, RevenueInputs, RevenueRange, Router};
@@ -550,24 +551,42 @@ impl Scorer {
         self.score_all(frame, engagement, true)
     }
 
-    /// Scores row `i` of `frame` alone (equal to the same row of [`Scorer::score_frame`]).
+    /// Scores row `i` of `frame` alone (equal to the same row of
+    /// [`Scorer::score_frame`]). To score many single rows of one frame,
+    /// [`Scorer::prepare`] it once and call [`PreparedScorer::score`].
     ///
     /// # Errors
     /// As [`Scorer::score_frame`], and a row out of range.
     pub fn score_row(&self, frame: &Frame, i: usize, engagement: Option<f64>) -> Result<AccountScore> {
+        self.prepare(frame)?.score(i, engagement)
+    }
+
+    /// Binds the scorer to `frame` once (schema checked, columns resolved,
+    /// the ICP model's per-column tables built) so that each row then scores
+    /// in about a microsecond, reasons included. Batch scoring, ranking and
+    /// [`Scorer::score_row`] all go through it.
+    ///
+    /// # Errors
+    /// A frame that does not match the schema.
+    pub fn prepare<'a>(&'a self, frame: &'a Frame) -> Result<PreparedScorer<'a>> {
         self.check_schema(frame)?;
-        if i >= frame.nrows() {
-            return Err(
-                CoreError::ShapeMismatch { what: "row index vs rows", expected: frame.nrows(), found: i }.into()
-            );
-        }
-        if let Some(e) = engagement
-            && (!e.is_finite() || e < 0.0)
-        {
-            return Err(CoreError::OutOfRange { what: "engagement", value: e, min: 0.0, max: f64::INFINITY }.into());
-        }
-        let mut out = self.score_chunk(frame, i..i + 1, Engagement::One(engagement.map(|v| (i, v))), true, None)?;
-        out.pop().ok_or(Error::Core(CoreError::Empty { what: "score" }))
+        // Families without a prepared form (trees, look-alike, hybrid) score through `score_rows`.
+        let icp = match self.state.icp.prepare(frame) {
+            Ok(p) => Some(p),
+            Err(crate::icp::IcpError::Unsupported { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let names = self.state.mapping.get();
+        let cols = Resolved::new(frame, &names);
+        Ok(PreparedScorer {
+            scorer: self,
+            frame,
+            icp,
+            revenue_on: cols.has_revenue_inputs(),
+            anomaly_on: cols.has_anomaly_inputs(),
+            cols,
+            ids: self.state.mapping.id_column().and_then(|c| frame.column(c).ok()),
+        })
     }
 
     /// The `n` accounts with the highest priority, best first (ties broken
@@ -576,11 +595,12 @@ impl Scorer {
     /// # Errors
     /// As [`Scorer::score_frame`].
     pub fn top_n(&self, frame: &Frame, engagement: Option<&[f64]>, n: usize) -> Result<Vec<AccountScore>> {
+        let prepared = self.prepare(frame)?;
+        self.check_engagement(frame, engagement)?;
         // Rank on numbers only, then explain the top: no strings for the rest.
-        let priority = self.priorities(frame, engagement)?;
-        let ids = self.state.mapping.id_column().and_then(|c| frame.column(c).ok());
+        let priority = map_chunks(frame.nrows(), |rows| prepared.priority_chunk(rows, engagement))?;
         let id_of = |i: usize| -> Option<&str> {
-            match ids {
+            match prepared.ids {
                 Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref),
                 Some(Column::Categorical(c)) => c.get(i),
                 _ => None,
@@ -595,10 +615,7 @@ impl Scorer {
             order.truncate(n);
         }
         order.sort_by(cmp);
-        // Explain the top in one pass over a small frame of just those rows.
-        let top = frame.take(&order);
-        let top_engagement: Option<Vec<f64>> = engagement.map(|e| order.iter().map(|&i| e[i]).collect());
-        self.score_chunk(&top, 0..order.len(), Engagement::All(top_engagement.as_deref()), true, Some(&order))
+        order.iter().map(|&i| prepared.account(i, engagement.map(|e| e[i]), true)).collect()
     }
 
     /// The priority of every row of `frame`, in order: the ranking score of
@@ -608,104 +625,25 @@ impl Scorer {
     /// # Errors
     /// As [`Scorer::score_frame`].
     pub fn priorities(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
-        self.check_inputs(frame, engagement)?;
-        map_chunks(frame.nrows(), |rows| self.priority_chunk(frame, rows, engagement))
+        let prepared = self.prepare(frame)?;
+        self.check_engagement(frame, engagement)?;
+        map_chunks(frame.nrows(), |rows| prepared.priority_chunk(rows, engagement))
     }
 
-    fn priority_chunk(
-        &self,
-        frame: &Frame,
-        rows: std::ops::Range<usize>,
-        engagement: Option<&[f64]>,
-    ) -> Result<Vec<f64>> {
-        let icp = self.state.icp.score_rows(frame, rows.clone(), false)?;
-        let names = self.state.mapping.get();
-        let cols = Resolved::new(frame, &names);
-        let revenue_on = cols.has_revenue_inputs();
-        let anomaly_on = cols.has_anomaly_inputs();
-        let mut out = Vec::with_capacity(rows.len());
-        for (s, i) in icp.into_iter().zip(rows) {
-            let penalty = if anomaly_on { self.checker.penalty(&cols.anomaly_inputs(i)) } else { 0.0 };
-            let revenue_p = if revenue_on {
-                let est = self.router.estimate(&cols.revenue_inputs(i));
-                self.state.range.probability_with_penalty(&est, penalty)?
-            } else {
-                Probability::ONE
-            };
-            let saturated = match engagement {
-                Some(e) => self.engagement.saturate(e[i])?,
-                None => Probability::ZERO,
-            };
-            out.push(self.priority.score(s.probability, revenue_p, saturated).get());
-        }
-        Ok(out)
-    }
-
-    fn check_inputs(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<()> {
-        self.check_schema(frame)?;
+    fn check_engagement(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<()> {
         if let Some(e) = engagement {
             crate::core::check::same_len("engagement vs rows", frame.nrows(), e.len())?;
-            if let Some(index) = e.iter().position(|v| !v.is_finite() || *v < 0.0) {
-                return Err(CoreError::OutOfRange {
-                    what: "engagement",
-                    value: e[index],
-                    min: 0.0,
-                    max: f64::INFINITY,
-                }
-                .into());
+            if let Some(&value) = e.iter().find(|v| !v.is_finite() || **v < 0.0) {
+                return Err(bad_engagement(value));
             }
         }
         Ok(())
     }
 
     fn score_all(&self, frame: &Frame, engagement: Option<&[f64]>, reasons: bool) -> Result<Vec<AccountScore>> {
-        self.check_inputs(frame, engagement)?;
-        map_chunks(frame.nrows(), |rows| self.score_chunk(frame, rows, Engagement::All(engagement), reasons, None))
-    }
-
-    fn score_chunk(
-        &self,
-        frame: &Frame,
-        rows: std::ops::Range<usize>,
-        engagement: Engagement<'_>,
-        reasons: bool,
-        row_numbers: Option<&[usize]>,
-    ) -> Result<Vec<AccountScore>> {
-        let icp = self.state.icp.score_rows(frame, rows.clone(), reasons)?;
-        let names = self.state.mapping.get();
-        let cols = Resolved::new(frame, &names);
-        let ids = self.state.mapping.id_column().and_then(|c| frame.column(c).ok());
-        let revenue_on = cols.has_revenue_inputs();
-        let anomaly_on = cols.has_anomaly_inputs();
-        let mut out = Vec::with_capacity(rows.len());
-        for (s, i) in icp.into_iter().zip(rows) {
-            // The row number an account without id is known by.
-            let number = row_numbers.and_then(|r| r.get(i).copied()).unwrap_or(i);
-            let account_id = match ids {
-                Some(Column::Text(v)) => {
-                    v.get(i).and_then(Option::as_deref).map_or_else(|| number.to_string(), str::to_string)
-                }
-                Some(Column::Categorical(c)) => c.get(i).map_or_else(|| number.to_string(), str::to_string),
-                Some(Column::Numeric(v)) => {
-                    v.get(i).copied().flatten().map_or_else(|| number.to_string(), |x| x.to_string())
-                }
-                _ => number.to_string(),
-            };
-            let report = anomaly_on.then(|| self.checker.check(&cols.anomaly_inputs(i)));
-            let penalty = report.as_ref().map_or(0.0, |r| r.penalty);
-            let revenue = if revenue_on {
-                let est = self.router.estimate(&cols.revenue_inputs(i));
-                Some(self.revenue_score(&est, penalty)?)
-            } else {
-                None
-            };
-            let e = match engagement {
-                Engagement::All(all) => all.map(|e| e[i]),
-                Engagement::One(one) => one.filter(|(row, _)| *row == i).map(|(_, v)| v),
-            };
-            out.push(self.combine(account_id, s, revenue, report, e)?);
-        }
-        Ok(out)
+        let prepared = self.prepare(frame)?;
+        self.check_engagement(frame, engagement)?;
+        map_chunks(frame.nrows(), |rows| rows.map(|i| prepared.account(i, engagement.map(|e| e[i]), reasons)).collect())
     }
 
     fn revenue_score(&self, est: &RevenueEstimate, penalty: f64) -> Result<RevenueScore> {
@@ -724,7 +662,7 @@ impl Scorer {
     fn combine(
         &self,
         account_id: String,
-        icp: IcpScore,
+        icp: IcpPart,
         revenue: Option<RevenueScore>,
         report: Option<AnomalyReport>,
         engagement: Option<f64>,
@@ -808,13 +746,144 @@ impl Scorer {
     }
 }
 
-/// Engagement values for a scoring call.
-#[derive(Clone, Copy)]
-enum Engagement<'a> {
-    /// One value per frame row, or none.
-    All(Option<&'a [f64]>),
-    /// The value of one row, or none.
-    One(Option<(usize, f64)>),
+/// A negative or non-finite engagement value as an error.
+fn bad_engagement(value: f64) -> Error {
+    CoreError::OutOfRange { what: "engagement", value, min: 0.0, max: f64::INFINITY }.into()
+}
+
+/// The ICP part of a score, from the prepared path or `score_rows`.
+struct IcpPart {
+    probability: Probability,
+    raw: f64,
+    tier: char,
+    explanation: Explanation,
+}
+
+impl From<IcpScore> for IcpPart {
+    fn from(s: IcpScore) -> Self {
+        IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation: s.explanation }
+    }
+}
+
+/// A [`Scorer`] bound to one frame by [`Scorer::prepare`]: the schema is
+/// checked and the columns are resolved once, so that scoring a row does
+/// no lookup by name. `Sync`: share it across threads.
+pub struct PreparedScorer<'a> {
+    scorer: &'a Scorer,
+    frame: &'a Frame,
+    icp: Option<PreparedIcp<'a>>,
+    cols: Resolved<'a>,
+    ids: Option<&'a Column>,
+    revenue_on: bool,
+    anomaly_on: bool,
+}
+
+impl std::fmt::Debug for PreparedScorer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedScorer")
+            .field("rows", &self.frame.nrows())
+            .field("icp_prepared", &self.icp.is_some())
+            .field("revenue_on", &self.revenue_on)
+            .field("anomaly_on", &self.anomaly_on)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PreparedScorer<'_> {
+    /// Rows of the prepared frame.
+    pub fn nrows(&self) -> usize {
+        self.frame.nrows()
+    }
+
+    /// Scores row `i` with its reasons; `engagement` is the account's raw
+    /// decayed engagement, if known. Equal to the same row of
+    /// [`Scorer::score_frame`].
+    ///
+    /// # Errors
+    /// A row out of range; a negative or non-finite engagement.
+    pub fn score(&self, i: usize, engagement: Option<f64>) -> Result<AccountScore> {
+        if i >= self.frame.nrows() {
+            return Err(
+                CoreError::ShapeMismatch { what: "row index vs rows", expected: self.frame.nrows(), found: i }.into()
+            );
+        }
+        if let Some(e) = engagement.filter(|e| !e.is_finite() || *e < 0.0) {
+            return Err(bad_engagement(e));
+        }
+        self.account(i, engagement, true)
+    }
+
+    /// The ICP part of row `i` (explanation with its top factors when `reasons`).
+    fn icp(&self, i: usize, reasons: bool) -> Result<IcpPart> {
+        let Some(p) = &self.icp else {
+            let mut s = self.scorer.state.icp.score_rows(self.frame, i..i + 1, reasons)?;
+            return s.pop().map(IcpPart::from).ok_or(Error::Core(CoreError::Empty { what: "score" }));
+        };
+        let s = p.score(i)?;
+        let explanation =
+            if reasons { p.explanation(i, &s) } else { Explanation { baseline: p.baseline(), factors: Vec::new() } };
+        Ok(IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation })
+    }
+
+    /// ICP probabilities of `rows`: prepared rows one by one, or one
+    /// `score_rows` call for the families without a prepared form.
+    fn icp_probabilities(&self, rows: std::ops::Range<usize>) -> Result<Vec<Probability>> {
+        match &self.icp {
+            Some(p) => rows.map(|i| Ok(p.score(i)?.probability)).collect(),
+            None => Ok(self
+                .scorer
+                .state
+                .icp
+                .score_rows(self.frame, rows, false)?
+                .into_iter()
+                .map(|s| s.probability)
+                .collect()),
+        }
+    }
+
+    /// Priorities of `rows` (no strings).
+    fn priority_chunk(&self, rows: std::ops::Range<usize>, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+        let scorer = self.scorer;
+        let icp = self.icp_probabilities(rows.clone())?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (icp, i) in icp.into_iter().zip(rows) {
+            let penalty = if self.anomaly_on { scorer.checker.penalty(&self.cols.anomaly_inputs(i)) } else { 0.0 };
+            let revenue_p = if self.revenue_on {
+                let est = scorer.router.estimate(&self.cols.revenue_inputs(i));
+                scorer.state.range.probability_with_penalty(&est, penalty)?
+            } else {
+                Probability::ONE
+            };
+            let saturated = match engagement {
+                Some(e) => scorer.engagement.saturate(e[i])?,
+                None => Probability::ZERO,
+            };
+            out.push(scorer.priority.score(icp, revenue_p, saturated).get());
+        }
+        Ok(out)
+    }
+
+    /// The full score of row `i` (reasons when `reasons`).
+    fn account(&self, i: usize, engagement: Option<f64>, reasons: bool) -> Result<AccountScore> {
+        let scorer = self.scorer;
+        let icp = self.icp(i, reasons)?;
+        let account_id = match self.ids {
+            Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref).map(str::to_string),
+            Some(Column::Categorical(c)) => c.get(i).map(str::to_string),
+            Some(Column::Numeric(v)) => v.get(i).copied().flatten().map(|x| x.to_string()),
+            _ => None,
+        }
+        .unwrap_or_else(|| i.to_string());
+        let report = self.anomaly_on.then(|| scorer.checker.check(&self.cols.anomaly_inputs(i)));
+        let penalty = report.as_ref().map_or(0.0, |r| r.penalty);
+        let revenue = if self.revenue_on {
+            let est = scorer.router.estimate(&self.cols.revenue_inputs(i));
+            Some(scorer.revenue_score(&est, penalty)?)
+        } else {
+            None
+        };
+        scorer.combine(account_id, icp, revenue, report, engagement)
+    }
 }
 
 /// Counts from [`Scorer::engagement_from_events`].
