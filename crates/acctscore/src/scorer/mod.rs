@@ -686,17 +686,13 @@ impl Scorer {
             }
         };
         let priority = self.priority.score(icp.probability, revenue_p, saturated).get();
-        let mut reasons: Vec<Reason> = icp
-            .explanation
-            .factors
-            .iter()
-            .map(|f: &Factor| Reason {
-                component: Component::Icp,
-                code: f.code.clone(),
-                text: f.text.clone(),
-                contribution: f.contribution,
-            })
-            .collect();
+        let mut reasons: Vec<Reason> = Vec::with_capacity(icp.explanation.factors.len() + 2);
+        reasons.extend(icp.explanation.factors.into_iter().map(|f: Factor| Reason {
+            component: Component::Icp,
+            code: f.code,
+            text: f.text,
+            contribution: f.contribution,
+        }));
         let anomaly = report.map(|r| {
             for f in &r.findings {
                 reasons.push(Reason {
