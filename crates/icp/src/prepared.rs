@@ -20,6 +20,12 @@
 //! them. At most [`MAX_REASONS`] reasons: a model with more
 //! ([`crate::propensity::IcpParams::top_reasons`]) is refused the same way.
 //!
+//! Nothing is allocated per row, with one exception shared with
+//! [`FittedIcp::score_rows`]: a rule with `one_of` on a free-text column
+//! folds each tested value into a new string. Batches
+//! ([`PreparedIcp::score_into`]) go a block of rows at a time, one source
+//! column at a time, in parallel with the `parallel` feature.
+//!
 //! A [`FastScore`] agrees with [`FittedIcp::score_rows`] on the same row:
 //! the same raw score and contributions up to floating-point rounding of
 //! the summation order (contributions are computed with the same
