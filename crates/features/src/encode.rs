@@ -283,6 +283,7 @@ fn age_days(reference: i64, t: i64) -> f64 {
 
 /// `ln(1 + k)` for small non-negative integers (many firmographics are
 /// counts); the same values `ln_1p` gives, looked up.
+#[inline]
 fn log1p_table() -> &'static [f64] {
     static T: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
     T.get_or_init(|| (0..LOG1P_TABLE).map(|k| (k as f64).ln_1p()).collect())
@@ -293,8 +294,12 @@ const LOG1P_TABLE: usize = 1 << 14;
 #[inline]
 fn signed_log1p(x: f64) -> f64 {
     let a = x.abs();
-    let k = a as usize;
-    let l = if k < LOG1P_TABLE && k as f64 == a { log1p_table()[k] } else { a.ln_1p() };
+    // Signed conversions are single instructions; `a` is below 2^14 there.
+    let k = a as i64;
+    let l = match log1p_table().get(k as usize) {
+        Some(&l) if a < LOG1P_TABLE as f64 && k as f64 == a => l,
+        _ => a.ln_1p(),
+    };
     if x < 0.0 { -l } else { l }
 }
 
@@ -321,9 +326,9 @@ struct NumericFit {
 
 impl NumericFit {
     /// The transformed value, `None` when missing or a sentinel.
-    #[inline]
+    #[inline(always)]
     fn value(&self, x: Option<f64>) -> Option<f64> {
-        let x = x.filter(|x| x.is_finite() && !self.sentinels.contains(x))?;
+        let x = x.filter(|x| x.is_finite() && !self.is_sentinel_value(*x))?;
         let x = match self.clip {
             Some((lo, hi)) => x.clamp(lo, hi),
             None => x,
@@ -331,7 +336,7 @@ impl NumericFit {
         Some(apply_transform(self.transform, x))
     }
 
-    #[inline]
+    #[inline(always)]
     fn encode(&self, x: Option<f64>, row: &mut [f64]) {
         let t = self.value(x);
         row[0] = (t.unwrap_or(self.median) - self.mean) / self.std;
@@ -347,7 +352,13 @@ impl NumericFit {
 
     #[inline]
     fn is_sentinel(&self, x: Option<f64>) -> bool {
-        x.is_some_and(|x| self.sentinels.contains(&x))
+        x.is_some_and(|x| self.is_sentinel_value(x))
+    }
+
+    /// Whether `x` is a declared sentinel (most columns declare none).
+    #[inline(always)]
+    fn is_sentinel_value(&self, x: f64) -> bool {
+        !self.sentinels.is_empty() && self.sentinels.contains(&x)
     }
 
     fn width(&self) -> usize {
@@ -406,6 +417,7 @@ fn fit_numeric(
     NumericFit { transform, mean, std, median, has_missing, clip, sentinels }
 }
 
+#[inline]
 fn apply_transform(t: NumericTransform, x: f64) -> f64 {
     match t {
         NumericTransform::Standardize => x,
@@ -758,7 +770,7 @@ impl Plan<'_> {
             return;
         };
         // One match per block; rows of `block` are contiguous, `width` apart.
-        // Each arm runs the same per-row code as `encode_row`.
+        // Keyed arms run the same per-row code as `key` and `encode_key`.
         let rows = block.chunks_exact_mut(width).zip(r).filter_map(|(row, i)| Some((row.get_mut(offset..)?, i)));
         match self {
             Plan::Numeric(f, v) => rows.for_each(|(out, i)| f.encode(numeric_at(v, i), out)),
@@ -766,18 +778,6 @@ impl Plan<'_> {
             Plan::Slots(p) => rows.for_each(|(out, i)| SlotPlan::encode_key(p.key(i), out)),
             Plan::Title(p) => rows.for_each(|(out, i)| TitlePlan::encode_pair(p.pair(i), out)),
             Plan::Timestamp(f, reference, v) => rows.for_each(|(out, i)| f.encode(age_at(*reference, v, i), out)),
-        }
-    }
-
-    /// Writes the features of row `i` into a zeroed `out` (at least the column's width).
-    #[inline]
-    fn encode_row(&self, i: usize, out: &mut [f64]) {
-        match self {
-            Plan::Numeric(f, v) => f.encode(numeric_at(v, i), out),
-            Plan::Boolean(p) => p.encode_key(p.key(i), out),
-            Plan::Slots(p) => SlotPlan::encode_key(p.key(i), out),
-            Plan::Title(p) => TitlePlan::encode_pair(p.pair(i), out),
-            Plan::Timestamp(f, reference, v) => f.encode(age_at(*reference, v, i), out),
         }
     }
 
@@ -799,6 +799,62 @@ impl Plan<'_> {
             Plan::Slots(p) => Some(p.key(i)),
             Plan::Title(p) => Some(p.key(i)),
         }
+    }
+
+    /// Writes `f(features)` of each row of `rows` into `out` (as long),
+    /// the row's encoded features held in `scratch` (the column's width).
+    #[inline]
+    fn fold_rows(&self, rows: Range<usize>, scratch: &mut [f64], out: &mut [f64], f: impl Fn(&[f64]) -> f64) {
+        let rows = out.iter_mut().zip(rows);
+        // The numeric encoders write every feature; the others set ones in a zeroed row.
+        match self {
+            Plan::Numeric(fit, v) => {
+                for (o, i) in rows {
+                    fit.encode(numeric_at(v, i), scratch);
+                    *o = f(scratch);
+                }
+            }
+            Plan::Timestamp(fit, reference, v) => {
+                for (o, i) in rows {
+                    fit.encode(age_at(*reference, v, i), scratch);
+                    *o = f(scratch);
+                }
+            }
+            Plan::Boolean(p) => {
+                for (o, i) in rows {
+                    scratch.fill(0.0);
+                    p.encode_key(p.key(i), scratch);
+                    *o = f(scratch);
+                }
+            }
+            Plan::Slots(p) => {
+                for (o, i) in rows {
+                    scratch.fill(0.0);
+                    SlotPlan::encode_key(p.key(i), scratch);
+                    *o = f(scratch);
+                }
+            }
+            Plan::Title(p) => {
+                for (o, i) in rows {
+                    scratch.fill(0.0);
+                    TitlePlan::encode_pair(p.pair(i), scratch);
+                    *o = f(scratch);
+                }
+            }
+        }
+    }
+
+    /// Writes the key of each row of `rows` into `out` (as long); false for
+    /// numbers and timestamps, which have no keys.
+    fn keys_into(&self, rows: Range<usize>, out: &mut [usize]) -> bool {
+        let rows = out.iter_mut().zip(rows);
+        match self {
+            Plan::Numeric(..) | Plan::Timestamp(..) => return false,
+            Plan::Boolean(p) => rows.for_each(|(o, i)| *o = p.key(i)),
+            Plan::Slots(p) => rows.for_each(|(o, i)| *o = p.key(i)),
+            Plan::Title(p) => rows.for_each(|(o, i)| *o = p.key(i)),
+        }
+        true
     }
 
     /// Writes the features of `key` (below [`Plan::keys`]) into a zeroed `out`.
@@ -893,9 +949,81 @@ impl<'a> BoundColumn<'a> {
     /// [`BoundColumn::width`] long.
     #[inline]
     pub fn encode_row(&self, i: usize, out: &mut [f64]) -> Result<()> {
-        self.check_width(out)?;
+        self.encode_rows(i..i.saturating_add(1), out)
+    }
+
+    /// Overwrites `out` (`rows.len()` × [`BoundColumn::width`], row after
+    /// row) with the encoded features of rows `rows` (rows out of range are
+    /// encoded as missing values): this column's block of the design
+    /// matrix, by the code that fills the matrix.
+    ///
+    /// # Errors
+    /// [`FeaturesError::Core`] with `ShapeMismatch` when `out` is not
+    /// `rows.len()` × [`BoundColumn::width`] long.
+    pub fn encode_rows(&self, rows: Range<usize>, out: &mut [f64]) -> Result<()> {
+        let shape = (rows.len(), self.width());
+        let found = out.len();
+        let mismatch = || acctscore_core::CoreError::ShapeMismatch {
+            what: "output length vs rows × column features",
+            expected: shape.0 * shape.1,
+            found,
+        };
+        if out.len() != shape.0 * shape.1 {
+            return Err(mismatch().into());
+        }
         out.fill(0.0);
-        self.plan.encode_row(i, out);
+        let mut x = ArrayViewMut2::from_shape(shape, out).map_err(|_| mismatch())?;
+        self.plan.fill(&mut x, rows, 0);
+        Ok(())
+    }
+
+    /// Writes `f(features)` of each row of `rows` into `out`, `features`
+    /// being the row's encoded features (held in `scratch`):
+    /// [`BoundColumn::encode_rows`] without the block, for folding each
+    /// row's features into one number (a linear model's term).
+    ///
+    /// # Errors
+    /// [`FeaturesError::Core`] with `ShapeMismatch` when `scratch` is not
+    /// [`BoundColumn::width`] long or `out` not `rows.len()` long.
+    #[inline]
+    pub fn fold_rows(
+        &self,
+        rows: Range<usize>,
+        scratch: &mut [f64],
+        out: &mut [f64],
+        f: impl Fn(&[f64]) -> f64,
+    ) -> Result<()> {
+        self.check_width(scratch)?;
+        if out.len() != rows.len() {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "output vs rows",
+                expected: rows.len(),
+                found: out.len(),
+            }
+            .into());
+        }
+        self.plan.fold_rows(rows, scratch, out, f);
+        Ok(())
+    }
+
+    /// Writes the key of each row of `rows` into `out` (a row out of range
+    /// has the key of a missing value): [`BoundColumn::key`] for a block of rows.
+    ///
+    /// # Errors
+    /// [`FeaturesError::Core`] with `ShapeMismatch` when `out` is not
+    /// `rows.len()` long, `Empty` for a column without keys (numbers, timestamps).
+    pub fn keys_into(&self, rows: Range<usize>, out: &mut [usize]) -> Result<()> {
+        if out.len() != rows.len() {
+            return Err(acctscore_core::CoreError::ShapeMismatch {
+                what: "keys vs rows",
+                expected: rows.len(),
+                found: out.len(),
+            }
+            .into());
+        }
+        if !self.plan.keys_into(rows, out) {
+            return Err(acctscore_core::CoreError::Empty { what: "keys of a numeric column" }.into());
+        }
         Ok(())
     }
 
@@ -1181,6 +1309,18 @@ mod tests {
     }
 
     #[test]
+    fn signed_log1p_looks_up_exactly_what_ln_1p_gives() {
+        let table = LOG1P_TABLE as f64;
+        for x in [0.0, -0.0, 1.0, 2.5, 7.0, table - 1.0, table - 0.5, table, table + 1.0, 1e12, 1e300, 0.1] {
+            assert_eq!(signed_log1p(x).to_bits(), x.abs().ln_1p().to_bits(), "{x}");
+            if x != 0.0 {
+                assert_eq!(signed_log1p(-x).to_bits(), (-x.abs().ln_1p()).to_bits(), "{}", -x);
+            }
+        }
+        assert!(signed_log1p(f64::NAN).is_nan());
+    }
+
+    #[test]
     fn bound_columns_encode_rows_and_keys_as_the_matrix() {
         let n = 300;
         let f = |k: usize| {
@@ -1247,6 +1387,29 @@ mod tests {
                     other => panic!("keys and key disagree: {other:?}"),
                 }
             }
+            // Blocks of rows, as the matrix's block and the rows' keys.
+            let mut block = vec![f64::NAN; 37 * c.width()];
+            c.encode_rows(100..137, &mut block).expect("shape");
+            let want: Vec<f64> = (100..137).flat_map(|i| x.row(i).to_vec()[c.features()].to_vec()).collect();
+            assert_eq!(block, want, "{}", c.column());
+            // Folded row by row, as the block's rows.
+            let weights: Vec<f64> = (0..c.width()).map(|j| 1.0 + j as f64 / 3.0).collect();
+            let dot = |x: &[f64]| x.iter().zip(&weights).map(|(x, w)| x * w).sum::<f64>();
+            let mut folded = vec![f64::NAN; 37];
+            c.fold_rows(100..137, &mut vec![0.0; c.width()], &mut folded, dot).expect("shapes");
+            assert_eq!(folded, block.chunks_exact(c.width()).map(dot).collect::<Vec<_>>(), "{}", c.column());
+            assert!(c.fold_rows(100..137, &mut vec![0.0; c.width() + 1], &mut folded, dot).is_err());
+            assert!(c.fold_rows(100..130, &mut vec![0.0; c.width()], &mut folded, dot).is_err());
+            let mut keys = vec![usize::MAX; 37];
+            match c.keys() {
+                Some(_) => {
+                    c.keys_into(100..137, &mut keys).expect("keyed");
+                    assert_eq!(keys, (100..137).filter_map(|i| c.key(i)).collect::<Vec<_>>());
+                }
+                None => assert!(c.keys_into(100..137, &mut keys).is_err()),
+            }
+            assert!(c.keys_into(0..3, &mut keys).is_err());
+            assert!(c.encode_rows(0..3, &mut block).is_err());
             assert!(c.encode_row(0, &mut [0.0; 40][..c.width() + 1]).is_err());
             if let Some(keys) = c.keys() {
                 assert!(c.encode_key(keys, &mut buf).is_err());

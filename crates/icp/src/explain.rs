@@ -120,6 +120,7 @@ fn bin_label(column: &str, edges: &[f64], x: f64) -> (String, String) {
 }
 
 /// The bin of `x` given sorted `edges`: how many edges are at or below it.
+#[inline]
 fn numeric_bin(edges: &[f64], x: f64) -> usize {
     edges.partition_point(|&e| e <= x)
 }
@@ -224,6 +225,7 @@ impl<'f> FactorPlan<'f> {
     /// the row's level; numeric: the number of the fitted quintile edges at
     /// or below the value (0 when the column has no edges); boolean: 0 for
     /// no, 1 for yes; a missing value: [`MISSING_BIN`]; anything else 0.
+    #[inline]
     pub fn bin(&self, group: usize, i: usize) -> u32 {
         self.columns.get(group).map_or(0, |c| c.bin(i))
     }
@@ -287,6 +289,7 @@ impl<'f> FactorPlan<'f> {
 }
 
 impl PlanColumn<'_> {
+    #[inline]
     fn bin(&self, i: usize) -> u32 {
         let missing_or = |present: Option<u32>| present.unwrap_or(MISSING_BIN);
         match self.data {

@@ -20,6 +20,12 @@
 //! them. At most [`MAX_REASONS`] reasons: a model with more
 //! ([`crate::propensity::IcpParams::top_reasons`]) is refused the same way.
 //!
+//! Nothing is allocated per row, with one exception shared with
+//! [`FittedIcp::score_rows`]: a rule with `one_of` on a free-text column
+//! folds each tested value into a new string. Batches
+//! ([`PreparedIcp::score_into`]) go a block of rows at a time, one source
+//! column at a time, in parallel with the `parallel` feature.
+//!
 //! A [`FastScore`] agrees with [`FittedIcp::score_rows`] on the same row:
 //! the same raw score and contributions up to floating-point rounding of
 //! the summation order (contributions are computed with the same
@@ -57,7 +63,6 @@ use acctscore_calibration::{Calibrator, FittedCalibrator};
 use acctscore_core::{CoreError, Probability};
 use acctscore_features::Frame;
 use acctscore_features::encode::BoundColumn;
-use std::cmp::Ordering;
 use std::ops::Range;
 
 /// The most reasons a [`FastScore`] carries; [`FittedIcp::prepare`] refuses
@@ -70,6 +75,12 @@ const MAX_ROW_WIDTH: usize = 3;
 
 /// Rows per parallel task of [`PreparedIcp::score_into`].
 const CHUNK_ROWS: usize = 2048;
+
+/// Rows whose contributions are computed together, one column at a time.
+const BLOCK_ROWS: usize = 256;
+
+/// Contributions of one block (groups × rows), on the stack.
+const SCRATCH: usize = 4096;
 
 /// A factor as indices: which source column (or rule) and which of its
 /// values. [`PreparedIcp::label`] gives its code and text.
@@ -100,17 +111,20 @@ pub struct Reason {
 }
 
 /// One account's score from [`PreparedIcp`]: plain `Copy` data, no heap.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FastScore {
     /// Calibrated probability of converting.
     pub probability: Probability,
     /// Raw score: log-odds (logistic) or points (rules).
     pub raw: f64,
+    /// Sum of the factors left out (when `has_other`).
+    other: f64,
     /// Tier letter from the probability.
     pub tier: char,
-    reasons: [Reason; MAX_REASONS],
     len: u8,
-    other: Option<f64>,
+    has_other: bool,
+    /// The first `len` are the reasons; the rest is stale.
+    reasons: [Reason; MAX_REASONS],
 }
 
 impl Default for FastScore {
@@ -118,11 +132,22 @@ impl Default for FastScore {
         FastScore {
             probability: Probability::ZERO,
             raw: 0.0,
+            other: 0.0,
             tier: 'D',
-            reasons: [Reason::default(); MAX_REASONS],
             len: 0,
-            other: None,
+            has_other: false,
+            reasons: [Reason::default(); MAX_REASONS],
         }
+    }
+}
+
+impl PartialEq for FastScore {
+    fn eq(&self, o: &Self) -> bool {
+        self.probability == o.probability
+            && self.raw == o.raw
+            && self.tier == o.tier
+            && self.other() == o.other()
+            && self.reasons() == o.reasons()
     }
 }
 
@@ -136,7 +161,7 @@ impl FastScore {
     /// Sum of the contributions left out of [`FastScore::reasons`]; `None`
     /// when nothing was left out (as an [`Explanation`] without an `other` factor).
     pub fn other(&self) -> Option<f64> {
-        self.other
+        self.has_other.then_some(self.other)
     }
 }
 
@@ -165,6 +190,8 @@ enum Model<'a> {
         baseline: f64,
         groups: Vec<Group<'a>>,
         plan: FactorPlan<'a>,
+        /// The groups, largest typical contribution first (see [`offer_order`]).
+        order: Vec<u32>,
     },
     Rules {
         bound: BoundRules<'a>,
@@ -184,77 +211,160 @@ enum Group<'a> {
 
 /// Σⱼ wⱼ(xⱼ − meanⱼ) in feature order: the arithmetic of
 /// [`FittedLogistic::contributions`] summed as [`FactorPlan::sum_groups`] does.
-#[inline]
+#[inline(always)]
 fn sum_contributions(weights: &[f64], means: &[f64], x: &[f64]) -> f64 {
-    let mut acc = 0.0;
-    for ((w, m), x) in weights.iter().zip(means).zip(x) {
-        acc += w * (x - m);
+    // The usual widths of a number (value, missing and sentinel indicators)
+    // unrolled, in the same order.
+    match (weights, means, x) {
+        ([w0], [m0], [x0]) => 0.0 + w0 * (x0 - m0),
+        ([w0, w1], [m0, m1], [x0, x1]) => 0.0 + w0 * (x0 - m0) + w1 * (x1 - m1),
+        _ => {
+            let mut acc = 0.0;
+            for ((w, m), x) in weights.iter().zip(means).zip(x) {
+                acc += w * (x - m);
+            }
+            acc
+        }
     }
-    acc
 }
 
 impl Group<'_> {
+    /// The group's contribution to row `i`.
     #[inline]
     fn contribution(&self, i: usize) -> Result<f64> {
         match self {
             Group::Table { column, table } => Ok(column.key(i).and_then(|k| table.get(k)).copied().unwrap_or(0.0)),
+            Group::Row { .. } => {
+                let mut out = [0.0];
+                self.contributions(i..i + 1, &mut out, &mut [])?;
+                Ok(out[0])
+            }
+        }
+    }
+
+    /// The group's contributions to rows `rows` (as many as `out`), with
+    /// `keys` (as long) as scratch space.
+    fn contributions(&self, rows: Range<usize>, out: &mut [f64], keys: &mut [usize]) -> Result<()> {
+        match self {
+            Group::Table { column, table } => {
+                column.keys_into(rows, keys)?;
+                for (o, &k) in out.iter_mut().zip(keys.iter()) {
+                    *o = table.get(k).copied().unwrap_or(0.0);
+                }
+            }
             Group::Row { column, weights, means } => {
                 let mut buf = [0.0; MAX_ROW_WIDTH];
                 let x =
                     buf.get_mut(..weights.len()).ok_or(IcpError::InvalidModel { part: "encoding width", index: 0 })?;
-                column.encode_row(i, x)?;
-                Ok(sum_contributions(weights, means, x))
+                column.fold_rows(rows, x, out, |x| sum_contributions(weights, means, x))?;
             }
         }
+        Ok(())
     }
 }
 
-/// The `k` largest contributions offered so far, in explanation order.
+/// The `k` largest contributions offered so far, in explanation order:
+/// larger magnitude first, ties to the lower rank.
 #[derive(Clone, Copy)]
 struct TopK {
-    /// (group, tie-break rank, contribution).
-    items: [(u32, u32, f64); MAX_REASONS],
+    items: [Kept; MAX_REASONS],
     len: usize,
     k: usize,
+    /// Once full: the magnitude of the last kept contribution.
+    floor: u64,
+}
+
+/// A kept contribution and its sort key.
+#[derive(Clone, Copy, Default)]
+struct Kept {
+    /// The magnitude's bits: for non-negative floats their order is `total_cmp`'s.
+    magnitude: u64,
+    /// Tie-break: the lower rank comes first.
+    rank: u32,
+    group: u32,
+    contribution: f64,
+}
+
+impl Kept {
+    /// Whether `self` comes before `o`: larger magnitude, then lower rank.
+    #[inline(always)]
+    fn before(&self, o: &Kept) -> bool {
+        self.magnitude > o.magnitude || (self.magnitude == o.magnitude && self.rank < o.rank)
+    }
 }
 
 impl TopK {
+    /// Room for `k` contributions (at most [`MAX_REASONS`]).
     fn new(k: usize) -> Self {
-        TopK { items: [(0, 0, 0.0); MAX_REASONS], len: 0, k: k.min(MAX_REASONS) }
+        TopK { items: [Kept::default(); MAX_REASONS], len: 0, k: k.min(MAX_REASONS), floor: 0 }
     }
 
-    /// Whether `a` comes before `b`: larger magnitude, then lower rank.
+    /// Forgets what was offered (the items are overwritten, not cleared).
     #[inline]
-    fn before(a: (u32, u32, f64), b: (u32, u32, f64)) -> bool {
-        match a.2.abs().total_cmp(&b.2.abs()) {
-            Ordering::Greater => true,
-            Ordering::Equal => a.1 < b.1,
-            Ordering::Less => false,
-        }
+    fn clear(&mut self) {
+        self.len = 0;
+        self.floor = 0;
     }
 
-    #[inline]
+    /// Offers a contribution of `group` with tie-break `rank`.
+    #[inline(always)]
     fn offer(&mut self, group: u32, rank: u32, contribution: f64) {
-        let item = (group, rank, contribution);
-        if self.len == self.k && self.items.get(self.len.wrapping_sub(1)).is_none_or(|&last| !Self::before(item, last))
-        {
+        let magnitude = contribution.abs().to_bits();
+        // Once full, most offers fall below the last kept one: one comparison.
+        if self.len == self.k && magnitude < self.floor {
             return;
         }
-        let kept = &self.items[..self.len];
-        let pos = kept.iter().position(|&x| Self::before(item, x)).unwrap_or(self.len);
-        let end = self.len.min(self.k - 1);
-        self.items.copy_within(pos..end, pos + 1);
-        self.items[pos] = item;
-        self.len = (self.len + 1).min(self.k);
+        self.insert(Kept { magnitude, rank, group, contribution });
     }
 
-    fn kept(&self) -> &[(u32, u32, f64)] {
+    /// Insertion from the back.
+    #[inline(always)]
+    fn insert(&mut self, item: Kept) {
+        let mut j = self.len;
+        if j == self.k {
+            match j.checked_sub(1).and_then(|l| self.items.get(l)) {
+                Some(last) if item.before(last) => j -= 1,
+                _ => return,
+            }
+        } else {
+            self.len += 1;
+        }
+        while j > 0 && item.before(&self.items[j - 1]) {
+            self.items[j] = self.items[j - 1];
+            j -= 1;
+        }
+        self.items[j] = item;
+        if self.len == self.k {
+            self.floor = self.items[self.len - 1].magnitude;
+        }
+    }
+
+    fn kept(&self) -> &[Kept] {
         &self.items[..self.len]
     }
 
     fn sum(&self) -> f64 {
-        self.kept().iter().map(|x| x.2).sum()
+        self.kept().iter().map(|x| x.contribution).sum()
     }
+}
+
+/// The order in which a block offers its groups to [`TopK`]: largest mean
+/// magnitude of contribution first, on a sample of the frame's first rows.
+/// The kept reasons do not depend on it (the order of factors is a total
+/// order); with the usual winners offered first, most later offers fall
+/// below the floor at once.
+fn offer_order(groups: &[Group<'_>], nrows: usize) -> Result<Vec<u32>> {
+    let n = nrows.min(BLOCK_ROWS);
+    let mut column = [0.0; BLOCK_ROWS];
+    let mut keys = [0usize; BLOCK_ROWS];
+    let mut scale = Vec::with_capacity(groups.len());
+    for group in groups {
+        group.contributions(0..n, &mut column[..n], &mut keys[..n])?;
+        scale.push(column[..n].iter().map(|c| c.abs()).sum::<f64>());
+    }
+    let mut order: Vec<u32> = (0u32..).take(groups.len()).collect();
+    order.sort_by(|&a, &b| scale[b as usize].total_cmp(&scale[a as usize]));
+    Ok(order)
 }
 
 impl<'a> PreparedIcp<'a> {
@@ -318,7 +428,8 @@ impl<'a> PreparedIcp<'a> {
                 None => return Err(IcpError::InvalidModel { part: "encoding width", index: g }),
             });
         }
-        Ok(Model::Logistic { baseline: model.baseline(), groups, plan })
+        let order = offer_order(&groups, frame.nrows())?;
+        Ok(Model::Logistic { baseline: model.baseline(), groups, plan, order })
     }
 
     /// The family (logistic or rules).
@@ -368,18 +479,27 @@ impl<'a> PreparedIcp<'a> {
     }
 
     fn score_row(&self, i: usize) -> Result<FastScore> {
+        let mut out = FastScore::default();
         let mut top = TopK::new(self.k);
-        let (raw, other) = match &self.model {
-            Model::Logistic { baseline, groups, .. } => {
+        self.score_row_into(i, &mut top, &mut out)?;
+        Ok(out)
+    }
+
+    /// Scores row `i` into `out`, with `top` as scratch space.
+    fn score_row_into(&self, i: usize, top: &mut TopK, out: &mut FastScore) -> Result<()> {
+        match &self.model {
+            Model::Logistic { groups, .. } => {
+                top.clear();
                 let mut total = 0.0;
                 for (g, group) in (0u32..).zip(groups) {
                     let c = group.contribution(i)?;
                     total += c;
                     top.offer(g, g, c);
                 }
-                (baseline + total, (groups.len() > self.k).then(|| total - top.sum()))
+                self.logistic_finish(i, total, top, out)
             }
             Model::Rules { bound, rank } => {
+                top.clear();
                 let (mut total, mut fired) = (0.0, 0);
                 for (r, (&rank, g)) in rank.iter().zip(0u32..).enumerate() {
                     if let Some(points) = bound.fired_points(r, i) {
@@ -388,27 +508,83 @@ impl<'a> PreparedIcp<'a> {
                         top.offer(g, rank, points);
                     }
                 }
-                (total, (fired > self.k).then(|| total - top.sum()))
+                self.finish(i, total, top, (fired > self.k).then(|| total - top.sum()), out)
             }
-        };
+        }
+    }
+
+    /// Row `i` of a logistic model from the sum of its contributions and the kept ones.
+    #[inline(always)]
+    fn logistic_finish(&self, i: usize, total: f64, top: &TopK, out: &mut FastScore) -> Result<()> {
+        let other = (self.n_groups() > self.k).then(|| total - top.sum());
+        self.finish(i, self.baseline() + total, top, other, out)
+    }
+
+    /// Calibration, tier and the kept reasons' bins, written into `out`.
+    #[inline(always)]
+    fn finish(&self, i: usize, raw: f64, top: &TopK, other: Option<f64>, out: &mut FastScore) -> Result<()> {
         let probability = Probability::clamped(self.calibrator.calibrate_value(raw))?;
-        let mut reasons = [Reason::default(); MAX_REASONS];
-        for (slot, &(group, _, contribution)) in reasons.iter_mut().zip(top.kept()) {
+        for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(top.kept()) {
             let bin = match &self.model {
                 Model::Logistic { plan, .. } => plan.bin(group as usize, i),
                 Model::Rules { .. } => 0,
             };
             *slot = Reason { factor: FactorId { group, bin }, contribution };
         }
-        Ok(FastScore {
-            probability,
-            raw,
-            tier: self.tiers.tier(probability.get()),
-            reasons,
-            // `top.len` is at most MAX_REASONS.
-            len: u8::try_from(top.len).unwrap_or(u8::MAX),
-            other,
-        })
+        out.probability = probability;
+        out.raw = raw;
+        out.tier = self.tiers.tier(probability.get());
+        // At most MAX_REASONS.
+        out.len = u8::try_from(top.kept().len()).unwrap_or(u8::MAX);
+        out.has_other = other.is_some();
+        out.other = other.unwrap_or(0.0);
+        Ok(())
+    }
+
+    /// Scores rows `start..start + out.len()` into `out`. Logistic models go
+    /// a block of rows at a time, one source column at a time (the
+    /// encoders' block code, no per-row dispatch); the rows' scores are then
+    /// assembled as [`PreparedIcp::score`] assembles one. (Not inlined: a
+    /// named frame for profilers, entered once per task.)
+    #[inline(never)]
+    fn score_block(&self, start: usize, out: &mut [FastScore]) -> Result<()> {
+        let mut top = TopK::new(self.k);
+        let (groups, order) = match &self.model {
+            // More groups than the scratch space holds for one row go row by row.
+            Model::Logistic { groups, order, .. } if groups.len() <= SCRATCH => (groups, order),
+            _ => {
+                for (i, slot) in (start..).zip(out) {
+                    self.score_row_into(i, &mut top, slot)?;
+                }
+                return Ok(());
+            }
+        };
+        let step = (SCRATCH / groups.len().max(1)).min(BLOCK_ROWS);
+        let width = groups.len().max(1);
+        // Row after row: the contributions of row j are contrib[j * width..][..groups].
+        let mut contrib = [0.0; SCRATCH];
+        let mut column = [0.0; BLOCK_ROWS];
+        let mut keys = [0usize; BLOCK_ROWS];
+        for (first, chunk) in (start..).step_by(step).zip(out.chunks_mut(step)) {
+            let n = chunk.len();
+            let rows = first..first + n;
+            for (g, group) in groups.iter().enumerate() {
+                group.contributions(rows.clone(), &mut column[..n], &mut keys[..n])?;
+                for (dst, &c) in contrib[g..].iter_mut().step_by(width).zip(&column[..n]) {
+                    *dst = c;
+                }
+            }
+            for ((j, slot), row) in chunk.iter_mut().enumerate().zip(contrib.chunks_exact(width)) {
+                let row = &row[..groups.len()];
+                top.clear();
+                for &g in order {
+                    top.offer(g, g, row[g as usize]);
+                }
+                let total = row.iter().fold(0.0, |t, &c| t + c);
+                self.logistic_finish(first + j, total, &top, slot)?;
+            }
+        }
+        Ok(())
     }
 
     /// Scores rows `rows` into `out` (one score per row, in order), in
@@ -433,13 +609,7 @@ impl<'a> PreparedIcp<'a> {
             );
         }
         let start = rows.start;
-        let run = |(c, chunk): (usize, &mut [FastScore])| -> Result<()> {
-            let first = start + c * CHUNK_ROWS;
-            for (i, slot) in (first..).zip(chunk.iter_mut()) {
-                *slot = self.score_row(i)?;
-            }
-            Ok(())
-        };
+        let run = |(c, chunk): (usize, &mut [FastScore])| self.score_block(start + c * CHUNK_ROWS, chunk);
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
