@@ -825,7 +825,7 @@ impl PreparedScorer<'_> {
     /// `score_rows` call for the families without a prepared form.
     fn icp_probabilities(&self, rows: std::ops::Range<usize>) -> Result<Vec<Probability>> {
         match &self.icp {
-            Some(p) => rows.map(|i| Ok(p.score(i)?.probability)).collect(),
+            Some(p) => Ok(p.score_rows(rows)?.iter().map(|s| s.probability).collect()),
             None => Ok(self
                 .scorer
                 .state
