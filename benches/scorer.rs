@@ -5,8 +5,8 @@
 //!
 //! - `priorities_200k`: every account's priority (ICP, revenue, anomaly,
 //!   engagement), no strings: accounts per second = 200k / median.
-//! - `icp_reasons_200k`: ICP probability with its top-3 reasons for every
-//!   account (the design matrix built in chunks inside).
+//! - `icp_reasons_200k`: ICP probability with its top-3 reasons (as factor
+//!   ids) for every account, through the prepared model.
 //! - `score_one_with_reasons`: one row of the 200k frame, prepared once
 //!   ([`Scorer::prepare`]), every component, with reasons.
 //! - `score_one_record_with_reasons`: one typed account turned into a one-row
@@ -39,7 +39,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| black_box(scorer.priorities(&frame, Some(&engagement)).expect("scores")))
     });
     g.bench_function("icp_reasons_200k", |b| {
-        b.iter(|| black_box(scorer.icp().score_rows(&frame, 0..N, true).expect("scores")))
+        b.iter(|| black_box(scorer.icp().prepare(&frame).and_then(|p| p.score_rows(0..N)).expect("scores")))
     });
     g.bench_function("top_1000_of_200k", |b| {
         b.iter(|| black_box(scorer.top_n(&frame, Some(&engagement), 1000).expect("top")))
