@@ -821,11 +821,21 @@ impl PreparedScorer<'_> {
         Ok(IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation })
     }
 
-    /// ICP probabilities of `rows`, without reasons: the matrix path of
-    /// `score_rows` (a dot product per row) is faster than the prepared
-    /// path when no reason is wanted (the two agree to rounding, ~1e-15).
+    /// ICP probabilities of `rows`, exactly those of the full scores: the
+    /// prepared model in blocks, or `score_rows` for the families without a
+    /// prepared form.
     fn icp_probabilities(&self, rows: std::ops::Range<usize>) -> Result<Vec<Probability>> {
-        Ok(self.scorer.state.icp.score_rows(self.frame, rows, false)?.into_iter().map(|s| s.probability).collect())
+        match &self.icp {
+            Some(p) => Ok(p.score_rows(rows)?.iter().map(|s| s.probability).collect()),
+            None => Ok(self
+                .scorer
+                .state
+                .icp
+                .score_rows(self.frame, rows, false)?
+                .into_iter()
+                .map(|s| s.probability)
+                .collect()),
+        }
     }
 
     /// Priorities of `rows` (no strings).
