@@ -257,28 +257,14 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
         }
     } else {
         let mut sink = new_sink(body.len());
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(body);
-        let mut rec = csv::ByteRecord::new();
-        loop {
-            match rdr.read_byte_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = 2 + e.position().map_or(0, |p| p.line().saturating_sub(1));
-                    return Err(PoolError::BadRow { line, reason: e.to_string() });
-                }
-            }
-            let line = 2 + rec.position().map_or(0, |p| p.line().saturating_sub(1));
-            let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts))
-            else {
-                return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
-            };
+        quoted_rows(body, 2, &header, |line, id, kind, ts| {
             let before = sink.log.touches.len();
             sink.row(line, Some(0), kind, ts)?;
             if sink.log.touches.len() > before {
                 ids.push(Cow::Owned(utf8(line, id)?.to_string()));
             }
-        }
+            Ok(())
+        })?;
         log = sink.log;
     }
     let interned = crate::engagement::intern(&ids).map_err(|_| PoolError::BadRow {
@@ -549,11 +535,25 @@ fn parse_part(
         })?;
         return Ok(sink.log);
     }
+    quoted_rows(part, first_line, header, |line, id, kind, ts| sink.row(line, index.get(id.trim_ascii()), kind, ts))?;
+    Ok(sink.log)
+}
+
+/// Calls `row(line, id, kind, ts)` for every record of CSV `part` that may
+/// hold quoted fields (read with the csv crate; the first record is line
+/// `first_line`). A malformed record or one without the header's fields is
+/// a [`PoolError::BadRow`].
+fn quoted_rows(
+    part: &[u8],
+    first_line: u64,
+    header: &Header,
+    mut row: impl FnMut(u64, &[u8], &[u8], &[u8]) -> Result<(), PoolError>,
+) -> Result<(), PoolError> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(part);
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
-            Ok(false) => break,
+            Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) => {
                 let line = first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
@@ -564,9 +564,8 @@ fn parse_part(
         let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
-        sink.row(line, index.get(id.trim_ascii()), kind, ts)?;
+        row(line, id, kind, ts)?;
     }
-    Ok(sink.log)
 }
 
 #[cfg(test)]

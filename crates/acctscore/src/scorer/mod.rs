@@ -548,7 +548,9 @@ impl Scorer {
     /// A frame that does not match the schema, an engagement slice of the
     /// wrong length or with a negative or non-finite value.
     pub fn score_frame(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<AccountScore>> {
-        self.score_all(frame, engagement, true)
+        let prepared = self.prepare(frame)?;
+        self.check_engagement(frame, engagement)?;
+        map_chunks(frame.nrows(), |rows| rows.map(|i| prepared.account(i, engagement.map(|e| e[i]))).collect())
     }
 
     /// Scores row `i` of `frame` alone (equal to the same row of
@@ -615,7 +617,7 @@ impl Scorer {
             order.truncate(n);
         }
         order.sort_by(cmp);
-        order.iter().map(|&i| prepared.account(i, engagement.map(|e| e[i]), true)).collect()
+        order.iter().map(|&i| prepared.account(i, engagement.map(|e| e[i]))).collect()
     }
 
     /// The priority of every row of `frame`, in order: the ranking score of
@@ -638,12 +640,6 @@ impl Scorer {
             }
         }
         Ok(())
-    }
-
-    fn score_all(&self, frame: &Frame, engagement: Option<&[f64]>, reasons: bool) -> Result<Vec<AccountScore>> {
-        let prepared = self.prepare(frame)?;
-        self.check_engagement(frame, engagement)?;
-        map_chunks(frame.nrows(), |rows| rows.map(|i| prepared.account(i, engagement.map(|e| e[i]), reasons)).collect())
     }
 
     fn revenue_score(&self, est: &RevenueEstimate, penalty: f64) -> Result<RevenueScore> {
@@ -806,19 +802,17 @@ impl PreparedScorer<'_> {
         if let Some(e) = engagement.filter(|e| !e.is_finite() || *e < 0.0) {
             return Err(bad_engagement(e));
         }
-        self.account(i, engagement, true)
+        self.account(i, engagement)
     }
 
-    /// The ICP part of row `i` (explanation with its top factors when `reasons`).
-    fn icp(&self, i: usize, reasons: bool) -> Result<IcpPart> {
+    /// The ICP part of row `i`, its explanation with the top factors.
+    fn icp(&self, i: usize) -> Result<IcpPart> {
         let Some(p) = &self.icp else {
-            let mut s = self.scorer.state.icp.score_rows(self.frame, i..i + 1, reasons)?;
+            let mut s = self.scorer.state.icp.score_rows(self.frame, i..i + 1, true)?;
             return s.pop().map(IcpPart::from).ok_or(Error::Core(CoreError::Empty { what: "score" }));
         };
         let s = p.score(i)?;
-        let explanation =
-            if reasons { p.explanation(i, &s) } else { Explanation { baseline: p.baseline(), factors: Vec::new() } };
-        Ok(IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation })
+        Ok(IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation: p.explanation(i, &s) })
     }
 
     /// ICP probabilities of `rows`, exactly those of the full scores: the
@@ -860,10 +854,10 @@ impl PreparedScorer<'_> {
         Ok(out)
     }
 
-    /// The full score of row `i` (reasons when `reasons`).
-    fn account(&self, i: usize, engagement: Option<f64>, reasons: bool) -> Result<AccountScore> {
+    /// The full score of row `i`, with reasons.
+    fn account(&self, i: usize, engagement: Option<f64>) -> Result<AccountScore> {
         let scorer = self.scorer;
-        let icp = self.icp(i, reasons)?;
+        let icp = self.icp(i)?;
         let account_id = match self.ids {
             Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref).map(str::to_string),
             Some(Column::Categorical(c)) => c.get(i).map(str::to_string),
