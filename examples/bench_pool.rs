@@ -14,7 +14,7 @@
 //! `--now` defaults to the latest event's time.
 
 use acctscore::core::Timestamp;
-use acctscore::pool::{read_accounts_frame, read_touches_path};
+use acctscore::pool::{read_accounts_frame, read_engagement_path};
 use acctscore::{AccountScore, Scorer, ScorerParams};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -82,7 +82,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         // once, as the peer's fit path does, to check every kind is known.
         let t = Instant::now();
         let ids = frame.column("account_id")?;
-        let log = read_touches_path(&args.events, ids, scorer.engagement_model())?;
+        let log = read_engagement_path(&args.events, ids, scorer.engagement_model(), None)?;
         eprintln!("fit: read {} events in {:.3} s", log.rows, secs(t));
         let t = Instant::now();
         scorer.save(&args.model)?;
@@ -98,17 +98,16 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         eprintln!("score: read {} accounts in {:.3} s", frame.nrows(), secs(t));
         let t = Instant::now();
         let ids = frame.column("account_id")?;
-        let log = read_touches_path(&args.events, ids, scorer.engagement_model())?;
-        eprintln!("score: parsed {} events in {:.3} s", log.rows, secs(t));
+        let now = args.now.map(Timestamp::from_unix_seconds);
+        let log = read_engagement_path(&args.events, ids, scorer.engagement_model(), now)?;
         if log.unknown_accounts > 0 {
             eprintln!("score: {} events of accounts not in the accounts file left out", log.unknown_accounts);
         }
-        let now = Timestamp::from_unix_seconds(args.now.or(log.latest).unwrap_or(0));
-        let engagement = scorer.engagement_model().aggregate(now, frame.nrows(), &log.touches)?;
+        let engagement = log.engagement;
         if engagement.ignored_future() > 0 {
             eprintln!("score: {} events after --now left out", engagement.ignored_future());
         }
-        eprintln!("score: read {} events and aggregated engagement in {:.3} s", log.rows, secs(t));
+        eprintln!("score: read {} events into engagement in {:.3} s", log.rows, secs(t));
         let t = Instant::now();
         let top = scorer.top_n(&frame, Some(engagement.scores()), args.top)?;
         eprintln!("score: scored and ranked in {:.3} s", secs(t));

@@ -1,6 +1,6 @@
 //! Batch engagement of every account from a list of activities.
 
-use crate::{Activity, EngagementError, EngagementModel, KindId, Result, Touch};
+use crate::{Activity, EngagementError, EngagementModel, EngagementSums, KindId, Result, Touch};
 use acctscore_core::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +38,10 @@ impl BatchEngagement {
     pub fn ignored_future(&self) -> u64 {
         self.ignored_future
     }
+
+    pub(crate) fn from_parts(now: Timestamp, scores: Vec<f64>, used: u64, ignored_future: u64) -> Self {
+        BatchEngagement { now, scores, used, ignored_future }
+    }
 }
 
 /// Most partial sums the parallel aggregation uses.
@@ -54,110 +58,47 @@ fn chunk_count(n_touches: usize, n_accounts: usize) -> usize {
     1 << c.ilog2()
 }
 
-/// One chunk's partial sums: `(sums, used, ignored)`.
-type Partial = (Vec<f64>, u64, u64);
-
 impl EngagementModel {
-    /// Accumulates one chunk of touches into `sums`. Returns `(used, ignored)`.
-    ///
-    /// Works in blocks: first the contributions of a block (the `exp` calls),
-    /// then their scatter into `sums`. Keeping the random writes in a tight
-    /// loop of their own lets the CPU overlap their cache misses, three times
-    /// faster than a fused loop on 1M accounts.
-    fn accumulate(&self, now: Timestamp, sums: &mut [f64], touches: &[Touch]) -> Result<(u64, u64)> {
-        const BLOCK: usize = 256;
-        let now_s = now.unix_seconds();
-        let n_accounts = sums.len();
-        let table: Vec<(f64, f64)> = self.kinds.iter().map(|k| (k.weight, k.rate)).collect();
-        let mut ignored = 0u64;
-        let mut buf = [0.0f64; BLOCK];
-        for block in touches.chunks(BLOCK) {
-            for (b, t) in buf.iter_mut().zip(block) {
-                let &(weight, rate) = table
-                    .get(t.kind.index())
-                    .ok_or(EngagementError::UnknownKindId { id: t.kind.0, n_kinds: table.len() })?;
-                if t.account as usize >= n_accounts {
-                    return Err(EngagementError::AccountOutOfRange { account: t.account, n_accounts });
-                }
-                let at = t.at.unix_seconds();
-                let age = match now_s.checked_sub(at) {
-                    Some(age) => age as f64,
-                    // Extreme times: through i128 (an i128 → f64 conversion is a slow library call).
-                    None => (i128::from(now_s) - i128::from(at)) as f64,
-                };
-                *b = if age < 0.0 {
-                    ignored += 1;
-                    // Adding +0.0 leaves a sum unchanged, bit for bit.
-                    0.0
-                } else {
-                    weight * (-rate * age).exp()
-                };
-            }
-            for (t, &b) in block.iter().zip(&buf) {
-                if let Some(slot) = sums.get_mut(t.account as usize) {
-                    *slot += b;
-                }
-            }
-        }
-        Ok((touches.len() as u64 - ignored, ignored))
-    }
-
     /// Engagement of accounts `0..n_accounts` at `now` from compact touches:
     /// `Σ weight · 2^(−(now − t) / half_life)` over touches at or before `now`;
     /// later ones are left out and counted.
     ///
     /// The touches are split into a number of chunks fixed by the input sizes
-    /// (never by the thread count); chunks are summed separately (in parallel
-    /// with the `parallel` feature) and merged in chunk order, so the result
-    /// is identical on any machine. An input under `8 · max(n_accounts, 65536)`
-    /// touches is one chunk: the plain sequential sum.
+    /// (never by the thread count); each chunk is accumulated into its own
+    /// [`EngagementSums`] (in parallel with the `parallel` feature) and the
+    /// chunks are merged in chunk order, so the result is identical on any
+    /// machine. An input under `8 · max(n_accounts, 65536)` touches is one
+    /// chunk: the plain sequential sum.
     ///
     /// # Errors
     /// [`EngagementError::AccountOutOfRange`], [`EngagementError::UnknownKindId`]
     /// (the first offending touch in input order).
     pub fn aggregate(&self, now: Timestamp, n_accounts: usize, touches: &[Touch]) -> Result<BatchEngagement> {
         let chunks = chunk_count(touches.len(), n_accounts);
-        if chunks == 1 {
-            let mut scores = vec![0.0; n_accounts];
-            let (used, ignored_future) = self.accumulate(now, &mut scores, touches)?;
-            return Ok(BatchEngagement { now, scores, used, ignored_future });
-        }
-        let chunk_len = touches.len().div_ceil(chunks);
-        let run = |part: &[Touch]| -> Result<Partial> {
-            let mut sums = vec![0.0; n_accounts];
-            let (u, i) = self.accumulate(now, &mut sums, part)?;
-            Ok((sums, u, i))
+        let chunk_len = touches.len().div_ceil(chunks).max(1);
+        let run = |part: &[Touch]| -> Result<EngagementSums> {
+            let mut sums = EngagementSums::new(self, n_accounts, Some(now));
+            sums.add(part)?;
+            Ok(sums)
         };
         #[cfg(feature = "parallel")]
-        let partials: Vec<Result<Partial>> = {
+        let partials: Vec<Result<EngagementSums>> = {
             use rayon::prelude::*;
             touches.par_chunks(chunk_len).map(run).collect()
         };
         #[cfg(not(feature = "parallel"))]
-        let partials: Vec<Result<Partial>> = touches.chunks(chunk_len).map(run).collect();
-        let partials = partials.into_iter().collect::<Result<Vec<Partial>>>()?;
-        let used = partials.iter().map(|p| p.1).sum();
-        let ignored_future = partials.iter().map(|p| p.2).sum();
-        let mut parts = partials.into_iter().map(|p| p.0);
-        let mut scores = parts.next().unwrap_or_default();
-        let rest: Vec<Vec<f64>> = parts.collect();
-        let add_block = |(block, dst): (usize, &mut [f64])| {
-            let start = block * MERGE_BLOCK;
-            let end = start + dst.len();
-            for p in &rest {
-                for (d, s) in dst.iter_mut().zip(&p[start..end]) {
-                    *d += *s;
-                }
+        let partials: Vec<Result<EngagementSums>> = touches.chunks(chunk_len).map(run).collect();
+        let mut total = EngagementSums::new(self, n_accounts, Some(now));
+        let mut first = true;
+        for part in partials {
+            let part = part?;
+            if std::mem::take(&mut first) {
+                total = part;
+            } else {
+                total.merge(part)?;
             }
-        };
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            scores.par_chunks_mut(MERGE_BLOCK).enumerate().for_each(add_block);
         }
-        #[cfg(not(feature = "parallel"))]
-        scores.chunks_mut(MERGE_BLOCK).enumerate().for_each(add_block);
-        Ok(BatchEngagement { now, scores, used, ignored_future })
+        Ok(total.finish())
     }
 
     /// Engagement of accounts `0..n_accounts` at `now` from full activities
@@ -218,9 +159,6 @@ impl EngagementModel {
         self.aggregate(now, n_accounts, &touches)
     }
 }
-
-/// Accounts per block when merging partial sums.
-const MERGE_BLOCK: usize = 1 << 14;
 
 #[cfg(test)]
 mod tests {

@@ -86,6 +86,7 @@ mod intern;
 mod params;
 mod priority;
 mod state;
+mod sums;
 
 pub use activity::{Activity, IdIndex, Touch};
 pub use balance::{Assignment, BalanceParams, SharedAccount, TeamBalance, assign, gini};
@@ -95,6 +96,7 @@ pub use intern::{Interned, intern};
 pub use params::{ActivityKind, EngagementModel, EngagementParams, KindId, MAX_WEIGHT};
 pub use priority::{Priority, PriorityParams};
 pub use state::EngagementState;
+pub use sums::EngagementSums;
 
 /// The core types of this crate's API, re-exported for convenience.
 pub use acctscore_core::{Probability, Timestamp};

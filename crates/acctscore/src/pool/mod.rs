@@ -39,7 +39,8 @@ pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, w
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{
-    TouchLog, account_csv_options, read_accounts_frame, read_touches, read_touches_discovering, read_touches_path,
+    EngagementLog, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path, read_touches,
+    read_touches_discovering, read_touches_path,
 };
 
 /// Errors of reading and writing pool files.
@@ -93,4 +94,7 @@ pub enum PoolError {
     /// Building a frame from rows failed.
     #[error(transparent)]
     Features(#[from] acctscore_features::FeaturesError),
+    /// Aggregating engagement failed.
+    #[error(transparent)]
+    Engagement(#[from] acctscore_engagement::EngagementError),
 }

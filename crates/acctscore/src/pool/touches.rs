@@ -6,7 +6,7 @@
 use super::PoolError;
 use super::records::ACCOUNT_COLUMNS;
 use crate::core::Timestamp;
-use crate::engagement::{EngagementModel, KindId, Touch};
+use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
 use crate::features::csv::CsvOptions;
 use crate::features::{Column, ColumnKind, Frame};
 use std::borrow::Cow;
@@ -81,14 +81,77 @@ fn read_touches_blocks(
     model: &EngagementModel,
     block: usize,
 ) -> Result<TouchLog, PoolError> {
+    let len = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
+    let mut log = TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None };
+    let mut halves = [Half::new(None), Half::new(None)];
+    read_blocks(path, ids, model, block, &mut halves, &mut log)?;
+    Ok(log)
+}
+
+/// Engagement read straight from an events file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EngagementLog {
+    /// Engagement of every account row.
+    pub engagement: BatchEngagement,
+    /// Activities of accounts not in the id list (left out).
+    pub unknown_accounts: u64,
+    /// Data rows read.
+    pub rows: u64,
+}
+
+/// Reads `events.csv` from a path (as [`read_touches_path`]) straight into
+/// the engagement of every account row, scored at `now` when given (later
+/// activities are left out and counted), else at the latest activity. No
+/// list of touches is kept: each block's touches are added, on the thread
+/// that parsed them, to running sums ([`EngagementSums`]), so memory holds
+/// one block and the sums. The result depends on the file only (blocks and
+/// halves are fixed by its bytes, never by the thread count).
+///
+/// # Errors
+/// [`PoolError::Io`] and as [`read_touches`].
+pub fn read_engagement_path(
+    path: impl AsRef<Path>,
+    ids: &Column,
+    model: &EngagementModel,
+    now: Option<Timestamp>,
+) -> Result<EngagementLog, PoolError> {
+    read_engagement_blocks(path.as_ref(), ids, model, now, 4 << 20)
+}
+
+fn read_engagement_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    now: Option<Timestamp>,
+    block: usize,
+) -> Result<EngagementLog, PoolError> {
+    let n = ids.len();
+    let mut halves = [0, 1].map(|_| Half::new(Some(EngagementSums::new(model, n, now))));
+    let mut log = TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None };
+    read_blocks(path, ids, model, block, &mut halves, &mut log)?;
+    let mut parts = halves.into_iter().filter_map(|h| h.sums);
+    let mut sums = parts.next().unwrap_or_else(|| EngagementSums::new(model, n, now));
+    for part in parts {
+        sums.merge(part)?;
+    }
+    Ok(EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows })
+}
+
+/// Streams `path` in blocks of `block` bytes through [`parse_block`].
+fn read_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    block: usize,
+    halves: &mut [Half; 2],
+    log: &mut TouchLog,
+) -> Result<(), PoolError> {
     let io = |source| PoolError::Io { path: path.display().to_string(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
     let mut buf: Vec<u8> = Vec::with_capacity(block + 4096);
     let mut reader: Option<(Header, IdIndex<'_>)> = None;
-    let mut log = TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None };
     let mut line = 2u64;
-    let mut scratch = [Vec::new(), Vec::new()];
     loop {
         let start = buf.len();
         buf.resize(start + block, 0);
@@ -107,7 +170,7 @@ fn read_touches_blocks(
         // Parse up to the last complete line; keep the rest for the next block.
         let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
         let (ready, rest) = body.split_at(cut);
-        line = parse_block(ready, line, header, index, model, &mut log, &mut scratch)?;
+        line = parse_block(ready, line, header, index, model, halves, log)?;
         let rest = rest.to_vec();
         buf.clear();
         buf.extend_from_slice(&rest);
@@ -118,7 +181,7 @@ fn read_touches_blocks(
     if reader.is_none() {
         return Err(PoolError::MissingColumn { column: "account_id" });
     }
-    Ok(log)
+    Ok(())
 }
 
 fn read_full(file: &mut std::fs::File, mut out: &mut [u8]) -> std::io::Result<usize> {
@@ -157,18 +220,32 @@ impl Header {
     }
 }
 
-/// Parses complete lines (the first is line `first_line`) into `log`, in two
-/// halves on two threads, each into a `scratch` vector kept from block to
-/// block (so that streaming does not map fresh memory per block); returns
-/// the number of the next line.
+/// One half of every block: its parsed touches (a buffer kept from block to
+/// block, so that streaming does not map fresh memory per block) and, when
+/// reading engagement, the running sums its touches are added to.
+struct Half {
+    log: TouchLog,
+    sums: Option<EngagementSums>,
+}
+
+impl Half {
+    fn new(sums: Option<EngagementSums>) -> Self {
+        Half { log: TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None }, sums }
+    }
+}
+
+/// Parses complete lines (the first is line `first_line`) in two halves on
+/// two threads, each into its [`Half`]; a half with sums adds its touches to
+/// them on its thread, a half without hands them to `log` (in file order).
+/// Counts go to `log`. Returns the number of the next line.
 fn parse_block(
     body: &[u8],
     first_line: u64,
     header: &Header,
     index: &IdIndex<'_>,
     model: &EngagementModel,
+    halves: &mut [Half; 2],
     log: &mut TouchLog,
-    scratch: &mut [Vec<Touch>; 2],
 ) -> Result<u64, PoolError> {
     let mid = body.len() / 2;
     let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
@@ -180,18 +257,27 @@ fn parse_block(
         model.kind_id_by_name("call").ok(),
         model.kind_id_by_name("meeting").ok(),
     ];
-    let parse = |part: &[u8], line: u64, touches| parse_part(part, line, header, index, model, builtin, touches);
-    let [s0, s1] = std::mem::take(scratch);
+    let parse = |part: &[u8], line: u64, half: &mut Half| -> Result<(), PoolError> {
+        parse_part(part, line, header, index, model, builtin, &mut half.log)?;
+        if let Some(sums) = &mut half.sums {
+            sums.add(&half.log.touches)?;
+        }
+        Ok(())
+    };
+    let [h0, h1] = halves;
     #[cfg(feature = "parallel")]
-    let (a, b) = rayon::join(|| parse(first, first_line, s0), || parse(second, second_line, s1));
+    let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, second_line, h1));
     #[cfg(not(feature = "parallel"))]
-    let (a, b) = (parse(first, first_line, s0), parse(second, second_line, s1));
-    for (k, part) in [a?, b?].into_iter().enumerate() {
-        log.touches.extend_from_slice(&part.touches);
-        log.unknown_accounts += part.unknown_accounts;
-        log.rows += part.rows;
-        log.latest = log.latest.max(part.latest);
-        scratch[k] = part.touches;
+    let (a, b) = (parse(first, first_line, h0), parse(second, second_line, h1));
+    a?;
+    b?;
+    for half in [h0, h1] {
+        if half.sums.is_none() {
+            log.touches.extend_from_slice(&half.log.touches);
+        }
+        log.unknown_accounts += half.log.unknown_accounts;
+        log.rows += half.log.rows;
+        log.latest = log.latest.max(half.log.latest);
     }
     Ok(next_line)
 }
@@ -210,7 +296,7 @@ pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Resul
     let index = IdIndex::new(ids);
     let body = data.get(header_end + 1..).unwrap_or(&[]);
     let mut log = TouchLog { touches: Vec::with_capacity(body.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
-    parse_block(body, 2, &header, &index, model, &mut log, &mut [Vec::new(), Vec::new()])?;
+    parse_block(body, 2, &header, &index, model, &mut [Half::new(None), Half::new(None)], &mut log)?;
     Ok(log)
 }
 
@@ -516,6 +602,7 @@ impl Sink<'_> {
     }
 }
 
+/// Parses `part` into `log`, replacing what it held (its buffer is reused).
 fn parse_part(
     part: &[u8],
     first_line: u64,
@@ -523,20 +610,22 @@ fn parse_part(
     index: &IdIndex<'_>,
     model: &EngagementModel,
     builtin: [Option<KindId>; 3],
-    mut touches: Vec<Touch>,
-) -> Result<TouchLog, PoolError> {
+    log: &mut TouchLog,
+) -> Result<(), PoolError> {
+    let mut touches = std::mem::take(&mut log.touches);
     touches.clear();
-    let log = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
-    let mut sink = Sink { model, builtin, other_kinds: Vec::new(), log };
-    if memchr::memchr(b'"', part).is_none() {
+    let fresh = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
+    let mut sink = Sink { model, builtin, other_kinds: Vec::new(), log: fresh };
+    let result = if memchr::memchr(b'"', part).is_none() {
         // No quoting anywhere: split lines and fields directly.
         unquoted_rows(part, first_line, header.n_fields, |line, fields| {
             sink.row(line, index.get(fields[header.id].trim_ascii()), fields[header.kind], fields[header.ts])
-        })?;
-        return Ok(sink.log);
-    }
-    quoted_rows(part, first_line, header, |line, id, kind, ts| sink.row(line, index.get(id.trim_ascii()), kind, ts))?;
-    Ok(sink.log)
+        })
+    } else {
+        quoted_rows(part, first_line, header, |line, id, kind, ts| sink.row(line, index.get(id.trim_ascii()), kind, ts))
+    };
+    *log = sink.log;
+    result
 }
 
 /// Calls `row(line, id, kind, ts)` for every record of CSV `part` that may
@@ -640,6 +729,34 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert_eq!(whole.rows, 200);
         assert!(whole.unknown_accounts > 0);
+    }
+
+    #[test]
+    fn engagement_read_in_blocks_equals_aggregating_the_touches() {
+        let ids = Column::Text((0..30).map(|k| Some(format!("acct_{k:03}"))).collect());
+        let mut data = b"account_id,kind,timestamp\n".to_vec();
+        for k in 0..500u64 {
+            let t = 1_700_000_000 + (k * 7919 % 500) * 86_400;
+            data.extend(format!("acct_{:03},{},{t}\n", k % 37, ["email", "call"][(k % 2) as usize]).bytes());
+        }
+        let log = read_touches(&data, &ids, &model()).expect("whole");
+        let path = std::env::temp_dir().join(format!("acctscore_engagement_{}.csv", std::process::id()));
+        std::fs::write(&path, &data).expect("temp file");
+        let latest = Timestamp::from_unix_seconds(log.latest.expect("rows"));
+        let earlier = Timestamp::from_unix_seconds(1_700_000_000 + 200 * 86_400);
+        for (now, at) in [(None, latest), (Some(earlier), earlier)] {
+            let want = model().aggregate(at, 30, &log.touches).expect("ok");
+            for block in [7, 64, 1 << 20] {
+                let got = read_engagement_blocks(&path, &ids, &model(), now, block).expect("streamed");
+                assert_eq!((got.rows, got.unknown_accounts), (log.rows, log.unknown_accounts));
+                let e = &got.engagement;
+                assert_eq!((e.now(), e.used(), e.ignored_future()), (at, want.used(), want.ignored_future()));
+                for (g, w) in e.scores().iter().zip(want.scores()) {
+                    assert!((g - w).abs() <= 1e-12 * w, "block {block}: {g} vs {w}");
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]
