@@ -325,7 +325,7 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
     };
     let mut ids: Vec<Cow<'_, str>> = Vec::with_capacity(body.len() / 30);
     let mut log = new_sink(0).log;
-    if memchr::memchr(b'"', body).is_none() {
+    if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', body).is_none() {
         let mid = body.len() / 2;
         let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
         let (first, second) = body.split_at(cut);
@@ -382,49 +382,111 @@ fn discover_part<'a>(
     Ok((part_ids, sink.log))
 }
 
+/// Most fields a line of the events file may have.
+const MAX_FIELDS: usize = 16;
+
 /// Calls `row(line, fields)` for every non-empty line of unquoted CSV
 /// `part` (the first is line `first_line`), its fields split at commas and
-/// a trailing `\r` dropped. Delimiters are found with memchr2 over the whole
-/// part, not byte by byte. A line whose field count is not `n_fields` is a
-/// [`PoolError::BadRow`].
+/// a trailing `\r` dropped. Delimiters are found eight bytes at a time
+/// (SWAR: a bit mask of the commas and line feeds in a word), the fields
+/// kept in a fixed array: a line of the events file is ~30 bytes, too short
+/// for a vector search per delimiter to pay off. A line whose field count
+/// is not `n_fields` (at most [`MAX_FIELDS`]) is a [`PoolError::BadRow`].
 fn unquoted_rows<'a>(
     part: &'a [u8],
     first_line: u64,
     n_fields: usize,
     mut row: impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
 ) -> Result<(), PoolError> {
-    let mut fields: Vec<&'a [u8]> = Vec::with_capacity(n_fields + 1);
-    let mut line = first_line;
-    let mut start = 0;
-    let mut end_line = |line: u64, fields: &mut Vec<&'a [u8]>| {
-        if let Some(last) = fields.last_mut() {
-            *last = last.strip_suffix(b"\r").unwrap_or(last);
+    let mut split = Split { fields: [&[]; MAX_FIELDS], k: 0, start: 0, line: first_line };
+    let mut i = 0;
+    while let Some(word) = part.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*word);
+        let mut found = byte_mask(w, b',') | byte_mask(w, b'\n');
+        while found != 0 {
+            let j = i + (found.trailing_zeros() / 8) as usize;
+            found &= found - 1;
+            split.delimiter(part, j, n_fields, &mut row)?;
         }
-        let empty = fields.len() == 1 && fields[0].is_empty();
-        let result = if empty {
-            Ok(())
-        } else if fields.len() != n_fields {
-            let reason = format!("{} fields where the header has {n_fields}", fields.len());
-            Err(PoolError::BadRow { line, reason })
-        } else {
-            row(line, fields)
-        };
-        fields.clear();
-        result
-    };
-    for pos in memchr::memchr2_iter(b',', b'\n', part) {
-        fields.push(&part[start..pos]);
-        start = pos + 1;
-        if part[pos] == b'\n' {
-            end_line(line, &mut fields)?;
-            line += 1;
+        i += 8;
+    }
+    for j in i..part.len() {
+        if matches!(part[j], b',' | b'\n') {
+            split.delimiter(part, j, n_fields, &mut row)?;
         }
     }
-    if start < part.len() || !fields.is_empty() {
-        fields.push(&part[start..]);
-        end_line(line, &mut fields)?;
+    if split.start < part.len() || split.k > 0 {
+        split.end_line(&part[split.start..], n_fields, &mut row)?;
     }
     Ok(())
+}
+
+/// The line being split by [`unquoted_rows`].
+struct Split<'a> {
+    fields: [&'a [u8]; MAX_FIELDS],
+    /// Fields seen so far on the line (may exceed [`MAX_FIELDS`]: a bad row).
+    k: usize,
+    /// Where the current field starts.
+    start: usize,
+    line: u64,
+}
+
+impl<'a> Split<'a> {
+    /// The delimiter at `part[j]` (a comma or a line feed).
+    #[inline(always)]
+    fn delimiter(
+        &mut self,
+        part: &'a [u8],
+        j: usize,
+        n_fields: usize,
+        row: &mut impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
+    ) -> Result<(), PoolError> {
+        let field = part.get(self.start..j).unwrap_or(&[]);
+        self.start = j + 1;
+        if part.get(j) == Some(&b',') {
+            if let Some(f) = self.fields.get_mut(self.k) {
+                *f = field;
+            }
+            self.k += 1;
+            Ok(())
+        } else {
+            self.end_line(field, n_fields, row)
+        }
+    }
+
+    /// The line's last field: the row is handed to `row` (unless blank).
+    #[inline(always)]
+    fn end_line(
+        &mut self,
+        last: &'a [u8],
+        n_fields: usize,
+        row: &mut impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
+    ) -> Result<(), PoolError> {
+        let last = last.strip_suffix(b"\r").unwrap_or(last);
+        if let Some(f) = self.fields.get_mut(self.k) {
+            *f = last;
+        }
+        let k = self.k + 1;
+        let line = self.line;
+        self.k = 0;
+        self.line += 1;
+        if k == 1 && last.is_empty() {
+            return Ok(());
+        }
+        match self.fields.get(..k) {
+            Some(fields) if k == n_fields => row(line, fields),
+            _ => Err(PoolError::BadRow { line, reason: format!("{k} fields where the header has {n_fields}") }),
+        }
+    }
+}
+
+/// The high bit of every byte of `w` that equals `b`, exactly (no borrow
+/// from one byte into the next).
+#[inline(always)]
+fn byte_mask(w: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    let x = w ^ (0x0101_0101_0101_0101 * u64::from(b));
+    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
@@ -493,16 +555,34 @@ impl<'a> IdIndex<'a> {
         Some(IdIndex::Numbered { prefix, width: digits, rows })
     }
 
+    /// The number after `prefix` in `id` when `id` is `prefix` and `width`
+    /// digits. The prefix is compared inline (a slice comparison would call
+    /// `memcmp` for a handful of bytes); up to eight digits that end an id
+    /// of eight bytes or more are read as one word (SWAR).
+    #[inline]
+    fn number(id: &[u8], prefix: &[u8], width: usize) -> Option<usize> {
+        if id.len() != prefix.len() + width || !prefix.iter().zip(id).all(|(a, b)| a == b) {
+            return None;
+        }
+        match id.last_chunk::<8>() {
+            Some(last) if width <= 8 => {
+                // The bytes before the digits (the low ones, little-endian) become '0'.
+                let keep = if width == 8 { u64::MAX } else { !(u64::MAX >> (8 * width)) };
+                let w = (u64::from_le_bytes(*last) & keep) | (0x3030_3030_3030_3030 & !keep);
+                all_digits(w).then(|| eight_digits(w) as usize)
+            }
+            _ => parse_digits(id.get(prefix.len()..)?),
+        }
+    }
+
     fn get(&self, id: &[u8]) -> Option<u32> {
         match self {
             IdIndex::Sequential { prefix, width, first, len } => {
-                let digits = id.strip_prefix(*prefix).filter(|d| d.len() == *width)?;
-                let row = parse_digits(digits)?.checked_sub(*first).filter(|r| r < len)?;
+                let row = Self::number(id, prefix, *width)?.checked_sub(*first).filter(|r| r < len)?;
                 u32::try_from(row).ok()
             }
             IdIndex::Numbered { prefix, width, rows } => {
-                let digits = id.strip_prefix(*prefix).filter(|d| d.len() == *width)?;
-                let row = *rows.get(parse_digits(digits)?)?;
+                let row = *rows.get(Self::number(id, prefix, *width)?)?;
                 (row != NO_ROW).then_some(row)
             }
             IdIndex::Hashed(map) => map.get(id).copied(),
@@ -616,7 +696,7 @@ fn parse_part(
     touches.clear();
     let fresh = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
     let mut sink = Sink { model, builtin, other_kinds: Vec::new(), log: fresh };
-    let result = if memchr::memchr(b'"', part).is_none() {
+    let result = if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', part).is_none() {
         // No quoting anywhere: split lines and fields directly.
         unquoted_rows(part, first_line, header.n_fields, |line, fields| {
             sink.row(line, index.get(fields[header.id].trim_ascii()), fields[header.kind], fields[header.ts])
@@ -791,6 +871,78 @@ mod tests {
             read_touches(b"account_id,kind,timestamp\n\"a\",email,1\na,email\n", &ids, &model()),
             Err(PoolError::BadRow { line: 3, .. })
         ));
+    }
+
+    /// Rows as `(line, fields)`.
+    type Rows = Vec<(u64, Vec<Vec<u8>>)>;
+
+    /// Lines and fields as a plain split gives them, or the line of the first bad row.
+    fn naive_rows(part: &[u8], n_fields: usize) -> Result<Rows, u64> {
+        let mut out = Vec::new();
+        let body = part.strip_suffix(b"\n").unwrap_or(part);
+        if part.is_empty() {
+            return Ok(out);
+        }
+        for (k, line) in body.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                continue;
+            }
+            let fields: Vec<Vec<u8>> = line.split(|&b| b == b',').map(<[u8]>::to_vec).collect();
+            if fields.len() != n_fields {
+                return Err(k as u64 + 2);
+            }
+            out.push((k as u64 + 2, fields));
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn word_at_a_time_splitting_equals_a_plain_split() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for case in 0..3000 {
+            let len = case % 97;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    [b'a', b'7', b',', b'\n', b'\r', b'a', b',', 0x80, b'+'][(x % 9) as usize]
+                })
+                .collect();
+            for n_fields in [1, 3] {
+                let mut got = Vec::new();
+                let result = unquoted_rows(&bytes, 2, n_fields, |line, fields| {
+                    got.push((line, fields.iter().map(|f| f.to_vec()).collect()));
+                    Ok(())
+                });
+                let result = result.map(|()| got).map_err(|e| match e {
+                    PoolError::BadRow { line, .. } => line,
+                    other => panic!("{other:?}"),
+                });
+                assert_eq!(result, naive_rows(&bytes, n_fields), "{:?}", String::from_utf8_lossy(&bytes));
+            }
+        }
+    }
+
+    #[test]
+    fn id_numbers_read_as_words_equal_digit_by_digit() {
+        for (id, prefix, width) in [
+            ("acct_0000023", "acct_", 7),
+            ("acct_9999999", "acct_", 7),
+            ("x12345678", "x", 8),
+            ("12345678", "", 8),
+            ("ab12", "ab", 2),
+            ("acct_00x0023", "acct_", 7),
+            ("acct_0000023", "acct-", 7),
+            ("acct_000023", "acct_", 7),
+            ("acct_123456789", "acct_", 9),
+            ("acct_/000023", "acct_", 7),
+            ("acct_:000023", "acct_", 7),
+        ] {
+            let want = id.strip_prefix(prefix).filter(|d| d.len() == width).and_then(|d| parse_digits(d.as_bytes()));
+            assert_eq!(IdIndex::number(id.as_bytes(), prefix.as_bytes(), width), want, "{id}");
+        }
     }
 
     #[test]
