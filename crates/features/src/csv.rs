@@ -1040,15 +1040,26 @@ fn span_bytes<'a>(chunk: &'a [u8], scratch: &'a [u8], s: Span) -> &'a [u8] {
     buf.get(s.start..s.end).unwrap_or_default()
 }
 
-/// Positions of the delimiter, `\n` and `"` in order, found eight bytes at
-/// a time with SWAR masks (dense matches make per-match SIMD searches slow).
-struct Specials<'a> {
+/// The delimiter, `\n` and `"` bytes of `data`, eight bytes at a time
+/// (SWAR): each item is a word's offset and a mask with the high bit of
+/// each of its special bytes (bit `8k + 7` for `data[offset + k]`). CSV
+/// fields are short: dense matches make one SIMD search per match slow, and
+/// iterating a word's bits in the caller's own loop beats one call per match.
+/// The loader's tokenizer (through [`Specials`]), public for readers of
+/// other line formats.
+///
+/// ```
+/// use acctscore_features::csv::SpecialWords;
+///
+/// let line = b"id,\"a\"\n";
+/// let words: Vec<(usize, u64)> = SpecialWords::new(line, b',').collect();
+/// assert_eq!(words, [(0, 0x0080_8000_8080_0000)]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SpecialWords<'a> {
     data: &'a [u8],
-    /// Start of the word whose matches are in `mask`.
-    base: usize,
     /// Start of the next word to load.
     next: usize,
-    mask: u64,
     delim: u64,
 }
 
@@ -1056,16 +1067,66 @@ const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HI: u64 = 0x8080_8080_8080_8080;
 const ONES: u64 = 0x0101_0101_0101_0101;
 
-impl<'a> Specials<'a> {
-    fn new(data: &'a [u8], delim: u8) -> Self {
-        Specials { data, base: 0, next: 0, mask: 0, delim: u64::from(delim) * ONES }
+impl<'a> SpecialWords<'a> {
+    /// The special bytes of `data` for the delimiter `delim`.
+    pub fn new(data: &'a [u8], delim: u8) -> Self {
+        SpecialWords { data, next: 0, delim: u64::from(delim) * ONES }
     }
 
     /// High bit of each byte of `w` equal to the byte splatted in `splat`.
-    #[inline]
+    #[inline(always)]
     fn eq_mask(w: u64, splat: u64) -> u64 {
         let x = w ^ splat;
         !(((x & LO7).wrapping_add(LO7)) | x) & HI
+    }
+}
+
+impl Iterator for SpecialWords<'_> {
+    type Item = (usize, u64);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(usize, u64)> {
+        let base = self.next;
+        let rest = self.data.get(base..).filter(|r| !r.is_empty())?;
+        self.next += 8;
+        let (w, valid) = match rest.first_chunk::<8>() {
+            Some(word) => (u64::from_le_bytes(*word), u64::MAX),
+            None => {
+                let mut w = [0u8; 8];
+                w[..rest.len()].copy_from_slice(rest);
+                // Zero padding must not match (the delimiter could be NUL).
+                (u64::from_le_bytes(w), (1u64 << (8 * rest.len())) - 1)
+            }
+        };
+        let m = Self::eq_mask(w, self.delim)
+            | Self::eq_mask(w, u64::from(b'\n') * ONES)
+            | Self::eq_mask(w, u64::from(b'"') * ONES);
+        Some((base, m & valid))
+    }
+}
+
+/// Positions of the delimiter, `\n` and `"` in `data`, in order (the bits
+/// of [`SpecialWords`]).
+///
+/// ```
+/// use acctscore_features::csv::Specials;
+///
+/// let line = b"acct_1,\"email\",17\n";
+/// let found: Vec<usize> = Specials::new(line, b',').collect();
+/// assert_eq!(found, [6, 7, 13, 14, 17]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Specials<'a> {
+    words: SpecialWords<'a>,
+    /// Start of the word whose matches are in `mask`.
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> Specials<'a> {
+    /// The special bytes of `data` for the delimiter `delim`.
+    pub fn new(data: &'a [u8], delim: u8) -> Self {
+        Specials { words: SpecialWords::new(data, delim), base: 0, mask: 0 }
     }
 }
 
@@ -1074,31 +1135,12 @@ impl Iterator for Specials<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.mask != 0 {
-                let k = (self.mask.trailing_zeros() / 8) as usize;
-                self.mask &= self.mask - 1;
-                return Some(self.base + k);
-            }
-            let n = self.data.len();
-            if self.next >= n {
-                return None;
-            }
-            let mut w = [0u8; 8];
-            let take = (n - self.next).min(8);
-            w[..take].copy_from_slice(&self.data[self.next..self.next + take]);
-            let w = u64::from_le_bytes(w);
-            let mut m = Self::eq_mask(w, self.delim)
-                | Self::eq_mask(w, u64::from(b'\n') * ONES)
-                | Self::eq_mask(w, u64::from(b'"') * ONES);
-            if take < 8 {
-                // Zero padding must not match (the delimiter could be NUL).
-                m &= (1u64 << (8 * take)) - 1;
-            }
-            self.mask = m;
-            self.base = self.next;
-            self.next += 8;
+        while self.mask == 0 {
+            (self.base, self.mask) = self.words.next()?;
         }
+        let k = (self.mask.trailing_zeros() / 8) as usize;
+        self.mask &= self.mask - 1;
+        Some(self.base + k)
     }
 }
 

@@ -7,7 +7,7 @@ use super::PoolError;
 use super::records::ACCOUNT_COLUMNS;
 use crate::core::Timestamp;
 use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
-use crate::features::csv::CsvOptions;
+use crate::features::csv::{CsvOptions, SpecialWords};
 use crate::features::{Column, ColumnKind, Frame};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -386,11 +386,11 @@ fn discover_part<'a>(
 const MAX_FIELDS: usize = 16;
 
 /// Calls `row(line, fields)` for every non-empty line of unquoted CSV
-/// `part` (the first is line `first_line`), its fields split at commas and
-/// a trailing `\r` dropped. Delimiters are found eight bytes at a time
-/// (SWAR: a bit mask of the commas and line feeds in a word), the fields
-/// kept in a fixed array: a line of the events file is ~30 bytes, too short
-/// for a vector search per delimiter to pay off. A line whose field count
+/// `part` (the first is line `first_line`, and no byte is a quote), its
+/// fields split at commas and a trailing `\r` dropped. Delimiters are found
+/// eight bytes at a time by the CSV loader's [`SpecialWords`], the fields kept
+/// in a fixed array: a line of the events file is ~30 bytes, too short for
+/// a vector search per delimiter to pay off. A line whose field count
 /// is not `n_fields` (at most [`MAX_FIELDS`]) is a [`PoolError::BadRow`].
 fn unquoted_rows<'a>(
     part: &'a [u8],
@@ -399,19 +399,11 @@ fn unquoted_rows<'a>(
     mut row: impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
 ) -> Result<(), PoolError> {
     let mut split = Split { fields: [&[]; MAX_FIELDS], k: 0, start: 0, line: first_line };
-    let mut i = 0;
-    while let Some(word) = part.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-        let w = u64::from_le_bytes(*word);
-        let mut found = byte_mask(w, b',') | byte_mask(w, b'\n');
+    // The part holds no quote: every special byte is a comma or a line feed.
+    for (base, mut found) in SpecialWords::new(part, b',') {
         while found != 0 {
-            let j = i + (found.trailing_zeros() / 8) as usize;
+            let j = base + (found.trailing_zeros() / 8) as usize;
             found &= found - 1;
-            split.delimiter(part, j, n_fields, &mut row)?;
-        }
-        i += 8;
-    }
-    for j in i..part.len() {
-        if matches!(part[j], b',' | b'\n') {
             split.delimiter(part, j, n_fields, &mut row)?;
         }
     }
@@ -478,15 +470,6 @@ impl<'a> Split<'a> {
             _ => Err(PoolError::BadRow { line, reason: format!("{k} fields where the header has {n_fields}") }),
         }
     }
-}
-
-/// The high bit of every byte of `w` that equals `b`, exactly (no borrow
-/// from one byte into the next).
-#[inline(always)]
-fn byte_mask(w: u64, b: u8) -> u64 {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    let x = w ^ (0x0101_0101_0101_0101 * u64::from(b));
-    !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
