@@ -303,11 +303,22 @@ fn signed_log1p(x: f64) -> f64 {
     if x < 0.0 { -l } else { l }
 }
 
-/// The `q` quantile (nearest rank on the sorted values) of a non-empty slice; reorders it.
-fn quantile_select(v: &mut [f64], q: f64) -> f64 {
-    let k = ((v.len() - 1) as f64 * q).round() as usize;
-    let k = k.min(v.len() - 1);
-    *v.select_nth_unstable_by(k, f64::total_cmp).1
+/// The rank (0-based, on the sorted values) of the `q` quantile of `len > 0`
+/// values: the nearest rank.
+fn quantile_rank(len: usize, q: f64) -> usize {
+    let k = ((len - 1) as f64 * q).round() as usize;
+    k.min(len - 1)
+}
+
+/// The value of rank `k` in `v` (by `total_cmp`), when `v` is already
+/// partitioned around rank `mid` (as `select_nth_unstable` leaves it): only
+/// the side of `mid` that holds rank `k` is searched (and reordered).
+fn order_statistic(v: &mut [f64], k: usize, mid: usize) -> f64 {
+    match k.cmp(&mid) {
+        std::cmp::Ordering::Equal => v[mid],
+        std::cmp::Ordering::Less => *v[..mid].select_nth_unstable_by(k, f64::total_cmp).1,
+        std::cmp::Ordering::Greater => *v[mid + 1..].select_nth_unstable_by(k - mid - 1, f64::total_cmp).1,
+    }
 }
 
 /// Fitted numeric encoder: clip bounds, transform, centring and scale.
@@ -381,39 +392,37 @@ fn fit_numeric(
             _ => has_missing = true,
         }
     }
-    let clip = match clip_q {
-        Some((lo, hi)) if !raw.is_empty() => Some((quantile_select(&mut raw, lo), quantile_select(&mut raw, hi))),
-        _ => None,
-    };
-    let mut present: Vec<f64> = raw
-        .into_iter()
-        .map(|x| {
-            let x = match clip {
-                Some((lo, hi)) => x.clamp(lo, hi),
-                None => x,
-            };
-            apply_transform(transform, x)
-        })
-        .collect();
-    let n = present.len() as f64;
-    let (mean, std, median) = if present.is_empty() {
-        (0.0, 1.0, 0.0)
-    } else {
-        let mean = present.iter().sum::<f64>() / n;
-        let var = present.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
-        let std = if var > 0.0 { var.sqrt() } else { 1.0 };
-        let len = present.len();
-        let mid = len / 2;
-        let upper = *present.select_nth_unstable_by(mid, f64::total_cmp).1;
-        let median = if len % 2 == 1 {
-            upper
-        } else {
-            // The largest value below the upper middle.
-            let lower = present[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            0.5 * (lower + upper)
+    if raw.is_empty() {
+        return NumericFit { transform, mean: 0.0, std: 1.0, median: 0.0, has_missing, clip: None, sentinels };
+    }
+    // Order statistics on the raw values: the median's first, then the clip
+    // quantiles within the side of it they fall on. Clipping and the
+    // transform are monotone, so the median of the transformed values is
+    // the transform of the raw middle values (no second selection).
+    let len = raw.len();
+    let mid = len / 2;
+    let upper_raw = *raw.select_nth_unstable_by(mid, f64::total_cmp).1;
+    let lower_raw = len.is_multiple_of(2).then(|| raw[..mid].iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    let clip = clip_q.map(|(lo, hi)| {
+        (order_statistic(&mut raw, quantile_rank(len, lo), mid), order_statistic(&mut raw, quantile_rank(len, hi), mid))
+    });
+    let encode = |x: f64| {
+        let x = match clip {
+            Some((lo, hi)) => x.clamp(lo, hi),
+            None => x,
         };
-        (mean, std, median)
+        apply_transform(transform, x)
     };
+    let upper = encode(upper_raw);
+    let median = match lower_raw {
+        Some(lower) => 0.5 * (encode(lower) + upper),
+        None => upper,
+    };
+    let present: Vec<f64> = raw.into_iter().map(encode).collect();
+    let n = present.len() as f64;
+    let mean = present.iter().sum::<f64>() / n;
+    let var = present.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+    let std = if var > 0.0 { var.sqrt() } else { 1.0 };
     NumericFit { transform, mean, std, median, has_missing, clip, sentinels }
 }
 
