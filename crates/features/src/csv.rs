@@ -617,8 +617,10 @@ fn infer_kinds(
         (0..ncols).map(|_| ColStats { can_bool: true, can_num: true, can_ts: true, ..Default::default() }).collect();
     // Values are copied into one arena so that the distinct sets can borrow them.
     let mut records: Vec<csv::ByteRecord> = Vec::new();
+    // Every kind declared: one record tells that there is a row at all.
+    let sample = if declared.iter().all(Option::is_some) { 1 } else { options.infer_rows };
     let mut n = 0;
-    while n < options.infer_rows {
+    while n < sample {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
             Ok(false) | Err(_) => break,

@@ -149,31 +149,36 @@ fn read_blocks(
 ) -> Result<(), PoolError> {
     let io = |source| PoolError::Io { path: path.display().to_string(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut buf: Vec<u8> = Vec::with_capacity(block + 4096);
+    // One buffer for the whole file: the carried partial line moves to its
+    // front and the next block is read after it (zeroed once, not per block).
+    let mut buf: Vec<u8> = vec![0; block + 4096];
+    let mut filled = 0;
     let mut reader: Option<(Header, IdIndex<'_>)> = None;
     let mut line = 2u64;
     loop {
-        let start = buf.len();
-        buf.resize(start + block, 0);
-        let got = read_full(&mut file, &mut buf[start..]).map_err(io)?;
-        buf.truncate(start + got);
+        if buf.len() < filled + block {
+            // A line longer than a block.
+            buf.resize(filled + block, 0);
+        }
+        let got = read_full(&mut file, &mut buf[filled..filled + block]).map_err(io)?;
+        let end = filled + got;
         let at_end = got == 0;
-        let mut body: &[u8] = &buf;
+        let mut body_start = 0;
         if reader.is_none() {
-            let Some(header_end) = memchr::memchr(b'\n', body).or(at_end.then_some(body.len())) else {
+            let Some(header_end) = memchr::memchr(b'\n', &buf[..end]).or(at_end.then_some(end)) else {
+                filled = end;
                 continue;
             };
-            reader = Some((Header::parse(&body[..header_end])?, IdIndex::new(ids)));
-            body = body.get(header_end + 1..).unwrap_or(&[]);
+            reader = Some((Header::parse(&buf[..header_end])?, IdIndex::new(ids)));
+            body_start = (header_end + 1).min(end);
         }
         let Some((header, index)) = &reader else { break };
+        let body = &buf[body_start..end];
         // Parse up to the last complete line; keep the rest for the next block.
         let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
-        let (ready, rest) = body.split_at(cut);
-        line = parse_block(ready, line, header, index, model, halves, log)?;
-        let rest = rest.to_vec();
-        buf.clear();
-        buf.extend_from_slice(&rest);
+        line = parse_block(&body[..cut], line, header, index, model, halves, log)?;
+        buf.copy_within(body_start + cut..end, 0);
+        filled = end - body_start - cut;
         if at_end {
             break;
         }
