@@ -1187,6 +1187,24 @@ mod tests {
             assert!((total - f.raw).abs() <= 1e-9, "row {i}: baseline + reasons + other = raw");
             assert!(f.reasons().len() <= prepared.top_reasons(), "row {i}");
         }
+        assert_probabilities_exact(&prepared);
+    }
+
+    /// `probabilities_into` gives `score(i)`'s probability bit for bit, on
+    /// the whole frame and on a range inside it.
+    fn assert_probabilities_exact(prepared: &PreparedIcp<'_>) {
+        let n = prepared.nrows();
+        let mut all = vec![f64::NAN; n];
+        prepared.probabilities_into(0..n, &mut all).expect("probabilities");
+        for (i, p) in all.iter().enumerate() {
+            let score = prepared.score(i).expect("in range").probability.get();
+            assert_eq!(p.to_bits(), score.to_bits(), "row {i}: probability {p} vs score {score}");
+        }
+        let rows = n / 3..n - n / 5;
+        let mut some = vec![f64::NAN; rows.len()];
+        prepared.probabilities_into(rows.clone(), &mut some).expect("probabilities");
+        let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&some), bits(&all[rows]));
     }
 
     fn logistic(k: usize, transform: NumericTransform) -> IcpParams {
@@ -1290,6 +1308,10 @@ mod tests {
         assert!(prepared.score(train.nrows()).is_err());
         assert!(prepared.score_into(0..10, &mut [FastScore::default(); 9]).is_err());
         assert!(prepared.score_rows(0..train.nrows() + 1).is_err());
+        assert!(prepared.probabilities_into(0..10, &mut [0.0; 9]).is_err());
+        assert!(prepared.probabilities_into(0..train.nrows() + 1, &mut vec![0.0; train.nrows() + 1]).is_err());
+        let empty = train.nrows()..train.nrows();
+        assert!(prepared.probabilities_into(empty, &mut []).is_ok());
         assert!(prepared.label(FactorId { group: 1000, bin: 0 }).is_none());
         // A frame without a fitted column is an error, as for score_rows.
         let partial = train.without(&["industry"]);
@@ -1306,6 +1328,22 @@ mod tests {
             let icp = logistic(k, t).fit(&train, &y).expect("fits");
             assert_agrees(&icp, &train);
             assert_agrees(&icp, &new);
+        }
+
+        #[test]
+        fn probabilities_equal_scores_bit_for_bit(seed in 0u64..10_000, k in 0usize..=MAX_REASONS, rules in any::<bool>()) {
+            let (train, y) = pool(600, seed, 0);
+            let (new, _) = pool(400, seed + 1, 1 + (seed % 4) as usize);
+            let params = if rules {
+                IcpParams::new().family(FamilyChoice::Rules).folds(3).top_reasons(k)
+            } else {
+                logistic(k, NumericTransform::Log1pStandardize)
+            };
+            let icp = params.fit(&train, &y).expect("fits");
+            prop_assert_eq!(icp.family(), if rules { Family::Rules } else { Family::Logistic });
+            for frame in [&train, &new] {
+                assert_probabilities_exact(&icp.prepare(frame).expect("prepares"));
+            }
         }
     }
 }
