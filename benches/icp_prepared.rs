@@ -8,6 +8,10 @@
 //! - `prepare_and_score_1m_top3`: bind the model to the 1M-row frame and
 //!   score every row with its top-3 reasons (as indices), in parallel, into
 //!   a reused output buffer. Target (issue 4): ≤ 0.1 s on 2 cores.
+//! - `probabilities_1m`: bind the model to the 1M-row frame and compute
+//!   every row's calibrated probability only (no reasons;
+//!   `PreparedIcp::probabilities_into`, the facade's ranking path), in
+//!   parallel, into a reused buffer.
 //! - `score_rows_100k_slow`: the string-building path
 //!   (`FittedIcp::score_rows` with reasons) on 100k rows, for reference.
 //! - `score_one_top3`: one row of the prepared 1M frame with its reasons,
@@ -22,7 +26,8 @@
 //! shared machine): `ICP_TIMING=1` times `prepare` + `score_into` over
 //! `ICP_N` accounts (default 1M, fitted on the first 200k) `ICP_REPS` times
 //! (default 15), three rounds; with `ICP_ONE=1` it times `score(i)` row by
-//! row instead. `RAYON_NUM_THREADS` sets the threads.
+//! row instead, with `ICP_PROBS=1` `probabilities_into` instead of
+//! `score_into`. `RAYON_NUM_THREADS` sets the threads.
 
 use acctscore::icp::prepared::FastScore;
 use acctscore::icp::propensity::FittedIcp;
@@ -67,13 +72,20 @@ fn timing() {
         eprintln!("TIMING one by one: {:.0} ns per row", s.elapsed().as_secs_f64() * 1e9 / n as f64);
         std::process::exit(0);
     }
+    let probs = std::env::var("ICP_PROBS").is_ok();
+    let mut p = vec![0.0; n];
     for _ in 0..3 {
         let mut t = Vec::new();
         for _ in 0..reps {
             let s = std::time::Instant::now();
             let prepared = icp.prepare(&frame).expect("prepares");
-            prepared.score_into(0..n, &mut out).expect("scores");
-            black_box(&out);
+            if probs {
+                prepared.probabilities_into(0..n, &mut p).expect("probabilities");
+                black_box(&p);
+            } else {
+                prepared.score_into(0..n, &mut out).expect("scores");
+                black_box(&out);
+            }
             t.push(s.elapsed().as_secs_f64() * 1e3);
         }
         t.sort_by(f64::total_cmp);
@@ -99,6 +111,14 @@ fn bench(c: &mut Criterion) {
             let prepared = icp.prepare(&frame).expect("prepares");
             prepared.score_into(0..N, &mut out).expect("scores");
             black_box(&out);
+        })
+    });
+    let mut p = vec![0.0; N];
+    g.bench_function("probabilities_1m", |b| {
+        b.iter(|| {
+            let prepared = icp.prepare(&frame).expect("prepares");
+            prepared.probabilities_into(0..N, &mut p).expect("probabilities");
+            black_box(&p);
         })
     });
     g.throughput(Throughput::Elements(100_000));

@@ -82,6 +82,26 @@ const BLOCK_ROWS: usize = 256;
 /// Contributions of one block (groups × rows), on the stack.
 const SCRATCH: usize = 4096;
 
+/// Padding between the groups' columns of a block's contributions (a cache line).
+const PAD: usize = 8;
+
+/// Most reasons kept by [`TopSmall`] rather than [`TopK`]'s insertion.
+const SMALL_K: usize = 3;
+
+/// Most groups whose kept contributions [`BlockTop`] finds (one bit each).
+const MASK_GROUPS: usize = 64;
+
+/// Rows of a block and the distance between its groups' columns of contributions.
+#[derive(Clone, Copy)]
+struct BlockShape {
+    rows: usize,
+    stride: usize,
+}
+
+/// Most groups [`PreparedIcp::score`] gathers before ranking them (a model
+/// with more offers them as they come).
+const ROW_GROUPS: usize = 64;
+
 /// A factor as indices: which source column (or rule) and which of its
 /// values. [`PreparedIcp::label`] gives its code and text.
 ///
@@ -228,46 +248,73 @@ fn sum_contributions(weights: &[f64], means: &[f64], x: &[f64]) -> f64 {
     }
 }
 
+/// Scratch space of one block of rows: keys of a keyed column, encoded
+/// features of a number.
+struct BlockScratch {
+    keys: [usize; BLOCK_ROWS],
+    features: [f64; BLOCK_ROWS * MAX_ROW_WIDTH],
+}
+
+impl BlockScratch {
+    fn new() -> Self {
+        BlockScratch { keys: [0; BLOCK_ROWS], features: [0.0; BLOCK_ROWS * MAX_ROW_WIDTH] }
+    }
+}
+
 impl Group<'_> {
     /// The group's contribution to row `i`.
     #[inline]
     fn contribution(&self, i: usize) -> Result<f64> {
         match self {
             Group::Table { column, table } => Ok(column.key(i).and_then(|k| table.get(k)).copied().unwrap_or(0.0)),
-            Group::Row { .. } => {
-                let mut out = [0.0];
-                self.contributions(i..i + 1, &mut out, &mut [])?;
-                Ok(out[0])
+            Group::Row { column, weights, means } => {
+                let mut buf = [0.0; MAX_ROW_WIDTH];
+                let x =
+                    buf.get_mut(..weights.len()).ok_or(IcpError::InvalidModel { part: "encoding width", index: 0 })?;
+                column.encode_row(i, x)?;
+                Ok(sum_contributions(weights, means, x))
             }
         }
     }
 
-    /// The group's contributions to rows `rows` (as many as `out`), with
-    /// `keys` (as long) as scratch space.
-    fn contributions(&self, rows: Range<usize>, out: &mut [f64], keys: &mut [usize]) -> Result<()> {
+    /// The group's contributions to rows `rows` (as many as `out`, at most
+    /// [`BLOCK_ROWS`]).
+    fn contributions(&self, rows: Range<usize>, out: &mut [f64], scratch: &mut BlockScratch) -> Result<()> {
+        let n = rows.len();
+        let short = || IcpError::InvalidModel { part: "block rows", index: n };
         match self {
             Group::Table { column, table } => {
+                let keys = scratch.keys.get_mut(..n).ok_or_else(short)?;
                 column.keys_into(rows, keys)?;
                 for (o, &k) in out.iter_mut().zip(keys.iter()) {
                     *o = table.get(k).copied().unwrap_or(0.0);
                 }
             }
             Group::Row { column, weights, means } => {
-                let mut buf = [0.0; MAX_ROW_WIDTH];
-                let x =
-                    buf.get_mut(..weights.len()).ok_or(IcpError::InvalidModel { part: "encoding width", index: 0 })?;
-                column.fold_rows(rows, x, out, |x| sum_contributions(weights, means, x))?;
+                // The block's features first, then their sums: the sums read
+                // features stored long before (not the store just made, which
+                // a wider load could not take from the store buffer).
+                let width = weights.len();
+                if width == 0 {
+                    out.fill(0.0);
+                    return Ok(());
+                }
+                let x = scratch.features.get_mut(..n * width).ok_or_else(short)?;
+                column.encode_rows(rows, x)?;
+                for (o, x) in out.iter_mut().zip(x.chunks_exact(width)) {
+                    *o = sum_contributions(weights, means, x);
+                }
             }
         }
         Ok(())
     }
 }
 
-/// The `k` largest contributions offered so far, in explanation order:
-/// larger magnitude first, ties to the lower rank.
+/// The `K` (at most; `k` at run time) largest contributions offered so far,
+/// in explanation order: larger magnitude first, ties to the lower rank.
 #[derive(Clone, Copy)]
-struct TopK {
-    items: [Kept; MAX_REASONS],
+struct TopK<const K: usize> {
+    items: [Kept; K],
     len: usize,
     k: usize,
     /// Once full: the magnitude of the last kept contribution.
@@ -293,14 +340,15 @@ impl Kept {
     }
 }
 
-impl TopK {
-    /// Room for `k` contributions (at most [`MAX_REASONS`]).
+impl<const K: usize> TopK<K> {
+    /// Room for `k` contributions (at most `K`).
+    #[inline(always)]
     fn new(k: usize) -> Self {
-        TopK { items: [Kept::default(); MAX_REASONS], len: 0, k: k.min(MAX_REASONS), floor: 0 }
+        TopK { items: [Kept::default(); K], len: 0, k: k.min(K), floor: 0 }
     }
 
     /// Forgets what was offered (the items are overwritten, not cleared).
-    #[inline]
+    #[inline(always)]
     fn clear(&mut self) {
         self.len = 0;
         self.floor = 0;
@@ -309,6 +357,9 @@ impl TopK {
     /// Offers a contribution of `group` with tie-break `rank`.
     #[inline(always)]
     fn offer(&mut self, group: u32, rank: u32, contribution: f64) {
+        if K == 0 {
+            return;
+        }
         let magnitude = contribution.abs().to_bits();
         // Once full, most offers fall below the last kept one: one comparison.
         if self.len == self.k && magnitude < self.floor {
@@ -329,22 +380,186 @@ impl TopK {
         } else {
             self.len += 1;
         }
-        while j > 0 && item.before(&self.items[j - 1]) {
-            self.items[j] = self.items[j - 1];
+        while let Some(prev) = j.checked_sub(1).and_then(|p| self.items.get(p)).copied() {
+            if !item.before(&prev) {
+                break;
+            }
+            if let Some(slot) = self.items.get_mut(j) {
+                *slot = prev;
+            }
             j -= 1;
         }
-        self.items[j] = item;
+        if let Some(slot) = self.items.get_mut(j) {
+            *slot = item;
+        }
         if self.len == self.k {
-            self.floor = self.items[self.len - 1].magnitude;
+            self.floor = self.kept().last().map_or(0, |x| x.magnitude);
         }
     }
 
+    #[inline(always)]
     fn kept(&self) -> &[Kept] {
-        &self.items[..self.len]
+        self.items.get(..self.len).unwrap_or_default()
     }
 
+    #[inline(always)]
     fn sum(&self) -> f64 {
         self.kept().iter().map(|x| x.contribution).sum()
+    }
+}
+
+/// The `K` largest contributions of one row, offered in rank order
+/// (logistic: group order), kept without branches: a later offer equal to
+/// a kept one comes after it, as the lower rank wins ties.
+struct TopSmall<const K: usize> {
+    /// Magnitude bits + 1, largest first; 0 for an empty slot.
+    keys: [u64; K],
+    groups: [usize; K],
+}
+
+impl<const K: usize> TopSmall<K> {
+    #[inline(always)]
+    fn new() -> Self {
+        TopSmall { keys: [0; K], groups: [0; K] }
+    }
+
+    /// Offers group `group`'s contribution (`group` above those offered before).
+    #[inline(always)]
+    fn offer(&mut self, group: usize, contribution: f64) {
+        // The magnitude's bits are below 2^63: no overflow.
+        let key = contribution.abs().to_bits() + 1;
+        let mut s = K;
+        while s > 0 {
+            s -= 1;
+            let above = key > self.keys[s];
+            let (k, g) = if s > 0 && key > self.keys[s - 1] {
+                (self.keys[s - 1], self.groups[s - 1])
+            } else if above {
+                (key, group)
+            } else {
+                (self.keys[s], self.groups[s])
+            };
+            self.keys[s] = k;
+            self.groups[s] = g;
+        }
+    }
+
+    /// Writes the kept contributions (`contribution(g)` of group `g`) into `top`.
+    #[inline(always)]
+    fn into_top<const T: usize>(self, top: &mut TopK<T>, contribution: impl Fn(usize) -> f64) {
+        top.clear();
+        for (&key, &group) in self.keys.iter().zip(&self.groups) {
+            if key == 0 {
+                break;
+            }
+            if let Some(slot) = top.items.get_mut(top.len) {
+                // Below the groups' count, which fits in `u32`.
+                let g = group as u32;
+                *slot = Kept { magnitude: key - 1, rank: g, group: g, contribution: contribution(group) };
+                top.len += 1;
+            }
+        }
+    }
+}
+
+/// The `K` largest contributions of every row of a block, found column by
+/// column (the rows side by side, without branches): first each row's `K`
+/// largest magnitudes, by compare-exchange, then which groups hold them, as
+/// bit masks — the groups strictly above the `K`-th magnitude and those
+/// equal to it. A row keeps the first, largest first (ties to the lower
+/// group), then the lowest of the second: the order of [`TopK`].
+///
+/// Magnitudes are compared as floats, which order non-negative numbers as
+/// their bits do; a row with a NaN contribution must be ranked otherwise.
+struct BlockTop<const K: usize> {
+    /// Per row, its `K` largest magnitudes (−1 for none).
+    largest: [[f64; BLOCK_ROWS]; K],
+    /// Per row, the groups above its `K`-th largest magnitude.
+    above: [u64; BLOCK_ROWS],
+    /// Per row, the groups at its `K`-th largest magnitude.
+    at: [u64; BLOCK_ROWS],
+}
+
+impl<const K: usize> BlockTop<K> {
+    fn new() -> Self {
+        BlockTop { largest: [[-1.0; BLOCK_ROWS]; K], above: [0; BLOCK_ROWS], at: [0; BLOCK_ROWS] }
+    }
+
+    /// Finds the kept groups of rows `0..n` of a block: group `g`'s
+    /// contributions at `contrib[g * stride..][..n]`, `groups` at most
+    /// [`MASK_GROUPS`], `n` at most [`BLOCK_ROWS`].
+    #[inline(always)]
+    fn find(&mut self, contrib: &[f64], groups: usize, stride: usize, n: usize) {
+        let n = n.min(BLOCK_ROWS);
+        for largest in &mut self.largest {
+            largest[..n].fill(-1.0);
+        }
+        let column = |g: usize| contrib.get(g * stride..).and_then(|c| c.get(..n)).unwrap_or_default();
+        for g in 0..groups {
+            let column = column(g);
+            let mut largest = self.largest.each_mut().map(|l| &mut l[..column.len().min(n)]);
+            for (j, &c) in column.iter().enumerate().take(n) {
+                let mut x = c.abs();
+                for m in largest.iter_mut() {
+                    let m = &mut m[j];
+                    let (hi, lo) = if x > *m { (x, *m) } else { (*m, x) };
+                    *m = hi;
+                    x = lo;
+                }
+            }
+        }
+        let Some(last) = self.largest.last() else {
+            return;
+        };
+        self.above[..n].fill(0);
+        self.at[..n].fill(0);
+        for g in 0..groups.min(MASK_GROUPS) {
+            let bit = 1u64 << g;
+            let rows = column(g).iter().zip(&last[..n]).zip(self.above[..n].iter_mut().zip(&mut self.at[..n]));
+            for ((&c, &t), (above, at)) in rows {
+                let x = c.abs();
+                *above |= if x > t { bit } else { 0 };
+                *at |= if x == t { bit } else { 0 };
+            }
+        }
+    }
+
+    /// Writes the kept contributions of row `j` (`contribution(g)` of group
+    /// `g`) into `top`.
+    #[inline(always)]
+    fn row_into<const T: usize>(&self, j: usize, top: &mut TopK<T>, contribution: impl Fn(usize) -> f64) {
+        top.clear();
+        let mut push = |g: u32| {
+            if let Some(slot) = top.items.get_mut(top.len) {
+                let c = contribution(g as usize);
+                *slot = Kept { magnitude: c.abs().to_bits(), rank: g, group: g, contribution: c };
+                top.len += 1;
+            }
+        };
+        let (mut above, mut at) = (self.above.get(j).copied().unwrap_or(0), self.at.get(j).copied().unwrap_or(0));
+        // At most K − 1 groups above, in group order.
+        while above != 0 {
+            push(above.trailing_zeros());
+            above &= above - 1;
+        }
+        // Largest first; equal magnitudes keep group order.
+        let kept = top.len;
+        for i in 1..kept {
+            let mut i = i;
+            while i > 0 && top.items[i].magnitude > top.items[i - 1].magnitude {
+                top.items.swap(i, i - 1);
+                i -= 1;
+            }
+        }
+        while at != 0 && top.len < top.k {
+            let g = at.trailing_zeros();
+            if let Some(slot) = top.items.get_mut(top.len) {
+                let c = contribution(g as usize);
+                *slot = Kept { magnitude: c.abs().to_bits(), rank: g, group: g, contribution: c };
+                top.len += 1;
+            }
+            at &= at - 1;
+        }
     }
 }
 
@@ -356,10 +571,10 @@ impl TopK {
 fn offer_order(groups: &[Group<'_>], nrows: usize) -> Result<Vec<u32>> {
     let n = nrows.min(BLOCK_ROWS);
     let mut column = [0.0; BLOCK_ROWS];
-    let mut keys = [0usize; BLOCK_ROWS];
+    let mut scratch = BlockScratch::new();
     let mut scale = Vec::with_capacity(groups.len());
     for group in groups {
-        group.contributions(0..n, &mut column[..n], &mut keys[..n])?;
+        group.contributions(0..n, &mut column[..n], &mut scratch)?;
         scale.push(column[..n].iter().map(|c| c.abs()).sum::<f64>());
     }
     let mut order: Vec<u32> = (0u32..).take(groups.len()).collect();
@@ -480,16 +695,38 @@ impl<'a> PreparedIcp<'a> {
 
     fn score_row(&self, i: usize) -> Result<FastScore> {
         let mut out = FastScore::default();
-        let mut top = TopK::new(self.k);
-        self.score_row_into(i, &mut top, &mut out)?;
+        match self.k {
+            0 => self.score_row_into(i, &mut TopK::<0>::new(0), &mut out)?,
+            1 => self.score_row_into(i, &mut TopK::<1>::new(1), &mut out)?,
+            2 => self.score_row_into(i, &mut TopK::<2>::new(2), &mut out)?,
+            3 => self.score_row_into(i, &mut TopK::<3>::new(3), &mut out)?,
+            k => self.score_row_into(i, &mut TopK::<MAX_REASONS>::new(k), &mut out)?,
+        }
         Ok(out)
     }
 
     /// Scores row `i` into `out`, with `top` as scratch space.
-    fn score_row_into(&self, i: usize, top: &mut TopK, out: &mut FastScore) -> Result<()> {
+    #[inline(always)]
+    fn score_row_into<const K: usize>(&self, i: usize, top: &mut TopK<K>, out: &mut FastScore) -> Result<()> {
+        top.clear();
         match &self.model {
+            Model::Logistic { groups, plan, order, .. } if groups.len() <= ROW_GROUPS => {
+                // Every column's value of the row first: on a large frame
+                // each is a cache miss, and these reads do not wait for one
+                // another.
+                std::hint::black_box(plan.touch(i));
+                let mut contributions = [0.0; ROW_GROUPS];
+                let mut total = 0.0;
+                for (c, group) in contributions.iter_mut().zip(groups) {
+                    *c = group.contribution(i)?;
+                    total += *c;
+                }
+                for &g in order {
+                    top.offer(g, g, contributions.get(g as usize).copied().unwrap_or(0.0));
+                }
+                self.logistic_finish(i, total, top, out)
+            }
             Model::Logistic { groups, .. } => {
-                top.clear();
                 let mut total = 0.0;
                 for (g, group) in (0u32..).zip(groups) {
                     let c = group.contribution(i)?;
@@ -499,7 +736,6 @@ impl<'a> PreparedIcp<'a> {
                 self.logistic_finish(i, total, top, out)
             }
             Model::Rules { bound, rank } => {
-                top.clear();
                 let (mut total, mut fired) = (0.0, 0);
                 for (r, (&rank, g)) in rank.iter().zip(0u32..).enumerate() {
                     if let Some(points) = bound.fired_points(r, i) {
@@ -513,76 +749,221 @@ impl<'a> PreparedIcp<'a> {
         }
     }
 
+    /// The raw score of row `i` (no reasons): the same sum, in the same
+    /// order, as [`PreparedIcp::score`]'s.
+    fn raw_row(&self, i: usize) -> Result<f64> {
+        match &self.model {
+            Model::Logistic { baseline, groups, .. } => {
+                let mut total = 0.0;
+                for group in groups {
+                    total += group.contribution(i)?;
+                }
+                Ok(baseline + total)
+            }
+            Model::Rules { bound, .. } => {
+                let mut total = 0.0;
+                for r in 0..bound.len() {
+                    if let Some(points) = bound.fired_points(r, i) {
+                        total += points;
+                    }
+                }
+                Ok(total)
+            }
+        }
+    }
+
     /// Row `i` of a logistic model from the sum of its contributions and the kept ones.
     #[inline(always)]
-    fn logistic_finish(&self, i: usize, total: f64, top: &TopK, out: &mut FastScore) -> Result<()> {
+    fn logistic_finish<const K: usize>(&self, i: usize, total: f64, top: &TopK<K>, out: &mut FastScore) -> Result<()> {
         let other = (self.n_groups() > self.k).then(|| total - top.sum());
         self.finish(i, self.baseline() + total, top, other, out)
     }
 
+    /// The calibrated probability of a raw score.
+    #[inline(always)]
+    fn probability(&self, raw: f64) -> Result<Probability> {
+        Ok(Probability::clamped(self.calibrator.calibrate_value(raw))?)
+    }
+
     /// Calibration, tier and the kept reasons' bins, written into `out`.
     #[inline(always)]
-    fn finish(&self, i: usize, raw: f64, top: &TopK, other: Option<f64>, out: &mut FastScore) -> Result<()> {
-        let probability = Probability::clamped(self.calibrator.calibrate_value(raw))?;
-        for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(top.kept()) {
-            let bin = match &self.model {
-                Model::Logistic { plan, .. } => plan.bin(group as usize, i),
-                Model::Rules { .. } => 0,
-            };
-            *slot = Reason { factor: FactorId { group, bin }, contribution };
+    fn finish<const K: usize>(
+        &self,
+        i: usize,
+        raw: f64,
+        top: &TopK<K>,
+        other: Option<f64>,
+        out: &mut FastScore,
+    ) -> Result<()> {
+        let probability = self.probability(raw)?;
+        let kept = top.kept();
+        match &self.model {
+            Model::Logistic { plan, .. } => {
+                for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(kept) {
+                    let bin = plan.bin(group as usize, i);
+                    *slot = Reason { factor: FactorId { group, bin }, contribution };
+                }
+            }
+            Model::Rules { .. } => {
+                for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(kept) {
+                    *slot = Reason { factor: FactorId { group, bin: 0 }, contribution };
+                }
+            }
         }
         out.probability = probability;
         out.raw = raw;
         out.tier = self.tiers.tier(probability.get());
         // At most MAX_REASONS.
-        out.len = u8::try_from(top.kept().len()).unwrap_or(u8::MAX);
+        out.len = u8::try_from(kept.len()).unwrap_or(u8::MAX);
         out.has_other = other.is_some();
         out.other = other.unwrap_or(0.0);
         Ok(())
     }
 
-    /// Scores rows `start..start + out.len()` into `out`. Logistic models go
-    /// a block of rows at a time, one source column at a time (the
-    /// encoders' block code, no per-row dispatch); the rows' scores are then
-    /// assembled as [`PreparedIcp::score`] assembles one. (Not inlined: a
-    /// named frame for profilers, entered once per task.)
-    #[inline(never)]
-    fn score_block(&self, start: usize, out: &mut [FastScore]) -> Result<()> {
-        let mut top = TopK::new(self.k);
-        let (groups, order) = match &self.model {
-            // More groups than the scratch space holds for one row go row by row.
-            Model::Logistic { groups, order, .. } if groups.len() <= SCRATCH => (groups, order),
-            _ => {
-                for (i, slot) in (start..).zip(out) {
-                    self.score_row_into(i, &mut top, slot)?;
-                }
-                return Ok(());
+    /// The groups of a logistic model that [`PreparedIcp::block_totals`]
+    /// can score a block at a time, with their offer order and the block's
+    /// shape; `None` otherwise.
+    fn block_groups(&self) -> Option<(&[Group<'a>], &[u32], BlockShape)> {
+        match &self.model {
+            Model::Logistic { groups, order, .. } if !groups.is_empty() && groups.len() <= SCRATCH => {
+                // A group's contributions `stride` apart, a cache line more
+                // than the rows: columns 2^k bytes apart would share a few
+                // cache sets.
+                let stride = (SCRATCH / groups.len()).min(BLOCK_ROWS + PAD);
+                let rows = if stride > PAD { stride - PAD } else { stride };
+                Some((groups, order, BlockShape { rows, stride }))
             }
-        };
-        let step = (SCRATCH / groups.len().max(1)).min(BLOCK_ROWS);
-        let width = groups.len().max(1);
-        // Row after row: the contributions of row j are contrib[j * width..][..groups].
-        let mut contrib = [0.0; SCRATCH];
+            _ => None,
+        }
+    }
+
+    /// The contributions of rows `rows` (at most `shape.rows`), group after
+    /// group (group `g`'s at `contrib[g * shape.stride..][..rows.len()]`)
+    /// when `contrib` is given, and the sum of each row's in group order
+    /// (as [`PreparedIcp::score`] sums them) into `totals`.
+    #[inline(always)]
+    fn block_totals(
+        groups: &[Group<'_>],
+        rows: Range<usize>,
+        shape: BlockShape,
+        mut contrib: Option<&mut [f64]>,
+        totals: &mut [f64],
+        scratch: &mut BlockScratch,
+    ) -> Result<()> {
+        let n = rows.len();
+        let short = || IcpError::InvalidModel { part: "block rows", index: n };
+        let totals = totals.get_mut(..n).ok_or_else(short)?;
+        totals.fill(0.0);
         let mut column = [0.0; BLOCK_ROWS];
-        let mut keys = [0usize; BLOCK_ROWS];
-        for (first, chunk) in (start..).step_by(step).zip(out.chunks_mut(step)) {
-            let n = chunk.len();
-            let rows = first..first + n;
-            for (g, group) in groups.iter().enumerate() {
-                group.contributions(rows.clone(), &mut column[..n], &mut keys[..n])?;
-                for (dst, &c) in contrib[g..].iter_mut().step_by(width).zip(&column[..n]) {
-                    *dst = c;
-                }
+        for (g, group) in groups.iter().enumerate() {
+            let out = match contrib.as_deref_mut() {
+                Some(c) => c.get_mut(g * shape.stride..).and_then(|c| c.get_mut(..n)),
+                None => column.get_mut(..n),
             }
-            for ((j, slot), row) in chunk.iter_mut().enumerate().zip(contrib.chunks_exact(width)) {
-                let row = &row[..groups.len()];
-                top.clear();
-                for &g in order {
-                    top.offer(g, g, row[g as usize]);
+            .ok_or_else(short)?;
+            group.contributions(rows.clone(), out, scratch)?;
+            for (t, &c) in totals.iter_mut().zip(out.iter()) {
+                *t += c;
+            }
+        }
+        Ok(())
+    }
+
+    /// Scores rows `start..start + out.len()` into `out`, with `K` reasons
+    /// at most. Logistic models go a block of rows at a time, one source
+    /// column at a time (the encoders' block code, no per-row dispatch);
+    /// the rows' scores are then assembled as [`PreparedIcp::score`]
+    /// assembles one. (Not inlined: a named frame for profilers, entered
+    /// once per task.)
+    #[inline(never)]
+    fn score_block<const K: usize>(&self, start: usize, out: &mut [FastScore]) -> Result<()> {
+        let mut top = TopK::<K>::new(self.k);
+        let Some((groups, order, shape)) = self.block_groups() else {
+            for (i, slot) in (start..).zip(out) {
+                self.score_row_into(i, &mut top, slot)?;
+            }
+            return Ok(());
+        };
+        let mut scratch = BlockScratch::new();
+        let mut contrib = [0.0; SCRATCH];
+        let mut totals = [0.0; BLOCK_ROWS];
+        // Up to three reasons: found a block at a time (see `BlockTop`), or
+        // offered row by row in group order, without branches.
+        let small = K <= SMALL_K && K == self.k;
+        let masked = small && groups.len() <= MASK_GROUPS;
+        let mut block_top = BlockTop::<K>::new();
+        for (first, chunk) in (start..).step_by(shape.rows).zip(out.chunks_mut(shape.rows)) {
+            let n = chunk.len();
+            Self::block_totals(
+                groups,
+                first..first + n,
+                shape,
+                (K > 0).then_some(&mut contrib),
+                &mut totals,
+                &mut scratch,
+            )?;
+            if masked {
+                block_top.find(&contrib, groups.len(), shape.stride, n);
+            }
+            let at = |g: usize, j: usize| contrib.get(g * shape.stride + j).copied().unwrap_or(0.0);
+            for ((j, slot), &total) in chunk.iter_mut().enumerate().zip(&totals) {
+                // A NaN contribution (a NaN total) is ordered by its bits: row by row.
+                if K == 0 {
+                    top.clear();
+                } else if masked && !total.is_nan() {
+                    block_top.row_into(j, &mut top, |g| at(g, j));
+                } else if small {
+                    let mut small = TopSmall::<K>::new();
+                    let row = contrib.get(j..).unwrap_or_default().iter().step_by(shape.stride);
+                    for (g, &c) in row.take(groups.len()).enumerate() {
+                        small.offer(g, c);
+                    }
+                    small.into_top(&mut top, |g| at(g, j));
+                } else {
+                    top.clear();
+                    for &g in order {
+                        top.offer(g, g, at(g as usize, j));
+                    }
                 }
-                let total = row.iter().fold(0.0, |t, &c| t + c);
                 self.logistic_finish(first + j, total, &top, slot)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Probabilities of rows `start..start + out.len()` into `out`.
+    #[inline(never)]
+    fn probability_block(&self, start: usize, out: &mut [f64]) -> Result<()> {
+        let Some((groups, _, shape)) = self.block_groups() else {
+            for (i, slot) in (start..).zip(out) {
+                *slot = self.probability(self.raw_row(i)?)?.get();
+            }
+            return Ok(());
+        };
+        let baseline = self.baseline();
+        let mut scratch = BlockScratch::new();
+        let mut totals = [0.0; BLOCK_ROWS];
+        for (first, chunk) in (start..).step_by(shape.rows).zip(out.chunks_mut(shape.rows)) {
+            Self::block_totals(groups, first..first + chunk.len(), shape, None, &mut totals, &mut scratch)?;
+            for (slot, &total) in chunk.iter_mut().zip(&totals) {
+                *slot = self.probability(baseline + total)?.get();
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks a range of rows against the frame and an output's length.
+    fn check_rows(&self, rows: &Range<usize>, out: usize) -> Result<()> {
+        if rows.start > rows.end || rows.end > self.nrows {
+            return Err(CoreError::ShapeMismatch {
+                what: "row range end vs frame rows",
+                expected: self.nrows,
+                found: rows.end,
+            }
+            .into());
+        }
+        if out != rows.len() {
+            return Err(CoreError::ShapeMismatch { what: "output vs rows", expected: rows.len(), found: out }.into());
         }
         Ok(())
     }
@@ -595,21 +976,39 @@ impl<'a> PreparedIcp<'a> {
     /// [`CoreError::ShapeMismatch`] when the range is out of bounds or `out`
     /// is not `rows.len()` long.
     pub fn score_into(&self, rows: Range<usize>, out: &mut [FastScore]) -> Result<()> {
-        if rows.start > rows.end || rows.end > self.nrows {
-            return Err(CoreError::ShapeMismatch {
-                what: "row range end vs frame rows",
-                expected: self.nrows,
-                found: rows.end,
-            }
-            .into());
-        }
-        if out.len() != rows.len() {
-            return Err(
-                CoreError::ShapeMismatch { what: "output vs rows", expected: rows.len(), found: out.len() }.into()
-            );
-        }
+        self.check_rows(&rows, out.len())?;
         let start = rows.start;
-        let run = |(c, chunk): (usize, &mut [FastScore])| self.score_block(start + c * CHUNK_ROWS, chunk);
+        let block = match self.k {
+            0 => Self::score_block::<0>,
+            1 => Self::score_block::<1>,
+            2 => Self::score_block::<2>,
+            3 => Self::score_block::<3>,
+            _ => Self::score_block::<MAX_REASONS>,
+        };
+        let run = |(c, chunk): (usize, &mut [FastScore])| block(self, start + c * CHUNK_ROWS, chunk);
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            out.par_chunks_mut(CHUNK_ROWS).enumerate().try_for_each(run)
+        }
+        #[cfg(not(feature = "parallel"))]
+        out.chunks_mut(CHUNK_ROWS).enumerate().try_for_each(run)
+    }
+
+    /// The calibrated probability of each row of `rows` into `out` (as
+    /// long), without reasons: for ranking many accounts. Bit for bit
+    /// `self.score(i)?.probability.get()` for every row `i` (the raw score
+    /// is summed in the same order), faster, in parallel with the
+    /// `parallel` feature (the result does not depend on the number of
+    /// threads); nothing is allocated.
+    ///
+    /// # Errors
+    /// [`CoreError::ShapeMismatch`] when the range is out of bounds or `out`
+    /// is not `rows.len()` long; as [`PreparedIcp::score`] for a row.
+    pub fn probabilities_into(&self, rows: Range<usize>, out: &mut [f64]) -> Result<()> {
+        self.check_rows(&rows, out.len())?;
+        let start = rows.start;
+        let run = |(c, chunk): (usize, &mut [f64])| self.probability_block(start + c * CHUNK_ROWS, chunk);
         #[cfg(feature = "parallel")]
         {
             use rayon::prelude::*;
@@ -788,6 +1187,24 @@ mod tests {
             assert!((total - f.raw).abs() <= 1e-9, "row {i}: baseline + reasons + other = raw");
             assert!(f.reasons().len() <= prepared.top_reasons(), "row {i}");
         }
+        assert_probabilities_exact(&prepared);
+    }
+
+    /// `probabilities_into` gives `score(i)`'s probability bit for bit, on
+    /// the whole frame and on a range inside it.
+    fn assert_probabilities_exact(prepared: &PreparedIcp<'_>) {
+        let n = prepared.nrows();
+        let mut all = vec![f64::NAN; n];
+        prepared.probabilities_into(0..n, &mut all).expect("probabilities");
+        for (i, p) in all.iter().enumerate() {
+            let score = prepared.score(i).expect("in range").probability.get();
+            assert_eq!(p.to_bits(), score.to_bits(), "row {i}: probability {p} vs score {score}");
+        }
+        let rows = n / 3..n - n / 5;
+        let mut some = vec![f64::NAN; rows.len()];
+        prepared.probabilities_into(rows.clone(), &mut some).expect("probabilities");
+        let bits = |v: &[f64]| v.iter().map(|p| p.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&some), bits(&all[rows]));
     }
 
     fn logistic(k: usize, transform: NumericTransform) -> IcpParams {
@@ -891,6 +1308,10 @@ mod tests {
         assert!(prepared.score(train.nrows()).is_err());
         assert!(prepared.score_into(0..10, &mut [FastScore::default(); 9]).is_err());
         assert!(prepared.score_rows(0..train.nrows() + 1).is_err());
+        assert!(prepared.probabilities_into(0..10, &mut [0.0; 9]).is_err());
+        assert!(prepared.probabilities_into(0..train.nrows() + 1, &mut vec![0.0; train.nrows() + 1]).is_err());
+        let empty = train.nrows()..train.nrows();
+        assert!(prepared.probabilities_into(empty, &mut []).is_ok());
         assert!(prepared.label(FactorId { group: 1000, bin: 0 }).is_none());
         // A frame without a fitted column is an error, as for score_rows.
         let partial = train.without(&["industry"]);
@@ -907,6 +1328,22 @@ mod tests {
             let icp = logistic(k, t).fit(&train, &y).expect("fits");
             assert_agrees(&icp, &train);
             assert_agrees(&icp, &new);
+        }
+
+        #[test]
+        fn probabilities_equal_scores_bit_for_bit(seed in 0u64..10_000, k in 0usize..=MAX_REASONS, rules in any::<bool>()) {
+            let (train, y) = pool(600, seed, 0);
+            let (new, _) = pool(400, seed + 1, 1 + (seed % 4) as usize);
+            let params = if rules {
+                IcpParams::new().family(FamilyChoice::Rules).folds(3).top_reasons(k)
+            } else {
+                logistic(k, NumericTransform::Log1pStandardize)
+            };
+            let icp = params.fit(&train, &y).expect("fits");
+            prop_assert_eq!(icp.family(), if rules { Family::Rules } else { Family::Logistic });
+            for frame in [&train, &new] {
+                assert_probabilities_exact(&icp.prepare(frame).expect("prepares"));
+            }
         }
     }
 }
