@@ -820,7 +820,12 @@ impl PreparedScorer<'_> {
     /// prepared form.
     fn icp_probabilities(&self, rows: std::ops::Range<usize>) -> Result<Vec<Probability>> {
         match &self.icp {
-            Some(p) => Ok(p.score_rows(rows)?.iter().map(|s| s.probability).collect()),
+            Some(p) => {
+                // Probabilities only: bit for bit those of the scores with reasons.
+                let mut out = vec![0.0; rows.len()];
+                p.probabilities_into(rows, &mut out)?;
+                out.into_iter().map(|x| Probability::new(x).map_err(Into::into)).collect()
+            }
             None => Ok(self
                 .scorer
                 .state
