@@ -1119,8 +1119,15 @@ impl FittedPipeline {
             }
             .into());
         }
-        out.fill(0.0);
-        self.fill(frame, 0..frame.nrows(), out)
+        if out.is_standard_layout() {
+            self.fill(frame, 0..frame.nrows(), out)
+        } else {
+            // A column-major (or strided) matrix: encode row-major, then copy.
+            let mut x = Array2::<f64>::zeros(out.dim());
+            self.fill(frame, 0..frame.nrows(), &mut x)?;
+            out.assign(&x);
+            Ok(())
+        }
     }
 
     /// Binds every encoder to its column of `frame` once: the per-row
@@ -1165,6 +1172,9 @@ impl FittedPipeline {
     }
 
     /// Writes rows `rows` of `frame` into `x` (zeroed, `rows.len()` × features).
+    /// Writes every entry of `x` (row-major: `transform_*` make sure of it),
+    /// a block of rows at a time: zeros, then each column's features, while
+    /// the block is in cache.
     fn fill(&self, frame: &Frame, rows: Range<usize>, x: &mut Array2<f64>) -> Result<()> {
         let plans = self.bind_rows(frame, rows)?;
         if self.features.len() != x.ncols() {
@@ -1181,6 +1191,7 @@ impl FittedPipeline {
         let fill_block = |(b, mut block): (usize, ArrayViewMut2<f64>)| {
             let start = b * BLOCK_ROWS;
             let r = start..start + block.nrows();
+            block.fill(0.0);
             for c in &plans {
                 c.plan.fill(&mut block, r.clone(), c.features.start);
             }
@@ -1439,6 +1450,10 @@ mod tests {
         let mut reused = Array2::from_elem(all.dim(), 7.0);
         p.transform_into(&f, &mut reused).expect("into");
         assert_eq!(reused, all);
+        // A column-major output is written whole too.
+        let mut fortran = Array2::from_elem(ndarray::ShapeBuilder::f(all.dim()), 7.0);
+        p.transform_into(&f, &mut fortran).expect("into column-major");
+        assert_eq!(fortran, all);
         assert_eq!(part, all.slice_axis(Axis(0), ndarray::Slice::from(600..1500)));
     }
 }
