@@ -24,7 +24,9 @@
 //! [`FittedIcp::score_rows`]: a rule with `one_of` on a free-text column
 //! folds each tested value into a new string. Batches
 //! ([`PreparedIcp::score_into`]) go a block of rows at a time, one source
-//! column at a time, in parallel with the `parallel` feature.
+//! column at a time, in parallel with the `parallel` feature. For ranking,
+//! [`PreparedIcp::probabilities_into`] gives the calibrated probabilities
+//! alone (no reasons), bit for bit those of [`PreparedIcp::score`].
 //!
 //! A [`FastScore`] agrees with [`FittedIcp::score_rows`] on the same row:
 //! the same raw score and contributions up to floating-point rounding of
@@ -301,8 +303,25 @@ impl Group<'_> {
                 }
                 let x = scratch.features.get_mut(..n * width).ok_or_else(short)?;
                 column.encode_rows(rows, x)?;
-                for (o, x) in out.iter_mut().zip(x.chunks_exact(width)) {
-                    *o = sum_contributions(weights, means, x);
+                // `sum_contributions` with the width matched once per block.
+                match (*weights, *means) {
+                    ([w0], [m0]) => {
+                        for (o, x0) in out.iter_mut().zip(x.iter()) {
+                            *o = 0.0 + w0 * (x0 - m0);
+                        }
+                    }
+                    ([w0, w1], [m0, m1]) => {
+                        for (o, x) in out.iter_mut().zip(x.chunks_exact(2)) {
+                            if let [x0, x1] = x {
+                                *o = 0.0 + w0 * (x0 - m0) + w1 * (x1 - m1);
+                            }
+                        }
+                    }
+                    _ => {
+                        for (o, x) in out.iter_mut().zip(x.chunks_exact(width)) {
+                            *o = sum_contributions(weights, means, x);
+                        }
+                    }
                 }
             }
         }
