@@ -293,97 +293,93 @@ impl AnomalyChecker {
 
     /// Checks one account.
     pub fn check(&self, x: &AnomalyInputs<'_>) -> AnomalyReport {
-        let mut findings: Vec<Finding> = Vec::new();
-        let mut missing = MissingInputs::default();
-        let mut push = |code, severity, observed, min, max, message: String| {
-            findings.push(Finding { code, severity, observed, expected: ExpectedRange { min, max }, message });
-        };
+        let mut report = Report { findings: Vec::new(), missing: MissingInputs::default() };
+        self.visit(x, &mut report);
+        let Report { findings, missing } = report;
+        let penalty = self.penalty_of(findings.iter().map(|f| f.severity));
+        AnomalyReport { findings, missing, penalty }
+    }
+
+    /// `1 − Π (1 − weight of each finding's severity)`, in finding order; 0 without findings.
+    fn penalty_of(&self, severities: impl Iterator<Item = Severity>) -> f64 {
+        let mut penalty = Penalty { weights: &self.params.severity_weights, keep: 1.0, any: false };
+        for s in severities {
+            penalty.add(s);
+        }
+        penalty.value()
+    }
+
+    /// Runs every check on `x`, handing findings and missing inputs to `out`.
+    fn visit(&self, x: &AnomalyInputs<'_>, out: &mut impl Findings) {
         // Empty is missing; the label's bytes are not read for clean accounts.
         let industry = x.industry.filter(|s| !s.is_empty());
         if industry.is_none() {
-            missing.insert(MissingInput::Industry);
+            out.missing(MissingInput::Industry);
         }
 
         match x.monthly_revenue {
-            None => missing.insert(MissingInput::Revenue),
-            Some(r) if r.is_nan() => missing.insert(MissingInput::Revenue),
-            Some(r) if r.is_infinite() => push(
-                CheckCode::RevenueNonFinite,
-                Severity::High,
-                r,
-                Some(0.0),
-                None,
-                "Reported revenue is infinite, which is a data error.".into(),
-            ),
-            Some(r) if r < 0.0 => push(
-                CheckCode::RevenueNegative,
-                Severity::Critical,
-                r,
-                Some(0.0),
-                None,
-                format!("Reported monthly revenue is negative ({}); revenue cannot be below zero.", money(r)),
-            ),
+            None => out.missing(MissingInput::Revenue),
+            Some(r) if r.is_nan() => out.missing(MissingInput::Revenue),
+            Some(r) if r.is_infinite() => {
+                out.push(CheckCode::RevenueNonFinite, Severity::High, r, Some(0.0), None, || {
+                    "Reported revenue is infinite, which is a data error.".into()
+                })
+            }
+            Some(r) if r < 0.0 => out.push(CheckCode::RevenueNegative, Severity::Critical, r, Some(0.0), None, || {
+                format!("Reported monthly revenue is negative ({}); revenue cannot be below zero.", money(r))
+            }),
             Some(_) => {}
         }
 
         match x.employees {
-            None => missing.insert(MissingInput::Employees),
-            Some(e) if e.is_nan() => missing.insert(MissingInput::Employees),
-            Some(e) if !(e.is_finite() && e >= 1.0) => push(
-                CheckCode::EmployeesInvalid,
-                Severity::High,
-                e,
-                Some(1.0),
-                None,
-                format!("Head count is {e}; a company has at least one employee."),
-            ),
+            None => out.missing(MissingInput::Employees),
+            Some(e) if e.is_nan() => out.missing(MissingInput::Employees),
+            Some(e) if !(e.is_finite() && e >= 1.0) => {
+                out.push(CheckCode::EmployeesInvalid, Severity::High, e, Some(1.0), None, || {
+                    format!("Head count is {e}; a company has at least one employee.")
+                })
+            }
             Some(_) => {}
         }
 
         match x.founded_year {
-            None => missing.insert(MissingInput::FoundedYear),
-            Some(y) if y.is_nan() => missing.insert(MissingInput::FoundedYear),
-            Some(y) if !(y.is_finite() && y <= self.params.as_of_year as f64) => push(
+            None => out.missing(MissingInput::FoundedYear),
+            Some(y) if y.is_nan() => out.missing(MissingInput::FoundedYear),
+            Some(y) if !(y.is_finite() && y <= self.params.as_of_year as f64) => out.push(
                 CheckCode::FoundedInFuture,
                 Severity::Medium,
                 y,
                 None,
                 Some(self.params.as_of_year as f64),
-                format!("Founded in {y}, which is after {}.", self.params.as_of_year),
+                || format!("Founded in {y}, which is after {}.", self.params.as_of_year),
             ),
             Some(_) => {}
         }
 
         match x.web_traffic_monthly {
-            None => missing.insert(MissingInput::WebTraffic),
-            Some(t) if t.is_nan() => missing.insert(MissingInput::WebTraffic),
-            Some(t) if !(t.is_finite() && t >= 0.0) => push(
-                CheckCode::TrafficInvalid,
-                Severity::Medium,
-                t,
-                Some(0.0),
-                None,
-                format!("Monthly web traffic is {t}; visits cannot be negative or infinite."),
-            ),
+            None => out.missing(MissingInput::WebTraffic),
+            Some(t) if t.is_nan() => out.missing(MissingInput::WebTraffic),
+            Some(t) if !(t.is_finite() && t >= 0.0) => {
+                out.push(CheckCode::TrafficInvalid, Severity::Medium, t, Some(0.0), None, || {
+                    format!("Monthly web traffic is {t}; visits cannot be negative or infinite.")
+                })
+            }
             Some(_) => {}
         }
 
         let gmax = self.params.max_traffic_growth_90d;
         match x.web_traffic_growth_90d {
-            None => missing.insert(MissingInput::WebTrafficGrowth),
-            Some(g) if g.is_nan() => missing.insert(MissingInput::WebTrafficGrowth),
-            Some(g) if !(g.is_finite() && (-1.0..=gmax).contains(&g)) => push(
-                CheckCode::TrafficGrowthImpossible,
-                Severity::Medium,
-                g,
-                Some(-1.0),
-                Some(gmax),
-                format!(
-                    "Web traffic changed by {:+.0}% in 90 days; between -100% and {:+.0}% is plausible.",
-                    g * 100.0,
-                    gmax * 100.0
-                ),
-            ),
+            None => out.missing(MissingInput::WebTrafficGrowth),
+            Some(g) if g.is_nan() => out.missing(MissingInput::WebTrafficGrowth),
+            Some(g) if !(g.is_finite() && (-1.0..=gmax).contains(&g)) => {
+                out.push(CheckCode::TrafficGrowthImpossible, Severity::Medium, g, Some(-1.0), Some(gmax), || {
+                    format!(
+                        "Web traffic changed by {:+.0}% in 90 days; between -100% and {:+.0}% is plausible.",
+                        g * 100.0,
+                        gmax * 100.0
+                    )
+                })
+            }
             Some(_) => {}
         }
 
@@ -397,32 +393,15 @@ impl AnomalyChecker {
             let band = self.segments.as_ref().map_or(0, |m| m.band(e));
             let (safe_low, safe_high) = self.resolved.safe.get(band).copied().unwrap_or((f64::INFINITY, 0.0));
             if !(rpe > safe_low && rpe < safe_high) {
-                self.check_revenue_per_employee(industry, r, e, band, &mut findings);
+                self.check_revenue_per_employee(industry, r, e, band, out);
             }
         }
-
-        let mut keep = 1.0;
-        for f in &findings {
-            keep *= 1.0 - self.params.severity_weights[f.severity.index()];
-        }
-        let penalty = if findings.is_empty() { 0.0 } else { (1.0 - keep).clamp(0.0, 1.0) };
-        AnomalyReport { findings, missing, penalty }
     }
 
     /// The revenue-per-employee checks (unit error, implausible, segment
     /// outlier) for an account outside its band's safe interval.
     #[cold]
-    fn check_revenue_per_employee(
-        &self,
-        industry: Option<&str>,
-        r: f64,
-        e: f64,
-        band: usize,
-        findings: &mut Vec<Finding>,
-    ) {
-        let mut push = |code, severity, observed, min, max, message: String| {
-            findings.push(Finding { code, severity, observed, expected: ExpectedRange { min, max }, message });
-        };
+    fn check_revenue_per_employee(&self, industry: Option<&str>, r: f64, e: f64, band: usize, out: &mut impl Findings) {
         let rpe = r / e;
         let ent = self.resolved.entry(industry);
         let b = ent.bounds;
@@ -443,41 +422,38 @@ impl AnomalyChecker {
                 }
                 None => (e * b.min, e * b.max),
             };
-            push(
-                CheckCode::LikelyUnitErrorX1000,
-                Severity::High,
-                r,
-                Some(lo),
-                Some(hi),
+            out.push(CheckCode::LikelyUnitErrorX1000, Severity::High, r, Some(lo), Some(hi), || {
                 format!(
                     "Reported revenue of {} a month looks 1000x too large (entered in the wrong unit?); \
                      {} a month would be typical for a company of {} employees.",
                     money(r),
                     money(r / UNIT),
                     e
-                ),
-            );
+                )
+            });
         } else if above || below {
-            let msg = if above {
-                format!(
-                    "Reports {} a month with {} employee{} ({} per employee); companies in {} rarely exceed {} \
+            let msg = || {
+                if above {
+                    format!(
+                        "Reports {} a month with {} employee{} ({} per employee); companies in {} rarely exceed {} \
                      per employee a month.",
-                    money(r),
-                    e,
-                    if e == 1.0 { "" } else { "s" },
-                    money(rpe),
-                    ind_name,
-                    money(b.max)
-                )
-            } else {
-                format!(
-                    "Reports only {} a month per employee; companies in {} rarely earn below {}.",
-                    money(rpe),
-                    ind_name,
-                    money(b.min)
-                )
+                        money(r),
+                        e,
+                        if e == 1.0 { "" } else { "s" },
+                        money(rpe),
+                        ind_name,
+                        money(b.max)
+                    )
+                } else {
+                    format!(
+                        "Reports only {} a month per employee; companies in {} rarely earn below {}.",
+                        money(rpe),
+                        ind_name,
+                        money(b.min)
+                    )
+                }
             };
-            push(CheckCode::RevenuePerEmployeeImplausible, Severity::High, rpe, Some(b.min), Some(b.max), msg);
+            out.push(CheckCode::RevenuePerEmployeeImplausible, Severity::High, rpe, Some(b.min), Some(b.max), msg);
         } else if let Some(t) = th
             && (rpe >= t.outlier_high || rpe <= t.outlier_low)
         {
@@ -486,12 +462,7 @@ impl AnomalyChecker {
             let k = self.params.outlier_z;
             let sev = if z.abs() >= 1.5 * k { Severity::Medium } else { Severity::Low };
             let (lo, hi) = ((s.median - k * s.scale).exp(), (s.median + k * s.scale).exp());
-            push(
-                CheckCode::RevenuePerEmployeeOutlier,
-                sev,
-                rpe,
-                Some(lo),
-                Some(hi),
+            out.push(CheckCode::RevenuePerEmployeeOutlier, sev, rpe, Some(lo), Some(hi), || {
                 format!(
                     "Revenue per employee of {} a month is far {} peers in {} of similar size (typically {} \
                      to {}).",
@@ -500,8 +471,8 @@ impl AnomalyChecker {
                     ind_name,
                     money(lo),
                     money(hi)
-                ),
-            );
+                )
+            });
         }
     }
 
@@ -513,8 +484,85 @@ impl AnomalyChecker {
     /// The penalty alone (no report, no allocation): equal to
     /// `self.check(x).penalty`.
     pub fn penalty(&self, x: &AnomalyInputs<'_>) -> f64 {
-        self.check(x).penalty
+        let mut penalty = Penalty { weights: &self.params.severity_weights, keep: 1.0, any: false };
+        self.visit(x, &mut penalty);
+        penalty.value()
     }
+}
+
+/// Where [`AnomalyChecker::visit`] puts what it finds.
+trait Findings {
+    /// A finding; `message` is called only by sinks that keep it.
+    fn push(
+        &mut self,
+        code: CheckCode,
+        severity: Severity,
+        observed: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+        message: impl FnOnce() -> String,
+    );
+    /// An input the account lacks.
+    fn missing(&mut self, input: MissingInput);
+}
+
+/// The full report's findings and missing inputs.
+struct Report {
+    findings: Vec<Finding>,
+    missing: MissingInputs,
+}
+
+impl Findings for Report {
+    fn push(
+        &mut self,
+        code: CheckCode,
+        severity: Severity,
+        observed: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+        message: impl FnOnce() -> String,
+    ) {
+        let message = message();
+        self.findings.push(Finding { code, severity, observed, expected: ExpectedRange { min, max }, message });
+    }
+
+    fn missing(&mut self, input: MissingInput) {
+        self.missing.insert(input);
+    }
+}
+
+/// The penalty of the findings so far (severities only: no message is built).
+struct Penalty<'a> {
+    weights: &'a [f64; 4],
+    keep: f64,
+    any: bool,
+}
+
+impl Penalty<'_> {
+    fn add(&mut self, severity: Severity) {
+        self.keep *= 1.0 - self.weights[severity.index()];
+        self.any = true;
+    }
+
+    fn value(&self) -> f64 {
+        if self.any { (1.0 - self.keep).clamp(0.0, 1.0) } else { 0.0 }
+    }
+}
+
+impl Findings for Penalty<'_> {
+    fn push(
+        &mut self,
+        _: CheckCode,
+        severity: Severity,
+        _: f64,
+        _: Option<f64>,
+        _: Option<f64>,
+        _: impl FnOnce() -> String,
+    ) {
+        self.add(severity);
+    }
+
+    fn missing(&mut self, _: MissingInput) {}
 }
 
 #[cfg(test)]
