@@ -334,6 +334,8 @@ struct Resolved<'f> {
     price: Option<&'f Column>,
     ecommerce: Option<&'f Column>,
     founded: Option<&'f Column>,
+    /// A categorical business-model column's levels, parsed once (not per row).
+    model_levels: Vec<BusinessModel>,
 }
 
 fn num(c: Option<&Column>, i: usize) -> Option<f64> {
@@ -365,6 +367,10 @@ impl<'f> Resolved<'f> {
             price: get(n.sku_price),
             ecommerce: get(n.has_ecommerce),
             founded: get(n.founded_year),
+            model_levels: match get(n.business_model) {
+                Some(Column::Categorical(c)) => c.levels().iter().map(|l| BusinessModel::from_label(l)).collect(),
+                _ => Vec::new(),
+            },
         }
     }
 
@@ -377,7 +383,16 @@ impl<'f> Resolved<'f> {
     }
 
     fn revenue_inputs(&self, i: usize) -> RevenueInputs<'f> {
-        let bm = text(self.business_model, i).map_or(BusinessModel::Other, BusinessModel::from_label);
+        let bm = match self.business_model {
+            Some(Column::Categorical(c)) => c
+                .codes()
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|k| self.model_levels.get(k as usize).copied())
+                .unwrap_or(BusinessModel::Other),
+            column => text(column, i).map_or(BusinessModel::Other, BusinessModel::from_label),
+        };
         let mut r = RevenueInputs::new(bm);
         if let Some(v) = text(self.industry, i) {
             r = r.with_industry(v);
