@@ -99,7 +99,14 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let ids = frame.column("account_id")?;
         let now = args.now.map(Timestamp::from_unix_seconds);
-        let log = read_engagement_path(&args.events, ids, scorer.engagement_model(), now)?;
+        // The events are read while the engagement-free parts of every
+        // priority are computed: both run on the same thread pool.
+        let prepared = scorer.prepare(&frame)?;
+        let (log, base) = rayon::join(
+            || read_engagement_path(&args.events, ids, scorer.engagement_model(), now),
+            || prepared.base_scores(),
+        );
+        let (log, base) = (log?, base?);
         if log.unknown_accounts > 0 {
             eprintln!("score: {} events of accounts not in the accounts file left out", log.unknown_accounts);
         }
@@ -107,10 +114,10 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         if engagement.ignored_future() > 0 {
             eprintln!("score: {} events after --now left out", engagement.ignored_future());
         }
-        eprintln!("score: read {} events into engagement in {:.3} s", log.rows, secs(t));
+        eprintln!("score: read {} events into engagement, and scored every account, in {:.3} s", log.rows, secs(t));
         let t = Instant::now();
-        let top = scorer.top_n(&frame, Some(engagement.scores()), args.top)?;
-        eprintln!("score: scored and ranked in {:.3} s", secs(t));
+        let top = prepared.top_n(&base, Some(engagement.scores()), args.top)?;
+        eprintln!("score: ranked and explained the top {} in {:.3} s", top.len(), secs(t));
         let score_seconds = secs(t0);
         if let Some(out) = &args.out {
             write_ranked(out, &top)?;

@@ -47,8 +47,9 @@ mod scorer;
 
 pub use error::{Error, Result};
 pub use scorer::{
-    AccountScore, AnomalyScore, ColumnMapping, Component, EngagementTally, FORMAT_VERSION as MODEL_FORMAT_VERSION,
-    FitMetrics, ModelFileError, PreparedScorer, Reason, RevenueScore, Scorer, ScorerParams,
+    AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, EngagementTally,
+    FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, ModelFileError, PreparedScorer, Reason, RevenueScore, Scorer,
+    ScorerParams,
 };
 
 /// The names most programs need.

@@ -98,6 +98,14 @@ fn batch_equals_one_by_one() {
         let one = scorer.score_row(&frame, i, Some(engagement[i])).expect("one");
         assert_eq!(one, batch[i], "row {i}");
     }
+    // Base scores computed apart (as a service does while it reads the
+    // events) rank the same; a base of another frame is refused.
+    let prepared = scorer.prepare(&frame).expect("prepares");
+    let base = prepared.base_scores().expect("base");
+    assert_eq!(prepared.top_n(&base, Some(&engagement), 25).expect("top"), top);
+    let smaller = frame.take(&[0, 1, 2]);
+    let other = scorer.prepare(&smaller).expect("prepares").base_scores().expect("base");
+    assert!(prepared.priorities(&other, Some(&engagement)).is_err());
 }
 
 #[test]

@@ -613,26 +613,8 @@ impl Scorer {
     /// As [`Scorer::score_frame`].
     pub fn top_n(&self, frame: &Frame, engagement: Option<&[f64]>, n: usize) -> Result<Vec<AccountScore>> {
         let prepared = self.prepare(frame)?;
-        self.check_engagement(frame, engagement)?;
-        // Rank on numbers only, then explain the top: no strings for the rest.
-        let priority = map_chunks(frame.nrows(), |rows| prepared.priority_chunk(rows, engagement))?;
-        let id_of = |i: usize| -> Option<&str> {
-            match prepared.ids {
-                Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref),
-                Some(Column::Categorical(c)) => c.get(i),
-                _ => None,
-            }
-        };
-        let cmp = |a: &usize, b: &usize| {
-            priority[*b].total_cmp(&priority[*a]).then_with(|| id_of(*a).cmp(&id_of(*b))).then(a.cmp(b))
-        };
-        let mut order: Vec<usize> = (0..priority.len()).collect();
-        if n < order.len() {
-            order.select_nth_unstable_by(n, cmp);
-            order.truncate(n);
-        }
-        order.sort_by(cmp);
-        order.iter().map(|&i| prepared.account(i, engagement.map(|e| e[i]))).collect()
+        let base = prepared.base_scores()?;
+        prepared.top_n(&base, engagement, n)
     }
 
     /// The priority of every row of `frame`, in order: the ranking score of
@@ -643,8 +625,8 @@ impl Scorer {
     /// As [`Scorer::score_frame`].
     pub fn priorities(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
         let prepared = self.prepare(frame)?;
-        self.check_engagement(frame, engagement)?;
-        map_chunks(frame.nrows(), |rows| prepared.priority_chunk(rows, engagement))
+        let base = prepared.base_scores()?;
+        prepared.priorities(&base, engagement)
     }
 
     fn check_engagement(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<()> {
@@ -772,6 +754,26 @@ impl From<IcpScore> for IcpPart {
     }
 }
 
+/// The engagement-independent parts of every row's priority, from
+/// [`PreparedScorer::base_scores`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseScores {
+    icp: Vec<Probability>,
+    revenue: Vec<Probability>,
+}
+
+impl BaseScores {
+    /// ICP probability per row.
+    pub fn icp(&self) -> &[Probability] {
+        &self.icp
+    }
+
+    /// Revenue-in-range probability per row, after the anomaly penalty (1 when revenue is skipped).
+    pub fn revenue(&self) -> &[Probability] {
+        &self.revenue
+    }
+}
+
 /// A [`Scorer`] bound to one frame by [`Scorer::prepare`]: the schema is
 /// checked and the columns are resolved once, so that scoring a row does
 /// no lookup by name. `Sync`: share it across threads.
@@ -852,8 +854,77 @@ impl PreparedScorer<'_> {
         }
     }
 
-    /// Priorities of `rows` (no strings).
-    fn priority_chunk(&self, rows: std::ops::Range<usize>, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+    /// The parts of every row's priority that do not depend on engagement
+    /// (ICP probability; revenue in range after the anomaly penalty), in
+    /// parallel over fixed chunks, no strings. A caller can compute them
+    /// while it reads the activity log, then rank with
+    /// [`PreparedScorer::top_n`] or [`PreparedScorer::priorities`].
+    ///
+    /// # Errors
+    /// As [`Scorer::score_frame`].
+    pub fn base_scores(&self) -> Result<BaseScores> {
+        let parts = map_chunks(self.frame.nrows(), |rows| self.base_chunk(rows))?;
+        let (icp, revenue) = parts.into_iter().unzip();
+        Ok(BaseScores { icp, revenue })
+    }
+
+    /// The priority of every row from its base scores and its raw
+    /// engagement (one value per row), exactly those of the full scores.
+    ///
+    /// `base` must come from this prepared frame's [`PreparedScorer::base_scores`]
+    /// (only its length can be checked).
+    ///
+    /// # Errors
+    /// A `base` of another length, and as [`Scorer::score_frame`] for the engagement.
+    pub fn priorities(&self, base: &BaseScores, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+        self.check_base(base, engagement)?;
+        let scorer = self.scorer;
+        map_chunks(self.frame.nrows(), |rows| {
+            rows.map(|i| {
+                let saturated = match engagement {
+                    Some(e) => scorer.engagement.saturate(e[i])?,
+                    None => Probability::ZERO,
+                };
+                Ok(scorer.priority.score(base.icp[i], base.revenue[i], saturated).get())
+            })
+            .collect()
+        })
+    }
+
+    /// The `n` rows with the highest priority, best first, fully scored
+    /// with reasons (as [`Scorer::top_n`], from precomputed base scores).
+    ///
+    /// # Errors
+    /// As [`PreparedScorer::priorities`].
+    pub fn top_n(&self, base: &BaseScores, engagement: Option<&[f64]>, n: usize) -> Result<Vec<AccountScore>> {
+        // Rank on numbers only, then explain the top: no strings for the rest.
+        let priority = self.priorities(base, engagement)?;
+        let id_of = |i: usize| -> Option<&str> {
+            match self.ids {
+                Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref),
+                Some(Column::Categorical(c)) => c.get(i),
+                _ => None,
+            }
+        };
+        let cmp = |a: &usize, b: &usize| {
+            priority[*b].total_cmp(&priority[*a]).then_with(|| id_of(*a).cmp(&id_of(*b))).then(a.cmp(b))
+        };
+        let mut order: Vec<usize> = (0..priority.len()).collect();
+        if n < order.len() {
+            order.select_nth_unstable_by(n, cmp);
+            order.truncate(n);
+        }
+        order.sort_by(cmp);
+        order.iter().map(|&i| self.account(i, engagement.map(|e| e[i]))).collect()
+    }
+
+    fn check_base(&self, base: &BaseScores, engagement: Option<&[f64]>) -> Result<()> {
+        crate::core::check::same_len("base scores vs rows", self.frame.nrows(), base.icp.len())?;
+        self.scorer.check_engagement(self.frame, engagement)
+    }
+
+    /// Base scores of `rows`.
+    fn base_chunk(&self, rows: std::ops::Range<usize>) -> Result<Vec<(Probability, Probability)>> {
         let scorer = self.scorer;
         let icp = self.icp_probabilities(rows.clone())?;
         let mut out = Vec::with_capacity(rows.len());
@@ -865,11 +936,7 @@ impl PreparedScorer<'_> {
             } else {
                 Probability::ONE
             };
-            let saturated = match engagement {
-                Some(e) => scorer.engagement.saturate(e[i])?,
-                None => Probability::ZERO,
-            };
-            out.push(scorer.priority.score(icp, revenue_p, saturated).get());
+            out.push((icp, revenue_p));
         }
         Ok(out)
     }
