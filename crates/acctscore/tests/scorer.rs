@@ -186,3 +186,18 @@ fn bad_engagement_is_an_error() {
     assert!(scorer.score_frame(&frame, Some(&e)).is_err());
     assert!(scorer.score_frame(&frame, Some(&e[..10])).is_err());
 }
+
+#[test]
+fn schema_is_the_columns_scoring_reads() {
+    let (scorer, frame, _) = fitted(3_000, 6);
+    let schema: Vec<&str> = scorer.schema().iter().map(|(n, _)| n.as_str()).collect();
+    // The label and the columns no component reads are not required.
+    let unused: Vec<&str> = frame.names().iter().map(String::as_str).filter(|n| !schema.contains(n)).collect();
+    assert!(unused.contains(&"converted"), "{schema:?}");
+    assert!(unused.contains(&"job_title_of_contact"), "{schema:?}");
+    let slim = frame.without(&unused);
+    assert_eq!(scorer.score_frame(&slim, None).expect("slim"), scorer.score_frame(&frame, None).expect("full"));
+    // A schema column is still required, and named.
+    let missing = frame.without(&["employees"]);
+    assert!(scorer.score_frame(&missing, None).is_err());
+}

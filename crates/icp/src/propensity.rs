@@ -594,6 +594,26 @@ impl FittedIcp {
         self.choice.family
     }
 
+    /// The columns scoring reads: the encoders' columns, then the fields of
+    /// the family's rules and its custom signals, each once. A frame to score
+    /// needs these (and no other) columns.
+    pub fn input_columns(&self) -> Vec<&str> {
+        let mut out = self.pipeline.input_columns();
+        let (rules, signals): (Option<&RuleSet>, &[String]) = match &self.model {
+            Fitted::Rules { rules, .. } => (Some(rules), &[]),
+            Fitted::Hybrid { rules, signals, .. } => (Some(rules), signals),
+            _ => (None, &[]),
+        };
+        let extra =
+            rules.map(RuleSet::fields).unwrap_or_default().into_iter().chain(signals.iter().map(String::as_str));
+        for c in extra {
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        out
+    }
+
     /// The fitted encoders.
     pub fn pipeline(&self) -> &FittedPipeline {
         &self.pipeline

@@ -196,6 +196,17 @@ impl RuleSet {
         self.tiers
     }
 
+    /// The columns the rules test, each once, in order of first use.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in self.rules.iter().flat_map(|r| r.when.iter().chain(&r.any)) {
+            if !out.contains(&c.field.as_str()) {
+                out.push(&c.field);
+            }
+        }
+        out
+    }
+
     /// The rules.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -412,6 +423,32 @@ mod tests {
             ("title".into(), Column::Text(vec![Some(" CEO ".into()), None, Some("intern".into())])),
         ])
         .expect("valid")
+    }
+
+    #[test]
+    fn fields_are_the_tested_columns_once_in_order() {
+        let doc = include_str!("rules.rs");
+        // The module docs' example file.
+        let toml: String = doc
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| l.trim_start_matches("//!").trim_start_matches(' '))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let set = RuleSet::from_toml_str(&toml).expect("the documented example parses");
+        assert_eq!(
+            set.fields(),
+            [
+                "has_ecommerce",
+                "employees",
+                "country",
+                "web_traffic_growth_90d",
+                "funding_total_usd",
+                "job_title_of_contact"
+            ]
+        );
     }
 
     fn problem(text: &str) -> (String, String, RuleProblem) {

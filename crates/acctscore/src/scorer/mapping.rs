@@ -126,6 +126,27 @@ impl ColumnMapping {
         self.label.as_deref()
     }
 
+    /// Every mapped column but the label: the id and the components' inputs.
+    pub(crate) fn input_columns(&self) -> Vec<&str> {
+        let n = self.get();
+        [
+            self.id.as_deref(),
+            n.industry,
+            n.business_model,
+            n.employees,
+            n.monthly_revenue,
+            n.web_traffic,
+            n.traffic_growth,
+            n.conversion_rate,
+            n.sku_price,
+            n.has_ecommerce,
+            n.founded_year,
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
     pub(crate) fn get(&self) -> MappedNames<'_> {
         MappedNames {
             industry: self.industry.as_deref(),

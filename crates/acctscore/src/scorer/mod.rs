@@ -162,11 +162,15 @@ impl ScorerParams {
         // Validate the runtime parts once.
         self.engagement.build()?;
         self.priority.build()?;
+        // The columns scoring reads (ICP inputs, mapped columns), in the
+        // frame's order: a frame to score needs these and no others.
+        let mut used = icp.input_columns();
+        used.extend(self.mapping.input_columns());
         let schema = frame
             .names()
             .iter()
             .zip(frame.columns())
-            .filter(|(n, _)| Some(n.as_str()) != self.mapping.label_column())
+            .filter(|(n, _)| Some(n.as_str()) != self.mapping.label_column() && used.contains(&n.as_str()))
             .map(|(n, c)| (n.clone(), c.kind()))
             .collect();
         let (rows, positives) = icp.training_counts();
@@ -491,7 +495,9 @@ impl Scorer {
         &self.engagement
     }
 
-    /// The columns (and kinds) a frame must have to be scored.
+    /// The columns (and kinds) a frame must have to be scored: those scoring
+    /// reads (see [`FittedIcp::input_columns`](crate::icp::propensity::FittedIcp::input_columns)
+    /// and the [`ColumnMapping`]); a frame's other columns are ignored.
     pub fn schema(&self) -> &[(String, ColumnKind)] {
         &self.state.schema
     }
