@@ -14,7 +14,8 @@
 //! `--now` defaults to the latest event's time.
 
 use acctscore::core::Timestamp;
-use acctscore::pool::{read_accounts_frame, read_engagement_path};
+use acctscore::features::Frame;
+use acctscore::pool::{account_csv_options, read_accounts_frame, read_engagement_path};
 use acctscore::{AccountScore, Scorer, ScorerParams};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -94,8 +95,10 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let scorer = Scorer::load(&args.model)?;
         eprintln!("score: loaded the model in {:.3} s", secs(t0));
         let t = Instant::now();
-        let frame = read_accounts_frame(&args.accounts)?;
-        eprintln!("score: read {} accounts in {:.3} s", frame.nrows(), secs(t));
+        // Only the columns the model reads (its schema).
+        let columns = scorer.schema().iter().map(|(name, _)| name.as_str());
+        let frame = Frame::from_csv_path(&args.accounts, &account_csv_options().only(columns))?;
+        eprintln!("score: read {} accounts ({} columns) in {:.3} s", frame.nrows(), frame.ncols(), secs(t));
         let t = Instant::now();
         let ids = frame.column("account_id")?;
         let now = args.now.map(Timestamp::from_unix_seconds);

@@ -65,6 +65,7 @@ pub struct CsvOptions {
     delimiter: Option<u8>,
     has_header: bool,
     kinds: BTreeMap<String, ColumnKind>,
+    only: Option<HashSet<String>>,
     skip_bad_rows: bool,
     infer_rows: usize,
     text_min_levels: usize,
@@ -87,6 +88,7 @@ impl CsvOptions {
             delimiter: None,
             has_header: true,
             kinds: BTreeMap::new(),
+            only: None,
             skip_bad_rows: false,
             infer_rows: 20_000,
             text_min_levels: 50,
@@ -112,6 +114,16 @@ impl CsvOptions {
     /// [`ColumnKind::Timestamp`] column also accepts integers (Unix seconds).
     pub fn kind(mut self, column: impl Into<String>, kind: ColumnKind) -> Self {
         self.kinds.insert(column.into(), kind);
+        self
+    }
+
+    /// Loads only these columns (by header name; default: all). The others
+    /// are still split, so a ragged or badly quoted record is still a bad
+    /// row, but their values are neither parsed nor stored, and the frame
+    /// and report leave them out. A listed name absent from the header is
+    /// not an error here (the frame simply lacks it).
+    pub fn only<S: Into<String>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.only = Some(columns.into_iter().map(Into::into).collect());
         self
     }
 
@@ -297,14 +309,15 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
 
     // Declared kinds and inference on a sample.
     let declared: Vec<Option<ColumnKind>> = names.iter().map(|n| options.kinds.get(n).copied()).collect();
-    let Some(mut kinds) = infer_kinds(body, delimiter, ncols, &declared, options) else {
+    let keep: Vec<bool> = names.iter().map(|n| options.only.as_ref().is_none_or(|o| o.contains(n))).collect();
+    let Some(mut kinds) = infer_kinds(body, delimiter, ncols, &declared, &keep, options) else {
         return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     };
 
     let chunks = split_chunks(body, has_quotes);
     let mut widened_names = Vec::new();
     let parsed = loop {
-        let ctx = ChunkCtx { delimiter, kinds: &kinds, declared: &declared, names: &names, options };
+        let ctx = ChunkCtx { delimiter, kinds: &kinds, declared: &declared, keep: &keep, names: &names, options };
         let (results, stores) = parse_chunks(body, &chunks, &ctx);
         // Line offsets, computed only when needed.
         let mut first_error: Option<(usize, u64, CsvErrorKind)> = None;
@@ -347,16 +360,15 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     }
     let columns = merge_chunks((results, stores), &declared, options, &mut invalid_utf8_values);
-    let final_kinds: Vec<ColumnKind> = columns.iter().map(Column::kind).collect();
-    let frame = Frame::new_finite(names.iter().cloned().zip(columns).collect())?.with_skipped_rows(skipped.clone());
+    // Columns left out by `CsvOptions::only` have no column.
+    let loaded: Vec<(&String, Column, bool)> =
+        names.iter().zip(columns).zip(&declared).filter_map(|((n, c), d)| c.map(|c| (n, c, d.is_none()))).collect();
+    let report_columns = loaded.iter().map(|(n, c, inferred)| ((*n).clone(), c.kind(), *inferred)).collect();
+    let frame = Frame::new_finite(loaded.into_iter().map(|(n, c, _)| (n.clone(), c)).collect())?
+        .with_skipped_rows(skipped.clone());
     let report = CsvReport {
         delimiter,
-        columns: names
-            .iter()
-            .zip(&final_kinds)
-            .zip(&declared)
-            .map(|((n, k), d)| (n.clone(), *k, d.is_none()))
-            .collect(),
+        columns: report_columns,
         rows: frame.nrows(),
         skipped,
         widened: widened_names,
@@ -609,6 +621,7 @@ fn infer_kinds(
     delimiter: u8,
     ncols: usize,
     declared: &[Option<ColumnKind>],
+    keep: &[bool],
     options: &CsvOptions,
 ) -> Option<Vec<ColumnKind>> {
     let mut rdr = reader_for(body, delimiter);
@@ -617,8 +630,8 @@ fn infer_kinds(
         (0..ncols).map(|_| ColStats { can_bool: true, can_num: true, can_ts: true, ..Default::default() }).collect();
     // Values are copied into one arena so that the distinct sets can borrow them.
     let mut records: Vec<csv::ByteRecord> = Vec::new();
-    // Every kind declared: one record tells that there is a row at all.
-    let sample = if declared.iter().all(Option::is_some) { 1 } else { options.infer_rows };
+    // Every loaded column's kind declared: one record tells that there is a row at all.
+    let sample = if declared.iter().zip(keep).all(|(d, k)| d.is_some() || !k) { 1 } else { options.infer_rows };
     let mut n = 0;
     while n < sample {
         match rdr.read_byte_record(&mut rec) {
@@ -772,6 +785,8 @@ struct ChunkCtx<'a> {
     delimiter: u8,
     kinds: &'a [ColumnKind],
     declared: &'a [Option<ColumnKind>],
+    /// Per column: loaded (`false`: left out by [`CsvOptions::only`]).
+    keep: &'a [bool],
     names: &'a [String],
     options: &'a CsvOptions,
 }
@@ -794,7 +809,12 @@ fn parse_chunks(body: &[u8], chunks: &[(usize, usize)], ctx: &ChunkCtx) -> (Vec<
     #[cfg(not(feature = "parallel"))]
     let windows: Vec<usize> = chunks.iter().map(rows_in).collect();
     let total = windows.iter().sum();
-    let mut stores: Vec<Store> = ctx.kinds.iter().map(|&k| Store::new(k, total)).collect();
+    let mut stores: Vec<Store> = ctx
+        .kinds
+        .iter()
+        .zip(ctx.keep)
+        .map(|(&k, &keep)| if keep { Store::new(k, total) } else { Store::Skipped })
+        .collect();
     let mut slots: Vec<Vec<Slot<'_>>> = chunks.iter().map(|_| Vec::with_capacity(stores.len())).collect();
     for store in &mut stores {
         let mut rest = store.slot();
@@ -903,6 +923,8 @@ enum Store {
     /// Codes of each chunk's own dictionary until merged.
     Categorical(Vec<Option<u32>>),
     Text(Vec<Option<String>>),
+    /// A column left out by [`CsvOptions::only`].
+    Skipped,
 }
 
 /// `n` copies of `v`, written on every thread (each faults in its own pages).
@@ -938,6 +960,7 @@ impl Store {
             Store::Timestamp(v) => Slot::Timestamp(v),
             Store::Categorical(v) => Slot::Categorical(v),
             Store::Text(v) => Slot::Text(v),
+            Store::Skipped => Slot::Skipped,
         }
     }
 
@@ -949,6 +972,7 @@ impl Store {
             Store::Timestamp(v) => drop(v.drain(range)),
             Store::Categorical(v) => drop(v.drain(range)),
             Store::Text(v) => drop(v.drain(range)),
+            Store::Skipped => {}
         }
     }
 }
@@ -960,6 +984,7 @@ enum Slot<'a> {
     Timestamp(&'a mut [Option<i64>]),
     Categorical(&'a mut [Option<u32>]),
     Text(&'a mut [Option<String>]),
+    Skipped,
 }
 
 /// Writes `x` at row `r` of a window. Windows are sized to the chunk's
@@ -999,6 +1024,7 @@ impl<'a> Slot<'a> {
                 let (a, b) = cut(v, n);
                 (Slot::Text(a), Slot::Text(b))
             }
+            Slot::Skipped => (Slot::Skipped, Slot::Skipped),
         }
     }
 
@@ -1010,6 +1036,7 @@ impl<'a> Slot<'a> {
             Slot::Timestamp(v) => put(v, r, None),
             Slot::Categorical(v) => put(v, r, None),
             Slot::Text(v) => put(v, r, None),
+            Slot::Skipped => {}
         }
     }
 }
@@ -1320,12 +1347,16 @@ impl RowSink<'_, '_> {
         let yes_no = ctx.options.yes_no_boolean;
         let r = self.out.rows;
         for (j, (slot, &sp)) in self.slots.iter_mut().zip(spans).enumerate() {
+            if matches!(slot, Slot::Skipped) {
+                continue;
+            }
             let f = span_bytes(chunk, scratch, sp).trim_ascii();
             let ok = if f.is_empty() {
                 slot.put_missing(r);
                 true
             } else {
                 match slot {
+                    Slot::Skipped => true,
                     Slot::Numeric(v) => parse_f64(f).map(|x| put(v, r, Some(x))).is_some(),
                     Slot::Boolean(v) => parse_bool(f, yes_no).map(|x| put(v, r, Some(x))).is_some(),
                     Slot::Timestamp(v) => parse_timestamp(f)
@@ -1396,7 +1427,7 @@ fn merge_chunks(
     declared: &[Option<ColumnKind>],
     options: &CsvOptions,
     invalid_utf8: &mut usize,
-) -> Vec<Column> {
+) -> Vec<Option<Column>> {
     let starts: Vec<usize> = results
         .iter()
         .scan(0, |at, r| {
@@ -1427,7 +1458,8 @@ fn merge_chunks(
                     store.remove(start + r.rows..start + r.window);
                 }
             }
-            match store {
+            Some(match store {
+                Store::Skipped => return None,
                 Store::Numeric(v) => Column::Numeric(v),
                 Store::Boolean(v) => Column::Boolean(v),
                 Store::Timestamp(v) => Column::Timestamp(v),
@@ -1442,7 +1474,7 @@ fn merge_chunks(
                         Column::Categorical(CategoricalColumn::from_parts_unchecked(levels, codes))
                     }
                 }
-            }
+            })
         })
         .collect()
 }
@@ -1675,7 +1707,9 @@ mod tests {
         let o = CsvOptions::new().skip_bad_rows(true);
         let kinds = [ColumnKind::Text, ColumnKind::Categorical, ColumnKind::Numeric, ColumnKind::Boolean];
         let declared = [None; 4];
-        let ctx = ChunkCtx { delimiter: b',', kinds: &kinds, declared: &declared, names: &names, options: &o };
+        let keep = [true; 4];
+        let ctx =
+            ChunkCtx { delimiter: b',', kinds: &kinds, declared: &declared, keep: &keep, names: &names, options: &o };
         // Force several chunks even on one thread.
         let mut forced = Vec::new();
         let mut start = 0;
@@ -1691,6 +1725,22 @@ mod tests {
         let a = merge_chunks(parse_chunks(body, &forced, &ctx), &declared, &o, &mut 0);
         let b = merge_chunks(parse_chunks(body, &whole, &ctx), &declared, &o, &mut 0);
         assert_eq!(a, b);
-        assert_eq!(a[0].len(), i);
+        assert_eq!(a[0].as_ref().map(Column::len), Some(i));
+    }
+
+    #[test]
+    fn only_the_selected_columns_are_loaded() {
+        let text = "id,title,n,flag\na,\"VP, Sales\",1,true\nb,,2,false\n";
+        let all = load(text, &CsvOptions::new()).expect("all");
+        let some = load(text, &CsvOptions::new().only(["n", "id", "absent"])).expect("some");
+        assert_eq!(some.frame.names(), ["id", "n"]);
+        assert_eq!(some.frame.column("n").expect("n"), all.frame.column("n").expect("n"));
+        assert_eq!(some.frame.column("id").expect("id"), all.frame.column("id").expect("id"));
+        assert_eq!(some.report.columns.len(), 2);
+        // A left-out column is still split: a ragged row is still bad.
+        assert!(load("id,n\na,1,x\n", &CsvOptions::new().only(["id"])).is_err());
+        // A left-out column's values are not parsed: no bad value in it.
+        let o = CsvOptions::new().kind("n", ColumnKind::Numeric).only(["id"]);
+        assert_eq!(load("id,n\na,oops\n", &o).expect("n not read").frame.ncols(), 1);
     }
 }
