@@ -492,27 +492,14 @@ impl AnomalyChecker {
 
 /// Where [`AnomalyChecker::visit`] puts what it finds.
 trait Findings {
-    /// A finding; `message` is called only by sinks that keep it.
-    fn push(
-        &mut self,
-        code: CheckCode,
-        severity: Severity,
-        observed: f64,
-        min: Option<f64>,
-        max: Option<f64>,
-        message: impl FnOnce() -> String,
-    );
+    /// A finding of `severity`; `finding` is built only by sinks that keep it.
+    fn found(&mut self, severity: Severity, finding: impl FnOnce() -> Finding);
+
     /// An input the account lacks.
     fn missing(&mut self, input: MissingInput);
-}
 
-/// The full report's findings and missing inputs.
-struct Report {
-    findings: Vec<Finding>,
-    missing: MissingInputs,
-}
-
-impl Findings for Report {
+    /// A finding from its parts; `message` is called only by sinks that keep it.
+    #[inline]
     fn push(
         &mut self,
         code: CheckCode,
@@ -522,8 +509,25 @@ impl Findings for Report {
         max: Option<f64>,
         message: impl FnOnce() -> String,
     ) {
-        let message = message();
-        self.findings.push(Finding { code, severity, observed, expected: ExpectedRange { min, max }, message });
+        self.found(severity, || Finding {
+            code,
+            severity,
+            observed,
+            expected: ExpectedRange { min, max },
+            message: message(),
+        });
+    }
+}
+
+/// The full report's findings and missing inputs.
+struct Report {
+    findings: Vec<Finding>,
+    missing: MissingInputs,
+}
+
+impl Findings for Report {
+    fn found(&mut self, _: Severity, finding: impl FnOnce() -> Finding) {
+        self.findings.push(finding());
     }
 
     fn missing(&mut self, input: MissingInput) {
@@ -550,15 +554,7 @@ impl Penalty<'_> {
 }
 
 impl Findings for Penalty<'_> {
-    fn push(
-        &mut self,
-        _: CheckCode,
-        severity: Severity,
-        _: f64,
-        _: Option<f64>,
-        _: Option<f64>,
-        _: impl FnOnce() -> String,
-    ) {
+    fn found(&mut self, severity: Severity, _: impl FnOnce() -> Finding) {
         self.add(severity);
     }
 

@@ -88,15 +88,13 @@ impl EngagementModel {
         };
         #[cfg(not(feature = "parallel"))]
         let partials: Vec<Result<EngagementSums>> = touches.chunks(chunk_len).map(run).collect();
-        let mut total = EngagementSums::new(self, n_accounts, Some(now));
-        let mut first = true;
-        for part in partials {
-            let part = part?;
-            if std::mem::take(&mut first) {
-                total = part;
-            } else {
-                total.merge(part)?;
-            }
+        let mut parts = partials.into_iter();
+        let mut total = match parts.next() {
+            Some(first) => first?,
+            None => EngagementSums::new(self, n_accounts, Some(now)),
+        };
+        for part in parts {
+            total.merge(part?)?;
         }
         Ok(total.finish())
     }

@@ -203,7 +203,11 @@ impl EngagementSums {
     /// [`EngagementError::LengthMismatch`] when the two differ in accounts,
     /// classes or `now` (made with another model, size or time).
     pub fn merge(&mut self, mut other: EngagementSums) -> Result<()> {
-        if self.n_accounts != other.n_accounts || self.now != other.now || self.kinds != other.kinds {
+        if self.n_accounts != other.n_accounts
+            || self.now != other.now
+            || self.kinds != other.kinds
+            || self.sums.len() != other.sums.len()
+        {
             return Err(EngagementError::LengthMismatch {
                 what: "engagement sums of another model, size or time",
                 expected: self.sums.len(),

@@ -1347,9 +1347,6 @@ impl RowSink<'_, '_> {
         let yes_no = ctx.options.yes_no_boolean;
         let r = self.out.rows;
         for (j, (slot, &sp)) in self.slots.iter_mut().zip(spans).enumerate() {
-            if matches!(slot, Slot::Skipped) {
-                continue;
-            }
             let f = span_bytes(chunk, scratch, sp).trim_ascii();
             let ok = if f.is_empty() {
                 slot.put_missing(r);
