@@ -110,7 +110,7 @@ fn text_values(frame: &Frame, name: &str) -> Result<Vec<Option<String>>, String>
     let n = col.len();
     Ok(match col {
         Column::Categorical(c) => (0..n).map(|i| c.get(i).map(str::to_string)).collect(),
-        Column::Text(v) => v.clone(),
+        Column::Text(v) => v.clone().into(),
         Column::Numeric(v) => v.iter().map(|x| x.map(|x| x.to_string())).collect(),
         Column::Boolean(v) => v.iter().map(|x| x.map(|x| x.to_string())).collect(),
         Column::Timestamp(v) => v.iter().map(|x| x.map(|x| x.to_string())).collect(),

@@ -50,7 +50,7 @@
 //! ```
 
 use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
-use crate::frame::CategoricalColumn;
+use crate::frame::{CategoricalColumn, TextColumn};
 use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -386,7 +386,7 @@ fn unreadable(line: u64, e: &csv::Error) -> FeaturesError {
 }
 
 fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 /// Detects the delimiter among `,` `;` tab from the first lines (quote-aware).
@@ -473,28 +473,25 @@ pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
         Some(b'+') => (false, &b[1..]),
         _ => (false, b),
     };
+    // Digits before and after an optional dot (wrapping: a long mantissa
+    // overflows harmlessly and goes to the standard parser).
     let mut mant: u64 = 0;
-    let mut digits = 0usize;
-    let mut frac = 0usize;
-    let mut dot = false;
-    let mut plain = true;
-    for &c in rest {
-        match c {
-            b'0'..=b'9' => {
-                if digits < 18 {
-                    mant = mant * 10 + u64::from(c - b'0');
-                }
-                digits += 1;
-                frac += usize::from(dot);
-            }
-            b'.' if !dot => dot = true,
-            _ => {
-                plain = false;
-                break;
-            }
+    let mut i = 0;
+    let digits = |i: &mut usize, mant: &mut u64| {
+        while let Some(d) = rest.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            *mant = mant.wrapping_mul(10).wrapping_add(u64::from(d));
+            *i += 1;
         }
+    };
+    digits(&mut i, &mut mant);
+    let int_digits = i;
+    let mut frac = 0;
+    if rest.get(i) == Some(&b'.') {
+        i += 1;
+        digits(&mut i, &mut mant);
+        frac = i - int_digits - 1;
     }
-    if plain && digits > 0 && digits <= 15 {
+    if i == rest.len() && (1..=15).contains(&(int_digits + frac)) {
         let v = mant as f64 / POW10[frac];
         return Some(if neg { -v } else { v });
     }
@@ -745,7 +742,7 @@ fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
     for k in 1..n {
         let target = (body.len() * k / n).max(*bounds.last().unwrap_or(&0));
         if has_quotes {
-            quotes_before += body[scan_from..target].iter().filter(|&&c| c == b'"').count();
+            quotes_before += memchr::memchr_iter(b'"', &body[scan_from..target]).count();
         }
         let mut in_quotes = quotes_before % 2 == 1;
         let mut cut = None;
@@ -813,7 +810,7 @@ fn parse_chunks(body: &[u8], chunks: &[(usize, usize)], ctx: &ChunkCtx) -> (Vec<
         .kinds
         .iter()
         .zip(ctx.keep)
-        .map(|(&k, &keep)| if keep { Store::new(k, total) } else { Store::Skipped })
+        .map(|(&k, &keep)| if keep { Store::new(k, total, chunks.len()) } else { Store::Skipped })
         .collect();
     let mut slots: Vec<Vec<Slot<'_>>> = chunks.iter().map(|_| Vec::with_capacity(stores.len())).collect();
     for store in &mut stores {
@@ -922,7 +919,8 @@ enum Store {
     Timestamp(Vec<Option<i64>>),
     /// Codes of each chunk's own dictionary until merged.
     Categorical(Vec<Option<u32>>),
-    Text(Vec<Option<String>>),
+    /// One column per chunk, appended in order when merged.
+    Text(Vec<TextColumn>),
     /// A column left out by [`CsvOptions::only`].
     Skipped,
 }
@@ -943,12 +941,12 @@ fn filled<T: Clone + Send + Sync>(n: usize, v: T) -> Vec<T> {
 }
 
 impl Store {
-    fn new(kind: ColumnKind, rows: usize) -> Store {
+    fn new(kind: ColumnKind, rows: usize, chunks: usize) -> Store {
         match kind {
             ColumnKind::Numeric => Store::Numeric(filled(rows, None)),
             ColumnKind::Boolean => Store::Boolean(filled(rows, None)),
             ColumnKind::Timestamp => Store::Timestamp(filled(rows, None)),
-            ColumnKind::Text => Store::Text(filled(rows, None)),
+            ColumnKind::Text => Store::Text((0..chunks).map(|_| TextColumn::default()).collect()),
             _ => Store::Categorical(filled(rows, None)),
         }
     }
@@ -971,7 +969,8 @@ impl Store {
             Store::Boolean(v) => drop(v.drain(range)),
             Store::Timestamp(v) => drop(v.drain(range)),
             Store::Categorical(v) => drop(v.drain(range)),
-            Store::Text(v) => drop(v.drain(range)),
+            // Each chunk's column holds only its rows (cut in `merge_chunks`).
+            Store::Text(_) => {}
             Store::Skipped => {}
         }
     }
@@ -983,7 +982,8 @@ enum Slot<'a> {
     Boolean(&'a mut [Option<bool>]),
     Timestamp(&'a mut [Option<i64>]),
     Categorical(&'a mut [Option<u32>]),
-    Text(&'a mut [Option<String>]),
+    /// The chunks' text columns: a window holds the first.
+    Text(&'a mut [TextColumn]),
     Skipped,
 }
 
@@ -993,6 +993,16 @@ enum Slot<'a> {
 fn put<T>(window: &mut [T], r: usize, x: T) {
     if let Some(slot) = window.get_mut(r) {
         *slot = x;
+    }
+}
+
+/// Writes row `r` of a chunk's text column (a record abandoned after its
+/// text was written leaves a row that the next record replaces).
+#[inline]
+fn put_text(window: &mut [TextColumn], r: usize, value: Option<&str>) {
+    if let Some(column) = window.first_mut() {
+        column.truncate(r);
+        column.push(value);
     }
 }
 
@@ -1021,7 +1031,8 @@ impl<'a> Slot<'a> {
                 (Slot::Categorical(a), Slot::Categorical(b))
             }
             Slot::Text(v) => {
-                let (a, b) = cut(v, n);
+                // One column per chunk, whatever its row count.
+                let (a, b) = cut(v, 1);
                 (Slot::Text(a), Slot::Text(b))
             }
             Slot::Skipped => (Slot::Skipped, Slot::Skipped),
@@ -1035,7 +1046,7 @@ impl<'a> Slot<'a> {
             Slot::Boolean(v) => put(v, r, None),
             Slot::Timestamp(v) => put(v, r, None),
             Slot::Categorical(v) => put(v, r, None),
-            Slot::Text(v) => put(v, r, None),
+            Slot::Text(v) => put_text(v, r, None),
             Slot::Skipped => {}
         }
     }
@@ -1110,6 +1121,13 @@ impl<'a> SpecialWords<'a> {
     }
 }
 
+impl SpecialWords<'_> {
+    /// Continues at the word holding byte `pos` (words stay aligned to the data's start).
+    fn seek(&mut self, pos: usize) {
+        self.next = pos - pos % 8;
+    }
+}
+
 impl Iterator for SpecialWords<'_> {
     type Item = (usize, u64);
 
@@ -1174,144 +1192,160 @@ impl Iterator for Specials<'_> {
 }
 
 /// Splits `chunk` into records (RFC 4180 quotes, LF or CRLF, blank lines
-/// ignored) with one SIMD scan for delimiter, newline and quote, calling
-/// `f(scratch, spans, line, problem)` per record (`line` 1-based within the
-/// chunk); `f` returns `false` to stop. A record with bad quoting is passed
-/// with its problem and no spans; scanning resumes at the next line.
+/// ignored), calling `f(scratch, spans, line, problem)` per record (`line`
+/// 1-based within the chunk); `f` returns `false` to stop. A record with bad
+/// quoting is passed with its problem and no spans; scanning resumes at the
+/// next line.
+///
+/// Unquoted fields, nearly all of a CRM export, end at the next delimiter or
+/// newline that [`SpecialWords`] finds eight bytes at a time; a quoted field
+/// is read to its closing quote by one search for `"` and scanning resumes
+/// after it.
 fn for_each_record(chunk: &[u8], delim: u8, mut f: impl FnMut(&[u8], &[Span], u64, Option<QuotingProblem>) -> bool) {
-    #[derive(Clone, Copy)]
-    enum St {
-        Field,
-        Quoted { start: usize, escaped: bool, pending: bool },
-        AfterClose { start: usize, end: usize, escaped: bool },
-        Bad(QuotingProblem),
-    }
     let mut spans: Vec<Span> = Vec::with_capacity(32);
     let mut scratch: Vec<u8> = Vec::new();
+    // Line of the current record's start, and newlines inside its quoted fields.
     let mut line = 1u64;
-    let mut rec_line = 1u64;
-    let mut rec_start = 0usize;
+    let mut inner_lines = 0u64;
     let mut field_start = 0usize;
-    let mut st = St::Field;
-    let push_quoted = |spans: &mut Vec<Span>, scratch: &mut Vec<u8>, start: usize, end: usize, escaped: bool| {
-        if escaped {
-            let a = scratch.len();
-            let mut prev_quote = false;
-            for &b in &chunk[start..end] {
-                if b == b'"' && prev_quote {
-                    prev_quote = false;
-                    continue;
+    // Specials before `resume` were consumed by a quoted field or a bad record.
+    let mut resume = 0usize;
+    let mut words = SpecialWords::new(chunk, delim);
+    // Ends the record whose last byte is the newline at `nl` (or the chunk's end).
+    macro_rules! next_record {
+        ($nl:expr) => {{
+            spans.clear();
+            scratch.clear();
+            line += inner_lines + 1;
+            inner_lines = 0;
+            field_start = $nl + 1;
+            resume = field_start;
+        }};
+    }
+    // Reports the current record as bad and skips to the end of its line.
+    macro_rules! bad_record {
+        ($from:expr, $problem:expr) => {{
+            let go = f(&scratch, &[], line, Some($problem));
+            match memchr::memchr(b'\n', chunk.get($from..).unwrap_or_default()) {
+                Some(k) if go => {
+                    next_record!($from + k);
+                    words.seek(resume);
+                    break;
                 }
-                prev_quote = b == b'"';
-                scratch.push(b);
+                _ => return,
             }
-            spans.push(Span { start: a, end: scratch.len(), scratch: true });
-        } else {
-            spans.push(Span { start, end, scratch: false });
-        }
-    };
-    for p in Specials::new(chunk, delim) {
-        let c = chunk[p];
-        let mut end_record = false;
-        match st {
-            St::Field => {
-                if c == b'"' {
-                    st = if p == field_start {
-                        St::Quoted { start: p + 1, escaped: false, pending: false }
-                    } else {
-                        St::Bad(QuotingProblem::StrayQuote)
-                    };
-                } else {
+        }};
+    }
+    while let Some((base, mut m)) = words.next() {
+        while m != 0 {
+            let p = base + (m.trailing_zeros() / 8) as usize;
+            m &= m - 1;
+            if p < resume {
+                continue;
+            }
+            match chunk.get(p) {
+                Some(&b'\n') => {
                     let mut end = p;
-                    if c == b'\n' && end > field_start && chunk[end - 1] == b'\r' {
+                    if end > field_start && chunk[end - 1] == b'\r' {
                         end -= 1;
                     }
-                    if c == b'\n' && spans.is_empty() && end == rec_start {
-                        // Blank line.
-                        line += 1;
-                        rec_line = line;
-                        rec_start = p + 1;
-                        field_start = p + 1;
+                    // A blank line is no record.
+                    if spans.is_empty() && end == field_start {
+                        next_record!(p);
                         continue;
                     }
                     spans.push(Span { start: field_start, end, scratch: false });
-                    field_start = p + 1;
-                    end_record = c == b'\n';
+                    if !f(&scratch, &spans, line, None) {
+                        return;
+                    }
+                    next_record!(p);
                 }
-            }
-            St::Quoted { start, escaped, pending } => {
-                if c == b'"' {
-                    st = if pending {
-                        St::Quoted { start, escaped: true, pending: false }
-                    } else if chunk.get(p + 1) == Some(&b'"') {
-                        St::Quoted { start, escaped, pending: true }
-                    } else {
-                        St::AfterClose { start, end: p, escaped }
+                Some(&b'"') => {
+                    if p != field_start {
+                        bad_record!(p, QuotingProblem::StrayQuote);
+                    }
+                    // The closing quote: the first `"` not followed by another.
+                    let start = p + 1;
+                    let mut at = start;
+                    let mut escaped = false;
+                    let close = loop {
+                        match memchr::memchr(b'"', chunk.get(at..).unwrap_or_default()) {
+                            Some(k) if chunk.get(at + k + 1) == Some(&b'"') => {
+                                escaped = true;
+                                at += k + 2;
+                            }
+                            Some(k) => break at + k,
+                            None => {
+                                f(&scratch, &[], line, Some(QuotingProblem::Unterminated));
+                                return;
+                            }
+                        }
                     };
-                } else if c == b'\n' {
-                    line += 1;
+                    inner_lines += memchr::memchr_iter(b'\n', &chunk[start..close]).count() as u64;
+                    // What follows: a delimiter, a newline (LF or CRLF) or the end.
+                    let after = chunk.get(close + 1..).unwrap_or_default();
+                    let (ends_field, nl) = match after {
+                        [] => (true, None),
+                        [c, ..] if *c == delim => (true, None),
+                        [b'\n', ..] => (true, Some(close + 1)),
+                        [b'\r', b'\n', ..] => (true, Some(close + 2)),
+                        rest if rest.iter().all(|&c| c == b'\r') => (true, None),
+                        _ => (false, None),
+                    };
+                    if !ends_field {
+                        bad_record!(close + 1, QuotingProblem::TextAfterClosingQuote);
+                    }
+                    push_unquoted(&mut spans, &mut scratch, chunk, start, close, escaped);
+                    field_start = close + 2;
+                    resume = field_start;
+                    if let Some(nl) = nl {
+                        if !f(&scratch, &spans, line, None) {
+                            return;
+                        }
+                        next_record!(nl);
+                    } else if after.first().is_some_and(|&c| c != delim) || after.is_empty() {
+                        // The last record ends with this field.
+                        f(&scratch, &spans, line, None);
+                        return;
+                    }
+                    words.seek(resume);
+                    break;
                 }
-            }
-            St::AfterClose { start, end, escaped } => {
-                let adjacent = p == end + 1 || (c == b'\n' && p == end + 2 && chunk[end + 1] == b'\r');
-                if c == b'"' || !adjacent {
-                    st = St::Bad(QuotingProblem::TextAfterClosingQuote);
-                    end_record = c == b'\n';
-                } else {
-                    push_quoted(&mut spans, &mut scratch, start, end, escaped);
+                _ => {
+                    spans.push(Span { start: field_start, end: p, scratch: false });
                     field_start = p + 1;
-                    st = St::Field;
-                    end_record = c == b'\n';
                 }
             }
-            St::Bad(_) => end_record = c == b'\n',
-        }
-        if end_record {
-            let go = match st {
-                St::Bad(problem) => f(&scratch, &[], rec_line, Some(problem)),
-                _ => f(&scratch, &spans, rec_line, None),
-            };
-            if !go {
-                return;
-            }
-            spans.clear();
-            scratch.clear();
-            line += 1;
-            rec_line = line;
-            rec_start = p + 1;
-            field_start = p + 1;
-            st = St::Field;
         }
     }
     // The last record, without a final newline.
-    let n = chunk.len();
-    match st {
-        St::Field => {
-            if field_start < n || !spans.is_empty() {
-                let mut end = n;
-                if end > field_start && chunk[end - 1] == b'\r' {
-                    end -= 1;
-                }
-                if !(spans.is_empty() && end == rec_start) {
-                    spans.push(Span { start: field_start, end, scratch: false });
-                    f(&scratch, &spans, rec_line, None);
-                }
+    let mut end = chunk.len();
+    if end > field_start && chunk[end - 1] == b'\r' {
+        end -= 1;
+    }
+    if field_start <= chunk.len() && !(spans.is_empty() && end == field_start) {
+        spans.push(Span { start: field_start, end, scratch: false });
+        f(&scratch, &spans, line, None);
+    }
+}
+
+/// The span of the quoted field `chunk[start..end]`: in the chunk, or with
+/// `""` unescaped in `scratch`.
+fn push_unquoted(spans: &mut Vec<Span>, scratch: &mut Vec<u8>, chunk: &[u8], start: usize, end: usize, escaped: bool) {
+    if escaped {
+        let a = scratch.len();
+        let mut prev_quote = false;
+        for &b in chunk.get(start..end).unwrap_or_default() {
+            if b == b'"' && prev_quote {
+                prev_quote = false;
+                continue;
             }
+            prev_quote = b == b'"';
+            scratch.push(b);
         }
-        St::Quoted { .. } => {
-            f(&scratch, &[], rec_line, Some(QuotingProblem::Unterminated));
-        }
-        St::AfterClose { start, end, escaped } => {
-            if chunk[end + 1..].iter().all(|&b| b == b'\r') {
-                push_quoted(&mut spans, &mut scratch, start, end, escaped);
-                f(&scratch, &spans, rec_line, None);
-            } else {
-                f(&scratch, &[], rec_line, Some(QuotingProblem::TextAfterClosingQuote));
-            }
-        }
-        St::Bad(problem) => {
-            f(&scratch, &[], rec_line, Some(problem));
-        }
+        spans.push(Span { start: a, end: scratch.len(), scratch: true });
+    } else {
+        spans.push(Span { start, end, scratch: false });
     }
 }
 
@@ -1366,14 +1400,13 @@ impl RowSink<'_, '_> {
                         true
                     }
                     Slot::Text(v) => {
-                        let s = match std::str::from_utf8(f) {
-                            Ok(s) => s.to_string(),
+                        match std::str::from_utf8(f) {
+                            Ok(s) => put_text(v, r, Some(s)),
                             Err(_) => {
                                 self.out.invalid_utf8 += 1;
-                                String::from_utf8_lossy(f).into_owned()
+                                put_text(v, r, Some(&String::from_utf8_lossy(f)));
                             }
-                        };
-                        put(v, r, Some(s));
+                        }
                         true
                     }
                 }
@@ -1460,13 +1493,24 @@ fn merge_chunks(
                 Store::Numeric(v) => Column::Numeric(v),
                 Store::Boolean(v) => Column::Boolean(v),
                 Store::Timestamp(v) => Column::Timestamp(v),
-                Store::Text(v) => Column::Text(v),
+                Store::Text(parts) => {
+                    let mut text = TextColumn::default();
+                    for (mut part, r) in parts.into_iter().zip(&results) {
+                        part.truncate(r.rows);
+                        if text.is_empty() {
+                            text = part;
+                        } else {
+                            text.append(&part);
+                        }
+                    }
+                    Column::Text(text)
+                }
                 Store::Categorical(codes) => {
                     let (levels, invalid) = Interner::levels(dictionary.map(|d| d.raw).unwrap_or_default());
                     *invalid_utf8 += invalid;
                     let present = codes.iter().filter(|c| c.is_some()).count();
                     if declared[j].is_none() && is_text(levels.len(), present, options) {
-                        Column::Text(codes.iter().map(|c| c.and_then(|c| levels.get(c as usize).cloned())).collect())
+                        Column::Text(codes.iter().map(|c| c.and_then(|c| levels.get(c as usize))).collect())
                     } else {
                         Column::Categorical(CategoricalColumn::from_parts_unchecked(levels, codes))
                     }
@@ -1491,6 +1535,15 @@ mod tests {
         }
         for s in ["nan", "inf", "abc", "1.2.3", "", "-", "1,5"] {
             assert_eq!(parse_f64(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every decimal the fast path takes is the standard parser's value.
+        #[test]
+        fn fast_float_path_matches_std_on_any_decimal(s in "[-+]?[0-9]{0,18}([.][0-9]{0,18})?") {
+            let want = s.parse::<f64>().ok().filter(|v| v.is_finite());
+            proptest::prop_assert_eq!(parse_f64(s.as_bytes()).map(f64::to_bits), want.map(f64::to_bits), "{}", s);
         }
     }
 
@@ -1657,6 +1710,180 @@ mod tests {
         }
     }
 
+    /// The byte-at-a-time quoting state machine the loader used before its
+    /// splitter skipped quoted fields in one search: the reference, calling
+    /// `f(scratch, spans, line, problem)` per record (`line` 1-based within the
+    /// chunk); `f` returns `false` to stop. A record with bad quoting is passed
+    /// with its problem and no spans; scanning resumes at the next line.
+    fn reference_records(
+        chunk: &[u8],
+        delim: u8,
+        mut f: impl FnMut(&[u8], &[Span], u64, Option<QuotingProblem>) -> bool,
+    ) {
+        #[derive(Clone, Copy)]
+        enum St {
+            Field,
+            Quoted { start: usize, escaped: bool, pending: bool },
+            AfterClose { start: usize, end: usize, escaped: bool },
+            Bad(QuotingProblem),
+        }
+        let mut spans: Vec<Span> = Vec::with_capacity(32);
+        let mut scratch: Vec<u8> = Vec::new();
+        let mut line = 1u64;
+        let mut rec_line = 1u64;
+        let mut rec_start = 0usize;
+        let mut field_start = 0usize;
+        let mut st = St::Field;
+        let push_quoted = |spans: &mut Vec<Span>, scratch: &mut Vec<u8>, start: usize, end: usize, escaped: bool| {
+            if escaped {
+                let a = scratch.len();
+                let mut prev_quote = false;
+                for &b in &chunk[start..end] {
+                    if b == b'"' && prev_quote {
+                        prev_quote = false;
+                        continue;
+                    }
+                    prev_quote = b == b'"';
+                    scratch.push(b);
+                }
+                spans.push(Span { start: a, end: scratch.len(), scratch: true });
+            } else {
+                spans.push(Span { start, end, scratch: false });
+            }
+        };
+        for p in Specials::new(chunk, delim) {
+            let c = chunk[p];
+            let mut end_record = false;
+            match st {
+                St::Field => {
+                    if c == b'"' {
+                        st = if p == field_start {
+                            St::Quoted { start: p + 1, escaped: false, pending: false }
+                        } else {
+                            St::Bad(QuotingProblem::StrayQuote)
+                        };
+                    } else {
+                        let mut end = p;
+                        if c == b'\n' && end > field_start && chunk[end - 1] == b'\r' {
+                            end -= 1;
+                        }
+                        if c == b'\n' && spans.is_empty() && end == rec_start {
+                            // Blank line.
+                            line += 1;
+                            rec_line = line;
+                            rec_start = p + 1;
+                            field_start = p + 1;
+                            continue;
+                        }
+                        spans.push(Span { start: field_start, end, scratch: false });
+                        field_start = p + 1;
+                        end_record = c == b'\n';
+                    }
+                }
+                St::Quoted { start, escaped, pending } => {
+                    if c == b'"' {
+                        st = if pending {
+                            St::Quoted { start, escaped: true, pending: false }
+                        } else if chunk.get(p + 1) == Some(&b'"') {
+                            St::Quoted { start, escaped, pending: true }
+                        } else {
+                            St::AfterClose { start, end: p, escaped }
+                        };
+                    } else if c == b'\n' {
+                        line += 1;
+                    }
+                }
+                St::AfterClose { start, end, escaped } => {
+                    let adjacent = p == end + 1 || (c == b'\n' && p == end + 2 && chunk[end + 1] == b'\r');
+                    if c == b'"' || !adjacent {
+                        st = St::Bad(QuotingProblem::TextAfterClosingQuote);
+                        end_record = c == b'\n';
+                    } else {
+                        push_quoted(&mut spans, &mut scratch, start, end, escaped);
+                        field_start = p + 1;
+                        st = St::Field;
+                        end_record = c == b'\n';
+                    }
+                }
+                St::Bad(_) => end_record = c == b'\n',
+            }
+            if end_record {
+                let go = match st {
+                    St::Bad(problem) => f(&scratch, &[], rec_line, Some(problem)),
+                    _ => f(&scratch, &spans, rec_line, None),
+                };
+                if !go {
+                    return;
+                }
+                spans.clear();
+                scratch.clear();
+                line += 1;
+                rec_line = line;
+                rec_start = p + 1;
+                field_start = p + 1;
+                st = St::Field;
+            }
+        }
+        // The last record, without a final newline.
+        let n = chunk.len();
+        match st {
+            St::Field => {
+                if field_start < n || !spans.is_empty() {
+                    let mut end = n;
+                    if end > field_start && chunk[end - 1] == b'\r' {
+                        end -= 1;
+                    }
+                    if !(spans.is_empty() && end == rec_start) {
+                        spans.push(Span { start: field_start, end, scratch: false });
+                        f(&scratch, &spans, rec_line, None);
+                    }
+                }
+            }
+            St::Quoted { .. } => {
+                f(&scratch, &[], rec_line, Some(QuotingProblem::Unterminated));
+            }
+            St::AfterClose { start, end, escaped } => {
+                if chunk[end + 1..].iter().all(|&b| b == b'\r') {
+                    push_quoted(&mut spans, &mut scratch, start, end, escaped);
+                    f(&scratch, &spans, rec_line, None);
+                } else {
+                    f(&scratch, &[], rec_line, Some(QuotingProblem::TextAfterClosingQuote));
+                }
+            }
+            St::Bad(problem) => {
+                f(&scratch, &[], rec_line, Some(problem));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// The splitter finds the records, fields, problems and line numbers
+        /// of the byte-at-a-time state machine on any input (quotes good and
+        /// bad, blank lines, CRLF, a last record without newline, any word
+        /// alignment).
+        #[test]
+        fn splitter_matches_the_reference_state_machine(data in "[ab ,;\"\r\n]{0,48}", semicolon in proptest::bool::ANY) {
+            let delim = if semicolon { b';' } else { b',' };
+            let data = data.as_bytes();
+            let collect = |scratch: &[u8], spans: &[Span], line: u64, problem: Option<QuotingProblem>| {
+                (line, problem, spans.iter().map(|&sp| span_bytes(data, scratch, sp).to_vec()).collect::<Vec<_>>())
+            };
+            let mut ours = Vec::new();
+            for_each_record(data, delim, |scratch, spans, line, problem| {
+                ours.push(collect(scratch, spans, line, problem));
+                true
+            });
+            let mut reference = Vec::new();
+            reference_records(data, delim, |scratch, spans, line, problem| {
+                reference.push(collect(scratch, spans, line, problem));
+                true
+            });
+            proptest::prop_assert_eq!(ours, reference);
+        }
+    }
+
     #[test]
     fn large_files_read_in_parallel_chunks_whole() {
         // Over two chunks, with an odd tail.
@@ -1723,6 +1950,15 @@ mod tests {
         let b = merge_chunks(parse_chunks(body, &whole, &ctx), &declared, &o, &mut 0);
         assert_eq!(a, b);
         assert_eq!(a[0].as_ref().map(Column::len), Some(i));
+    }
+
+    #[test]
+    fn a_skipped_record_leaves_no_text_behind() {
+        let o = CsvOptions::new().kind("id", ColumnKind::Text).kind("n", ColumnKind::Numeric).skip_bad_rows(true);
+        let load = load("id,n\na,1\nb,oops\nc,3\nd,x\n", &o).expect("loads");
+        let Column::Text(ids) = load.frame.column("id").expect("id") else { panic!("text") };
+        assert_eq!(ids.iter().collect::<Vec<_>>(), [Some("a"), Some("c")]);
+        assert_eq!(load.report.skipped.len(), 2);
     }
 
     #[test]

@@ -740,10 +740,9 @@ impl FittedColumn {
             (ColumnEncoder::Title, Column::Text(v)) => {
                 let mut cache: HashMap<&str, (usize, usize)> = HashMap::new();
                 Plan::Title(TitlePlan::Text(
-                    v[rows]
-                        .iter()
+                    rows.map(|i| v.get(i))
                         .map(|t| match t {
-                            Some(t) => *cache.entry(t.as_str()).or_insert_with(|| title_slots(t)),
+                            Some(t) => *cache.entry(t).or_insert_with(|| title_slots(t)),
                             None => MISSING_TITLE,
                         })
                         .collect(),

@@ -130,6 +130,123 @@ impl CategoricalBuilder {
     }
 }
 
+/// A free-text column: every present value's bytes in one buffer, so a
+/// million values are two allocations, not a million.
+///
+/// ```
+/// use acctscore_features::TextColumn;
+///
+/// let titles: TextColumn = [Some("VP Sales"), None, Some("")].into_iter().collect();
+/// assert_eq!(titles.len(), 3);
+/// assert_eq!(titles.get(0), Some("VP Sales"));
+/// assert_eq!(titles.get(1), None);
+/// assert_eq!(titles.get(2), Some(""));
+/// assert_eq!(titles.iter().collect::<Vec<_>>(), [Some("VP Sales"), None, Some("")]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<Option<String>>", into = "Vec<Option<String>>")]
+pub struct TextColumn {
+    /// The present values, concatenated.
+    text: String,
+    /// Per row, the end of its value in `text` (its start is the previous
+    /// row's end), with [`TextColumn::MISSING`] set for a missing value.
+    ends: Vec<u64>,
+}
+
+impl TextColumn {
+    /// Flag of a missing row's end.
+    const MISSING: u64 = 1 << 63;
+
+    /// An empty column with room for `rows` values of `bytes` bytes in all.
+    pub fn with_capacity(rows: usize, bytes: usize) -> Self {
+        TextColumn { text: String::with_capacity(bytes), ends: Vec::with_capacity(rows) }
+    }
+
+    /// Appends one value (`None` = missing).
+    pub fn push(&mut self, value: Option<&str>) {
+        match value {
+            Some(v) => {
+                self.text.push_str(v);
+                self.ends.push(self.text.len() as u64);
+            }
+            None => self.ends.push(self.text.len() as u64 | Self::MISSING),
+        }
+    }
+
+    /// Keeps the first `rows` values.
+    pub fn truncate(&mut self, rows: usize) {
+        if rows < self.ends.len() {
+            self.ends.truncate(rows);
+            let end = self.ends.last().map_or(0, |e| e & !Self::MISSING);
+            self.text.truncate(end as usize);
+        }
+    }
+
+    /// Appends every value of `other`.
+    pub fn append(&mut self, other: &TextColumn) {
+        let shift = self.text.len() as u64;
+        self.text.push_str(&other.text);
+        self.ends.extend(other.ends.iter().map(|e| e + shift));
+    }
+
+    /// The value of row `i` (`None` when missing or out of range).
+    pub fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        if end & Self::MISSING != 0 {
+            return None;
+        }
+        let start = i.checked_sub(1).and_then(|p| self.ends.get(p)).map_or(0, |e| e & !Self::MISSING);
+        self.text.get(start as usize..end as usize)
+    }
+
+    /// Whether row `i` is missing (rows out of range count as missing).
+    pub fn is_missing(&self, i: usize) -> bool {
+        self.ends.get(i).is_none_or(|e| e & Self::MISSING != 0)
+    }
+
+    /// The values in row order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<&str>> + DoubleEndedIterator + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The given rows, in order (indices out of range become missing).
+    pub fn take(&self, rows: &[usize]) -> TextColumn {
+        rows.iter().map(|&i| self.get(i)).collect()
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<Option<S>> for TextColumn {
+    fn from_iter<I: IntoIterator<Item = Option<S>>>(values: I) -> Self {
+        let mut column = TextColumn::default();
+        for v in values {
+            column.push(v.as_ref().map(AsRef::as_ref));
+        }
+        column
+    }
+}
+
+impl From<Vec<Option<String>>> for TextColumn {
+    fn from(values: Vec<Option<String>>) -> Self {
+        values.into_iter().collect()
+    }
+}
+
+impl From<TextColumn> for Vec<Option<String>> {
+    fn from(column: TextColumn) -> Self {
+        column.iter().map(|v| v.map(str::to_string)).collect()
+    }
+}
+
 /// One typed column; `None` is an explicit missing value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -141,7 +258,7 @@ pub enum Column {
     /// Dictionary-encoded labels.
     Categorical(CategoricalColumn),
     /// Free text.
-    Text(Vec<Option<String>>),
+    Text(TextColumn),
     /// Unix seconds.
     Timestamp(Vec<Option<i64>>),
 }
@@ -156,6 +273,11 @@ impl Column {
     /// A categorical column from strings.
     pub fn categorical<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Self {
         Column::Categorical(CategoricalColumn::from_values(values))
+    }
+
+    /// A text column from strings.
+    pub fn text<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Self {
+        Column::Text(values.into_iter().collect())
     }
 
     /// The column's kind.
@@ -193,7 +315,7 @@ impl Column {
         match self {
             Column::Numeric(v) => Column::Numeric(pick(v, rows)),
             Column::Boolean(v) => Column::Boolean(pick(v, rows)),
-            Column::Text(v) => Column::Text(pick(v, rows)),
+            Column::Text(v) => Column::Text(v.take(rows)),
             Column::Timestamp(v) => Column::Timestamp(pick(v, rows)),
             Column::Categorical(c) => {
                 Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, rows) })
@@ -207,7 +329,7 @@ impl Column {
             Column::Numeric(v) => v.get(i).is_none_or(Option::is_none),
             Column::Boolean(v) => v.get(i).is_none_or(Option::is_none),
             Column::Categorical(c) => c.codes().get(i).is_none_or(Option::is_none),
-            Column::Text(v) => v.get(i).is_none_or(Option::is_none),
+            Column::Text(v) => v.is_missing(i),
             Column::Timestamp(v) => v.get(i).is_none_or(Option::is_none),
         }
     }
@@ -363,7 +485,7 @@ impl Frame {
                 Column::Categorical(c) => {
                     Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, keep) })
                 }
-                Column::Text(v) => Column::Text(pick(v, keep)),
+                Column::Text(v) => Column::Text(v.iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()),
                 Column::Timestamp(v) => Column::Timestamp(pick(v, keep)),
             })
             .collect();
@@ -388,6 +510,24 @@ mod tests {
         assert_eq!(f.nrows(), 2);
         assert!(f.column("a").expect("present").is_missing(1));
         assert!(f.column("zz").is_err());
+    }
+
+    #[test]
+    fn text_column_appends_truncates_and_keeps_its_serde_form() {
+        let mut a: TextColumn = [Some("ab"), None, Some("")].into_iter().collect();
+        let b: TextColumn = [None, Some("ü"), Some("cd")].into_iter().collect();
+        a.append(&b);
+        assert_eq!(a.iter().collect::<Vec<_>>(), [Some("ab"), None, Some(""), None, Some("ü"), Some("cd")]);
+        assert_eq!(a.take(&[5, 9, 0]).iter().collect::<Vec<_>>(), [Some("cd"), None, Some("ab")]);
+        assert!(a.is_missing(3) && a.is_missing(99) && !a.is_missing(2));
+        a.truncate(5);
+        a.push(Some("x"));
+        assert_eq!(a.get(5), Some("x"));
+        a.truncate(1);
+        assert_eq!(a.iter().collect::<Vec<_>>(), [Some("ab")]);
+        let json = serde_json::to_string(&Column::Text(a.clone())).expect("serialises");
+        assert_eq!(json, r#"{"Text":["ab"]}"#);
+        assert_eq!(serde_json::from_str::<Column>(&json).expect("reads"), Column::Text(a));
     }
 
     #[test]

@@ -146,7 +146,7 @@ pub fn detect(column: &Column, rules: &PlaceholderRules) -> Vec<PlaceholderFindi
             let mut counts: HashMap<&str, usize> = HashMap::new();
             for s in v.iter().flatten() {
                 if rules.is_token(s) {
-                    *counts.entry(s.as_str()).or_insert(0) += 1;
+                    *counts.entry(s).or_insert(0) += 1;
                 }
             }
             let mut pairs: Vec<(&str, usize)> = counts.into_iter().collect();
@@ -206,7 +206,7 @@ mod tests {
         assert!(r.is_token(" N/A "));
         assert!(r.is_token("Select"));
         assert!(!r.is_token("Finance"));
-        let c = Column::Text(vec![Some("unknown".into()), Some("Unknown".into()), Some("x".into()), None]);
+        let c = Column::text(vec![Some("unknown"), Some("Unknown"), Some("x"), None]);
         let f = detect(&c, &r);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].count, 2);

@@ -138,7 +138,7 @@ impl<'a> Value<'a> {
             Column::Numeric(v) => v.get(i).copied().flatten().map(Value::Num),
             Column::Boolean(v) => v.get(i).copied().flatten().map(Value::Bool),
             Column::Categorical(c) => c.get(i).map(Value::Str),
-            Column::Text(v) => v.get(i).and_then(|s| s.as_deref()).map(Value::Str),
+            Column::Text(v) => v.get(i).map(Value::Str),
             Column::Timestamp(v) => v.get(i).copied().flatten().map(|t| Value::Num(t as f64)),
         }
     }
@@ -633,7 +633,7 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
         }
         Column::Boolean(v) => string_keys(v.iter().map(|b| b.map(|b| if b { "true" } else { "false" }))),
         Column::Categorical(c) => categorical_keys(c),
-        Column::Text(v) => string_keys(v.iter().map(|s| s.as_deref())),
+        Column::Text(v) => string_keys(v.iter()),
     };
     let nf = n.max(1) as f64;
     let missing_share = keys.missing as f64 / nf;
@@ -833,7 +833,7 @@ mod tests {
         Frame::new(vec![
             ("stage".into(), Column::categorical(y)),
             ("close_value".into(), Column::numeric(filled_if_won)),
-            ("id".into(), Column::Text(id)),
+            ("id".into(), Column::text(id)),
             ("seq".into(), Column::numeric(seq)),
             ("form".into(), Column::categorical(form)),
             ("constant".into(), Column::Boolean(constant)),

@@ -125,7 +125,7 @@ fn invalid(reason: String) -> FeaturesError {
 fn key_string(col: &Column, i: usize) -> Option<String> {
     match col {
         Column::Categorical(c) => c.get(i).map(str::to_string),
-        Column::Text(v) => v.get(i).cloned().flatten(),
+        Column::Text(v) => v.get(i).map(str::to_string),
         Column::Numeric(v) => v.get(i).copied().flatten().map(|x| format!("{x}")),
         Column::Timestamp(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
         Column::Boolean(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
@@ -333,7 +333,7 @@ fn take_rows(col: &Column, rows: &[Option<usize>]) -> Column {
         Column::Timestamp(v) => {
             Column::Timestamp(rows.iter().map(|r| r.and_then(|i| v.get(i).copied().flatten())).collect())
         }
-        Column::Text(v) => Column::Text(rows.iter().map(|r| r.and_then(|i| v.get(i).cloned().flatten())).collect()),
+        Column::Text(v) => Column::Text(rows.iter().map(|r| r.and_then(|i| v.get(i))).collect()),
         Column::Categorical(c) => {
             Column::Categorical(CategoricalColumn::from_values(rows.iter().map(|r| r.and_then(|i| c.get(i)))))
         }

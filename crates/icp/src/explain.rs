@@ -313,7 +313,7 @@ impl PlanColumn<'_> {
                 u32::try_from(k).unwrap_or(0)
             })),
             Some(Column::Boolean(v)) => missing_or(v.get(i).copied().flatten().map(u32::from)),
-            Some(Column::Text(v)) => missing_or(v.get(i).and_then(Option::as_deref).map(|_| 0)),
+            Some(Column::Text(v)) => missing_or(v.get(i).map(|_| 0)),
             _ => 0,
         }
     }
@@ -326,7 +326,7 @@ impl PlanColumn<'_> {
             Some(Column::Categorical(c)) => c.codes().get(i).copied().flatten().map_or(1, u64::from),
             Some(Column::Boolean(v)) => v.get(i).copied().flatten().map_or(2, u64::from),
             Some(Column::Timestamp(v)) => v.get(i).copied().flatten().map_or(1, i64::cast_unsigned),
-            Some(Column::Text(v)) => v.get(i).map_or(0, |t| t.as_ref().map_or(1, |t| t.len() as u64)),
+            Some(Column::Text(v)) => v.get(i).map_or(1, |t| t.len() as u64),
             _ => 0,
         }
     }
@@ -360,7 +360,7 @@ impl PlanColumn<'_> {
                 Some(x) => bin_label(name, &[], x),
                 None => self.label_bin(MISSING_BIN),
             },
-            Some(Column::Text(v)) => match v.get(i).and_then(Option::as_deref) {
+            Some(Column::Text(v)) => match v.get(i) {
                 Some(t) => (sanitize_code(name), format!("{name} = {}", t.trim())),
                 None => self.label_bin(MISSING_BIN),
             },

@@ -347,7 +347,7 @@ impl MiningParams {
                     c.codes().iter().map(|code| code.and_then(|k| c.levels().get(k as usize)).map(String::as_str));
                 Some(level_bins(name, values, self.max_levels, min_count))
             }
-            Column::Text(v) => Some(level_bins(name, v.iter().map(Option::as_deref), self.max_levels, min_count)),
+            Column::Text(v) => Some(level_bins(name, v.iter(), self.max_levels, min_count)),
             _ => None,
         }
     }
@@ -755,7 +755,7 @@ mod tests {
             titles.push(Some(t).filter(|s| !s.is_empty()));
             y.push(conv);
         }
-        let frame = Frame::new(vec![("title".into(), Column::Text(titles))]).expect("valid");
+        let frame = Frame::new(vec![("title".into(), Column::text(titles))]).expect("valid");
         let m = MiningParams::new().min_support(0.05).mine(&frame, &y).expect("mines");
         let codes: Vec<&str> = m.columns()[0].bins.iter().map(|b| b.rule.as_str()).collect();
         assert_eq!(codes, ["title_eq_ceo", "title_eq_intern", "title_other", "title_missing"]);

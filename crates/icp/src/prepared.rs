@@ -1156,7 +1156,7 @@ mod tests {
         }
         let [emp, rev, growth, constant, half] = cols;
         let mut columns = vec![
-            ("note".to_string(), Column::Text(text)),
+            ("note".to_string(), Column::text(text)),
             ("employees".to_string(), Column::numeric(emp)),
             ("industry".to_string(), Column::categorical(ind)),
             ("revenue".to_string(), Column::numeric(rev)),

@@ -345,9 +345,7 @@ impl BoundCondition<'_> {
             (Test::Levels(ok), Column::Categorical(cat)) => {
                 cat.codes().get(i).copied().flatten().is_some_and(|k| ok.get(k as usize).copied().unwrap_or(false))
             }
-            (Test::Texts(set), Column::Text(v)) => {
-                v.get(i).and_then(Option::as_deref).is_some_and(|s| set.contains(&fold_level(s)))
-            }
+            (Test::Texts(set), Column::Text(v)) => v.get(i).is_some_and(|s| set.contains(&fold_level(s))),
             (Test::Range { min, max }, Column::Numeric(v)) => {
                 v.get(i).copied().flatten().is_some_and(|x| x >= *min && x < *max)
             }
@@ -420,7 +418,7 @@ mod tests {
             ("employees".into(), Column::numeric(vec![Some(50.0), Some(5.0), None])),
             ("industry".into(), Column::categorical([Some("Software"), Some("Retail"), None])),
             ("has_ecommerce".into(), Column::Boolean(vec![Some(true), Some(false), None])),
-            ("title".into(), Column::Text(vec![Some(" CEO ".into()), None, Some("intern".into())])),
+            ("title".into(), Column::text(vec![Some(" CEO "), None, Some("intern")])),
         ])
         .expect("valid")
     }

@@ -499,7 +499,7 @@ const NO_ROW: u32 = u32::MAX;
 impl<'a> IdIndex<'a> {
     fn new(ids: &'a Column) -> Self {
         let values: Vec<Option<&'a [u8]>> = match ids {
-            Column::Text(v) => v.iter().map(|s| s.as_deref().map(str::as_bytes)).collect(),
+            Column::Text(v) => v.iter().map(|s| s.map(str::as_bytes)).collect(),
             Column::Categorical(c) => (0..c.len()).map(|k| c.get(k).map(str::as_bytes)).collect(),
             _ => Vec::new(),
         };
@@ -736,7 +736,7 @@ mod tests {
 
     #[test]
     fn reads_touches_and_counts_unknown_accounts() {
-        let ids = Column::Text(vec![Some("a".into()), Some("b".into())]);
+        let ids = Column::text(vec![Some("a"), Some("b")]);
         let data = b"account_id,kind,timestamp,rep_id\na,email,100,r1\nzz,call,50,r2\nb,call,200,r1\na,call,150,\n";
         let log = read_touches(data, &ids, &model()).expect("valid");
         assert_eq!(log.rows, 4);
@@ -752,10 +752,9 @@ mod tests {
         let data = b"account_id,kind,timestamp\nacct_0007,email,1\nacct_0049,call,2\nacct_9999,call,3\nacct_007,call,4\nacct_00x7,call,5\n";
         let log = read_touches(data, &numbered, &model()).expect("valid");
         assert!(matches!(IdIndex::new(&numbered), IdIndex::Sequential { first: 0, len: 50, .. }));
-        let mut gap = numbered.clone();
-        if let Column::Text(v) = &mut gap {
-            v.swap(3, 4);
-        }
+        let mut swapped: Vec<usize> = (0..50).collect();
+        swapped.swap(3, 4);
+        let gap = numbered.take(&swapped);
         assert!(matches!(IdIndex::new(&gap), IdIndex::Numbered { .. }));
         let later = Column::Text((100..150).map(|k| Some(format!("acct_{k:04}"))).collect());
         assert!(matches!(IdIndex::new(&later), IdIndex::Sequential { first: 100, len: 50, .. }));
@@ -831,7 +830,7 @@ mod tests {
     fn discovering_ids_agrees_with_a_given_list() {
         let plain = b"account_id,kind,timestamp\nb,email,100\na,call,200\nb,call,300\n";
         let quoted = b"account_id,kind,timestamp\n\"b\",email,100\na,call,200\nb,\"call\",300\n";
-        let given = read_touches(plain, &Column::Text(vec![Some("b".into()), Some("a".into())]), &model()).expect("ok");
+        let given = read_touches(plain, &Column::text(vec![Some("b"), Some("a")]), &model()).expect("ok");
         for data in [&plain[..], &quoted[..]] {
             let (ids, log) = read_touches_discovering(data, &model()).expect("valid");
             assert_eq!(ids, ["b", "a"]);
@@ -845,7 +844,7 @@ mod tests {
 
     #[test]
     fn quoted_and_plain_files_agree() {
-        let ids = Column::Text(vec![Some("a".into()), Some("b".into())]);
+        let ids = Column::text(vec![Some("a"), Some("b")]);
         let plain =
             read_touches(b"account_id,kind,timestamp\na,email,100\r\nb,call,200\n", &ids, &model()).expect("ok");
         let quoted =
@@ -945,7 +944,7 @@ mod tests {
 
     #[test]
     fn bad_rows_and_kinds_name_their_line() {
-        let ids = Column::Text(vec![Some("a".into())]);
+        let ids = Column::text(vec![Some("a")]);
         let m = model();
         assert!(matches!(
             read_touches(b"account_id,kind,timestamp\na,email,100\na,fax,5\n", &ids, &m),

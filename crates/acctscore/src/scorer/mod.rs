@@ -352,7 +352,7 @@ fn num(c: Option<&Column>, i: usize) -> Option<f64> {
 fn text(c: Option<&Column>, i: usize) -> Option<&str> {
     match c {
         Some(Column::Categorical(v)) => v.get(i),
-        Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref),
+        Some(Column::Text(v)) => v.get(i),
         _ => None,
     }
 }
@@ -907,7 +907,7 @@ impl PreparedScorer<'_> {
         let priority = self.priorities(base, engagement)?;
         let id_of = |i: usize| -> Option<&str> {
             match self.ids {
-                Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref),
+                Some(Column::Text(v)) => v.get(i),
                 Some(Column::Categorical(c)) => c.get(i),
                 _ => None,
             }
@@ -952,7 +952,7 @@ impl PreparedScorer<'_> {
         let scorer = self.scorer;
         let icp = self.icp(i)?;
         let account_id = match self.ids {
-            Some(Column::Text(v)) => v.get(i).and_then(Option::as_deref).map(str::to_string),
+            Some(Column::Text(v)) => v.get(i).map(str::to_string),
             Some(Column::Categorical(c)) => c.get(i).map(str::to_string),
             Some(Column::Numeric(v)) => v.get(i).copied().flatten().map(|x| x.to_string()),
             _ => None,
