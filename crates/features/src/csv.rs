@@ -1735,21 +1735,7 @@ mod tests {
         let mut field_start = 0usize;
         let mut st = St::Field;
         let push_quoted = |spans: &mut Vec<Span>, scratch: &mut Vec<u8>, start: usize, end: usize, escaped: bool| {
-            if escaped {
-                let a = scratch.len();
-                let mut prev_quote = false;
-                for &b in &chunk[start..end] {
-                    if b == b'"' && prev_quote {
-                        prev_quote = false;
-                        continue;
-                    }
-                    prev_quote = b == b'"';
-                    scratch.push(b);
-                }
-                spans.push(Span { start: a, end: scratch.len(), scratch: true });
-            } else {
-                spans.push(Span { start, end, scratch: false });
-            }
+            push_unquoted(spans, scratch, chunk, start, end, escaped)
         };
         for p in Specials::new(chunk, delim) {
             let c = chunk[p];
