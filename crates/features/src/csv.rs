@@ -50,7 +50,7 @@
 //! ```
 
 use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
-use crate::frame::{CategoricalColumn, TextColumn};
+use crate::frame::{CategoricalColumn, TextBytes};
 use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -354,7 +354,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         break (results, stores, skipped);
     };
     let (results, stores, skipped) = parsed;
-    let mut invalid_utf8_values = results.iter().map(|r| r.invalid_utf8).sum();
+    let mut invalid_utf8_values = 0;
     let rows: usize = results.iter().map(|r| r.rows).sum();
     if rows == 0 && skipped.is_empty() {
         return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
@@ -920,7 +920,7 @@ enum Store {
     /// Codes of each chunk's own dictionary until merged.
     Categorical(Vec<Option<u32>>),
     /// One column per chunk, appended in order when merged.
-    Text(Vec<TextColumn>),
+    Text(Vec<TextBytes>),
     /// A column left out by [`CsvOptions::only`].
     Skipped,
 }
@@ -946,7 +946,7 @@ impl Store {
             ColumnKind::Numeric => Store::Numeric(filled(rows, None)),
             ColumnKind::Boolean => Store::Boolean(filled(rows, None)),
             ColumnKind::Timestamp => Store::Timestamp(filled(rows, None)),
-            ColumnKind::Text => Store::Text((0..chunks).map(|_| TextColumn::default()).collect()),
+            ColumnKind::Text => Store::Text((0..chunks).map(|_| TextBytes::default()).collect()),
             _ => Store::Categorical(filled(rows, None)),
         }
     }
@@ -983,7 +983,7 @@ enum Slot<'a> {
     Timestamp(&'a mut [Option<i64>]),
     Categorical(&'a mut [Option<u32>]),
     /// The chunks' text columns: a window holds the first.
-    Text(&'a mut [TextColumn]),
+    Text(&'a mut [TextBytes]),
     Skipped,
 }
 
@@ -999,10 +999,9 @@ fn put<T>(window: &mut [T], r: usize, x: T) {
 /// Writes row `r` of a chunk's text column (a record abandoned after its
 /// text was written leaves a row that the next record replaces).
 #[inline]
-fn put_text(window: &mut [TextColumn], r: usize, value: Option<&str>) {
+fn put_text(window: &mut [TextBytes], r: usize, value: Option<&[u8]>) {
     if let Some(column) = window.first_mut() {
-        column.truncate(r);
-        column.push(value);
+        column.put(r, value);
     }
 }
 
@@ -1062,7 +1061,6 @@ struct ChunkResult {
     skipped: Vec<SkippedRow>,
     error: Option<(u64, CsvErrorKind)>,
     widen: Vec<bool>,
-    invalid_utf8: usize,
 }
 
 /// Where a field's bytes are: in the input chunk, or (for quoted fields
@@ -1400,13 +1398,7 @@ impl RowSink<'_, '_> {
                         true
                     }
                     Slot::Text(v) => {
-                        match std::str::from_utf8(f) {
-                            Ok(s) => put_text(v, r, Some(s)),
-                            Err(_) => {
-                                self.out.invalid_utf8 += 1;
-                                put_text(v, r, Some(&String::from_utf8_lossy(f)));
-                            }
-                        }
+                        put_text(v, r, Some(f));
                         true
                     }
                 }
@@ -1432,15 +1424,7 @@ impl RowSink<'_, '_> {
 fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx, slots: Vec<Slot<'_>>, window: usize) -> ChunkResult {
     let ncols = ctx.kinds.len();
     let interners = ctx.kinds.iter().map(|k| matches!(k, ColumnKind::Categorical).then(Interner::new)).collect();
-    let out = ChunkResult {
-        interners,
-        rows: 0,
-        window,
-        skipped: Vec::new(),
-        error: None,
-        widen: vec![false; ncols],
-        invalid_utf8: 0,
-    };
+    let out = ChunkResult { interners, rows: 0, window, skipped: Vec::new(), error: None, widen: vec![false; ncols] };
     let mut sink = RowSink { ctx, slots, out };
     for_each_record(chunk, ctx.delimiter, |scratch, spans, line, problem| match problem {
         Some(detail) => sink.bad(line, CsvErrorKind::BadQuoting { detail }),
@@ -1494,15 +1478,16 @@ fn merge_chunks(
                 Store::Boolean(v) => Column::Boolean(v),
                 Store::Timestamp(v) => Column::Timestamp(v),
                 Store::Text(parts) => {
-                    let mut text = TextColumn::default();
-                    for (mut part, r) in parts.into_iter().zip(&results) {
+                    let mut parts = parts.into_iter().zip(&results).map(|(mut part, r)| {
                         part.truncate(r.rows);
-                        if text.is_empty() {
-                            text = part;
-                        } else {
-                            text.append(&part);
-                        }
+                        part
+                    });
+                    let mut text = parts.next().unwrap_or_default();
+                    for part in parts {
+                        text.append(&part);
                     }
+                    let (text, invalid) = text.finish();
+                    *invalid_utf8 += invalid;
                     Column::Text(text)
                 }
                 Store::Categorical(codes) => {
@@ -1936,6 +1921,18 @@ mod tests {
         let b = merge_chunks(parse_chunks(body, &whole, &ctx), &declared, &o, &mut 0);
         assert_eq!(a, b);
         assert_eq!(a[0].as_ref().map(Column::len), Some(i));
+    }
+
+    #[test]
+    fn values_that_are_not_utf8_are_decoded_lossily_and_counted() {
+        // "é" split over two values is invalid in each, though valid end to end.
+        let data = b"t,c\nok,a\n\xC3,\xFF\n\xA9,\xFF\n\xC3\xA9,a\n";
+        let o = CsvOptions::new().kind("t", ColumnKind::Text).kind("c", ColumnKind::Categorical);
+        let load = load_bytes(data, &o).expect("loads");
+        let Column::Text(t) = load.frame.column("t").expect("t") else { panic!("text") };
+        assert_eq!(t.iter().collect::<Vec<_>>(), [Some("ok"), Some("\u{FFFD}"), Some("\u{FFFD}"), Some("é")]);
+        // Two text values, one categorical level.
+        assert_eq!(load.report.invalid_utf8_values, 3);
     }
 
     #[test]

@@ -155,7 +155,7 @@ pub struct TextColumn {
 
 impl TextColumn {
     /// Flag of a missing row's end.
-    const MISSING: u64 = 1 << 63;
+    pub(crate) const MISSING: u64 = 1 << 63;
 
     /// An empty column with room for `rows` values of `bytes` bytes in all.
     pub fn with_capacity(rows: usize, bytes: usize) -> Self {
@@ -222,6 +222,86 @@ impl TextColumn {
     /// The given rows, in order (indices out of range become missing).
     pub fn take(&self, rows: &[usize]) -> TextColumn {
         rows.iter().map(|&i| self.get(i)).collect()
+    }
+}
+
+/// A [`TextColumn`] in the making from raw bytes (the CSV loader's): every
+/// value is checked as UTF-8 in one pass over the whole buffer at the end,
+/// not one call per value.
+#[cfg(feature = "csv")]
+#[derive(Debug, Default)]
+pub(crate) struct TextBytes {
+    bytes: Vec<u8>,
+    /// As [`TextColumn`]'s `ends`.
+    ends: Vec<u64>,
+}
+
+#[cfg(feature = "csv")]
+impl TextBytes {
+    /// Writes row `r` (a row already there, and any after it, is replaced).
+    #[inline]
+    pub(crate) fn put(&mut self, r: usize, value: Option<&[u8]>) {
+        if r < self.ends.len() {
+            self.truncate(r);
+        }
+        match value {
+            Some(v) => {
+                self.bytes.extend_from_slice(v);
+                self.ends.push(self.bytes.len() as u64);
+            }
+            None => self.ends.push(self.bytes.len() as u64 | TextColumn::MISSING),
+        }
+    }
+
+    /// Keeps the first `rows` values.
+    pub(crate) fn truncate(&mut self, rows: usize) {
+        if rows < self.ends.len() {
+            self.ends.truncate(rows);
+            let end = self.ends.last().map_or(0, |e| e & !TextColumn::MISSING);
+            self.bytes.truncate(end as usize);
+        }
+    }
+
+    /// Appends every value of `other`.
+    pub(crate) fn append(&mut self, other: &TextBytes) {
+        let shift = self.bytes.len() as u64;
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + shift));
+    }
+
+    /// The column, with each value that is not UTF-8 decoded lossily, and
+    /// how many were.
+    pub(crate) fn finish(self) -> (TextColumn, usize) {
+        let ends = self.ends;
+        // Valid as a whole, and every value ends between two characters:
+        // then every value is valid on its own.
+        let bytes = match String::from_utf8(self.bytes) {
+            Ok(text) if ends.iter().all(|e| text.is_char_boundary((e & !TextColumn::MISSING) as usize)) => {
+                return (TextColumn { text, ends }, 0);
+            }
+            Ok(text) => text.into_bytes(),
+            Err(e) => e.into_bytes(),
+        };
+        let mut column = TextColumn::with_capacity(ends.len(), bytes.len());
+        let mut invalid = 0;
+        let mut start = 0;
+        for e in ends {
+            let end = (e & !TextColumn::MISSING) as usize;
+            let value = bytes.get(start..end).unwrap_or_default();
+            start = end;
+            if e & TextColumn::MISSING != 0 {
+                column.push(None);
+                continue;
+            }
+            match std::str::from_utf8(value) {
+                Ok(v) => column.push(Some(v)),
+                Err(_) => {
+                    invalid += 1;
+                    column.push(Some(&String::from_utf8_lossy(value)));
+                }
+            }
+        }
+        (column, invalid)
     }
 }
 
