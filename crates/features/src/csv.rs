@@ -1433,9 +1433,10 @@ fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx, slots: Vec<Slot<'_>>, window: usize
     sink.out
 }
 
-/// Turns the stores into columns: re-maps each chunk's categorical codes
-/// to one dictionary, closes the gaps that chunks left in their windows,
-/// and turns high-cardinality inferred categoricals into text.
+/// Turns the stores into columns, one column per task: re-maps each
+/// chunk's categorical codes to one dictionary, closes the gaps that chunks
+/// left in their windows, and turns high-cardinality inferred categoricals
+/// into text.
 fn merge_chunks(
     (mut results, stores): (Vec<ChunkResult>, Vec<Store>),
     declared: &[Option<ColumnKind>],
@@ -1450,57 +1451,78 @@ fn merge_chunks(
             Some(start)
         })
         .collect();
-    stores
+    // Per column, each chunk's dictionary.
+    let mut dictionaries: Vec<Vec<Option<Interner>>> = stores.iter().map(|_| Vec::new()).collect();
+    for r in &mut results {
+        for (d, own) in dictionaries.iter_mut().zip(&mut r.interners) {
+            d.push(own.take());
+        }
+    }
+    let results = &results;
+    let merge = |(j, (mut store, own)): (usize, (Store, Vec<Option<Interner>>))| -> (Option<Column>, usize) {
+        let mut dictionary = None;
+        if let Store::Categorical(codes) = &mut store {
+            let mut base = Interner::new();
+            for ((r, &start), own) in results.iter().zip(&starts).zip(own) {
+                let Some(own) = own else { continue };
+                let map: Vec<u32> = own.raw.iter().map(|l| base.intern(l)).collect();
+                for c in codes.iter_mut().skip(start).take(r.rows) {
+                    *c = c.and_then(|c| map.get(c as usize).copied());
+                }
+            }
+            dictionary = Some(base);
+        }
+        // Close the gaps, last chunk first so that earlier starts stay valid.
+        for (r, &start) in results.iter().zip(&starts).rev() {
+            if r.rows < r.window {
+                store.remove(start + r.rows..start + r.window);
+            }
+        }
+        let mut invalid = 0;
+        let column = match store {
+            Store::Skipped => return (None, 0),
+            Store::Numeric(v) => Column::Numeric(v),
+            Store::Boolean(v) => Column::Boolean(v),
+            Store::Timestamp(v) => Column::Timestamp(v),
+            Store::Text(parts) => {
+                let mut parts = parts.into_iter().zip(results).map(|(mut part, r)| {
+                    part.truncate(r.rows);
+                    part
+                });
+                let mut text = parts.next().unwrap_or_default();
+                for part in parts {
+                    text.append(&part);
+                }
+                let (column, bad) = text.finish();
+                invalid = bad;
+                Column::Text(column)
+            }
+            Store::Categorical(codes) => {
+                let levels;
+                (levels, invalid) = Interner::levels(dictionary.map(|d| d.raw).unwrap_or_default());
+                let present = codes.iter().filter(|c| c.is_some()).count();
+                if declared.get(j).is_some_and(Option::is_none) && is_text(levels.len(), present, options) {
+                    Column::Text(codes.iter().map(|c| c.and_then(|c| levels.get(c as usize))).collect())
+                } else {
+                    Column::Categorical(CategoricalColumn::from_parts_unchecked(levels, codes))
+                }
+            }
+        };
+        (Some(column), invalid)
+    };
+    let work = stores.into_iter().zip(dictionaries).enumerate();
+    #[cfg(feature = "parallel")]
+    let merged: Vec<(Option<Column>, usize)> = {
+        use rayon::prelude::*;
+        work.collect::<Vec<_>>().into_par_iter().map(merge).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let merged: Vec<(Option<Column>, usize)> = work.map(merge).collect();
+    merged
         .into_iter()
-        .enumerate()
-        .map(|(j, mut store)| {
-            let mut dictionary = None;
-            if let Store::Categorical(codes) = &mut store {
-                let mut base = Interner::new();
-                for (r, &start) in results.iter_mut().zip(&starts) {
-                    let Some(own) = r.interners.get_mut(j).and_then(Option::take) else { continue };
-                    let map: Vec<u32> = own.raw.iter().map(|l| base.intern(l)).collect();
-                    for c in codes.iter_mut().skip(start).take(r.rows) {
-                        *c = c.and_then(|c| map.get(c as usize).copied());
-                    }
-                }
-                dictionary = Some(base);
-            }
-            // Close the gaps, last chunk first so that earlier starts stay valid.
-            for (r, &start) in results.iter().zip(&starts).rev() {
-                if r.rows < r.window {
-                    store.remove(start + r.rows..start + r.window);
-                }
-            }
-            Some(match store {
-                Store::Skipped => return None,
-                Store::Numeric(v) => Column::Numeric(v),
-                Store::Boolean(v) => Column::Boolean(v),
-                Store::Timestamp(v) => Column::Timestamp(v),
-                Store::Text(parts) => {
-                    let mut parts = parts.into_iter().zip(&results).map(|(mut part, r)| {
-                        part.truncate(r.rows);
-                        part
-                    });
-                    let mut text = parts.next().unwrap_or_default();
-                    for part in parts {
-                        text.append(&part);
-                    }
-                    let (text, invalid) = text.finish();
-                    *invalid_utf8 += invalid;
-                    Column::Text(text)
-                }
-                Store::Categorical(codes) => {
-                    let (levels, invalid) = Interner::levels(dictionary.map(|d| d.raw).unwrap_or_default());
-                    *invalid_utf8 += invalid;
-                    let present = codes.iter().filter(|c| c.is_some()).count();
-                    if declared[j].is_none() && is_text(levels.len(), present, options) {
-                        Column::Text(codes.iter().map(|c| c.and_then(|c| levels.get(c as usize))).collect())
-                    } else {
-                        Column::Categorical(CategoricalColumn::from_parts_unchecked(levels, codes))
-                    }
-                }
-            })
+        .map(|(column, invalid)| {
+            *invalid_utf8 += invalid;
+            column
         })
         .collect()
 }
