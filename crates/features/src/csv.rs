@@ -731,11 +731,13 @@ impl Hasher for FxHasher {
 
 type FxBuild = BuildHasherDefault<FxHasher>;
 
-/// Splits `body` into up to one chunk per thread at record boundaries.
+/// Splits `body` at record boundaries into up to four chunks per thread (of
+/// 1 MiB at least), so that a thread slowed by another process still gets
+/// its share of the work done by the others.
 fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
     let threads = parallelism();
     const MIN_CHUNK: usize = 1 << 20;
-    let n = threads.min(body.len() / MIN_CHUNK).max(1);
+    let n = (4 * threads).min(body.len() / MIN_CHUNK).max(1);
     let mut bounds = vec![0usize];
     let mut quotes_before = 0usize; // quotes in body[..scan_from]
     let mut scan_from = 0usize;
