@@ -1538,6 +1538,16 @@ mod tests {
     }
 
     #[test]
+    fn short_strings_intern_by_every_byte() {
+        let keys: [&[u8]; 7] = [b"", b"a", b"a\0", b"abcdefgh", b"abcdefghi", b"abcdefghj", b"bbcdefghi"];
+        let mut interner = Interner::new();
+        for (i, a) in keys.iter().enumerate() {
+            assert_eq!(interner.intern(a), i as u32);
+        }
+        assert_eq!(interner.intern(b"abcdefghi"), 4);
+    }
+
+    #[test]
     fn fast_float_path_matches_std() {
         for s in ["0", "-0", "1.5", "0.1525", "123456789012345", "1234567890123456", "1e5", ".5", "5.", "-3.25"] {
             assert_eq!(parse_f64(s.as_bytes()), s.parse::<f64>().ok(), "{s}");
