@@ -262,11 +262,17 @@ impl TextBytes {
         }
     }
 
-    /// Appends every value of `other`.
-    pub(crate) fn append(&mut self, other: &TextBytes) {
-        let shift = self.bytes.len() as u64;
-        self.bytes.extend_from_slice(&other.bytes);
-        self.ends.extend(other.ends.iter().map(|e| e + shift));
+    /// The values of every part, in order, in one allocation each.
+    pub(crate) fn concat(parts: Vec<TextBytes>) -> TextBytes {
+        let bytes = parts.iter().map(|p| p.bytes.len()).sum();
+        let rows = parts.iter().map(|p| p.ends.len()).sum();
+        let mut all = TextBytes { bytes: Vec::with_capacity(bytes), ends: Vec::with_capacity(rows) };
+        for part in &parts {
+            let shift = all.bytes.len() as u64;
+            all.bytes.extend_from_slice(&part.bytes);
+            all.ends.extend(part.ends.iter().map(|e| e + shift));
+        }
+        all
     }
 
     /// The column, with each value that is not UTF-8 decoded lossily, and
