@@ -1487,15 +1487,15 @@ fn merge_chunks(
             Store::Boolean(v) => Column::Boolean(v),
             Store::Timestamp(v) => Column::Timestamp(v),
             Store::Text(parts) => {
-                let mut parts = parts.into_iter().zip(results).map(|(mut part, r)| {
-                    part.truncate(r.rows);
-                    part
-                });
-                let mut text = parts.next().unwrap_or_default();
-                for part in parts {
-                    text.append(&part);
-                }
-                let (column, bad) = text.finish();
+                let parts = parts
+                    .into_iter()
+                    .zip(results)
+                    .map(|(mut part, r)| {
+                        part.truncate(r.rows);
+                        part
+                    })
+                    .collect();
+                let (column, bad) = TextBytes::concat(parts).finish();
                 invalid = bad;
                 Column::Text(column)
             }
