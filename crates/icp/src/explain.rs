@@ -8,6 +8,7 @@
 use acctscore_features::encode::{FeatureRole, FittedPipeline, MISSING_LEVEL, RARE_LEVEL, fold_level};
 use acctscore_features::{Column, Frame};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// One driving factor of a score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -164,6 +165,9 @@ struct PlanColumn<'f> {
     /// Whether `edges` are sorted (as fitted): their bins are then counted
     /// without branches.
     sorted: bool,
+    /// Code and text of each bin (the missing bin last), each built on
+    /// first use; empty for the columns whose label shows the value itself.
+    labels: Box<[OnceLock<(String, String)>]>,
 }
 
 impl<'f> FactorPlan<'f> {
@@ -201,7 +205,18 @@ impl<'f> FactorPlan<'f> {
                     };
                     let edges = bins.edges(&f.column);
                     let sorted = edges.is_some_and(|e| e.is_sorted_by(|a, b| a <= b));
-                    columns.push(PlanColumn { name: f.column.as_str(), data, level_codes, edges, sorted });
+                    let mut column = PlanColumn {
+                        name: f.column.as_str(),
+                        data,
+                        level_codes,
+                        edges,
+                        sorted,
+                        labels: Box::default(),
+                    };
+                    if let Some(count) = column.bin_count() {
+                        column.labels = (0..=count).map(|_| OnceLock::new()).collect();
+                    }
+                    columns.push(column);
                     columns.len() - 1
                 }
             };
@@ -326,7 +341,8 @@ impl PlanColumn<'_> {
             Some(Column::Categorical(c)) => c.codes().get(i).copied().flatten().map_or(1, u64::from),
             Some(Column::Boolean(v)) => v.get(i).copied().flatten().map_or(2, u64::from),
             Some(Column::Timestamp(v)) => v.get(i).copied().flatten().map_or(1, i64::cast_unsigned),
-            Some(Column::Text(v)) => v.get(i).map_or(1, |t| t.len() as u64),
+            // The offsets only: the text itself is read when a reason names it.
+            Some(Column::Text(v)) => u64::from(v.is_missing(i)),
             _ => 0,
         }
     }
@@ -351,9 +367,31 @@ impl PlanColumn<'_> {
         }
     }
 
+    /// Bins other than the missing one whose label depends on the bin
+    /// only; `None` for the labels that show the value itself.
+    fn bin_count(&self) -> Option<usize> {
+        match self.data {
+            Some(Column::Categorical(c)) => Some(c.levels().len()),
+            Some(Column::Numeric(_)) => self.edges.filter(|e| !e.is_empty()).map(|e| e.len() + 1),
+            Some(Column::Boolean(_)) => Some(2),
+            Some(Column::Text(_)) => None,
+            _ => Some(1),
+        }
+    }
+
     /// Code and text of row `i`: its bin's label, or for the labels that
     /// show the value itself, the value.
     fn label(&self, i: usize) -> (String, String) {
+        if let Some((missing, known)) = self.labels.split_last() {
+            // Each bin's label is formatted once (formatting numbers is most
+            // of an explanation's cost), then cloned.
+            let bin = self.bin(i);
+            let slot = if bin == MISSING_BIN { Some(missing) } else { known.get(bin as usize) };
+            return match slot {
+                Some(slot) => slot.get_or_init(|| self.label_bin(bin)).clone(),
+                None => self.label_bin(bin),
+            };
+        }
         let name = self.name;
         match self.data {
             Some(Column::Numeric(v)) if self.edges.is_none_or(<[f64]>::is_empty) => match v.get(i).copied().flatten() {
