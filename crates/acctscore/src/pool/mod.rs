@@ -98,3 +98,16 @@ pub enum PoolError {
     #[error(transparent)]
     Engagement(#[from] acctscore_engagement::EngagementError),
 }
+
+impl PoolError {
+    /// The error of a part of a file that numbers its lines from 0, as the
+    /// error of the whole file whose line `first` that part starts on.
+    pub(crate) fn after_line(self, first: u64) -> PoolError {
+        match self {
+            PoolError::BadRow { line, reason } => PoolError::BadRow { line: line + first, reason },
+            PoolError::NonFinite { line, column } => PoolError::NonFinite { line: line + first, column },
+            PoolError::UnknownKind { line, kind } => PoolError::UnknownKind { line: line + first, kind },
+            other => other,
+        }
+    }
+}

@@ -243,6 +243,10 @@ impl Half {
 /// two threads, each into its [`Half`]; a half with sums adds its touches to
 /// them on its thread, a half without hands them to `log` (in file order).
 /// Counts go to `log`. Returns the number of the next line.
+///
+/// Lines are counted by the parser as it goes (no separate pass over the
+/// bytes): the second half numbers its lines from 0 and an error of it is
+/// moved to its line in the file once the first half's count is known.
 fn parse_block(
     body: &[u8],
     first_line: u64,
@@ -255,27 +259,25 @@ fn parse_block(
     let mid = body.len() / 2;
     let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
     let (first, second) = body.split_at(cut);
-    let second_line = first_line + memchr::memchr_iter(b'\n', first).count() as u64;
-    let next_line = second_line + memchr::memchr_iter(b'\n', second).count() as u64;
     let builtin = [
         model.kind_id_by_name("email").ok(),
         model.kind_id_by_name("call").ok(),
         model.kind_id_by_name("meeting").ok(),
     ];
-    let parse = |part: &[u8], line: u64, half: &mut Half| -> Result<(), PoolError> {
-        parse_part(part, line, header, index, model, builtin, &mut half.log)?;
+    let parse = |part: &[u8], line: u64, half: &mut Half| -> Result<u64, PoolError> {
+        let lines = parse_part(part, line, header, index, model, builtin, &mut half.log)?;
         if let Some(sums) = &mut half.sums {
             sums.add(&half.log.touches)?;
         }
-        Ok(())
+        Ok(lines)
     };
     let [h0, h1] = halves;
     #[cfg(feature = "parallel")]
-    let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, second_line, h1));
+    let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, 0, h1));
     #[cfg(not(feature = "parallel"))]
-    let (a, b) = (parse(first, first_line, h0), parse(second, second_line, h1));
-    a?;
-    b?;
+    let (a, b) = (parse(first, first_line, h0), parse(second, 0, h1));
+    let second_line = first_line + a?;
+    let next_line = second_line + b.map_err(|e| e.after_line(second_line))?;
     for half in [h0, h1] {
         if half.sums.is_none() {
             log.touches.extend_from_slice(&half.log.touches);
@@ -334,13 +336,15 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
         let mid = body.len() / 2;
         let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
         let (first, second) = body.split_at(cut);
-        let second_line = 2 + memchr::memchr_iter(b'\n', first).count() as u64;
+        // The second half numbers its lines from 0 (see `parse_block`).
         let parse = |part, first_line| discover_part(part, first_line, &header, new_sink(part.len()));
         #[cfg(feature = "parallel")]
-        let (a, b) = rayon::join(|| parse(first, 2), || parse(second, second_line));
+        let (a, b) = rayon::join(|| parse(first, 2), || parse(second, 0));
         #[cfg(not(feature = "parallel"))]
-        let (a, b) = (parse(first, 2), parse(second, second_line));
-        for (part_ids, part) in [a?, b?] {
+        let (a, b) = (parse(first, 2), parse(second, 0));
+        let (a_ids, a_log, a_lines) = a?;
+        let (b_ids, b_log, _) = b.map_err(|e| e.after_line(2 + a_lines))?;
+        for (part_ids, part) in [(a_ids, a_log), (b_ids, b_log)] {
             ids.extend(part_ids);
             log.touches.extend(part.touches);
             log.rows += part.rows;
@@ -368,15 +372,16 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
     Ok((interned.ids, log))
 }
 
-/// The unquoted half of [`read_touches_discovering`]: ids borrowed from `part`.
+/// The unquoted half of [`read_touches_discovering`]: ids borrowed from
+/// `part`, and the number of line feeds in it.
 fn discover_part<'a>(
     part: &'a [u8],
     first_line: u64,
     header: &Header,
     mut sink: Sink<'_>,
-) -> Result<(Vec<Cow<'a, str>>, TouchLog), PoolError> {
+) -> Result<(Vec<Cow<'a, str>>, TouchLog, u64), PoolError> {
     let mut part_ids = Vec::with_capacity(part.len() / 30);
-    unquoted_rows(part, first_line, header.n_fields, |line, fields| {
+    let lines = unquoted_rows(part, first_line, header.n_fields, |line, fields| {
         let before = sink.log.touches.len();
         sink.row(line, Some(0), fields[header.kind], fields[header.ts])?;
         if sink.log.touches.len() > before {
@@ -384,7 +389,7 @@ fn discover_part<'a>(
         }
         Ok(())
     })?;
-    Ok((part_ids, sink.log))
+    Ok((part_ids, sink.log, lines))
 }
 
 /// Most fields a line of the events file may have.
@@ -397,12 +402,13 @@ const MAX_FIELDS: usize = 16;
 /// in a fixed array: a line of the events file is ~30 bytes, too short for
 /// a vector search per delimiter to pay off. A line whose field count
 /// is not `n_fields` (at most [`MAX_FIELDS`]) is a [`PoolError::BadRow`].
+/// Returns the number of line feeds in `part`.
 fn unquoted_rows<'a>(
     part: &'a [u8],
     first_line: u64,
     n_fields: usize,
     mut row: impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
-) -> Result<(), PoolError> {
+) -> Result<u64, PoolError> {
     let mut split = Split { fields: [&[]; MAX_FIELDS], k: 0, start: 0, line: first_line };
     // The part holds no quote: every special byte is a comma or a line feed.
     for (base, mut found) in SpecialWords::new(part, b',') {
@@ -412,10 +418,12 @@ fn unquoted_rows<'a>(
             split.delimiter(part, j, n_fields, &mut row)?;
         }
     }
+    // Every line feed ended a line.
+    let line_feeds = split.line - first_line;
     if split.start < part.len() || split.k > 0 {
         split.end_line(&part[split.start..], n_fields, &mut row)?;
     }
-    Ok(())
+    Ok(line_feeds)
 }
 
 /// The line being split by [`unquoted_rows`].
@@ -671,6 +679,7 @@ impl Sink<'_> {
 }
 
 /// Parses `part` into `log`, replacing what it held (its buffer is reused).
+/// Returns the number of line feeds in `part`.
 fn parse_part(
     part: &[u8],
     first_line: u64,
@@ -679,7 +688,7 @@ fn parse_part(
     model: &EngagementModel,
     builtin: [Option<KindId>; 3],
     log: &mut TouchLog,
-) -> Result<(), PoolError> {
+) -> Result<u64, PoolError> {
     let mut touches = std::mem::take(&mut log.touches);
     touches.clear();
     let fresh = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
@@ -691,6 +700,7 @@ fn parse_part(
         })
     } else {
         quoted_rows(part, first_line, header, |line, id, kind, ts| sink.row(line, index.get(id.trim_ascii()), kind, ts))
+            .map(|()| memchr::memchr_iter(b'\n', part).count() as u64)
     };
     *log = sink.log;
     result
@@ -903,7 +913,10 @@ mod tests {
                     got.push((line, fields.iter().map(|f| f.to_vec()).collect()));
                     Ok(())
                 });
-                let result = result.map(|()| got).map_err(|e| match e {
+                if let Ok(line_feeds) = result {
+                    assert_eq!(line_feeds, bytes.iter().filter(|&&b| b == b'\n').count() as u64);
+                }
+                let result = result.map(|_| got).map_err(|e| match e {
                     PoolError::BadRow { line, .. } => line,
                     other => panic!("{other:?}"),
                 });
@@ -957,5 +970,38 @@ mod tests {
         assert!(matches!(read_touches(b"account_id,kind\n", &ids, &m), Err(PoolError::MissingColumn { .. })));
         let empty = read_touches(b"account_id,kind,timestamp\n", &ids, &m).expect("header only is empty");
         assert_eq!(empty.rows, 0);
+    }
+
+    #[test]
+    fn a_bad_line_is_named_wherever_it_falls() {
+        // Lines counted by the parser, not by a separate pass: every block
+        // size puts the bad line in a first half, a second half or a later
+        // block, and each must name it exactly.
+        let ids = Column::Text((0..30).map(|k| Some(format!("acct_{k:03}"))).collect());
+        let m = model();
+        for bad in [2u64, 3, 57, 150, 301] {
+            for (broken, want_kind) in [("acct_001,fax,5", true), ("acct_001,email,soon", false)] {
+                let mut data = b"account_id,kind,timestamp\n".to_vec();
+                for line in 2..=301u64 {
+                    let row =
+                        if line == bad { broken.to_string() } else { format!("acct_{:03},email,{line}", line % 30) };
+                    data.extend(row.bytes().chain([b'\n']));
+                }
+                let check = |e: PoolError, how: &str| match e {
+                    PoolError::UnknownKind { line, .. } if want_kind => assert_eq!(line, bad, "{how}"),
+                    PoolError::BadRow { line, .. } if !want_kind => assert_eq!(line, bad, "{how}"),
+                    other => panic!("{how}: {other:?}"),
+                };
+                check(read_touches(&data, &ids, &m).expect_err("bad line"), "whole");
+                check(read_touches_discovering(&data, &m).expect_err("bad line"), "discovering");
+                let path = std::env::temp_dir().join(format!("acctscore_bad_line_{}_{bad}.csv", std::process::id()));
+                std::fs::write(&path, &data).expect("temp file");
+                for block in [16, 100, 1000, 1 << 20] {
+                    let e = read_engagement_blocks(&path, &ids, &m, None, block).expect_err("bad line");
+                    check(e, &format!("block {block}"));
+                }
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 }
