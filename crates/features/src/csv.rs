@@ -621,35 +621,38 @@ fn infer_kinds(
     keep: &[bool],
     options: &CsvOptions,
 ) -> Option<Vec<ColumnKind>> {
-    let mut rdr = reader_for(body, delimiter);
-    let mut rec = csv::ByteRecord::new();
-    let mut stats: Vec<ColStats> =
-        (0..ncols).map(|_| ColStats { can_bool: true, can_num: true, can_ts: true, ..Default::default() }).collect();
-    // Values are copied into one arena so that the distinct sets can borrow them.
-    let mut records: Vec<csv::ByteRecord> = Vec::new();
     // Every loaded column's kind declared: one record tells that there is a row at all.
     let sample = if declared.iter().zip(keep).all(|(d, k)| d.is_some() || !k) { 1 } else { options.infer_rows };
+    // The sample's fields, `ncols` per record of the header's width, split
+    // by the loader's own splitter: spans of `body`, or of `arena` for the
+    // quoted fields that had to be unescaped.
+    let mut arena: Vec<u8> = Vec::new();
+    let mut fields: Vec<Span> = Vec::with_capacity(sample.saturating_mul(ncols).min(body.len() + 1));
     let mut n = 0;
-    while n < sample {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) | Err(_) => break,
-        }
+    for_each_record(body, delimiter, |scratch, spans, _, problem| {
+        // A badly quoted record counts but tells nothing (the parse reports
+        // or skips it, as the options say).
         n += 1;
-        if rec.len() == ncols {
-            records.push(rec.clone());
+        if problem.is_none() && spans.len() == ncols {
+            fields.extend(spans.iter().map(|&span| {
+                if !span.scratch {
+                    return span;
+                }
+                let start = arena.len();
+                arena.extend_from_slice(span_bytes(body, scratch, span));
+                Span { start, end: arena.len(), scratch: true }
+            }));
         }
-    }
+        n < sample
+    });
     if n == 0 {
         return None;
     }
-    for r in &records {
-        for (j, f) in r.iter().enumerate() {
-            let f = f.trim_ascii();
-            if f.is_empty() {
-                continue;
-            }
-            let s = &mut stats[j];
+    let column_kind = |j: usize| -> ColumnKind {
+        let values =
+            fields.iter().skip(j).step_by(ncols.max(1)).map(|&span| span_bytes(body, &arena, span).trim_ascii());
+        let mut s = ColStats { can_bool: true, can_num: true, can_ts: true, ..Default::default() };
+        for f in values.clone().filter(|f| !f.is_empty()) {
             s.present += 1;
             if s.can_bool && parse_bool(f, options.yes_no_boolean).is_none() {
                 s.can_bool = false;
@@ -661,39 +664,33 @@ fn infer_kinds(
                 s.can_ts = false;
             }
         }
-    }
-    // Distinct values of the string columns.
-    for (j, s) in stats.iter_mut().enumerate() {
+        // Distinct values of the string columns.
         if !s.can_bool && !s.can_num && !s.can_ts {
-            s.distinct.clear();
-            for r in &records {
-                if let Some(f) = r.get(j).map(<[u8]>::trim_ascii).filter(|f| !f.is_empty()) {
-                    s.distinct.insert(f);
-                }
-            }
+            s.distinct.extend(values.filter(|f| !f.is_empty()));
         }
-    }
-    let kinds = stats
-        .iter()
-        .zip(declared)
-        .map(|(s, d)| {
-            if let Some(k) = d {
-                *k
-            } else if s.present == 0 {
-                ColumnKind::Numeric
-            } else if s.can_bool {
-                ColumnKind::Boolean
-            } else if s.can_num {
-                ColumnKind::Numeric
-            } else if s.can_ts {
-                ColumnKind::Timestamp
-            } else if is_text(s.distinct.len(), s.present, options) {
-                ColumnKind::Text
-            } else {
-                ColumnKind::Categorical
-            }
-        })
-        .collect();
+        match declared.get(j) {
+            Some(Some(k)) => *k,
+            _ if s.present == 0 => ColumnKind::Numeric,
+            _ if s.can_bool => ColumnKind::Boolean,
+            _ if s.can_num => ColumnKind::Numeric,
+            _ if s.can_ts => ColumnKind::Timestamp,
+            _ if is_text(s.distinct.len(), s.present, options) => ColumnKind::Text,
+            _ => ColumnKind::Categorical,
+        }
+    };
+    // Declared or left-out columns need no look at their values.
+    let kind_of = |j: usize| match (declared.get(j), keep.get(j)) {
+        (Some(Some(k)), _) => *k,
+        (_, Some(false)) => ColumnKind::Numeric,
+        _ => column_kind(j),
+    };
+    #[cfg(feature = "parallel")]
+    let kinds = {
+        use rayon::prelude::*;
+        (0..ncols).into_par_iter().map(kind_of).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let kinds = (0..ncols).map(kind_of).collect();
     Some(kinds)
 }
 
@@ -1602,6 +1599,15 @@ mod tests {
         let Column::Categorical(c) = l.frame.column("a").expect("a") else { panic!("categorical") };
         assert_eq!(c.get(2), Some("three"));
         assert_eq!(c.get(0), Some("1"));
+    }
+
+    #[test]
+    fn a_badly_quoted_first_row_does_not_hide_the_kinds_of_the_rest() {
+        let o = CsvOptions::new().skip_bad_rows(true);
+        let l = load("a,b\nx\"y,4\n1,yes\n2,no\n", &o).expect("the bad row is skipped");
+        assert_eq!(l.report.skipped.iter().map(|s| s.line).collect::<Vec<_>>(), [2]);
+        assert_eq!(l.frame.column("a").expect("a").kind(), ColumnKind::Numeric);
+        assert_eq!(l.frame.column("b").expect("b").kind(), ColumnKind::Boolean);
     }
 
     #[test]
