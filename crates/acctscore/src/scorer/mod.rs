@@ -766,6 +766,8 @@ impl From<IcpScore> for IcpPart {
 pub struct BaseScores {
     icp: Vec<Probability>,
     revenue: Vec<Probability>,
+    /// The priority's quality term of each row (see `Priority::quality`).
+    quality: Vec<Probability>,
 }
 
 impl BaseScores {
@@ -870,8 +872,17 @@ impl PreparedScorer<'_> {
     /// As [`Scorer::score_frame`].
     pub fn base_scores(&self) -> Result<BaseScores> {
         let parts = map_chunks(self.frame.nrows(), |rows| self.base_chunk(rows))?;
-        let (icp, revenue) = parts.into_iter().unzip();
-        Ok(BaseScores { icp, revenue })
+        let mut base = BaseScores {
+            icp: Vec::with_capacity(parts.len()),
+            revenue: Vec::with_capacity(parts.len()),
+            quality: Vec::with_capacity(parts.len()),
+        };
+        for (icp, revenue, quality) in parts {
+            base.icp.push(icp);
+            base.revenue.push(revenue);
+            base.quality.push(quality);
+        }
+        Ok(base)
     }
 
     /// The priority of every row from its base scores and its raw
@@ -891,7 +902,8 @@ impl PreparedScorer<'_> {
                     Some(e) => scorer.engagement.saturate(e[i])?,
                     None => Probability::ZERO,
                 };
-                Ok(scorer.priority.score(base.icp[i], base.revenue[i], saturated).get())
+                // `Priority::score` with its quality term computed once, with the base scores.
+                Ok(scorer.priority.from_quality(base.quality[i], saturated).get())
             })
             .collect()
         })
@@ -925,12 +937,12 @@ impl PreparedScorer<'_> {
     }
 
     fn check_base(&self, base: &BaseScores, engagement: Option<&[f64]>) -> Result<()> {
-        crate::core::check::same_len("base scores vs rows", self.frame.nrows(), base.icp.len())?;
+        crate::core::check::same_len("base scores vs rows", self.frame.nrows(), base.quality.len())?;
         self.scorer.check_engagement(self.frame, engagement)
     }
 
-    /// Base scores of `rows`.
-    fn base_chunk(&self, rows: std::ops::Range<usize>) -> Result<Vec<(Probability, Probability)>> {
+    /// Base scores of `rows`: ICP, revenue in range, and their quality term.
+    fn base_chunk(&self, rows: std::ops::Range<usize>) -> Result<Vec<(Probability, Probability, Probability)>> {
         let scorer = self.scorer;
         let icp = self.icp_probabilities(rows.clone())?;
         let mut out = Vec::with_capacity(rows.len());
@@ -942,7 +954,7 @@ impl PreparedScorer<'_> {
             } else {
                 Probability::ONE
             };
-            out.push((icp, revenue_p));
+            out.push((icp, revenue_p, scorer.priority.quality(icp, revenue_p)));
         }
         Ok(out)
     }
