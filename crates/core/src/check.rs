@@ -30,7 +30,17 @@ pub fn finite_vector(what: &'static str, values: ArrayView1<'_, f64>) -> Result<
 /// # Errors
 /// [`CoreError::NonFinite`] naming the first offending flat (row-major) index.
 pub fn finite_matrix(what: &'static str, x: ArrayView2<'_, f64>) -> Result<()> {
-    match x.iter().position(|v| !v.is_finite()) {
+    // A contiguous matrix is checked as one slice, block by block without
+    // branches (vectorised), the first bad value then found in its block.
+    let first_bad = match x.as_slice() {
+        Some(all) => all
+            .chunks(1024)
+            .enumerate()
+            .find(|(_, c)| !c.iter().fold(true, |ok, v| ok & v.is_finite()))
+            .and_then(|(k, c)| c.iter().position(|v| !v.is_finite()).map(|p| k * 1024 + p)),
+        None => x.iter().position(|v| !v.is_finite()),
+    };
+    match first_bad {
         Some(index) => {
             let ncols = x.ncols().max(1);
             Err(CoreError::NonFinite { what, index, value: x[[index / ncols, index % ncols]] })
@@ -86,6 +96,18 @@ mod tests {
         let x = array![[1.0, 2.0], [3.0, f64::NAN]];
         match finite_matrix("x", x.view()) {
             Err(CoreError::NonFinite { index, .. }) => assert_eq!(index, 3),
+            other => panic!("unexpected {other:?}"),
+        }
+        // Beyond the first block of a contiguous matrix, and in a transposed view.
+        let mut big = ndarray::Array2::<f64>::zeros((50, 50));
+        big[[40, 7]] = f64::INFINITY;
+        big[[45, 1]] = f64::NAN;
+        match finite_matrix("x", big.view()) {
+            Err(CoreError::NonFinite { index, value, .. }) => assert_eq!((index, value), (2007, f64::INFINITY)),
+            other => panic!("unexpected {other:?}"),
+        }
+        match finite_matrix("x", big.t()) {
+            Err(CoreError::NonFinite { index, .. }) => assert_eq!(index, 50 + 45),
             other => panic!("unexpected {other:?}"),
         }
         assert!(finite_slice("v", &[1.0, f64::NEG_INFINITY]).is_err());

@@ -18,7 +18,7 @@
 
 use crate::{IcpError, Result};
 use acctscore_core::{CoreError, Fit, Score, check, ndarray};
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::{ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 /// How rows are weighted by class.
@@ -149,6 +149,22 @@ fn sigmoid(z: f64) -> f64 {
     }
 }
 
+/// Rows per block of [`Design::new`]'s passes.
+const DESIGN_BLOCK: usize = 16_384;
+
+/// `f` of every block (in parallel with the `parallel` feature), in order.
+fn map_blocks<B: Sync, T: Send>(blocks: &[B], f: impl Fn(&B) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        blocks.par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        blocks.iter().map(f).collect()
+    }
+}
+
 /// The design matrix in the layout the solver reads fastest: columns whose
 /// values are all 0 or 1 (one-hot levels, flags, missing indicators) are kept
 /// as the list of active columns per row; the others as a dense row-major
@@ -162,29 +178,64 @@ struct Design {
     /// Row `i`'s active binary columns are `active[ptr[i]..ptr[i + 1]]`.
     ptr: Vec<usize>,
     active: Vec<u32>,
+    /// Each column's mean over every row (summed per block, blocks in order).
+    means: Vec<f64>,
 }
 
 impl Design {
     fn new(x: ArrayView2<'_, f64>) -> Design {
-        let (n, d) = x.dim();
-        let binary: Vec<bool> = x.columns().into_iter().map(|c| c.iter().all(|&v| v == 0.0 || v == 1.0)).collect();
-        let dense_cols: Vec<usize> = (0..d).filter(|&j| !binary[j]).collect();
-        let mut dense = Vec::with_capacity(n * dense_cols.len());
-        let mut ptr = Vec::with_capacity(n + 1);
-        let mut active = Vec::new();
-        ptr.push(0);
-        for row in x.rows() {
-            for &j in &dense_cols {
-                dense.push(row[j]);
-            }
-            for (j, &v) in row.iter().enumerate() {
-                if binary[j] && v == 1.0 {
-                    active.push(j as u32);
+        let d = x.ncols();
+        // Row-major passes over fixed blocks of rows, in parallel: which
+        // columns hold only 0 and 1, then each block's dense values and
+        // active columns, concatenated in row order.
+        let blocks: Vec<ArrayView2<'_, f64>> = x.axis_chunks_iter(Axis(0), DESIGN_BLOCK).collect();
+        let binary_in = |b: &ArrayView2<'_, f64>| {
+            let mut binary = vec![true; d];
+            for row in b.rows() {
+                for (f, &v) in binary.iter_mut().zip(row) {
+                    *f &= v == 0.0 || v == 1.0;
                 }
             }
-            ptr.push(active.len());
+            binary
+        };
+        let per_block = map_blocks(&blocks, binary_in);
+        let binary: Vec<bool> = (0..d).map(|j| per_block.iter().all(|b| b[j])).collect();
+        let dense_cols: Vec<usize> = (0..d).filter(|&j| !binary[j]).collect();
+        let split = |b: &ArrayView2<'_, f64>| {
+            let mut dense = Vec::with_capacity(b.nrows() * dense_cols.len());
+            let mut active = Vec::new();
+            let mut ends = Vec::with_capacity(b.nrows());
+            let mut sums = vec![0.0; d];
+            for row in b.rows() {
+                dense.extend(dense_cols.iter().map(|&j| row[j]));
+                active.extend((0..d).filter(|&j| binary[j] && row[j] == 1.0).map(|j| j as u32));
+                ends.push(active.len());
+                for (s, &v) in sums.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            (dense, active, ends, sums)
+        };
+        let parts = map_blocks(&blocks, split);
+        let n = x.nrows();
+        let mut dense = Vec::with_capacity(n * dense_cols.len());
+        let mut active = Vec::with_capacity(parts.iter().map(|p| p.1.len()).sum());
+        let mut ptr = Vec::with_capacity(n + 1);
+        let mut means = vec![0.0; d];
+        ptr.push(0);
+        for (block_dense, block_active, ends, sums) in parts {
+            let base = active.len();
+            dense.extend(block_dense);
+            active.extend(block_active);
+            ptr.extend(ends.into_iter().map(|e| base + e));
+            for (m, s) in means.iter_mut().zip(sums) {
+                *m += s;
+            }
         }
-        Design { d, dense_cols, dense, ptr, active }
+        for m in &mut means {
+            *m /= n.max(1) as f64;
+        }
+        Design { d, dense_cols, dense, ptr, active, means }
     }
 
     fn nrows(&self) -> usize {
@@ -358,7 +409,7 @@ impl Fit for LogisticParams {
         check::training_set(x, y)?;
         let design = Design::new(x);
         let (theta, report) = self.solve(&design, y, None, None)?;
-        Ok(FittedLogistic::assemble(x, theta, report))
+        Ok(FittedLogistic::assemble(&design, theta, report))
     }
 }
 
@@ -398,7 +449,7 @@ impl LogisticParams {
                 }
             }
         }
-        Ok((FittedLogistic::assemble(x, full, report), oof))
+        Ok((FittedLogistic::assemble(&design, full, report), oof))
     }
 
     /// Solves on the rows `mask` keeps (all when `None`), from `start` or
@@ -464,9 +515,9 @@ impl LogisticParams {
 }
 
 impl FittedLogistic {
-    fn assemble(x: ArrayView2<'_, f64>, mut theta: Vec<f64>, report: FitReport) -> FittedLogistic {
-        let d = x.ncols();
-        let feature_means = x.mean_axis(ndarray::Axis(0)).map(|m| m.to_vec()).unwrap_or_else(|| vec![0.0; d]);
+    fn assemble(design: &Design, mut theta: Vec<f64>, report: FitReport) -> FittedLogistic {
+        let d = design.d;
+        let feature_means = design.means.clone();
         let intercept = theta[d];
         theta.truncate(d);
         FittedLogistic { weights: theta, intercept, feature_means, report }
@@ -814,7 +865,7 @@ impl Score for FittedLogistic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::Array2;
+    use ndarray::{Array2, ShapeBuilder};
 
     /// A small deterministic generator (SplitMix64) so the test needs no RNG crate.
     struct SplitMix(u64);
@@ -860,6 +911,39 @@ mod tests {
         let row = x.row(5);
         let total = m.baseline() + m.contributions(row).iter().sum::<f64>();
         assert!((total - m.score_row(row).expect("width")).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_design_is_the_same_for_any_layout_and_block_count() {
+        // More rows than one block, binary and dense columns, a column that
+        // is binary in the first block only.
+        let mut rng = SplitMix(5);
+        let n = 2 * DESIGN_BLOCK + 123;
+        let mut x = Array2::<f64>::zeros((n, 4));
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            x[[i, 0]] = rng.normal();
+            x[[i, 1]] = f64::from(u8::from(rng.next_f64() < 0.3));
+            x[[i, 2]] = if i < DESIGN_BLOCK { f64::from(u8::from(rng.next_f64() < 0.5)) } else { rng.normal() };
+            x[[i, 3]] = f64::from(u8::from(rng.next_f64() < 0.1));
+            y.push(rng.next_f64() < sigmoid(x[[i, 0]] - x[[i, 1]] + 0.5 * x[[i, 3]] - 1.0));
+        }
+        let design = Design::new(x.view());
+        assert_eq!(design.dense_cols, [0, 2]);
+        for (m, want) in design.means.iter().zip(x.mean_axis(ndarray::Axis(0)).expect("rows")) {
+            assert!((m - want).abs() <= 1e-12, "{m} vs {want}");
+        }
+        // Column-major storage of the same numbers: the same design, the same model.
+        let mut f = Array2::<f64>::zeros((n, 4).f());
+        f.assign(&x);
+        let other = Design::new(f.view());
+        assert_eq!(
+            (&other.dense, &other.active, &other.ptr, &other.means),
+            (&design.dense, &design.active, &design.ptr, &design.means)
+        );
+        let a = LogisticParams::new().fit(x.view(), &y).expect("fits");
+        let b = LogisticParams::new().fit(f.view(), &y).expect("fits");
+        assert_eq!(a, b);
     }
 
     #[test]
