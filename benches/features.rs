@@ -95,7 +95,9 @@ fn bench_peer_file(c: &mut Criterion) {
     let mut g = c.benchmark_group("pool_1M_file");
     g.sample_size(10).measurement_time(Duration::from_secs(10));
     // The frame is dropped outside the timing (freeing it is not parsing).
-    g.bench_function("csv_to_frame", |b| b.iter_custom(|iters| parse_only(iters, || Frame::from_csv_path(&path, &opts))));
+    g.bench_function("csv_to_frame", |b| {
+        b.iter_custom(|iters| parse_only(iters, || Frame::from_csv_path(&path, &opts)))
+    });
     // The pool's kinds declared (no inference; as `bench_pool` reads it).
     let declared = account_csv_options();
     g.bench_function("csv_to_frame_declared_kinds", |b| {
