@@ -735,30 +735,42 @@ fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
     let threads = parallelism();
     const MIN_CHUNK: usize = 1 << 20;
     let n = (4 * threads).min(body.len() / MIN_CHUNK).max(1);
+    // Cuts are searched from evenly spaced targets; whether a target is
+    // inside a quoted field is the parity of the quotes before it, counted
+    // per segment between targets (in parallel: one pass over the body).
+    let targets: Vec<usize> = (0..n).map(|k| body.len() * k / n).collect();
+    let count = |k: &usize| match (targets.get(*k), targets.get(*k + 1)) {
+        (Some(&a), Some(&b)) if has_quotes => memchr::memchr_iter(b'"', &body[a..b]).count(),
+        _ => 0,
+    };
+    #[cfg(feature = "parallel")]
+    let segment_quotes: Vec<usize> = {
+        use rayon::prelude::*;
+        (0..n).collect::<Vec<_>>().par_iter().map(count).collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let segment_quotes: Vec<usize> = (0..n).map(|k| count(&k)).collect();
     let mut bounds = vec![0usize];
-    let mut quotes_before = 0usize; // quotes in body[..scan_from]
-    let mut scan_from = 0usize;
+    let mut quotes_before = 0usize; // quotes in body[..target]
     for k in 1..n {
-        let target = (body.len() * k / n).max(*bounds.last().unwrap_or(&0));
-        if has_quotes {
-            quotes_before += memchr::memchr_iter(b'"', &body[scan_from..target]).count();
+        quotes_before += segment_quotes.get(k - 1).copied().unwrap_or(0);
+        let target = targets.get(k).copied().unwrap_or(body.len());
+        if target < *bounds.last().unwrap_or(&0) {
+            // The last cut already passed this target (a very long record).
+            continue;
         }
         let mut in_quotes = quotes_before % 2 == 1;
         let mut cut = None;
         for (i, &c) in body[target..].iter().enumerate() {
             if c == b'"' {
                 in_quotes = !in_quotes;
-                quotes_before += 1;
             } else if c == b'\n' && !in_quotes {
                 cut = Some(target + i + 1);
                 break;
             }
         }
         match cut {
-            Some(c) if c < body.len() => {
-                bounds.push(c);
-                scan_from = c;
-            }
+            Some(c) if c < body.len() => bounds.push(c),
             _ => break,
         }
     }
@@ -1918,6 +1930,27 @@ mod tests {
     }
 
     #[test]
+    fn cuts_never_fall_inside_a_quoted_field() {
+        // Records whose quoted field is long and full of newlines: nearly
+        // every target of the split lands inside one.
+        let mut body = Vec::new();
+        let mut i = 0;
+        while body.len() < 6 << 20 {
+            let inner = "x\n\"\"y,".repeat(20_000 + 7 * i);
+            body.extend(format!("{i},\"{inner}\",z\n").bytes());
+            i += 1;
+        }
+        let chunks = split_chunks(&body, true);
+        assert!(chunks.len() >= parallelism().min(6), "{} chunks", chunks.len());
+        for &(a, _) in chunks.iter().skip(1) {
+            assert_eq!(body[a - 1], b'\n');
+            assert_eq!(body[..a].iter().filter(|&&c| c == b'"').count() % 2, 0, "cut at {a}");
+        }
+        assert!(chunks.windows(2).all(|w| w[0].1 == w[1].0));
+        assert_eq!((chunks[0].0, chunks[chunks.len() - 1].1), (0, body.len()));
+    }
+
+    #[test]
     fn chunked_parse_equals_single_chunk() {
         // Build an input above the chunking threshold with quotes and a
         // multi-line field, then compare with one chunk.
@@ -1957,9 +1990,18 @@ mod tests {
         forced.push((start, body.len()));
         assert!(forced.len() >= 2);
         assert!(!chunks.is_empty());
+        // The parallel split cuts only at record ends: after a newline outside quotes.
+        for &(a, _) in chunks.iter().skip(1) {
+            assert_eq!(body[a - 1], b'\n');
+            assert_eq!(body[..a].iter().filter(|&&c| c == b'"').count() % 2, 0, "cut at {a}");
+        }
+        assert_eq!(chunks.first().map(|c| c.0), Some(0));
+        assert_eq!(chunks.last().map(|c| c.1), Some(body.len()));
+        assert!(chunks.windows(2).all(|w| w[0].1 == w[1].0));
         let a = merge_chunks(parse_chunks(body, &forced, &ctx), &declared, &o, &mut 0);
         let b = merge_chunks(parse_chunks(body, &whole, &ctx), &declared, &o, &mut 0);
         assert_eq!(a, b);
+        assert_eq!(merge_chunks(parse_chunks(body, &chunks, &ctx), &declared, &o, &mut 0), b);
         assert_eq!(a[0].as_ref().map(Column::len), Some(i));
     }
 
