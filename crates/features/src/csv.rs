@@ -739,17 +739,17 @@ fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
     // inside a quoted field is the parity of the quotes before it, counted
     // per segment between targets (in parallel: one pass over the body).
     let targets: Vec<usize> = (0..n).map(|k| body.len() * k / n).collect();
-    let count = |k: &usize| match (targets.get(*k), targets.get(*k + 1)) {
-        (Some(&a), Some(&b)) if has_quotes => memchr::memchr_iter(b'"', &body[a..b]).count(),
+    let count = |k: usize| match (targets.get(k), targets.get(k + 1)) {
+        (Some(&a), Some(&b)) if has_quotes => memchr::memchr_iter(b'"', body.get(a..b).unwrap_or_default()).count(),
         _ => 0,
     };
     #[cfg(feature = "parallel")]
     let segment_quotes: Vec<usize> = {
         use rayon::prelude::*;
-        (0..n).collect::<Vec<_>>().par_iter().map(count).collect()
+        (0..n).into_par_iter().map(count).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let segment_quotes: Vec<usize> = (0..n).map(|k| count(&k)).collect();
+    let segment_quotes: Vec<usize> = (0..n).map(count).collect();
     let mut bounds = vec![0usize];
     let mut quotes_before = 0usize; // quotes in body[..target]
     for k in 1..n {

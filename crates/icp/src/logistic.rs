@@ -199,7 +199,9 @@ impl Design {
             binary
         };
         let per_block = map_blocks(&blocks, binary_in);
-        let binary: Vec<bool> = (0..d).map(|j| per_block.iter().all(|b| b[j])).collect();
+        let binary = per_block
+            .into_iter()
+            .fold(vec![true; d], |all, block| all.iter().zip(block).map(|(&a, b)| a && b).collect::<Vec<bool>>());
         let dense_cols: Vec<usize> = (0..d).filter(|&j| !binary[j]).collect();
         let split = |b: &ArrayView2<'_, f64>| {
             let mut dense = Vec::with_capacity(b.nrows() * dense_cols.len());
@@ -207,8 +209,9 @@ impl Design {
             let mut ends = Vec::with_capacity(b.nrows());
             let mut sums = vec![0.0; d];
             for row in b.rows() {
-                dense.extend(dense_cols.iter().map(|&j| row[j]));
-                active.extend((0..d).filter(|&j| binary[j] && row[j] == 1.0).map(|j| j as u32));
+                dense.extend(dense_cols.iter().filter_map(|&j| row.get(j).copied()));
+                let ones = row.iter().zip(&binary).enumerate().filter(|(_, (v, b))| **b && **v == 1.0);
+                active.extend(ones.map(|(j, _)| j as u32));
                 ends.push(active.len());
                 for (s, &v) in sums.iter_mut().zip(row) {
                     *s += v;
@@ -262,16 +265,7 @@ impl Problem<'_> {
     fn map_chunks<T: Send>(&self, chunk: usize, f: impl Fn(usize, usize) -> T + Sync + Send) -> Vec<T> {
         let n = self.x.nrows();
         let starts: Vec<usize> = (0..n).step_by(chunk).collect();
-        let run = |&lo: &usize| f(lo, (lo + chunk).min(n));
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            starts.par_iter().map(run).collect()
-        }
-        #[cfg(not(feature = "parallel"))]
-        {
-            starts.iter().map(run).collect()
-        }
+        map_blocks(&starts, |&lo| f(lo, (lo + chunk).min(n)))
     }
 
     /// The scaled objective from the summed weighted loss: `‖w‖²/(2·C·S) + loss / S`.

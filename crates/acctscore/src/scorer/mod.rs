@@ -902,8 +902,10 @@ impl PreparedScorer<'_> {
                     Some(e) => scorer.engagement.saturate(e[i])?,
                     None => Probability::ZERO,
                 };
-                // `Priority::score` with its quality term computed once, with the base scores.
-                Ok(scorer.priority.from_quality(base.quality[i], saturated).get())
+                // `Priority::score` with its quality term computed once, with the base scores
+                // (`check_base` matched their length to the rows).
+                let quality = base.quality.get(i).copied().unwrap_or(Probability::ZERO);
+                Ok(scorer.priority.from_quality(quality, saturated).get())
             })
             .collect()
         })
