@@ -120,7 +120,7 @@ fn text_values(frame: &Frame, name: &str) -> Result<Vec<Option<String>>, String>
 
 fn numeric_values(frame: &Frame, name: &str) -> Result<Vec<Option<f64>>, String> {
     match frame.column(name).map_err(|e| e.to_string())? {
-        Column::Numeric(v) => Ok(v.clone()),
+        Column::Numeric(v) => Ok(v.iter().collect()),
         other => Err(format!("column {name:?} must be numeric, it is {:?}", other.kind())),
     }
 }

@@ -170,7 +170,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                 .map(|i| match col {
                     acctscore::features::Column::Text(v) => v.get(i).unwrap_or_default().to_string(),
                     acctscore::features::Column::Categorical(v) => v.get(i).unwrap_or("").to_string(),
-                    acctscore::features::Column::Numeric(v) => v[i].map(|x| x.to_string()).unwrap_or_default(),
+                    acctscore::features::Column::Numeric(v) => v.get(i).map(|x| x.to_string()).unwrap_or_default(),
                     _ => i.to_string(),
                 })
                 .collect()

@@ -51,7 +51,7 @@
 
 use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
 use crate::frame::{CategoricalColumn, TextBytes};
-use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
+use crate::{Column, ColumnKind, FeaturesError, Frame, NumericColumn, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -925,7 +925,8 @@ impl Interner {
 
 /// One column's values for every row of the input, written in place by the chunks.
 enum Store {
-    Numeric(Vec<Option<f64>>),
+    /// Values, NaN when missing (as [`NumericColumn`]).
+    Numeric(Vec<f64>),
     Boolean(Vec<Option<bool>>),
     Timestamp(Vec<Option<i64>>),
     /// Codes of each chunk's own dictionary until merged.
@@ -954,7 +955,7 @@ fn filled<T: Clone + Send + Sync>(n: usize, v: T) -> Vec<T> {
 impl Store {
     fn new(kind: ColumnKind, rows: usize, chunks: usize) -> Store {
         match kind {
-            ColumnKind::Numeric => Store::Numeric(filled(rows, None)),
+            ColumnKind::Numeric => Store::Numeric(filled(rows, f64::NAN)),
             ColumnKind::Boolean => Store::Boolean(filled(rows, None)),
             ColumnKind::Timestamp => Store::Timestamp(filled(rows, None)),
             ColumnKind::Text => Store::Text((0..chunks).map(|_| TextBytes::default()).collect()),
@@ -989,7 +990,7 @@ impl Store {
 
 /// A chunk's window into one column's [`Store`].
 enum Slot<'a> {
-    Numeric(&'a mut [Option<f64>]),
+    Numeric(&'a mut [f64]),
     Boolean(&'a mut [Option<bool>]),
     Timestamp(&'a mut [Option<i64>]),
     Categorical(&'a mut [Option<u32>]),
@@ -1052,7 +1053,7 @@ impl<'a> Slot<'a> {
     #[inline]
     fn put_missing(&mut self, r: usize) {
         match self {
-            Slot::Numeric(v) => put(v, r, None),
+            Slot::Numeric(v) => put(v, r, f64::NAN),
             Slot::Boolean(v) => put(v, r, None),
             Slot::Timestamp(v) => put(v, r, None),
             Slot::Categorical(v) => put(v, r, None),
@@ -1397,7 +1398,7 @@ impl RowSink<'_, '_> {
             } else {
                 match slot {
                     Slot::Skipped => true,
-                    Slot::Numeric(v) => parse_f64(f).map(|x| put(v, r, Some(x))).is_some(),
+                    Slot::Numeric(v) => parse_f64(f).map(|x| put(v, r, x)).is_some(),
                     Slot::Boolean(v) => parse_bool(f, yes_no).map(|x| put(v, r, Some(x))).is_some(),
                     Slot::Timestamp(v) => parse_timestamp(f)
                         .or_else(|| if ctx.declared[j].is_some() { parse_f64(f).map(|x| x as i64) } else { None })
@@ -1492,7 +1493,8 @@ fn merge_chunks(
         let mut invalid = 0;
         let column = match store {
             Store::Skipped => return (None, 0),
-            Store::Numeric(v) => Column::Numeric(v),
+            // `parse_f64` yields finite values only.
+            Store::Numeric(v) => Column::Numeric(NumericColumn::from_nan_missing_unchecked(v)),
             Store::Boolean(v) => Column::Boolean(v),
             Store::Timestamp(v) => Column::Timestamp(v),
             Store::Text(parts) => {

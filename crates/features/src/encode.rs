@@ -263,13 +263,13 @@ impl PipelineParams {
                     });
                 }
             },
-            Column::Numeric(v) => Some(ColumnEncoder::Numeric(fit_numeric(v, transform, clip, sentinels))),
+            Column::Numeric(v) => Some(ColumnEncoder::Numeric(fit_numeric(v.iter(), transform, clip, sentinels))),
             Column::Boolean(v) => Some(ColumnEncoder::Boolean { has_missing: v.iter().any(Option::is_none) }),
             Column::Categorical(c) => Some(fit_categorical(c, self)),
             Column::Timestamp(v) => {
                 let reference = self.reference_time.or_else(|| v.iter().flatten().max().copied()).unwrap_or(0);
-                let ages: Vec<Option<f64>> = v.iter().map(|t| t.map(|t| age_days(reference, t))).collect();
-                Some(ColumnEncoder::Timestamp { reference, fit: fit_numeric(&ages, transform, clip, Vec::new()) })
+                let ages = v.iter().map(|t| t.map(|t| age_days(reference, t)));
+                Some(ColumnEncoder::Timestamp { reference, fit: fit_numeric(ages, transform, clip, Vec::new()) })
             }
             Column::Text(_) => None,
         };
@@ -378,7 +378,7 @@ impl NumericFit {
 }
 
 fn fit_numeric(
-    values: &[Option<f64>],
+    values: impl ExactSizeIterator<Item = Option<f64>>,
     transform: NumericTransform,
     clip_q: Option<(f64, f64)>,
     sentinels: Vec<f64>,
@@ -387,8 +387,8 @@ fn fit_numeric(
     let mut has_missing = false;
     for v in values {
         match v {
-            Some(x) if x.is_finite() && !sentinels.contains(x) => raw.push(*x),
-            Some(x) if sentinels.contains(x) => {}
+            Some(x) if x.is_finite() && !sentinels.contains(&x) => raw.push(x),
+            Some(x) if sentinels.contains(&x) => {}
             _ => has_missing = true,
         }
     }
@@ -530,7 +530,7 @@ struct FittedColumn {
 /// A fitted column bound to a frame's column, ready to fill rows.
 #[derive(Debug)]
 enum Plan<'a> {
-    Numeric(&'a NumericFit, &'a [Option<f64>]),
+    Numeric(&'a NumericFit, &'a [f64]),
     Boolean(FlagPlan<'a>),
     Slots(SlotPlan<'a>),
     Title(TitlePlan<'a>),
@@ -707,7 +707,7 @@ impl FittedColumn {
     fn plan<'a>(&'a self, col: &'a Column, rows: Range<usize>) -> Result<Plan<'a>> {
         let wrong = |expected| FeaturesError::WrongKind { column: self.column.clone(), expected, found: col.kind() };
         Ok(match (&self.encoder, col) {
-            (ColumnEncoder::Numeric(f), Column::Numeric(v)) => Plan::Numeric(f, &v[rows]),
+            (ColumnEncoder::Numeric(f), Column::Numeric(v)) => Plan::Numeric(f, &v.values()[rows]),
             (ColumnEncoder::Numeric(_), _) => return Err(wrong(ColumnKind::Numeric)),
             (ColumnEncoder::Boolean { has_missing }, Column::Boolean(v)) => {
                 Plan::Boolean(FlagPlan { has_missing: *has_missing, values: &v[rows] })
@@ -757,10 +757,11 @@ impl FittedColumn {
     }
 }
 
-/// The raw value of row `i` of a numeric column (`None` when missing or out of range).
+/// The raw value of row `i` of a numeric column's values (`None` when
+/// missing, that is NaN, or out of range).
 #[inline]
-fn numeric_at(v: &[Option<f64>], i: usize) -> Option<f64> {
-    v.get(i).copied().flatten()
+fn numeric_at(v: &[f64], i: usize) -> Option<f64> {
+    v.get(i).copied().filter(|x| !x.is_nan())
 }
 
 /// The age in days of row `i` of a timestamp column.

@@ -333,12 +333,136 @@ impl From<TextColumn> for Vec<Option<String>> {
     }
 }
 
+/// A numeric column: one `f64` per row, 8 bytes a value, with a missing
+/// value stored as NaN (a present value is always finite, so NaN is free to
+/// mean "missing"). It reads and serialises as `Option<f64>` per row.
+///
+/// ```
+/// use acctscore_features::NumericColumn;
+///
+/// let employees: NumericColumn = [Some(12.0), None, Some(300.0)].into_iter().collect();
+/// assert_eq!(employees.len(), 3);
+/// assert_eq!(employees.get(0), Some(12.0));
+/// assert_eq!(employees.get(1), None);
+/// assert!(employees.values()[1].is_nan());
+/// assert_eq!(employees.iter().collect::<Vec<_>>(), [Some(12.0), None, Some(300.0)]);
+/// assert_eq!(serde_json::to_string(&employees)?, "[12.0,null,300.0]");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(from = "Vec<Option<f64>>", into = "Vec<Option<f64>>")]
+pub struct NumericColumn {
+    /// Per row, the value, or NaN when missing.
+    values: Vec<f64>,
+    /// The first non-finite value a constructor was given (row and value):
+    /// such a column cannot enter a [`Frame`], which reports it.
+    non_finite: Option<(usize, f64)>,
+}
+
+impl NumericColumn {
+    /// A column from raw values in which NaN means missing. An infinite
+    /// value is kept as given, and [`Frame::new`] rejects it.
+    pub fn from_nan_missing(values: Vec<f64>) -> Self {
+        let non_finite = values.iter().position(|x| x.is_infinite()).map(|i| (i, values[i]));
+        NumericColumn { values, non_finite }
+    }
+
+    /// A column from values the caller guarantees finite or NaN (loaders).
+    #[cfg(feature = "csv")]
+    pub(crate) fn from_nan_missing_unchecked(values: Vec<f64>) -> Self {
+        NumericColumn { values, non_finite: None }
+    }
+
+    /// Per row, the value, or NaN when missing: the fast way to read a
+    /// whole column.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The value of row `i` (`None` when missing or out of range).
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<f64> {
+        self.values.get(i).copied().filter(|x| !x.is_nan())
+    }
+
+    /// Whether row `i` is missing (rows out of range count as missing).
+    pub fn is_missing(&self, i: usize) -> bool {
+        self.get(i).is_none()
+    }
+
+    /// The values in row order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<f64>> + DoubleEndedIterator + Clone + '_ {
+        self.values.iter().map(|&x| (!x.is_nan()).then_some(x))
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether the column has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The given rows, in order (indices out of range become missing).
+    pub fn take(&self, rows: &[usize]) -> NumericColumn {
+        rows.iter().map(|&i| self.get(i)).collect()
+    }
+
+    /// The first non-finite value given at construction, with its row.
+    pub(crate) fn non_finite(&self) -> Option<(usize, f64)> {
+        self.non_finite
+    }
+}
+
+impl PartialEq for NumericColumn {
+    /// Equal when every row holds the same value or both are missing.
+    fn eq(&self, other: &Self) -> bool {
+        self.values.len() == other.values.len()
+            && self.values.iter().zip(&other.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+    }
+}
+
+impl FromIterator<Option<f64>> for NumericColumn {
+    /// `None` becomes missing; a present non-finite value is remembered,
+    /// and [`Frame::new`] rejects the column.
+    fn from_iter<I: IntoIterator<Item = Option<f64>>>(values: I) -> Self {
+        let mut non_finite = None;
+        let values = values
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Some(x) if x.is_finite() => x,
+                Some(x) => {
+                    non_finite.get_or_insert((i, x));
+                    x
+                }
+                None => f64::NAN,
+            })
+            .collect();
+        NumericColumn { values, non_finite }
+    }
+}
+
+impl From<Vec<Option<f64>>> for NumericColumn {
+    fn from(values: Vec<Option<f64>>) -> Self {
+        values.into_iter().collect()
+    }
+}
+
+impl From<NumericColumn> for Vec<Option<f64>> {
+    fn from(column: NumericColumn) -> Self {
+        column.iter().collect()
+    }
+}
+
 /// One typed column; `None` is an explicit missing value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Column {
     /// Real numbers. A present value is always finite.
-    Numeric(Vec<Option<f64>>),
+    Numeric(NumericColumn),
     /// Booleans.
     Boolean(Vec<Option<bool>>),
     /// Dictionary-encoded labels.
@@ -353,7 +477,7 @@ impl Column {
     /// A numeric column. Non-finite values are kept as given here; [`Frame::new`]
     /// rejects them with a typed error.
     pub fn numeric(values: Vec<Option<f64>>) -> Self {
-        Column::Numeric(values)
+        Column::Numeric(values.into())
     }
 
     /// A categorical column from strings.
@@ -399,7 +523,7 @@ impl Column {
             rows.iter().map(|&i| v.get(i).cloned().flatten()).collect()
         }
         match self {
-            Column::Numeric(v) => Column::Numeric(pick(v, rows)),
+            Column::Numeric(v) => Column::Numeric(v.take(rows)),
             Column::Boolean(v) => Column::Boolean(pick(v, rows)),
             Column::Text(v) => Column::Text(v.take(rows)),
             Column::Timestamp(v) => Column::Timestamp(pick(v, rows)),
@@ -412,7 +536,7 @@ impl Column {
     /// Whether row `i` is missing (rows out of range count as missing).
     pub fn is_missing(&self, i: usize) -> bool {
         match self {
-            Column::Numeric(v) => v.get(i).is_none_or(Option::is_none),
+            Column::Numeric(v) => v.is_missing(i),
             Column::Boolean(v) => v.get(i).is_none_or(Option::is_none),
             Column::Categorical(c) => c.codes().get(i).is_none_or(Option::is_none),
             Column::Text(v) => v.is_missing(i),
@@ -450,9 +574,8 @@ impl Frame {
                 return Err(FeaturesError::DuplicateColumn { column: name });
             }
             if let Column::Numeric(v) = &col
-                && let Some(row) = v.iter().position(|x| x.is_some_and(|x| !x.is_finite()))
+                && let Some((row, value)) = v.non_finite()
             {
-                let value = v[row].unwrap_or(f64::NAN);
                 return Err(FeaturesError::NonFinite { column: name, row, value });
             }
             names.push(name);
@@ -566,7 +689,7 @@ impl Frame {
             .columns
             .iter()
             .map(|c| match c {
-                Column::Numeric(v) => Column::Numeric(pick(v, keep)),
+                Column::Numeric(v) => Column::Numeric(NumericColumn::from_nan_missing(pick(v.values(), keep))),
                 Column::Boolean(v) => Column::Boolean(pick(v, keep)),
                 Column::Categorical(c) => {
                     Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, keep) })
@@ -596,6 +719,36 @@ mod tests {
         assert_eq!(f.nrows(), 2);
         assert!(f.column("a").expect("present").is_missing(1));
         assert!(f.column("zz").is_err());
+    }
+
+    #[test]
+    fn numeric_column_reads_missing_as_none_and_keeps_its_serde_form() {
+        let c: NumericColumn = [Some(1.5), None, Some(-0.0)].into_iter().collect();
+        assert_eq!(c.iter().collect::<Vec<_>>(), [Some(1.5), None, Some(-0.0)]);
+        assert!(c.is_missing(1) && c.is_missing(9) && !c.is_missing(2));
+        assert_eq!(c.take(&[2, 7, 0]).iter().collect::<Vec<_>>(), [Some(-0.0), None, Some(1.5)]);
+        // Missing rows are equal to each other; values compare as numbers.
+        assert_eq!(c, NumericColumn::from_nan_missing(vec![1.5, f64::NAN, 0.0]));
+        assert_ne!(c, NumericColumn::from_nan_missing(vec![1.5, 2.0, 0.0]));
+        let json = serde_json::to_string(&Column::Numeric(c.clone())).expect("serialises");
+        assert_eq!(json, r#"{"Numeric":[1.5,null,-0.0]}"#);
+        assert_eq!(serde_json::from_str::<Column>(&json).expect("reads"), Column::Numeric(c));
+    }
+
+    #[test]
+    fn a_non_finite_number_never_enters_a_frame_as_missing() {
+        // A present NaN is not a missing value: the frame names it.
+        for (values, row) in [(vec![None, Some(2.0), Some(f64::NAN)], 2), (vec![Some(f64::INFINITY), None], 0)] {
+            let col = ("x".to_string(), Column::numeric(values));
+            assert!(matches!(Frame::new(vec![col]), Err(FeaturesError::NonFinite { row: r, .. }) if r == row));
+        }
+        let raw = NumericColumn::from_nan_missing(vec![f64::NAN, 1.0, f64::NEG_INFINITY]);
+        let err = Frame::new(vec![("x".to_string(), Column::Numeric(raw))]);
+        assert!(matches!(err, Err(FeaturesError::NonFinite { row: 2, value, .. }) if value == f64::NEG_INFINITY));
+        // Rows kept by a filter are the frame's own, finite or missing.
+        let f = Frame::new(vec![("x".to_string(), Column::numeric(vec![Some(1.0), None, Some(3.0)]))]).expect("valid");
+        let kept = f.filter_rows(&[false, true, true]).expect("mask fits");
+        assert_eq!(kept.column("x").expect("x"), &Column::numeric(vec![None, Some(3.0)]));
     }
 
     #[test]

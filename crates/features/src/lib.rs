@@ -51,4 +51,4 @@ pub mod rollup;
 pub mod title;
 
 pub use error::{CsvErrorKind, FeaturesError, QuotingProblem, Result, SkippedRow};
-pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame, TextColumn};
+pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame, NumericColumn, TextColumn};

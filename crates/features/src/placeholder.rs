@@ -24,7 +24,7 @@
 //! assert_eq!(detect(&days, &PlaceholderRules::default())[0].value, "-1");
 //! ```
 
-use crate::Column;
+use crate::{Column, NumericColumn};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -161,7 +161,7 @@ pub fn detect(column: &Column, rules: &PlaceholderRules) -> Vec<PlaceholderFindi
 }
 
 /// Sentinel numbers of a numeric column (see the module docs).
-pub fn detect_sentinels(values: &[Option<f64>], rules: &PlaceholderRules) -> Vec<PlaceholderFinding> {
+pub fn detect_sentinels(values: &NumericColumn, rules: &PlaceholderRules) -> Vec<PlaceholderFinding> {
     let n = values.len().max(1) as f64;
     let mut out = Vec::new();
     for &s in &rules.sentinels {
@@ -169,11 +169,11 @@ pub fn detect_sentinels(values: &[Option<f64>], rules: &PlaceholderRules) -> Vec
         let mut other_min = f64::INFINITY;
         let mut other_max = f64::NEG_INFINITY;
         for x in values.iter().flatten() {
-            if *x == s {
+            if x == s {
                 count += 1;
             } else {
-                other_min = other_min.min(*x);
-                other_max = other_max.max(*x);
+                other_min = other_min.min(x);
+                other_max = other_max.max(x);
             }
         }
         if count == 0 || (count as f64) < rules.min_sentinel_share * n || other_min > other_max {
@@ -217,10 +217,10 @@ mod tests {
     fn sentinels_must_stand_apart() {
         let r = PlaceholderRules::default();
         // -1 among negatives is a value, not a sentinel.
-        let v = vec![Some(-1.0), Some(-3.0), Some(2.0)];
+        let v: NumericColumn = vec![Some(-1.0), Some(-3.0), Some(2.0)].into();
         assert!(detect_sentinels(&v, &r).is_empty());
         // 999 above everything else is a sentinel; 99 below the max is not.
-        let v = vec![Some(999.0), Some(99.0), Some(120.0), Some(5.0)];
+        let v: NumericColumn = vec![Some(999.0), Some(99.0), Some(120.0), Some(5.0)].into();
         let f = detect_sentinels(&v, &r);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].value, "999");

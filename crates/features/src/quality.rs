@@ -69,7 +69,7 @@
 //! ```
 
 use crate::placeholder::{self, PlaceholderFinding, PlaceholderRules};
-use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
+use crate::{Column, ColumnKind, FeaturesError, Frame, NumericColumn, Result};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -135,7 +135,7 @@ enum Value<'a> {
 impl<'a> Value<'a> {
     fn of(col: &'a Column, i: usize) -> Option<Value<'a>> {
         match col {
-            Column::Numeric(v) => v.get(i).copied().flatten().map(Value::Num),
+            Column::Numeric(v) => v.get(i).map(Value::Num),
             Column::Boolean(v) => v.get(i).copied().flatten().map(Value::Bool),
             Column::Categorical(c) => c.get(i).map(Value::Str),
             Column::Text(v) => v.get(i).map(Value::Str),
@@ -528,8 +528,8 @@ fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
-fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys<'static> {
-    let mut present: Vec<f64> = v.iter().flatten().copied().collect();
+fn numeric_keys(v: &NumericColumn, bins: usize) -> Keys<'static> {
+    let mut present: Vec<f64> = v.iter().flatten().collect();
     present.sort_unstable_by(f64::total_cmp);
     let m = present.len();
     // Distinct values and their counts.
@@ -562,7 +562,7 @@ fn numeric_keys(v: &[Option<f64>], bins: usize) -> Keys<'static> {
     let mut sequence = false;
     if integer && m > 1 {
         let (mut up, mut down, mut prev) = (0usize, 0usize, None::<f64>);
-        for &x in v.iter().flatten() {
+        for x in v.iter().flatten() {
             if let Some(p) = prev {
                 if x > p {
                     up += 1;
@@ -628,7 +628,7 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
     let keys = match col {
         Column::Numeric(v) => numeric_keys(v, p.bins),
         Column::Timestamp(v) => {
-            let f: Vec<Option<f64>> = v.iter().map(|t| t.map(|t| t as f64)).collect();
+            let f: NumericColumn = v.iter().map(|t| t.map(|t| t as f64)).collect();
             numeric_keys(&f, p.bins)
         }
         Column::Boolean(v) => string_keys(v.iter().map(|b| b.map(|b| if b { "true" } else { "false" }))),

@@ -126,7 +126,7 @@ fn key_string(col: &Column, i: usize) -> Option<String> {
     match col {
         Column::Categorical(c) => c.get(i).map(str::to_string),
         Column::Text(v) => v.get(i).map(str::to_string),
-        Column::Numeric(v) => v.get(i).copied().flatten().map(|x| format!("{x}")),
+        Column::Numeric(v) => v.get(i).map(|x| format!("{x}")),
         Column::Timestamp(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
         Column::Boolean(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
     }
@@ -135,7 +135,7 @@ fn key_string(col: &Column, i: usize) -> Option<String> {
 /// A numeric view of a cell (booleans 0/1, timestamps as seconds).
 fn number(col: &Column, i: usize) -> Option<f64> {
     match col {
-        Column::Numeric(v) => v.get(i).copied().flatten(),
+        Column::Numeric(v) => v.get(i),
         Column::Boolean(v) => v.get(i).copied().flatten().map(|b| f64::from(u8::from(b))),
         Column::Timestamp(v) => v.get(i).copied().flatten().map(|t| t as f64),
         _ => None,
@@ -146,7 +146,7 @@ fn number(col: &Column, i: usize) -> Option<f64> {
 fn on(col: &Column, i: usize) -> Option<bool> {
     match col {
         Column::Boolean(v) => v.get(i).copied().flatten(),
-        Column::Numeric(v) => v.get(i).copied().flatten().map(|x| x > 0.0),
+        Column::Numeric(v) => v.get(i).map(|x| x > 0.0),
         _ => (!col.is_missing(i)).then_some(true),
     }
 }
@@ -278,7 +278,7 @@ fn aggregate(
                 _ if matches!(col, Column::Timestamp(_)) => {
                     Column::Timestamp(acc.into_iter().map(|a| a.map(|a| a as i64)).collect())
                 }
-                _ => Column::Numeric(acc),
+                _ => Column::Numeric(acc.into()),
             }
         }
         Aggregation::Distinct => {
@@ -324,9 +324,7 @@ fn aggregate(
 /// The values of `col` at the given rows (`None` → missing).
 fn take_rows(col: &Column, rows: &[Option<usize>]) -> Column {
     match col {
-        Column::Numeric(v) => {
-            Column::Numeric(rows.iter().map(|r| r.and_then(|i| v.get(i).copied().flatten())).collect())
-        }
+        Column::Numeric(v) => Column::Numeric(rows.iter().map(|r| r.and_then(|i| v.get(i))).collect()),
         Column::Boolean(v) => {
             Column::Boolean(rows.iter().map(|r| r.and_then(|i| v.get(i).copied().flatten())).collect())
         }

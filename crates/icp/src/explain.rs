@@ -84,7 +84,7 @@ impl NumericBins {
         let mut out = Vec::new();
         for &name in columns {
             if let Ok(Column::Numeric(v)) = frame.column(name) {
-                let mut present: Vec<f64> = v.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+                let mut present: Vec<f64> = v.iter().flatten().filter(|x| x.is_finite()).collect();
                 if present.is_empty() {
                     continue;
                 }
@@ -318,7 +318,7 @@ impl PlanColumn<'_> {
         let missing_or = |present: Option<u32>| present.unwrap_or(MISSING_BIN);
         match self.data {
             Some(Column::Categorical(c)) => missing_or(c.codes().get(i).copied().flatten()),
-            Some(Column::Numeric(v)) => missing_or(v.get(i).copied().flatten().map(|x| {
+            Some(Column::Numeric(v)) => missing_or(v.get(i).map(|x| {
                 let k = match self.edges {
                     // The same count as `numeric_bin` on sorted edges.
                     Some(edges) if self.sorted => edges.iter().map(|&e| usize::from(e <= x)).sum(),
@@ -337,7 +337,7 @@ impl PlanColumn<'_> {
     #[inline(always)]
     fn touch(&self, i: usize) -> u64 {
         match self.data {
-            Some(Column::Numeric(v)) => v.get(i).copied().flatten().map_or(1, f64::to_bits),
+            Some(Column::Numeric(v)) => v.get(i).map_or(1, f64::to_bits),
             Some(Column::Categorical(c)) => c.codes().get(i).copied().flatten().map_or(1, u64::from),
             Some(Column::Boolean(v)) => v.get(i).copied().flatten().map_or(2, u64::from),
             Some(Column::Timestamp(v)) => v.get(i).copied().flatten().map_or(1, i64::cast_unsigned),
@@ -394,7 +394,7 @@ impl PlanColumn<'_> {
         }
         let name = self.name;
         match self.data {
-            Some(Column::Numeric(v)) if self.edges.is_none_or(<[f64]>::is_empty) => match v.get(i).copied().flatten() {
+            Some(Column::Numeric(v)) if self.edges.is_none_or(<[f64]>::is_empty) => match v.get(i) {
                 Some(x) => bin_label(name, &[], x),
                 None => self.label_bin(MISSING_BIN),
             },

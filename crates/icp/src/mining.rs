@@ -56,7 +56,7 @@ use crate::rules::{Condition, Rule, RuleSet, Tiers};
 use crate::{IcpError, Result};
 use acctscore_core::{CoreError, Fit, ndarray};
 use acctscore_features::encode::fold_level;
-use acctscore_features::{Column, Frame};
+use acctscore_features::{Column, Frame, NumericColumn};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -388,8 +388,8 @@ fn missing_bin(name: &str) -> Bin {
     }
 }
 
-fn numeric_bins(name: &str, v: &[Option<f64>], n_bins: usize, min_count: usize) -> ColumnBins {
-    let mut present: Vec<f64> = v.iter().flatten().copied().filter(|x| x.is_finite()).collect();
+fn numeric_bins(name: &str, v: &NumericColumn, n_bins: usize, min_count: usize) -> ColumnBins {
+    let mut present: Vec<f64> = v.iter().flatten().filter(|x| x.is_finite()).collect();
     present.sort_by(f64::total_cmp);
     let m = present.len();
     let mut edges: Vec<f64> = Vec::new();
@@ -464,7 +464,7 @@ fn numeric_bins(name: &str, v: &[Option<f64>], n_bins: usize, min_count: usize) 
     let assign = v
         .iter()
         .map(|x| match x {
-            Some(x) if x.is_finite() => Some(if edges.is_empty() { 0 } else { edges.partition_point(|&e| e <= *x) }),
+            Some(x) if x.is_finite() => Some(if edges.is_empty() { 0 } else { edges.partition_point(|&e| e <= x) }),
             _ => missing_index,
         })
         .collect();
@@ -767,7 +767,7 @@ mod tests {
 
     #[test]
     fn numeric_bins_respect_support_and_round_edges() {
-        let v: Vec<Option<f64>> = (0..1000).map(|i| if i < 950 { Some(0.0) } else { Some(i as f64 / 3.0) }).collect();
+        let v: NumericColumn = (0..1000).map(|i| if i < 950 { Some(0.0) } else { Some(i as f64 / 3.0) }).collect();
         let b = numeric_bins("x", &v, 5, 20);
         // 95% zeros: one bin for 0, one above.
         assert_eq!(b.bins.len(), 2, "{:?}", b.bins.iter().map(|b| &b.code).collect::<Vec<_>>());
@@ -775,7 +775,7 @@ mod tests {
         assert_eq!((b.assign[0], b.assign[999]), (Some(0), Some(1)));
         let edge = b.bins[0].condition.max.expect("upper edge");
         assert_eq!(edge, format!("{edge}").parse::<f64>().expect("short decimal"));
-        let constant = numeric_bins("c", &[Some(1.0), Some(1.0), None], 5, 1);
+        let constant = numeric_bins("c", &vec![Some(1.0), Some(1.0), None].into(), 5, 1);
         assert_eq!(constant.bins.len(), 2);
         assert_eq!(constant.assign, [Some(0), Some(0), Some(1)]);
     }

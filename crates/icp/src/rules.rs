@@ -346,9 +346,7 @@ impl BoundCondition<'_> {
                 cat.codes().get(i).copied().flatten().is_some_and(|k| ok.get(k as usize).copied().unwrap_or(false))
             }
             (Test::Texts(set), Column::Text(v)) => v.get(i).is_some_and(|s| set.contains(&fold_level(s))),
-            (Test::Range { min, max }, Column::Numeric(v)) => {
-                v.get(i).copied().flatten().is_some_and(|x| x >= *min && x < *max)
-            }
+            (Test::Range { min, max }, Column::Numeric(v)) => v.get(i).is_some_and(|x| x >= *min && x < *max),
             _ => false,
         }
     }

@@ -344,7 +344,7 @@ struct Resolved<'f> {
 
 fn num(c: Option<&Column>, i: usize) -> Option<f64> {
     match c {
-        Some(Column::Numeric(v)) => v.get(i).copied().flatten(),
+        Some(Column::Numeric(v)) => v.get(i),
         _ => None,
     }
 }
@@ -968,7 +968,7 @@ impl PreparedScorer<'_> {
         let account_id = match self.ids {
             Some(Column::Text(v)) => v.get(i).map(str::to_string),
             Some(Column::Categorical(c)) => c.get(i).map(str::to_string),
-            Some(Column::Numeric(v)) => v.get(i).copied().flatten().map(|x| x.to_string()),
+            Some(Column::Numeric(v)) => v.get(i).map(|x| x.to_string()),
             _ => None,
         }
         .unwrap_or_else(|| i.to_string());
