@@ -929,8 +929,9 @@ enum Store {
     Numeric(Vec<f64>),
     Boolean(Vec<Option<bool>>),
     Timestamp(Vec<Option<i64>>),
-    /// Codes of each chunk's own dictionary until merged.
-    Categorical(Vec<Option<u32>>),
+    /// Codes of each chunk's own dictionary until merged
+    /// ([`CategoricalColumn::MISSING`] when missing).
+    Categorical(Vec<u32>),
     /// One column per chunk, appended in order when merged.
     Text(Vec<TextBytes>),
     /// A column left out by [`CsvOptions::only`].
@@ -959,7 +960,7 @@ impl Store {
             ColumnKind::Boolean => Store::Boolean(filled(rows, None)),
             ColumnKind::Timestamp => Store::Timestamp(filled(rows, None)),
             ColumnKind::Text => Store::Text((0..chunks).map(|_| TextBytes::default()).collect()),
-            _ => Store::Categorical(filled(rows, None)),
+            _ => Store::Categorical(filled(rows, CategoricalColumn::MISSING)),
         }
     }
 
@@ -993,7 +994,7 @@ enum Slot<'a> {
     Numeric(&'a mut [f64]),
     Boolean(&'a mut [Option<bool>]),
     Timestamp(&'a mut [Option<i64>]),
-    Categorical(&'a mut [Option<u32>]),
+    Categorical(&'a mut [u32]),
     /// The chunks' text columns: a window holds the first.
     Text(&'a mut [TextBytes]),
     Skipped,
@@ -1056,7 +1057,7 @@ impl<'a> Slot<'a> {
             Slot::Numeric(v) => put(v, r, f64::NAN),
             Slot::Boolean(v) => put(v, r, None),
             Slot::Timestamp(v) => put(v, r, None),
-            Slot::Categorical(v) => put(v, r, None),
+            Slot::Categorical(v) => put(v, r, CategoricalColumn::MISSING),
             Slot::Text(v) => put_text(v, r, None),
             Slot::Skipped => {}
         }
@@ -1406,7 +1407,7 @@ impl RowSink<'_, '_> {
                         .is_some(),
                     Slot::Categorical(v) => {
                         let code = self.out.interners[j].get_or_insert_with(Interner::new).intern(f);
-                        put(v, r, Some(code));
+                        put(v, r, code);
                         true
                     }
                     Slot::Text(v) => {
@@ -1479,7 +1480,7 @@ fn merge_chunks(
                 let Some(own) = own else { continue };
                 let map: Vec<u32> = own.raw.iter().map(|l| base.intern(l)).collect();
                 for c in codes.iter_mut().skip(start).take(r.rows) {
-                    *c = c.and_then(|c| map.get(c as usize).copied());
+                    *c = map.get(*c as usize).copied().unwrap_or(CategoricalColumn::MISSING);
                 }
             }
             dictionary = Some(base);
@@ -1513,9 +1514,9 @@ fn merge_chunks(
             Store::Categorical(codes) => {
                 let levels;
                 (levels, invalid) = Interner::levels(dictionary.map(|d| d.raw).unwrap_or_default());
-                let present = codes.iter().filter(|c| c.is_some()).count();
+                let present = codes.iter().filter(|&&c| c != CategoricalColumn::MISSING).count();
                 if declared.get(j).is_some_and(Option::is_none) && is_text(levels.len(), present, options) {
-                    Column::Text(codes.iter().map(|c| c.and_then(|c| levels.get(c as usize))).collect())
+                    Column::Text(codes.iter().map(|&c| levels.get(c as usize)).collect())
                 } else {
                     Column::Categorical(CategoricalColumn::from_parts_unchecked(levels, codes))
                 }

@@ -441,7 +441,7 @@ pub fn fold_level(s: &str) -> String {
 
 fn fit_categorical(c: &crate::CategoricalColumn, p: &PipelineParams) -> ColumnEncoder {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    let mut has_missing = c.codes().iter().any(Option::is_none);
+    let mut has_missing = c.codes().contains(&crate::CategoricalColumn::MISSING);
     let placeholders: Vec<String> = if p.placeholders_as_missing {
         p.placeholder_rules.tokens.iter().map(|t| fold_level(t)).collect()
     } else {
@@ -574,19 +574,15 @@ struct SlotPlan<'a> {
     slot_of_code: Vec<usize>,
     /// Slot of missing values.
     missing_slot: usize,
-    codes: &'a [Option<u32>],
+    /// Codes ([`crate::CategoricalColumn::MISSING`] beyond every slot).
+    codes: &'a [u32],
     width: usize,
 }
 
 impl SlotPlan<'_> {
     #[inline]
     fn key(&self, i: usize) -> usize {
-        self.codes
-            .get(i)
-            .copied()
-            .flatten()
-            .and_then(|k| self.slot_of_code.get(k as usize).copied())
-            .unwrap_or(self.missing_slot)
+        self.codes.get(i).and_then(|&k| self.slot_of_code.get(k as usize).copied()).unwrap_or(self.missing_slot)
     }
 
     /// Sets the one-hot slot `key` of a zeroed `out`.
@@ -600,7 +596,7 @@ impl SlotPlan<'_> {
 #[derive(Debug)]
 enum TitlePlan<'a> {
     /// Bucket slots (seniority, function) per dictionary code.
-    Codes { pairs: Vec<(usize, usize)>, codes: &'a [Option<u32>] },
+    Codes { pairs: Vec<(usize, usize)>, codes: &'a [u32] },
     /// Bucket slots per row of free text (computed per distinct value).
     Text(Vec<(usize, usize)>),
 }
@@ -614,7 +610,7 @@ impl TitlePlan<'_> {
     fn pair(&self, i: usize) -> (usize, usize) {
         match self {
             TitlePlan::Codes { pairs, codes } => {
-                codes.get(i).copied().flatten().and_then(|k| pairs.get(k as usize).copied()).unwrap_or(MISSING_TITLE)
+                codes.get(i).and_then(|&k| pairs.get(k as usize).copied()).unwrap_or(MISSING_TITLE)
             }
             TitlePlan::Text(pairs) => pairs.get(i).copied().unwrap_or(MISSING_TITLE),
         }

@@ -22,14 +22,54 @@ pub enum ColumnKind {
 }
 
 /// A dictionary-encoded categorical column: each row holds the index of its
-/// level, or `None` when missing. Levels are stored as they first appear.
+/// level, or [`CategoricalColumn::MISSING`] when missing (4 bytes a row).
+/// Levels are stored as they first appear. It serialises with its codes as
+/// `Option<u32>` per row.
+///
+/// ```
+/// use acctscore_features::CategoricalColumn;
+///
+/// let c = CategoricalColumn::from_values([Some("b"), None, Some("a"), Some("b")]);
+/// assert_eq!(c.levels(), ["b", "a"]);
+/// assert_eq!(c.codes(), [0, CategoricalColumn::MISSING, 1, 0]);
+/// assert_eq!(c.code(1), None);
+/// assert_eq!(c.get(2), Some("a"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "CategoricalParts", into = "CategoricalParts")]
 pub struct CategoricalColumn {
+    levels: Vec<String>,
+    /// Per row, the level's index or [`CategoricalColumn::MISSING`].
+    codes: Vec<u32>,
+}
+
+/// The serialised form of a [`CategoricalColumn`].
+#[derive(Serialize, Deserialize)]
+struct CategoricalParts {
     levels: Vec<String>,
     codes: Vec<Option<u32>>,
 }
 
+impl From<CategoricalParts> for CategoricalColumn {
+    /// A code out of range reads as missing, as [`CategoricalColumn::get`] does.
+    fn from(p: CategoricalParts) -> Self {
+        let n = p.levels.len();
+        let codes = p.codes.into_iter().map(|c| c.filter(|&c| (c as usize) < n).unwrap_or(Self::MISSING)).collect();
+        CategoricalColumn { levels: p.levels, codes }
+    }
+}
+
+impl From<CategoricalColumn> for CategoricalParts {
+    fn from(c: CategoricalColumn) -> Self {
+        let codes = c.codes.iter().map(|&k| (k != CategoricalColumn::MISSING).then_some(k)).collect();
+        CategoricalParts { levels: c.levels, codes }
+    }
+}
+
 impl CategoricalColumn {
+    /// The code of a missing row.
+    pub const MISSING: u32 = u32::MAX;
+
     /// Builds from string values, interning levels in order of appearance.
     pub fn from_values<S: AsRef<str>>(values: impl IntoIterator<Item = Option<S>>) -> Self {
         let mut builder = CategoricalBuilder::default();
@@ -39,12 +79,13 @@ impl CategoricalColumn {
         builder.finish()
     }
 
-    /// Builds from parts; every code must index `levels` (checked).
+    /// Builds from parts; every code must index `levels` or be
+    /// [`CategoricalColumn::MISSING`] (checked).
     ///
     /// # Errors
     /// [`FeaturesError::InvalidConfig`] when a code is out of range.
-    pub fn from_parts(levels: Vec<String>, codes: Vec<Option<u32>>) -> Result<Self> {
-        if let Some(bad) = codes.iter().flatten().find(|&&c| c as usize >= levels.len()) {
+    pub fn from_parts(levels: Vec<String>, codes: Vec<u32>) -> Result<Self> {
+        if let Some(bad) = codes.iter().find(|&&c| c != Self::MISSING && c as usize >= levels.len()) {
             return Err(FeaturesError::InvalidConfig {
                 reason: format!("categorical code {bad} out of range for {} levels", levels.len()),
             });
@@ -54,19 +95,19 @@ impl CategoricalColumn {
 
     /// Builds from parts the caller guarantees consistent (loaders).
     #[cfg(feature = "csv")]
-    pub(crate) fn from_parts_unchecked(levels: Vec<String>, codes: Vec<Option<u32>>) -> Self {
+    pub(crate) fn from_parts_unchecked(levels: Vec<String>, codes: Vec<u32>) -> Self {
         CategoricalColumn { levels, codes }
     }
 
     /// Splits into levels and codes.
-    pub fn into_parts(self) -> (Vec<String>, Vec<Option<u32>>) {
+    pub fn into_parts(self) -> (Vec<String>, Vec<u32>) {
         (self.levels, self.codes)
     }
 
     /// How many rows hold each level (same order as [`CategoricalColumn::levels`]).
     pub fn level_counts(&self) -> Vec<usize> {
         let mut counts = vec![0usize; self.levels.len()];
-        for &c in self.codes.iter().flatten() {
+        for &c in &self.codes {
             if let Some(n) = counts.get_mut(c as usize) {
                 *n += 1;
             }
@@ -79,15 +120,26 @@ impl CategoricalColumn {
         &self.levels
     }
 
-    /// Per row, the index into [`CategoricalColumn::levels`] or `None`.
-    pub fn codes(&self) -> &[Option<u32>] {
+    /// Per row, the index into [`CategoricalColumn::levels`], or
+    /// [`CategoricalColumn::MISSING`].
+    pub fn codes(&self) -> &[u32] {
         &self.codes
+    }
+
+    /// The code of row `i` (`None` when missing or out of range).
+    #[inline]
+    pub fn code(&self, i: usize) -> Option<u32> {
+        self.codes.get(i).copied().filter(|&c| c != Self::MISSING)
+    }
+
+    /// Whether row `i` is missing (rows out of range count as missing).
+    pub fn is_missing(&self, i: usize) -> bool {
+        self.code(i).is_none()
     }
 
     /// The value of row `i` (`None` when missing or out of range).
     pub fn get(&self, i: usize) -> Option<&str> {
-        let code = (*self.codes.get(i)?)?;
-        self.levels.get(code as usize).map(String::as_str)
+        self.levels.get(*self.codes.get(i)? as usize).map(String::as_str)
     }
 
     /// Number of rows.
@@ -106,13 +158,13 @@ impl CategoricalColumn {
 pub struct CategoricalBuilder {
     levels: Vec<String>,
     index: HashMap<String, u32>,
-    codes: Vec<Option<u32>>,
+    codes: Vec<u32>,
 }
 
 impl CategoricalBuilder {
     /// Appends one value (`None` = missing).
     pub fn push(&mut self, value: Option<&str>) {
-        let code = value.map(|v| match self.index.get(v) {
+        let code = value.map_or(CategoricalColumn::MISSING, |v| match self.index.get(v) {
             Some(&c) => c,
             None => {
                 let c = self.levels.len() as u32;
@@ -522,13 +574,15 @@ impl Column {
         fn pick<T: Clone>(v: &[Option<T>], rows: &[usize]) -> Vec<Option<T>> {
             rows.iter().map(|&i| v.get(i).cloned().flatten()).collect()
         }
+        let codes =
+            |c: &CategoricalColumn| rows.iter().map(|&i| c.code(i).unwrap_or(CategoricalColumn::MISSING)).collect();
         match self {
             Column::Numeric(v) => Column::Numeric(v.take(rows)),
             Column::Boolean(v) => Column::Boolean(pick(v, rows)),
             Column::Text(v) => Column::Text(v.take(rows)),
             Column::Timestamp(v) => Column::Timestamp(pick(v, rows)),
             Column::Categorical(c) => {
-                Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, rows) })
+                Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: codes(c) })
             }
         }
     }
@@ -538,7 +592,7 @@ impl Column {
         match self {
             Column::Numeric(v) => v.is_missing(i),
             Column::Boolean(v) => v.get(i).is_none_or(Option::is_none),
-            Column::Categorical(c) => c.codes().get(i).is_none_or(Option::is_none),
+            Column::Categorical(c) => c.is_missing(i),
             Column::Text(v) => v.is_missing(i),
             Column::Timestamp(v) => v.get(i).is_none_or(Option::is_none),
         }
@@ -773,7 +827,16 @@ mod tests {
     fn categorical_interns_levels_in_order() {
         let c = CategoricalColumn::from_values([Some("b"), Some("a"), None, Some("b")]);
         assert_eq!(c.levels(), ["b", "a"]);
-        assert_eq!(c.codes(), [Some(0), Some(1), None, Some(0)]);
+        assert_eq!(c.codes(), [0, 1, CategoricalColumn::MISSING, 0]);
+        assert_eq!((c.code(0), c.code(2), c.code(9)), (Some(0), None, None));
+        // The serialised codes are `Option<u32>`; an out-of-range code reads as missing.
+        let json = serde_json::to_string(&c).expect("serialises");
+        assert_eq!(json, r#"{"levels":["b","a"],"codes":[0,1,null,0]}"#);
+        assert_eq!(serde_json::from_str::<CategoricalColumn>(&json).expect("reads"), c);
+        let odd: CategoricalColumn = serde_json::from_str(r#"{"levels":["x"],"codes":[0,7,null]}"#).expect("reads");
+        assert_eq!(odd.codes(), [0, CategoricalColumn::MISSING, CategoricalColumn::MISSING]);
+        assert!(CategoricalColumn::from_parts(vec!["x".into()], vec![0, 1]).is_err());
+        assert!(CategoricalColumn::from_parts(vec!["x".into()], vec![0, CategoricalColumn::MISSING]).is_ok());
         assert_eq!(c.get(3), Some("b"));
         assert_eq!(c.get(2), None);
         assert_eq!(c.get(99), None);

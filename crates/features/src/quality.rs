@@ -522,7 +522,7 @@ impl Distinct<'_> {
     }
 }
 
-const MISSING_KEY: u32 = u32::MAX;
+const MISSING_KEY: u32 = crate::CategoricalColumn::MISSING;
 
 fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
@@ -612,7 +612,8 @@ fn string_keys<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Keys<'a> {
 
 fn categorical_keys(c: &crate::CategoricalColumn) -> Keys<'_> {
     let counts = c.level_counts();
-    let keys: Vec<u32> = c.codes().iter().map(|k| k.unwrap_or(MISSING_KEY)).collect();
+    // A missing code is `MISSING_KEY` already.
+    let keys: Vec<u32> = c.codes().to_vec();
     let missing = keys.iter().filter(|k| **k == MISSING_KEY).count();
     Keys {
         missing,

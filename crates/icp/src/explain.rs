@@ -317,7 +317,7 @@ impl PlanColumn<'_> {
     fn bin(&self, i: usize) -> u32 {
         let missing_or = |present: Option<u32>| present.unwrap_or(MISSING_BIN);
         match self.data {
-            Some(Column::Categorical(c)) => missing_or(c.codes().get(i).copied().flatten()),
+            Some(Column::Categorical(c)) => missing_or(c.code(i)),
             Some(Column::Numeric(v)) => missing_or(v.get(i).map(|x| {
                 let k = match self.edges {
                     // The same count as `numeric_bin` on sorted edges.
@@ -338,7 +338,7 @@ impl PlanColumn<'_> {
     fn touch(&self, i: usize) -> u64 {
         match self.data {
             Some(Column::Numeric(v)) => v.get(i).map_or(1, f64::to_bits),
-            Some(Column::Categorical(c)) => c.codes().get(i).copied().flatten().map_or(1, u64::from),
+            Some(Column::Categorical(c)) => c.code(i).map_or(1, u64::from),
             Some(Column::Boolean(v)) => v.get(i).copied().flatten().map_or(2, u64::from),
             Some(Column::Timestamp(v)) => v.get(i).copied().flatten().map_or(1, i64::cast_unsigned),
             // The offsets only: the text itself is read when a reason names it.

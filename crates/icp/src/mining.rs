@@ -343,8 +343,7 @@ impl MiningParams {
             Column::Numeric(v) => Some(numeric_bins(name, v, self.n_bins, min_count)),
             Column::Boolean(v) => Some(boolean_bins(name, v, min_count)),
             Column::Categorical(c) => {
-                let values =
-                    c.codes().iter().map(|code| code.and_then(|k| c.levels().get(k as usize)).map(String::as_str));
+                let values = c.codes().iter().map(|&k| c.levels().get(k as usize).map(String::as_str));
                 Some(level_bins(name, values, self.max_levels, min_count))
             }
             Column::Text(v) => Some(level_bins(name, v.iter(), self.max_levels, min_count)),

@@ -343,7 +343,7 @@ impl BoundCondition<'_> {
             (Test::Missing(m), col) => col.is_missing(i) == *m,
             (Test::Is(b), Column::Boolean(v)) => v.get(i).copied().flatten() == Some(*b),
             (Test::Levels(ok), Column::Categorical(cat)) => {
-                cat.codes().get(i).copied().flatten().is_some_and(|k| ok.get(k as usize).copied().unwrap_or(false))
+                cat.code(i).is_some_and(|k| ok.get(k as usize).copied().unwrap_or(false))
             }
             (Test::Texts(set), Column::Text(v)) => v.get(i).is_some_and(|s| set.contains(&fold_level(s))),
             (Test::Range { min, max }, Column::Numeric(v)) => v.get(i).is_some_and(|x| x >= *min && x < *max),

@@ -388,13 +388,9 @@ impl<'f> Resolved<'f> {
 
     fn revenue_inputs(&self, i: usize) -> RevenueInputs<'f> {
         let bm = match self.business_model {
-            Some(Column::Categorical(c)) => c
-                .codes()
-                .get(i)
-                .copied()
-                .flatten()
-                .and_then(|k| self.model_levels.get(k as usize).copied())
-                .unwrap_or(BusinessModel::Other),
+            Some(Column::Categorical(c)) => {
+                c.code(i).and_then(|k| self.model_levels.get(k as usize).copied()).unwrap_or(BusinessModel::Other)
+            }
             column => text(column, i).map_or(BusinessModel::Other, BusinessModel::from_label),
         };
         let mut r = RevenueInputs::new(bm);
