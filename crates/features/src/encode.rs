@@ -1056,6 +1056,14 @@ pub struct FittedPipeline {
 /// Rows encoded together (all columns of a block while it is in cache).
 const BLOCK_ROWS: usize = 512;
 
+/// Whether a matrix handed to the encoders holds zeros only (a fresh one
+/// from `Array2::zeros`: writing its zeros again is a wasted pass).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zeroed {
+    Yes,
+    No,
+}
+
 impl FittedPipeline {
     /// Names of the encoded features, in matrix column order.
     pub fn feature_names(&self) -> Vec<&str> {
@@ -1096,7 +1104,7 @@ impl FittedPipeline {
             .into());
         }
         let mut x = Array2::<f64>::zeros((rows.len(), self.features.len()));
-        self.fill(frame, rows, &mut x)?;
+        self.fill(frame, rows, &mut x, Zeroed::Yes)?;
         Ok(x)
     }
 
@@ -1116,11 +1124,11 @@ impl FittedPipeline {
             .into());
         }
         if out.is_standard_layout() {
-            self.fill(frame, 0..frame.nrows(), out)
+            self.fill(frame, 0..frame.nrows(), out, Zeroed::No)
         } else {
             // A column-major (or strided) matrix: encode row-major, then copy.
             let mut x = Array2::<f64>::zeros(out.dim());
-            self.fill(frame, 0..frame.nrows(), &mut x)?;
+            self.fill(frame, 0..frame.nrows(), &mut x, Zeroed::Yes)?;
             out.assign(&x);
             Ok(())
         }
@@ -1167,11 +1175,11 @@ impl FittedPipeline {
         Ok(bound)
     }
 
-    /// Writes rows `rows` of `frame` into `x` (zeroed, `rows.len()` × features).
+    /// Writes rows `rows` of `frame` into `x` (`rows.len()` × features).
     /// Writes every entry of `x` (row-major: `transform_*` make sure of it),
-    /// a block of rows at a time: zeros, then each column's features, while
-    /// the block is in cache.
-    fn fill(&self, frame: &Frame, rows: Range<usize>, x: &mut Array2<f64>) -> Result<()> {
+    /// a block of rows at a time: zeros unless `x` is all zeros already,
+    /// then each column's features, while the block is in cache.
+    fn fill(&self, frame: &Frame, rows: Range<usize>, x: &mut Array2<f64>, zeroed: Zeroed) -> Result<()> {
         let plans = self.bind_rows(frame, rows)?;
         if self.features.len() != x.ncols() {
             return Err(acctscore_core::CoreError::ShapeMismatch {
@@ -1187,7 +1195,9 @@ impl FittedPipeline {
         let fill_block = |(b, mut block): (usize, ArrayViewMut2<f64>)| {
             let start = b * BLOCK_ROWS;
             let r = start..start + block.nrows();
-            block.fill(0.0);
+            if zeroed == Zeroed::No {
+                block.fill(0.0);
+            }
             for c in &plans {
                 c.plan.fill(&mut block, r.clone(), c.features.start);
             }
