@@ -415,7 +415,7 @@ impl NumericColumn {
     /// A column from raw values in which NaN means missing. An infinite
     /// value is kept as given, and [`Frame::new`] rejects it.
     pub fn from_nan_missing(values: Vec<f64>) -> Self {
-        let non_finite = values.iter().position(|x| x.is_infinite()).map(|i| (i, values[i]));
+        let non_finite = values.iter().enumerate().find(|(_, x)| x.is_infinite()).map(|(i, &x)| (i, x));
         NumericColumn { values, non_finite }
     }
 
