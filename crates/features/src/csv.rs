@@ -492,7 +492,8 @@ pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
         frac = i - int_digits - 1;
     }
     if i == rest.len() && (1..=15).contains(&(int_digits + frac)) {
-        let v = mant as f64 / POW10[frac];
+        // At most 15 digits: below 2^53, a signed conversion (one instruction).
+        let v = mant as i64 as f64 / POW10[frac];
         return Some(if neg { -v } else { v });
     }
     let s = std::str::from_utf8(b).ok()?;
