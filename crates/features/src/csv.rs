@@ -270,7 +270,6 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
     }
     let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(data));
-    let has_quotes = data.contains(&b'"');
 
     // Header.
     let mut rdr = reader_for(data, delimiter);
@@ -280,11 +279,9 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         if !got {
             return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
         }
-        if has_quotes {
-            let raw = &data[..(rdr.position().byte() as usize).min(data.len())];
-            if let Err(detail) = check_quoting(raw, delimiter) {
-                return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::BadQuoting { detail } });
-            }
+        let raw = &data[..(rdr.position().byte() as usize).min(data.len())];
+        if let Err(detail) = check_quoting(raw, delimiter) {
+            return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::BadQuoting { detail } });
         }
         let names: Vec<String> = rec
             .iter()
@@ -314,7 +311,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     };
 
-    let chunks = split_chunks(body, has_quotes);
+    let chunks = split_chunks(body);
     let mut widened_names = Vec::new();
     let parsed = loop {
         let ctx = ChunkCtx { delimiter, kinds: &kinds, declared: &declared, keep: &keep, names: &names, options };
@@ -732,7 +729,7 @@ type FxBuild = BuildHasherDefault<FxHasher>;
 /// Splits `body` at record boundaries into up to four chunks per thread (of
 /// 1 MiB at least), so that a thread slowed by another process still gets
 /// its share of the work done by the others.
-fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
+fn split_chunks(body: &[u8]) -> Vec<(usize, usize)> {
     let threads = parallelism();
     const MIN_CHUNK: usize = 1 << 20;
     let n = (4 * threads).min(body.len() / MIN_CHUNK).max(1);
@@ -741,7 +738,7 @@ fn split_chunks(body: &[u8], has_quotes: bool) -> Vec<(usize, usize)> {
     // per segment between targets (in parallel: one pass over the body).
     let targets: Vec<usize> = (0..n).map(|k| body.len() * k / n).collect();
     let count = |k: usize| match (targets.get(k), targets.get(k + 1)) {
-        (Some(&a), Some(&b)) if has_quotes => memchr::memchr_iter(b'"', body.get(a..b).unwrap_or_default()).count(),
+        (Some(&a), Some(&b)) => memchr::memchr_iter(b'"', body.get(a..b).unwrap_or_default()).count(),
         _ => 0,
     };
     #[cfg(feature = "parallel")]
@@ -1944,7 +1941,7 @@ mod tests {
             body.extend(format!("{i},\"{inner}\",z\n").bytes());
             i += 1;
         }
-        let chunks = split_chunks(&body, true);
+        let chunks = split_chunks(&body);
         assert!(chunks.len() >= parallelism().min(6), "{} chunks", chunks.len());
         for &(a, _) in chunks.iter().skip(1) {
             assert_eq!(body[a - 1], b'\n');
@@ -1973,7 +1970,7 @@ mod tests {
         }
         let body_start = s.find('\n').map_or(0, |p| p + 1);
         let body = &s.as_bytes()[body_start..];
-        let chunks = split_chunks(body, true);
+        let chunks = split_chunks(body);
         let whole = [(0, body.len())];
         let names: Vec<String> = ["id", "cat", "num", "flag"].iter().map(|s| s.to_string()).collect();
         let o = CsvOptions::new().skip_bad_rows(true);
