@@ -361,8 +361,8 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     let loaded: Vec<(&String, Column, bool)> =
         names.iter().zip(columns).zip(&declared).filter_map(|((n, c), d)| c.map(|c| (n, c, d.is_none()))).collect();
     let report_columns = loaded.iter().map(|(n, c, inferred)| ((*n).clone(), c.kind(), *inferred)).collect();
-    let frame = Frame::new_finite(loaded.into_iter().map(|(n, c, _)| (n.clone(), c)).collect())?
-        .with_skipped_rows(skipped.clone());
+    let frame =
+        Frame::new(loaded.into_iter().map(|(n, c, _)| (n.clone(), c)).collect())?.with_skipped_rows(skipped.clone());
     let report = CsvReport {
         delimiter,
         columns: report_columns,

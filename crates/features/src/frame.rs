@@ -611,7 +611,8 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// Builds a frame, checking equal lengths, unique names and finite numbers.
+    /// Builds a frame, checking equal lengths, unique names and finite numbers
+    /// (a numeric column knows its first non-finite value: no scan).
     ///
     /// # Errors
     /// [`FeaturesError::RaggedColumns`], [`FeaturesError::DuplicateColumn`] or
@@ -631,26 +632,6 @@ impl Frame {
                 && let Some((row, value)) = v.non_finite()
             {
                 return Err(FeaturesError::NonFinite { column: name, row, value });
-            }
-            names.push(name);
-            cols.push(col);
-        }
-        Ok(Frame { names, columns: cols, nrows, skipped: Vec::new() })
-    }
-
-    /// Like [`Frame::new`] without the finiteness scan, for loaders whose
-    /// numeric parser only yields finite values.
-    #[cfg(feature = "csv")]
-    pub(crate) fn new_finite(columns: Vec<(String, Column)>) -> Result<Self> {
-        let nrows = columns.first().map_or(0, |(_, c)| c.len());
-        let mut names: Vec<String> = Vec::with_capacity(columns.len());
-        let mut cols = Vec::with_capacity(columns.len());
-        for (name, col) in columns {
-            if col.len() != nrows {
-                return Err(FeaturesError::RaggedColumns { column: name, expected: nrows, found: col.len() });
-            }
-            if names.contains(&name) {
-                return Err(FeaturesError::DuplicateColumn { column: name });
             }
             names.push(name);
             cols.push(col);
