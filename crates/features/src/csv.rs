@@ -50,7 +50,7 @@
 //! ```
 
 use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
-use crate::frame::{CategoricalColumn, TextBytes};
+use crate::frame::{CategoricalColumn, NUMERIC_MISSING, TextBytes};
 use crate::{Column, ColumnKind, FeaturesError, Frame, NumericColumn, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -923,7 +923,7 @@ impl Interner {
 
 /// One column's values for every row of the input, written in place by the chunks.
 enum Store {
-    /// Values, NaN when missing (as [`NumericColumn`]).
+    /// Values, [`NUMERIC_MISSING`] when missing (as [`NumericColumn`]).
     Numeric(Vec<f64>),
     Boolean(Vec<Option<bool>>),
     Timestamp(Vec<Option<i64>>),
@@ -954,7 +954,7 @@ fn filled<T: Clone + Send + Sync>(n: usize, v: T) -> Vec<T> {
 impl Store {
     fn new(kind: ColumnKind, rows: usize, chunks: usize) -> Store {
         match kind {
-            ColumnKind::Numeric => Store::Numeric(filled(rows, f64::NAN)),
+            ColumnKind::Numeric => Store::Numeric(filled(rows, NUMERIC_MISSING)),
             ColumnKind::Boolean => Store::Boolean(filled(rows, None)),
             ColumnKind::Timestamp => Store::Timestamp(filled(rows, None)),
             ColumnKind::Text => Store::Text((0..chunks).map(|_| TextBytes::default()).collect()),
@@ -1052,7 +1052,7 @@ impl<'a> Slot<'a> {
     #[inline]
     fn put_missing(&mut self, r: usize) {
         match self {
-            Slot::Numeric(v) => put(v, r, f64::NAN),
+            Slot::Numeric(v) => put(v, r, NUMERIC_MISSING),
             Slot::Boolean(v) => put(v, r, None),
             Slot::Timestamp(v) => put(v, r, None),
             Slot::Categorical(v) => put(v, r, CategoricalColumn::MISSING),

@@ -24,7 +24,8 @@ pub enum ColumnKind {
 /// A dictionary-encoded categorical column: each row holds the index of its
 /// level, or [`CategoricalColumn::MISSING`] when missing (4 bytes a row).
 /// Levels are stored as they first appear. It serialises with its codes as
-/// `Option<u32>` per row.
+/// `Option<u32>` per row; reading one back checks every code as
+/// [`CategoricalColumn::from_parts`] does.
 ///
 /// ```
 /// use acctscore_features::CategoricalColumn;
@@ -35,34 +36,59 @@ pub enum ColumnKind {
 /// assert_eq!(c.code(1), None);
 /// assert_eq!(c.get(2), Some("a"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(from = "CategoricalParts", into = "CategoricalParts")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CategoricalColumn {
     levels: Vec<String>,
     /// Per row, the level's index or [`CategoricalColumn::MISSING`].
     codes: Vec<u32>,
 }
 
-/// The serialised form of a [`CategoricalColumn`].
-#[derive(Serialize, Deserialize)]
+/// The serialised form of a [`CategoricalColumn`], written without a copy.
+#[derive(Serialize)]
+struct CategoricalRef<'a> {
+    levels: &'a [String],
+    codes: OptionCodes<'a>,
+}
+
+/// Codes written as `Option<u32>` per row.
+struct OptionCodes<'a>(&'a [u32]);
+
+impl Serialize for OptionCodes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|&k| (k != CategoricalColumn::MISSING).then_some(k)))
+    }
+}
+
+impl Serialize for CategoricalColumn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        CategoricalRef { levels: &self.levels, codes: OptionCodes(&self.codes) }.serialize(s)
+    }
+}
+
+/// The serialised form of a [`CategoricalColumn`], read back.
+#[derive(Deserialize)]
 struct CategoricalParts {
     levels: Vec<String>,
     codes: Vec<Option<u32>>,
 }
 
-impl From<CategoricalParts> for CategoricalColumn {
-    /// A code out of range reads as missing, as [`CategoricalColumn::get`] does.
-    fn from(p: CategoricalParts) -> Self {
-        let n = p.levels.len();
-        let codes = p.codes.into_iter().map(|c| c.filter(|&c| (c as usize) < n).unwrap_or(Self::MISSING)).collect();
-        CategoricalColumn { levels: p.levels, codes }
-    }
-}
-
-impl From<CategoricalColumn> for CategoricalParts {
-    fn from(c: CategoricalColumn) -> Self {
-        let codes = c.codes.iter().map(|&k| (k != CategoricalColumn::MISSING).then_some(k)).collect();
-        CategoricalParts { levels: c.levels, codes }
+impl<'de> Deserialize<'de> for CategoricalColumn {
+    /// A code out of range (`MISSING` included) is an error, as in
+    /// [`CategoricalColumn::from_parts`].
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let p = CategoricalParts::deserialize(d)?;
+        // A present `MISSING` is out of range: it becomes `levels.len()`, which is too.
+        let out_of_range = u32::try_from(p.levels.len()).unwrap_or(Self::MISSING);
+        let codes = p
+            .codes
+            .into_iter()
+            .map(|c| match c {
+                Some(Self::MISSING) => out_of_range,
+                Some(c) => c,
+                None => Self::MISSING,
+            })
+            .collect();
+        Self::from_parts(p.levels, codes).map_err(serde::de::Error::custom)
     }
 }
 
@@ -195,8 +221,8 @@ impl CategoricalBuilder {
 /// assert_eq!(titles.get(2), Some(""));
 /// assert_eq!(titles.iter().collect::<Vec<_>>(), [Some("VP Sales"), None, Some("")]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(from = "Vec<Option<String>>", into = "Vec<Option<String>>")]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(from = "Vec<Option<String>>")]
 pub struct TextColumn {
     /// The present values, concatenated.
     text: String,
@@ -373,6 +399,13 @@ impl<S: AsRef<str>> FromIterator<Option<S>> for TextColumn {
     }
 }
 
+impl Serialize for TextColumn {
+    /// As `Option<String>` per row, without a copy.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
 impl From<Vec<Option<String>>> for TextColumn {
     fn from(values: Vec<Option<String>>) -> Self {
         values.into_iter().collect()
@@ -386,8 +419,13 @@ impl From<TextColumn> for Vec<Option<String>> {
 }
 
 /// A numeric column: one `f64` per row, 8 bytes a value, with a missing
-/// value stored as NaN (a present value is always finite, so NaN is free to
-/// mean "missing"). It reads and serialises as `Option<f64>` per row.
+/// value stored as NaN. In a [`Frame`] a present value is always finite, so
+/// NaN is free to mean "missing". It reads and serialises as `Option<f64>`
+/// per row.
+///
+/// A present non-finite value given to a constructor is kept as given (a
+/// present NaN with its own NaN bits, never read as missing) and
+/// [`Frame::new`] rejects the column, naming the first one.
 ///
 /// ```
 /// use acctscore_features::NumericColumn;
@@ -401,32 +439,46 @@ impl From<TextColumn> for Vec<Option<String>> {
 /// assert_eq!(serde_json::to_string(&employees)?, "[12.0,null,300.0]");
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(from = "Vec<Option<f64>>", into = "Vec<Option<f64>>")]
+#[derive(Debug, Clone, Default)]
 pub struct NumericColumn {
-    /// Per row, the value, or NaN when missing.
+    /// Per row, the value, or [`NUMERIC_MISSING`] when missing.
     values: Vec<f64>,
-    /// The first non-finite value a constructor was given (row and value):
-    /// such a column cannot enter a [`Frame`], which reports it.
+    /// The first non-finite present value (row and value): such a column
+    /// cannot enter a [`Frame`], which reports it.
     non_finite: Option<(usize, f64)>,
 }
+
+/// A missing numeric value: the standard quiet NaN.
+pub(crate) const NUMERIC_MISSING: f64 = f64::NAN;
+
+/// A present NaN (which a [`Frame`] refuses): a quiet NaN with other bits
+/// than [`NUMERIC_MISSING`], so that it is never read as missing.
+const PRESENT_NAN: f64 = f64::from_bits(f64::NAN.to_bits() | 1);
 
 impl NumericColumn {
     /// A column from raw values in which NaN means missing. An infinite
     /// value is kept as given, and [`Frame::new`] rejects it.
-    pub fn from_nan_missing(values: Vec<f64>) -> Self {
-        let non_finite = values.iter().enumerate().find(|(_, x)| x.is_infinite()).map(|(i, &x)| (i, x));
+    pub fn from_nan_missing(mut values: Vec<f64>) -> Self {
+        let mut non_finite = None;
+        for (i, x) in values.iter_mut().enumerate() {
+            if x.is_nan() {
+                // Any NaN bits mean missing here.
+                *x = NUMERIC_MISSING;
+            } else if x.is_infinite() {
+                non_finite.get_or_insert((i, *x));
+            }
+        }
         NumericColumn { values, non_finite }
     }
 
-    /// A column from values the caller guarantees finite or NaN (loaders).
+    /// A column from values the caller guarantees finite or [`NUMERIC_MISSING`] (loaders).
     #[cfg(feature = "csv")]
     pub(crate) fn from_nan_missing_unchecked(values: Vec<f64>) -> Self {
         NumericColumn { values, non_finite: None }
     }
 
     /// Per row, the value, or NaN when missing: the fast way to read a
-    /// whole column.
+    /// whole column of a [`Frame`] (whose present values are finite).
     pub fn values(&self) -> &[f64] {
         &self.values
     }
@@ -434,7 +486,7 @@ impl NumericColumn {
     /// The value of row `i` (`None` when missing or out of range).
     #[inline]
     pub fn get(&self, i: usize) -> Option<f64> {
-        self.values.get(i).copied().filter(|x| !x.is_nan())
+        self.values.get(i).copied().and_then(present)
     }
 
     /// Whether row `i` is missing (rows out of range count as missing).
@@ -444,7 +496,7 @@ impl NumericColumn {
 
     /// The values in row order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<f64>> + DoubleEndedIterator + Clone + '_ {
-        self.values.iter().map(|&x| (!x.is_nan()).then_some(x))
+        self.values.iter().map(|&x| present(x))
     }
 
     /// Number of rows.
@@ -462,23 +514,35 @@ impl NumericColumn {
         rows.iter().map(|&i| self.get(i)).collect()
     }
 
-    /// The first non-finite value given at construction, with its row.
+    /// The rows where `keep` is true (`keep` as long as the column).
+    pub(crate) fn filter(&self, keep: &[bool]) -> NumericColumn {
+        self.iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| x).collect()
+    }
+
+    /// The first non-finite present value, with its row.
     pub(crate) fn non_finite(&self) -> Option<(usize, f64)> {
         self.non_finite
     }
 }
 
+/// A stored value as read: `None` for [`NUMERIC_MISSING`] only.
+#[inline]
+fn present(x: f64) -> Option<f64> {
+    (x.to_bits() != NUMERIC_MISSING.to_bits()).then_some(x)
+}
+
 impl PartialEq for NumericColumn {
-    /// Equal when every row holds the same value or both are missing.
+    /// Equal when every row holds the same value (NaN equal to NaN) or both
+    /// are missing.
     fn eq(&self, other: &Self) -> bool {
         self.values.len() == other.values.len()
-            && self.values.iter().zip(&other.values).all(|(a, b)| a == b || (a.is_nan() && b.is_nan()))
+            && self.values.iter().zip(&other.values).all(|(&a, &b)| a == b || a.to_bits() == b.to_bits())
     }
 }
 
 impl FromIterator<Option<f64>> for NumericColumn {
-    /// `None` becomes missing; a present non-finite value is remembered,
-    /// and [`Frame::new`] rejects the column.
+    /// `None` becomes missing; a present non-finite value is kept (a NaN
+    /// as a present NaN) and [`Frame::new`] rejects the column.
     fn from_iter<I: IntoIterator<Item = Option<f64>>>(values: I) -> Self {
         let mut non_finite = None;
         let values = values
@@ -488,9 +552,9 @@ impl FromIterator<Option<f64>> for NumericColumn {
                 Some(x) if x.is_finite() => x,
                 Some(x) => {
                     non_finite.get_or_insert((i, x));
-                    x
+                    if x.is_nan() { PRESENT_NAN } else { x }
                 }
-                None => f64::NAN,
+                None => NUMERIC_MISSING,
             })
             .collect();
         NumericColumn { values, non_finite }
@@ -509,7 +573,21 @@ impl From<NumericColumn> for Vec<Option<f64>> {
     }
 }
 
-/// One typed column; `None` is an explicit missing value.
+impl Serialize for NumericColumn {
+    /// As `Option<f64>` per row, without a copy.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for NumericColumn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Vec::<Option<f64>>::deserialize(d).map(Into::into)
+    }
+}
+
+/// One typed column. Every kind marks a missing value explicitly, and every
+/// kind reads a row as an `Option` (`None` when missing).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Column {
@@ -526,8 +604,8 @@ pub enum Column {
 }
 
 impl Column {
-    /// A numeric column. Non-finite values are kept as given here; [`Frame::new`]
-    /// rejects them with a typed error.
+    /// A numeric column. A present non-finite value is kept as given (a NaN
+    /// is never read as missing); [`Frame::new`] rejects it with a typed error.
     pub fn numeric(values: Vec<Option<f64>>) -> Self {
         Column::Numeric(values.into())
     }
@@ -724,7 +802,7 @@ impl Frame {
             .columns
             .iter()
             .map(|c| match c {
-                Column::Numeric(v) => Column::Numeric(NumericColumn::from_nan_missing(pick(v.values(), keep))),
+                Column::Numeric(v) => Column::Numeric(v.filter(keep)),
                 Column::Boolean(v) => Column::Boolean(pick(v, keep)),
                 Column::Categorical(c) => {
                     Column::Categorical(CategoricalColumn { levels: c.levels.clone(), codes: pick(&c.codes, keep) })
@@ -771,6 +849,36 @@ mod tests {
     }
 
     #[test]
+    fn a_present_nan_is_never_read_as_missing() {
+        let nan = Column::numeric(vec![Some(1.0), Some(f64::NAN), None]);
+        assert_ne!(nan, Column::numeric(vec![Some(1.0), None, None]));
+        assert_eq!(nan, nan.clone());
+        assert!(!nan.is_missing(1) && nan.is_missing(2));
+        // Taken rows keep it, at its new row, and the frame still refuses it.
+        let taken = nan.take(&[2, 1, 0]);
+        let Column::Numeric(t) = &taken else { panic!("numeric") };
+        assert!(t.get(1).is_some_and(f64::is_nan));
+        let err = Frame::new(vec![("x".to_string(), taken)]);
+        assert!(matches!(err, Err(FeaturesError::NonFinite { row: 1, value, .. }) if value.is_nan()));
+        // Any NaN bits are missing in raw values.
+        let raw = NumericColumn::from_nan_missing(vec![f64::from_bits(f64::NAN.to_bits() | 7), -f64::NAN, 2.0]);
+        assert_eq!(raw.iter().collect::<Vec<_>>(), [None, None, Some(2.0)]);
+    }
+
+    #[test]
+    fn categorical_rows_taken_or_filtered_keep_their_missing_rows() {
+        let c = Column::categorical([Some("a"), None, Some("b"), None]);
+        let Column::Categorical(t) = c.take(&[3, 2, 9, 0]) else { panic!("categorical") };
+        assert_eq!((0..4).map(|i| t.get(i)).collect::<Vec<_>>(), [None, Some("b"), None, Some("a")]);
+        assert_eq!(t.codes(), [CategoricalColumn::MISSING, 1, CategoricalColumn::MISSING, 0]);
+        let f = Frame::new(vec![("c".to_string(), c)]).expect("valid");
+        let kept = f.filter_rows(&[false, true, true, false]).expect("mask fits");
+        let Ok(Column::Categorical(k)) = kept.column("c") else { panic!("categorical") };
+        assert_eq!(k.codes(), [CategoricalColumn::MISSING, 1]);
+        assert_eq!((k.get(0), k.get(1)), (None, Some("b")));
+    }
+
+    #[test]
     fn a_non_finite_number_never_enters_a_frame_as_missing() {
         // A present NaN is not a missing value: the frame names it.
         for (values, row) in [(vec![None, Some(2.0), Some(f64::NAN)], 2), (vec![Some(f64::INFINITY), None], 0)] {
@@ -814,8 +922,10 @@ mod tests {
         let json = serde_json::to_string(&c).expect("serialises");
         assert_eq!(json, r#"{"levels":["b","a"],"codes":[0,1,null,0]}"#);
         assert_eq!(serde_json::from_str::<CategoricalColumn>(&json).expect("reads"), c);
-        let odd: CategoricalColumn = serde_json::from_str(r#"{"levels":["x"],"codes":[0,7,null]}"#).expect("reads");
-        assert_eq!(odd.codes(), [0, CategoricalColumn::MISSING, CategoricalColumn::MISSING]);
+        // A code out of range, `MISSING` included, is an error.
+        for bad in [r#"{"levels":["x"],"codes":[0,7,null]}"#, r#"{"levels":["x"],"codes":[4294967295]}"#] {
+            assert!(serde_json::from_str::<CategoricalColumn>(bad).is_err(), "{bad}");
+        }
         assert!(CategoricalColumn::from_parts(vec!["x".into()], vec![0, 1]).is_err());
         assert!(CategoricalColumn::from_parts(vec!["x".into()], vec![0, CategoricalColumn::MISSING]).is_ok());
         assert_eq!(c.get(3), Some("b"));
