@@ -279,7 +279,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         if !got {
             return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
         }
-        let raw = &data[..(rdr.position().byte() as usize).min(data.len())];
+        let raw = data.get(..rdr.position().byte() as usize).unwrap_or(data);
         if let Err(detail) = check_quoting(raw, delimiter) {
             return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::BadQuoting { detail } });
         }
@@ -488,9 +488,9 @@ pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
         digits(&mut i, &mut mant);
         frac = i - int_digits - 1;
     }
-    if i == rest.len() && (1..=15).contains(&(int_digits + frac)) {
+    if let (true, Some(&scale)) = (i == rest.len() && (1..=15).contains(&(int_digits + frac)), POW10.get(frac)) {
         // At most 15 digits: below 2^53, a signed conversion (one instruction).
-        let v = mant as i64 as f64 / POW10[frac];
+        let v = mant as i64 as f64 / scale;
         return Some(if neg { -v } else { v });
     }
     let s = std::str::from_utf8(b).ok()?;

@@ -702,11 +702,22 @@ impl FittedColumn {
     /// Binds this encoder to `col` (checking its kind) for rows `rows`.
     fn plan<'a>(&'a self, col: &'a Column, rows: Range<usize>) -> Result<Plan<'a>> {
         let wrong = |expected| FeaturesError::WrongKind { column: self.column.clone(), expected, found: col.kind() };
+        // The rows of a column's values (a range past its end is an error).
+        fn part<'v, T>(v: &'v [T], rows: &Range<usize>) -> Result<&'v [T]> {
+            v.get(rows.clone()).ok_or_else(|| {
+                acctscore_core::CoreError::ShapeMismatch {
+                    what: "row range end vs column rows",
+                    expected: v.len(),
+                    found: rows.end,
+                }
+                .into()
+            })
+        }
         Ok(match (&self.encoder, col) {
-            (ColumnEncoder::Numeric(f), Column::Numeric(v)) => Plan::Numeric(f, &v.values()[rows]),
+            (ColumnEncoder::Numeric(f), Column::Numeric(v)) => Plan::Numeric(f, part(v.values(), &rows)?),
             (ColumnEncoder::Numeric(_), _) => return Err(wrong(ColumnKind::Numeric)),
             (ColumnEncoder::Boolean { has_missing }, Column::Boolean(v)) => {
-                Plan::Boolean(FlagPlan { has_missing: *has_missing, values: &v[rows] })
+                Plan::Boolean(FlagPlan { has_missing: *has_missing, values: part(v, &rows)? })
             }
             (ColumnEncoder::Boolean { .. }, _) => return Err(wrong(ColumnKind::Boolean)),
             (ColumnEncoder::Categorical { levels, has_missing, placeholders }, Column::Categorical(c)) => {
@@ -723,14 +734,19 @@ impl FittedColumn {
                         if placeholders.contains(&f) { missing_slot } else { *index.get(f.as_str()).unwrap_or(&rare) }
                     })
                     .collect();
-                Plan::Slots(SlotPlan { slot_of_code, missing_slot, codes: &c.codes()[rows], width: self.width() })
+                Plan::Slots(SlotPlan {
+                    slot_of_code,
+                    missing_slot,
+                    codes: part(c.codes(), &rows)?,
+                    width: self.width(),
+                })
             }
             (ColumnEncoder::Categorical { .. }, _) => return Err(wrong(ColumnKind::Categorical)),
             (ColumnEncoder::Title, Column::Categorical(c)) => {
                 // Titles are normalised once per level.
                 Plan::Title(TitlePlan::Codes {
                     pairs: c.levels().iter().map(|l| title_slots(l)).collect(),
-                    codes: &c.codes()[rows],
+                    codes: part(c.codes(), &rows)?,
                 })
             }
             (ColumnEncoder::Title, Column::Text(v)) => {
@@ -746,7 +762,7 @@ impl FittedColumn {
             }
             (ColumnEncoder::Title, _) => return Err(wrong(ColumnKind::Text)),
             (ColumnEncoder::Timestamp { reference, fit }, Column::Timestamp(v)) => {
-                Plan::Timestamp(fit, *reference, &v[rows])
+                Plan::Timestamp(fit, *reference, part(v, &rows)?)
             }
             (ColumnEncoder::Timestamp { .. }, _) => return Err(wrong(ColumnKind::Timestamp)),
         })
