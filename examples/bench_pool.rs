@@ -79,6 +79,9 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let scorer = ScorerParams::new().fit(&frame)?;
         eprintln!("fit: fitted every model in {:.3} s ({})", secs(t), scorer.metrics().icp_choice);
+        for line in scorer.fit_report().to_string().lines() {
+            eprintln!("fit: {line}");
+        }
         // Engagement has no fitted parameters, but the fit stage reads the log
         // once, as the peer's fit path does, to check every kind is known.
         let t = Instant::now();
@@ -140,26 +143,37 @@ fn write_ranked(path: &PathBuf, top: &[AccountScore]) -> Result<(), Box<dyn std:
         "rank",
         "account_id",
         "priority",
+        "quality",
         "tier",
         "icp",
+        "icp_baseline",
         "revenue_estimate",
         "revenue_in_range",
+        "revenue_source",
         "anomaly_penalty",
+        "anomaly_checks",
         "engagement",
+        "engagement_effect",
         "reasons",
     ])?;
     for (k, s) in top.iter().enumerate() {
-        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{}:{:+.3}", r.code, r.contribution)).collect();
+        // Full round-trip precision: icp_baseline + the contributions = icp.
+        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{}:{:+}", r.code, r.contribution)).collect();
         w.write_record([
             (k + 1).to_string(),
             s.account_id.clone(),
             s.priority.to_string(),
+            s.quality.to_string(),
             s.tier.to_string(),
             s.icp.get().to_string(),
+            s.icp_baseline.to_string(),
             s.revenue.as_ref().map_or(String::new(), |r| r.estimate.to_string()),
             s.revenue.as_ref().map_or(String::new(), |r| r.in_range.get().to_string()),
+            s.revenue.as_ref().map_or(String::new(), |r| r.source.as_str().to_string()),
             s.anomaly.as_ref().map_or(String::new(), |a| a.penalty.to_string()),
+            s.anomaly.as_ref().map_or(String::new(), |a| a.checks.join(";")),
             s.engagement.map_or(String::new(), |e| e.to_string()),
+            s.engagement_effect.to_string(),
             reasons.join(";"),
         ])?;
     }

@@ -47,9 +47,9 @@ mod scorer;
 
 pub use error::{Error, Result};
 pub use scorer::{
-    AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, EngagementTally,
-    FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, ModelFileError, PreparedScorer, Reason, RevenueScore, Scorer,
-    ScorerParams,
+    AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, DEFAULT_TIER_SHARES, EngagementTally,
+    FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, GateAction, GatedColumn, ModelFileError,
+    PreparedScorer, QualityTiers, Reason, RevenueModel, RevenueScore, RevenueSource, Scorer, ScorerParams, TierSource,
 };
 
 /// The names most programs need.

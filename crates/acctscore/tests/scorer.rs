@@ -79,7 +79,12 @@ fn every_component_contributes_and_reasons_are_clean() {
     let one = scorer.score_row(&frame, 0, Some(0.0)).expect("row");
     let worked = scorer.score_row(&frame, 0, Some(50.0)).expect("row");
     assert!(worked.priority < one.priority);
-    assert!(worked.reasons.iter().any(|r| r.component == Component::Engagement));
+    assert!(worked.engagement_effect < 0.0 && one.engagement_effect == 0.0);
+    assert!((worked.priority - (worked.quality + worked.engagement_effect)).abs() < 1e-12);
+    // Engagement changes the priority, never the quality or the tier.
+    assert_eq!((worked.quality, worked.tier), (one.quality, one.tier));
+    // The reasons explain the ICP probability only.
+    assert!(worked.reasons.iter().all(|r| r.component == Component::Icp));
 }
 
 #[test]
@@ -145,8 +150,9 @@ fn model_file_round_trip_and_corruption() {
     assert!(matches!(Scorer::from_json("hello"), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
     assert!(matches!(Scorer::from_json(""), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
     // Another version.
-    let v2 = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
-    assert!(matches!(Scorer::from_json(&v2), Err(Error::ModelFile(ModelFileError::Version { found: 2, .. }))));
+    let other_version = format!("\"format_version\":{}", acctscore::MODEL_FORMAT_VERSION + 1);
+    let v = json.replacen(&format!("\"format_version\":{}", acctscore::MODEL_FORMAT_VERSION), &other_version, 1);
+    assert!(matches!(Scorer::from_json(&v), Err(Error::ModelFile(ModelFileError::Version { .. }))));
     // An edited number inside the model body.
     let pos = json.find("\"model\":").expect("model key") + 200;
     let digit = json[pos..].find(|c: char| c.is_ascii_digit()).expect("a digit") + pos;

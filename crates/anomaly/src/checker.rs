@@ -302,7 +302,7 @@ impl AnomalyChecker {
 
     /// `1 − Π (1 − weight of each finding's severity)`, in finding order; 0 without findings.
     fn penalty_of(&self, severities: impl Iterator<Item = Severity>) -> f64 {
-        let mut penalty = Penalty { weights: &self.params.severity_weights, keep: 1.0, any: false };
+        let mut penalty = Penalty { weights: &self.params.severity_weights, keep: 1.0, any: false, revenue: false };
         for s in severities {
             penalty.add(s);
         }
@@ -484,16 +484,23 @@ impl AnomalyChecker {
     /// The penalty alone (no report, no allocation): equal to
     /// `self.check(x).penalty`.
     pub fn penalty(&self, x: &AnomalyInputs<'_>) -> f64 {
-        let mut penalty = Penalty { weights: &self.params.severity_weights, keep: 1.0, any: false };
+        self.penalty_and_revenue_doubt(x).0
+    }
+
+    /// The penalty and whether a finding doubts the reported revenue (no
+    /// report, no allocation): equal to `(r.penalty, r.revenue_doubted())`
+    /// of `r = self.check(x)`.
+    pub fn penalty_and_revenue_doubt(&self, x: &AnomalyInputs<'_>) -> (f64, bool) {
+        let mut penalty = Penalty { weights: &self.params.severity_weights, keep: 1.0, any: false, revenue: false };
         self.visit(x, &mut penalty);
-        penalty.value()
+        (penalty.value(), penalty.revenue)
     }
 }
 
 /// Where [`AnomalyChecker::visit`] puts what it finds.
 trait Findings {
     /// A finding of `severity`; `finding` is built only by sinks that keep it.
-    fn found(&mut self, severity: Severity, finding: impl FnOnce() -> Finding);
+    fn found(&mut self, code: CheckCode, severity: Severity, finding: impl FnOnce() -> Finding);
 
     /// An input the account lacks.
     fn missing(&mut self, input: MissingInput);
@@ -509,7 +516,7 @@ trait Findings {
         max: Option<f64>,
         message: impl FnOnce() -> String,
     ) {
-        self.found(severity, || Finding {
+        self.found(code, severity, || Finding {
             code,
             severity,
             observed,
@@ -526,7 +533,7 @@ struct Report {
 }
 
 impl Findings for Report {
-    fn found(&mut self, _: Severity, finding: impl FnOnce() -> Finding) {
+    fn found(&mut self, _: CheckCode, _: Severity, finding: impl FnOnce() -> Finding) {
         self.findings.push(finding());
     }
 
@@ -540,6 +547,8 @@ struct Penalty<'a> {
     weights: &'a [f64; 4],
     keep: f64,
     any: bool,
+    /// Whether a finding doubts the reported revenue.
+    revenue: bool,
 }
 
 impl Penalty<'_> {
@@ -554,7 +563,8 @@ impl Penalty<'_> {
 }
 
 impl Findings for Penalty<'_> {
-    fn found(&mut self, severity: Severity, _: impl FnOnce() -> Finding) {
+    fn found(&mut self, code: CheckCode, severity: Severity, _: impl FnOnce() -> Finding) {
+        self.revenue |= code.doubts_revenue();
         self.add(severity);
     }
 

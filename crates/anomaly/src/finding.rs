@@ -30,6 +30,21 @@ pub enum CheckCode {
 }
 
 impl CheckCode {
+    /// Whether a finding of this check makes the reported revenue figure
+    /// untrustworthy (negative, infinite, implausible or outlying for the
+    /// head count, or a likely unit error): a revenue model should neither
+    /// learn from it nor score with it.
+    pub fn doubts_revenue(self) -> bool {
+        matches!(
+            self,
+            CheckCode::RevenueNegative
+                | CheckCode::RevenueNonFinite
+                | CheckCode::RevenuePerEmployeeImplausible
+                | CheckCode::LikelyUnitErrorX1000
+                | CheckCode::RevenuePerEmployeeOutlier
+        )
+    }
+
     /// Every code, in a fixed order.
     pub const ALL: [CheckCode; 9] = [
         CheckCode::RevenueNegative,
@@ -211,6 +226,10 @@ impl AnomalyReport {
     /// Whether there is no finding (missing data does not count).
     pub fn is_clean(&self) -> bool {
         self.findings.is_empty()
+    }
+    /// Whether a finding doubts the reported revenue (see [`CheckCode::doubts_revenue`]).
+    pub fn revenue_doubted(&self) -> bool {
+        self.findings.iter().any(|f| f.code.doubts_revenue())
     }
     /// Whether a finding has this code.
     pub fn has(&self, code: CheckCode) -> bool {

@@ -153,6 +153,20 @@ impl Calibrator for FittedCalibrator {
     }
 }
 
+impl FittedCalibrator {
+    /// Whether the map never decreases as the raw score grows: Platt with a
+    /// slope ≥ 0, isotonic always, binning when its bin values are sorted.
+    /// Only such a map splits a probability into per-factor shares that
+    /// keep the factors' signs (see acctscore-icp's explanations).
+    pub fn is_non_decreasing(&self) -> bool {
+        match self {
+            FittedCalibrator::Platt(c) => c.slope() >= 0.0,
+            FittedCalibrator::Isotonic(c) => c.y_thresholds().is_sorted_by(|a, b| a <= b),
+            FittedCalibrator::Binning(c) => c.values().is_sorted_by(|a, b| a <= b),
+        }
+    }
+}
+
 /// The format version [`FittedCalibrator::to_json`] writes and
 /// [`FittedCalibrator::from_json`] reads.
 pub const FORMAT_VERSION: u32 = 1;

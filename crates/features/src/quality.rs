@@ -17,7 +17,9 @@
 //! 3. each row gets a key: its category (missing is a key of its own), or
 //!    for numbers and timestamps its quantile bin among
 //!    [`QualityParams::bins`] bins whose edges are the column's quantiles
-//!    over all labelled rows (no label is used; missing is its own bin);
+//!    over all labelled rows (no label is used; missing is its own bin); a
+//!    value equal to an edge is a bin of its own, so a mass point (a column
+//!    that is 0 for most rows) never shares a bin with its neighbours;
 //! 4. inside each fold, a row is scored by the positive rate of its key in
 //!    the other folds (the training folds' overall rate when the key is
 //!    unseen there);
@@ -256,7 +258,7 @@ impl Flag {
 /// A value that (almost) only one class has, covering (almost) all of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeparatingValue {
-    /// The value (a category, a bin such as `[0, 0]`, or `<missing>`).
+    /// The value (a category, a bin such as `[0]` or `(0, 12.5)`, or `<missing>`).
     pub value: String,
     /// The class it belongs to.
     pub class: bool,
@@ -540,23 +542,34 @@ fn numeric_keys(v: &NumericColumn, bins: usize) -> Keys<'static> {
             _ => counts.push((x, 1)),
         }
     }
-    // Edges: the k/bins quantiles, deduplicated; the key is the bin index.
+    // Edges: the k/bins quantiles, deduplicated. A value equal to an edge
+    // has a key of its own (2k + 1 for edge k), the values strictly between
+    // edges k − 1 and k share key 2k: a mass point (95% zeros) never shares
+    // a bin with the values beside it, whichever side of it they are.
     let mut edges: Vec<f64> = (1..bins)
         .filter_map(|k| present.get(((m as f64 * k as f64 / bins as f64).floor() as usize).min(m.saturating_sub(1))))
         .copied()
         .collect();
     edges.dedup();
-    let key_of = |x: f64| edges.partition_point(|e| *e <= x) as u32;
+    let key_of = |x: f64| {
+        let below = edges.partition_point(|e| *e < x);
+        let at = edges.get(below).is_some_and(|e| *e == x);
+        (2 * below + usize::from(at)) as u32
+    };
     let keys: Vec<u32> = v.iter().map(|x| x.map_or(MISSING_KEY, key_of)).collect();
-    let mut names: Vec<Cow<'static, str>> = Vec::with_capacity(edges.len() + 1);
-    for b in 0..=edges.len() {
-        let lo = if b == 0 { present.first().copied() } else { edges.get(b - 1).copied() };
-        let hi = edges.get(b).copied();
+    let mut names: Vec<Cow<'static, str>> = Vec::with_capacity(2 * edges.len() + 1);
+    for k in 0..=edges.len() {
+        let lo = k.checked_sub(1).and_then(|j| edges.get(j)).copied();
+        let hi = edges.get(k).copied();
         names.push(Cow::Owned(match (lo, hi) {
-            (Some(lo), Some(hi)) => format!("[{}, {})", fmt_num(lo), fmt_num(hi)),
-            (Some(lo), None) => format!("[{}, ..]", fmt_num(lo)),
-            _ => String::from("[..]"),
+            (Some(lo), Some(hi)) => format!("({}, {})", fmt_num(lo), fmt_num(hi)),
+            (None, Some(hi)) => format!("(.., {})", fmt_num(hi)),
+            (Some(lo), None) => format!("({}, ..)", fmt_num(lo)),
+            (None, None) => String::from("(..)"),
         }));
+        if let Some(hi) = hi {
+            names.push(Cow::Owned(format!("[{}]", fmt_num(hi))));
+        }
     }
     let integer = present.iter().all(|x| x.fract() == 0.0);
     let mut sequence = false;
@@ -799,6 +812,36 @@ mod tests {
         let g = vec![(0.1, 0, 1), (0.4, 1, 1), (0.9, 1, 0)];
         assert!((grouped_auc(g) - 3.5 / 4.0).abs() < 1e-12);
         assert_eq!(grouped_auc(vec![(0.3, 5, 0)]), 0.5);
+    }
+
+    #[test]
+    fn a_mass_point_is_a_bin_of_its_own() {
+        // 0 for every negative, a positive amount for every positive (5%):
+        // the quantile edges are all 0, yet the zeros must not share the
+        // positives' bin, or the leak would score AUC 0.5.
+        let n = 2000;
+        let y: Vec<Option<f64>> = (0..n).map(|i| Some(f64::from(u8::from(i % 20 == 0)))).collect();
+        let arr: Vec<Option<f64>> =
+            (0..n).map(|i| Some(if i % 20 == 0 { 1000.0 + f64::from(i) } else { 0.0 })).collect();
+        // The mirror image: a mass at the maximum.
+        let cap: Vec<Option<f64>> =
+            (0..n).map(|i| Some(if i % 20 == 0 { f64::from(i) / 100.0 } else { 50.0 })).collect();
+        let frame = Frame::new(vec![
+            ("y".into(), Column::numeric(y)),
+            ("arr_usd".into(), Column::numeric(arr)),
+            ("cap".into(), Column::numeric(cap)),
+        ])
+        .expect("valid");
+        let report = QualityReport::compute(&frame, &Target::new("y"), &QualityParams::default()).expect("ok");
+        for name in ["arr_usd", "cap"] {
+            let c = report.column(name).expect("reported");
+            assert!(c.auc > 0.99, "{name}: AUC {}", c.auc);
+            assert!(c.flags.contains(&Flag::Leakage), "{name}: {:?}", c.flags);
+        }
+        assert_eq!(
+            report.column("arr_usd").and_then(|c| c.separating_value.as_ref()).map(|v| v.value.as_str()),
+            Some("[0]")
+        );
     }
 
     #[test]

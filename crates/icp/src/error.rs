@@ -92,6 +92,17 @@ pub enum IcpError {
         /// The information value required.
         min_iv: f64,
     },
+    /// Reasons were asked for, but the fitted calibrator decreases somewhere,
+    /// so a factor that raises the raw score could lower the probability:
+    /// no split of the probability into factors would keep their signs.
+    #[error(
+        "the fitted {method} calibrator is not non-decreasing, so reasons in probability units are impossible; \
+         use Platt or isotonic calibration, or ask for no reasons (top_reasons = 0)"
+    )]
+    NonMonotoneCalibrator {
+        /// The calibration method (`platt`, `binning`, …).
+        method: &'static str,
+    },
 }
 
 /// Result alias for [`IcpError`].

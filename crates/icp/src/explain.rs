@@ -62,6 +62,42 @@ impl Explanation {
     }
 }
 
+impl Explanation {
+    /// The same explanation in the units of a probability: the baseline
+    /// becomes `p0`, the probability of the raw baseline, and each
+    /// contribution `c` becomes `c × (p − p0)/(raw − raw₀)`, where `raw` and
+    /// `p` are the row's raw score and probability and `raw₀` the raw
+    /// baseline (`slope0`, the map's derivative at `raw₀`, when the row sits
+    /// at the baseline). The raw score is additive in the factors and the
+    /// probability a non-decreasing function of it, so this split is exact,
+    /// independent of the factors' order, and keeps each factor's sign.
+    /// The rounding left by the scaling goes to the `other` factor (or the
+    /// smallest one), so baseline plus contributions equals `p` to within
+    /// the rounding of that sum.
+    pub fn in_probability(&self, raw: f64, p: f64, p0: f64, slope0: f64) -> Explanation {
+        let d = raw - self.baseline;
+        let scale = if d.abs() > 1e-9 * (1.0 + self.baseline.abs()) { (p - p0) / d } else { slope0 };
+        let mut factors: Vec<Factor> = self
+            .factors
+            .iter()
+            .map(|f| Factor { code: f.code.clone(), text: f.text.clone(), contribution: f.contribution * scale })
+            .collect();
+        let residual = (p - p0) - factors.iter().map(|f| f.contribution).sum::<f64>();
+        if residual != 0.0 {
+            let at = factors.iter().position(|f| f.code == OTHER_CODE).or(factors.len().checked_sub(1));
+            match at.and_then(|k| factors.get_mut(k)) {
+                Some(f) => f.contribution += residual,
+                None => factors.push(Factor {
+                    code: OTHER_CODE.to_string(),
+                    text: "all other factors".to_string(),
+                    contribution: residual,
+                }),
+            }
+        }
+        Explanation { baseline: p0, factors }
+    }
+}
+
 /// Makes a code safe: `:` and `;` become `_`, whitespace becomes `_`, lower case.
 pub fn sanitize_code(s: &str) -> String {
     s.trim()

@@ -1302,10 +1302,14 @@ mod tests {
             "#,
         )
         .expect("rules");
+        // These rules are unrelated to the labels, so Platt's slope may come out
+        // negative (refused when reasons are asked for); isotonic never decreases.
+        let iso = acctscore_calibration::CalibrationMethod::Isotonic(acctscore_calibration::IsotonicParams::new());
         for k in [1, 2, 4] {
             let icp = IcpParams::new()
                 .family(FamilyChoice::Rules)
                 .rules(rules.clone())
+                .calibration(iso.clone())
                 .folds(3)
                 .top_reasons(k)
                 .fit(&train, &y)

@@ -438,6 +438,9 @@ impl IcpParams {
             }
             Family::Hybrid => self.fit_hybrid(frame, y, &pipeline, &folds, &exclude)?,
         };
+        if self.top_reasons > 0 {
+            model.check_monotone()?;
+        }
         Ok(FittedIcp { choice, pipeline, bins, model, tiers, top_reasons: self.top_reasons, positives, rows: y.len() })
     }
 
@@ -535,6 +538,41 @@ enum Fitted {
     Hybrid { logistic: FittedLogistic, rules: RuleSet, signals: Vec<String>, combiner: FittedLogistic },
 }
 
+impl Fitted {
+    /// The map from raw score to probability: the calibrator, or the
+    /// hybrid's logistic link.
+    fn link(&self, raw: f64) -> f64 {
+        match self {
+            Fitted::Rules { calibrator, .. }
+            | Fitted::Logistic { calibrator, .. }
+            | Fitted::Trees { calibrator, .. }
+            | Fitted::Lookalike { calibrator, .. } => calibrator.calibrate_value(raw),
+            Fitted::Hybrid { .. } => 1.0 / (1.0 + (-raw).exp()),
+        }
+    }
+
+    /// Refuses a calibrator under which reasons cannot be split in
+    /// probability units (see [`Explanation::in_probability`]).
+    fn check_monotone(&self) -> Result<()> {
+        let calibrator = match self {
+            Fitted::Rules { calibrator, .. }
+            | Fitted::Logistic { calibrator, .. }
+            | Fitted::Trees { calibrator, .. }
+            | Fitted::Lookalike { calibrator, .. } => calibrator,
+            Fitted::Hybrid { .. } => return Ok(()),
+        };
+        if calibrator.is_non_decreasing() {
+            return Ok(());
+        }
+        let method = match calibrator {
+            FittedCalibrator::Platt(_) => "platt",
+            FittedCalibrator::Isotonic(_) => "isotonic",
+            _ => "binning",
+        };
+        Err(IcpError::NonMonotoneCalibrator { method })
+    }
+}
+
 /// A model whose raw score splits into a baseline plus one contribution
 /// per feature.
 trait Explained {
@@ -612,6 +650,25 @@ impl FittedIcp {
             }
         }
         out
+    }
+
+    /// The probability of a raw score: the calibrator's map (the hybrid's
+    /// logistic link), non-decreasing in the raw score.
+    pub fn probability_of_raw(&self, raw: f64) -> f64 {
+        self.model.link(raw)
+    }
+
+    /// An explanation of a score (in raw units, as [`IcpScore::explanation`]
+    /// holds it) in the units of the probability shown, `p`: its baseline is
+    /// the probability of the raw baseline and its contributions add up,
+    /// with it, to `p` (see [`Explanation::in_probability`]). `raw` is the
+    /// score's raw value.
+    pub fn explanation_in_probability(&self, e: &Explanation, raw: f64, p: f64) -> Explanation {
+        let raw0 = e.baseline;
+        let p0 = self.model.link(raw0);
+        let h = 1e-6 * (1.0 + raw0.abs());
+        let slope0 = (self.model.link(raw0 + h) - self.model.link(raw0 - h)) / (2.0 * h);
+        e.in_probability(raw, p, p0, if slope0.is_finite() { slope0 } else { 0.0 })
     }
 
     /// The fitted encoders.

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 use std::path::Path;
 
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 const FORMAT_NAME: &str = "acctscore-scorer";
 
 /// What is wrong with a model file.

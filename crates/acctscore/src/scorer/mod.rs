@@ -3,37 +3,61 @@
 //! anomaly findings, engagement, priority, tier and reasons.
 //!
 //! How the numbers combine (all documented defaults, all configurable):
+//! - fitting runs the data-quality report on the fit frame first: columns
+//!   flagged `leakage` or `id_like` are left out of every model (unless
+//!   kept with [`ScorerParams::keep`]), suspect ones are kept; the
+//!   [`FitReport`] in the model file says which and why;
 //! - ICP: the `acctscore-icp` propensity model (family chosen by
-//!   [`IcpParams`], calibrated, with reasons);
-//! - revenue: the `acctscore-revenue` router's estimate by business model
-//!   and the analytic P(revenue in the preferred range), lowered by the
-//!   anomaly penalty as `p × (1 − penalty)`;
+//!   [`IcpParams`], calibrated), with reasons in probability units: the
+//!   baseline [`AccountScore::icp_baseline`] plus the reasons'
+//!   contributions equal [`AccountScore::icp`];
+//! - revenue: the `acctscore-revenue` router's estimate by business model.
+//!   An account with a reported revenue that the anomaly checks do not
+//!   doubt gets the analytic P(revenue in the preferred range) of that
+//!   figure (its uncertainty is the reported method's spread). Any other
+//!   account (revenue missing or doubted) gets the learned model's
+//!   calibrated probability from firmographics
+//!   ([`crate::revenue::LearnedRangeModel`], fitted on the rows whose reported
+//!   revenue is trustworthy, the estimators' outputs among its features),
+//!   or the analytic one when the fit had no revenue labels. The anomaly
+//!   penalty lowers it as `p × (1 − penalty)`;
 //! - anomaly: `acctscore-anomaly`'s checks with a segment model fitted on
 //!   the training frame;
 //! - engagement: `acctscore-engagement`'s decayed effort (default weights
 //!   email 1, call 3, meeting 10; half-lives 14, 30, 60 days), saturated to
 //!   `[0, 1]`;
-//! - priority: `acctscore-engagement`'s form, quality (weighted geometric
-//!   mean of ICP and revenue probabilities) damped by saturated engagement;
-//! - tier: the ICP tier, demoted one letter when the anomaly penalty is at
-//!   least 0.5 (the data is too doubtful to call it top tier).
+//! - quality: the priority before engagement, a weighted geometric mean of
+//!   the ICP and revenue probabilities (the latter after the penalty);
+//! - priority: `acctscore-engagement`'s form, quality damped by saturated
+//!   engagement;
+//! - tier: a band of quality ([`QualityTiers`], cut points fitted on the fit
+//!   frame), so it changes when the account's fit changes, never when a rep
+//!   calls.
 
 mod file;
 mod mapping;
+mod report;
 
 pub use file::{FORMAT_VERSION, ModelFileError};
 pub use mapping::ColumnMapping;
+pub use report::{
+    DEFAULT_TIER_SHARES, FitReport, GateAction, GatedColumn, QualityTiers, RevenueModel, RevenueSource, TierSource,
+};
 
 use crate::anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, AnomalyReport, SegmentModel, SegmentParams};
+use crate::calibration::{CalibrationMethod, IsotonicParams};
 use crate::core::{CoreError, Probability, Timestamp};
 use crate::engagement::{EngagementModel, EngagementParams, Priority, PriorityParams, Touch};
 use crate::features::encode::NumericTransform;
+use crate::features::quality::{QualityParams, QualityReport, Target};
 use crate::features::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
 use crate::icp::propensity::{Family, FittedIcp, IcpParams, IcpScore};
 use crate::pool::EventRecord;
-use crate::revenue::{BusinessModel, RevenueEstimate, RevenueInputs, RevenueRange, Router};
+use crate::revenue::{
+    BusinessModel, LearnedParams, LearnedRangeModel, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router,
+};
 use crate::{Error, Result};
 use mapping::MappedNames;
 use serde::{Deserialize, Serialize};
@@ -63,7 +87,16 @@ pub struct ScorerParams {
     engagement: EngagementParams,
     priority: PriorityParams,
     as_of: Timestamp,
+    keep: Vec<String>,
+    quality: QualityParams,
+    quality_rows: usize,
+    revenue_learning: LearnedParams,
+    tier_shares: [f64; 3],
 }
+
+/// The most rows the quality gate reads (evenly spaced over the fit frame):
+/// its per-column AUCs and flags are stable long before a million rows.
+const QUALITY_ROWS: usize = 200_000;
 
 impl Default for ScorerParams {
     fn default() -> Self {
@@ -90,7 +123,49 @@ impl ScorerParams {
                 .kind("meeting", 10.0, 60.0),
             priority: PriorityParams::new(),
             as_of: Timestamp::from_unix_seconds(1_767_225_600),
+            keep: Vec::new(),
+            quality: QualityParams::default(),
+            quality_rows: QUALITY_ROWS,
+            revenue_learning: LearnedParams::new()
+                .with_folds(3)
+                .with_max_rows(100_000)
+                .with_max_iter(25)
+                .with_calibration(CalibrationMethod::Isotonic(IsotonicParams::new())),
+            tier_shares: DEFAULT_TIER_SHARES,
         }
+    }
+
+    /// Columns to keep as features even when the data-quality report flags
+    /// them `leakage` or `id_like` (the fit report still lists them, as
+    /// kept on request). Only for a column a person has confirmed is known
+    /// before the outcome.
+    pub fn keep<S: AsRef<str>>(mut self, columns: impl IntoIterator<Item = S>) -> Self {
+        self.keep.extend(columns.into_iter().map(|s| s.as_ref().to_string()));
+        self
+    }
+
+    /// Thresholds of the data-quality gate (default: the report's defaults).
+    pub fn quality(mut self, p: QualityParams) -> Self {
+        self.quality = p;
+        self
+    }
+
+    /// How the revenue-in-range classifier is fitted (default: 3 folds,
+    /// at most 100,000 rows, 25 Newton iterations, isotonic calibration:
+    /// the classifier is a logistic model on a fixed set of features, so its
+    /// log-odds are not always log-odds-shaped; the isotonic map corrects that
+    /// where Platt's two parameters cannot).
+    pub fn revenue_learning(mut self, p: LearnedParams) -> Self {
+        self.revenue_learning = p;
+        self
+    }
+
+    /// Shares of the fit frame in tiers A, B and C for learned families
+    /// (default [`DEFAULT_TIER_SHARES`]); the rules family takes its shares
+    /// from the rules file's `[tiers]` points instead.
+    pub fn tier_shares(mut self, a: f64, b: f64, c: f64) -> Self {
+        self.tier_shares = [a, b, c];
+        self
     }
 
     /// Which column holds what.
@@ -133,6 +208,13 @@ impl ScorerParams {
     /// Fits every component on `frame`. Rows whose label is missing are
     /// left out of the ICP fit (and counted in [`FitMetrics`]).
     ///
+    /// In order: the data-quality gate (columns flagged `leakage` or
+    /// `id_like` left out of every model, see [`ScorerParams::keep`]), the
+    /// ICP model, the anomaly segments, the revenue-in-range classifier
+    /// (on the rows whose reported revenue the anomaly checks do not doubt),
+    /// then the tier cut points on the fit frame's qualities. The
+    /// [`FitReport`] ([`Scorer::fit_report`]) records each decision.
+    ///
     /// # Errors
     /// No label column, a component's error, invalid parameters.
     pub fn fit(&self, frame: &Frame) -> Result<Scorer> {
@@ -150,7 +232,10 @@ impl ScorerParams {
             taken = frame.take(&labelled);
             &taken
         };
-        let icp = self.icp.clone().exclude(self.mapping.excluded_from_icp()).fit(train, &y)?;
+        let mut excluded = self.mapping.excluded_from_icp();
+        let (gated, quality_rows) = self.quality_gate(train, label, &y, &excluded)?;
+        excluded.extend(gated.iter().filter(|g| g.action == GateAction::LeftOut).map(|g| g.column.clone()));
+        let icp = self.icp.clone().exclude(excluded).fit(train, &y)?;
         let names = self.mapping.get();
         let cols = Resolved::new(frame, &names);
         let segments = if cols.has_anomaly_inputs() {
@@ -159,6 +244,8 @@ impl ScorerParams {
         } else {
             None
         };
+        let checker = anomaly_checker(self.as_of.unix_seconds(), segments.as_ref())?;
+        let revenue = self.fit_revenue(&cols, &checker, frame.nrows())?;
         // Validate the runtime parts once.
         self.engagement.build()?;
         self.priority.build()?;
@@ -182,6 +269,14 @@ impl ScorerParams {
             icp_family: icp.family(),
             icp_choice: icp.choice().to_string(),
         };
+        let report = FitReport {
+            gated,
+            quality_rows,
+            revenue,
+            // Replaced below, once the fitted scorer has scored the fit frame.
+            tiers: QualityTiers::new(1.0, 1.0, 1.0)?,
+            tier_source: TierSource::Shares { shares: self.tier_shares },
+        };
         let state = ScorerState {
             mapping: self.mapping.clone(),
             schema,
@@ -192,9 +287,83 @@ impl ScorerParams {
             engagement: self.engagement.clone(),
             priority: self.priority,
             metrics,
+            report,
         };
-        Scorer::from_state(state)
+        let mut scorer = Scorer::from_state(state)?;
+        let (tiers, tier_source) = scorer.fit_tiers(frame, self.tier_shares)?;
+        scorer.state.report.tiers = tiers;
+        scorer.state.report.tier_source = tier_source;
+        Ok(scorer)
     }
+
+    /// The quality report on (an evenly spaced sample of) the labelled fit
+    /// rows, over the columns that could be features; the gate's decisions
+    /// and the rows read.
+    fn quality_gate(
+        &self,
+        train: &Frame,
+        label: &str,
+        y: &[bool],
+        excluded: &[String],
+    ) -> Result<(Vec<GatedColumn>, usize)> {
+        let n = train.nrows();
+        let m = n.min(self.quality_rows.max(1));
+        let rows: Vec<usize> = (0..m).map(|k| k * n / m).collect();
+        let target = "__acctscore_label__";
+        let mut columns: Vec<(String, Column)> = train
+            .names()
+            .iter()
+            .zip(train.columns())
+            .filter(|(name, _)| name.as_str() != label && !excluded.contains(name))
+            .map(|(name, c)| (name.clone(), if m == n { c.clone() } else { c.take(&rows) }))
+            .collect();
+        if columns.is_empty() {
+            return Ok((Vec::new(), m));
+        }
+        let sample_y: Vec<Option<bool>> = rows.iter().map(|&i| y.get(i).copied()).collect();
+        columns.push((target.to_string(), Column::Boolean(sample_y)));
+        let sample = Frame::new(columns)?;
+        let report = QualityReport::compute(&sample, &Target::new(target), &self.quality)?;
+        Ok((report::gate(&report, &self.keep), m))
+    }
+
+    /// The revenue-in-range classifier, fitted on the rows whose reported
+    /// revenue is present and not doubted by the anomaly checks; the
+    /// analytic probability (and why) when there are no such rows or one
+    /// class only.
+    fn fit_revenue(&self, cols: &Resolved<'_>, checker: &AnomalyChecker, n: usize) -> Result<RevenueModel> {
+        if cols.revenue.is_none() {
+            return Ok(RevenueModel::Analytic { reason: "no revenue column is mapped".into() });
+        }
+        let anomaly_on = cols.has_anomaly_inputs();
+        let rows: Vec<(RevenueInputs<'_>, f64)> = (0..n)
+            .filter_map(|i| {
+                let truth = num(cols.revenue, i).filter(|t| t.is_finite() && *t >= 0.0)?;
+                let doubted = anomaly_on && checker.penalty_and_revenue_doubt(&cols.anomaly_inputs(i)).1;
+                (!doubted).then(|| (cols.revenue_inputs(i), truth))
+            })
+            .collect();
+        let in_range = rows.iter().filter(|(_, t)| self.range.contains(*t)).count();
+        if in_range == 0 || in_range == rows.len() {
+            return Ok(RevenueModel::Analytic {
+                reason: format!(
+                    "{} accounts with a trustworthy reported revenue, {in_range} of them in range: a classifier needs both classes",
+                    rows.len()
+                ),
+            });
+        }
+        let model = LearnedRangeModel::fit(&Router::new(), self.range, &rows, self.revenue_learning.clone())?;
+        Ok(RevenueModel::Learned { model: Box::new(model), labelled_rows: rows.len(), in_range })
+    }
+}
+
+/// The anomaly checker of a scorer: default checks as of `as_of`, with the fitted segments.
+fn anomaly_checker(as_of: i64, segments: Option<&SegmentModel>) -> Result<AnomalyChecker> {
+    let mut checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(as_of)))?;
+    if let Some(s) = segments {
+        checker = checker.with_segments(s.clone());
+    }
+    Ok(checker)
 }
 
 fn label_values(col: &Column, name: &str) -> Result<Vec<Option<bool>>> {
@@ -240,6 +409,7 @@ pub(crate) struct ScorerState {
     engagement: EngagementParams,
     priority: PriorityParams,
     metrics: FitMetrics,
+    report: FitReport,
 }
 
 /// A fitted scorer: `Send + Sync`, cheap to clone, saved to and loaded from
@@ -269,6 +439,10 @@ pub struct RevenueScore {
     pub in_range: Probability,
     /// The same before the penalty.
     pub in_range_before_penalty: Probability,
+    /// Where the probability comes from: the reported revenue, or (when it
+    /// is missing or doubted by the anomaly checks) the learned model on
+    /// firmographics, or the analytic estimate.
+    pub source: RevenueSource,
 }
 
 /// The anomaly part of a score.
@@ -283,18 +457,20 @@ pub struct AnomalyScore {
     pub messages: Vec<String>,
 }
 
-/// One reason behind a score.
+/// One reason behind the ICP probability: a factor and its share of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Reason {
-    /// The component it comes from.
+    /// The component it comes from (always [`Component::Icp`]: the revenue,
+    /// anomaly and engagement effects have their own fields).
     pub component: Component,
-    /// Stable machine-readable code (never contains `:` or `;`).
+    /// Stable machine-readable code (never contains `:` or `;`); `other`
+    /// sums the factors left out.
     pub code: String,
     /// Text a rep can read.
     pub text: String,
-    /// Signed contribution in the component's unit: log-odds or points
-    /// (ICP), −penalty (anomaly), priority lost to engagement (engagement).
+    /// Signed contribution in probability units: [`AccountScore::icp_baseline`]
+    /// plus every reason's contribution equals [`AccountScore::icp`].
     pub contribution: f64,
 }
 
@@ -306,6 +482,10 @@ pub struct AccountScore {
     pub account_id: String,
     /// Calibrated ICP probability.
     pub icp: Probability,
+    /// The ICP probability of the model's baseline account (log-odds at the
+    /// training means, or 0 points): the start of the reasons, which add up
+    /// from it to [`AccountScore::icp`].
+    pub icp_baseline: f64,
     /// The ICP raw score (points, log-odds or similarity).
     pub icp_raw: f64,
     /// The ICP model family.
@@ -316,11 +496,18 @@ pub struct AccountScore {
     pub anomaly: Option<AnomalyScore>,
     /// Raw decayed engagement, unless none was given.
     pub engagement: Option<f64>,
-    /// The ranking score in `[0, 1]`.
+    /// Priority lost to engagement (≤ 0; 0 without engagement): `priority − quality`.
+    pub engagement_effect: f64,
+    /// How good the account is, before engagement: the weighted geometric
+    /// mean of the ICP and revenue probabilities (the latter after the
+    /// anomaly penalty).
+    pub quality: f64,
+    /// The ranking score in `[0, 1]`: quality damped by engagement.
     pub priority: f64,
-    /// Tier `A` (best) to `D`.
+    /// Tier `A` (best) to `D`: a band of [`AccountScore::quality`].
     pub tier: char,
-    /// The reasons: ICP factors first, then anomaly and engagement notes.
+    /// The ICP reasons in probability units, largest first, the factors left
+    /// out summed as `other`.
     pub reasons: Vec<Reason>,
     /// Components skipped for lack of inputs.
     pub skipped: Vec<Component>,
@@ -467,9 +654,13 @@ fn map_chunks<T: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> Result<Ve
 
 impl Scorer {
     pub(crate) fn from_state(state: ScorerState) -> Result<Scorer> {
-        let mut checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(state.as_of)))?;
-        if let Some(s) = &state.segments {
-            checker = checker.with_segments(s.clone());
+        let checker = anomaly_checker(state.as_of, state.segments.as_ref())?;
+        if state.report.revenue.learned().is_some_and(|m| m.range() != state.range) {
+            return Err(CoreError::InvalidParameter {
+                name: "revenue model",
+                reason: "the learned revenue model's range differs from the scorer's",
+            }
+            .into());
         }
         let engagement = state.engagement.build()?;
         let priority = state.priority.build()?;
@@ -479,6 +670,47 @@ impl Scorer {
     /// Figures recorded at fit time.
     pub fn metrics(&self) -> &FitMetrics {
         &self.state.metrics
+    }
+
+    /// What the fit decided and why: columns left out by the quality gate,
+    /// the revenue model, the tier cut points.
+    pub fn fit_report(&self) -> &FitReport {
+        &self.state.report
+    }
+
+    /// Tier cut points on quality, from the fit frame: for the rules family
+    /// each tier's share equals its share at the rules file's `[tiers]`
+    /// points, otherwise `shares`.
+    fn fit_tiers(&self, frame: &Frame, shares: [f64; 3]) -> Result<(QualityTiers, TierSource)> {
+        let base = self.prepare(frame)?.base_scores()?;
+        let quality: Vec<f64> = base.quality.iter().map(|q| q.get()).collect();
+        let rules = match self.state.icp.family() {
+            Family::Rules => self.state.icp.rules(),
+            _ => None,
+        };
+        let Some(rules) = rules else {
+            return Ok((QualityTiers::from_shares(&quality, shares)?, TierSource::Shares { shares }));
+        };
+        let t = rules.tiers();
+        let bound = rules.bind(frame)?;
+        let mut counts = [0usize; 3];
+        for i in 0..frame.nrows() {
+            let p = bound.points(i);
+            let k = if p >= t.a {
+                0
+            } else if p >= t.b {
+                1
+            } else if p >= t.c {
+                2
+            } else {
+                continue;
+            };
+            counts[k] += 1;
+        }
+        let n = frame.nrows().max(1) as f64;
+        let shares = counts.map(|c| c as f64 / n);
+        let tiers = QualityTiers::from_shares(&quality, shares)?;
+        Ok((tiers, TierSource::RulePoints { points: [t.a, t.b, t.c], shares }))
     }
 
     /// The fitted ICP model.
@@ -641,17 +873,37 @@ impl Scorer {
         Ok(())
     }
 
-    fn revenue_score(&self, est: &RevenueEstimate, penalty: f64) -> Result<RevenueScore> {
-        let before = self.state.range.probability(est);
-        let after = self.state.range.probability_with_penalty(est, penalty)?;
-        Ok(RevenueScore {
-            estimate: est.point,
-            low: est.interval.low,
-            high: est.interval.high,
-            method: est.method.as_str().to_string(),
-            in_range: after,
-            in_range_before_penalty: before,
-        })
+    /// P(revenue in range) of row `i` before the anomaly penalty, with the
+    /// estimate it rests on: the analytic probability of a reported revenue
+    /// the anomaly checks do not doubt; otherwise the learned model on the
+    /// account without its reported revenue (the analytic probability of
+    /// that estimate when no model was learned).
+    fn revenue_in_range(
+        &self,
+        cols: &Resolved<'_>,
+        i: usize,
+        doubted: bool,
+    ) -> (RevenueEstimate, Probability, RevenueSource) {
+        let mut inputs = cols.revenue_inputs(i);
+        let mut est = self.router.estimate(&inputs);
+        if est.method == Method::Reported {
+            if !doubted {
+                let p = self.state.range.probability(&est);
+                return (est, p, RevenueSource::Reported);
+            }
+            inputs = inputs.without_reported();
+            est = self.router.estimate(&inputs);
+        }
+        match self.state.report.revenue.learned() {
+            Some(m) => {
+                let p = m.probability(&inputs, &est);
+                (est, p, RevenueSource::Learned)
+            }
+            None => {
+                let p = self.state.range.probability(&est);
+                (est, p, RevenueSource::Analytic)
+            }
+        }
     }
 
     fn combine(
@@ -680,57 +932,37 @@ impl Scorer {
                 Probability::ZERO
             }
         };
-        let priority = self.priority.score(icp.probability, revenue_p, saturated).get();
-        let mut reasons: Vec<Reason> = Vec::with_capacity(icp.explanation.factors.len() + 2);
-        reasons.extend(icp.explanation.factors.into_iter().map(|f: Factor| Reason {
-            component: Component::Icp,
-            code: f.code,
-            text: f.text,
-            contribution: f.contribution,
-        }));
-        let anomaly = report.map(|r| {
-            for f in &r.findings {
-                reasons.push(Reason {
-                    component: Component::Anomaly,
-                    code: format!("anomaly={}", f.code.as_str()),
-                    text: f.message.clone(),
-                    contribution: -r.penalty,
-                });
-            }
-            AnomalyScore {
-                penalty: r.penalty,
-                checks: r.findings.iter().map(|f| f.code.as_str().to_string()).collect(),
-                messages: r.findings.iter().map(|f| f.message.clone()).collect(),
-            }
+        let quality = self.priority.quality(icp.probability, revenue_p);
+        let priority = self.priority.from_quality(quality, saturated).get();
+        let reasons: Vec<Reason> = icp
+            .explanation
+            .factors
+            .into_iter()
+            .map(|f: Factor| Reason {
+                component: Component::Icp,
+                code: f.code,
+                text: f.text,
+                contribution: f.contribution,
+            })
+            .collect();
+        let anomaly = report.map(|r| AnomalyScore {
+            penalty: r.penalty,
+            checks: r.findings.iter().map(|f| f.code.as_str().to_string()).collect(),
+            messages: r.findings.iter().map(|f| f.message.clone()).collect(),
         });
-        if let Some(e) = engagement
-            && saturated.get() >= 0.5
-        {
-            reasons.push(Reason {
-                component: Component::Engagement,
-                code: "engagement=high".to_string(),
-                text: format!("already worked recently (engagement {e:.1})"),
-                contribution: priority - self.priority.score(icp.probability, revenue_p, Probability::ZERO).get(),
-            });
-        }
-        let mut tier = icp.tier;
-        if anomaly.as_ref().is_some_and(|a| a.penalty >= 0.5) {
-            tier = match tier {
-                'A' => 'B',
-                'B' => 'C',
-                _ => 'D',
-            };
-        }
         Ok(AccountScore {
             account_id,
             icp: icp.probability,
+            icp_baseline: icp.explanation.baseline,
             icp_raw: icp.raw,
             icp_family: self.state.icp.family(),
             revenue,
             anomaly,
             engagement,
+            engagement_effect: priority - quality.get(),
+            quality: quality.get(),
             priority,
-            tier,
+            tier: self.state.report.tiers.tier(quality.get()),
             reasons,
             skipped,
         })
@@ -742,17 +974,22 @@ fn bad_engagement(value: f64) -> Error {
     CoreError::OutOfRange { what: "engagement", value, min: 0.0, max: f64::INFINITY }.into()
 }
 
-/// The ICP part of a score, from the prepared path or `score_rows`.
+/// The ICP part of a score, from the prepared path or `score_rows`, its
+/// explanation in probability units.
 struct IcpPart {
     probability: Probability,
     raw: f64,
-    tier: char,
     explanation: Explanation,
 }
 
-impl From<IcpScore> for IcpPart {
-    fn from(s: IcpScore) -> Self {
-        IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation: s.explanation }
+impl IcpPart {
+    fn new(icp: &FittedIcp, probability: Probability, raw: f64, explanation: &Explanation) -> Self {
+        let explanation = icp.explanation_in_probability(explanation, raw, probability.get());
+        IcpPart { probability, raw, explanation }
+    }
+
+    fn from_score(icp: &FittedIcp, s: &IcpScore) -> Self {
+        IcpPart::new(icp, s.probability, s.raw, &s.explanation)
     }
 }
 
@@ -828,12 +1065,16 @@ impl PreparedScorer<'_> {
 
     /// The ICP part of row `i`, its explanation with the top factors.
     fn icp(&self, i: usize) -> Result<IcpPart> {
+        let icp = &self.scorer.state.icp;
         let Some(p) = &self.icp else {
-            let mut s = self.scorer.state.icp.score_rows(self.frame, i..i + 1, true)?;
-            return s.pop().map(IcpPart::from).ok_or(Error::Core(CoreError::Empty { what: "score" }));
+            let s = icp.score_rows(self.frame, i..i + 1, true)?;
+            return s
+                .first()
+                .map(|s| IcpPart::from_score(icp, s))
+                .ok_or(Error::Core(CoreError::Empty { what: "score" }));
         };
         let s = p.score(i)?;
-        Ok(IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation: p.explanation(i, &s) })
+        Ok(IcpPart::new(icp, s.probability, s.raw, &p.explanation(i, &s)))
     }
 
     /// ICP probabilities of `rows`, exactly those of the full scores: the
@@ -945,10 +1186,14 @@ impl PreparedScorer<'_> {
         let icp = self.icp_probabilities(rows.clone())?;
         let mut out = Vec::with_capacity(rows.len());
         for (icp, i) in icp.into_iter().zip(rows) {
-            let penalty = if self.anomaly_on { scorer.checker.penalty(&self.cols.anomaly_inputs(i)) } else { 0.0 };
+            let (penalty, doubted) = if self.anomaly_on {
+                scorer.checker.penalty_and_revenue_doubt(&self.cols.anomaly_inputs(i))
+            } else {
+                (0.0, false)
+            };
             let revenue_p = if self.revenue_on {
-                let est = scorer.router.estimate(&self.cols.revenue_inputs(i));
-                scorer.state.range.probability_with_penalty(&est, penalty)?
+                let (_, p, _) = scorer.revenue_in_range(&self.cols, i, doubted);
+                crate::revenue::apply_penalty(p, penalty)?
             } else {
                 Probability::ONE
             };
@@ -970,9 +1215,18 @@ impl PreparedScorer<'_> {
         .unwrap_or_else(|| i.to_string());
         let report = self.anomaly_on.then(|| scorer.checker.check(&self.cols.anomaly_inputs(i)));
         let penalty = report.as_ref().map_or(0.0, |r| r.penalty);
+        let doubted = report.as_ref().is_some_and(AnomalyReport::revenue_doubted);
         let revenue = if self.revenue_on {
-            let est = scorer.router.estimate(&self.cols.revenue_inputs(i));
-            Some(scorer.revenue_score(&est, penalty)?)
+            let (est, before, source) = scorer.revenue_in_range(&self.cols, i, doubted);
+            Some(RevenueScore {
+                estimate: est.point,
+                low: est.interval.low,
+                high: est.interval.high,
+                method: est.method.as_str().to_string(),
+                in_range: crate::revenue::apply_penalty(before, penalty)?,
+                in_range_before_penalty: before,
+                source,
+            })
         } else {
             None
         };
