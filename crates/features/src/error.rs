@@ -33,7 +33,7 @@ pub enum FeaturesError {
         column: String,
     },
     /// A column has a different kind than the operation needs.
-    #[error("column `{column}` is {found:?}, expected {expected:?}")]
+    #[error("column `{column}` is {found}, expected {expected}")]
     WrongKind {
         /// The column's name.
         column: String,
@@ -104,7 +104,7 @@ pub enum CsvErrorKind {
         detail: QuotingProblem,
     },
     /// A value does not parse as the column's declared kind.
-    #[error("column `{column}`: `{value}` is not a valid {expected:?} value")]
+    #[error("column `{column}`: `{value}` is not a valid {expected} value")]
     BadValue {
         /// The column's name.
         column: String,

@@ -21,6 +21,33 @@ pub enum ColumnKind {
     Timestamp,
 }
 
+impl ColumnKind {
+    /// The kind's name in lowercase words, as error messages print it
+    /// (`numeric`, `boolean`, `categorical`, `text`, `timestamp`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnKind::Numeric => "numeric",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Text => "text",
+            ColumnKind::Timestamp => "timestamp",
+        }
+    }
+}
+
+/// Writes [`ColumnKind::name`].
+///
+/// ```
+/// use acctscore_features::ColumnKind;
+///
+/// assert_eq!(ColumnKind::Categorical.to_string(), "categorical");
+/// ```
+impl std::fmt::Display for ColumnKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A dictionary-encoded categorical column: each row holds the index of its
 /// level, or [`CategoricalColumn::MISSING`] when missing (4 bytes a row).
 /// Levels are stored as they first appear. It serialises with its codes as
@@ -832,6 +859,22 @@ mod tests {
         assert_eq!(f.nrows(), 2);
         assert!(f.column("a").expect("present").is_missing(1));
         assert!(f.column("zz").is_err());
+    }
+
+    #[test]
+    fn kinds_print_as_lowercase_words_in_messages() {
+        let kinds = [ColumnKind::Numeric, ColumnKind::Boolean, ColumnKind::Categorical, ColumnKind::Text];
+        let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["numeric", "boolean", "categorical", "text"]);
+        assert_eq!(ColumnKind::Timestamp.to_string(), "timestamp");
+        let e = FeaturesError::WrongKind {
+            column: "Prospect ID".into(),
+            expected: ColumnKind::Text,
+            found: ColumnKind::Categorical,
+        };
+        assert_eq!(e.to_string(), "column `Prospect ID` is categorical, expected text");
+        let e = crate::CsvErrorKind::BadValue { column: "n".into(), value: "x".into(), expected: ColumnKind::Numeric };
+        assert_eq!(e.to_string(), "column `n`: `x` is not a valid numeric value");
     }
 
     #[test]
