@@ -2,6 +2,7 @@
 
 use acctscore_core::CoreError;
 use acctscore_features::ColumnKind;
+use serde::{Deserialize, Serialize};
 
 /// What is wrong with a rule in a rules file (see [`IcpError::InvalidRule`]).
 /// Each prints as a sentence about the field, in words a rules-file editor
@@ -137,6 +138,37 @@ impl RuleProblem {
             RuleProblem::ReadsTarget => format!(
                 "{f} is the target column (the outcome the model learns), so the rule would read the answer; \
                  remove the condition or test another field"
+            ),
+        }
+    }
+}
+
+/// Something a fit noticed that does not stop it but that a user should
+/// fix (kept in the fitted model: [`crate::propensity::FittedIcp::warnings`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "warning", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FitWarning {
+    /// A rule's `one_of` lists a level that no row of the fit data has
+    /// (after trimming and lower-casing), so that value never matches there:
+    /// often a misspelling.
+    UnseenLevel {
+        /// The rule's name.
+        rule: String,
+        /// The field tested.
+        field: String,
+        /// The level as the rules file writes it.
+        level: String,
+    },
+}
+
+impl std::fmt::Display for FitWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitWarning::UnseenLevel { rule, field, level } => write!(
+                f,
+                "rule `{rule}`: level `{level}` of field `{field}` never occurs in the fit data, \
+                 so it never matches there (check its spelling)"
             ),
         }
     }

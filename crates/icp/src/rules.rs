@@ -42,10 +42,11 @@
 //! errors naming the rule and the field.
 
 use crate::explain::{Explanation, Factor, sanitize_code};
-use crate::{IcpError, Result, RuleProblem, RuleTest};
+use crate::{FitWarning, IcpError, Result, RuleProblem, RuleTest};
 use acctscore_features::encode::fold_level;
 use acctscore_features::{Column, ColumnKind, Frame};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// One test on one field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,6 +212,58 @@ impl RuleSet {
     /// The rules.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Checks that no rule reads `target`, the column the model learns to
+    /// predict: a rule on it would read the answer.
+    ///
+    /// # Errors
+    /// [`IcpError::InvalidRule`] with [`RuleProblem::ReadsTarget`] naming the first such rule.
+    pub fn check_target(&self, target: &str) -> Result<()> {
+        for rule in &self.rules {
+            if rule.when.iter().chain(&rule.any).any(|c| c.field == target) {
+                return Err(IcpError::InvalidRule {
+                    rule: rule.name.clone(),
+                    field: target.to_string(),
+                    problem: RuleProblem::ReadsTarget,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The `one_of` levels that no row of `frame` has (compared after
+    /// trimming and lower-casing, as scoring does), each as a
+    /// [`FitWarning::UnseenLevel`] naming the rule, in rule order. Fields
+    /// absent from `frame` or of another kind are left to [`RuleSet::bind`].
+    pub fn unseen_levels(&self, frame: &Frame) -> Vec<FitWarning> {
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            for c in rule.when.iter().chain(&rule.any) {
+                let (Some(set), Ok(column)) = (&c.one_of, frame.column(&c.field)) else { continue };
+                let seen: HashSet<String> = match column {
+                    Column::Categorical(cat) => {
+                        let mut used = vec![false; cat.levels().len()];
+                        for k in cat.codes() {
+                            if let Some(u) = used.get_mut(*k as usize) {
+                                *u = true;
+                            }
+                        }
+                        cat.levels().iter().zip(&used).filter(|(_, u)| **u).map(|(l, _)| fold_level(l)).collect()
+                    }
+                    Column::Text(t) => t.iter().flatten().map(fold_level).collect(),
+                    _ => continue,
+                };
+                for level in set.iter().filter(|l| !seen.contains(&fold_level(l))) {
+                    out.push(FitWarning::UnseenLevel {
+                        rule: rule.name.clone(),
+                        field: c.field.clone(),
+                        level: level.clone(),
+                    });
+                }
+            }
+        }
+        out
     }
 
     fn validate(&self) -> Result<()> {
