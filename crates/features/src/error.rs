@@ -27,10 +27,12 @@ pub enum FeaturesError {
         column: String,
     },
     /// A column the operation needs is absent.
-    #[error("column `{column}` not found")]
+    #[error("column `{column}` not found; {}", crate::frame::names_in_words(.available))]
     MissingColumn {
         /// The column's name.
         column: String,
+        /// The frame's columns, in order.
+        available: Vec<String>,
     },
     /// A column has a different kind than the operation needs.
     #[error("column `{column}` is {found}, expected {expected}")]

@@ -4,6 +4,20 @@ use crate::{FeaturesError, Result, SkippedRow};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// A frame's column names for a message: "the frame has: a, b" with at
+/// most 20 names, then "and N more".
+pub(crate) fn names_in_words(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.is_empty() {
+        return "the frame has no columns".to_string();
+    }
+    let mut out = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        out.push_str(&format!(", and {} more", names.len() - SHOWN));
+    }
+    format!("the frame has: {out}")
+}
+
 /// The kind of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -773,7 +787,7 @@ impl Frame {
             .iter()
             .position(|n| n == name)
             .map(|i| &self.columns[i])
-            .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string() })
+            .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string(), available: self.names.clone() })
     }
 
     /// A frame of the given rows, in the given order (indices out of range
@@ -875,6 +889,22 @@ mod tests {
         assert_eq!(e.to_string(), "column `Prospect ID` is categorical, expected text");
         let e = crate::CsvErrorKind::BadValue { column: "n".into(), value: "x".into(), expected: ColumnKind::Numeric };
         assert_eq!(e.to_string(), "column `n`: `x` is not a valid numeric value");
+    }
+
+    #[test]
+    fn a_missing_column_lists_the_frame_s_columns() {
+        let f = Frame::new(vec![
+            ("account_id".into(), Column::text(vec![Some("a")])),
+            ("industry".into(), Column::categorical([Some("x")])),
+        ])
+        .expect("valid");
+        let e = f.column("employees").expect_err("absent");
+        assert!(matches!(&e, FeaturesError::MissingColumn { available, .. } if available == f.names()));
+        assert_eq!(e.to_string(), "column `employees` not found; the frame has: account_id, industry");
+        let wide = Frame::new((0..25).map(|k| (format!("c{k:02}"), Column::numeric(vec![Some(1.0)]))).collect())
+            .expect("valid");
+        let message = wide.column("x").expect_err("absent").to_string();
+        assert!(message.ends_with("c17, c18, c19, and 5 more"), "{message}");
     }
 
     #[test]
