@@ -62,10 +62,11 @@ fn parse_pair(s: &str) -> Result<(String, f64), String> {
     Ok((k.to_owned(), v))
 }
 
-/// A pool error as one line naming the file (I/O errors name it already).
+/// A pool error as one line naming the file (I/O errors and the path
+/// readers' errors name it already).
 fn pool_error(path: &std::path::Path, e: PoolError) -> String {
     match e {
-        PoolError::Io { .. } => e.to_string(),
+        PoolError::Io { .. } | PoolError::InFile { .. } => e.to_string(),
         other => format!("{}: {other}", path.display()),
     }
 }

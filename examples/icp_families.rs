@@ -4,11 +4,14 @@
 //!
 //! ```sh
 //! cargo run --release --example icp_families -- FILE --target COL [--positive 1] \
-//!     [--delimiter ';'] [--drop A,B] [--trees 100] [--depth 5] [--min-frequency 10] [--k 8] [--rules-out MINED.toml] [--only-trees]
+//!     [--delimiter ';'] [--drop A,B] [--trees 100] [--depth 5] [--min-frequency 10] [--k 8] [--rules-out MINED.toml] \
+//!     [--rules GIVEN.toml] [--only-trees]
 //! ```
 //!
 //! Families: gradient-boosted trees, look-alike, logistic regression (C = 1)
-//! and mined rules (points). Features: the features crate's pipeline with
+//! and mined rules (points), and the rules of `--rules` when given (a rule
+//! on the target is refused; a level the training rows lack is a warning
+//! on stderr). Features: the features crate's pipeline with
 //! plain standardisation and one-hot levels of at least 10 rows, as
 //! scikit-learn's reference in `../shared/bench/sk_split_baseline.py`.
 
@@ -21,6 +24,7 @@ use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
 use acctscore::icp::logistic::LogisticParams;
 use acctscore::icp::lookalike::LookalikeParams;
 use acctscore::icp::mining::MiningParams;
+use acctscore::icp::rules::RuleSet;
 use acctscore::icp::trees::GbdtParams;
 use clap::Parser;
 use std::process::ExitCode;
@@ -58,6 +62,9 @@ struct Args {
     /// Write the mined rules here (TOML).
     #[arg(long)]
     rules_out: Option<String>,
+    /// Also score these weighted rules (TOML) as the family `given_rules`.
+    #[arg(long)]
+    rules: Option<String>,
     /// Fit the trees only.
     #[arg(long)]
     only_trees: bool,
@@ -178,6 +185,18 @@ fn run() -> Result<(), String> {
             eprintln!("  IV {:.3} β {:.2} {}", c.information_value, c.coefficient, c.column);
         }
         record("mined_rules", fit_s, points)?;
+    }
+    if let Some(path) = &a.rules {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+        let given = RuleSet::from_toml_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        given.check_target(&a.target).map_err(|e| format!("{path}: {e}"))?;
+        for w in given.unseen_levels(&train) {
+            eprintln!("warning: {path}: {w}");
+        }
+        let t0 = Instant::now();
+        let bound = given.bind(&test).map_err(|e| format!("{path}: {e}"))?;
+        let points: Vec<f64> = (0..test.nrows()).map(|i| bound.points(i)).collect();
+        record("given_rules", t0.elapsed().as_secs_f64(), points)?;
     }
     println!("{}", serde_json::Value::Object(out));
     Ok(())

@@ -99,15 +99,23 @@ fn options(delimiter: Option<char>) -> Result<CsvOptions, String> {
     Ok(o)
 }
 
+/// A loader's error as one line naming the file (I/O errors name it already).
+fn in_file(path: &std::path::Path) -> impl Fn(acctscore::features::FeaturesError) -> String + '_ {
+    move |e| match e {
+        acctscore::features::FeaturesError::Io { .. } => e.to_string(),
+        other => format!("{}: {other}", path.display()),
+    }
+}
+
 fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let opts = options(args.delimiter)?;
-    let train = Frame::from_csv_path(&args.train, &opts)?;
+    let train = Frame::from_csv_path(&args.train, &opts).map_err(in_file(&args.train))?;
     // Read NEW with the kinds inferred on TRAIN, so both agree.
     let mut score_opts = opts.clone();
     for (name, col) in train.names().iter().zip(train.columns()) {
         score_opts = score_opts.kind(name.clone(), col.kind());
     }
-    let new = Frame::from_csv_path(&args.score, &score_opts)?;
+    let new = Frame::from_csv_path(&args.score, &score_opts).map_err(in_file(&args.score))?;
     let target = Target::new(&args.target).positive(&args.positive).ignore(&args.ignore);
     let labels = target.labels(&train)?;
     let rows: Vec<usize> = (0..train.nrows()).filter(|&i| labels[i].is_some()).collect();
@@ -146,15 +154,18 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         FamilyArg::Lookalike => FamilyChoice::Lookalike,
         FamilyArg::Hybrid => FamilyChoice::Hybrid,
     };
-    let mut params = IcpParams::new().family(family).exclude(&excluded);
+    let mut params = IcpParams::new().family(family).exclude(&excluded).target_column(&args.target);
     if args.log1p {
         params = params.numeric_transform(acctscore::features::encode::NumericTransform::Log1pStandardize);
     }
     if let Some(path) = &args.rules {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        params = params.rules(RuleSet::from_toml_str(&text)?);
+        params = params.rules(RuleSet::from_toml_str(&text).map_err(|e| format!("{}: {e}", path.display()))?);
     }
     let model = params.fit(&train, &y)?;
+    for w in model.warnings() {
+        eprintln!("warning: {w}");
+    }
     eprintln!(
         "fitted {} on {} rows ({} positive), {} features",
         model.choice(),
@@ -162,7 +173,7 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         y.iter().filter(|&&b| b).count(),
         model.pipeline().feature_names().len()
     );
-    let scores = model.score_frame(&new)?;
+    let scores = model.score_frame(&new).map_err(|e| format!("{}: {e}", args.score.display()))?;
     let ids: Vec<String> = match &args.id {
         Some(c) => {
             let col = new.column(c)?;

@@ -45,7 +45,7 @@ mod error;
 pub mod pool;
 mod scorer;
 
-pub use error::{Error, Result};
+pub use error::{Error, NeededBy, Result};
 pub use scorer::{
     AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, DEFAULT_TIER_SHARES, EngagementTally,
     FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, GateAction, GatedColumn, ModelFileError,

@@ -27,13 +27,15 @@ pub enum FeaturesError {
         column: String,
     },
     /// A column the operation needs is absent.
-    #[error("column `{column}` not found")]
+    #[error("column `{column}` not found; {}", crate::frame::names_in_words(.available))]
     MissingColumn {
         /// The column's name.
         column: String,
+        /// The frame's columns, in order.
+        available: Vec<String>,
     },
     /// A column has a different kind than the operation needs.
-    #[error("column `{column}` is {found:?}, expected {expected:?}")]
+    #[error("column `{column}` is {found}, expected {expected}")]
     WrongKind {
         /// The column's name.
         column: String,
@@ -104,7 +106,7 @@ pub enum CsvErrorKind {
         detail: QuotingProblem,
     },
     /// A value does not parse as the column's declared kind.
-    #[error("column `{column}`: `{value}` is not a valid {expected:?} value")]
+    #[error("column `{column}`: `{value}` is not a valid {expected} value")]
     BadValue {
         /// The column's name.
         column: String,

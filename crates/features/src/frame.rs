@@ -4,6 +4,20 @@ use crate::{FeaturesError, Result, SkippedRow};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// A frame's column names for a message: "the frame has: a, b" with at
+/// most 20 names, then "and N more".
+pub(crate) fn names_in_words(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.is_empty() {
+        return "the frame has no columns".to_string();
+    }
+    let mut out = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        out.push_str(&format!(", and {} more", names.len() - SHOWN));
+    }
+    format!("the frame has: {out}")
+}
+
 /// The kind of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -19,6 +33,33 @@ pub enum ColumnKind {
     Text,
     /// Seconds since the Unix epoch.
     Timestamp,
+}
+
+impl ColumnKind {
+    /// The kind's name in lowercase words, as error messages print it
+    /// (`numeric`, `boolean`, `categorical`, `text`, `timestamp`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnKind::Numeric => "numeric",
+            ColumnKind::Boolean => "boolean",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Text => "text",
+            ColumnKind::Timestamp => "timestamp",
+        }
+    }
+}
+
+/// Writes [`ColumnKind::name`].
+///
+/// ```
+/// use acctscore_features::ColumnKind;
+///
+/// assert_eq!(ColumnKind::Categorical.to_string(), "categorical");
+/// ```
+impl std::fmt::Display for ColumnKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A dictionary-encoded categorical column: each row holds the index of its
@@ -746,7 +787,7 @@ impl Frame {
             .iter()
             .position(|n| n == name)
             .map(|i| &self.columns[i])
-            .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string() })
+            .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string(), available: self.names.clone() })
     }
 
     /// A frame of the given rows, in the given order (indices out of range
@@ -832,6 +873,38 @@ mod tests {
         assert_eq!(f.nrows(), 2);
         assert!(f.column("a").expect("present").is_missing(1));
         assert!(f.column("zz").is_err());
+    }
+
+    #[test]
+    fn kinds_print_as_lowercase_words_in_messages() {
+        let kinds = [ColumnKind::Numeric, ColumnKind::Boolean, ColumnKind::Categorical, ColumnKind::Text];
+        let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
+        assert_eq!(names, ["numeric", "boolean", "categorical", "text"]);
+        assert_eq!(ColumnKind::Timestamp.to_string(), "timestamp");
+        let e = FeaturesError::WrongKind {
+            column: "Prospect ID".into(),
+            expected: ColumnKind::Text,
+            found: ColumnKind::Categorical,
+        };
+        assert_eq!(e.to_string(), "column `Prospect ID` is categorical, expected text");
+        let e = crate::CsvErrorKind::BadValue { column: "n".into(), value: "x".into(), expected: ColumnKind::Numeric };
+        assert_eq!(e.to_string(), "column `n`: `x` is not a valid numeric value");
+    }
+
+    #[test]
+    fn a_missing_column_lists_the_frame_s_columns() {
+        let f = Frame::new(vec![
+            ("account_id".into(), Column::text(vec![Some("a")])),
+            ("industry".into(), Column::categorical([Some("x")])),
+        ])
+        .expect("valid");
+        let e = f.column("employees").expect_err("absent");
+        assert!(matches!(&e, FeaturesError::MissingColumn { available, .. } if available == f.names()));
+        assert_eq!(e.to_string(), "column `employees` not found; the frame has: account_id, industry");
+        let wide = Frame::new((0..25).map(|k| (format!("c{k:02}"), Column::numeric(vec![Some(1.0)]))).collect())
+            .expect("valid");
+        let message = wide.column("x").expect_err("absent").to_string();
+        assert!(message.ends_with("c17, c18, c19, and 5 more"), "{message}");
     }
 
     #[test]

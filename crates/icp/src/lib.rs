@@ -49,4 +49,4 @@ pub mod propensity;
 pub mod rules;
 pub mod trees;
 
-pub use error::{IcpError, Result, RuleProblem};
+pub use error::{FitWarning, IcpError, Result, RuleProblem, RuleTest};

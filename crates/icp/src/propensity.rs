@@ -26,7 +26,7 @@ use crate::lookalike::{FittedLookalike, LookalikeParams};
 use crate::prepared::{PreparedIcp, Source};
 use crate::rules::RuleSet;
 use crate::trees::{FittedGbdt, GbdtParams};
-use crate::{IcpError, Result};
+use crate::{FitWarning, IcpError, Result};
 use acctscore_calibration::{
     CalibrationMethod, Calibrator, CrossFit, FitCalibrator, FittedCalibrator, PlattParams, stratified_folds,
 };
@@ -208,6 +208,7 @@ pub struct IcpParams {
     signals: Vec<String>,
     tiers: Option<TierCuts>,
     top_reasons: usize,
+    target: Option<String>,
 }
 
 impl Default for IcpParams {
@@ -243,6 +244,7 @@ impl IcpParams {
             signals: Vec::new(),
             tiers: None,
             top_reasons: 3,
+            target: None,
         }
     }
 
@@ -347,13 +349,25 @@ impl IcpParams {
         self
     }
 
+    /// The name of the target (label) column, when the fit frame holds it:
+    /// it is never a feature, and a given rule that reads it is an error at
+    /// fit time ([`crate::RuleProblem::ReadsTarget`]).
+    pub fn target_column(mut self, name: impl Into<String>) -> Self {
+        self.target = Some(name.into());
+        self
+    }
+
     /// Fits on `frame` with labels `y` (`true` = converted).
     ///
     /// # Errors
     /// Bad shapes, a single class, too few positives for an explicitly
-    /// requested learned family, invalid parameters, or a component's error.
+    /// requested learned family, invalid parameters, a given rule that reads
+    /// the [target column](IcpParams::target_column), or a component's error.
     pub fn fit(&self, frame: &Frame, y: &[bool]) -> Result<FittedIcp> {
         check::same_len("labels vs rows", frame.nrows(), y.len())?;
+        if let (Some(rules), Some(target)) = (&self.rules, &self.target) {
+            rules.check_target(target)?;
+        }
         if frame.nrows() == 0 {
             return Err(CoreError::Empty { what: "training rows" }.into());
         }
@@ -390,6 +404,7 @@ impl IcpParams {
         let tiers = self.tiers.unwrap_or_else(|| TierCuts::from_base_rate(base_rate));
         let mut exclude = self.exclude.clone();
         exclude.extend(self.signals.iter().cloned());
+        exclude.extend(self.target.iter().cloned());
         let mut pipeline = PipelineParams::new();
         if let Some(m) = self.max_levels {
             pipeline = pipeline.max_levels(m);
@@ -441,7 +456,22 @@ impl IcpParams {
         if self.top_reasons > 0 {
             model.check_monotone()?;
         }
-        Ok(FittedIcp { choice, pipeline, bins, model, tiers, top_reasons: self.top_reasons, positives, rows: y.len() })
+        // Given rules are checked against the fit data; mined rules come from it.
+        let warnings = match (&model, &self.rules) {
+            (Fitted::Rules { .. }, Some(given)) => given.unseen_levels(frame),
+            _ => Vec::new(),
+        };
+        Ok(FittedIcp {
+            choice,
+            pipeline,
+            bins,
+            model,
+            tiers,
+            top_reasons: self.top_reasons,
+            positives,
+            rows: y.len(),
+            warnings,
+        })
     }
 
     /// Fits `params` with a calibrator cross-fitted on out-of-fold scores.
@@ -619,9 +649,19 @@ pub struct FittedIcp {
     top_reasons: usize,
     positives: usize,
     rows: usize,
+    /// What the fit noticed (absent from model files written before warnings existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<FitWarning>,
 }
 
 impl FittedIcp {
+    /// What the fit noticed but did not refuse, such as a given rule's level
+    /// that never occurs in the fit data ([`FitWarning::UnseenLevel`]):
+    /// worth printing for whoever edits the rules.
+    pub fn warnings(&self) -> &[FitWarning] {
+        &self.warnings
+    }
+
     /// The family fitted and why it was chosen.
     pub fn choice(&self) -> &Choice {
         &self.choice

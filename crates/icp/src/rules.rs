@@ -42,10 +42,11 @@
 //! errors naming the rule and the field.
 
 use crate::explain::{Explanation, Factor, sanitize_code};
-use crate::{IcpError, Result, RuleProblem};
+use crate::{FitWarning, IcpError, Result, RuleProblem, RuleTest};
 use acctscore_features::encode::fold_level;
 use acctscore_features::{Column, ColumnKind, Frame};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// One test on one field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -168,7 +169,8 @@ impl RuleSet {
     /// # Errors
     /// [`IcpError::RulesSyntax`] for TOML errors and unknown keys, then as [`RuleSet::new`].
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        let set: RuleSet = toml::from_str(text).map_err(|e| IcpError::RulesSyntax { reason: e.to_string() })?;
+        let set: RuleSet = toml::from_str(text)
+            .map_err(|e| IcpError::RulesSyntax { rule: rule_at_fault(text, &e), reason: e.to_string() })?;
         set.validate()?;
         Ok(set)
     }
@@ -178,7 +180,7 @@ impl RuleSet {
     /// # Errors
     /// [`IcpError::RulesSyntax`] if serialisation fails.
     pub fn to_toml_string(&self) -> Result<String> {
-        toml::to_string(self).map_err(|e| IcpError::RulesSyntax { reason: e.to_string() })
+        toml::to_string(self).map_err(|e| IcpError::RulesSyntax { rule: None, reason: e.to_string() })
     }
 
     /// Points at or above which an account is qualified.
@@ -212,10 +214,65 @@ impl RuleSet {
         &self.rules
     }
 
+    /// Checks that no rule reads `target`, the column the model learns to
+    /// predict: a rule on it would read the answer.
+    ///
+    /// # Errors
+    /// [`IcpError::InvalidRule`] with [`RuleProblem::ReadsTarget`] naming the first such rule.
+    pub fn check_target(&self, target: &str) -> Result<()> {
+        for rule in &self.rules {
+            if rule.when.iter().chain(&rule.any).any(|c| c.field == target) {
+                return Err(IcpError::InvalidRule {
+                    rule: rule.name.clone(),
+                    field: target.to_string(),
+                    problem: RuleProblem::ReadsTarget,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The `one_of` levels that no row of `frame` has (compared after
+    /// trimming and lower-casing, as scoring does), each as a
+    /// [`FitWarning::UnseenLevel`] naming the rule, in rule order. Fields
+    /// absent from `frame` or of another kind are left to [`RuleSet::bind`].
+    pub fn unseen_levels(&self, frame: &Frame) -> Vec<FitWarning> {
+        let mut out = Vec::new();
+        for rule in &self.rules {
+            for c in rule.when.iter().chain(&rule.any) {
+                let (Some(set), Ok(column)) = (&c.one_of, frame.column(&c.field)) else { continue };
+                let seen: HashSet<String> = match column {
+                    Column::Categorical(cat) => {
+                        let mut used = vec![false; cat.levels().len()];
+                        for k in cat.codes() {
+                            if let Some(u) = used.get_mut(*k as usize) {
+                                *u = true;
+                            }
+                        }
+                        cat.levels().iter().zip(&used).filter(|(_, u)| **u).map(|(l, _)| fold_level(l)).collect()
+                    }
+                    Column::Text(t) => t.iter().flatten().map(fold_level).collect(),
+                    _ => continue,
+                };
+                for level in set.iter().filter(|l| !seen.contains(&fold_level(l))) {
+                    out.push(FitWarning::UnseenLevel {
+                        rule: rule.name.clone(),
+                        field: c.field.clone(),
+                        level: level.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
     fn validate(&self) -> Result<()> {
         let t = self.tiers;
-        if ![t.a, t.b, t.c, self.threshold].iter().all(|v| v.is_finite()) || t.a <= t.b || t.b <= t.c {
-            return Err(IcpError::BadTiers);
+        if !self.threshold.is_finite() {
+            return Err(IcpError::BadThreshold { value: self.threshold });
+        }
+        if ![t.a, t.b, t.c].iter().all(|v| v.is_finite()) || t.a <= t.b || t.b <= t.c {
+            return Err(IcpError::BadTiers { a: t.a, b: t.b, c: t.c });
         }
         let bad = |rule: &Rule, field: &str, problem| IcpError::InvalidRule {
             rule: rule.name.clone(),
@@ -227,18 +284,28 @@ impl RuleSet {
                 return Err(bad(rule, "", RuleProblem::DuplicateName));
             }
             if !rule.points.is_finite() {
-                return Err(bad(rule, "", RuleProblem::BadPoints));
+                return Err(bad(rule, "", RuleProblem::BadPoints { points: rule.points }));
             }
             if rule.when.is_empty() && rule.any.is_empty() {
                 return Err(bad(rule, "", RuleProblem::NoCondition));
             }
             for c in rule.when.iter().chain(&rule.any) {
                 let range = c.min.is_some() || c.max.is_some();
+                let tests: Vec<&'static str> = [
+                    (c.min.is_some(), "min"),
+                    (c.max.is_some(), "max"),
+                    (c.one_of.is_some(), "one_of"),
+                    (c.is.is_some(), "is"),
+                    (c.missing.is_some(), "missing"),
+                ]
+                .into_iter()
+                .filter_map(|(set, name)| set.then_some(name))
+                .collect();
                 let kinds = [range, c.one_of.is_some(), c.is.is_some(), c.missing.is_some()];
                 match kinds.iter().filter(|&&k| k).count() {
                     0 => return Err(bad(rule, &c.field, RuleProblem::NoTest)),
                     1 => {}
-                    _ => return Err(bad(rule, &c.field, RuleProblem::SeveralTests)),
+                    _ => return Err(bad(rule, &c.field, RuleProblem::SeveralTests { tests })),
                 }
                 if range {
                     let finite = c.min.is_none_or(f64::is_finite) && c.max.is_none_or(f64::is_finite);
@@ -247,7 +314,7 @@ impl RuleSet {
                         _ => true,
                     };
                     if !finite || !ordered {
-                        return Err(bad(rule, &c.field, RuleProblem::BadRange));
+                        return Err(bad(rule, &c.field, RuleProblem::BadRange { min: c.min, max: c.max }));
                     }
                 }
                 if c.one_of.as_ref().is_some_and(Vec::is_empty) {
@@ -262,8 +329,9 @@ impl RuleSet {
     /// test fits its column's kind.
     ///
     /// # Errors
-    /// [`IcpError::InvalidRule`] with [`RuleProblem::UnknownField`] or
-    /// [`RuleProblem::KindMismatch`].
+    /// [`IcpError::InvalidRule`] with [`RuleProblem::UnknownField`] (listing
+    /// the frame's columns) or [`RuleProblem::KindMismatch`] (naming the
+    /// column's kind and the test).
     pub fn bind<'f>(&self, frame: &'f Frame) -> Result<BoundRules<'f>> {
         let mut rules = Vec::with_capacity(self.rules.len());
         for rule in &self.rules {
@@ -280,6 +348,21 @@ impl RuleSet {
         }
         Ok(BoundRules { rules })
     }
+}
+
+/// The name of the rule whose entry holds the TOML error `e`, when the
+/// error is inside one named rule: each entry of `rules` is read again on
+/// its own, and the first that fails with the same message is the one.
+fn rule_at_fault(text: &str, e: &toml::de::Error) -> Option<String> {
+    let table: toml::Table = text.parse().ok()?;
+    let rules = table.get("rules")?.as_array()?;
+    rules.iter().find_map(|entry| {
+        let name = entry.get("name").and_then(toml::Value::as_str)?;
+        match entry.clone().try_into::<Rule>() {
+            Err(own) if own.message() == e.message() => Some(name.to_string()),
+            _ => None,
+        }
+    })
 }
 
 fn describe_rule(rule: &Rule) -> String {
@@ -311,12 +394,14 @@ struct BoundCondition<'f> {
 
 fn bind_condition<'f>(rule: &Rule, c: &Condition, frame: &'f Frame) -> Result<BoundCondition<'f>> {
     let err = |problem| IcpError::InvalidRule { rule: rule.name.clone(), field: c.field.clone(), problem };
-    let column = frame.column(&c.field).map_err(|_| err(RuleProblem::UnknownField))?;
+    let column =
+        frame.column(&c.field).map_err(|_| err(RuleProblem::UnknownField { available: frame.names().to_vec() }))?;
+    let mismatch = |test| err(RuleProblem::KindMismatch { found: column.kind(), test });
     let test = if let Some(m) = c.missing {
         Test::Missing(m)
     } else if let Some(b) = c.is {
         if column.kind() != ColumnKind::Boolean {
-            return Err(err(RuleProblem::KindMismatch));
+            return Err(mismatch(RuleTest::Is(b)));
         }
         Test::Is(b)
     } else if let Some(set) = &c.one_of {
@@ -326,11 +411,11 @@ fn bind_condition<'f>(rule: &Rule, c: &Condition, frame: &'f Frame) -> Result<Bo
                 Test::Levels(cat.levels().iter().map(|l| folded.contains(&fold_level(l))).collect())
             }
             Column::Text(_) => Test::Texts(folded),
-            _ => return Err(err(RuleProblem::KindMismatch)),
+            _ => return Err(mismatch(RuleTest::OneOf)),
         }
     } else {
         if column.kind() != ColumnKind::Numeric {
-            return Err(err(RuleProblem::KindMismatch));
+            return Err(mismatch(RuleTest::Range { min: c.min, max: c.max }));
         }
         Test::Range { min: c.min.unwrap_or(f64::NEG_INFINITY), max: c.max.unwrap_or(f64::INFINITY) }
     };
@@ -491,6 +576,14 @@ mod tests {
         assert_eq!(set.tiers().tier(10.0), 'D');
     }
 
+    /// The message of a rules file's error.
+    fn message(text: &str) -> String {
+        match RuleSet::from_toml_str(text) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("expected an error for {text}"),
+        }
+    }
+
     #[test]
     fn mistakes_name_the_rule_and_the_field() {
         let head = "threshold = 1\n[[rules]]\nname = \"r1\"\npoints = 1\n";
@@ -500,9 +593,12 @@ mod tests {
         );
         assert_eq!(
             problem(&format!("{head}when = [{{ field = \"x\", min = 1, is = true }}]")).2,
-            RuleProblem::SeveralTests
+            RuleProblem::SeveralTests { tests: vec!["min", "is"] }
         );
-        assert_eq!(problem(&format!("{head}when = [{{ field = \"x\", min = 5, max = 1 }}]")).2, RuleProblem::BadRange);
+        assert_eq!(
+            problem(&format!("{head}when = [{{ field = \"x\", min = 5, max = 1 }}]")).2,
+            RuleProblem::BadRange { min: Some(5.0), max: Some(1.0) }
+        );
         assert_eq!(problem(&format!("{head}when = [{{ field = \"x\", one_of = [] }}]")).2, RuleProblem::EmptySet);
         assert_eq!(problem(head).2, RuleProblem::NoCondition);
         let dup = format!(
@@ -514,11 +610,73 @@ mod tests {
             RuleSet::from_toml_str(&format!("{head}when = [{{ field = \"x\", minimum = 1 }}]")),
             Err(IcpError::RulesSyntax { .. })
         ));
-        assert!(matches!(RuleSet::from_toml_str("threshold = "), Err(IcpError::RulesSyntax { .. })));
+        assert!(matches!(RuleSet::from_toml_str("threshold = "), Err(IcpError::RulesSyntax { rule: None, .. })));
         assert!(matches!(
             RuleSet::from_toml_str("threshold = 1\nrules = []\n[tiers]\nA = 1\nB = 2\nC = 3\n"),
-            Err(IcpError::BadTiers)
+            Err(IcpError::BadTiers { .. })
         ));
+    }
+
+    #[test]
+    fn every_parse_error_says_in_words_what_to_fix() {
+        let head = "threshold = 1\n[[rules]]\nname = \"r1\"\npoints = 1\n";
+        let cases = [
+            (
+                format!("{head}when = [{{ field = \"x\" }}]"),
+                "rule `r1`: field `x` has no test; give one of `min`/`max`, `one_of`, `is` or `missing`",
+            ),
+            (
+                format!("{head}when = [{{ field = \"x\", min = 1, is = true }}]"),
+                "rule `r1`: field `x` has several tests (`min`, `is`) in one condition; give one test per condition",
+            ),
+            (
+                format!("{head}when = [{{ field = \"x\", min = 5, max = 1 }}]"),
+                "rule `r1`: field `x` has `min = 5` not below `max = 1`",
+            ),
+            (
+                format!("{head}when = [{{ field = \"x\", max = inf }}]"),
+                "rule `r1`: field `x` has `max = inf`, which is not a finite number",
+            ),
+            (format!("{head}when = [{{ field = \"x\", one_of = [] }}]"), "rule `r1`: field `x` has an empty `one_of`"),
+            (head.to_string(), "rule `r1`: has no condition; give `when` (all must hold) and/or `any`"),
+            (
+                "threshold = 1\n[[rules]]\nname = \"r1\"\npoints = nan\nwhen = [{ field = \"x\", is = true }]".into(),
+                "rule `r1`: `points = NaN` is not a finite number",
+            ),
+            (
+                format!(
+                    "{head}when = [{{ field = \"x\", is = true }}]\n{}when = [{{ field = \"y\", is = true }}]",
+                    &head[14..]
+                ),
+                "rule `r1`: is defined twice; rule names must be unique",
+            ),
+            (
+                "threshold = 1\nrules = []\n[tiers]\nA = 1\nB = 2\nC = 3\n".into(),
+                "tier cut points must be finite and decreasing (A > B > C); found A = 1, B = 2, C = 3",
+            ),
+            ("threshold = nan\nrules = []\n".into(), "rules file: `threshold = NaN` is not a finite number"),
+            // Syntax: the parser's line and words, and the rule when the error is inside one.
+            (
+                format!("{head}when = [{{ field = \"x\", minimum = 1 }}]"),
+                "rules file, rule `r1`: TOML parse error at line 5",
+            ),
+            (format!("{head}when = [{{ field = \"x\", minimum = 1 }}]"), "unknown field `minimum`"),
+            (
+                "threshold = 1\n[[rules]]\nname = \"r1\"\npoints = \"25\"\nwhen = [{ field = \"x\", min = 1 }]".into(),
+                "rules file, rule `r1`: TOML parse error at line 4",
+            ),
+            (
+                "threshold = 1\n[[rules]]\npoints = 1\nwhen = [{ field = \"x\", min = 1 }]".into(),
+                "missing field `name`",
+            ),
+            ("threshold = \n".into(), "rules file: TOML parse error at line 1"),
+            ("threshold = 1\nfoo = 2\nrules = []\n".into(), "unknown field `foo`"),
+        ];
+        for (text, expected) in cases {
+            let m = message(&text);
+            assert!(m.contains(expected), "{m:?} should contain {expected:?}");
+            assert!(!m.contains("Some(") && !m.contains("KindMismatch"), "{m}");
+        }
     }
 
     #[test]
@@ -528,12 +686,52 @@ mod tests {
             "threshold = 1\n[[rules]]\nname = \"r\"\npoints = 1\nwhen = [{ field = \"nope\", is = true }]",
         )
         .expect("valid");
-        assert!(matches!(unknown.bind(&f), Err(IcpError::InvalidRule { problem: RuleProblem::UnknownField, .. })));
+        let e = unknown.bind(&f).expect_err("unknown field");
+        assert!(
+            matches!(&e, IcpError::InvalidRule { problem: RuleProblem::UnknownField { available }, .. } if available.len() == 4)
+        );
+        assert_eq!(
+            e.to_string(),
+            "rule `r`: field `nope` is not a column of the data; it has: employees, industry, has_ecommerce, title"
+        );
         let mismatch = RuleSet::from_toml_str(
             "threshold = 1\n[[rules]]\nname = \"r\"\npoints = 1\nwhen = [{ field = \"industry\", min = 1 }]",
         )
         .expect("valid");
-        assert!(matches!(mismatch.bind(&f), Err(IcpError::InvalidRule { problem: RuleProblem::KindMismatch, .. })));
+        let e = mismatch.bind(&f).expect_err("range on a label");
+        assert!(matches!(
+            &e,
+            IcpError::InvalidRule {
+                problem: RuleProblem::KindMismatch { found: ColumnKind::Categorical, test: RuleTest::Range { .. } },
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "rule `r`: field `industry` is categorical in the data, but the rule tests it with `min = 1` \
+             (a numeric range); for labels write `one_of = [...]`"
+        );
+        let cases = [
+            (
+                "name = \"sells_online\"\npoints = 1\nwhen = [{ field = \"employees\", is = true }]",
+                "rule `sells_online`: field `employees` is numeric in the data, but the rule tests it with `is = true` \
+                 (a yes/no test); for a 0/1 number write `min = 1` (or `max = 1`)",
+            ),
+            (
+                "name = \"r\"\npoints = 1\nany = [{ field = \"has_ecommerce\", one_of = [\"yes\"] }]",
+                "rule `r`: field `has_ecommerce` is boolean in the data, but the rule tests it with `one_of` \
+                 (a list of values, for a categorical or text column); for a yes/no column write `is = true` or `is = false`",
+            ),
+            (
+                "name = \"r\"\npoints = 1\nwhen = [{ field = \"title\", min = 1, max = 3 }]",
+                "rule `r`: field `title` is text in the data, but the rule tests it with `min = 1, max = 3` (a numeric range); \
+                 for labels write `one_of = [...]`",
+            ),
+        ];
+        for (rule, expected) in cases {
+            let set = RuleSet::from_toml_str(&format!("threshold = 1\n[[rules]]\n{rule}")).expect("valid");
+            assert_eq!(set.bind(&f).expect_err("mismatch").to_string(), expected);
+        }
     }
 
     #[test]

@@ -29,7 +29,8 @@ fn check_header<R: Read>(rdr: &mut csv::Reader<R>, required: &[&'static str]) ->
     let header = rdr.headers().map_err(|e| bad_row(&e, 1))?.clone();
     for &column in required {
         if !header.iter().any(|h| h.trim() == column) {
-            return Err(PoolError::MissingColumn { column });
+            let available = header.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
+            return Err(PoolError::MissingColumn { column, available });
         }
     }
     Ok(())
@@ -60,9 +61,11 @@ pub fn read_accounts<R: Read>(reader: R) -> Result<Vec<AccountRecord>, PoolError
 /// Reads `accounts.csv` from a path.
 ///
 /// # Errors
-/// [`PoolError::Io`] and everything [`read_accounts`] returns.
+/// [`PoolError::Io`] and everything [`read_accounts`] returns, in a
+/// [`PoolError::InFile`] naming the path.
 pub fn read_accounts_path(path: impl AsRef<Path>) -> Result<Vec<AccountRecord>, PoolError> {
-    read_accounts(std::io::BufReader::with_capacity(1 << 20, open(path.as_ref())?))
+    let path = path.as_ref();
+    read_accounts(std::io::BufReader::with_capacity(1 << 20, open(path)?)).map_err(|e| e.in_file(path))
 }
 
 /// Reads `events.csv` rows (`account_id, kind, timestamp[, rep_id]`).
@@ -82,9 +85,11 @@ pub fn read_events<R: Read>(reader: R) -> Result<Vec<EventRecord>, PoolError> {
 /// Reads `events.csv` from a path.
 ///
 /// # Errors
-/// [`PoolError::Io`] and everything [`read_events`] returns.
+/// [`PoolError::Io`] and everything [`read_events`] returns, in a
+/// [`PoolError::InFile`] naming the path.
 pub fn read_events_path(path: impl AsRef<Path>) -> Result<Vec<EventRecord>, PoolError> {
-    read_events(std::io::BufReader::with_capacity(1 << 20, open(path.as_ref())?))
+    let path = path.as_ref();
+    read_events(std::io::BufReader::with_capacity(1 << 20, open(path)?)).map_err(|e| e.in_file(path))
 }
 
 fn write_rows<W: Write, T: serde::Serialize>(writer: W, rows: &[T]) -> Result<(), PoolError> {
@@ -153,10 +158,39 @@ mod tests {
     fn header_problems_are_errors() {
         assert!(matches!(read_accounts("a,b\n1,2\n".as_bytes()), Err(PoolError::MissingColumn { .. })));
         assert!(matches!(read_accounts("".as_bytes()), Err(PoolError::MissingColumn { .. })));
-        assert!(matches!(
-            read_events("account_id,kind\n".as_bytes()),
-            Err(PoolError::MissingColumn { column: "timestamp" })
-        ));
+        let e = read_events("account_id,kind\n".as_bytes()).expect_err("no timestamp");
+        assert!(matches!(e, PoolError::MissingColumn { column: "timestamp", .. }));
+        assert_eq!(
+            e.to_string(),
+            "the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind"
+        );
+        assert_eq!(
+            read_accounts("".as_bytes()).expect_err("empty").to_string(),
+            "the header lacks column `account_id`, which the pool format requires; the input has no header"
+        );
+    }
+
+    #[test]
+    fn errors_of_a_file_name_its_path() {
+        let dir = std::env::temp_dir().join(format!("acctscore-io-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("events.csv");
+        std::fs::write(&path, "account_id,kind,timestamp\na,email,soon\n").expect("write");
+        let e = read_events_path(&path).expect_err("bad row");
+        assert!(
+            matches!(&e, PoolError::InFile { source, .. } if matches!(**source, PoolError::BadRow { line: 2, .. }))
+        );
+        assert!(e.to_string().starts_with(&format!("{}: line 2: ", path.display())), "{e}");
+        std::fs::write(&path, "account_id,when\n").expect("write");
+        let e = read_events_path(&path).expect_err("no kind");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: the header lacks column `kind`, which the pool format requires; it has: account_id, when",
+                path.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -55,11 +55,22 @@ pub enum PoolError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The header lacks a required column.
-    #[error("header lacks required column `{column}`")]
+    /// The header lacks a column the pool format requires.
+    #[error("the header lacks column `{column}`, which the pool format requires; {}", header_words(.available))]
     MissingColumn {
         /// The column's name.
         column: &'static str,
+        /// The header's columns, in order (empty for an input without a header).
+        available: Vec<String>,
+    },
+    /// An error inside one file, with the file's path (the path readers
+    /// wrap their errors in it, but for I/O errors, which name it already).
+    #[error("{path}: {source}")]
+    InFile {
+        /// The path.
+        path: String,
+        /// What went wrong in it.
+        source: Box<PoolError>,
     },
     /// A row could not be parsed.
     #[error("line {line}: {reason}")]
@@ -99,7 +110,31 @@ pub enum PoolError {
     Engagement(#[from] acctscore_engagement::EngagementError),
 }
 
+/// The header's columns for a message: at most 20 names, then "and N more".
+fn header_words(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.is_empty() {
+        return "the input has no header".to_string();
+    }
+    let mut out = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        out.push_str(&format!(", and {} more", names.len() - SHOWN));
+    }
+    format!("it has: {out}")
+}
+
 impl PoolError {
+    /// The error of reading `path`: wrapped in [`PoolError::InFile`] unless
+    /// it names a path already.
+    pub(crate) fn in_file(self, path: &std::path::Path) -> PoolError {
+        match self {
+            PoolError::Io { .. }
+            | PoolError::InFile { .. }
+            | PoolError::Features(acctscore_features::FeaturesError::Io { .. }) => self,
+            other => PoolError::InFile { path: path.display().to_string(), source: Box::new(other) },
+        }
+    }
+
     /// The error of a part of a file that numbers its lines from 0, as the
     /// error of the whole file whose line `first` that part starts on.
     pub(crate) fn after_line(self, first: u64) -> PoolError {

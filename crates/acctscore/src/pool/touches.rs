@@ -43,11 +43,15 @@ pub fn account_csv_options() -> CsvOptions {
 ///
 /// # Errors
 /// [`PoolError::MissingColumn`] for a header without a pool column, and the
-/// loader's errors (bad rows with their line) as [`PoolError::Features`].
+/// loader's errors (bad rows with their line) as [`PoolError::Features`],
+/// each in a [`PoolError::InFile`] naming the path (I/O errors name it already).
 pub fn read_accounts_frame(path: impl AsRef<Path>) -> Result<Frame, PoolError> {
-    let frame = Frame::from_csv_path(path, &account_csv_options())?;
+    let path = path.as_ref();
+    let frame = Frame::from_csv_path(path, &account_csv_options()).map_err(|e| PoolError::from(e).in_file(path))?;
     for column in ACCOUNT_COLUMNS {
-        frame.column(column).map_err(|_| PoolError::MissingColumn { column })?;
+        frame
+            .column(column)
+            .map_err(|_| PoolError::MissingColumn { column, available: frame.names().to_vec() }.in_file(path))?;
     }
     Ok(frame)
 }
@@ -70,9 +74,10 @@ pub struct TouchLog {
 /// blocks of 4 MiB so that memory holds one block, not the whole file.
 ///
 /// # Errors
-/// [`PoolError::Io`] and as [`read_touches`].
+/// [`PoolError::Io`] and as [`read_touches`], in a [`PoolError::InFile`] naming the path.
 pub fn read_touches_path(path: impl AsRef<Path>, ids: &Column, model: &EngagementModel) -> Result<TouchLog, PoolError> {
-    read_touches_blocks(path.as_ref(), ids, model, 4 << 20)
+    let path = path.as_ref();
+    read_touches_blocks(path, ids, model, 4 << 20).map_err(|e| e.in_file(path))
 }
 
 fn read_touches_blocks(
@@ -109,14 +114,15 @@ pub struct EngagementLog {
 /// halves are fixed by its bytes, never by the thread count).
 ///
 /// # Errors
-/// [`PoolError::Io`] and as [`read_touches`].
+/// [`PoolError::Io`] and as [`read_touches`], in a [`PoolError::InFile`] naming the path.
 pub fn read_engagement_path(
     path: impl AsRef<Path>,
     ids: &Column,
     model: &EngagementModel,
     now: Option<Timestamp>,
 ) -> Result<EngagementLog, PoolError> {
-    read_engagement_blocks(path.as_ref(), ids, model, now, 4 << 20)
+    let path = path.as_ref();
+    read_engagement_blocks(path, ids, model, now, 4 << 20).map_err(|e| e.in_file(path))
 }
 
 fn read_engagement_blocks(
@@ -184,7 +190,7 @@ fn read_blocks(
         }
     }
     if reader.is_none() {
-        return Err(PoolError::MissingColumn { column: "account_id" });
+        return Err(PoolError::MissingColumn { column: "account_id", available: Vec::new() });
     }
     Ok(())
 }
@@ -219,7 +225,14 @@ impl Header {
         let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         let names: Vec<&[u8]> = line.trim_ascii_end().split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
         let col = |name: &'static str| {
-            names.iter().position(|h| *h == name.as_bytes()).ok_or(PoolError::MissingColumn { column: name })
+            names.iter().position(|h| *h == name.as_bytes()).ok_or_else(|| PoolError::MissingColumn {
+                column: name,
+                available: names
+                    .iter()
+                    .filter(|h| !h.is_empty())
+                    .map(|h| String::from_utf8_lossy(h).into_owned())
+                    .collect(),
+            })
         };
         Ok(Header { id: col("account_id")?, kind: col("kind")?, ts: col("timestamp")?, n_fields: names.len() })
     }

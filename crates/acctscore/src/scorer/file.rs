@@ -140,7 +140,14 @@ impl Scorer {
         if state.schema != env.schema {
             let column =
                 env.schema.iter().find(|c| !state.schema.contains(c)).map_or_else(String::new, |c| c.0.clone());
-            return Err(Error::Schema { column, expected: None, found: None });
+            return Err(Error::Schema {
+                column,
+                expected: None,
+                found: None,
+                needed_by: Vec::new(),
+                available: Vec::new(),
+                origin: None,
+            });
         }
         Scorer::from_state(state)
     }

@@ -1,5 +1,6 @@
 //! Which column of a frame holds which account attribute.
 
+use crate::NeededBy;
 use serde::{Deserialize, Serialize};
 
 /// Names the columns the scorer's components read. Any may be absent; a
@@ -145,6 +146,40 @@ impl ColumnMapping {
         .into_iter()
         .flatten()
         .collect()
+    }
+
+    /// What reads each of `columns`: the ICP model when it is one of
+    /// `icp_inputs`, and the components this mapping feeds it to.
+    pub(crate) fn needs<'c>(
+        &self,
+        columns: impl IntoIterator<Item = &'c str>,
+        icp_inputs: &[&str],
+    ) -> Vec<(String, Vec<NeededBy>)> {
+        let n = self.get();
+        let revenue = [
+            n.industry,
+            n.business_model,
+            n.employees,
+            n.monthly_revenue,
+            n.web_traffic,
+            n.conversion_rate,
+            n.sku_price,
+            n.has_ecommerce,
+        ];
+        let anomaly = [n.industry, n.employees, n.monthly_revenue, n.founded_year, n.web_traffic, n.traffic_growth];
+        columns
+            .into_iter()
+            .map(|c| {
+                let is = |names: &[Option<&str>]| names.contains(&Some(c));
+                let needs = [
+                    (icp_inputs.contains(&c), NeededBy::Icp),
+                    (self.id.as_deref() == Some(c), NeededBy::AccountId),
+                    (is(&revenue), NeededBy::Revenue),
+                    (is(&anomaly), NeededBy::Anomaly),
+                ];
+                (c.to_string(), needs.into_iter().filter_map(|(yes, need)| yes.then_some(need)).collect())
+            })
+            .collect()
     }
 
     pub(crate) fn get(&self) -> MappedNames<'_> {

@@ -58,7 +58,7 @@ use crate::pool::EventRecord;
 use crate::revenue::{
     BusinessModel, LearnedParams, LearnedRangeModel, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router,
 };
-use crate::{Error, Result};
+use crate::{Error, NeededBy, Result};
 use mapping::MappedNames;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -222,7 +222,10 @@ impl ScorerParams {
             .mapping
             .label_column()
             .ok_or(CoreError::InvalidParameter { name: "mapping.label", reason: "a label column is needed to fit" })?;
-        let labels = label_values(frame.column(label)?, label)?;
+        let labels = label_values(
+            frame.column(label).map_err(|_| missing(frame, label, ColumnKind::Boolean, vec![NeededBy::Label]))?,
+            label,
+        )?;
         let labelled: Vec<usize> = (0..frame.nrows()).filter(|&i| labels[i].is_some()).collect();
         let y: Vec<bool> = labelled.iter().map(|&i| labels[i] == Some(true)).collect();
         let taken;
@@ -235,7 +238,7 @@ impl ScorerParams {
         let mut excluded = self.mapping.excluded_from_icp();
         let (gated, quality_rows) = self.quality_gate(train, label, &y, &excluded)?;
         excluded.extend(gated.iter().filter(|g| g.action == GateAction::LeftOut).map(|g| g.column.clone()));
-        let icp = self.icp.clone().exclude(excluded).fit(train, &y)?;
+        let icp = self.icp.clone().exclude(excluded).target_column(label).fit(train, &y)?;
         let names = self.mapping.get();
         let cols = Resolved::new(frame, &names);
         let segments = if cols.has_anomaly_inputs() {
@@ -253,13 +256,14 @@ impl ScorerParams {
         // frame's order: a frame to score needs these and no others.
         let mut used = icp.input_columns();
         used.extend(self.mapping.input_columns());
-        let schema = frame
+        let schema: Vec<(String, ColumnKind)> = frame
             .names()
             .iter()
             .zip(frame.columns())
             .filter(|(n, _)| Some(n.as_str()) != self.mapping.label_column() && used.contains(&n.as_str()))
             .map(|(n, c)| (n.clone(), c.kind()))
             .collect();
+        let needs = self.mapping.needs(schema.iter().map(|(n, _)| n.as_str()), &icp.input_columns());
         let (rows, positives) = icp.training_counts();
         let metrics = FitMetrics {
             rows: frame.nrows(),
@@ -280,6 +284,7 @@ impl ScorerParams {
         let state = ScorerState {
             mapping: self.mapping.clone(),
             schema,
+            needs,
             icp,
             range: self.range,
             segments,
@@ -366,6 +371,18 @@ fn anomaly_checker(as_of: i64, segments: Option<&SegmentModel>) -> Result<Anomal
     Ok(checker)
 }
 
+/// The error of a column `frame` lacks.
+fn missing(frame: &Frame, column: &str, kind: ColumnKind, needed_by: Vec<NeededBy>) -> Error {
+    Error::Schema {
+        column: column.to_string(),
+        expected: Some(kind),
+        found: None,
+        needed_by,
+        available: frame.names().to_vec(),
+        origin: None,
+    }
+}
+
 fn label_values(col: &Column, name: &str) -> Result<Vec<Option<bool>>> {
     match col {
         Column::Boolean(v) => Ok(v.clone()),
@@ -402,6 +419,9 @@ pub struct FitMetrics {
 pub(crate) struct ScorerState {
     mapping: ColumnMapping,
     schema: Vec<(String, ColumnKind)>,
+    /// What reads each schema column (absent from files written before it was recorded).
+    #[serde(default)]
+    needs: Vec<(String, Vec<NeededBy>)>,
     icp: FittedIcp,
     range: RevenueRange,
     segments: Option<SegmentModel>,
@@ -730,18 +750,35 @@ impl Scorer {
         &self.state.schema
     }
 
+    /// What reads `column` of the schema (the ICP model, the account id,
+    /// the revenue estimate, the anomaly checks); empty for a column outside
+    /// the schema or a model file written before this was recorded.
+    pub fn needed_by(&self, column: &str) -> &[NeededBy] {
+        self.state.needs.iter().find(|(n, _)| n == column).map_or(&[], |(_, needs)| needs.as_slice())
+    }
+
     /// Checks that `frame` has every schema column with the same kind.
     ///
     /// # Errors
-    /// [`Error::Schema`] naming the first column that is absent or of another kind.
+    /// [`Error::Schema`] naming the first column that is absent or of another
+    /// kind, what needs it, and the frame's columns (name the frame's file
+    /// with [`Error::in_origin`]).
     pub fn check_schema(&self, frame: &Frame) -> Result<()> {
         for (name, kind) in &self.state.schema {
+            let needed_by = || self.needed_by(name).to_vec();
             match frame.column(name) {
                 Ok(c) if c.kind() == *kind => {}
                 Ok(c) => {
-                    return Err(Error::Schema { column: name.clone(), expected: Some(*kind), found: Some(c.kind()) });
+                    return Err(Error::Schema {
+                        column: name.clone(),
+                        expected: Some(*kind),
+                        found: Some(c.kind()),
+                        needed_by: needed_by(),
+                        available: Vec::new(),
+                        origin: None,
+                    });
                 }
-                Err(_) => return Err(Error::Schema { column: name.clone(), expected: Some(*kind), found: None }),
+                Err(_) => return Err(missing(frame, name, *kind, needed_by())),
             }
         }
         Ok(())
