@@ -183,3 +183,35 @@ fn revenue_probability_is_learned_and_calibrated_where_revenue_is_missing() {
         assert_eq!(source == Some(RevenueSource::Reported), trusted, "{}: {source:?}", s.account_id);
     }
 }
+
+#[test]
+fn scores_do_not_extrapolate_beyond_the_training_range() {
+    let (frame, pool) = pool(3_000, 51);
+    let scorer = ScorerParams::new().icp(icp(FamilyChoice::Logistic).top_reasons(8)).fit(&frame).expect("fits");
+    let max = pool.accounts.iter().filter_map(|a| a.employees).fold(0.0, f64::max);
+    assert!(max < 1e6);
+    // Row 0 three times: as it is, with the largest head count seen, with 5 million.
+    let rows = frame.take(&[0, 0, 0]);
+    let cols: Vec<(String, Column)> = rows
+        .names()
+        .iter()
+        .cloned()
+        .zip(rows.columns().iter().cloned())
+        .map(
+            |(n, c)| {
+                if n == "employees" { (n, Column::numeric(vec![Some(10.0), Some(max), Some(5e6)])) } else { (n, c) }
+            },
+        )
+        .collect();
+    let rows = Frame::new(cols).expect("valid");
+    let s = scorer.score_frame(&rows, None).expect("scores");
+    assert_eq!(s[2].icp, s[1].icp, "5 million employees must score as the largest head count seen");
+    assert_eq!(s[2].icp_raw, s[1].icp_raw);
+    let text = s[2].reasons.iter().find(|r| r.code.starts_with("employees")).map(|r| r.text.clone());
+    let text = text.expect("employees among the reasons");
+    assert!(text.contains("above the fitted range") && text.contains("5000000"), "{text}");
+    assert!(s[1].reasons.iter().all(|r| !r.text.contains("fitted range")));
+    // The bounds travel in the model file.
+    let back = Scorer::from_json(&scorer.to_json().expect("json")).expect("reads");
+    assert_eq!(back.score_frame(&rows, None).expect("scores"), s);
+}

@@ -2,8 +2,11 @@
 //! same columns, producing a dense design matrix and one name per feature.
 //!
 //! Per column kind:
-//! - **numeric**: optional clipping at fitted quantiles
-//!   ([`PipelineParams::clip_quantiles`]), an optional transform (signed
+//! - **numeric**: clipping to the training range (default: the minimum
+//!   and maximum, so a scoring value beyond what the model saw is scored
+//!   as the nearest value it saw, never extrapolated; other fitted
+//!   quantiles with [`PipelineParams::clip_quantiles`]; the bounds are in
+//!   [`FittedPipeline::numeric_range`]), an optional transform (signed
 //!   `log1p`), standardisation with the training mean and standard
 //!   deviation, missing values imputed with the training median (after
 //!   transform, so 0 after centring is not assumed) plus a missing indicator
@@ -96,7 +99,8 @@ impl Default for PipelineParams {
 
 impl PipelineParams {
     /// Defaults: signed log1p + standardise, `min_frequency` 10, every level
-    /// kept, no clipping, placeholders kept as levels, nothing excluded.
+    /// kept, numbers clipped to their training range (quantiles 0 and 1),
+    /// placeholders kept as levels, nothing excluded.
     pub fn new() -> Self {
         PipelineParams {
             numeric_transform: NumericTransform::default(),
@@ -104,7 +108,7 @@ impl PipelineParams {
             exclude: Vec::new(),
             transforms: BTreeMap::new(),
             max_levels: None,
-            clip_quantiles: None,
+            clip_quantiles: Some((0.0, 1.0)),
             column_clip_quantiles: BTreeMap::new(),
             title_columns: Vec::new(),
             placeholders_as_missing: false,
@@ -146,7 +150,8 @@ impl PipelineParams {
     }
 
     /// Clips every numeric column at its fitted `lo` and `hi` quantiles
-    /// (e.g. 0.01, 0.99) before transforming it.
+    /// (e.g. 0.01, 0.99) before transforming it (default 0 and 1: the
+    /// training minimum and maximum).
     pub fn clip_quantiles(mut self, lo: f64, hi: f64) -> Self {
         self.clip_quantiles = Some((lo, hi));
         self
@@ -1089,6 +1094,16 @@ impl FittedPipeline {
     /// Description of each encoded feature, in matrix column order.
     pub fn features(&self) -> &[FeatureInfo] {
         &self.features
+    }
+
+    /// The clip bounds `(low, high)` of a numeric column (on the raw value,
+    /// before any transform): a value outside them is scored as the nearest
+    /// bound. `None` for other kinds, unclipped or unknown columns.
+    pub fn numeric_range(&self, column: &str) -> Option<(f64, f64)> {
+        match self.columns.iter().find(|c| c.column == column).map(|c| &c.encoder) {
+            Some(ColumnEncoder::Numeric(fit)) => fit.clip,
+            _ => None,
+        }
     }
 
     /// Source columns the pipeline reads.

@@ -201,6 +201,8 @@ struct PlanColumn<'f> {
     /// Whether `edges` are sorted (as fitted): their bins are then counted
     /// without branches.
     sorted: bool,
+    /// A numeric column's clip bounds: a value beyond them is named in the text.
+    range: Option<(f64, f64)>,
     /// Code and text of each bin (the missing bin last), each built on
     /// first use; empty for the columns whose label shows the value itself.
     labels: Box<[OnceLock<(String, String)>]>,
@@ -247,6 +249,7 @@ impl<'f> FactorPlan<'f> {
                         level_codes,
                         edges,
                         sorted,
+                        range: pipeline.numeric_range(&f.column),
                         labels: Box::default(),
                     };
                     if let Some(count) = column.bin_count() {
@@ -418,6 +421,16 @@ impl PlanColumn<'_> {
     /// Code and text of row `i`: its bin's label, or for the labels that
     /// show the value itself, the value.
     fn label(&self, i: usize) -> (String, String) {
+        // A value beyond the training range is scored as the nearest bound: say so.
+        if let (Some((lo, hi)), Some(Column::Numeric(v))) = (self.range, self.data)
+            && let Some(x) = v.get(i).filter(|x| *x < lo || *x > hi)
+        {
+            let (code, text) = self.label_bin(self.bin(i));
+            let (side, bound) = if x > hi { ("above", hi) } else { ("below", lo) };
+            let text =
+                format!("{} ({} {} is {side} the fitted range; scored as {})", text, self.name, short(x), short(bound));
+            return (code, text);
+        }
         if let Some((missing, known)) = self.labels.split_last() {
             // Each bin's label is formatted once (formatting numbers is most
             // of an explanation's cost), then cloned.

@@ -1050,7 +1050,8 @@ impl<'a> PreparedIcp<'a> {
     /// Code and text of a factor, as [`FittedIcp::score_rows`] names it —
     /// except where that text shows the row's own value (a numeric column
     /// without fitted bins because it had no training values, a free-text
-    /// title column): there the text is the column's name;
+    /// title column: there the text is the column's name; a number beyond
+    /// the fitted range, which the row's text names after the bin's);
     /// [`PreparedIcp::factor`] gives the row's text. `None` for an id that is
     /// not a factor of this model.
     pub fn label(&self, id: FactorId) -> Option<(String, String)> {
@@ -1198,7 +1199,9 @@ mod tests {
             for r in f.reasons() {
                 let (code, text) = prepared.label(r.factor).expect("a factor of the model");
                 let exact = prepared.factor(i, r).expect("a factor of the model");
-                assert_eq!((code, text), (exact.code, exact.text), "row {i}");
+                assert_eq!(code, exact.code, "row {i}");
+                // A value beyond the fitted range is named after the bin's text.
+                assert!(exact.text == text || exact.text.starts_with(&format!("{text} (")), "row {i}: {}", exact.text);
             }
             let total = prepared.baseline()
                 + f.reasons().iter().map(|r| r.contribution).sum::<f64>()
