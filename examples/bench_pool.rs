@@ -77,7 +77,12 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let frame = read_accounts_frame(&args.accounts)?;
         eprintln!("fit: read {} accounts in {:.3} s", frame.nrows(), secs(t0));
         let t = Instant::now();
-        let scorer = ScorerParams::new().fit(&frame)?;
+        let (scorer, stages) = ScorerParams::new().fit_timed(&frame)?;
+        eprintln!("fit: quality gate {:.3} s", stages.quality_gate);
+        eprintln!("fit: ICP model {:.3} s", stages.icp);
+        eprintln!("fit: anomaly segments {:.3} s", stages.anomaly);
+        eprintln!("fit: revenue-in-range classifier {:.3} s", stages.revenue);
+        eprintln!("fit: tier cut points (scoring the fit frame) {:.3} s", stages.tiers);
         eprintln!("fit: fitted every model in {:.3} s ({})", secs(t), scorer.metrics().icp_choice);
         for line in scorer.fit_report().to_string().lines() {
             eprintln!("fit: {line}");

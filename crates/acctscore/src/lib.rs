@@ -48,7 +48,7 @@ mod scorer;
 pub use error::{Error, NeededBy, Result};
 pub use scorer::{
     AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, DEFAULT_TIER_SHARES, EngagementTally,
-    FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, GateAction, GatedColumn, ModelFileError,
+    FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, FitTimings, GateAction, GatedColumn, ModelFileError,
     PreparedScorer, QualityTiers, Reason, RevenueModel, RevenueScore, RevenueSource, Scorer, ScorerParams, TierSource,
 };
 

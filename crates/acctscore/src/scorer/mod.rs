@@ -218,6 +218,21 @@ impl ScorerParams {
     /// # Errors
     /// No label column, a component's error, invalid parameters.
     pub fn fit(&self, frame: &Frame) -> Result<Scorer> {
+        Ok(self.fit_timed(frame)?.0)
+    }
+
+    /// [`ScorerParams::fit`], with the seconds each stage took (never part
+    /// of the model: the same data fit the same bytes however long it took).
+    ///
+    /// # Errors
+    /// As [`ScorerParams::fit`].
+    pub fn fit_timed(&self, frame: &Frame) -> Result<(Scorer, FitTimings)> {
+        let mut timings = FitTimings::default();
+        let mut clock = std::time::Instant::now();
+        let mut lap = |slot: &mut f64| {
+            *slot = clock.elapsed().as_secs_f64();
+            clock = std::time::Instant::now();
+        };
         let label = self
             .mapping
             .label_column()
@@ -237,8 +252,10 @@ impl ScorerParams {
         };
         let mut excluded = self.mapping.excluded_from_icp();
         let (gated, quality_rows) = self.quality_gate(train, label, &y, &excluded)?;
+        lap(&mut timings.quality_gate);
         excluded.extend(gated.iter().filter(|g| g.action == GateAction::LeftOut).map(|g| g.column.clone()));
         let icp = self.icp.clone().exclude(excluded).target_column(label).fit(train, &y)?;
+        lap(&mut timings.icp);
         let names = self.mapping.get();
         let cols = Resolved::new(frame, &names);
         let segments = if cols.has_anomaly_inputs() {
@@ -248,7 +265,9 @@ impl ScorerParams {
             None
         };
         let checker = anomaly_checker(self.as_of.unix_seconds(), segments.as_ref())?;
+        lap(&mut timings.anomaly);
         let revenue = self.fit_revenue(&cols, &checker, frame.nrows())?;
+        lap(&mut timings.revenue);
         // Validate the runtime parts once.
         self.engagement.build()?;
         self.priority.build()?;
@@ -298,7 +317,8 @@ impl ScorerParams {
         let (tiers, tier_source) = scorer.fit_tiers(frame, self.tier_shares)?;
         scorer.state.report.tiers = tiers;
         scorer.state.report.tier_source = tier_source;
-        Ok(scorer)
+        lap(&mut timings.tiers);
+        Ok((scorer, timings))
     }
 
     /// The quality report on (an evenly spaced sample of) the labelled fit
@@ -394,6 +414,22 @@ fn label_values(col: &Column, name: &str) -> Result<Vec<Option<bool>>> {
         }
         .into()),
     }
+}
+
+/// Seconds each stage of [`ScorerParams::fit_timed`] took.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub struct FitTimings {
+    /// Reading the labels and the data-quality gate.
+    pub quality_gate: f64,
+    /// The ICP model (encoders, family choice, model, calibrator).
+    pub icp: f64,
+    /// The anomaly segment model.
+    pub anomaly: f64,
+    /// The revenue-in-range classifier.
+    pub revenue: f64,
+    /// Scoring the fit frame for the tier cut points (and the schema).
+    pub tiers: f64,
 }
 
 /// Figures recorded when the scorer was fitted.
