@@ -31,7 +31,7 @@ use crate::features::encode::NumericTransform;
 use crate::features::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
-use crate::icp::propensity::{Family, FittedIcp, IcpParams, IcpScore};
+use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpParams, IcpScore};
 use crate::pool::EventRecord;
 use crate::revenue::{BusinessModel, RevenueEstimate, RevenueInputs, RevenueRange, Router};
 use crate::{Error, Result};
@@ -103,6 +103,13 @@ impl ScorerParams {
     /// replace the defaults, numeric transform included.
     pub fn icp(mut self, p: IcpParams) -> Self {
         self.icp = p;
+        self
+    }
+
+    /// The ICP family (default `auto`), keeping the other ICP settings
+    /// (unlike [`ScorerParams::icp`], which replaces them all).
+    pub fn icp_family(mut self, family: FamilyChoice) -> Self {
+        self.icp = self.icp.family(family);
         self
     }
 
