@@ -891,6 +891,26 @@ impl FittedIcp {
     /// A missing column, a column of another kind, or a range out of bounds.
     pub fn score_rows(&self, frame: &Frame, rows: Range<usize>, reasons: bool) -> Result<Vec<IcpScore>> {
         let plan = reasons.then(|| FactorPlan::new(&self.pipeline, frame, &self.bins));
+        self.score_rows_planned(frame, rows, reasons, plan.as_ref())
+    }
+
+    /// Binds the model to `frame` for scoring single rows with reasons
+    /// through [`FittedIcp::score_rows`]'s path, the per-frame factor tables
+    /// built once: the families [`FittedIcp::prepare`] refuses (trees,
+    /// look-alike, hybrid) explain a ranked top this way.
+    pub fn explainer<'a>(&'a self, frame: &'a Frame) -> IcpExplainer<'a> {
+        IcpExplainer { icp: self, frame, plan: FactorPlan::new(&self.pipeline, frame, &self.bins) }
+    }
+
+    /// [`FittedIcp::score_rows`] with the factor plan given (built for `frame`).
+    fn score_rows_planned(
+        &self,
+        frame: &Frame,
+        rows: Range<usize>,
+        reasons: bool,
+        plan: Option<&FactorPlan<'_>>,
+    ) -> Result<Vec<IcpScore>> {
+        let plan = if reasons { plan } else { None };
         let mut out = Vec::with_capacity(rows.len());
         match &self.model {
             Fitted::Rules { rules, calibrator } => {
@@ -907,13 +927,13 @@ impl FittedIcp {
                 }
             }
             Fitted::Logistic { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
+                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
             }
             Fitted::Trees { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
+                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
             }
             Fitted::Lookalike { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
+                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
             }
             Fitted::Hybrid { logistic, rules, signals, combiner } => {
                 let x = self.pipeline.transform_rows(frame, rows.clone())?;
@@ -939,7 +959,7 @@ impl FittedIcp {
                     raw_row.extend(signal_values.iter().map(|v| v[i]));
                     let raw = combiner.score_row_unchecked(ArrayView1::from(&raw_row[..]));
                     let p = 1.0 / (1.0 + (-raw).exp());
-                    let Some(plan) = &plan else {
+                    let Some(plan) = plan else {
                         out.push(self.finish(raw, p, Explanation { baseline, factors: Vec::new() })?);
                         continue;
                     };
@@ -1007,6 +1027,31 @@ impl FittedIcp {
             tier: self.tiers.tier(probability.get()),
             explanation: e.top(self.top_reasons),
         })
+    }
+}
+
+/// A fitted model bound to one frame by [`FittedIcp::explainer`]: scores
+/// single rows with their reasons, the frame's factor tables built once.
+#[derive(Debug)]
+pub struct IcpExplainer<'a> {
+    icp: &'a FittedIcp,
+    frame: &'a Frame,
+    plan: FactorPlan<'a>,
+}
+
+impl IcpExplainer<'_> {
+    /// Scores row `i` with its reasons: equal to row `i` of
+    /// [`FittedIcp::score_frame`].
+    ///
+    /// # Errors
+    /// A row out of range; as [`FittedIcp::score_rows`].
+    pub fn score(&self, i: usize) -> Result<IcpScore> {
+        let n = self.frame.nrows();
+        if i >= n {
+            return Err(CoreError::ShapeMismatch { what: "row index vs rows", expected: n, found: i }.into());
+        }
+        let mut s = self.icp.score_rows_planned(self.frame, i..i + 1, true, Some(&self.plan))?;
+        s.pop().ok_or(IcpError::Core(CoreError::Empty { what: "score" }))
     }
 }
 
@@ -1123,6 +1168,20 @@ mod tests {
         let old = r#"{"requested":"auto","family":"logistic","reason":{"reason":"enough_positives","positives":150,"required":100}}"#;
         let choice: Choice = serde_json::from_str(old).expect("reads");
         assert_eq!(choice.reason, ChoiceReason::EnoughPositives { positives: 150, required: 100 });
+    }
+
+    #[test]
+    fn the_explainer_scores_rows_as_score_frame() {
+        let (frame, y) = interaction(600, 9);
+        for family in [FamilyChoice::Trees, FamilyChoice::Logistic, FamilyChoice::Lookalike, FamilyChoice::Rules] {
+            let icp = IcpParams::new().family(family).min_positives(20).folds(3).fit(&frame, &y).expect("fits");
+            let all = icp.score_frame(&frame).expect("scores");
+            let explainer = icp.explainer(&frame);
+            for (i, s) in all.iter().enumerate() {
+                assert_eq!(&explainer.score(i).expect("in range"), s, "{family:?} row {i}");
+            }
+            assert!(matches!(explainer.score(frame.nrows()), Err(IcpError::Core(CoreError::ShapeMismatch { .. }))));
+        }
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::features::encode::NumericTransform;
 use crate::features::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
-use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpParams, IcpScore};
+use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpExplainer, IcpParams, IcpScore};
 use crate::pool::EventRecord;
 use crate::revenue::{BusinessModel, RevenueEstimate, RevenueInputs, RevenueRange, Router};
 use crate::{Error, Result};
@@ -596,10 +596,12 @@ impl Scorer {
     /// A frame that does not match the schema.
     pub fn prepare<'a>(&'a self, frame: &'a Frame) -> Result<PreparedScorer<'a>> {
         self.check_schema(frame)?;
-        // Families without a prepared form (trees, look-alike, hybrid) score through `score_rows`.
-        let icp = match self.state.icp.prepare(frame) {
-            Ok(p) => Some(p),
-            Err(crate::icp::IcpError::Unsupported { .. }) => None,
+        // Families without a prepared form (trees, look-alike, hybrid) score
+        // through `score_rows`, and explain rows through an explainer whose
+        // factor tables are built once.
+        let (icp, explainer) = match self.state.icp.prepare(frame) {
+            Ok(p) => (Some(p), None),
+            Err(crate::icp::IcpError::Unsupported { .. }) => (None, Some(self.state.icp.explainer(frame))),
             Err(e) => return Err(e.into()),
         };
         let names = self.state.mapping.get();
@@ -608,6 +610,7 @@ impl Scorer {
             scorer: self,
             frame,
             icp,
+            explainer,
             revenue_on: cols.has_revenue_inputs(),
             anomaly_on: cols.has_anomaly_inputs(),
             cols,
@@ -792,6 +795,8 @@ pub struct PreparedScorer<'a> {
     scorer: &'a Scorer,
     frame: &'a Frame,
     icp: Option<PreparedIcp<'a>>,
+    /// The ICP model's explainer, for the families without a prepared form.
+    explainer: Option<IcpExplainer<'a>>,
     cols: Resolved<'a>,
     ids: Option<&'a Column>,
     revenue_on: bool,
@@ -836,8 +841,14 @@ impl PreparedScorer<'_> {
     /// The ICP part of row `i`, its explanation with the top factors.
     fn icp(&self, i: usize) -> Result<IcpPart> {
         let Some(p) = &self.icp else {
-            let mut s = self.scorer.state.icp.score_rows(self.frame, i..i + 1, true)?;
-            return s.pop().map(IcpPart::from).ok_or(Error::Core(CoreError::Empty { what: "score" }));
+            let s = match &self.explainer {
+                Some(e) => e.score(i)?,
+                None => {
+                    let mut s = self.scorer.state.icp.score_rows(self.frame, i..i + 1, true)?;
+                    s.pop().ok_or(Error::Core(CoreError::Empty { what: "score" }))?
+                }
+            };
+            return Ok(IcpPart::from(s));
         };
         let s = p.score(i)?;
         Ok(IcpPart { probability: s.probability, raw: s.raw, tier: s.tier, explanation: p.explanation(i, &s) })
