@@ -2,7 +2,8 @@
 //!
 //! ```sh
 //! cargo run --release --example bench_pool -- --accounts accounts.csv --events events.csv \
-//!     --model FILE.json [--stage fit|score|both] [--now UNIX_SECONDS] [--top 1000] [--out ranked.csv]
+//!     --model FILE.json [--stage fit|score|both] [--now UNIX_SECONDS] [--top 1000] [--out ranked.csv] \
+//!     [--family auto|rules|logistic|trees]
 //! ```
 //!
 //! `fit`: CSV files → fitted scorer with every model (encoders, ICP,
@@ -15,12 +16,21 @@
 
 use acctscore::core::Timestamp;
 use acctscore::features::Frame;
+use acctscore::icp::propensity::FamilyChoice;
 use acctscore::pool::{account_csv_options, read_accounts_frame, read_engagement_path};
 use acctscore::{AccountScore, Scorer, ScorerParams};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FamilyArg {
+    Auto,
+    Rules,
+    Logistic,
+    Trees,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Stage {
@@ -54,6 +64,9 @@ struct Args {
     /// Write the ranked accounts here (CSV).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// ICP family to fit (the fit stage; scoring uses the model file's).
+    #[arg(long, value_enum, default_value = "auto")]
+    family: FamilyArg,
 }
 
 fn main() -> ExitCode {
@@ -77,7 +90,13 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         let frame = read_accounts_frame(&args.accounts)?;
         eprintln!("fit: read {} accounts in {:.3} s", frame.nrows(), secs(t0));
         let t = Instant::now();
-        let (scorer, stages) = ScorerParams::new().fit_timed(&frame)?;
+        let family = match args.family {
+            FamilyArg::Auto => FamilyChoice::Auto,
+            FamilyArg::Rules => FamilyChoice::Rules,
+            FamilyArg::Logistic => FamilyChoice::Logistic,
+            FamilyArg::Trees => FamilyChoice::Trees,
+        };
+        let (scorer, stages) = ScorerParams::new().icp_family(family).fit_timed(&frame)?;
         eprintln!("fit: quality gate {:.3} s", stages.quality_gate);
         eprintln!("fit: ICP model {:.3} s", stages.icp);
         eprintln!("fit: anomaly segments {:.3} s", stages.anomaly);

@@ -207,3 +207,23 @@ fn schema_is_the_columns_scoring_reads() {
     let missing = frame.without(&["employees"]);
     assert!(scorer.score_frame(&missing, None).is_err());
 }
+
+#[test]
+fn trees_without_a_prepared_form_score_as_their_model() {
+    let (frame, _) = pool_frame(4_000, 6);
+    let scorer = ScorerParams::new().icp_family(FamilyChoice::Trees).fit(&frame).expect("fits");
+    assert_eq!(scorer.icp().family(), Family::Trees);
+    let batch = scorer.score_frame(&frame, None).expect("batch");
+    let direct = scorer.icp().score_frame(&frame).expect("icp scores");
+    for (i, (b, d)) in batch.iter().zip(&direct).enumerate() {
+        assert_eq!((b.icp, b.icp_raw), (d.probability, d.raw), "row {i}");
+    }
+    for i in (0..frame.nrows()).step_by(61) {
+        assert_eq!(scorer.score_row(&frame, i, None).expect("one"), batch[i], "row {i}");
+    }
+    let top = scorer.top_n(&frame, None, 20).expect("top");
+    let mut sorted = batch.clone();
+    sorted.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.account_id.cmp(&b.account_id)));
+    assert_eq!(top, sorted[..20].to_vec());
+    assert!(top.iter().all(|s| !s.reasons.is_empty()));
+}

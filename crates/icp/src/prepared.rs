@@ -14,8 +14,9 @@
 //!   signed log1p, standardisation, missing and sentinel indicators,
 //!   [`BoundColumn::encode_row`]) with the column's weights.
 //!
-//! Families: logistic regression (the learned default of `auto`) and
-//! weighted rules (given or mined). Trees, look-alike and hybrid models are
+//! Families: logistic regression (`auto`'s learned family unless trees win
+//! its cross-validation by the margin) and weighted rules (given or mined).
+//! Trees, look-alike and hybrid models are
 //! refused with [`IcpError::Unsupported`]; [`FittedIcp::score_rows`] scores
 //! them. At most [`MAX_REASONS`] reasons: a model with more
 //! ([`crate::propensity::IcpParams::top_reasons`]) is refused the same way.

@@ -10,6 +10,15 @@
 //!   back to the given rules, or to rules mined from the data, and says so
 //!   in [`FittedIcp::choice`]. Asking for a learned family explicitly with too
 //!   few positives is an error ([`crate::IcpError::TooFewPositives`]).
+//! - **`auto` by cross-validation**: with enough positives, `auto` compares
+//!   logistic regression and boosted trees by their mean fold AUC in a
+//!   seeded, stratified k-fold cross-validation (default
+//!   [`AUTO_CV_FOLDS`] folds) on the fit data, or on a seeded stratified
+//!   subsample of at most [`AUTO_CV_ROWS`] rows when the data is larger, and
+//!   keeps logistic regression unless trees beat it by at least
+//!   [`AUTO_TREES_MARGIN`]. The figures are stamped in the model
+//!   ([`ChoiceReason::CrossValidated`]); the choice does not depend on the
+//!   thread count.
 //! - **Calibration**: the raw score (points, log-odds or similarity) is
 //!   mapped to a probability by a calibrator fitted on out-of-fold scores
 //!   (k folds, stratified, seeded), so the calibrator never sees scores of
@@ -27,22 +36,40 @@ use crate::prepared::{PreparedIcp, Source};
 use crate::rules::RuleSet;
 use crate::trees::{FittedGbdt, GbdtParams};
 use crate::{FitWarning, IcpError, Result};
+use acctscore_calibration::metrics::roc_auc;
 use acctscore_calibration::{
     CalibrationMethod, Calibrator, CrossFit, FitCalibrator, FittedCalibrator, PlattParams, stratified_folds,
 };
 use acctscore_core::{CoreError, Fit, Probability, Score, check, ndarray};
 use acctscore_features::encode::{FittedPipeline, NumericTransform, PipelineParams};
 use acctscore_features::{Column, Frame};
-use ndarray::{Array2, ArrayView1};
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
+
+/// By how much trees' cross-validated AUC must exceed logistic
+/// regression's for `auto` to choose trees (default of
+/// [`IcpParams::auto_margin`]). Logistic regression is preferred on a tie
+/// or a small difference: it is faster to fit and to score, and its
+/// reasons are weight × value.
+pub const AUTO_TREES_MARGIN: f64 = 0.002;
+
+/// At most this many rows take part in `auto`'s cross-validation (default
+/// of [`IcpParams::auto_cv_rows`]); larger fit data is subsampled, seeded
+/// and stratified, so that choosing the family stays a small part of the fit.
+pub const AUTO_CV_ROWS: usize = 20_000;
+
+/// Folds of `auto`'s cross-validation (default of [`IcpParams::auto_cv_folds`]).
+pub const AUTO_CV_FOLDS: usize = 3;
 
 /// The family a caller asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FamilyChoice {
-    /// Logistic regression when there are enough positives, else rules.
+    /// With enough positives, logistic regression or boosted trees, whichever
+    /// has the better cross-validated AUC (logistic unless trees beat it by
+    /// the margin); with too few, rules.
     #[default]
     Auto,
     /// Weighted rules: the given rules, or rules mined from the data.
@@ -88,13 +115,15 @@ impl Family {
 }
 
 /// Why a family was chosen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 #[non_exhaustive]
 pub enum ChoiceReason {
     /// The caller asked for this family.
     Requested,
-    /// `auto` with enough positives: logistic regression is the default learned family.
+    /// `auto` with enough positives, in models fitted before `auto` chose by
+    /// cross-validation: logistic regression was the default learned family.
+    /// Kept so that such model files still read.
     EnoughPositives {
         /// Positive examples in the training data.
         positives: usize,
@@ -110,10 +139,29 @@ pub enum ChoiceReason {
         /// Whether the rules were mined from the data (otherwise given).
         mined: bool,
     },
+    /// `auto` with enough positives: logistic regression and boosted trees
+    /// compared by cross-validated AUC; trees chosen only when
+    /// `trees_auc >= logistic_auc + margin`.
+    CrossValidated {
+        /// Positive examples in the training data.
+        positives: usize,
+        /// The guard's minimum.
+        required: usize,
+        /// Logistic regression's mean fold AUC.
+        logistic_auc: f64,
+        /// Boosted trees' mean fold AUC.
+        trees_auc: f64,
+        /// Folds of the cross-validation.
+        folds: usize,
+        /// Rows the cross-validation used (all training rows, or a subsample).
+        rows: usize,
+        /// The AUC margin trees needed.
+        margin: f64,
+    },
 }
 
 /// The family chosen and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Choice {
     /// What the caller asked for.
     pub requested: FamilyChoice,
@@ -138,6 +186,15 @@ impl std::fmt::Display for Choice {
                 self.family.name(),
                 if *mined { "mined" } else { "the given" }
             ),
+            ChoiceReason::CrossValidated { positives, required, logistic_auc, trees_auc, folds, rows, margin } => {
+                write!(
+                    f,
+                    "{} (auto: {positives} positive examples ≥ {required}; {folds}-fold cross-validated AUC on \
+                     {rows} rows: logistic {logistic_auc:.4}, trees {trees_auc:.4}; trees chosen only when \
+                     ahead by ≥ {margin})",
+                    self.family.name()
+                )
+            }
         }
     }
 }
@@ -209,6 +266,9 @@ pub struct IcpParams {
     tiers: Option<TierCuts>,
     top_reasons: usize,
     target: Option<String>,
+    auto_margin: f64,
+    auto_cv_rows: usize,
+    auto_cv_folds: usize,
 }
 
 impl Default for IcpParams {
@@ -218,9 +278,10 @@ impl Default for IcpParams {
 }
 
 impl IcpParams {
-    /// `auto` family, guard at 100 positives, Platt calibration on 5
-    /// cross-fitted folds (seed 0), levels seen fewer than 10 times pooled,
-    /// tiers from the base rate, 3 reasons.
+    /// `auto` family (logistic or trees by a 3-fold cross-validation on at
+    /// most 20 000 rows, trees needing 0.002 more AUC), guard at 100
+    /// positives, Platt calibration on 5 cross-fitted folds (seed 0), levels
+    /// seen fewer than 10 times pooled, tiers from the base rate, 3 reasons.
     ///
     /// Platt is the default because it is strictly increasing: the ranking
     /// of accounts is the model's own, with no ties introduced by the steps
@@ -245,7 +306,33 @@ impl IcpParams {
             tiers: None,
             top_reasons: 3,
             target: None,
+            auto_margin: AUTO_TREES_MARGIN,
+            auto_cv_rows: AUTO_CV_ROWS,
+            auto_cv_folds: AUTO_CV_FOLDS,
         }
+    }
+
+    /// How much higher trees' cross-validated AUC must be than logistic
+    /// regression's for `auto` to choose trees (finite; default
+    /// [`AUTO_TREES_MARGIN`]).
+    pub fn auto_margin(mut self, margin: f64) -> Self {
+        self.auto_margin = margin;
+        self
+    }
+
+    /// At most this many rows in `auto`'s cross-validation (≥ 2 × its
+    /// folds; default [`AUTO_CV_ROWS`]). Larger fit data is subsampled:
+    /// seeded, each class in proportion (but at least a tenth of the rows,
+    /// when it has them).
+    pub fn auto_cv_rows(mut self, rows: usize) -> Self {
+        self.auto_cv_rows = rows;
+        self
+    }
+
+    /// Folds of `auto`'s cross-validation (≥ 2; default [`AUTO_CV_FOLDS`]).
+    pub fn auto_cv_folds(mut self, k: usize) -> Self {
+        self.auto_cv_folds = k;
+        self
     }
 
     /// The family to fit.
@@ -374,18 +461,34 @@ impl IcpParams {
         if self.folds < 2 {
             return Err(CoreError::InvalidParameter { name: "folds", reason: "must be at least 2" }.into());
         }
+        if !self.auto_margin.is_finite() {
+            return Err(CoreError::InvalidParameter { name: "auto_margin", reason: "must be finite" }.into());
+        }
+        if self.auto_cv_folds < 2 {
+            return Err(CoreError::InvalidParameter { name: "auto_cv_folds", reason: "must be at least 2" }.into());
+        }
+        if self.auto_cv_rows < 2 * self.auto_cv_folds {
+            return Err(CoreError::InvalidParameter {
+                name: "auto_cv_rows",
+                reason: "must be at least twice auto_cv_folds",
+            }
+            .into());
+        }
         let positives = y.iter().filter(|&&v| v).count();
         if positives == 0 || positives == y.len() {
             return Err(CoreError::SingleClass { positives, negatives: y.len() - positives }.into());
         }
         let required = self.min_positives;
         let enough = positives >= required;
-        let (family, reason) = match self.family {
-            FamilyChoice::Auto if enough => (Family::Logistic, ChoiceReason::EnoughPositives { positives, required }),
-            FamilyChoice::Auto => {
-                (Family::Rules, ChoiceReason::TooFewPositives { positives, required, mined: self.rules.is_none() })
-            }
-            FamilyChoice::Rules => (Family::Rules, ChoiceReason::Requested),
+        // `None`: `auto` with enough positives, decided by cross-validation
+        // once the encoders are fitted.
+        let decided = match self.family {
+            FamilyChoice::Auto if enough => None,
+            FamilyChoice::Auto => Some((
+                Family::Rules,
+                ChoiceReason::TooFewPositives { positives, required, mined: self.rules.is_none() },
+            )),
+            FamilyChoice::Rules => Some((Family::Rules, ChoiceReason::Requested)),
             other => {
                 if !enough {
                     return Err(IcpError::TooFewPositives { positives, required });
@@ -396,10 +499,9 @@ impl IcpParams {
                     FamilyChoice::Hybrid => Family::Hybrid,
                     _ => Family::Logistic,
                 };
-                (family, ChoiceReason::Requested)
+                Some((family, ChoiceReason::Requested))
             }
         };
-        let choice = Choice { requested: self.family, family, reason };
         let base_rate = positives as f64 / y.len() as f64;
         let tiers = self.tiers.unwrap_or_else(|| TierCuts::from_base_rate(base_rate));
         let mut exclude = self.exclude.clone();
@@ -415,6 +517,11 @@ impl IcpParams {
             .exclude(&exclude)
             .fit(frame)?;
         let bins = NumericBins::fit(frame, &pipeline.input_columns());
+        let (family, reason) = match decided {
+            Some(d) => d,
+            None => self.choose_by_cv(&pipeline, frame, y, positives)?,
+        };
+        let choice = Choice { requested: self.family, family, reason };
         let folds = stratified_folds(y, self.folds, self.seed)?;
         let model = match family {
             Family::Rules => {
@@ -472,6 +579,63 @@ impl IcpParams {
             rows: y.len(),
             warnings,
         })
+    }
+
+    /// `auto` with enough positives: logistic regression or trees, by mean
+    /// fold AUC on (a subsample of) the fit data, encoded by `pipeline`.
+    /// Deterministic: the subsample and the folds come from the seed, and
+    /// both models fit identically at any thread count.
+    fn choose_by_cv(
+        &self,
+        pipeline: &FittedPipeline,
+        frame: &Frame,
+        y: &[bool],
+        positives: usize,
+    ) -> Result<(Family, ChoiceReason)> {
+        let rows = cv_rows(y, self.auto_cv_rows, self.seed);
+        let (x, y_cv) = if rows.len() == y.len() {
+            (pipeline.transform(frame)?, y.to_vec())
+        } else {
+            let y_cv = rows.iter().filter_map(|&i| y.get(i).copied()).collect::<Vec<_>>();
+            (pipeline.transform(&frame.take(&rows))?, y_cv)
+        };
+        check::same_len("cross-validation labels vs rows", x.nrows(), y_cv.len())?;
+        let k = self.auto_cv_folds;
+        let folds = stratified_folds(&y_cv, k, self.seed)?;
+        let (_, logistic_oof) = self.logistic.fit_cross(x.view(), &y_cv, &folds, k)?;
+        let trees_oof = self.trees_out_of_fold(x.view(), &y_cv, &folds, k)?;
+        let logistic_auc = mean_fold_auc(&logistic_oof, &y_cv, &folds, k)?;
+        let trees_auc = mean_fold_auc(&trees_oof, &y_cv, &folds, k)?;
+        let family = if trees_auc >= logistic_auc + self.auto_margin { Family::Trees } else { Family::Logistic };
+        let reason = ChoiceReason::CrossValidated {
+            positives,
+            required: self.min_positives,
+            logistic_auc,
+            trees_auc,
+            folds: k,
+            rows: y_cv.len(),
+            margin: self.auto_margin,
+        };
+        Ok((family, reason))
+    }
+
+    /// Each row's trees score from the model fitted on the other folds.
+    fn trees_out_of_fold(&self, x: ArrayView2<'_, f64>, y: &[bool], folds: &[usize], k: usize) -> Result<Vec<f64>> {
+        let params = self.gbdt.clone().seed(self.seed);
+        let mut oof = vec![0.0; y.len()];
+        for f in 0..k {
+            let train: Vec<usize> = (0..y.len()).filter(|&i| folds.get(i) != Some(&f)).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| folds.get(i) == Some(&f)).collect();
+            let y_train: Vec<bool> = train.iter().filter_map(|&i| y.get(i).copied()).collect();
+            let model = params.fit(x.select(Axis(0), &train).view(), &y_train)?;
+            let scores = model.score_batch(x.select(Axis(0), &test).view())?;
+            for (&i, s) in test.iter().zip(scores) {
+                if let Some(o) = oof.get_mut(i) {
+                    *o = s;
+                }
+            }
+        }
+        Ok(oof)
     }
 
     /// Fits `params` with a calibrator cross-fitted on out-of-fold scores.
@@ -543,6 +707,48 @@ impl IcpParams {
         let combiner = LogisticParams::new().c(1e4).fit(stage2.view(), y)?;
         Ok(Fitted::Hybrid { logistic, rules, signals: self.signals.clone(), combiner })
     }
+}
+
+/// The rows of `auto`'s cross-validation, ascending: all of them when there
+/// are at most `cap`, else a seeded subsample of `cap` rows with each class
+/// in proportion, but at least a tenth of `cap` (or all of the class, when
+/// smaller) so that a rare class still fills every fold.
+fn cv_rows(y: &[bool], cap: usize, seed: u64) -> Vec<usize> {
+    let n = y.len();
+    if n <= cap {
+        return (0..n).collect();
+    }
+    let mut pos: Vec<usize> = (0..n).filter(|&i| y.get(i) == Some(&true)).collect();
+    let mut neg: Vec<usize> = (0..n).filter(|&i| y.get(i) == Some(&false)).collect();
+    let floor = cap / 10;
+    let share = ((cap as u128 * pos.len() as u128 + n as u128 / 2) / n as u128) as usize;
+    let keep_pos = share.max(floor.min(pos.len())).min(pos.len()).min(cap - floor.min(neg.len()));
+    let keep_neg = (cap - keep_pos).min(neg.len());
+    // A stream of its own, so that the subsample and the folds are not drawn alike.
+    let mut rng = crate::trees::SplitMix64::new(seed ^ 0xA5A5_5A5A_C0FF_EE00);
+    let mut out = Vec::with_capacity(keep_pos + keep_neg);
+    for (class, keep) in [(&mut pos, keep_pos), (&mut neg, keep_neg)] {
+        // Partial Fisher–Yates: the first `keep` places get a uniform sample.
+        for i in 0..keep.min(class.len()) {
+            let left = (class.len() - i) as u128;
+            let j = i + ((u128::from(rng.next_u64()) * left) >> 64) as usize;
+            class.swap(i, j);
+        }
+        out.extend(class.iter().take(keep));
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The mean over folds of the AUC of each fold's out-of-fold scores.
+fn mean_fold_auc(scores: &[f64], y: &[bool], folds: &[usize], k: usize) -> Result<f64> {
+    let mut total = 0.0;
+    for f in 0..k {
+        let (s, l): (Vec<f64>, Vec<bool>) =
+            scores.iter().zip(y).zip(folds).filter(|&(_, &g)| g == f).map(|((&s, &l), _)| (s, l)).unzip();
+        total += roc_auc(&s, &l)?;
+    }
+    Ok(total / k as f64)
 }
 
 fn signal_column(frame: &Frame, name: &str) -> Result<Vec<f64>> {
@@ -782,6 +988,26 @@ impl FittedIcp {
     /// A missing column, a column of another kind, or a range out of bounds.
     pub fn score_rows(&self, frame: &Frame, rows: Range<usize>, reasons: bool) -> Result<Vec<IcpScore>> {
         let plan = reasons.then(|| FactorPlan::new(&self.pipeline, frame, &self.bins));
+        self.score_rows_planned(frame, rows, reasons, plan.as_ref())
+    }
+
+    /// Binds the model to `frame` for scoring single rows with reasons
+    /// through [`FittedIcp::score_rows`]'s path, the per-frame factor tables
+    /// built once: the families [`FittedIcp::prepare`] refuses (trees,
+    /// look-alike, hybrid) explain a ranked top this way.
+    pub fn explainer<'a>(&'a self, frame: &'a Frame) -> IcpExplainer<'a> {
+        IcpExplainer { icp: self, frame, plan: FactorPlan::new(&self.pipeline, frame, &self.bins) }
+    }
+
+    /// [`FittedIcp::score_rows`] with the factor plan given (built for `frame`).
+    fn score_rows_planned(
+        &self,
+        frame: &Frame,
+        rows: Range<usize>,
+        reasons: bool,
+        plan: Option<&FactorPlan<'_>>,
+    ) -> Result<Vec<IcpScore>> {
+        let plan = if reasons { plan } else { None };
         let mut out = Vec::with_capacity(rows.len());
         match &self.model {
             Fitted::Rules { rules, calibrator } => {
@@ -798,13 +1024,13 @@ impl FittedIcp {
                 }
             }
             Fitted::Logistic { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
+                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
             }
             Fitted::Trees { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
+                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
             }
             Fitted::Lookalike { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan.as_ref(), &mut out)?;
+                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
             }
             Fitted::Hybrid { logistic, rules, signals, combiner } => {
                 let x = self.pipeline.transform_rows(frame, rows.clone())?;
@@ -830,7 +1056,7 @@ impl FittedIcp {
                     raw_row.extend(signal_values.iter().map(|v| v[i]));
                     let raw = combiner.score_row_unchecked(ArrayView1::from(&raw_row[..]));
                     let p = 1.0 / (1.0 + (-raw).exp());
-                    let Some(plan) = &plan else {
+                    let Some(plan) = plan else {
                         out.push(self.finish(raw, p, Explanation { baseline, factors: Vec::new() })?);
                         continue;
                     };
@@ -898,5 +1124,203 @@ impl FittedIcp {
             tier: self.tiers.tier(probability.get()),
             explanation: e.top(self.top_reasons),
         })
+    }
+}
+
+/// A fitted model bound to one frame by [`FittedIcp::explainer`]: scores
+/// single rows with their reasons, the frame's factor tables built once.
+#[derive(Debug)]
+pub struct IcpExplainer<'a> {
+    icp: &'a FittedIcp,
+    frame: &'a Frame,
+    plan: FactorPlan<'a>,
+}
+
+impl IcpExplainer<'_> {
+    /// Scores row `i` with its reasons: equal to row `i` of
+    /// [`FittedIcp::score_frame`].
+    ///
+    /// # Errors
+    /// A row out of range; as [`FittedIcp::score_rows`].
+    pub fn score(&self, i: usize) -> Result<IcpScore> {
+        let n = self.frame.nrows();
+        if i >= n {
+            return Err(CoreError::ShapeMismatch { what: "row index vs rows", expected: n, found: i }.into());
+        }
+        let mut s = self.icp.score_rows_planned(self.frame, i..i + 1, true, Some(&self.plan))?;
+        s.pop().ok_or(IcpError::Core(CoreError::Empty { what: "score" }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trees::SplitMix64;
+
+    /// `n` rows of four uniform numbers in [-2, 2] and labels drawn from
+    /// `logit(x0, x1)`.
+    fn simulate(n: usize, seed: u64, logit: impl Fn(f64, f64) -> f64) -> (Frame, Vec<bool>) {
+        let mut rng = SplitMix64::new(seed);
+        let mut cols: [Vec<Option<f64>>; 4] = Default::default();
+        let mut y = Vec::with_capacity(n);
+        for _ in 0..n {
+            let x: Vec<f64> = (0..4).map(|_| rng.next_f64() * 4.0 - 2.0).collect();
+            for (c, v) in cols.iter_mut().zip(&x) {
+                c.push(Some(*v));
+            }
+            let z = logit(x[0], x[1]);
+            y.push(rng.next_f64() < 1.0 / (1.0 + (-z).exp()));
+        }
+        let columns = cols.into_iter().enumerate().map(|(j, c)| (format!("x{j}"), Column::numeric(c))).collect();
+        (Frame::new(columns).expect("valid frame"), y)
+    }
+
+    /// A threshold interaction (an XOR of two signs): no linear model ranks it.
+    fn interaction(n: usize, seed: u64) -> (Frame, Vec<bool>) {
+        simulate(n, seed, |a, b| if (a > 0.0) != (b > 0.0) { 2.0 } else { -2.0 })
+    }
+
+    fn linear(n: usize, seed: u64) -> (Frame, Vec<bool>) {
+        simulate(n, seed, |a, b| 1.2 * a - 0.8 * b - 0.5)
+    }
+
+    fn cv_figures(icp: &FittedIcp) -> (f64, f64, usize, usize, f64) {
+        match icp.choice().reason {
+            ChoiceReason::CrossValidated { logistic_auc, trees_auc, folds, rows, margin, .. } => {
+                (logistic_auc, trees_auc, folds, rows, margin)
+            }
+            ref other => panic!("expected a cross-validated choice, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn auto_picks_trees_on_an_interaction_and_logistic_on_linear_data() {
+        let (frame, y) = interaction(1500, 1);
+        let icp = IcpParams::new().fit(&frame, &y).expect("fits");
+        assert_eq!(icp.family(), Family::Trees);
+        let (l, t, folds, rows, margin) = cv_figures(&icp);
+        assert!(t >= l + margin && t > 0.8 && l < 0.6, "trees {t} vs logistic {l}");
+        assert_eq!((folds, rows, margin), (AUTO_CV_FOLDS, 1500, AUTO_TREES_MARGIN));
+        assert_eq!(icp.choice().requested, FamilyChoice::Auto);
+        let shown = icp.choice().to_string();
+        assert!(shown.starts_with("trees (auto: "), "{shown}");
+        assert!(shown.contains(&format!("trees {t:.4}")) && shown.contains(&format!("logistic {l:.4}")), "{shown}");
+        assert!(shown.contains("3-fold") && shown.contains("1500 rows") && shown.contains("0.002"), "{shown}");
+
+        let (frame, y) = linear(1500, 2);
+        let icp = IcpParams::new().fit(&frame, &y).expect("fits");
+        assert_eq!(icp.family(), Family::Logistic);
+        let (l, t, ..) = cv_figures(&icp);
+        assert!(t < l + AUTO_TREES_MARGIN && l > 0.75, "trees {t} vs logistic {l}");
+        assert!(icp.choice().to_string().starts_with("logistic (auto: "));
+
+        // The margin decides: with a huge one, logistic even where trees win;
+        // with a negative one, trees even where logistic wins.
+        let (frame, y) = interaction(1500, 1);
+        assert_eq!(IcpParams::new().auto_margin(0.5).fit(&frame, &y).expect("fits").family(), Family::Logistic);
+        let (frame, y) = linear(1500, 2);
+        assert_eq!(IcpParams::new().auto_margin(-1.0).fit(&frame, &y).expect("fits").family(), Family::Trees);
+    }
+
+    #[test]
+    fn too_few_positives_stay_rules_without_cross_validation() {
+        let (frame, y) = interaction(600, 3);
+        let positives = y.iter().filter(|&&v| v).count();
+        let icp = IcpParams::new().min_positives(positives + 1).folds(3).fit(&frame, &y).expect("fits");
+        assert_eq!(icp.family(), Family::Rules);
+        assert!(matches!(icp.choice().reason, ChoiceReason::TooFewPositives { mined: true, .. }));
+    }
+
+    #[cfg(feature = "parallel")]
+    #[test]
+    fn cross_validated_choice_is_the_same_on_one_and_two_threads() {
+        // More rows than the cap: the subsample is part of what must not vary.
+        let (frame, y) = interaction(2000, 4);
+        let params = IcpParams::new().auto_cv_rows(900).seed(7).folds(3);
+        let fit_on = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+            pool.install(|| params.fit(&frame, &y).expect("fits"))
+        };
+        let one = fit_on(1);
+        let two = fit_on(2);
+        assert_eq!(one, two);
+        assert_eq!(one.choice(), two.choice());
+        let (l, t, _, rows, _) = cv_figures(&one);
+        assert_eq!(rows, 900);
+        assert_eq!(one.family(), Family::Trees, "trees {t} vs logistic {l}");
+        // Another seed draws another subsample and other folds.
+        let other = IcpParams::new().auto_cv_rows(900).seed(8).folds(3).fit(&frame, &y).expect("fits");
+        assert_ne!(cv_figures(&other).0, l);
+    }
+
+    #[test]
+    fn the_choice_and_its_figures_survive_the_model_file() {
+        let (frame, y) = interaction(800, 5);
+        let icp = IcpParams::new().folds(3).fit(&frame, &y).expect("fits");
+        let json = serde_json::to_string(&icp).expect("serialises");
+        assert!(json.contains(r#""reason":"cross_validated""#) && json.contains(r#""trees_auc":"#), "{json}");
+        let back: FittedIcp = serde_json::from_str(&json).expect("reads back");
+        assert_eq!(back, icp);
+        // Model files written before the cross-validated choice still read.
+        let old = r#"{"requested":"auto","family":"logistic","reason":{"reason":"enough_positives","positives":150,"required":100}}"#;
+        let choice: Choice = serde_json::from_str(old).expect("reads");
+        assert_eq!(choice.reason, ChoiceReason::EnoughPositives { positives: 150, required: 100 });
+    }
+
+    #[test]
+    fn the_explainer_scores_rows_as_score_frame() {
+        let (frame, y) = interaction(600, 9);
+        for family in [FamilyChoice::Trees, FamilyChoice::Logistic, FamilyChoice::Lookalike, FamilyChoice::Rules] {
+            // Logistic and look-alike see no signal in an XOR: Platt's slope may come
+            // out negative, which reasons refuse; isotonic never decreases.
+            let iso = CalibrationMethod::Isotonic(acctscore_calibration::IsotonicParams::new());
+            let icp = IcpParams::new()
+                .family(family)
+                .calibration(iso)
+                .min_positives(20)
+                .folds(3)
+                .fit(&frame, &y)
+                .expect("fits");
+            let all = icp.score_frame(&frame).expect("scores");
+            let explainer = icp.explainer(&frame);
+            for (i, s) in all.iter().enumerate() {
+                assert_eq!(&explainer.score(i).expect("in range"), s, "{family:?} row {i}");
+            }
+            assert!(matches!(explainer.score(frame.nrows()), Err(IcpError::Core(CoreError::ShapeMismatch { .. }))));
+        }
+    }
+
+    #[test]
+    fn cv_rows_are_a_seeded_stratified_subsample() {
+        let y: Vec<bool> = (0..10_000).map(|i| i % 20 == 0).collect();
+        let a = cv_rows(&y, 2000, 1);
+        assert_eq!(a.len(), 2000);
+        assert!(a.windows(2).all(|w| w[0] < w[1]), "ascending and distinct");
+        assert_eq!(a.iter().filter(|&&i| y[i]).count(), 200, "5% would be 100: the floor of a tenth of the rows");
+        assert_eq!(a, cv_rows(&y, 2000, 1));
+        assert_ne!(a, cv_rows(&y, 2000, 2));
+        // Proportional when the class is common enough.
+        let y: Vec<bool> = (0..10_000).map(|i| i % 4 == 0).collect();
+        assert_eq!(cv_rows(&y, 2000, 3).iter().filter(|&&i| y[i]).count(), 500);
+        // A rare class keeps at least a tenth of the rows (all of it when smaller).
+        let y: Vec<bool> = (0..100_000).map(|i| i % 1000 == 0).collect();
+        assert_eq!(cv_rows(&y, 2000, 3).iter().filter(|&&i| y[i]).count(), 100);
+        let y: Vec<bool> = (0..100_000).map(|i| i % 100 != 0).collect();
+        let rows = cv_rows(&y, 2000, 3);
+        assert_eq!((rows.len(), rows.iter().filter(|&&i| !y[i]).count()), (2000, 200));
+        // No more rows than the cap: all of them.
+        assert_eq!(cv_rows(&[true, false, true], 3, 0), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn bad_auto_parameters_are_typed_errors() {
+        let (frame, y) = linear(300, 6);
+        for p in [
+            IcpParams::new().auto_margin(f64::NAN),
+            IcpParams::new().auto_cv_folds(1),
+            IcpParams::new().auto_cv_rows(5),
+        ] {
+            assert!(matches!(p.fit(&frame, &y), Err(IcpError::Core(CoreError::InvalidParameter { .. }))));
+        }
     }
 }

@@ -53,7 +53,7 @@ use crate::features::quality::{QualityParams, QualityReport, Target};
 use crate::features::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
-use crate::icp::propensity::{Family, FittedIcp, IcpParams, IcpScore};
+use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpExplainer, IcpParams, IcpScore};
 use crate::pool::EventRecord;
 use crate::revenue::{
     BusinessModel, LearnedParams, LearnedRangeModel, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router,
@@ -178,6 +178,13 @@ impl ScorerParams {
     /// replace the defaults, numeric transform included.
     pub fn icp(mut self, p: IcpParams) -> Self {
         self.icp = p;
+        self
+    }
+
+    /// The ICP family (default `auto`), keeping the other ICP settings
+    /// (unlike [`ScorerParams::icp`], which replaces them all).
+    pub fn icp_family(mut self, family: FamilyChoice) -> Self {
+        self.icp = self.icp.family(family);
         self
     }
 
@@ -894,10 +901,12 @@ impl Scorer {
     /// A frame that does not match the schema.
     pub fn prepare<'a>(&'a self, frame: &'a Frame) -> Result<PreparedScorer<'a>> {
         self.check_schema(frame)?;
-        // Families without a prepared form (trees, look-alike, hybrid) score through `score_rows`.
-        let icp = match self.state.icp.prepare(frame) {
-            Ok(p) => Some(p),
-            Err(crate::icp::IcpError::Unsupported { .. }) => None,
+        // Families without a prepared form (trees, look-alike, hybrid) score
+        // through `score_rows`, and explain rows through an explainer whose
+        // factor tables are built once.
+        let (icp, explainer) = match self.state.icp.prepare(frame) {
+            Ok(p) => (Some(p), None),
+            Err(crate::icp::IcpError::Unsupported { .. }) => (None, Some(self.state.icp.explainer(frame))),
             Err(e) => return Err(e.into()),
         };
         let names = self.state.mapping.get();
@@ -906,6 +915,7 @@ impl Scorer {
             scorer: self,
             frame,
             icp,
+            explainer,
             revenue_on: cols.has_revenue_inputs(),
             anomaly_on: cols.has_anomaly_inputs(),
             cols,
@@ -1095,6 +1105,8 @@ pub struct PreparedScorer<'a> {
     scorer: &'a Scorer,
     frame: &'a Frame,
     icp: Option<PreparedIcp<'a>>,
+    /// The ICP model's explainer, for the families without a prepared form.
+    explainer: Option<IcpExplainer<'a>>,
     cols: Resolved<'a>,
     ids: Option<&'a Column>,
     revenue_on: bool,
@@ -1140,11 +1152,14 @@ impl PreparedScorer<'_> {
     fn icp(&self, i: usize) -> Result<IcpPart> {
         let icp = &self.scorer.state.icp;
         let Some(p) = &self.icp else {
-            let s = icp.score_rows(self.frame, i..i + 1, true)?;
-            return s
-                .first()
-                .map(|s| IcpPart::from_score(icp, s))
-                .ok_or(Error::Core(CoreError::Empty { what: "score" }));
+            let s = match &self.explainer {
+                Some(e) => e.score(i)?,
+                None => {
+                    let mut s = icp.score_rows(self.frame, i..i + 1, true)?;
+                    s.pop().ok_or(Error::Core(CoreError::Empty { what: "score" }))?
+                }
+            };
+            return Ok(IcpPart::from_score(icp, &s));
         };
         let s = p.score(i)?;
         Ok(IcpPart::new(icp, s.probability, s.raw, &p.explanation(i, &s)))
