@@ -74,6 +74,13 @@ pub struct FileWriteError {
     pub source: io::Error,
 }
 
+impl FileWriteError {
+    /// The error of `step` writing `path`.
+    pub fn new(path: impl Into<PathBuf>, step: WriteStep, source: io::Error) -> FileWriteError {
+        FileWriteError { path: path.into(), step, source }
+    }
+}
+
 impl From<FileWriteError> for io::Error {
     /// An I/O error of the same kind whose message names the file and the step.
     fn from(e: FileWriteError) -> io::Error {
