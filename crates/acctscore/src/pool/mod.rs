@@ -39,8 +39,8 @@ pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, w
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{
-    EngagementLog, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path, read_touches,
-    read_touches_discovering, read_touches_path,
+    EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path,
+    read_touches, read_touches_discovering, read_touches_path,
 };
 
 /// Errors of reading and writing pool files.

@@ -13,11 +13,11 @@
 //! shortest round-trip form.
 
 use super::{FitMetrics, Scorer, ScorerState};
+use crate::core::{AtomicFile, FileWriteError, WriteStep};
 use crate::features::ColumnKind;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use crate::core::{AtomicFile, FileWriteError, WriteStep};
 use std::io::Write as _;
 use std::path::Path;
 
@@ -169,9 +169,7 @@ impl Scorer {
         let json = self.to_json()?;
         let write = |e| Error::ModelFile(ModelFileError::Write(e));
         let mut file = AtomicFile::create(path).map_err(write)?;
-        file.write_all(json.as_bytes()).map_err(|source| {
-            write(FileWriteError::new(path, WriteStep::Write, source))
-        })?;
+        file.write_all(json.as_bytes()).map_err(|source| write(FileWriteError::new(path, WriteStep::Write, source)))?;
         file.commit().map_err(write)
     }
 
