@@ -33,7 +33,7 @@ mod records;
 #[cfg(feature = "csv")]
 mod touches;
 
-pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, PoolGenerator, Truth};
+pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
@@ -101,6 +101,14 @@ pub enum PoolError {
         line: u64,
         /// The kind as written.
         kind: String,
+    },
+    /// A generator asked for more accounts than it makes.
+    #[error("{requested} accounts requested; the generator makes at most {max}")]
+    TooManyAccounts {
+        /// The count asked for.
+        requested: usize,
+        /// The most it makes ([`MAX_ACCOUNTS`]).
+        max: usize,
     },
     /// Building a frame from rows failed.
     #[error(transparent)]
