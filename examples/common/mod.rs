@@ -167,3 +167,13 @@ pub fn columns_exist(option: &str, wanted: &[String], available: &[String]) -> R
     }
     Err(format!("{option}: no column `{missing}`; the columns are: {has}"))
 }
+
+/// Ends the program with a usage error of `A`'s command line (exit code 2,
+/// as clap's own): for checks across options, after parsing.
+pub fn usage_error<A: clap::CommandFactory>(message: impl std::fmt::Display) -> ! {
+    let mut command = A::command();
+    if let Some(name) = std::env::args_os().next().as_deref().map(Path::new).and_then(Path::file_stem) {
+        command = command.bin_name(name.to_string_lossy().into_owned());
+    }
+    command.error(clap::error::ErrorKind::ArgumentConflict, message).exit()
+}
