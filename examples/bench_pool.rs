@@ -143,7 +143,7 @@ fn run(args: Args) -> Result<(), common::BoxError> {
 }
 
 /// Writes the ranked accounts to `path`, whole (a failed run leaves a previous file as it was).
-fn write_ranked(path: &PathBuf, top: &[AccountScore]) -> Result<(), common::BoxError> {
+fn write_ranked(path: &std::path::Path, top: &[AccountScore]) -> Result<(), common::BoxError> {
     common::to_file_or_stdout(Some(path), |sink| write_ranked_rows(sink, top))
 }
 

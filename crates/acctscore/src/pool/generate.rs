@@ -149,7 +149,7 @@ impl PoolGenerator {
     /// ```
     ///
     /// # Errors
-    /// [`PoolError::TooManyAccounts`].
+    /// [`PoolError::TooManyAccounts`](super::PoolError::TooManyAccounts).
     pub fn try_new(n: usize) -> Result<Self, super::PoolError> {
         if n > MAX_ACCOUNTS {
             return Err(super::PoolError::TooManyAccounts { requested: n, max: MAX_ACCOUNTS });
