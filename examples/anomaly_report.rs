@@ -14,10 +14,12 @@
 use acctscore::anomaly::{AnomalyChecker, AnomalyParams, SegmentModel, SegmentParams};
 use acctscore::core::Timestamp;
 use acctscore::pool::{AccountRecord, read_accounts_path};
+#[path = "common/mod.rs"]
+mod common;
+
 use clap::Parser;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -46,7 +48,7 @@ struct Args {
     json: bool,
 }
 
-fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> Result<(), common::BoxError> {
     let t0 = Instant::now();
     let rows = read_accounts_path(&args.accounts)?;
     eprintln!("read {} accounts in {:.2} s", rows.len(), t0.elapsed().as_secs_f64());
@@ -60,29 +62,30 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         None => SegmentModel::fit(rows.iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new())?,
     };
     if let Some(p) = &args.save_segments {
-        std::fs::write(p, segments.to_json()?)?;
+        let json = segments.to_json()?;
+        acctscore::core::write_atomic(p, |w| w.write_all(json.as_bytes()))?;
     }
     let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(as_of)))?.with_segments(segments);
     let reports: Vec<_> = rows.par_iter().map(|r| checker.check(&r.anomaly_inputs())).collect();
     eprintln!("fitted segments and checked in {:.2} s", t1.elapsed().as_secs_f64());
 
-    let sink: Box<dyn Write> = match &args.out {
-        Some(p) => Box::new(std::fs::File::create(p)?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = csv::Writer::from_writer(sink);
-    out.write_record(["account_id", "penalty", "checks"])?;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut flagged = 0usize;
-    for (r, rep) in rows.iter().zip(&reports) {
-        out.write_record([r.account_id.as_str(), &rep.penalty.to_string(), &rep.codes_joined(";")])?;
+    for rep in &reports {
         flagged += usize::from(!rep.is_clean());
         for f in &rep.findings {
             *counts.entry(f.code.as_str()).or_default() += 1;
         }
     }
-    out.flush()?;
-    drop(out);
+    common::to_file_or_stdout(args.out.as_deref(), |sink| {
+        let mut out = csv::Writer::from_writer(sink);
+        out.write_record(["account_id", "penalty", "checks"])?;
+        for (r, rep) in rows.iter().zip(&reports) {
+            out.write_record([r.account_id.as_str(), &rep.penalty.to_string(), &rep.codes_joined(";")])?;
+        }
+        out.flush()?;
+        Ok(())
+    })?;
     let missing_revenue =
         reports.iter().filter(|r| r.missing.contains(acctscore::anomaly::MissingInput::Revenue)).count();
     if args.json {
@@ -93,7 +96,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             "checks": counts,
             "seconds": t0.elapsed().as_secs_f64(),
         });
-        println!("{summary}");
+        common::to_stdout(|out| Ok(writeln!(out, "{summary}")?))?;
     } else {
         eprintln!(
             "{flagged} of {} accounts flagged; {missing_revenue} with missing revenue (not penalised)",

@@ -16,6 +16,9 @@
 
 use acctscore::core::Timestamp;
 use acctscore::features::Frame;
+#[path = "common/mod.rs"]
+mod common;
+
 use acctscore::icp::propensity::FamilyChoice;
 use acctscore::pool::{account_csv_options, read_accounts_frame, read_engagement_path};
 use acctscore::{AccountScore, Scorer, ScorerParams};
@@ -58,8 +61,8 @@ struct Args {
     /// Reference time for engagement (default: the latest event).
     #[arg(long)]
     now: Option<i64>,
-    /// How many accounts to rank.
-    #[arg(long, default_value_t = 1000)]
+    /// How many accounts to rank (at most 100 million).
+    #[arg(long, default_value_t = 1000, value_parser = common::count)]
     top: usize,
     /// Write the ranked accounts here (CSV).
     #[arg(long)]
@@ -83,7 +86,7 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: Args) -> Result<(), common::BoxError> {
     let mut lines = Vec::new();
     if matches!(args.stage, Stage::Fit | Stage::Both) {
         let t0 = Instant::now();
@@ -155,14 +158,21 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         lines.push(format!("score_seconds={score_seconds:.4}"));
     }
-    for l in lines {
-        println!("{l}");
-    }
-    Ok(())
+    common::to_stdout(|out| {
+        for l in &lines {
+            writeln!(out, "{l}")?;
+        }
+        Ok(())
+    })
 }
 
-fn write_ranked(path: &PathBuf, top: &[AccountScore]) -> Result<(), Box<dyn std::error::Error>> {
-    let mut w = csv::Writer::from_path(path)?;
+/// Writes the ranked accounts to `path`, whole (a failed run leaves a previous file as it was).
+fn write_ranked(path: &std::path::Path, top: &[AccountScore]) -> Result<(), common::BoxError> {
+    common::to_file_or_stdout(Some(path), |sink| write_ranked_rows(sink, top))
+}
+
+fn write_ranked_rows(sink: &mut dyn std::io::Write, top: &[AccountScore]) -> Result<(), common::BoxError> {
+    let mut w = csv::Writer::from_writer(sink);
     w.write_record([
         "rank",
         "account_id",

@@ -19,9 +19,11 @@
 use acctscore::core::Timestamp;
 use acctscore::engagement::{EngagementModel, EngagementParams};
 use acctscore::pool::{PoolError, read_accounts_frame, read_touches_discovering, read_touches_path};
+#[path = "common/mod.rs"]
+mod common;
+
 use clap::Parser;
 use rayon::prelude::*;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -41,24 +43,34 @@ struct Args {
     now: i64,
     /// Half-life in days per kind, `kind=days,...` (defaults: email=14,call=30,meeting=60;
     /// a kind named only here gets weight 1).
-    #[arg(long, value_delimiter = ',', value_parser = parse_pair)]
+    #[arg(long, value_delimiter = ',', value_parser = parse_half_life)]
     half_life_days: Vec<(String, f64)>,
     /// Weight per kind, `kind=weight,...` (defaults: email=1,call=3,meeting=10;
     /// a kind named only here gets a 30-day half-life).
-    #[arg(long, value_delimiter = ',', value_parser = parse_pair)]
+    #[arg(long, value_delimiter = ',', value_parser = parse_weight)]
     weights: Vec<(String, f64)>,
     /// Write `account_id,engagement` here (default: stdout).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
-fn parse_pair(s: &str) -> Result<(String, f64), String> {
+/// `kind=days` with days a finite number above 0.
+fn parse_half_life(s: &str) -> Result<(String, f64), String> {
+    parse_pair(s, common::positive)
+}
+
+/// `kind=weight` with a finite weight of 0 or more.
+fn parse_weight(s: &str) -> Result<(String, f64), String> {
+    parse_pair(s, |v| common::finite_in(v, 0.0, f64::MAX))
+}
+
+fn parse_pair(s: &str, check: impl Fn(&str) -> Result<f64, String>) -> Result<(String, f64), String> {
     let (k, v) = s.split_once('=').ok_or_else(|| format!("`{s}` is not kind=value"))?;
     let k = k.trim();
     if k.is_empty() {
         return Err(format!("`{s}` has an empty kind"));
     }
-    let v: f64 = v.trim().parse().map_err(|_| format!("`{s}`: `{v}` is not a number"))?;
+    let v = check(v).map_err(|e| format!("`{s}`: {e}"))?;
     Ok((k.to_owned(), v))
 }
 
@@ -118,17 +130,17 @@ fn write_scores(out: Option<&std::path::Path>, ids: &[&str], scores: &[f64]) -> 
     let mut keyed: Vec<(&str, u32)> = ids.iter().enumerate().map(|(i, id)| (*id, i as u32)).collect();
     keyed.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
     keyed.dedup_by(|b, a| a.0 == b.0);
-    let sink: Box<dyn Write> = match out {
-        Some(path) => Box::new(std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(sink);
-    let write_err = |e: csv::Error| format!("write failed: {e}");
-    w.write_record(["account_id", "engagement"]).map_err(write_err)?;
-    for &(id, i) in &keyed {
-        w.write_record([id, &format!("{:?}", scores[i as usize])]).map_err(write_err)?;
-    }
-    w.flush().map_err(|e| format!("write failed: {e}"))?;
+    common::to_file_or_stdout(out, |sink| {
+        let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(sink);
+        w.write_record(["account_id", "engagement"])?;
+        for &(id, i) in &keyed {
+            let score = scores.get(i as usize).ok_or("fewer scores than accounts")?;
+            w.write_record([id, &format!("{score:?}")])?;
+        }
+        w.flush()?;
+        Ok(())
+    })
+    .map_err(|e| format!("write failed: {e}"))?;
     eprintln!("wrote {} accounts in {:.2?}", keyed.len(), t.elapsed());
     Ok(())
 }

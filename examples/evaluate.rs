@@ -31,9 +31,11 @@ use acctscore_calibration::metrics::{self, BinStrategy};
 use acctscore_calibration::monitor::{PsiParams, Tiers, tier_migration};
 use acctscore_features::csv::CsvOptions;
 use acctscore_features::{Column, ColumnKind, Frame};
+#[path = "common/mod.rs"]
+mod common;
+
 use clap::Parser;
 use serde_json::{Value, json};
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -60,25 +62,25 @@ struct Args {
     #[arg(long, value_name = "CHAR", value_parser = parse_delimiter)]
     delimiter: Option<u8>,
     /// Threshold for the precision / recall / F1 view (qualified: score >= it).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = common::finite)]
     threshold: f64,
     /// Precision the chosen threshold must reach.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = common::probability)]
     target_precision: f64,
     /// Recall the chosen threshold must reach.
-    #[arg(long, default_value_t = 0.8)]
+    #[arg(long, default_value_t = 0.8, value_parser = common::probability)]
     target_recall: f64,
     /// Accounts the team can work (default: a tenth of the rows, rounded up).
-    #[arg(long)]
+    #[arg(long, value_parser = common::count)]
     capacity: Option<usize>,
     /// A baseline score column (an earlier scoring) for drift: PSI and tier migration.
     #[arg(long, value_name = "COL")]
     baseline_col: Option<String>,
     /// Tier cuts for the migration matrix, comma-separated and increasing.
-    #[arg(long, value_name = "C1,C2", value_delimiter = ',', default_values_t = vec![0.3, 0.7])]
+    #[arg(long, value_name = "C1,C2", value_delimiter = ',', default_values_t = vec![0.3, 0.7], value_parser = common::finite)]
     tiers: Vec<f64>,
     /// Most points per curve in the output (curves are thinned evenly).
-    #[arg(long, default_value_t = 101)]
+    #[arg(long, default_value_t = 101, value_parser = |s: &str| common::count_in(s, 2, common::MAX_COUNT))]
     curve_points: usize,
     /// Print one JSON object on stdout and nothing else there.
     #[arg(long)]
@@ -318,8 +320,7 @@ fn run(args: &Args) -> Result<(), String> {
     });
 
     let text = if args.json { format!("{report}\n") } else { render_text(&report) };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).map_err(|e| format!("writing the report: {e}"))
+    common::to_stdout(|out| Ok(out.write_all(text.as_bytes())?)).map_err(|e| format!("writing the report: {e}"))
 }
 
 fn fmt(v: &Value) -> String {
@@ -441,7 +442,7 @@ fn main() -> ExitCode {
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                print!("{e}");
+                let _ = common::to_stdout(|out| Ok(write!(out, "{e}")?));
                 return ExitCode::SUCCESS;
             }
             // One line: the error and its details, without the usage block.

@@ -26,6 +26,9 @@ use acctscore::icp::lookalike::LookalikeParams;
 use acctscore::icp::mining::MiningParams;
 use acctscore::icp::rules::RuleSet;
 use acctscore::icp::trees::GbdtParams;
+#[path = "common/mod.rs"]
+mod common;
+
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -48,16 +51,16 @@ struct Args {
     #[arg(long, value_delimiter = ',')]
     drop: Vec<String>,
     /// Boosted trees.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = common::count)]
     trees: usize,
     /// Tree depth.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = |s: &str| common::count_in(s, 1, 64))]
     depth: usize,
     /// Minimum count of a categorical level.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = common::count)]
     min_frequency: usize,
     /// Look-alike centroids.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = common::count)]
     k: usize,
     /// Write the mined rules here (TOML).
     #[arg(long)]
@@ -91,6 +94,7 @@ fn run() -> Result<(), String> {
     let t0 = Instant::now();
     let load = load_path(&a.file, &opts).map_err(|e| e.to_string())?;
     let frame = load.frame;
+    common::columns_exist("--drop", &a.drop, frame.names()).map_err(|e| format!("{e} (in {})", a.file))?;
     let load_s = t0.elapsed().as_secs_f64();
     let y = labels(&frame, &a.target, &a.positive)?;
     let n = frame.nrows();
@@ -169,7 +173,7 @@ fn run() -> Result<(), String> {
         let fit_s = t0.elapsed().as_secs_f64();
         if let Some(path) = &a.rules_out {
             let text = mined.rules().to_toml_string().map_err(|e| e.to_string())?;
-            std::fs::write(path, text).map_err(|e| format!("{path}: {e}"))?;
+            acctscore::core::write_atomic(path, |w| w.write_all(text.as_bytes())).map_err(|e| e.to_string())?;
         }
         let bound = mined.rules().bind(&test).map_err(|e| e.to_string())?;
         let points: Vec<f64> = (0..test.nrows()).map(|i| bound.points(i)).collect();
@@ -198,8 +202,8 @@ fn run() -> Result<(), String> {
         let points: Vec<f64> = (0..test.nrows()).map(|i| bound.points(i)).collect();
         record("given_rules", t0.elapsed().as_secs_f64(), points)?;
     }
-    println!("{}", serde_json::Value::Object(out));
-    Ok(())
+    let json = serde_json::Value::Object(out);
+    common::to_stdout(|o| Ok(writeln!(o, "{json}")?)).map_err(|e| e.to_string())
 }
 
 fn rayon_threads() -> usize {

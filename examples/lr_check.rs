@@ -13,8 +13,10 @@ use acctscore::core::{Fit, Score};
 use acctscore::features::encode::PipelineParams;
 use acctscore::icp::logistic::LogisticParams;
 use acctscore::pool::{accounts_to_frame, read_accounts_path};
+#[path = "common/mod.rs"]
+mod common;
+
 use clap::Parser;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -25,13 +27,13 @@ struct Args {
     /// accounts.csv of the pool format.
     accounts: PathBuf,
     /// Inverse regularisation strength.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = common::positive)]
     c: f64,
     /// Minimum count of a categorical level.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = common::count)]
     min_frequency: usize,
     /// At most this many levels per categorical column (the peer keeps 30).
-    #[arg(long)]
+    #[arg(long, value_parser = common::count)]
     max_levels: Option<usize>,
     /// Write x_train.f64, y_train.u8, x_test.f64, y_test.u8, shape.txt and weights.txt here.
     #[arg(long)]
@@ -48,15 +50,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes `values` to `path` whole, as little-endian f64.
 fn write_f64(path: PathBuf, values: impl Iterator<Item = f64>) -> std::io::Result<()> {
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-    for v in values {
-        w.write_all(&v.to_le_bytes())?;
-    }
-    w.flush()
+    acctscore::core::write_atomic(path, |w| {
+        for v in values {
+            w.write_all(&v.to_le_bytes())?;
+        }
+        Ok(())
+    })
 }
 
-fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+/// Writes `bytes` to `path` whole.
+fn write_whole(path: PathBuf, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
+    acctscore::core::write_atomic(path, |w| w.write_all(bytes.as_ref()))
+}
+
+fn run(args: Args) -> Result<(), common::BoxError> {
     let t = Instant::now();
     let accounts = read_accounts_path(&args.accounts)?;
     let labelled: Vec<_> = accounts.into_iter().filter(|a| a.converted.is_some()).collect();
@@ -96,23 +105,25 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
         write_f64(dir.join("x_train.f64"), x_train.iter().copied())?;
         write_f64(dir.join("x_test.f64"), x_test.iter().copied())?;
-        std::fs::write(dir.join("y_train.u8"), y[..split].iter().map(|&b| u8::from(b)).collect::<Vec<_>>())?;
-        std::fs::write(dir.join("y_test.u8"), y[split..].iter().map(|&b| u8::from(b)).collect::<Vec<_>>())?;
-        std::fs::write(dir.join("shape.txt"), format!("{} {} {}\n", split, labelled.len() - split, x.ncols()))?;
+        write_whole(dir.join("y_train.u8"), y[..split].iter().map(|&b| u8::from(b)).collect::<Vec<_>>())?;
+        write_whole(dir.join("y_test.u8"), y[split..].iter().map(|&b| u8::from(b)).collect::<Vec<_>>())?;
+        write_whole(dir.join("shape.txt"), format!("{} {} {}\n", split, labelled.len() - split, x.ncols()))?;
         let mut w = String::new();
         for v in model.weights().iter().chain(std::iter::once(&model.intercept())) {
             w.push_str(&format!("{v:?}\n"));
         }
-        std::fs::write(dir.join("weights.txt"), w)?;
+        write_whole(dir.join("weights.txt"), w)?;
         eprintln!("exported to {}", dir.display());
     }
     let r = model.report();
-    println!("rows_train={split} features={}", x.ncols());
-    println!("iterations={} converged={} gradient_max={:e}", r.iterations, r.converged, r.gradient_max);
-    println!("mean_log_loss={mean_log_loss:.10}");
-    println!("test_auc={auc:.6}");
-    println!("fit_seconds={fit_seconds:.4}");
-    Ok(())
+    common::to_stdout(|out| {
+        writeln!(out, "rows_train={split} features={}", x.ncols())?;
+        writeln!(out, "iterations={} converged={} gradient_max={:e}", r.iterations, r.converged, r.gradient_max)?;
+        writeln!(out, "mean_log_loss={mean_log_loss:.10}")?;
+        writeln!(out, "test_auc={auc:.6}")?;
+        writeln!(out, "fit_seconds={fit_seconds:.4}")?;
+        Ok(())
+    })
 }
 
 /// Rank AUC with ties counted as one half.

@@ -15,6 +15,9 @@
 //! `placeholder_share`, `auc` and `flags` (plus the details). Progress and
 //! timings go to stderr.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use acctscore_features::csv::{CsvOptions, load_path};
 use acctscore_features::quality::{QualityParams, QualityReport, Target};
 use clap::Parser;
@@ -42,11 +45,12 @@ struct Args {
     /// Skip malformed rows (they are counted and reported) instead of failing.
     #[arg(long)]
     skip_bad_rows: bool,
-    /// AUC at or above which a column is flagged `leakage`.
-    #[arg(long, default_value_t = 0.90)]
+    /// AUC at or above which a column is flagged `leakage` (in [0.5, 1]).
+    #[arg(long, default_value_t = 0.90, value_parser = common::auc_threshold)]
     leakage_auc: f64,
-    /// AUC at or above which a column is flagged `suspect_leakage`.
-    #[arg(long, default_value_t = 0.80)]
+    /// AUC at or above which a column is flagged `suspect_leakage` (in
+    /// [0.5, 1], at most --leakage-auc).
+    #[arg(long, default_value_t = 0.80, value_parser = common::auc_threshold)]
     suspect_auc: f64,
     /// Print one JSON object on stdout instead of a table.
     #[arg(long)]
@@ -92,17 +96,22 @@ fn run(args: &Args) -> Result<(), String> {
         t_load.as_secs_f64(),
         t_report.as_secs_f64()
     );
-    if args.json {
-        let json = serde_json::to_string(&report).map_err(|e| e.to_string())?;
-        println!("{json}");
-    } else {
-        print!("{report}");
-    }
-    Ok(())
+    let json = if args.json { Some(serde_json::to_string(&report).map_err(|e| e.to_string())?) } else { None };
+    common::to_stdout(|out| {
+        match &json {
+            Some(json) => writeln!(out, "{json}")?,
+            None => write!(out, "{report}")?,
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if let Err(e) = common::ordered("--suspect-auc", args.suspect_auc, "--leakage-auc", args.leakage_auc) {
+        common::usage_error::<Args>(e);
+    }
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -8,6 +8,9 @@
 //!
 //! Everything runs on data the repository generates: no files needed.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use acctscore::prelude::*;
 use clap::Parser;
 use std::process::ExitCode;
@@ -17,14 +20,15 @@ use std::time::Instant;
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// Accounts to generate (the first 80% have known outcomes and train the models).
-    #[arg(long, default_value_t = 30_000)]
+    /// Accounts to generate, at most 100 million (the first 80% have known
+    /// outcomes and train the models).
+    #[arg(long, default_value_t = 30_000, value_parser = common::accounts)]
     accounts: usize,
     /// Seed of the generator.
     #[arg(long, default_value_t = 42)]
     seed: u64,
     /// How many accounts to print.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = common::count)]
     top: usize,
 }
 
@@ -41,9 +45,9 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), Error> {
+fn run(args: &Args) -> Result<(), common::BoxError> {
     let start = Instant::now();
-    let generator = PoolGenerator::new(args.accounts).seed(args.seed);
+    let generator = PoolGenerator::try_new(args.accounts)?.seed(args.seed);
     let pool = generator.generate();
     let split = args.accounts * 4 / 5;
     let (history, prospects) = pool.accounts.split_at(split);
@@ -84,42 +88,49 @@ fn run(args: &Args) -> Result<(), Error> {
         scored - fitted
     );
 
-    println!(
-        "{:>3}  {:<13} {:>8} {:>4} {:>6} {:>8} {:>6} {:>5}  reasons",
-        "#", "account", "priority", "tier", "p(icp)", "revenue", "p(rev)", "eng"
-    );
-    for (rank, s) in top.iter().enumerate() {
-        let row = ids.iter().position(|id| *id == s.account_id).unwrap_or(0);
-        let points = bound.points(row);
-        let (revenue, p_rev) = s
-            .revenue
-            .as_ref()
-            .map_or((String::from("-"), 0.0), |r| (format!("${:.0}k", r.estimate / 1000.0), r.in_range.get()));
-        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{} ({:+.2})", r.text, r.contribution)).collect();
-        println!(
-            "{:>3}. {:<13} {:>8.3} {:>4} {:>6.3} {:>8} {:>6.2} {:>5.1}  {}{}",
-            rank + 1,
-            s.account_id,
-            s.priority,
-            s.tier,
-            s.icp.get(),
-            revenue,
-            p_rev,
-            s.engagement.unwrap_or(0.0),
-            if rules.is_qualified(points) {
-                format!("[rules {points} pts ✓] ")
-            } else {
-                format!("[rules {points} pts] ")
-            },
-            reasons.join("; ")
-        );
-    }
-    println!(
-        "\npriority = ICP × revenue fit, damped by engagement (effort already spent); p(rev) = P(monthly revenue in $10k–$100k)"
-    );
-    println!(
-        "rules: the weighted rules in examples/rules/icp_rules.toml (qualified at ≥ {} points)",
-        rules.threshold()
-    );
-    Ok(())
+    common::to_stdout(|out| {
+        writeln!(
+            out,
+            "{:>3}  {:<13} {:>8} {:>4} {:>6} {:>8} {:>6} {:>5}  reasons",
+            "#", "account", "priority", "tier", "p(icp)", "revenue", "p(rev)", "eng"
+        )?;
+        for (rank, s) in top.iter().enumerate() {
+            let row = ids.iter().position(|id| *id == s.account_id).unwrap_or(0);
+            let points = bound.points(row);
+            let (revenue, p_rev) = s
+                .revenue
+                .as_ref()
+                .map_or((String::from("-"), 0.0), |r| (format!("${:.0}k", r.estimate / 1000.0), r.in_range.get()));
+            let reasons: Vec<String> =
+                s.reasons.iter().map(|r| format!("{} ({:+.2})", r.text, r.contribution)).collect();
+            writeln!(
+                out,
+                "{:>3}. {:<13} {:>8.3} {:>4} {:>6.3} {:>8} {:>6.2} {:>5.1}  {}{}",
+                rank + 1,
+                s.account_id,
+                s.priority,
+                s.tier,
+                s.icp.get(),
+                revenue,
+                p_rev,
+                s.engagement.unwrap_or(0.0),
+                if rules.is_qualified(points) {
+                    format!("[rules {points} pts ✓] ")
+                } else {
+                    format!("[rules {points} pts] ")
+                },
+                reasons.join("; ")
+            )?;
+        }
+        writeln!(
+            out,
+            "\npriority = ICP × revenue fit, damped by engagement (effort already spent); p(rev) = P(monthly revenue in $10k–$100k)"
+        )?;
+        writeln!(
+            out,
+            "rules: the weighted rules in examples/rules/icp_rules.toml (qualified at ≥ {} points)",
+            rules.threshold()
+        )?;
+        Ok(())
+    })
 }

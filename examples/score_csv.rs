@@ -16,6 +16,9 @@
 //! the model unless `--keep-flagged` is given (a column that is the outcome
 //! in disguise makes a model that is perfect in training and useless in use).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use acctscore::features::Frame;
 use acctscore::features::csv::CsvOptions;
 use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
@@ -54,13 +57,13 @@ struct Args {
     /// CSV to score.
     #[arg(long)]
     score: PathBuf,
-    /// Output CSV.
+    /// Output CSV (written whole: a failed run leaves a previous file as it was).
     #[arg(long)]
     out: PathBuf,
     /// Id column (never a feature); default: the 0-based row number.
     #[arg(long)]
     id: Option<String>,
-    /// Columns left out of the model.
+    /// Columns left out of the model (each must be a column of TRAIN).
     #[arg(long, value_delimiter = ',')]
     drop: Vec<String>,
     /// Field delimiter (default: detected).
@@ -107,9 +110,11 @@ fn in_file(path: &std::path::Path) -> impl Fn(acctscore::features::FeaturesError
     }
 }
 
-fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: Args) -> Result<(), common::BoxError> {
     let opts = options(args.delimiter)?;
     let train = Frame::from_csv_path(&args.train, &opts).map_err(in_file(&args.train))?;
+    common::columns_exist("--drop", &args.drop, train.names())
+        .map_err(|e| format!("{e} (in {})", args.train.display()))?;
     // Read NEW with the kinds inferred on TRAIN, so both agree.
     let mut score_opts = opts.clone();
     for (name, col) in train.names().iter().zip(train.columns()) {
@@ -188,27 +193,30 @@ fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         None => (0..new.nrows()).map(|i| i.to_string()).collect(),
     };
-    let mut w = csv::Writer::from_path(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    w.write_record(["id", "score", "raw", "family", "tier", "reasons"])?;
-    for (id, s) in ids.iter().zip(&scores) {
-        let reasons: Vec<String> = s
-            .explanation
-            .factors
-            .iter()
-            .filter(|f| f.code != acctscore::icp::explain::OTHER_CODE)
-            .take(3)
-            .map(|f| format!("{}:{:+.2}", f.code, f.contribution))
-            .collect();
-        w.write_record([
-            id.as_str(),
-            &s.probability.get().to_string(),
-            &s.raw.to_string(),
-            model.family().name(),
-            &s.tier.to_string(),
-            &reasons.join(";"),
-        ])?;
-    }
-    w.flush()?;
+    common::to_file_or_stdout(Some(&args.out), |w| {
+        let mut w = csv::Writer::from_writer(w);
+        w.write_record(["id", "score", "raw", "family", "tier", "reasons"])?;
+        for (id, s) in ids.iter().zip(&scores) {
+            let reasons: Vec<String> = s
+                .explanation
+                .factors
+                .iter()
+                .filter(|f| f.code != acctscore::icp::explain::OTHER_CODE)
+                .take(3)
+                .map(|f| format!("{}:{:+.2}", f.code, f.contribution))
+                .collect();
+            w.write_record([
+                id.as_str(),
+                &s.probability.get().to_string(),
+                &s.raw.to_string(),
+                model.family().name(),
+                &s.tier.to_string(),
+                &reasons.join(";"),
+            ])?;
+        }
+        w.flush()?;
+        Ok(())
+    })?;
     eprintln!("wrote {} rows to {}", scores.len(), args.out.display());
     Ok(())
 }

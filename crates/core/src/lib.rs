@@ -5,6 +5,9 @@
 //! - [`Probability`]: a finite value in `[0, 1]`, impossible to construct otherwise;
 //! - [`Timestamp`]: seconds since the Unix epoch;
 //! - [`check`]: finiteness, shape and label checks that return a typed [`CoreError`];
+//! - [`write_atomic`] and [`AtomicFile`]: files written whole (a temporary
+//!   file beside the destination, synced, then renamed over it), so a failed
+//!   write never leaves a truncated file;
 //! - [`Fit`] and [`Score`]: the traits every model implements. A parameters
 //!   type implements [`Fit`]; `fit` validates the parameters once and returns
 //!   the fitted model (which implements [`Score`]) or a typed error, so an
@@ -31,11 +34,13 @@
 
 pub mod check;
 mod error;
+mod file;
 mod model;
 mod probability;
 mod timestamp;
 
 pub use error::{CoreError, Result};
+pub use file::{AtomicFile, FileWriteError, WriteStep, write_atomic};
 pub use model::{Fit, Score};
 pub use probability::Probability;
 pub use timestamp::Timestamp;

@@ -236,7 +236,7 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
             && meta.is_file()
             && len > READ_CHUNK
         {
-            let mut data = vec![0u8; len];
+            let mut data = file_buffer(len)?;
             let read = data
                 .par_chunks_mut(READ_CHUNK)
                 .enumerate()
@@ -248,6 +248,25 @@ fn read_file(path: &Path) -> std::io::Result<Vec<u8>> {
         }
     }
     std::fs::read(path)
+}
+
+/// A zeroed buffer of `len` bytes for a file whose length on disk is `len`.
+/// The length is a claim (a sparse file of 200 GB costs no disk): a length
+/// that cannot be allocated is an [`std::io::ErrorKind::OutOfMemory`] error,
+/// never an abort. The check reserves without touching the memory, so it
+/// costs an `mmap` and `munmap`, and the buffer itself is still zeroed by
+/// the allocator (fresh pages, faulted in by the reading threads).
+#[cfg(any(test, all(unix, feature = "parallel")))]
+fn file_buffer(len: usize) -> std::io::Result<Vec<u8>> {
+    let mut probe: Vec<u8> = Vec::new();
+    if probe.try_reserve_exact(len).is_err() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!("the file is {len} bytes long, more than this machine can hold in memory"),
+        ));
+    }
+    drop(probe);
+    Ok(vec![0u8; len])
 }
 
 /// Loads CSV from a reader with its report.
@@ -1919,6 +1938,44 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert!(read == data, "parallel read differs");
         assert!(read_file(&path).is_err());
+    }
+
+    #[test]
+    fn a_file_length_that_cannot_be_allocated_is_an_error_not_an_abort() {
+        for len in [usize::MAX, isize::MAX as usize + 1, isize::MAX as usize] {
+            let e = file_buffer(len).expect_err("cannot be held");
+            assert_eq!(e.kind(), std::io::ErrorKind::OutOfMemory);
+            assert_eq!(
+                e.to_string(),
+                format!("the file is {len} bytes long, more than this machine can hold in memory")
+            );
+        }
+        assert_eq!(file_buffer(5).expect("small"), [0; 5]);
+    }
+
+    #[test]
+    fn a_sparse_200_gb_file_is_an_error_where_it_does_not_fit() {
+        const LEN: u64 = 200 << 30;
+        // Only on a machine that cannot hold 200 GB (else the file would be read).
+        if Vec::<u8>::new().try_reserve_exact(LEN as usize).is_ok() {
+            return;
+        }
+        let path = std::env::temp_dir().join(format!("acctscore_sparse_{}.csv", std::process::id()));
+        let file = std::fs::File::create(&path).expect("temp file");
+        if file.set_len(LEN).is_err() {
+            let _ = std::fs::remove_file(&path);
+            return; // a file system without sparse files of this size
+        }
+        drop(file);
+        let result = load_path(&path, &CsvOptions::new());
+        let _ = std::fs::remove_file(&path);
+        match result {
+            Err(FeaturesError::Io { path: p, source }) => {
+                assert_eq!(p, path.display().to_string());
+                assert_eq!(source.kind(), std::io::ErrorKind::OutOfMemory);
+            }
+            other => panic!("expected an out-of-memory I/O error, got {other:?}"),
+        }
     }
 
     #[test]

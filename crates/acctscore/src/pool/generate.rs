@@ -112,11 +112,54 @@ pub struct PoolGenerator {
     reps: usize,
 }
 
+/// Most accounts a [`PoolGenerator`] makes: 100 million (about 40 GB of
+/// rows, with ten times as many events).
+pub const MAX_ACCOUNTS: usize = 100_000_000;
+
+/// Most rows reserved up front: larger pools grow as they are generated.
+const RESERVED_ROWS: usize = 1 << 20;
+
 impl PoolGenerator {
     /// `n` accounts, seed 42, "now" 2026-01-01T00:00:00Z, events on, ~10
     /// events per account, 12 reps.
+    ///
+    /// `n` above [`MAX_ACCOUNTS`] is taken as [`MAX_ACCOUNTS`]; use
+    /// [`PoolGenerator::try_new`] to have it refused instead (a count from
+    /// a user).
     pub fn new(n: usize) -> Self {
-        PoolGenerator { n, seed: 42, now: 1_767_225_600, events: true, mean_events: 10.0, reps: 12 }
+        PoolGenerator {
+            n: n.min(MAX_ACCOUNTS),
+            seed: 42,
+            now: 1_767_225_600,
+            events: true,
+            mean_events: 10.0,
+            reps: 12,
+        }
+    }
+
+    /// `n` accounts as [`PoolGenerator::new`], refusing a count above
+    /// [`MAX_ACCOUNTS`].
+    ///
+    /// ```
+    /// use acctscore::pool::{MAX_ACCOUNTS, PoolError, PoolGenerator};
+    ///
+    /// assert!(PoolGenerator::try_new(1_000).is_ok());
+    /// let e = PoolGenerator::try_new(usize::MAX).unwrap_err();
+    /// assert!(matches!(e, PoolError::TooManyAccounts { requested: usize::MAX, max: MAX_ACCOUNTS }));
+    /// ```
+    ///
+    /// # Errors
+    /// [`PoolError::TooManyAccounts`](super::PoolError::TooManyAccounts).
+    pub fn try_new(n: usize) -> Result<Self, super::PoolError> {
+        if n > MAX_ACCOUNTS {
+            return Err(super::PoolError::TooManyAccounts { requested: n, max: MAX_ACCOUNTS });
+        }
+        Ok(PoolGenerator::new(n))
+    }
+
+    /// The number of accounts it generates.
+    pub fn accounts(&self) -> usize {
+        self.n
     }
 
     /// The random seed.
@@ -161,9 +204,10 @@ impl PoolGenerator {
             (0..INDUSTRIES.len()).map(|_| 0.5 * Distribution::<f64>::sample(&std_normal, &mut rng)).collect();
         let ref_year = 1970.0 + (self.now as f64 / (365.2425 * DAY as f64)).floor();
 
-        let mut accounts = Vec::with_capacity(self.n);
-        let mut latent = Vec::with_capacity(self.n);
-        let mut truth = Vec::with_capacity(self.n);
+        let reserved = self.n.min(RESERVED_ROWS);
+        let mut accounts = Vec::with_capacity(reserved);
+        let mut latent = Vec::with_capacity(reserved);
+        let mut truth = Vec::with_capacity(reserved);
         let effect_has_ecommerce = 1.0;
         let effect_growth = 0.8;
         for i in 0..self.n {
@@ -374,6 +418,22 @@ mod tests {
         let c = PoolGenerator::new(300).seed(4).generate();
         assert_eq!(a, b);
         assert_ne!(a.accounts, c.accounts);
+    }
+
+    #[test]
+    fn an_account_count_beyond_the_maximum_is_refused_or_capped_never_a_capacity_overflow() {
+        let e = PoolGenerator::try_new(usize::MAX).expect_err("refused");
+        assert!(matches!(e, crate::pool::PoolError::TooManyAccounts { requested: usize::MAX, max: MAX_ACCOUNTS }));
+        assert_eq!(e.to_string(), "18446744073709551615 accounts requested; the generator makes at most 100000000");
+        assert!(PoolGenerator::try_new(MAX_ACCOUNTS + 1).is_err());
+        assert_eq!(PoolGenerator::try_new(MAX_ACCOUNTS).expect("the maximum").accounts(), MAX_ACCOUNTS);
+        assert_eq!(PoolGenerator::try_new(0).expect("none").events(false).generate().accounts.len(), 0);
+        assert_eq!(PoolGenerator::new(usize::MAX).accounts(), MAX_ACCOUNTS);
+        // The same rows whether reserved up front or grown past the reservation.
+        assert_eq!(
+            PoolGenerator::try_new(300).expect("valid").seed(3).generate(),
+            PoolGenerator::new(300).seed(3).generate()
+        );
     }
 
     #[test]

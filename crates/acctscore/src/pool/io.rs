@@ -25,14 +25,25 @@ fn bad_row(e: &csv::Error, fallback_line: u64) -> PoolError {
     PoolError::BadRow { line, reason }
 }
 
+/// A header name as the pool format means it: trimmed, and without the
+/// quotes CSV keeps when a quoted name follows a space (` "kind"`).
+fn header_name(h: &str) -> &str {
+    let h = h.trim();
+    h.strip_prefix('"').and_then(|h| h.strip_suffix('"')).map_or(h, str::trim)
+}
+
+/// Checks that the header has every `required` column, and sets the
+/// reader's header to the cleaned names ([`header_name`]) rows are
+/// deserialised by.
 fn check_header<R: Read>(rdr: &mut csv::Reader<R>, required: &[&'static str]) -> Result<(), PoolError> {
-    let header = rdr.headers().map_err(|e| bad_row(&e, 1))?.clone();
+    let header: csv::StringRecord = rdr.headers().map_err(|e| bad_row(&e, 1))?.iter().map(header_name).collect();
     for &column in required {
-        if !header.iter().any(|h| h.trim() == column) {
-            let available = header.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
+        if !header.iter().any(|h| h == column) {
+            let available = header.iter().filter(|h| !h.is_empty()).map(str::to_string).collect();
             return Err(PoolError::MissingColumn { column, available });
         }
     }
+    rdr.set_headers(header);
     Ok(())
 }
 
@@ -191,6 +202,29 @@ mod tests {
             )
         );
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn quoted_headers_are_read_as_their_names() {
+        let plain = read_events("account_id,kind,timestamp\na,email,100\n".as_bytes()).expect("plain");
+        for header in ["\"account_id\",\"kind\",\"timestamp\"", "\"account_id\", \"kind\" , \"timestamp\""] {
+            let quoted = read_events(format!("{header}\na,email,100\n").as_bytes()).expect(header);
+            assert_eq!(quoted, plain, "{header}");
+        }
+        let e = read_events("\"account_id\", \"kind\"\n".as_bytes()).expect_err("no timestamp");
+        assert_eq!(
+            e.to_string(),
+            "the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind"
+        );
+        let pool = super::super::PoolGenerator::new(20).seed(3).generate();
+        let mut bytes = Vec::new();
+        write_accounts(&mut bytes, &pool.accounts).expect("written");
+        let text = String::from_utf8(bytes).expect("utf-8");
+        let (header, rows) = text.split_once('\n').expect("a header");
+        let quoted_header: Vec<String> = header.split(',').map(|h| format!(" \"{h}\"")).collect();
+        let back =
+            read_accounts(format!("{}\n{rows}", quoted_header.join(",")).as_bytes()).expect("quoted accounts header");
+        assert_eq!(back, pool.accounts);
     }
 
     #[test]

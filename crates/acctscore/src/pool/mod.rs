@@ -33,14 +33,14 @@ mod records;
 #[cfg(feature = "csv")]
 mod touches;
 
-pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, PoolGenerator, Truth};
+pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{
-    EngagementLog, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path, read_touches,
-    read_touches_discovering, read_touches_path,
+    EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path,
+    read_touches, read_touches_discovering, read_touches_path,
 };
 
 /// Errors of reading and writing pool files.
@@ -101,6 +101,14 @@ pub enum PoolError {
         line: u64,
         /// The kind as written.
         kind: String,
+    },
+    /// A generator asked for more accounts than it makes.
+    #[error("{requested} accounts requested; the generator makes at most {max}")]
+    TooManyAccounts {
+        /// The count asked for.
+        requested: usize,
+        /// The most it makes ([`MAX_ACCOUNTS`]).
+        max: usize,
     },
     /// Building a frame from rows failed.
     #[error(transparent)]

@@ -86,11 +86,41 @@ fn read_touches_blocks(
     model: &EngagementModel,
     block: usize,
 ) -> Result<TouchLog, PoolError> {
-    let len = std::fs::metadata(path).map(|m| m.len() as usize).unwrap_or(0);
-    let mut log = TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None };
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
+    let mut log =
+        TouchLog { touches: Vec::with_capacity(touch_capacity(len)), unknown_accounts: 0, rows: 0, latest: None };
     let mut halves = [Half::new(None), Half::new(None)];
     read_blocks(path, ids, model, block, &mut halves, &mut log)?;
     Ok(log)
+}
+
+/// Most bytes of touches reserved up front from a file's length on disk: the
+/// length is a claim (a sparse file costs no disk), so the vector grows as
+/// rows are read past it.
+const MAX_RESERVED_TOUCH_BYTES: u64 = 64 << 20;
+
+/// Touches reserved up front for a file of `len` bytes (~30 bytes a line),
+/// at most [`MAX_RESERVED_TOUCH_BYTES`] of them.
+fn touch_capacity(len: u64) -> usize {
+    let cap = MAX_RESERVED_TOUCH_BYTES / std::mem::size_of::<Touch>() as u64;
+    usize::try_from((len / 30).min(cap)).unwrap_or(0)
+}
+
+/// Longest line of the events file (header included): a line of the pool
+/// format is ~30 bytes, so a longer one means the file is not an events file
+/// (a binary or NUL-filled file has no line breaks) and is refused before
+/// the reader's buffer grows with it.
+pub const MAX_EVENTS_LINE_BYTES: usize = 1 << 20;
+
+/// The error of a line without a line break within [`MAX_EVENTS_LINE_BYTES`].
+fn line_too_long(line: u64) -> PoolError {
+    PoolError::BadRow {
+        line,
+        reason: format!(
+            "no line break within {} MiB: not a CSV events file (lines of `account_id,kind,timestamp` are short)",
+            MAX_EVENTS_LINE_BYTES >> 20
+        ),
+    }
 }
 
 /// Engagement read straight from an events file.
@@ -162,6 +192,9 @@ fn read_blocks(
     let mut reader: Option<(Header, IdIndex<'_>)> = None;
     let mut line = 2u64;
     loop {
+        if filled > MAX_EVENTS_LINE_BYTES {
+            return Err(line_too_long(if reader.is_none() { 1 } else { line }));
+        }
         if buf.len() < filled + block {
             // A line longer than a block.
             buf.resize(filled + block, 0);
@@ -221,9 +254,25 @@ struct Header {
 }
 
 impl Header {
+    /// Reads the header line: fields split as CSV (a quoted name such as
+    /// `"account_id"` is the name inside the quotes), trimmed.
     fn parse(line: &[u8]) -> Result<Header, PoolError> {
         let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
-        let names: Vec<&[u8]> = line.trim_ascii_end().split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
+        if line.len() > MAX_EVENTS_LINE_BYTES {
+            return Err(line_too_long(1));
+        }
+        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(line.trim_ascii_end());
+        let mut record = csv::ByteRecord::new();
+        rdr.read_byte_record(&mut record).map_err(|e| PoolError::BadRow { line: 1, reason: e.to_string() })?;
+        // A name quoted after a space (` "kind"`) keeps its quotes in CSV; drop them.
+        let unquote = |h: &[u8]| -> Vec<u8> {
+            let h = h.trim_ascii();
+            match h.strip_prefix(b"\"").and_then(|h| h.strip_suffix(b"\"")) {
+                Some(inner) => inner.trim_ascii().to_vec(),
+                None => h.to_vec(),
+            }
+        };
+        let names: Vec<Vec<u8>> = record.iter().map(unquote).collect();
         let col = |name: &'static str| {
             names.iter().position(|h| *h == name.as_bytes()).ok_or_else(|| PoolError::MissingColumn {
                 column: name,
@@ -800,6 +849,95 @@ mod tests {
         let log = read_touches(data, &odd, &model()).expect("valid");
         assert_eq!(log.touches.len(), 1);
         assert_eq!(log.unknown_accounts, 1);
+    }
+
+    #[test]
+    fn a_fully_quoted_header_is_read_as_its_names() {
+        let ids = Column::text(vec![Some("a"), Some("b")]);
+        let plain =
+            read_touches(b"account_id,kind,timestamp\na,email,100\nb,call,200\n", &ids, &model()).expect("plain");
+        let quoted = b"\"account_id\",\"kind\",\"timestamp\"\na,email,100\nb,call,200\n";
+        assert_eq!(read_touches(quoted, &ids, &model()).expect("quoted header"), plain);
+        let crlf = b"\xEF\xBB\xBF\"account_id\", \"kind\" ,\"timestamp\",\"rep_id\"\r\n\"a\",email,100,r1\r\nb,\"call\",200,\r\n";
+        assert_eq!(read_touches(crlf, &ids, &model()).expect("BOM, spaces, CRLF, quoted rows"), plain);
+        let (found, log) = read_touches_discovering(quoted, &model()).expect("discovering");
+        assert_eq!((found, log.rows), (vec!["a".to_string(), "b".to_string()], 2));
+        let path = std::env::temp_dir().join(format!("acctscore_quoted_header_{}.csv", std::process::id()));
+        std::fs::write(&path, quoted).expect("temp file");
+        let streamed = read_touches_path(&path, &ids, &model());
+        let engagement = read_engagement_path(&path, &ids, &model(), None);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(streamed.expect("streamed"), plain);
+        assert_eq!(engagement.expect("engagement").rows, 2);
+        // A quoted name that is not a pool column is still missing, and named without quotes.
+        let e = read_touches(b"\"account_id\",\"kind\",\"when\"\n", &ids, &model()).expect_err("no timestamp");
+        assert_eq!(
+            e.to_string(),
+            "the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind, when"
+        );
+    }
+
+    #[test]
+    fn touches_reserved_from_a_file_length_are_bounded() {
+        let size = std::mem::size_of::<Touch>();
+        assert_eq!(touch_capacity(0), 0);
+        assert_eq!(touch_capacity(3_000), 100);
+        for len in [200u64 << 30, u64::MAX] {
+            let cap = touch_capacity(len);
+            assert!(cap * size <= 64 << 20, "{len} bytes reserve {cap} touches");
+            assert!(cap > 1_000_000, "a real file still reserves a useful amount");
+        }
+    }
+
+    #[test]
+    fn a_sparse_200_gb_events_file_is_refused_quickly_not_an_abort() {
+        let ids = Column::text(vec![Some("a")]);
+        let path = std::env::temp_dir().join(format!("acctscore_sparse_events_{}.csv", std::process::id()));
+        let file = std::fs::File::create(&path).expect("temp file");
+        if file.set_len(200 << 30).is_err() {
+            let _ = std::fs::remove_file(&path);
+            return; // a file system without sparse files of this size
+        }
+        drop(file);
+        let touches = read_touches_path(&path, &ids, &model());
+        let engagement = read_engagement_path(&path, &ids, &model(), None);
+        // A header, then NULs: the first data line has no line break either.
+        std::fs::write(&path, b"account_id,kind,timestamp\n").expect("header");
+        std::fs::OpenOptions::new().write(true).open(&path).and_then(|f| f.set_len(200 << 30)).expect("sparse tail");
+        let after_header = read_engagement_path(&path, &ids, &model(), None);
+        let _ = std::fs::remove_file(&path);
+        let expected = |line: u64| {
+            format!(
+                "{}: line {line}: no line break within 1 MiB: not a CSV events file (lines of \
+                 `account_id,kind,timestamp` are short)",
+                path.display()
+            )
+        };
+        let is_bad_row = |e: &PoolError, at: u64| matches!(e, PoolError::InFile { source, .. } if matches!(**source, PoolError::BadRow { line, .. } if line == at));
+        let e = touches.expect_err("refused");
+        assert!(is_bad_row(&e, 1), "{e:?}");
+        assert_eq!(e.to_string(), expected(1));
+        let e = engagement.expect_err("refused");
+        assert_eq!(e.to_string(), expected(1));
+        let e = after_header.expect_err("refused");
+        assert!(is_bad_row(&e, 2), "{e:?}");
+        assert_eq!(e.to_string(), expected(2));
+    }
+
+    #[test]
+    fn a_long_line_within_the_bound_is_read() {
+        // A line longer than a block (and than the first buffer) but under the bound.
+        let ids = Column::text(vec![Some("a")]);
+        let mut data = b"account_id,kind,timestamp,rep_id\na,email,100,".to_vec();
+        data.extend(std::iter::repeat_n(b'r', 100_000));
+        data.extend(b"\na,call,200,r\n");
+        let whole = read_touches(&data, &ids, &model()).expect("whole");
+        let path = std::env::temp_dir().join(format!("acctscore_long_line_{}.csv", std::process::id()));
+        std::fs::write(&path, &data).expect("temp file");
+        let streamed = read_touches_blocks(&path, &ids, &model(), 4096);
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(streamed.expect("streamed"), whole);
+        assert_eq!(whole.rows, 2);
     }
 
     #[test]

@@ -13,10 +13,12 @@
 //! shortest round-trip form.
 
 use super::{FitMetrics, Scorer, ScorerState};
+use crate::core::{AtomicFile, FileWriteError, WriteStep};
 use crate::features::ColumnKind;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::io::Write as _;
 use std::path::Path;
 
 /// The format version this build writes and reads.
@@ -35,6 +37,10 @@ pub enum ModelFileError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The file could not be written whole (the previous file, if any, is
+    /// left as it was).
+    #[error(transparent)]
+    Write(#[from] FileWriteError),
     /// Not JSON, truncated, or not an acctscore model file.
     #[error("not a valid model file: {reason}")]
     Malformed {
@@ -152,15 +158,19 @@ impl Scorer {
         Scorer::from_state(state)
     }
 
-    /// Writes the model file.
+    /// Writes the model file whole: to a temporary file beside `path`,
+    /// synced, then renamed over it ([`AtomicFile`]), so a
+    /// failed save leaves the previous model file as it was.
     ///
     /// # Errors
-    /// [`ModelFileError::Io`] and as [`Scorer::to_json`].
+    /// [`ModelFileError::Write`] and as [`Scorer::to_json`].
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
         let json = self.to_json()?;
-        std::fs::write(path, json)
-            .map_err(|source| Error::ModelFile(ModelFileError::Io { path: path.display().to_string(), source }))
+        let write = |e| Error::ModelFile(ModelFileError::Write(e));
+        let mut file = AtomicFile::create(path).map_err(write)?;
+        file.write_all(json.as_bytes()).map_err(|source| write(FileWriteError::new(path, WriteStep::Write, source)))?;
+        file.commit().map_err(write)
     }
 
     /// Reads a model file.
