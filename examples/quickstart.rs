@@ -91,46 +91,71 @@ fn run(args: &Args) -> Result<(), common::BoxError> {
     common::to_stdout(|out| {
         writeln!(
             out,
-            "{:>3}  {:<13} {:>8} {:>4} {:>6} {:>8} {:>6} {:>5}  reasons",
-            "#", "account", "priority", "tier", "p(icp)", "revenue", "p(rev)", "eng"
+            "{:>3}  {:<13} {:>8} {:>7} {:>4} {:>6} {:>8} {:>6} {:>5}",
+            "#", "account", "priority", "quality", "tier", "p(icp)", "revenue", "p(rev)", "eng"
         )?;
         for (rank, s) in top.iter().enumerate() {
             let row = ids.iter().position(|id| *id == s.account_id).unwrap_or(0);
             let points = bound.points(row);
-            let (revenue, p_rev) = s
-                .revenue
-                .as_ref()
-                .map_or((String::from("-"), 0.0), |r| (format!("${:.0}k", r.estimate / 1000.0), r.in_range.get()));
-            let reasons: Vec<String> =
-                s.reasons.iter().map(|r| format!("{} ({:+.2})", r.text, r.contribution)).collect();
+            let (revenue, p_rev, source) = s.revenue.as_ref().map_or((String::from("-"), 0.0, ""), |r| {
+                (format!("${:.0}k", r.estimate / 1000.0), r.in_range.get(), r.source.as_str())
+            });
             writeln!(
                 out,
-                "{:>3}. {:<13} {:>8.3} {:>4} {:>6.3} {:>8} {:>6.2} {:>5.1}  {}{}",
+                "{:>3}. {:<13} {:>8.3} {:>7.3} {:>4} {:>6.3} {:>8} {:>6.2} {:>5.1}  {} rules {points} pts{}",
                 rank + 1,
                 s.account_id,
                 s.priority,
+                s.quality,
                 s.tier,
                 s.icp.get(),
                 revenue,
                 p_rev,
                 s.engagement.unwrap_or(0.0),
-                if rules.is_qualified(points) {
-                    format!("[rules {points} pts ✓] ")
-                } else {
-                    format!("[rules {points} pts] ")
-                },
-                reasons.join("; ")
+                if rules.is_qualified(points) { "✓" } else { " " },
+                if source.is_empty() { String::new() } else { format!("; p(rev) from {source} revenue") },
             )?;
+            // The ICP probability as baseline + reasons, in percentage points
+            // rounded so that the shown numbers add up to the shown total.
+            let parts: Vec<f64> =
+                std::iter::once(s.icp_baseline).chain(s.reasons.iter().map(|r| r.contribution)).collect();
+            let shown = add_up_rounded(&parts, s.icp.get());
+            let mut line = format!("     p(icp) {:.1}% = {:.1}% baseline", s.icp.get() * 100.0, shown[0]);
+            for (r, pp) in s.reasons.iter().zip(&shown[1..]) {
+                line.push_str(&format!(" {} {:.1} {}", if *pp < 0.0 { '-' } else { '+' }, pp.abs(), r.text));
+            }
+            writeln!(out, "{line}")?;
+            if let Some(a) = s.anomaly.as_ref().filter(|a| a.penalty > 0.0) {
+                writeln!(out, "     data doubt (p(rev) × {:.2}): {}", 1.0 - a.penalty, a.messages.join(" "))?;
+            }
         }
         writeln!(
             out,
-            "\npriority = ICP × revenue fit, damped by engagement (effort already spent); p(rev) = P(monthly revenue in $10k–$100k)"
+            "\nquality = ICP × revenue fit (the tier is a band of it); priority = quality damped by engagement (effort already spent)"
         )?;
+        writeln!(out, "p(rev) = P(monthly revenue in $10k–$100k); reasons in percentage points of p(icp)")?;
         writeln!(
             out,
-            "rules: the weighted rules in examples/rules/icp_rules.toml (qualified at ≥ {} points)",
+            "rules: the weighted rules in examples/rules/icp_rules.toml (✓ = qualified at ≥ {} points)",
             rules.threshold()
         )?;
         Ok(())
     })
+}
+
+/// `parts` (probabilities that add up to `total`) in percentage points with
+/// one decimal, rounded by largest remainder so that the rounded parts add
+/// up to the rounded total.
+fn add_up_rounded(parts: &[f64], total: f64) -> Vec<f64> {
+    let tenths: Vec<f64> = parts.iter().map(|p| p * 1000.0).collect();
+    let mut floors: Vec<i64> = tenths.iter().map(|t| t.floor() as i64).collect();
+    let deficit = (total * 1000.0).round() as i64 - floors.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| (tenths[b] - tenths[b].floor()).total_cmp(&(tenths[a] - tenths[a].floor())));
+    for &k in order.iter().take(usize::try_from(deficit).unwrap_or(0)) {
+        if let Some(f) = floors.get_mut(k) {
+            *f += 1;
+        }
+    }
+    floors.into_iter().map(|f| f as f64 / 10.0).collect()
 }

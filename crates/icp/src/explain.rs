@@ -74,14 +74,13 @@ impl Explanation {
     /// The rounding left by the scaling goes to the `other` factor (or the
     /// smallest one), so baseline plus contributions equals `p` to within
     /// the rounding of that sum.
-    pub fn in_probability(&self, raw: f64, p: f64, p0: f64, slope0: f64) -> Explanation {
+    pub fn in_probability(self, raw: f64, p: f64, p0: f64, slope0: f64) -> Explanation {
         let d = raw - self.baseline;
         let scale = if d.abs() > 1e-9 * (1.0 + self.baseline.abs()) { (p - p0) / d } else { slope0 };
-        let mut factors: Vec<Factor> = self
-            .factors
-            .iter()
-            .map(|f| Factor { code: f.code.clone(), text: f.text.clone(), contribution: f.contribution * scale })
-            .collect();
+        let mut factors = self.factors;
+        for f in &mut factors {
+            f.contribution *= scale;
+        }
         let residual = (p - p0) - factors.iter().map(|f| f.contribution).sum::<f64>();
         if residual != 0.0 {
             let at = factors.iter().position(|f| f.code == OTHER_CODE).or(factors.len().checked_sub(1));

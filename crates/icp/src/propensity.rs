@@ -909,7 +909,7 @@ impl FittedIcp {
     /// the probability of the raw baseline and its contributions add up,
     /// with it, to `p` (see [`Explanation::in_probability`]). `raw` is the
     /// score's raw value.
-    pub fn explanation_in_probability(&self, e: &Explanation, raw: f64, p: f64) -> Explanation {
+    pub fn explanation_in_probability(&self, e: Explanation, raw: f64, p: f64) -> Explanation {
         let raw0 = e.baseline;
         let p0 = self.model.link(raw0);
         let h = 1e-6 * (1.0 + raw0.abs());

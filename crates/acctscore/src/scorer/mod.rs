@@ -1066,13 +1066,13 @@ struct IcpPart {
 }
 
 impl IcpPart {
-    fn new(icp: &FittedIcp, probability: Probability, raw: f64, explanation: &Explanation) -> Self {
+    fn new(icp: &FittedIcp, probability: Probability, raw: f64, explanation: Explanation) -> Self {
         let explanation = icp.explanation_in_probability(explanation, raw, probability.get());
         IcpPart { probability, raw, explanation }
     }
 
-    fn from_score(icp: &FittedIcp, s: &IcpScore) -> Self {
-        IcpPart::new(icp, s.probability, s.raw, &s.explanation)
+    fn from_score(icp: &FittedIcp, s: IcpScore) -> Self {
+        IcpPart::new(icp, s.probability, s.raw, s.explanation)
     }
 }
 
@@ -1159,10 +1159,10 @@ impl PreparedScorer<'_> {
                     s.pop().ok_or(Error::Core(CoreError::Empty { what: "score" }))?
                 }
             };
-            return Ok(IcpPart::from_score(icp, &s));
+            return Ok(IcpPart::from_score(icp, s));
         };
         let s = p.score(i)?;
-        Ok(IcpPart::new(icp, s.probability, s.raw, &p.explanation(i, &s)))
+        Ok(IcpPart::new(icp, s.probability, s.raw, p.explanation(i, &s)))
     }
 
     /// ICP probabilities of `rows`, exactly those of the full scores: the
