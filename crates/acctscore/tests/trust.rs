@@ -211,6 +211,22 @@ fn scores_do_not_extrapolate_beyond_the_training_range() {
     let text = text.expect("employees among the reasons");
     assert!(text.contains("above the fitted range") && text.contains("5000000"), "{text}");
     assert!(s[1].reasons.iter().all(|r| !r.text.contains("fitted range")));
+    // An implausible reported revenue ($1B a month) is doubted by the anomaly checks,
+    // which say why: the probability then comes from the firmographics, lowered
+    // by the penalty, not from the figure.
+    let cols: Vec<(String, Column)> = rows
+        .names()
+        .iter()
+        .cloned()
+        .zip(rows.columns().iter().cloned())
+        .map(|(n, c)| if n == "monthly_revenue_usd" { (n, Column::numeric(vec![Some(1e9); 3])) } else { (n, c) })
+        .collect();
+    let huge = scorer.score_frame(&Frame::new(cols).expect("valid"), None).expect("scores");
+    let r = huge[0].revenue.as_ref().expect("revenue");
+    let a = huge[0].anomaly.as_ref().expect("anomaly");
+    assert_eq!(r.source, RevenueSource::Learned, "{a:?}");
+    assert!(a.penalty > 0.0 && !a.messages.is_empty());
+    assert!((r.in_range.get() - r.in_range_before_penalty.get() * (1.0 - a.penalty)).abs() < 1e-12);
     // The bounds travel in the model file.
     let back = Scorer::from_json(&scorer.to_json().expect("json")).expect("reads");
     assert_eq!(back.score_frame(&rows, None).expect("scores"), s);
