@@ -56,6 +56,9 @@ fn a_leaked_column_is_left_out_and_reported() {
     let g = kept.fit_report().gated.iter().find(|g| g.column == "arr_usd").expect("reported");
     assert_eq!(g.action, GateAction::KeptOnRequest);
     assert!(kept.schema().iter().any(|(c, _)| c == "arr_usd"));
+    // A misspelt column to keep is an error naming it.
+    let err = ScorerParams::new().keep(["arr_sud"]).fit(&leaky).expect_err("no such column");
+    assert!(err.to_string().contains("arr_sud"), "{err}");
     // The plain pool loses no column to the gate.
     let plain = ScorerParams::new().fit(&frame).expect("fits");
     assert_eq!(plain.fit_report().left_out().count(), 0, "{}", plain.fit_report());

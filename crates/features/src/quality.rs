@@ -220,6 +220,52 @@ impl Default for QualityParams {
     }
 }
 
+impl QualityParams {
+    /// Checks every setting: at least 2 folds and 2 bins; AUC thresholds
+    /// finite in `[0.5, 1]` with `suspect_auc ≤ leakage_auc`; shares,
+    /// purity and coverage finite in `[0, 1]`; contamination finite and
+    /// ≥ 0. A NaN threshold would switch a flag off silently.
+    ///
+    /// # Errors
+    /// [`acctscore_core::CoreError::InvalidParameter`] naming the first bad setting.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |name: &'static str, reason: &'static str| -> Result<()> {
+            Err(acctscore_core::CoreError::InvalidParameter { name, reason }.into())
+        };
+        if self.folds < 2 {
+            return bad("folds", "need at least 2");
+        }
+        if self.bins < 2 {
+            return bad("bins", "need at least 2");
+        }
+        for (name, v) in [("leakage_auc", self.leakage_auc), ("suspect_auc", self.suspect_auc)] {
+            if !(v.is_finite() && (0.5..=1.0).contains(&v)) {
+                return bad(name, "must be a finite AUC in [0.5, 1]");
+            }
+        }
+        if self.suspect_auc > self.leakage_auc {
+            return bad("suspect_auc", "must not be above leakage_auc");
+        }
+        for (name, v) in [
+            ("value_purity", self.value_purity),
+            ("value_coverage", self.value_coverage),
+            ("sparse_share", self.sparse_share),
+            ("high_cardinality_share", self.high_cardinality_share),
+            ("constant_share", self.constant_share),
+            ("id_unique_share", self.id_unique_share),
+            ("placeholder_share", self.placeholder_share),
+        ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return bad(name, "must be a finite share in [0, 1]");
+            }
+        }
+        if !(self.value_contamination.is_finite() && self.value_contamination >= 0.0) {
+            return bad("value_contamination", "must be finite and >= 0");
+        }
+        Ok(())
+    }
+}
+
 /// A column flag (see the module docs for the definitions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -326,12 +372,7 @@ impl QualityReport {
     /// [`FeaturesError::Core`] with `SingleClass` when the labelled rows hold
     /// one class only, or `InvalidParameter` for fewer than 2 folds or bins.
     pub fn compute(frame: &Frame, target: &Target, params: &QualityParams) -> Result<QualityReport> {
-        if params.folds < 2 {
-            return Err(acctscore_core::CoreError::InvalidParameter { name: "folds", reason: "need at least 2" }.into());
-        }
-        if params.bins < 2 {
-            return Err(acctscore_core::CoreError::InvalidParameter { name: "bins", reason: "need at least 2" }.into());
-        }
+        params.validate()?;
         let labels = target.labels(frame)?;
         let keep: Vec<bool> = labels.iter().map(Option::is_some).collect();
         let y: Vec<bool> = labels.iter().flatten().copied().collect();
@@ -842,6 +883,28 @@ mod tests {
             report.column("arr_usd").and_then(|c| c.separating_value.as_ref()).map(|v| v.value.as_str()),
             Some("[0]")
         );
+    }
+
+    #[test]
+    fn settings_are_validated() {
+        let frame = toy();
+        let target = Target::new("stage").positive("Won").ignore(["Open"]);
+        let with = |f: &dyn Fn(&mut QualityParams)| {
+            let mut p = QualityParams::default();
+            f(&mut p);
+            QualityReport::compute(&frame, &target, &p)
+        };
+        let name_of = |r: Result<QualityReport>| match r {
+            Err(FeaturesError::Core(acctscore_core::CoreError::InvalidParameter { name, .. })) => name,
+            other => panic!("expected InvalidParameter, got {other:?}"),
+        };
+        assert_eq!(name_of(with(&|p| p.leakage_auc = f64::NAN)), "leakage_auc");
+        assert_eq!(name_of(with(&|p| p.suspect_auc = 0.3)), "suspect_auc");
+        assert_eq!(name_of(with(&|p| p.suspect_auc = 0.95)), "suspect_auc");
+        assert_eq!(name_of(with(&|p| p.sparse_share = -0.1)), "sparse_share");
+        assert_eq!(name_of(with(&|p| p.value_contamination = f64::INFINITY)), "value_contamination");
+        assert_eq!(name_of(with(&|p| p.folds = 1)), "folds");
+        assert!(with(&|_| {}).is_ok());
     }
 
     #[test]

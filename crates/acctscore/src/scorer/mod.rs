@@ -257,6 +257,10 @@ impl ScorerParams {
             taken = frame.take(&labelled);
             &taken
         };
+        // A misspelt `keep` must not pass silently.
+        for k in &self.keep {
+            frame.column(k)?;
+        }
         let mut excluded = self.mapping.excluded_from_icp();
         let (gated, quality_rows) = self.quality_gate(train, label, &y, &excluded)?;
         lap(&mut timings.quality_gate);
