@@ -90,9 +90,6 @@ impl std::fmt::Display for NeededBy {
     }
 }
 
-/// At most this many column names in a message.
-const NAMES_SHOWN: usize = 20;
-
 fn schema_message(
     column: &str,
     expected: Option<ColumnKind>,
@@ -109,12 +106,7 @@ fn schema_message(
     };
     match (expected, found) {
         (Some(_), None) => {
-            let mut has = available.iter().take(NAMES_SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
-            if available.is_empty() {
-                has = "no columns".to_string();
-            } else if available.len() > NAMES_SHOWN {
-                has.push_str(&format!(", and {} more", available.len() - NAMES_SHOWN));
-            }
+            let has = crate::core::names_in_words(available);
             format!("column `{column}` (needed by {needs}) is missing from {place}; it has: {has}")
         }
         (Some(e), Some(f)) => format!("column `{column}`: expected {e}, found {f} in {place} (needed by {needs})"),

@@ -7,15 +7,10 @@ use std::collections::HashMap;
 /// A frame's column names for a message: "the frame has: a, b" with at
 /// most 20 names, then "and N more".
 pub(crate) fn names_in_words(names: &[String]) -> String {
-    const SHOWN: usize = 20;
     if names.is_empty() {
         return "the frame has no columns".to_string();
     }
-    let mut out = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        out.push_str(&format!(", and {} more", names.len() - SHOWN));
-    }
-    format!("the frame has: {out}")
+    format!("the frame has: {}", acctscore_core::names_in_words(names))
 }
 
 /// The kind of a column.

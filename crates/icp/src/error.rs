@@ -83,15 +83,7 @@ impl std::fmt::Display for RuleTest {
 
 /// A list of column names for a message: at most 20, then "and N more".
 pub(crate) fn name_list(names: &[String]) -> String {
-    const SHOWN: usize = 20;
-    if names.is_empty() {
-        return "no columns".to_string();
-    }
-    let mut out = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        out.push_str(&format!(", and {} more", names.len() - SHOWN));
-    }
-    out
+    acctscore_core::names_in_words(names)
 }
 
 impl RuleProblem {

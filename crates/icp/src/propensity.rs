@@ -234,15 +234,7 @@ impl TierCuts {
 
     /// The tier letter of a probability.
     pub fn tier(&self, p: f64) -> char {
-        if p >= self.a {
-            'A'
-        } else if p >= self.b {
-            'B'
-        } else if p >= self.c {
-            'C'
-        } else {
-            'D'
-        }
+        acctscore_core::tier_letter(p, self.a, self.b, self.c)
     }
 }
 

@@ -131,15 +131,7 @@ impl Default for Tiers {
 impl Tiers {
     /// The tier letter of a score.
     pub fn tier(&self, score: f64) -> char {
-        if score >= self.a {
-            'A'
-        } else if score >= self.b {
-            'B'
-        } else if score >= self.c {
-            'C'
-        } else {
-            'D'
-        }
+        acctscore_core::tier_letter(score, self.a, self.b, self.c)
     }
 }
 

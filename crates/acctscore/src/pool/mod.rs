@@ -120,15 +120,10 @@ pub enum PoolError {
 
 /// The header's columns for a message: at most 20 names, then "and N more".
 fn header_words(names: &[String]) -> String {
-    const SHOWN: usize = 20;
     if names.is_empty() {
         return "the input has no header".to_string();
     }
-    let mut out = names.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        out.push_str(&format!(", and {} more", names.len() - SHOWN));
-    }
-    format!("it has: {out}")
+    format!("it has: {}", acctscore_core::names_in_words(names))
 }
 
 impl PoolError {

@@ -199,15 +199,7 @@ impl QualityTiers {
 
     /// The tier letter of a quality.
     pub fn tier(&self, quality: f64) -> char {
-        if quality >= self.a {
-            'A'
-        } else if quality >= self.b {
-            'B'
-        } else if quality >= self.c {
-            'C'
-        } else {
-            'D'
-        }
+        crate::core::tier_letter(quality, self.a, self.b, self.c)
     }
 }
 
