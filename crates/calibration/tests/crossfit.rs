@@ -1,5 +1,6 @@
 //! Cross-fitting over acctscore-core's `Fit`/`Score` traits.
 
+use acctscore_core::{EnvelopeError, InvalidModel};
 use acctscore_calibration::{
     CalibratedModel, CalibrationError, CalibrationMethod, Calibrator, CrossFit, FitCalibrator, FittedCalibrator,
     IsotonicParams, PlattParams,
@@ -161,17 +162,20 @@ fn envelope_round_trip_and_version_check() {
         let back = FittedCalibrator::from_json(&json).expect("back");
         assert_eq!(back, c);
         assert_eq!(back.calibrate_batch(&s).expect("b"), c.calibrate_batch(&s).expect("b"));
-        let newer = json.replace("\"version\":1", "\"version\":99");
+        let newer = json.replace("\"format_version\":2", "\"format_version\":99");
         assert!(matches!(
             FittedCalibrator::from_json(&newer),
-            Err(CalibrationError::UnsupportedVersion { found: 99, .. })
+            Err(CalibrationError::ModelFile(EnvelopeError::Version { found: 99, .. }))
         ));
     }
-    assert!(matches!(FittedCalibrator::from_json("{not json"), Err(CalibrationError::Corrupt { .. })));
+    assert!(matches!(
+        FittedCalibrator::from_json("{not json"),
+        Err(CalibrationError::ModelFile(EnvelopeError::Malformed { .. }))
+    ));
     assert!(matches!(
         FittedCalibrator::from_json(
             r#"{"format":"acctscore-calibrator","version":1,"calibrator":{"method":"isotonic","x":[0.0],"y":[2.0]}}"#
         ),
-        Err(CalibrationError::Corrupt { .. })
+        Err(CalibrationError::ModelFile(EnvelopeError::Invalid(InvalidModel { part: "isotonic calibrator", .. })))
     ));
 }
