@@ -5,6 +5,7 @@
 
 use acctscore::core::envelope::{self, reseal};
 use acctscore::core::{EnvelopeError, InvalidModel, Problem};
+use acctscore::calibration::{BinningParams, CalibrationMethod, IsotonicParams};
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
 use acctscore::prelude::*;
 use acctscore::{Error, MODEL_FORMAT_NAME, MODEL_READABLE_VERSIONS, ModelFileError};
@@ -185,19 +186,17 @@ fn logistic_weights_of_another_width() {
 fn calibrator_thresholds_out_of_order() {
     // Calibrators validate through serde (`try_from`) inside a scorer: the
     // refusal is Malformed with the calibrator's own InvalidModel text.
-    let json = logistic();
-    let opened = envelope::open(json, MODEL_FORMAT_NAME, &MODEL_READABLE_VERSIONS).expect("opens");
-    let body: Value = serde_json::from_str(opened.body_json()).expect("body");
-    let method = body["icp"]["model"]["calibrator"]["method"].as_str().expect("method").to_string();
-    let (field, what) = match method.as_str() {
-        "isotonic" => ("x", "isotonic calibrator"),
-        "binning" => ("edges", "binning calibrator"),
-        other => {
-            eprintln!("calibrator {other}: no thresholds to disorder");
-            return;
-        }
-    };
-    let bad = edited(json, |m| m["icp"]["model"]["calibrator"][field].as_array_mut().expect("points").reverse());
-    let reason = malformed(&bad);
-    assert!(reason.contains(&format!("invalid {what}: `{field}` is not in increasing order at index 1")), "{reason}");
+    let pool = PoolGenerator::new(3_000).seed(23).generate();
+    let frame = accounts_to_frame(&pool.accounts).expect("frame");
+    let methods = [
+        (CalibrationMethod::Isotonic(IsotonicParams::new()), "x", "isotonic calibrator"),
+        (CalibrationMethod::Binning(BinningParams::new().bins(3)), "edges", "binning calibrator"),
+    ];
+    for (method, field, part) in methods {
+        let icp = IcpParams::new().family(FamilyChoice::Logistic).calibration(method);
+        let json = ScorerParams::new().icp(icp).fit(&frame).expect("fits").to_json().expect("json");
+        let bad = edited(&json, |m| m["icp"]["model"]["calibrator"][field].as_array_mut().expect("points").reverse());
+        let reason = malformed(&bad);
+        assert!(reason.contains(&format!("invalid {part}: `{field}` is not in increasing order at index 1")), "{reason}");
+    }
 }
