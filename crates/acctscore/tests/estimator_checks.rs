@@ -425,3 +425,53 @@ fn the_scorer_passes_the_estimator_checks() {
         "{err:?}"
     );
 }
+
+// ---------------------------------------------------------------- matrix models (Fit / Score)
+
+fn matrix(n: usize, width: usize) -> (acctscore::core::ndarray::Array2<f64>, Vec<bool>) {
+    let x = acctscore::core::ndarray::Array2::from_shape_fn((n, width), |(i, j)| {
+        ((i * 7_919 + j * 104_729) % 1_000) as f64 / 250.0 - 2.0
+    });
+    let y = (0..n).map(|i| x[[i, 0]] + 0.5 * x[[i, 1]] + ((i * 31) % 7) as f64 / 7.0 - 0.5 > 0.0).collect();
+    (x, y)
+}
+
+fn check_matrix_model<P>(name: &str, params: &P)
+where
+    P: acctscore::core::Fit<Error = IcpError>,
+    P::Fitted: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    use acctscore::core::Score as _;
+    let (x, y) = matrix(600, 4);
+    let (x0, y0) = (x.clone(), y.clone());
+    let a = params.fit(x.view(), &y).expect("fits");
+    let b = params.fit(x.view(), &y).expect("fits again");
+    assert_eq!(serde_json::to_string(&a).expect("json"), serde_json::to_string(&b).expect("json"), "{name}");
+    let sa = a.score_batch(x.view()).expect("scores");
+    assert!(x == x0 && y == y0, "{name} changed its input");
+    // Another number of features at scoring: a typed error.
+    let (wide, _) = matrix(10, 5);
+    let err = a.score_batch(wide.view()).expect_err("wider rows");
+    assert!(matches!(err, CoreError::ShapeMismatch { expected: 4, found: 5, .. }), "{name}: {err:?}");
+    let err = a.score_row(wide.row(0)).expect_err("a wider row");
+    assert!(matches!(err, CoreError::ShapeMismatch { expected: 4, found: 5, .. }), "{name}: {err:?}");
+    // Save → load → score: bit-identical.
+    let back: P::Fitted = serde_json::from_str(&serde_json::to_string(&a).expect("json")).expect("loads");
+    assert_eq!(bits(&sa), bits(&back.score_batch(x.view()).expect("scores")), "{name}");
+    // Empty data, one class: typed errors.
+    let empty = acctscore::core::ndarray::Array2::<f64>::zeros((0, 4));
+    let err = params.fit(empty.view(), &[]).expect_err("empty");
+    assert!(matches!(err, IcpError::Core(CoreError::Empty { .. })), "{name}: {err:?}");
+    let err = params.fit(x.view(), &vec![true; y.len()]).expect_err("one class");
+    assert!(matches!(err, IcpError::Core(CoreError::SingleClass { positives: 600, negatives: 0 })), "{name}: {err:?}");
+}
+
+#[test]
+fn matrix_models_pass_the_estimator_checks() {
+    use acctscore::icp::logistic::LogisticParams;
+    use acctscore::icp::lookalike::LookalikeParams;
+    use acctscore::icp::trees::GbdtParams;
+    check_matrix_model("logistic", &LogisticParams::new());
+    check_matrix_model("trees", &GbdtParams::new());
+    check_matrix_model("lookalike", &LookalikeParams::new());
+}
