@@ -23,10 +23,10 @@ use acctscore::calibration::{
     PlattParams,
 };
 use acctscore::core::CoreError;
-use acctscore::features::Frame;
 use acctscore::features::FeaturesError;
-use acctscore::icp::{IcpError, RuleProblem};
+use acctscore::features::Frame;
 use acctscore::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpParams};
+use acctscore::icp::{IcpError, RuleProblem};
 use acctscore::pool::AccountRecord;
 use acctscore::prelude::*;
 use acctscore::revenue::{
@@ -259,10 +259,7 @@ fn calibrators_pass_the_estimator_checks() {
         let vb: Vec<f64> = back.calibrate_batch(&grid).expect("calibrates").iter().map(|p| p.get()).collect();
         assert_eq!(bits(&va), bits(&vb), "{method:?}");
         // A score per label: labels of another length, an output of another length.
-        assert!(matches!(
-            method.fit(&s, &y[1..]),
-            Err(CalibrationError::Core(CoreError::ShapeMismatch { .. }))
-        ));
+        assert!(matches!(method.fit(&s, &y[1..]), Err(CalibrationError::Core(CoreError::ShapeMismatch { .. }))));
         let mut out = vec![0.0; grid.len() + 1];
         assert!(matches!(
             a.calibrate_into(&grid, &mut out),
@@ -298,7 +295,8 @@ fn the_learned_revenue_model_passes_the_estimator_checks() {
     let range = RevenueRange::default();
     let rows = revenue_rows(1_000);
     let rows0 = rows.clone();
-    let fit = |rows: &[(RevenueInputs<'static>, f64)]| LearnedRangeModel::fit(&router, range, rows, LearnedParams::new());
+    let fit =
+        |rows: &[(RevenueInputs<'static>, f64)]| LearnedRangeModel::fit(&router, range, rows, LearnedParams::new());
     let a = fit(&rows).expect("fits");
     let b = fit(&rows).expect("fits again");
     assert_eq!(a, b);

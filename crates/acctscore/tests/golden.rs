@@ -81,8 +81,7 @@ fn bless() {
     std::fs::write(dir.join("golden_accounts.csv"), csv).expect("accounts");
     let expected = score(&scorer, &accounts);
     let json = serde_json::to_string_pretty(&expected).expect("json");
-    std::fs::write(dir.join(format!("golden_scores_v{}.json", acctscore::MODEL_FORMAT_VERSION)), json)
-        .expect("scores");
+    std::fs::write(dir.join(format!("golden_scores_v{}.json", acctscore::MODEL_FORMAT_VERSION)), json).expect("scores");
 }
 
 #[test]

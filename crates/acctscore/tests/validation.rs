@@ -3,9 +3,9 @@
 //! (`acctscore::core::envelope::reseal`), so only validation can catch the
 //! edit, and asserts the exact error.
 
+use acctscore::calibration::{BinningParams, CalibrationMethod, IsotonicParams};
 use acctscore::core::envelope::{self, reseal};
 use acctscore::core::{EnvelopeError, InvalidModel, Problem};
-use acctscore::calibration::{BinningParams, CalibrationMethod, IsotonicParams};
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
 use acctscore::prelude::*;
 use acctscore::{Error, MODEL_FORMAT_NAME, MODEL_READABLE_VERSIONS, ModelFileError};
@@ -197,6 +197,9 @@ fn calibrator_thresholds_out_of_order() {
         let json = ScorerParams::new().icp(icp).fit(&frame).expect("fits").to_json().expect("json");
         let bad = edited(&json, |m| m["icp"]["model"]["calibrator"][field].as_array_mut().expect("points").reverse());
         let reason = malformed(&bad);
-        assert!(reason.contains(&format!("invalid {part}: `{field}` is not in increasing order at index 1")), "{reason}");
+        assert!(
+            reason.contains(&format!("invalid {part}: `{field}` is not in increasing order at index 1")),
+            "{reason}"
+        );
     }
 }

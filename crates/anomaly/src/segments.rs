@@ -311,8 +311,7 @@ impl SegmentModel {
     /// [`AnomalyError::ModelFile`]: malformed, another format or version, a
     /// checksum mismatch, or [`EnvelopeError::Invalid`].
     pub fn from_json(text: &str) -> Result<Self> {
-        let malformed =
-            |reason: String| EnvelopeError::Malformed { format: SEGMENT_FORMAT_NAME.to_string(), reason };
+        let malformed = |reason: String| EnvelopeError::Malformed { format: SEGMENT_FORMAT_NAME.to_string(), reason };
         #[derive(Deserialize)]
         struct Probe {
             format: Option<String>,
@@ -383,7 +382,10 @@ mod tests {
             SegmentModel::from_json(&v9),
             Err(AnomalyError::ModelFile(EnvelopeError::Version { found: 9, .. }))
         ));
-        assert!(matches!(SegmentModel::from_json("[1,2"), Err(AnomalyError::ModelFile(EnvelopeError::Malformed { .. }))));
+        assert!(matches!(
+            SegmentModel::from_json("[1,2"),
+            Err(AnomalyError::ModelFile(EnvelopeError::Malformed { .. }))
+        ));
         // an edited body is caught by the checksum
         let edited = json.replace("\"bands\":[", "\"bands\":[null,");
         assert!(matches!(
@@ -394,10 +396,7 @@ mod tests {
         let body = envelope::open(&json, SEGMENT_FORMAT_NAME, &[2]).expect("opens").body_json().to_string();
         let resealed = |b: String| envelope::reseal(&json, &b).expect("reseals");
         let err = SegmentModel::from_json(&resealed(body.replace("\"bands\":[", "\"bands\":[null,")));
-        assert_eq!(
-            err.unwrap_err().to_string(),
-            "invalid segment model: `bands` has 12 values, expected 11"
-        );
+        assert_eq!(err.expect_err("refused").to_string(), "invalid segment model: `bands` has 12 values, expected 11");
         let zero = body.replacen("\"scale\":0.1", "\"scale\":0.0", 1);
         assert_ne!(zero, body);
         assert!(matches!(

@@ -246,7 +246,8 @@ impl FittedCalibrator {
     /// `Invalid` for a calibrator that breaks its invariants.
     pub fn from_json(json: &str) -> Result<Self> {
         use acctscore_core::EnvelopeError;
-        let malformed = |e: serde_json::Error| EnvelopeError::Malformed { format: FORMAT_NAME.into(), reason: e.to_string() };
+        let malformed =
+            |e: serde_json::Error| EnvelopeError::Malformed { format: FORMAT_NAME.into(), reason: e.to_string() };
         #[derive(Deserialize)]
         struct Probe {
             format_version: Option<u32>,
@@ -258,7 +259,12 @@ impl FittedCalibrator {
                 return Err(EnvelopeError::Format { expected: FORMAT_NAME.into(), found: v1.format }.into());
             }
             if v1.version != 1 {
-                return Err(EnvelopeError::Version { format: FORMAT_NAME.into(), found: v1.version, readable: READABLE.to_vec() }.into());
+                return Err(EnvelopeError::Version {
+                    format: FORMAT_NAME.into(),
+                    found: v1.version,
+                    readable: READABLE.to_vec(),
+                }
+                .into());
             }
             v1.calibrator
         } else {

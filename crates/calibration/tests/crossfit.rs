@@ -1,12 +1,12 @@
 //! Cross-fitting over acctscore-core's `Fit`/`Score` traits.
 
-use acctscore_core::{EnvelopeError, InvalidModel};
 use acctscore_calibration::{
     CalibratedModel, CalibrationError, CalibrationMethod, Calibrator, CrossFit, FitCalibrator, FittedCalibrator,
     IsotonicParams, PlattParams,
 };
 use acctscore_core::ndarray::{Array2, ArrayView1, ArrayView2};
 use acctscore_core::{CoreError, Fit, Score, check};
+use acctscore_core::{EnvelopeError, InvalidModel};
 use serde::{Deserialize, Serialize};
 
 /// Scores a row by the difference of class means (a tiny linear model).

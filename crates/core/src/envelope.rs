@@ -274,9 +274,8 @@ impl<'a> Envelope<'a> {
         if RESERVED.contains(&name) {
             return Err(malformed(self.format, format!("`{name}` is a field of the envelope itself")));
         }
-        let raw = serde_json::to_string(value)
-            .and_then(RawValue::from_string)
-            .map_err(|e| malformed(self.format, e))?;
+        let raw =
+            serde_json::to_string(value).and_then(RawValue::from_string).map_err(|e| malformed(self.format, e))?;
         self.header.push((name, raw));
         Ok(self)
     }
@@ -287,9 +286,8 @@ impl<'a> Envelope<'a> {
     /// # Errors
     /// [`EnvelopeError::Malformed`] if `body` does not serialise.
     pub fn seal<T: Serialize + ?Sized>(&self, body: &T) -> Result<String, EnvelopeError> {
-        let body = serde_json::to_string(body)
-            .and_then(RawValue::from_string)
-            .map_err(|e| malformed(self.format, e))?;
+        let body =
+            serde_json::to_string(body).and_then(RawValue::from_string).map_err(|e| malformed(self.format, e))?;
         let sealed = Sealed { env: self, checksum: checksum(body.get().as_bytes()), body: &body };
         serde_json::to_string(&sealed).map_err(|e| malformed(self.format, e))
     }
@@ -460,11 +458,11 @@ mod tests {
         assert!(matches!(open(&json[..json.len() - 2], "t", &[1]), Err(EnvelopeError::Malformed { .. })));
         assert!(matches!(open("{}", "t", &[1]), Err(EnvelopeError::Malformed { .. })));
         assert_eq!(
-            open(&json, "u", &[1]).unwrap_err(),
+            open(&json, "u", &[1]).expect_err("refused"),
             EnvelopeError::Format { expected: "u".into(), found: "t".into() }
         );
         assert_eq!(
-            open(&json, "t", &[2, 3]).unwrap_err(),
+            open(&json, "t", &[2, 3]).expect_err("refused"),
             EnvelopeError::Version { format: "t".into(), found: 1, readable: vec![2, 3] }
         );
         let edited = json.replace("1.5", "2.5");
@@ -477,15 +475,18 @@ mod tests {
     #[test]
     fn checks() {
         assert_eq!(
-            check_sorted("p", "edges", &[1.0, 1.0], true).unwrap_err(),
+            check_sorted("p", "edges", &[1.0, 1.0], true).expect_err("refused"),
             InvalidModel::new("p", "edges", Problem::NotSorted { index: 1 })
         );
         assert!(check_sorted("p", "edges", &[1.0, 1.0], false).is_ok());
         assert_eq!(
-            check_positive("p", "s", &[1.0, 0.0]).unwrap_err().to_string(),
+            check_positive("p", "s", &[1.0, 0.0]).expect_err("refused").to_string(),
             "invalid p: `s` holds 0 at index 1, where a value > 0 is needed"
         );
-        assert!(matches!(check_finite("p", "s", &[f64::NAN]).unwrap_err().problem, Problem::NotFinite { index: 0, .. }));
+        assert!(matches!(
+            check_finite("p", "s", &[f64::NAN]).expect_err("refused").problem,
+            Problem::NotFinite { index: 0, .. }
+        ));
         assert!(check_len("p", "w", 2, 3).is_err());
     }
 }

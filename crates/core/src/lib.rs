@@ -43,8 +43,8 @@ mod model;
 mod probability;
 mod timestamp;
 
-pub use error::{CoreError, Result};
 pub use envelope::{EnvelopeError, InvalidModel, Problem};
+pub use error::{CoreError, Result};
 pub use file::{AtomicFile, FileWriteError, WriteStep, write_atomic};
 pub use model::{Fit, Score};
 pub use probability::Probability;

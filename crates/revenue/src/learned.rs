@@ -479,8 +479,10 @@ impl LearnedRangeModel {
     /// [`RevenueError::ModelFile`]: malformed, another format or version, a
     /// checksum mismatch, or [`EnvelopeError::Invalid`] naming the field.
     pub fn from_json(text: &str) -> Result<Self> {
-        let malformed =
-            |e: serde_json::Error| EnvelopeError::Malformed { format: LEARNED_FORMAT_NAME.into(), reason: e.to_string() };
+        let malformed = |e: serde_json::Error| EnvelopeError::Malformed {
+            format: LEARNED_FORMAT_NAME.into(),
+            reason: e.to_string(),
+        };
         #[derive(Deserialize)]
         struct Probe {
             format: Option<String>,
@@ -494,8 +496,12 @@ impl LearnedRangeModel {
         let v1: V1 = serde_json::from_str(text).map_err(malformed)?;
         if v1.format_version != 1 {
             let readable = vec![1, LEARNED_FORMAT_VERSION];
-            return Err(EnvelopeError::Version { format: LEARNED_FORMAT_NAME.into(), found: v1.format_version, readable }
-                .into());
+            return Err(EnvelopeError::Version {
+                format: LEARNED_FORMAT_NAME.into(),
+                found: v1.format_version,
+                readable,
+            }
+            .into());
         }
         if v1.kind != "learned_range_model" {
             let reason = format!("kind `{}` is not `learned_range_model`", v1.kind);
@@ -651,7 +657,8 @@ mod tests {
             LearnedRangeModel::from_json(&v3),
             Err(RevenueError::ModelFile(EnvelopeError::Version { found: 3, .. }))
         ));
-        let malformed = |r: Result<LearnedRangeModel>| matches!(r, Err(RevenueError::ModelFile(EnvelopeError::Malformed { .. })));
+        let malformed =
+            |r: Result<LearnedRangeModel>| matches!(r, Err(RevenueError::ModelFile(EnvelopeError::Malformed { .. })));
         assert!(malformed(LearnedRangeModel::from_json("{not json")));
         assert!(malformed(LearnedRangeModel::from_json(&json[..json.len() / 2])));
         // edits with a recomputed checksum: only validation catches them
@@ -659,7 +666,7 @@ mod tests {
         let reseal = |b: &str| LearnedRangeModel::from_json(&envelope::reseal(&json, b).expect("reseals"));
         let bad_scale = body.replacen("\"scales\":[", "\"scales\":[0.0,", 1);
         assert_eq!(
-            reseal(&bad_scale).unwrap_err().to_string(),
+            reseal(&bad_scale).expect_err("refused").to_string(),
             format!("invalid learned revenue model: `scales` has {} values, expected {N_FEATURES}", N_FEATURES + 1)
         );
         let scales_start = body.find("\"scales\":[").expect("scales") + "\"scales\":[".len();

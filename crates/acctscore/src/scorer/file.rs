@@ -88,8 +88,7 @@ impl Scorer {
         let schema: Vec<(String, ColumnKind)> = opened.header("schema").map_err(file_error)?;
         let state: ScorerState = opened.body().map_err(file_error)?;
         if state.schema != schema {
-            let column =
-                schema.iter().find(|c| !state.schema.contains(c)).map_or_else(String::new, |c| c.0.clone());
+            let column = schema.iter().find(|c| !state.schema.contains(c)).map_or_else(String::new, |c| c.0.clone());
             return Err(Error::Schema {
                 column,
                 expected: None,
