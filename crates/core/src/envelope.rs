@@ -108,7 +108,7 @@ fn versions(v: &[u32]) -> String {
 pub struct InvalidModel {
     /// The model part (for example "isotonic calibrator", "segment model").
     pub part: &'static str,
-    /// The field, with a path when nested (for example "bands[2].scale").
+    /// The field, with a path when nested (for example `bands[2].scale`).
     pub field: String,
     /// What is wrong with it.
     pub problem: Problem,
