@@ -48,8 +48,9 @@ mod scorer;
 pub use error::{Error, NeededBy, Result};
 pub use scorer::{
     AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, DEFAULT_TIER_SHARES, EngagementTally,
-    FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, FitTimings, GateAction, GatedColumn, ModelFileError,
-    PreparedScorer, QualityTiers, Reason, RevenueModel, RevenueScore, RevenueSource, Scorer, ScorerParams, TierSource,
+    FORMAT_NAME as MODEL_FORMAT_NAME, FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, FitTimings,
+    GateAction, GatedColumn, ModelFileError, PreparedScorer, QualityTiers, READABLE as MODEL_READABLE_VERSIONS, Reason,
+    RevenueModel, RevenueScore, RevenueSource, Scorer, ScorerParams, TierSource,
 };
 
 /// The names most programs need.

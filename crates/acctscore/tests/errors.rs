@@ -194,7 +194,13 @@ fn a_model_file_without_the_needs_still_loads_and_still_names_the_column() {
         body["schema"].as_array_mut().expect("schema").remove(0);
     });
     let err = Scorer::from_json(&damaged).expect_err("schemas disagree");
-    assert!(!matches!(err, acctscore::Error::ModelFile(ModelFileError::Checksum { .. })), "{err:?}");
+    assert!(
+        !matches!(
+            err,
+            acctscore::Error::ModelFile(ModelFileError::Envelope(acctscore::core::EnvelopeError::Checksum { .. }))
+        ),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "the model file's schema and its body disagree at column `account_id`: the file was edited or damaged"

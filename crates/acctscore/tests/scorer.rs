@@ -1,6 +1,7 @@
 //! The composed scorer: directions of effects, reasons, batch = one by one,
 //! determinism (bytes and thread counts), model files and their corruption.
 
+use acctscore::core::EnvelopeError;
 use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
 use acctscore::prelude::*;
 use acctscore::{Component, Error, ModelFileError};
@@ -144,25 +145,40 @@ fn model_file_round_trip_and_corruption() {
     // Truncated.
     assert!(matches!(
         Scorer::from_json(&json[..json.len() / 2]),
-        Err(Error::ModelFile(ModelFileError::Malformed { .. }))
+        Err(Error::ModelFile(ModelFileError::Envelope(EnvelopeError::Malformed { .. })))
     ));
     // Not JSON at all, and empty.
-    assert!(matches!(Scorer::from_json("hello"), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
-    assert!(matches!(Scorer::from_json(""), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
+    assert!(matches!(
+        Scorer::from_json("hello"),
+        Err(Error::ModelFile(ModelFileError::Envelope(EnvelopeError::Malformed { .. })))
+    ));
+    assert!(matches!(
+        Scorer::from_json(""),
+        Err(Error::ModelFile(ModelFileError::Envelope(EnvelopeError::Malformed { .. })))
+    ));
     // Another version.
     let other_version = format!("\"format_version\":{}", acctscore::MODEL_FORMAT_VERSION + 1);
     let v = json.replacen(&format!("\"format_version\":{}", acctscore::MODEL_FORMAT_VERSION), &other_version, 1);
-    assert!(matches!(Scorer::from_json(&v), Err(Error::ModelFile(ModelFileError::Version { .. }))));
+    assert!(matches!(
+        Scorer::from_json(&v),
+        Err(Error::ModelFile(ModelFileError::Envelope(EnvelopeError::Version { .. })))
+    ));
     // An edited number inside the model body.
     let pos = json.find("\"model\":").expect("model key") + 200;
     let digit = json[pos..].find(|c: char| c.is_ascii_digit()).expect("a digit") + pos;
     let mut edited = json.clone().into_bytes();
     edited[digit] = if edited[digit] == b'9' { b'8' } else { edited[digit] + 1 };
     let edited = String::from_utf8(edited).expect("utf8");
-    assert!(matches!(Scorer::from_json(&edited), Err(Error::ModelFile(ModelFileError::Checksum { .. }))));
+    assert!(matches!(
+        Scorer::from_json(&edited),
+        Err(Error::ModelFile(ModelFileError::Envelope(EnvelopeError::Checksum { .. })))
+    ));
     // Another format.
     let other = json.replacen("acctscore-scorer", "something-else", 1);
-    assert!(matches!(Scorer::from_json(&other), Err(Error::ModelFile(ModelFileError::Malformed { .. }))));
+    assert!(matches!(
+        Scorer::from_json(&other),
+        Err(Error::ModelFile(ModelFileError::Envelope(EnvelopeError::Format { .. })))
+    ));
     // A frame of another schema.
     let smaller = frame.without(&["industry"]);
     assert!(matches!(scorer.score_frame(&smaller, None), Err(Error::Schema { .. })));

@@ -37,20 +37,11 @@ pub enum AnomalyError {
         /// Its upper bound.
         max: f64,
     },
-    /// A serialised segment model could not be read.
-    #[error("model file: {message}")]
-    ModelFormat {
-        /// The deserialiser's message.
-        message: String,
-    },
-    /// A serialised segment model has another format version.
-    #[error("model file has format version {found}, expected {expected}")]
-    FormatVersion {
-        /// Version found in the file.
-        found: u32,
-        /// Version this library reads.
-        expected: u32,
-    },
+    /// A segment model file that cannot be read: malformed, another format
+    /// or version, a checksum mismatch, or a model that breaks its
+    /// invariants ([`EnvelopeError::Invalid`](acctscore_core::EnvelopeError::Invalid)).
+    #[error(transparent)]
+    ModelFile(#[from] acctscore_core::EnvelopeError),
 }
 
 /// Result alias for [`AnomalyError`].

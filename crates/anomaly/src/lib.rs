@@ -63,4 +63,4 @@ pub use checker::{AnomalyChecker, AnomalyParams, DEFAULT_SEVERITY_WEIGHTS};
 pub use error::{AnomalyError, Result};
 pub use finding::{AnomalyReport, CheckCode, ExpectedRange, Finding, MissingInput, MissingInputs, Severity};
 pub use inputs::AnomalyInputs;
-pub use segments::{SEGMENT_FORMAT_VERSION, SegmentModel, SegmentParams, SegmentStats};
+pub use segments::{SEGMENT_FORMAT_NAME, SEGMENT_FORMAT_VERSION, SegmentModel, SegmentParams, SegmentStats};

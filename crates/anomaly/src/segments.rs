@@ -3,12 +3,17 @@
 
 use crate::error::{AnomalyError, Result};
 use crate::inputs::AnomalyInputs;
-use acctscore_core::CoreError;
+use acctscore_core::envelope::{self, Envelope};
+use acctscore_core::{CoreError, EnvelopeError, InvalidModel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Format version of the serialised segment model.
-pub const SEGMENT_FORMAT_VERSION: u32 = 1;
+/// Format version of the serialised segment model (version 1, without
+/// checksum, is still read).
+pub const SEGMENT_FORMAT_VERSION: u32 = 2;
+
+/// The format name in the segment model file's envelope.
+pub const SEGMENT_FORMAT_NAME: &str = "acctscore-segments";
 
 /// Consistency constant: `1.4826 × MAD` estimates σ for normal data.
 const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
@@ -132,16 +137,12 @@ pub struct SegmentModel {
     global: SegmentStats,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
+/// Version 1: `{"format_version":1,"kind":"segment_model","model":…}`, no checksum.
+#[derive(Deserialize)]
+struct V1 {
     format_version: u32,
     kind: String,
     model: SegmentModel,
-}
-
-#[derive(Deserialize)]
-struct Header {
-    format_version: u32,
 }
 
 fn robust(values: &mut [f64], min_count: usize, min_scale: f64) -> Option<SegmentStats> {
@@ -259,41 +260,82 @@ impl SegmentModel {
         self.industries.keys().map(String::as_str)
     }
 
-    /// Serialises to JSON inside a versioned envelope.
+    /// Checks the invariants a fitted model holds (as at fit time): band
+    /// edges finite and strictly increasing, one statistic per band for
+    /// every industry, medians finite, scales finite and > 0.
     ///
     /// # Errors
-    /// [`AnomalyError::ModelFormat`] if serialisation fails.
-    pub fn to_json(&self) -> Result<String> {
-        let env =
-            Envelope { format_version: SEGMENT_FORMAT_VERSION, kind: "segment_model".into(), model: self.clone() };
-        serde_json::to_string(&env).map_err(|e| AnomalyError::ModelFormat { message: e.to_string() })
+    /// [`InvalidModel`] naming the field and what is wrong.
+    pub fn validate(&self) -> std::result::Result<(), InvalidModel> {
+        use acctscore_core::envelope::{check_finite, check_len, check_positive, check_sorted};
+        const PART: &str = "segment model";
+        let nb = self.band_edges.len() + 1;
+        check_sorted(PART, "band_edges", &self.band_edges, true)?;
+        check_len(PART, "bands", nb, self.bands.len())?;
+        let stats = |field: &str, s: &SegmentStats| {
+            check_finite(PART, &format!("{field}.median"), &[s.median])?;
+            check_positive(PART, &format!("{field}.scale"), &[s.scale])
+        };
+        stats("global", &self.global)?;
+        for (i, s) in self.bands.iter().enumerate() {
+            if let Some(s) = s {
+                stats(&format!("bands[{i}]"), s)?;
+            }
+        }
+        for (name, v) in &self.industries {
+            check_len(PART, &format!("industries[{name}]"), nb, v.len())?;
+            for (i, s) in v.iter().enumerate() {
+                if let Some(s) = s {
+                    stats(&format!("industries[{name}][{i}]"), s)?;
+                }
+            }
+        }
+        Ok(())
     }
 
-    /// Reads a model written by [`SegmentModel::to_json`].
+    /// Serialises to JSON inside the checksummed envelope of
+    /// [`acctscore_core::envelope`] (format [`SEGMENT_FORMAT_NAME`], version
+    /// [`SEGMENT_FORMAT_VERSION`]).
     ///
     /// # Errors
-    /// [`AnomalyError::FormatVersion`] for another version,
-    /// [`AnomalyError::ModelFormat`] for corrupt or inconsistent content.
+    /// [`AnomalyError::ModelFile`] if serialisation fails.
+    pub fn to_json(&self) -> Result<String> {
+        Ok(Envelope::new(SEGMENT_FORMAT_NAME, SEGMENT_FORMAT_VERSION).seal(self)?)
+    }
+
+    /// Reads a model written by [`SegmentModel::to_json`] (or version 1),
+    /// checking the envelope and the model's invariants
+    /// ([`SegmentModel::validate`]).
+    ///
+    /// # Errors
+    /// [`AnomalyError::ModelFile`]: malformed, another format or version, a
+    /// checksum mismatch, or [`EnvelopeError::Invalid`].
     pub fn from_json(text: &str) -> Result<Self> {
-        let h: Header = serde_json::from_str(text).map_err(|e| AnomalyError::ModelFormat { message: e.to_string() })?;
-        if h.format_version != SEGMENT_FORMAT_VERSION {
-            return Err(AnomalyError::FormatVersion { found: h.format_version, expected: SEGMENT_FORMAT_VERSION });
+        let malformed = |reason: String| EnvelopeError::Malformed { format: SEGMENT_FORMAT_NAME.to_string(), reason };
+        #[derive(Deserialize)]
+        struct Probe {
+            format: Option<String>,
         }
-        let env: Envelope =
-            serde_json::from_str(text).map_err(|e| AnomalyError::ModelFormat { message: e.to_string() })?;
-        let m = env.model;
-        let nb = m.band_edges.len() + 1;
-        let good = |s: &SegmentStats| s.median.is_finite() && s.scale.is_finite() && s.scale > 0.0;
-        let ok = env.kind == "segment_model"
-            && m.band_edges.iter().all(|v| v.is_finite())
-            && m.band_edges.windows(2).all(|w| w[0] < w[1])
-            && m.bands.len() == nb
-            && good(&m.global)
-            && m.bands.iter().flatten().all(good)
-            && m.industries.values().all(|v| v.len() == nb && v.iter().flatten().all(good));
-        if !ok {
-            return Err(AnomalyError::ModelFormat { message: "inconsistent segment model".into() });
-        }
+        let probe: Probe = serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
+        let m = if probe.format.is_none() {
+            let v1: V1 = serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
+            if v1.format_version != 1 {
+                let readable = vec![1, SEGMENT_FORMAT_VERSION];
+                return Err(EnvelopeError::Version {
+                    format: SEGMENT_FORMAT_NAME.to_string(),
+                    found: v1.format_version,
+                    readable,
+                }
+                .into());
+            }
+            if v1.kind != "segment_model" {
+                return Err(malformed(format!("kind `{}` is not `segment_model`", v1.kind)).into());
+            }
+            v1.model
+        } else {
+            envelope::open(text, SEGMENT_FORMAT_NAME, &[SEGMENT_FORMAT_VERSION])?.body::<SegmentModel>()?
+        };
+        m.validate().map_err(EnvelopeError::from)?;
         Ok(m)
     }
 }
@@ -335,10 +377,38 @@ mod tests {
         let rows = [AnomalyInputs::new().with_employees(2.0).with_monthly_revenue(10.0)];
         let m = SegmentModel::fit(rows, &SegmentParams::new()).expect("fits");
         let json = m.to_json().expect("ok");
-        let v9 = json.replacen("\"format_version\":1", "\"format_version\":9", 1);
-        assert!(matches!(SegmentModel::from_json(&v9), Err(AnomalyError::FormatVersion { found: 9, .. })));
-        assert!(matches!(SegmentModel::from_json("[1,2"), Err(AnomalyError::ModelFormat { .. })));
-        let bad = json.replace("\"bands\":[", "\"bands\":[null,");
-        assert!(matches!(SegmentModel::from_json(&bad), Err(AnomalyError::ModelFormat { .. })));
+        let v9 = json.replacen("\"format_version\":2", "\"format_version\":9", 1);
+        assert!(matches!(
+            SegmentModel::from_json(&v9),
+            Err(AnomalyError::ModelFile(EnvelopeError::Version { found: 9, .. }))
+        ));
+        assert!(matches!(
+            SegmentModel::from_json("[1,2"),
+            Err(AnomalyError::ModelFile(EnvelopeError::Malformed { .. }))
+        ));
+        // an edited body is caught by the checksum
+        let edited = json.replace("\"bands\":[", "\"bands\":[null,");
+        assert!(matches!(
+            SegmentModel::from_json(&edited),
+            Err(AnomalyError::ModelFile(EnvelopeError::Checksum { .. }))
+        ));
+        // the same edit with a recomputed checksum is caught by validation
+        let body = envelope::open(&json, SEGMENT_FORMAT_NAME, &[2]).expect("opens").body_json().to_string();
+        let resealed = |b: String| envelope::reseal(&json, &b).expect("reseals");
+        let err = SegmentModel::from_json(&resealed(body.replace("\"bands\":[", "\"bands\":[null,")));
+        assert_eq!(err.expect_err("refused").to_string(), "invalid segment model: `bands` has 12 values, expected 11");
+        let zero = body.replacen("\"scale\":0.1", "\"scale\":0.0", 1);
+        assert_ne!(zero, body);
+        assert!(matches!(
+            SegmentModel::from_json(&resealed(zero)),
+            Err(AnomalyError::ModelFile(EnvelopeError::Invalid(InvalidModel {
+                part: "segment model",
+                problem: acctscore_core::Problem::NotPositive { index: 0, .. },
+                ..
+            })))
+        ));
+        // version 1 (no checksum) is still read
+        let v1 = format!("{{\"format_version\":1,\"kind\":\"segment_model\",\"model\":{body}}}");
+        assert_eq!(SegmentModel::from_json(&v1).expect("v1 reads"), m);
     }
 }

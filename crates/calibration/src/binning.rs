@@ -6,6 +6,7 @@ use crate::metrics::{bin_of, numpy_percentile};
 use crate::rank::sort_finite;
 use crate::{CalibrationError, Result};
 use acctscore_core::CoreError;
+use acctscore_core::{InvalidModel, Problem};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of histogram binning.
@@ -57,9 +58,9 @@ pub struct BinningCalibrator {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct BinningRepr {
-    edges: Vec<f64>,
-    values: Vec<f64>,
+pub(crate) struct BinningRepr {
+    pub(crate) edges: Vec<f64>,
+    pub(crate) values: Vec<f64>,
 }
 
 impl From<BinningCalibrator> for BinningRepr {
@@ -75,23 +76,26 @@ impl TryFrom<BinningRepr> for BinningCalibrator {
     }
 }
 
+/// Checks a binning's parts: interior edges finite and strictly
+/// increasing, one more value than edges, values in `[0, 1]`.
+pub(crate) fn check_bins(edges: &[f64], values: &[f64]) -> std::result::Result<(), InvalidModel> {
+    const PART: &str = "binning calibrator";
+    acctscore_core::envelope::check_len(PART, "values", edges.len() + 1, values.len())?;
+    acctscore_core::envelope::check_sorted(PART, "edges", edges, true)?;
+    if let Some(&value) = values.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+        return Err(InvalidModel::new(PART, "values", Problem::OutOfRange { value, min: 0.0, max: 1.0 }));
+    }
+    Ok(())
+}
+
 impl BinningCalibrator {
     /// Builds one from interior edges (finite, strictly increasing) and
     /// `edges.len() + 1` values in `[0, 1]`.
     ///
     /// # Errors
-    /// [`CalibrationError::Corrupt`] when those invariants fail.
+    /// [`CalibrationError::Invalid`] when those invariants fail.
     pub fn from_bins(edges: Vec<f64>, values: Vec<f64>) -> Result<Self> {
-        let corrupt = |reason: &str| CalibrationError::Corrupt { reason: format!("binning: {reason}") };
-        if values.len() != edges.len() + 1 {
-            return Err(corrupt("needs one more value than interior edges"));
-        }
-        if edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(corrupt("edges must be finite and strictly increasing"));
-        }
-        if values.iter().any(|v| !(0.0..=1.0).contains(v)) {
-            return Err(corrupt("values must lie in [0, 1]"));
-        }
+        check_bins(&edges, &values)?;
         Ok(BinningCalibrator { edges, values })
     }
 

@@ -167,62 +167,134 @@ impl FittedCalibrator {
     }
 }
 
-/// The format version [`FittedCalibrator::to_json`] writes and
-/// [`FittedCalibrator::from_json`] reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version [`FittedCalibrator::to_json`] writes (version 1, a
+/// plain `{"format", "version", "calibrator"}` document without checksum,
+/// is still read).
+pub const FORMAT_VERSION: u32 = 2;
 
-const FORMAT_NAME: &str = "acctscore-calibrator";
+/// The format name in the calibrator file's envelope.
+pub const FORMAT_NAME: &str = "acctscore-calibrator";
 
-#[derive(Serialize)]
-struct EnvelopeOut<'a> {
-    format: &'static str,
-    version: u32,
-    calibrator: &'a FittedCalibrator,
+/// The versions [`FittedCalibrator::from_json`] reads.
+const READABLE: [u32; 2] = [1, FORMAT_VERSION];
+
+/// A calibrator as written, before its invariants are checked.
+#[derive(Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+enum RawCalibrator {
+    Platt(PlattCalibrator),
+    Isotonic(crate::isotonic::IsotonicRepr),
+    Binning(crate::binning::BinningRepr),
 }
 
+/// Version 1: the calibrator beside the format name and version, no checksum.
 #[derive(Deserialize)]
-struct EnvelopeHeader {
+struct V1 {
     format: String,
     version: u32,
+    calibrator: RawCalibrator,
 }
 
-#[derive(Deserialize)]
-struct EnvelopeIn {
-    calibrator: FittedCalibrator,
+impl RawCalibrator {
+    /// Builds the calibrator, checking its invariants as at fit time.
+    fn check(self) -> Result<FittedCalibrator> {
+        let c = match self {
+            RawCalibrator::Platt(c) => FittedCalibrator::Platt(c),
+            RawCalibrator::Isotonic(r) => FittedCalibrator::Isotonic(IsotonicCalibrator::from_points(r.x, r.y)?),
+            RawCalibrator::Binning(r) => FittedCalibrator::Binning(BinningCalibrator::from_bins(r.edges, r.values)?),
+        };
+        c.validate()?;
+        Ok(c)
+    }
 }
 
 impl FittedCalibrator {
-    /// Serialises to JSON inside an envelope carrying the format name and
-    /// [`FORMAT_VERSION`].
+    /// Checks the invariants a fitted calibrator holds (as at fit time):
+    /// finite Platt coefficients; isotonic and binning calibrators are
+    /// checked when built.
     ///
     /// # Errors
-    /// [`CalibrationError::Corrupt`] if serialisation fails (it does not for
-    /// calibrators built by this crate).
-    pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(&EnvelopeOut { format: FORMAT_NAME, version: FORMAT_VERSION, calibrator: self })
-            .map_err(|e| CalibrationError::Corrupt { reason: e.to_string() })
+    /// [`InvalidModel`](acctscore_core::InvalidModel) naming the part and field.
+    pub fn validate(&self) -> std::result::Result<(), acctscore_core::InvalidModel> {
+        match self {
+            FittedCalibrator::Platt(c) => {
+                acctscore_core::envelope::check_finite("platt calibrator", "a", &[c.slope()])?;
+                acctscore_core::envelope::check_finite("platt calibrator", "b", &[c.intercept()])
+            }
+            FittedCalibrator::Isotonic(c) => crate::isotonic::check_points(c.x_thresholds(), c.y_thresholds()),
+            FittedCalibrator::Binning(c) => crate::binning::check_bins(c.edges(), c.values()),
+        }
     }
 
-    /// Reads what [`FittedCalibrator::to_json`] wrote, checking the format
-    /// name, the version and every invariant of the calibrator.
+    /// Serialises to JSON inside the checksummed envelope of
+    /// [`acctscore_core::envelope`] (format [`FORMAT_NAME`], version
+    /// [`FORMAT_VERSION`]).
     ///
     /// # Errors
-    /// [`CalibrationError::UnsupportedVersion`] for another version,
-    /// [`CalibrationError::Corrupt`] for anything malformed.
+    /// [`CalibrationError::ModelFile`] if serialisation fails (it does not
+    /// for calibrators built by this crate).
+    pub fn to_json(&self) -> Result<String> {
+        Ok(acctscore_core::envelope::Envelope::new(FORMAT_NAME, FORMAT_VERSION).seal(self)?)
+    }
+
+    /// Reads what [`FittedCalibrator::to_json`] wrote (or version 1),
+    /// checking the envelope and every invariant of the calibrator.
+    ///
+    /// # Errors
+    /// [`CalibrationError::ModelFile`] with the [`EnvelopeError`](acctscore_core::EnvelopeError):
+    /// malformed, another format or version, a checksum mismatch, or
+    /// `Invalid` for a calibrator that breaks its invariants.
     pub fn from_json(json: &str) -> Result<Self> {
-        let header: EnvelopeHeader =
-            serde_json::from_str(json).map_err(|e| CalibrationError::Corrupt { reason: e.to_string() })?;
-        if header.format != FORMAT_NAME {
-            return Err(CalibrationError::Corrupt {
-                reason: format!("format is {:?}, expected {FORMAT_NAME:?}", header.format),
-            });
+        use acctscore_core::EnvelopeError;
+        let malformed =
+            |e: serde_json::Error| EnvelopeError::Malformed { format: FORMAT_NAME.into(), reason: e.to_string() };
+        #[derive(Deserialize)]
+        struct Probe {
+            format_version: Option<u32>,
         }
-        if header.version != FORMAT_VERSION {
-            return Err(CalibrationError::UnsupportedVersion { found: header.version, supported: FORMAT_VERSION });
+        let probe: Probe = serde_json::from_str(json).map_err(malformed)?;
+        let raw = if probe.format_version.is_none() {
+            let v1: V1 = serde_json::from_str(json).map_err(malformed)?;
+            if v1.format != FORMAT_NAME {
+                return Err(EnvelopeError::Format { expected: FORMAT_NAME.into(), found: v1.format }.into());
+            }
+            if v1.version != 1 {
+                return Err(EnvelopeError::Version {
+                    format: FORMAT_NAME.into(),
+                    found: v1.version,
+                    readable: READABLE.to_vec(),
+                }
+                .into());
+            }
+            v1.calibrator
+        } else {
+            acctscore_core::envelope::open(json, FORMAT_NAME, &READABLE[1..])?.body::<RawCalibrator>()?
+        };
+        raw.check().map_err(invalid_as_file)
+    }
+
+    /// Reads a calibrator's body as [`FittedCalibrator::to_json`] writes it
+    /// inside the envelope (`{"method":…}`), checking every invariant: for
+    /// model parts that nest a calibrator in their own envelope.
+    ///
+    /// # Errors
+    /// [`CalibrationError::ModelFile`]: malformed, or `Invalid` for a
+    /// calibrator that breaks its invariants.
+    pub fn from_body_json(json: &str) -> Result<Self> {
+        use acctscore_core::EnvelopeError;
+        let raw: RawCalibrator = serde_json::from_str(json)
+            .map_err(|e| EnvelopeError::Malformed { format: FORMAT_NAME.into(), reason: e.to_string() })?;
+        raw.check().map_err(invalid_as_file)
+    }
+}
+
+fn invalid_as_file(e: CalibrationError) -> CalibrationError {
+    {
+        use acctscore_core::EnvelopeError;
+        match e {
+            CalibrationError::Invalid(i) => CalibrationError::ModelFile(EnvelopeError::Invalid(i)),
+            other => other,
         }
-        let body: EnvelopeIn =
-            serde_json::from_str(json).map_err(|e| CalibrationError::Corrupt { reason: e.to_string() })?;
-        Ok(body.calibrator)
     }
 }
 

@@ -74,20 +74,15 @@ pub enum CalibrationError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
-    /// A serialised calibrator is malformed or violates an invariant.
-    #[error("invalid serialised calibrator: {reason}")]
-    Corrupt {
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A serialised calibrator carries a format version this build cannot read.
-    #[error("calibrator format version {found} is not supported (this build reads version {supported})")]
-    UnsupportedVersion {
-        /// The version found in the file.
-        found: u32,
-        /// The version this build reads and writes.
-        supported: u32,
-    },
+    /// A calibrator built from parts that break its invariants (unsorted
+    /// thresholds or edges, values outside `[0, 1]`, a non-finite coefficient).
+    #[error(transparent)]
+    Invalid(#[from] acctscore_core::InvalidModel),
+    /// A calibrator file that cannot be read: malformed, another format or
+    /// version, a checksum mismatch, or a calibrator that breaks its
+    /// invariants ([`EnvelopeError::Invalid`](acctscore_core::EnvelopeError::Invalid)).
+    #[error(transparent)]
+    ModelFile(#[from] acctscore_core::EnvelopeError),
 }
 
 /// Result alias for [`CalibrationError`].

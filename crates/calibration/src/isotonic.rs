@@ -3,6 +3,7 @@
 use crate::calibrator::{Calibrator, FitCalibrator, check_fit_input};
 use crate::rank::for_each_group;
 use crate::{CalibrationError, Result};
+use acctscore_core::{InvalidModel, Problem};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of isotonic calibration (increasing), fitted by
@@ -49,9 +50,9 @@ impl PartialEq for IsotonicCalibrator {
 
 /// Serialised form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct IsotonicRepr {
-    x: Vec<f64>,
-    y: Vec<f64>,
+pub(crate) struct IsotonicRepr {
+    pub(crate) x: Vec<f64>,
+    pub(crate) y: Vec<f64>,
 }
 
 impl From<IsotonicCalibrator> for IsotonicRepr {
@@ -67,30 +68,34 @@ impl TryFrom<IsotonicRepr> for IsotonicCalibrator {
     }
 }
 
-fn corrupt(reason: &str) -> CalibrationError {
-    CalibrationError::Corrupt { reason: format!("isotonic: {reason}") }
+const PART: &str = "isotonic calibrator";
+
+/// Checks the points of an isotonic calibrator: `x` non-empty, finite and
+/// strictly increasing, `y` of the same length, in `[0, 1]` and
+/// non-decreasing.
+pub(crate) fn check_points(x: &[f64], y: &[f64]) -> std::result::Result<(), InvalidModel> {
+    use acctscore_core::envelope::{check_len, check_sorted};
+    if x.is_empty() {
+        return Err(InvalidModel::new(PART, "x", Problem::Length { expected: 1, found: 0 }));
+    }
+    check_len(PART, "y", x.len(), y.len())?;
+    check_sorted(PART, "x", x, true)?;
+    check_sorted(PART, "y", y, false)?;
+    if let Some(&value) = y.iter().find(|v| !(0.0..=1.0).contains(*v)) {
+        return Err(InvalidModel::new(PART, "y", Problem::OutOfRange { value, min: 0.0, max: 1.0 }));
+    }
+    Ok(())
 }
 
 impl IsotonicCalibrator {
     /// Builds one from its points.
     ///
     /// # Errors
-    /// [`CalibrationError::Corrupt`] unless `x` is non-empty, finite and
+    /// [`CalibrationError::Invalid`] unless `x` is non-empty, finite and
     /// strictly increasing and `y` has the same length, lies in `[0, 1]` and
     /// is non-decreasing.
     pub fn from_points(x: Vec<f64>, y: Vec<f64>) -> Result<Self> {
-        if x.is_empty() {
-            return Err(corrupt("no points"));
-        }
-        if x.len() != y.len() {
-            return Err(corrupt("x and y differ in length"));
-        }
-        if x.iter().any(|v| !v.is_finite()) || x.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(corrupt("x must be finite and strictly increasing"));
-        }
-        if y.iter().any(|v| !(0.0..=1.0).contains(v)) || y.windows(2).any(|w| w[0] > w[1]) {
-            return Err(corrupt("y must lie in [0, 1] and be non-decreasing"));
-        }
+        check_points(&x, &y)?;
         let index = GridIndex::new(&x);
         let slope = x.windows(2).zip(y.windows(2)).map(|(xw, yw)| (yw[1] - yw[0]) / (xw[1] - xw[0])).collect();
         Ok(IsotonicCalibrator { x, y, slope, index })

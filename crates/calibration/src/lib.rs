@@ -58,7 +58,7 @@ mod platt;
 mod rank;
 
 pub use binning::{BinningCalibrator, BinningParams};
-pub use calibrator::{CalibrationMethod, Calibrator, FORMAT_VERSION, FitCalibrator, FittedCalibrator};
+pub use calibrator::{CalibrationMethod, Calibrator, FORMAT_NAME, FORMAT_VERSION, FitCalibrator, FittedCalibrator};
 pub use crossfit::{CalibratedModel, CrossFit, CrossFitted, stratified_folds};
 pub use error::{CalibrationError, Result};
 pub use isotonic::{IsotonicCalibrator, IsotonicParams};

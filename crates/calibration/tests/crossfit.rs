@@ -6,6 +6,7 @@ use acctscore_calibration::{
 };
 use acctscore_core::ndarray::{Array2, ArrayView1, ArrayView2};
 use acctscore_core::{CoreError, Fit, Score, check};
+use acctscore_core::{EnvelopeError, InvalidModel};
 use serde::{Deserialize, Serialize};
 
 /// Scores a row by the difference of class means (a tiny linear model).
@@ -161,17 +162,20 @@ fn envelope_round_trip_and_version_check() {
         let back = FittedCalibrator::from_json(&json).expect("back");
         assert_eq!(back, c);
         assert_eq!(back.calibrate_batch(&s).expect("b"), c.calibrate_batch(&s).expect("b"));
-        let newer = json.replace("\"version\":1", "\"version\":99");
+        let newer = json.replace("\"format_version\":2", "\"format_version\":99");
         assert!(matches!(
             FittedCalibrator::from_json(&newer),
-            Err(CalibrationError::UnsupportedVersion { found: 99, .. })
+            Err(CalibrationError::ModelFile(EnvelopeError::Version { found: 99, .. }))
         ));
     }
-    assert!(matches!(FittedCalibrator::from_json("{not json"), Err(CalibrationError::Corrupt { .. })));
+    assert!(matches!(
+        FittedCalibrator::from_json("{not json"),
+        Err(CalibrationError::ModelFile(EnvelopeError::Malformed { .. }))
+    ));
     assert!(matches!(
         FittedCalibrator::from_json(
             r#"{"format":"acctscore-calibrator","version":1,"calibrator":{"method":"isotonic","x":[0.0],"y":[2.0]}}"#
         ),
-        Err(CalibrationError::Corrupt { .. })
+        Err(CalibrationError::ModelFile(EnvelopeError::Invalid(InvalidModel { part: "isotonic calibrator", .. })))
     ));
 }

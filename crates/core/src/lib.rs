@@ -8,6 +8,9 @@
 //! - [`write_atomic`] and [`AtomicFile`]: files written whole (a temporary
 //!   file beside the destination, synced, then renamed over it), so a failed
 //!   write never leaves a truncated file;
+//! - [`envelope`]: the one versioned, checksummed envelope every saved model
+//!   part is written in, and [`InvalidModel`], the typed refusal of a loaded
+//!   part that breaks its invariants;
 //! - [`Fit`] and [`Score`]: the traits every model implements. A parameters
 //!   type implements [`Fit`]; `fit` validates the parameters once and returns
 //!   the fitted model (which implements [`Score`]) or a typed error, so an
@@ -33,6 +36,7 @@
 //! ```
 
 pub mod check;
+pub mod envelope;
 mod error;
 mod file;
 mod model;
@@ -40,6 +44,7 @@ mod probability;
 mod timestamp;
 mod words;
 
+pub use envelope::{EnvelopeError, InvalidModel, Problem};
 pub use error::{CoreError, Result};
 pub use file::{AtomicFile, FileWriteError, WriteStep, write_atomic};
 pub use model::{Fit, Score};

@@ -1091,6 +1091,27 @@ impl FittedPipeline {
         self.features.iter().map(|f| f.name.as_str()).collect()
     }
 
+    /// Checks the invariants a fitted pipeline holds (as at fit time): the
+    /// mean, median and standard deviation of every numeric and timestamp
+    /// encoder finite, the standard deviation > 0.
+    ///
+    /// # Errors
+    /// [`InvalidModel`](acctscore_core::InvalidModel) naming the column's field.
+    pub fn validate(&self) -> std::result::Result<(), acctscore_core::InvalidModel> {
+        use acctscore_core::envelope::{check_finite, check_positive};
+        const PART: &str = "feature pipeline";
+        for c in &self.columns {
+            let fit = match &c.encoder {
+                ColumnEncoder::Numeric(fit) | ColumnEncoder::Timestamp { fit, .. } => fit,
+                _ => continue,
+            };
+            check_finite(PART, &format!("{}.mean", c.column), &[fit.mean])?;
+            check_finite(PART, &format!("{}.median", c.column), &[fit.median])?;
+            check_positive(PART, &format!("{}.std", c.column), &[fit.std])?;
+        }
+        Ok(())
+    }
+
     /// Description of each encoded feature, in matrix column order.
     pub fn features(&self) -> &[FeatureInfo] {
         &self.features

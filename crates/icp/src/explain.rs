@@ -114,6 +114,11 @@ pub struct NumericBins {
 }
 
 impl NumericBins {
+    /// Each binned column with its interior edges.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &[f64])> + '_ {
+        self.columns.iter().map(|(c, e)| (c.as_str(), e.as_slice()))
+    }
+
     /// Fits edges for each numeric column of `frame` named in `columns`.
     pub fn fit(frame: &Frame, columns: &[&str]) -> Self {
         let mut out = Vec::new();

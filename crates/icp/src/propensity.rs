@@ -853,6 +853,50 @@ pub struct FittedIcp {
 }
 
 impl FittedIcp {
+    /// Checks the invariants a fitted ICP model holds (as at fit time):
+    /// tier cuts ordered `1 ≥ a > b > c ≥ 0`, numeric bin edges finite and
+    /// strictly increasing, the pipeline's encoders valid
+    /// ([`FittedPipeline::validate`]), logistic weights finite and of the
+    /// pipeline's width, the calibrator valid.
+    ///
+    /// # Errors
+    /// [`InvalidModel`](acctscore_core::InvalidModel) naming the part, the field and the problem.
+    pub fn validate(&self) -> std::result::Result<(), acctscore_core::InvalidModel> {
+        use acctscore_core::envelope::{check_finite, check_len, check_sorted};
+        use acctscore_core::{InvalidModel, Problem};
+        const PART: &str = "icp model";
+        let TierCuts { a, b, c } = self.tiers;
+        check_finite(PART, "tiers", &[a, b, c])?;
+        if !(a <= 1.0 && c >= 0.0) {
+            let value = if a > 1.0 { a } else { c };
+            return Err(InvalidModel::new(PART, "tiers", Problem::OutOfRange { value, min: 0.0, max: 1.0 }));
+        }
+        check_sorted(PART, "tiers", &[c, b, a], true)?;
+        for (column, edges) in self.bins.columns() {
+            check_sorted(PART, &format!("bins.{column}"), edges, true)?;
+        }
+        self.pipeline.validate()?;
+        let width = self.pipeline.features().len();
+        let logistic = |field: &str, m: &FittedLogistic| {
+            check_len(PART, field, width, m.weights().len())?;
+            check_finite(PART, field, m.weights())?;
+            check_finite(PART, field, &[m.intercept()])
+        };
+        match &self.model {
+            Fitted::Rules { calibrator, .. }
+            | Fitted::Trees { calibrator, .. }
+            | Fitted::Lookalike { calibrator, .. } => calibrator.validate(),
+            Fitted::Logistic { model, calibrator } => {
+                logistic("weights", model)?;
+                calibrator.validate()
+            }
+            Fitted::Hybrid { logistic: m, combiner, .. } => {
+                logistic("weights", m)?;
+                check_finite(PART, "combiner", combiner.weights())
+            }
+        }
+    }
+
     /// What the fit noticed but did not refuse, such as a given rule's level
     /// that never occurs in the fit data ([`FitWarning::UnseenLevel`]):
     /// worth printing for whoever edits the rules.

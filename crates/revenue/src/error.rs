@@ -43,20 +43,11 @@ pub enum RevenueError {
         /// The offending value.
         value: f64,
     },
-    /// A serialised model could not be read (corrupt JSON or wrong shape).
-    #[error("model file: {message}")]
-    ModelFormat {
-        /// The deserialiser's message.
-        message: String,
-    },
-    /// A serialised model has another format version.
-    #[error("model file has format version {found}, expected {expected}")]
-    FormatVersion {
-        /// Version found in the file.
-        found: u32,
-        /// Version this library reads.
-        expected: u32,
-    },
+    /// A learned model file that cannot be read: malformed, another format
+    /// or version, a checksum mismatch, or a model that breaks its
+    /// invariants ([`EnvelopeError::Invalid`](acctscore_core::EnvelopeError::Invalid)).
+    #[error(transparent)]
+    ModelFile(#[from] acctscore_core::EnvelopeError),
     /// The calibrator (acctscore-calibration) could not be fitted or read.
     #[error("calibration: {message}")]
     Calibration {
@@ -73,7 +64,10 @@ pub enum RevenueError {
 
 impl From<acctscore_calibration::CalibrationError> for RevenueError {
     fn from(e: acctscore_calibration::CalibrationError) -> Self {
-        RevenueError::Calibration { message: e.to_string() }
+        match e {
+            acctscore_calibration::CalibrationError::ModelFile(e) => RevenueError::ModelFile(e),
+            e => RevenueError::Calibration { message: e.to_string() },
+        }
     }
 }
 

@@ -7,11 +7,17 @@ use crate::inputs::{BusinessModel, RevenueInputs};
 use crate::range::RevenueRange;
 use crate::router::Router;
 use acctscore_calibration::{CalibrationMethod, Calibrator, FitCalibrator, FittedCalibrator, PlattParams};
-use acctscore_core::{CoreError, Probability};
+use acctscore_core::envelope::{self, Envelope, check_finite, check_len, check_positive};
+use acctscore_core::{CoreError, EnvelopeError, InvalidModel, Probability, Problem};
 use serde::{Deserialize, Serialize};
 
 /// Format version of the serialised learned model.
-pub const LEARNED_FORMAT_VERSION: u32 = 1;
+pub const LEARNED_FORMAT_VERSION: u32 = 2;
+
+/// The format name in the learned model file's envelope.
+pub const LEARNED_FORMAT_NAME: &str = "acctscore-learned-revenue";
+
+const PART: &str = "learned revenue model";
 
 const N_FEATURES: usize = 20;
 
@@ -166,15 +172,7 @@ impl From<LearnedRangeModel> for LearnedParts {
 impl TryFrom<LearnedParts> for LearnedRangeModel {
     type Error = RevenueError;
     fn try_from(m: LearnedParts) -> Result<Self> {
-        let ok = m.means.len() == N_FEATURES
-            && m.scales.len() == N_FEATURES
-            && m.weights.len() == N_FEATURES + 1
-            && m.means.iter().chain(&m.weights).all(|v| v.is_finite())
-            && m.scales.iter().all(|v| v.is_finite() && *v > 0.0)
-            && m.calibrator.is_non_decreasing();
-        if !ok {
-            return Err(RevenueError::ModelFormat { message: "inconsistent learned model".into() });
-        }
+        check_parts(&m.means, &m.scales, &m.weights, &m.calibrator).map_err(EnvelopeError::from)?;
         Ok(LearnedRangeModel {
             range: m.range,
             means: m.means,
@@ -185,21 +183,68 @@ impl TryFrom<LearnedParts> for LearnedRangeModel {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct Envelope {
-    format_version: u32,
-    kind: String,
-    range: RevenueRange,
+/// The invariants of a fitted learned model: `N_FEATURES` finite means,
+/// finite scales > 0, `N_FEATURES + 1` finite weights, a non-decreasing
+/// calibrator.
+fn check_parts(
+    means: &[f64],
+    scales: &[f64],
+    weights: &[f64],
+    calibrator: &FittedCalibrator,
+) -> std::result::Result<(), InvalidModel> {
+    check_len(PART, "means", N_FEATURES, means.len())?;
+    check_len(PART, "scales", N_FEATURES, scales.len())?;
+    check_len(PART, "weights", N_FEATURES + 1, weights.len())?;
+    check_finite(PART, "means", means)?;
+    check_positive(PART, "scales", scales)?;
+    check_finite(PART, "weights", weights)?;
+    calibrator.validate()?;
+    if !calibrator.is_non_decreasing() {
+        return Err(InvalidModel::new(PART, "calibrator", Problem::Inconsistent { reason: "must not decrease" }));
+    }
+    Ok(())
+}
+
+/// The body of the learned model file, before its invariants are checked.
+#[derive(Deserialize)]
+struct RawLearned {
+    range: RawRange,
     means: Vec<f64>,
     scales: Vec<f64>,
     weights: Vec<f64>,
-    /// The calibrator in acctscore-calibration's own versioned envelope.
-    calibrator: String,
+    calibrator: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize)]
-struct Header {
+struct RawRange {
+    low: f64,
+    high: f64,
+}
+
+impl RawLearned {
+    fn check(self, calibrator: FittedCalibrator) -> Result<LearnedRangeModel> {
+        let range = RevenueRange::new(self.range.low, self.range.high).map_err(|_| {
+            EnvelopeError::from(InvalidModel::new(
+                PART,
+                "range",
+                Problem::Inconsistent { reason: "needs a finite low > 0 and high > low" },
+            ))
+        })?;
+        check_parts(&self.means, &self.scales, &self.weights, &calibrator).map_err(EnvelopeError::from)?;
+        Ok(LearnedRangeModel { range, means: self.means, scales: self.scales, weights: self.weights, calibrator })
+    }
+}
+
+/// Version 1: no checksum, the calibrator in its own envelope as a string.
+#[derive(Deserialize)]
+struct V1 {
     format_version: u32,
+    kind: String,
+    range: RawRange,
+    means: Vec<f64>,
+    scales: Vec<f64>,
+    weights: Vec<f64>,
+    calibrator: String,
 }
 
 fn features(range: &RevenueRange, inputs: &RevenueInputs<'_>, est: &RevenueEstimate) -> [f64; N_FEATURES] {
@@ -417,49 +462,60 @@ impl LearnedRangeModel {
         crate::apply_penalty(self.probability(inputs, est), penalty)
     }
 
-    /// Serialises to JSON inside a versioned envelope.
+    /// Serialises to JSON inside the checksummed envelope of
+    /// [`acctscore_core::envelope`] (format [`LEARNED_FORMAT_NAME`], version
+    /// [`LEARNED_FORMAT_VERSION`]).
     ///
     /// # Errors
-    /// [`RevenueError::ModelFormat`] if serialisation fails.
+    /// [`RevenueError::ModelFile`] if serialisation fails.
     pub fn to_json(&self) -> Result<String> {
-        let env = Envelope {
-            format_version: LEARNED_FORMAT_VERSION,
-            kind: "learned_range_model".into(),
-            range: self.range,
-            means: self.means.clone(),
-            scales: self.scales.clone(),
-            weights: self.weights.clone(),
-            calibrator: self.calibrator.to_json()?,
-        };
-        serde_json::to_string(&env).map_err(|e| RevenueError::ModelFormat { message: e.to_string() })
+        Ok(Envelope::new(LEARNED_FORMAT_NAME, LEARNED_FORMAT_VERSION).seal(self)?)
     }
 
-    /// Reads a model written by [`LearnedRangeModel::to_json`].
+    /// Reads a model written by [`LearnedRangeModel::to_json`] (or version
+    /// 1), checking the envelope and the model's invariants.
     ///
     /// # Errors
-    /// [`RevenueError::FormatVersion`] for another version,
-    /// [`RevenueError::ModelFormat`] for corrupt or inconsistent content,
-    /// [`RevenueError::Calibration`] for a bad calibrator.
+    /// [`RevenueError::ModelFile`]: malformed, another format or version, a
+    /// checksum mismatch, or [`EnvelopeError::Invalid`] naming the field.
     pub fn from_json(text: &str) -> Result<Self> {
-        let header: Header =
-            serde_json::from_str(text).map_err(|e| RevenueError::ModelFormat { message: e.to_string() })?;
-        if header.format_version != LEARNED_FORMAT_VERSION {
-            return Err(RevenueError::FormatVersion { found: header.format_version, expected: LEARNED_FORMAT_VERSION });
+        let malformed = |e: serde_json::Error| EnvelopeError::Malformed {
+            format: LEARNED_FORMAT_NAME.into(),
+            reason: e.to_string(),
+        };
+        #[derive(Deserialize)]
+        struct Probe {
+            format: Option<String>,
         }
-        let m: Envelope =
-            serde_json::from_str(text).map_err(|e| RevenueError::ModelFormat { message: e.to_string() })?;
-        let ok = m.kind == "learned_range_model"
-            && m.means.len() == N_FEATURES
-            && m.scales.len() == N_FEATURES
-            && m.weights.len() == N_FEATURES + 1
-            && m.means.iter().chain(&m.weights).all(|v| v.is_finite())
-            && m.scales.iter().all(|v| v.is_finite() && *v > 0.0);
-        if !ok {
-            return Err(RevenueError::ModelFormat { message: "inconsistent learned model".into() });
+        let probe: Probe = serde_json::from_str(text).map_err(malformed)?;
+        if probe.format.is_some() {
+            let raw: RawLearned = envelope::open(text, LEARNED_FORMAT_NAME, &[LEARNED_FORMAT_VERSION])?.body()?;
+            let calibrator = FittedCalibrator::from_body_json(raw.calibrator.get())?;
+            return raw.check(calibrator);
         }
-        let range = RevenueRange::new(m.range.low(), m.range.high())?;
-        let calibrator = FittedCalibrator::from_json(&m.calibrator)?;
-        Ok(LearnedRangeModel { range, means: m.means, scales: m.scales, weights: m.weights, calibrator })
+        let v1: V1 = serde_json::from_str(text).map_err(malformed)?;
+        if v1.format_version != 1 {
+            let readable = vec![1, LEARNED_FORMAT_VERSION];
+            return Err(EnvelopeError::Version {
+                format: LEARNED_FORMAT_NAME.into(),
+                found: v1.format_version,
+                readable,
+            }
+            .into());
+        }
+        if v1.kind != "learned_range_model" {
+            let reason = format!("kind `{}` is not `learned_range_model`", v1.kind);
+            return Err(EnvelopeError::Malformed { format: LEARNED_FORMAT_NAME.into(), reason }.into());
+        }
+        let calibrator = FittedCalibrator::from_json(&v1.calibrator)?;
+        RawLearned {
+            range: v1.range,
+            means: v1.means,
+            scales: v1.scales,
+            weights: v1.weights,
+            calibrator: serde_json::value::RawValue::from_string("null".into()).map_err(malformed)?,
+        }
+        .check(calibrator)
     }
 }
 
@@ -596,9 +652,38 @@ mod tests {
         assert_eq!(LearnedRangeModel::from_json(&m_iso.to_json().expect("ok")).expect("reads"), m_iso);
         let m = LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new()).expect("fits");
         let json = m.to_json().expect("serialises");
-        let v2 = json.replacen("\"format_version\":1", "\"format_version\":2", 1);
-        assert!(matches!(LearnedRangeModel::from_json(&v2), Err(RevenueError::FormatVersion { found: 2, .. })));
-        assert!(matches!(LearnedRangeModel::from_json("{not json"), Err(RevenueError::ModelFormat { .. })));
-        assert!(matches!(LearnedRangeModel::from_json(&json[..json.len() / 2]), Err(RevenueError::ModelFormat { .. })));
+        let v3 = json.replacen("\"format_version\":2", "\"format_version\":3", 1);
+        assert!(matches!(
+            LearnedRangeModel::from_json(&v3),
+            Err(RevenueError::ModelFile(EnvelopeError::Version { found: 3, .. }))
+        ));
+        let malformed =
+            |r: Result<LearnedRangeModel>| matches!(r, Err(RevenueError::ModelFile(EnvelopeError::Malformed { .. })));
+        assert!(malformed(LearnedRangeModel::from_json("{not json")));
+        assert!(malformed(LearnedRangeModel::from_json(&json[..json.len() / 2])));
+        // edits with a recomputed checksum: only validation catches them
+        let body = envelope::open(&json, LEARNED_FORMAT_NAME, &[2]).expect("opens").body_json().to_string();
+        let reseal = |b: &str| LearnedRangeModel::from_json(&envelope::reseal(&json, b).expect("reseals"));
+        let bad_scale = body.replacen("\"scales\":[", "\"scales\":[0.0,", 1);
+        assert_eq!(
+            reseal(&bad_scale).expect_err("refused").to_string(),
+            format!("invalid learned revenue model: `scales` has {} values, expected {N_FEATURES}", N_FEATURES + 1)
+        );
+        let scales_start = body.find("\"scales\":[").expect("scales") + "\"scales\":[".len();
+        let first_end = scales_start + body[scales_start..].find([',', ']']).expect("end");
+        let zero_scale = format!("{}0.0{}", &body[..scales_start], &body[first_end..]);
+        assert!(matches!(
+            reseal(&zero_scale),
+            Err(RevenueError::ModelFile(EnvelopeError::Invalid(InvalidModel {
+                part: "learned revenue model",
+                problem: Problem::NotPositive { index: 0, .. },
+                ..
+            })))
+        ));
+        let bad_range = body.replacen("\"range\":{\"low\":", "\"range\":{\"low\":-", 1);
+        assert!(matches!(
+            reseal(&bad_range),
+            Err(RevenueError::ModelFile(EnvelopeError::Invalid(InvalidModel { part: "learned revenue model", .. })))
+        ));
     }
 }

@@ -66,6 +66,6 @@ pub use estimators::{
     TrafficConversionEstimator,
 };
 pub use inputs::{BusinessModel, RevenueInputs};
-pub use learned::{LEARNED_FORMAT_VERSION, LearnedParams, LearnedRangeModel};
+pub use learned::{LEARNED_FORMAT_NAME, LEARNED_FORMAT_VERSION, LearnedParams, LearnedRangeModel};
 pub use range::{DEFAULT_RANGE_HIGH, DEFAULT_RANGE_LOW, RevenueRange, apply_penalty};
 pub use router::{DEFAULT_INTERVAL_LEVEL, DEFAULT_LOG_SIGMAS, Router, RouterBuilder};

@@ -6,24 +6,29 @@
 //!  "checksum":"fnv1a64:…","model":{…}}
 //! ```
 //!
-//! The checksum is FNV-1a (64 bit) of the exact bytes of `model` as
-//! written, so a truncated or edited file is caught before anything is
+//! This is the envelope of [`acctscore_core::envelope`] with two header
+//! fields of the scorer's own (`schema`, `fit_metrics`). The checksum is
+//! FNV-1a (64 bit) of the exact bytes of `model` as written, so a truncated or edited file is caught before anything is
 //! trusted. The same fitted scorer always writes the same bytes: fields are
 //! in declaration order, sequences in a fixed order, and floats in their
 //! shortest round-trip form.
 
-use super::{FitMetrics, Scorer, ScorerState};
-use crate::core::{AtomicFile, FileWriteError, WriteStep};
+use super::{Scorer, ScorerState};
+use crate::core::envelope::{self, Envelope};
+use crate::core::{AtomicFile, EnvelopeError, FileWriteError, WriteStep};
 use crate::features::ColumnKind;
 use crate::{Error, Result};
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use std::io::Write as _;
 use std::path::Path;
 
-/// The format version this build writes and reads.
+/// The format version this build writes (and reads, with every earlier
+/// version in [`READABLE`]).
 pub const FORMAT_VERSION: u32 = 2;
-const FORMAT_NAME: &str = "acctscore-scorer";
+/// The format name in the model file's envelope.
+pub const FORMAT_NAME: &str = "acctscore-scorer";
+/// The format versions this build reads. A change of the bytes written
+/// bumps [`FORMAT_VERSION`] and keeps a reader for the previous version.
+pub const READABLE: [u32; 1] = [FORMAT_VERSION];
 
 /// What is wrong with a model file.
 #[derive(Debug, thiserror::Error)]
@@ -41,111 +46,49 @@ pub enum ModelFileError {
     /// left as it was).
     #[error(transparent)]
     Write(#[from] FileWriteError),
-    /// Not JSON, truncated, or not an acctscore model file.
-    #[error("not a valid model file: {reason}")]
-    Malformed {
-        /// What the JSON parser reported.
-        reason: String,
-    },
-    /// A model file of another format version.
-    #[error("model file format version {found}, this build reads version {expected}")]
-    Version {
-        /// Version in the file.
-        found: u32,
-        /// Version this build reads.
-        expected: u32,
-    },
-    /// The body does not match its checksum: the file was edited or damaged.
-    #[error("checksum mismatch: the file says {expected}, its model hashes to {found}")]
-    Checksum {
-        /// The checksum in the file.
-        expected: String,
-        /// The checksum of the body as read.
-        found: String,
-    },
+    /// The envelope or the body is refused: not JSON or truncated
+    /// ([`EnvelopeError::Malformed`], which also covers a body that does not
+    /// describe a scorer), another format ([`EnvelopeError::Format`]) or
+    /// version ([`EnvelopeError::Version`]), an edited or damaged body
+    /// ([`EnvelopeError::Checksum`]), or a part that breaks its invariants
+    /// ([`EnvelopeError::Invalid`]).
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
 }
 
-#[derive(Serialize)]
-struct EnvelopeOut<'a> {
-    format: &'static str,
-    format_version: u32,
-    crate_version: &'static str,
-    schema: &'a [(String, ColumnKind)],
-    fit_metrics: &'a FitMetrics,
-    checksum: String,
-    model: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeIn {
-    format: String,
-    format_version: u32,
-    #[allow(dead_code)]
-    crate_version: String,
-    schema: Vec<(String, ColumnKind)>,
-    checksum: String,
-    model: Box<RawValue>,
-}
-
-fn fnv1a64(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("fnv1a64:{h:016x}")
-}
-
-fn malformed(e: impl std::fmt::Display) -> Error {
-    Error::ModelFile(ModelFileError::Malformed { reason: e.to_string() })
+fn file_error(e: impl Into<EnvelopeError>) -> Error {
+    Error::ModelFile(ModelFileError::Envelope(e.into()))
 }
 
 impl Scorer {
     /// The model file as a JSON string (same scorer → same bytes).
     ///
     /// # Errors
-    /// [`ModelFileError::Malformed`] if serialisation fails.
+    /// [`ModelFileError::Envelope`] if serialisation fails.
     pub fn to_json(&self) -> Result<String> {
-        let body = serde_json::to_string(&self.state).map_err(malformed)?;
-        let raw = RawValue::from_string(body).map_err(malformed)?;
-        let env = EnvelopeOut {
-            format: FORMAT_NAME,
-            format_version: FORMAT_VERSION,
-            crate_version: env!("CARGO_PKG_VERSION"),
-            schema: &self.state.schema,
-            fit_metrics: &self.state.metrics,
-            checksum: fnv1a64(raw.get().as_bytes()),
-            model: &raw,
+        let seal = || {
+            Envelope::new(FORMAT_NAME, FORMAT_VERSION)
+                .with_header("schema", &self.state.schema)?
+                .with_header("fit_metrics", &self.state.metrics)?
+                .seal(&self.state)
         };
-        serde_json::to_string(&env).map_err(malformed)
+        seal().map_err(file_error)
     }
 
-    /// Reads a model file from a JSON string.
+    /// Reads a model file from a JSON string, checking the envelope, then
+    /// that every part of the model holds its invariants as at fit time.
     ///
     /// # Errors
-    /// [`ModelFileError::Malformed`] (not JSON, truncated, wrong format
-    /// name, a body that does not describe a scorer),
-    /// [`ModelFileError::Version`], [`ModelFileError::Checksum`], or an
-    /// [`Error::Schema`] when the envelope's schema and the body's disagree.
+    /// [`ModelFileError::Envelope`] (not JSON, truncated, wrong format name
+    /// or version, a checksum mismatch, a body that does not describe a
+    /// scorer, a part that breaks its invariants), or an [`Error::Schema`]
+    /// when the envelope's schema and the body's disagree.
     pub fn from_json(json: &str) -> Result<Scorer> {
-        let env: EnvelopeIn = serde_json::from_str(json).map_err(malformed)?;
-        if env.format != FORMAT_NAME {
-            return Err(malformed(format!("format `{}` is not `{FORMAT_NAME}`", env.format)));
-        }
-        if env.format_version != FORMAT_VERSION {
-            return Err(Error::ModelFile(ModelFileError::Version {
-                found: env.format_version,
-                expected: FORMAT_VERSION,
-            }));
-        }
-        let found = fnv1a64(env.model.get().as_bytes());
-        if found != env.checksum {
-            return Err(Error::ModelFile(ModelFileError::Checksum { expected: env.checksum, found }));
-        }
-        let state: ScorerState = serde_json::from_str(env.model.get()).map_err(malformed)?;
-        if state.schema != env.schema {
-            let column =
-                env.schema.iter().find(|c| !state.schema.contains(c)).map_or_else(String::new, |c| c.0.clone());
+        let opened = envelope::open(json, FORMAT_NAME, &READABLE).map_err(file_error)?;
+        let schema: Vec<(String, ColumnKind)> = opened.header("schema").map_err(file_error)?;
+        let state: ScorerState = opened.body().map_err(file_error)?;
+        if state.schema != schema {
+            let column = schema.iter().find(|c| !state.schema.contains(c)).map_or_else(String::new, |c| c.0.clone());
             return Err(Error::Schema {
                 column,
                 expected: None,
@@ -155,9 +98,9 @@ impl Scorer {
                 origin: None,
             });
         }
+        state.validate().map_err(file_error)?;
         Scorer::from_state(state)
     }
-
     /// Writes the model file whole: to a temporary file beside `path`,
     /// synced, then renamed over it ([`AtomicFile`]), so a
     /// failed save leaves the previous model file as it was.

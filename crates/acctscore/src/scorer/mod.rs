@@ -38,7 +38,7 @@ mod file;
 mod mapping;
 mod report;
 
-pub use file::{FORMAT_VERSION, ModelFileError};
+pub use file::{FORMAT_NAME, FORMAT_VERSION, ModelFileError, READABLE};
 pub use mapping::ColumnMapping;
 pub use report::{
     DEFAULT_TIER_SHARES, FitReport, GateAction, GatedColumn, QualityTiers, RevenueModel, RevenueSource, TierSource,
@@ -46,7 +46,7 @@ pub use report::{
 
 use crate::anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, AnomalyReport, SegmentModel, SegmentParams};
 use crate::calibration::{CalibrationMethod, IsotonicParams};
-use crate::core::{CoreError, Probability, Timestamp};
+use crate::core::{CoreError, InvalidModel, Probability, Problem, Timestamp};
 use crate::engagement::{EngagementModel, EngagementParams, Priority, PriorityParams, Touch};
 use crate::features::encode::NumericTransform;
 use crate::features::quality::{QualityParams, QualityReport, Target};
@@ -477,6 +477,43 @@ pub(crate) struct ScorerState {
     priority: PriorityParams,
     metrics: FitMetrics,
     report: FitReport,
+}
+
+/// The earliest `as_of` a model file may carry: 1900-01-01T00:00:00Z.
+const AS_OF_MIN: i64 = -2_208_988_800;
+/// The latest `as_of` a model file may carry: 2200-01-01T00:00:00Z.
+const AS_OF_MAX: i64 = 7_258_118_400;
+
+impl ScorerState {
+    /// Checks, after loading, what the fit guarantees: `as_of` in the years
+    /// 1900–2200, the mapping consistent with the schema (each column the
+    /// fit bound through the mapping still named by it), and every part
+    /// valid (ICP model, segment model).
+    pub(crate) fn validate(&self) -> std::result::Result<(), InvalidModel> {
+        const PART: &str = "scorer";
+        if !(AS_OF_MIN..=AS_OF_MAX).contains(&self.as_of) {
+            #[allow(clippy::cast_precision_loss)] // seconds of the years 1900–2200 are exact in f64
+            let (value, min, max) = (self.as_of as f64, AS_OF_MIN as f64, AS_OF_MAX as f64);
+            return Err(InvalidModel::new(PART, "as_of", Problem::OutOfRange { value, min, max }));
+        }
+        if !self.needs.is_empty() {
+            let icp_inputs = self.icp.input_columns();
+            let needs = self.mapping.needs(self.schema.iter().map(|(n, _)| n.as_str()), &icp_inputs);
+            if needs != self.needs {
+                let names: Vec<&str> = self.schema.iter().map(|(n, _)| n.as_str()).collect();
+                let problem = match self.mapping.input_columns().into_iter().find(|c| !names.contains(c)) {
+                    Some(column) => Problem::MissingColumn { column: column.to_string() },
+                    None => Problem::Inconsistent { reason: "does not name the columns the model was fitted on" },
+                };
+                return Err(InvalidModel::new(PART, "mapping", problem));
+            }
+        }
+        self.icp.validate()?;
+        if let Some(segments) = &self.segments {
+            segments.validate()?;
+        }
+        Ok(())
+    }
 }
 
 /// A fitted scorer: `Send + Sync`, cheap to clone, saved to and loaded from
