@@ -115,6 +115,26 @@ pub enum CsvErrorKind {
         /// The declared kind.
         expected: crate::ColumnKind,
     },
+    /// A value is not valid UTF-8 and no other encoding was declared (see
+    /// [`CsvOptions::encoding`](crate::csv::CsvOptions::encoding)).
+    #[error(
+        "column `{column}`: the value is not valid UTF-8; declare the file's encoding (Latin-1 or Windows-1252) if it is not UTF-8"
+    )]
+    InvalidUtf8 {
+        /// The column's name (`column_N` for a header name that is itself not UTF-8).
+        column: String,
+    },
+    /// A column's values are numbers written with a decimal comma (`1,5`)
+    /// and the option to read them as such was not given.
+    #[error(
+        "column `{column}`: `{value}` looks like a number with a decimal comma; declare `decimal_comma(true)` to read it as a number, or declare the column's kind"
+    )]
+    DecimalComma {
+        /// The column's name.
+        column: String,
+        /// The first such value.
+        value: String,
+    },
     /// The CSV reader itself failed.
     #[error("unreadable record: {reason}")]
     Unreadable {
