@@ -146,11 +146,8 @@ fn a_numeric_label_of_more_than_0_and_1_names_its_values() {
     match ScorerParams::new().fit(&three) {
         Err(Error::Features(FeaturesError::TargetValues { column, counts: got })) => {
             assert_eq!(column, "converted");
-            let mut want: Vec<(String, usize)> = vec![
-                ("0".to_string(), counts[0]),
-                ("1".to_string(), counts[1]),
-                ("2".to_string(), counts[2]),
-            ];
+            let mut want: Vec<(String, usize)> =
+                vec![("0".to_string(), counts[0]), ("1".to_string(), counts[1]), ("2".to_string(), counts[2])];
             want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             assert_eq!(got, want);
         }
@@ -160,18 +157,23 @@ fn a_numeric_label_of_more_than_0_and_1_names_its_values() {
     let scorer = ScorerParams::new().positive_label("1").fit(&three).expect("fits");
     assert_eq!(scorer.metrics().positives, counts[1]);
     // A categorical label needs it too, and works with it.
-    let stages: Vec<Option<&str>> =
-        labels.iter().map(|l| l.map(|l| ["lost", "won", "open"][l as usize])).collect();
+    let stages: Vec<Option<&str>> = labels.iter().map(|l| l.map(|l| ["lost", "won", "open"][l as usize])).collect();
     let cols = three
         .names()
         .iter()
         .zip(three.columns())
-        .map(|(n, c)| (n.clone(), if n == "converted" { Column::categorical(stages.iter().copied()) } else { c.clone() }))
+        .map(|(n, c)| {
+            (n.clone(), if n == "converted" { Column::categorical(stages.iter().copied()) } else { c.clone() })
+        })
         .collect();
     let staged = Frame::new(cols).expect("frame");
     assert!(matches!(
         ScorerParams::new().fit(&staged),
-        Err(Error::Features(FeaturesError::WrongKind { expected: ColumnKind::Boolean, found: ColumnKind::Categorical, .. }))
+        Err(Error::Features(FeaturesError::WrongKind {
+            expected: ColumnKind::Boolean,
+            found: ColumnKind::Categorical,
+            ..
+        }))
     ));
     let scorer = ScorerParams::new().positive_label("Won").fit(&staged).expect("fits");
     assert_eq!(scorer.metrics().positives, counts[1]);

@@ -281,9 +281,9 @@ fn transcode(data: &[u8], encoding: Encoding) -> std::borrow::Cow<'_, [u8]> {
     /// bytes map to the C1 control of the same number).
     const CP1252: [char; 32] = [
         '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{2C6}',
-        '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}', '\u{90}', '\u{2018}',
-        '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}',
-        '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+        '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}',
+        '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}',
+        '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
     ];
     if !matches!(encoding, Encoding::Latin1 | Encoding::Windows1252) || data.is_ascii() {
         return std::borrow::Cow::Borrowed(data);
@@ -291,7 +291,9 @@ fn transcode(data: &[u8], encoding: Encoding) -> std::borrow::Cow<'_, [u8]> {
     let mut out = String::with_capacity(data.len() + data.len() / 8);
     for &b in data {
         let c = match b {
-            0x80..=0x9F if encoding == Encoding::Windows1252 => CP1252.get(usize::from(b - 0x80)).copied().unwrap_or('\u{FFFD}'),
+            0x80..=0x9F if encoding == Encoding::Windows1252 => {
+                CP1252.get(usize::from(b - 0x80)).copied().unwrap_or('\u{FFFD}')
+            }
             _ => char::from(b),
         };
         out.push(c);
@@ -2391,7 +2393,8 @@ mod tests {
         let (line, kind) = csv_error(load_bytes(data, &CsvOptions::new()));
         assert_eq!((line, kind), (4, CsvErrorKind::InvalidUtf8 { column: "name".to_string() }));
         // Declared text or categorical, and a numeric column widened by it, alike.
-        for o in [CsvOptions::new().kind("name", ColumnKind::Text), CsvOptions::new().kind("name", ColumnKind::Categorical)]
+        for o in
+            [CsvOptions::new().kind("name", ColumnKind::Text), CsvOptions::new().kind("name", ColumnKind::Categorical)]
         {
             assert_eq!(csv_error(load_bytes(data, &o)), (4, CsvErrorKind::InvalidUtf8 { column: "name".to_string() }));
         }
@@ -2450,18 +2453,20 @@ mod tests {
         assert_eq!(kinds, [ColumnKind::Numeric, ColumnKind::Boolean, ColumnKind::Timestamp]);
         let Column::Numeric(v) = small.frame.column("v").expect("v") else { panic!("numeric") };
         assert_eq!(v.iter().collect::<Vec<_>>(), [Some(1.0), None, None, None, None, Some(2.0)]);
-        assert_eq!(
-            small.report.missing_tokens,
-            [("v".to_string(), 4), ("b".to_string(), 4), ("t".to_string(), 4)]
-        );
+        assert_eq!(small.report.missing_tokens, [("v".to_string(), 4), ("b".to_string(), 4), ("t".to_string(), 4)]);
         // Declared kinds read them as missing too (fit and score alike).
         let declared = CsvOptions::new().kind("v", ColumnKind::Numeric).infer_rows(1);
-        assert_eq!(load_bytes(tokens.as_bytes(), &declared).expect("loads").frame.column("v").ok(), Some(&Column::Numeric(v.clone())));
+        assert_eq!(
+            load_bytes(tokens.as_bytes(), &declared).expect("loads").frame.column("v").ok(),
+            Some(&Column::Numeric(v.clone()))
+        );
         // With no tokens, `NA` makes the declared column's row bad.
         let none = CsvOptions::new().kind("v", ColumnKind::Numeric).missing_tokens(Vec::<String>::new());
         let (line, kind) = csv_error(load_bytes(tokens.as_bytes(), &none));
         assert_eq!(line, 3);
-        assert!(matches!(kind, CsvErrorKind::BadValue { column, value, expected: ColumnKind::Numeric } if column == "v" && value == "NA"));
+        assert!(
+            matches!(kind, CsvErrorKind::BadValue { column, value, expected: ColumnKind::Numeric } if column == "v" && value == "NA")
+        );
     }
 
     #[test]
@@ -2491,6 +2496,9 @@ mod tests {
         assert_eq!(texts(&as_text, "amount"), [Some("1,5"), Some("2"), Some("-0,25")].map(|s| s.map(str::to_string)));
         // A column with other strings is categorical as before.
         let mixed = "id;amount\na;1,5\nb;lots\n";
-        assert_eq!(load(mixed, &CsvOptions::new()).expect("loads").frame.column("amount").expect("a").kind(), ColumnKind::Categorical);
+        assert_eq!(
+            load(mixed, &CsvOptions::new()).expect("loads").frame.column("amount").expect("a").kind(),
+            ColumnKind::Categorical
+        );
     }
 }
