@@ -55,7 +55,7 @@ fn a_small_batch_scores_exactly_like_the_same_rows_in_a_large_file() {
     assert_eq!(scorer.score_row(&five, 2, None).expect("row"), all[12]);
 
     // Every single row of the first 40, read for the scorer.
-    for k in 0..40 {
+    for (k, want) in all.iter().enumerate().take(40) {
         let one_path = dir.join("one.csv");
         std::fs::write(&one_path, lines_of(&csv, k..k + 1)).expect("write");
         let one = scorer.read_csv_path(&one_path, &CsvOptions::new()).expect("reads");
@@ -63,7 +63,7 @@ fn a_small_batch_scores_exactly_like_the_same_rows_in_a_large_file() {
             assert_eq!(one.column(name).expect("schema column").kind(), *kind, "{name}");
         }
         let prepared = scorer.prepare(&one).expect("prepares as read");
-        assert_eq!(prepared.score(0, None).expect("scores"), all[k], "row {k}");
+        assert_eq!(&prepared.score(0, None).expect("scores"), want, "row {k}");
     }
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -177,4 +177,34 @@ fn a_numeric_label_of_more_than_0_and_1_names_its_values() {
     ));
     let scorer = ScorerParams::new().positive_label("Won").fit(&staged).expect("fits");
     assert_eq!(scorer.metrics().positives, counts[1]);
+}
+
+#[test]
+fn engagement_from_event_rows_refuses_repeated_ids_and_milliseconds() {
+    let pool = PoolGenerator::new(3_000).seed(3).events(false).generate();
+    let frame = accounts_to_frame(&pool.accounts).expect("frame");
+    let scorer = ScorerParams::new().fit(&frame).expect("fits");
+    let now = Timestamp::from_unix_seconds(1_767_225_600);
+    let event = |id: &str, ts: i64| EventRecord {
+        account_id: id.to_string(),
+        kind: "email".into(),
+        timestamp: ts,
+        rep_id: None,
+    };
+    let events = [event("a", 1_767_000_000), event("b", 1_767_100_000)];
+    let (scores, _) = scorer.engagement_from_events(&["a", "b"], &events, now).expect("unique ids");
+    assert!(scores.iter().all(|s| *s > 0.0));
+    match scorer.engagement_from_events(&["a", "b", "a"], &events, now) {
+        Err(Error::Pool(acctscore::pool::PoolError::DuplicateId { id, first_row: 0, row: 2 })) => assert_eq!(id, "a"),
+        other => panic!("expected DuplicateId, got {other:?}"),
+    }
+    let ms = [event("a", 1_767_000_000), event("b", 1_767_100_000_000)];
+    assert!(matches!(
+        scorer.engagement_from_events(&["a", "b"], &ms, now),
+        Err(Error::Pool(acctscore::pool::PoolError::TimestampUnit {
+            line: 3,
+            value: 1_767_100_000_000,
+            unit: acctscore::pool::TimeUnit::Milliseconds
+        }))
+    ));
 }

@@ -270,7 +270,7 @@ impl CsvOptions {
 fn comma_number(value: &[u8]) -> Option<usize> {
     let digits = value.strip_prefix(b"-").or_else(|| value.strip_prefix(b"+")).unwrap_or(value);
     let comma = digits.iter().position(|&c| c == b',')?;
-    let (int, frac) = (&digits[..comma], &digits[comma + 1..]);
+    let (int, frac) = (digits.get(..comma)?, digits.get(comma + 1..)?);
     let all_digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
     (all_digits(int) && all_digits(frac)).then_some(comma + (value.len() - digits.len()))
 }
@@ -876,8 +876,9 @@ fn infer_kinds(
             let not_bool = s.can_bool && parse_bool(f, options.yes_no_boolean).is_none();
             let not_num = s.can_num && parse_f64(f).is_none() && options.number_slow(f).is_none();
             let not_ts = s.can_ts && parse_timestamp(f).is_none();
-            if (not_bool || not_num || not_ts || !(s.can_bool || s.can_num || s.can_ts)) && options.is_missing_token(f)
-            {
+            // Once no typed kind is left, a token no longer matters (the
+            // column has a present value; tokens stay values in string columns).
+            if (not_bool || not_num || not_ts) && options.is_missing_token(f) {
                 continue;
             }
             typed_present += 1;

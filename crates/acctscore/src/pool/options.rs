@@ -32,9 +32,9 @@ pub enum TimeUnit {
     Nanoseconds,
 }
 
-#[cfg_attr(not(feature = "csv"), allow(dead_code))]
 impl TimeUnit {
     /// Units per second.
+    #[cfg_attr(not(feature = "csv"), allow(dead_code))]
     pub(crate) fn per_second(self) -> i64 {
         match self {
             TimeUnit::Seconds => 1,

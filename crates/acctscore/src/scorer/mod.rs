@@ -1024,18 +1024,36 @@ impl Scorer {
     /// `ids` are left out and counted in the returned [`EngagementTally`].
     ///
     /// # Errors
-    /// An activity kind the engagement model does not know (named).
+    /// An activity kind the engagement model does not know (named); an id
+    /// that appears twice in `ids` ([`PoolError::DuplicateId`](crate::pool::PoolError::DuplicateId),
+    /// in [`Error::Pool`]); a timestamp of 10^11 or more, which is not Unix
+    /// seconds ([`PoolError::TimestampUnit`](crate::pool::PoolError::TimestampUnit),
+    /// its `line` the event's position + 2, its line in a file read by
+    /// [`read_events`](crate::pool::read_events)).
     pub fn engagement_from_events<'e>(
         &self,
         ids: &[&str],
         events: impl IntoIterator<Item = &'e EventRecord>,
         now: Timestamp,
     ) -> Result<(Vec<f64>, EngagementTally)> {
-        let index: HashMap<&str, u32> = ids.iter().enumerate().map(|(k, id)| (*id, k as u32)).collect();
+        use crate::pool::{PoolError, TimeUnit};
+        let mut index: HashMap<&str, u32> = HashMap::with_capacity(ids.len());
+        for (k, id) in ids.iter().enumerate() {
+            if let Some(&first) = index.get(id) {
+                let e = PoolError::DuplicateId { id: (*id).to_string(), first_row: first as usize, row: k };
+                return Err(e.into());
+            }
+            index.insert(id, k as u32);
+        }
+        let events = events.into_iter().enumerate().map(|(k, e)| match TimeUnit::guess(e.timestamp) {
+            Some(unit) => Err(PoolError::TimestampUnit { line: k as u64 + 2, value: e.timestamp, unit }),
+            None => Ok(e),
+        });
         let mut kinds: Vec<(&str, crate::engagement::KindId)> = Vec::new();
         let mut touches = Vec::new();
         let mut unknown_accounts = 0u64;
         for e in events {
+            let e = e?;
             let Some(&account) = index.get(e.account_id.as_str()) else {
                 unknown_accounts += 1;
                 continue;
