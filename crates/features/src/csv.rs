@@ -1684,6 +1684,13 @@ impl RowSink<'_, '_> {
                 }
                 continue;
             }
+            if ctx.declared[j].is_none() && matches!(slot, Slot::Numeric(_)) && comma_number(f).is_some() {
+                // A decimal comma past the inference sample: refused as in
+                // the sample, never a silent widening to categorical.
+                let value: String = String::from_utf8_lossy(f).chars().take(64).collect();
+                self.out.error = Some((line, CsvErrorKind::DecimalComma { column: ctx.names[j].clone(), value }));
+                return false;
+            }
             if ctx.declared[j].is_none() {
                 // An inferred kind is wrong: note it (the input is parsed again).
                 self.out.widen[j] = true;
@@ -2495,6 +2502,22 @@ mod tests {
         // A declared kind keeps the column as written without the option.
         let as_text = load(data, &CsvOptions::new().kind("amount", ColumnKind::Text)).expect("loads");
         assert_eq!(texts(&as_text, "amount"), [Some("1,5"), Some("2"), Some("-0,25")].map(|s| s.map(str::to_string)));
+        // Past the inference sample, in an inferred numeric column: refused too, at its line.
+        let late = "id;amount\na;1\nb;2\nc;3\nd;4,5\n";
+        assert_eq!(
+            csv_error(load(late, &CsvOptions::new().infer_rows(2))),
+            (5, CsvErrorKind::DecimalComma { column: "amount".to_string(), value: "4,5".to_string() })
+        );
+        let Column::Numeric(v) = load(late, &CsvOptions::new().infer_rows(2).decimal_comma(true))
+            .expect("loads")
+            .frame
+            .column("amount")
+            .expect("a")
+            .clone()
+        else {
+            panic!("numeric")
+        };
+        assert_eq!(v.get(3), Some(4.5));
         // A column with other strings is categorical as before.
         let mixed = "id;amount\na;1,5\nb;lots\n";
         assert_eq!(
