@@ -91,15 +91,23 @@ fn a_column_of_another_kind_says_both_kinds_in_words() {
         with_id.names().iter().map(|n| if n == "account_id" { "Prospect ID".into() } else { n.clone() }).collect();
     let train = Frame::new(names.into_iter().zip(with_id.columns().iter().cloned()).collect()).expect("valid");
     let scorer = ScorerParams::new().mapping(mapping).fit(&train).expect("fits");
+    // Text and categorical read the same values: accepted, scored alike.
     let as_levels = replaced(&train, "Prospect ID", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
-    let err = scorer.score_frame(&as_levels, None).expect_err("another kind");
+    assert_eq!(
+        scorer.score_frame(&as_levels, None).expect("categorical ids"),
+        scorer.score_frame(&train, None).expect("text ids")
+    );
+    // Numbers as text are not.
+    let employees: Vec<Option<String>> = (0..train.nrows()).map(|i| Some(format!("{i} people"))).collect();
+    let as_text = replaced(&train, "employees", Column::text(employees.iter().map(|s| s.as_deref())));
+    let err = scorer.score_frame(&as_text, None).expect_err("another kind");
     assert!(matches!(
         &err,
-        acctscore::Error::Schema { expected: Some(ColumnKind::Text), found: Some(ColumnKind::Categorical), .. }
+        acctscore::Error::Schema { expected: Some(ColumnKind::Numeric), found: Some(ColumnKind::Text), .. }
     ));
     assert_eq!(
         err.in_origin("prospects.csv").to_string(),
-        "column `Prospect ID`: expected text, found categorical in `prospects.csv` (needed by the account id of each score)"
+        "column `employees`: expected numeric, found text in `prospects.csv` (needed by the ICP model, the revenue estimate, the anomaly checks)"
     );
 }
 

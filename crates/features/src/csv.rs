@@ -5,10 +5,22 @@
 //!   first lines, outside quotes); RFC 4180 quotes (`""` inside a quoted
 //!   field is one quote); LF or CRLF line ends; a UTF-8 byte-order mark is
 //!   ignored; blank lines are ignored.
-//! - **Missing**: an empty or whitespace-only field. Nothing else is turned
-//!   into missing: placeholders such as `N/A` or `Select` stay values (see
-//!   [`crate::placeholder`]). Surrounding ASCII whitespace is trimmed from
-//!   every value.
+//! - **Encoding**: UTF-8; a value (or header name) that is not valid UTF-8
+//!   is a [`CsvErrorKind::InvalidUtf8`] naming its line and column, unless
+//!   [`CsvOptions::encoding`] declares Latin-1 or Windows-1252 (transcoded).
+//! - **Missing**: an empty or whitespace-only field, and in numeric,
+//!   boolean and timestamp columns a missing-value token
+//!   ([`CsvOptions::missing_tokens`], default [`DEFAULT_MISSING_TOKENS`]:
+//!   `NA`, `N/A`, `n/a`, `null`, `NULL`, `-`, `#N/A`, `NaN`), so a column of
+//!   numbers with a few `n/a` stays numeric; the report counts them per
+//!   column. In categorical and text columns these stay values
+//!   (placeholders such as `Select` are handled by [`crate::placeholder`]).
+//!   Surrounding ASCII whitespace is trimmed from every value.
+//! - **Ids**: declare them with [`CsvOptions::id`] (text, never parsed:
+//!   `000123` stays `000123`).
+//! - **Decimal comma**: only with [`CsvOptions::decimal_comma`]; without
+//!   it, a column of numbers such as `1,5` is refused
+//!   ([`CsvErrorKind::DecimalComma`]), never read as categorical.
 //! - **Type inference** on the first [`CsvOptions::infer_rows`] records, per
 //!   column, in this order: [`ColumnKind::Boolean`] when every present value
 //!   is `true`/`false`/`yes`/`no` (any case); [`ColumnKind::Numeric`] when
@@ -59,8 +71,36 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
+/// The missing-value tokens of [`CsvOptions::new`]: besides an empty field,
+/// these values are missing wherever a number, boolean or timestamp is read.
+pub const DEFAULT_MISSING_TOKENS: [&str; 8] = ["NA", "N/A", "n/a", "null", "NULL", "-", "#N/A", "NaN"];
+
+/// How the bytes of a CSV input encode text (see [`CsvOptions::encoding`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Encoding {
+    /// UTF-8 (the default): a value that is not valid UTF-8 is an error
+    /// ([`CsvErrorKind::InvalidUtf8`]) naming its line and column.
+    #[default]
+    Utf8,
+    /// UTF-8, with each value that is not valid UTF-8 decoded lossily
+    /// (invalid bytes become U+FFFD) and counted in
+    /// [`CsvReport::invalid_utf8_values`]. Values that differ only in their
+    /// invalid bytes become equal: never use it for ids.
+    Utf8Lossy,
+    /// ISO-8859-1: every byte is the character of the same number
+    /// (U+0000–U+00FF). Never fails.
+    Latin1,
+    /// Windows-1252 (as the WHATWG encoding standard defines it): Latin-1
+    /// but for 0x80–0x9F, which hold `€`, `‚`, `ƒ`, curly quotes, `…`, `™`
+    /// and others. Never fails.
+    Windows1252,
+}
+
 /// Options of the CSV loader. Build with [`CsvOptions::new`] and the setters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CsvOptions {
     delimiter: Option<u8>,
     has_header: bool,
@@ -71,6 +111,9 @@ pub struct CsvOptions {
     text_min_levels: usize,
     text_min_share: f64,
     yes_no_boolean: bool,
+    missing_tokens: Vec<String>,
+    decimal_comma: bool,
+    encoding: Encoding,
 }
 
 impl Default for CsvOptions {
@@ -82,7 +125,8 @@ impl Default for CsvOptions {
 impl CsvOptions {
     /// Defaults: delimiter detected, header present, kinds inferred from the
     /// first 20 000 records, bad rows are errors, text when > 50 distinct
-    /// values making > 50% of present values, `yes`/`no` read as booleans.
+    /// values making > 50% of present values, `yes`/`no` read as booleans,
+    /// [`DEFAULT_MISSING_TOKENS`] missing, a dot as the decimal mark, UTF-8.
     pub fn new() -> Self {
         CsvOptions {
             delimiter: None,
@@ -94,6 +138,9 @@ impl CsvOptions {
             text_min_levels: 50,
             text_min_share: 0.5,
             yes_no_boolean: true,
+            missing_tokens: DEFAULT_MISSING_TOKENS.iter().map(|t| (*t).to_string()).collect(),
+            decimal_comma: false,
+            encoding: Encoding::Utf8,
         }
     }
 
@@ -158,6 +205,100 @@ impl CsvOptions {
         self.yes_no_boolean = yes;
         self
     }
+
+    /// Declares `column` an id: [`ColumnKind::Text`], read as written
+    /// (`000123` stays `000123`, 19-digit ids stay distinct), never parsed
+    /// as a number. The same as `.kind(column, ColumnKind::Text)`.
+    pub fn id(self, column: impl Into<String>) -> Self {
+        self.kind(column, ColumnKind::Text)
+    }
+
+    /// The values read as missing in numeric, boolean and timestamp
+    /// columns, besides an empty field (default [`DEFAULT_MISSING_TOKENS`];
+    /// an empty list leaves only empty fields missing). Compared exactly,
+    /// after trimming, and only with a value that is not a number (boolean,
+    /// timestamp) already, so a numeric column costs nothing more. In
+    /// categorical and text columns (and ids) these values stay as written.
+    /// Each column's count is in [`CsvReport::missing_tokens`].
+    pub fn missing_tokens<S: Into<String>>(mut self, tokens: impl IntoIterator<Item = S>) -> Self {
+        self.missing_tokens = tokens.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Reads numbers with a decimal comma (`1,5` is 1.5; default `false`).
+    /// A number holds at most one comma and then no dot (no thousands
+    /// separators). Without this option, a column whose values are such
+    /// numbers is refused ([`CsvErrorKind::DecimalComma`]) rather than read
+    /// as categorical: declare the option, or the column's kind.
+    pub fn decimal_comma(mut self, yes: bool) -> Self {
+        self.decimal_comma = yes;
+        self
+    }
+
+    /// The input's text encoding (default [`Encoding::Utf8`]: invalid
+    /// UTF-8 is an error naming its line and column). A Latin-1 or
+    /// Windows-1252 input is transcoded to UTF-8 before it is split.
+    pub fn encoding(mut self, encoding: Encoding) -> Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// Whether `value` (trimmed, not empty) is a missing-value token.
+    #[inline(never)]
+    fn is_missing_token(&self, value: &[u8]) -> bool {
+        self.missing_tokens.iter().any(|t| t.as_bytes() == value)
+    }
+
+    /// The number `value` holds when [`parse_f64`] failed: a decimal comma
+    /// when declared.
+    #[inline(never)]
+    fn number_slow(&self, value: &[u8]) -> Option<f64> {
+        if !self.decimal_comma {
+            return None;
+        }
+        let comma = comma_number(value)?;
+        let mut dotted = value.to_vec();
+        if let Some(c) = dotted.get_mut(comma) {
+            *c = b'.';
+        }
+        parse_f64(&dotted)
+    }
+}
+
+/// The position of the comma when `value` is a number written with a
+/// decimal comma (`[+-]digits,digits`).
+fn comma_number(value: &[u8]) -> Option<usize> {
+    let digits = value.strip_prefix(b"-").or_else(|| value.strip_prefix(b"+")).unwrap_or(value);
+    let comma = digits.iter().position(|&c| c == b',')?;
+    let (int, frac) = (digits.get(..comma)?, digits.get(comma + 1..)?);
+    let all_digits = |d: &[u8]| !d.is_empty() && d.iter().all(u8::is_ascii_digit);
+    (all_digits(int) && all_digits(frac)).then_some(comma + (value.len() - digits.len()))
+}
+
+/// `data` as UTF-8 when it is Latin-1 or Windows-1252 (borrowed when ASCII).
+fn transcode(data: &[u8], encoding: Encoding) -> std::borrow::Cow<'_, [u8]> {
+    /// Windows-1252's characters at 0x80–0x9F (WHATWG: the five unassigned
+    /// bytes map to the C1 control of the same number).
+    const CP1252: [char; 32] = [
+        '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}', '\u{2C6}',
+        '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}', '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}',
+        '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}',
+        '\u{153}', '\u{9D}', '\u{17E}', '\u{178}',
+    ];
+    if !matches!(encoding, Encoding::Latin1 | Encoding::Windows1252) || data.is_ascii() {
+        return std::borrow::Cow::Borrowed(data);
+    }
+    let mut out = String::with_capacity(data.len() + data.len() / 8);
+    for &b in data {
+        let c = match b {
+            0x80..=0x9F if encoding == Encoding::Windows1252 => {
+                CP1252.get(usize::from(b - 0x80)).copied().unwrap_or('\u{FFFD}')
+            }
+            _ => char::from(b),
+        };
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out.into_bytes())
 }
 
 /// What the loader did, beside the frame.
@@ -174,8 +315,12 @@ pub struct CsvReport {
     /// Columns whose inferred kind a later record contradicted, so that they
     /// became categorical (the input was parsed a second time).
     pub widened: Vec<String>,
-    /// String values that were not valid UTF-8 (replaced by U+FFFD).
+    /// String values that were not valid UTF-8 (replaced by U+FFFD); only
+    /// with [`Encoding::Utf8Lossy`], which alone lets them through.
     pub invalid_utf8_values: usize,
+    /// Per column with any: how many values were missing-value tokens
+    /// ([`CsvOptions::missing_tokens`]) read as missing, in column order.
+    pub missing_tokens: Vec<(String, usize)>,
 }
 
 /// A frame and the loader's report.
@@ -285,6 +430,8 @@ pub fn load_reader(mut reader: impl Read, options: &CsvOptions) -> Result<CsvLoa
 /// As [`Frame::from_csv_path`].
 pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let transcoded = transcode(data, options.encoding);
+    let data: &[u8] = &transcoded;
     if data.trim_ascii().is_empty() {
         return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
     }
@@ -306,10 +453,17 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
             .iter()
             .enumerate()
             .map(|(j, f)| {
-                let s = String::from_utf8_lossy(f.trim_ascii()).into_owned();
-                if s.is_empty() { format!("column_{}", j + 1) } else { s }
+                let s = match std::str::from_utf8(f.trim_ascii()) {
+                    Ok(s) => s.to_string(),
+                    Err(_) if options.encoding == Encoding::Utf8 => {
+                        let column = format!("column_{}", j + 1);
+                        return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::InvalidUtf8 { column } });
+                    }
+                    Err(_) => String::from_utf8_lossy(f.trim_ascii()).into_owned(),
+                };
+                Ok(if s.is_empty() { format!("column_{}", j + 1) } else { s })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         (names, (rdr.position().byte() as usize).min(data.len()))
     } else {
         let got = rdr.read_byte_record(&mut rec).map_err(|e| unreadable(1, &e))?;
@@ -326,7 +480,9 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     // Declared kinds and inference on a sample.
     let declared: Vec<Option<ColumnKind>> = names.iter().map(|n| options.kinds.get(n).copied()).collect();
     let keep: Vec<bool> = names.iter().map(|n| options.only.as_ref().is_none_or(|o| o.contains(n))).collect();
-    let Some(mut kinds) = infer_kinds(body, delimiter, ncols, &declared, &keep, options) else {
+    let Some(mut kinds) = infer_kinds(body, delimiter, ncols, &declared, &keep, &names, options)
+        .map_err(|(line, kind)| FeaturesError::Csv { line: header_lines + line, kind })?
+    else {
         return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     };
 
@@ -375,7 +531,18 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     if rows == 0 && skipped.is_empty() {
         return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     }
+    let mut token_counts = vec![0usize; ncols];
+    for r in &results {
+        for (t, n) in token_counts.iter_mut().zip(&r.tokens) {
+            *t += n;
+        }
+    }
     let columns = merge_chunks((results, stores), &declared, options, &mut invalid_utf8_values);
+    if invalid_utf8_values > 0 && options.encoding == Encoding::Utf8 {
+        return Err(first_invalid_utf8(body, delimiter, &names, &keep, header_lines));
+    }
+    let missing_tokens =
+        names.iter().zip(token_counts).filter(|(_, n)| *n > 0).map(|(name, n)| (name.clone(), n)).collect();
     // Columns left out by `CsvOptions::only` have no column.
     let loaded: Vec<(&String, Column, bool)> =
         names.iter().zip(columns).zip(&declared).filter_map(|((n, c), d)| c.map(|c| (n, c, d.is_none()))).collect();
@@ -389,8 +556,28 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         skipped,
         widened: widened_names,
         invalid_utf8_values,
+        missing_tokens,
     };
     Ok(CsvLoad { frame, report })
+}
+
+/// The error of the first loaded value of `body` that is not UTF-8 (the
+/// slow path of an input already known to hold one).
+#[cold]
+fn first_invalid_utf8(body: &[u8], delimiter: u8, names: &[String], keep: &[bool], header_lines: u64) -> FeaturesError {
+    let mut found: Option<(u64, usize)> = None;
+    for_each_record(body, delimiter, |scratch, spans, line, _| {
+        let bad = spans.iter().enumerate().find(|&(j, &span)| {
+            keep.get(j).copied().unwrap_or(false) && std::str::from_utf8(span_bytes(body, scratch, span)).is_err()
+        });
+        if let Some((j, _)) = bad {
+            found = Some((line, j));
+        }
+        found.is_none()
+    });
+    let (line, j) = found.unwrap_or((1, 0));
+    let column = names.get(j).cloned().unwrap_or_else(|| format!("column_{}", j + 1));
+    FeaturesError::Csv { line: header_lines + line, kind: CsvErrorKind::InvalidUtf8 { column } }
 }
 
 fn reader_for(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
@@ -631,14 +818,20 @@ struct ColStats<'a> {
 }
 
 /// Infers kinds from the first records; `None` when the body has no record.
+///
+/// # Errors
+/// The 1-based line (in `body`) and kind of a column refused on sight: numbers
+/// with a decimal comma that was not declared.
+#[allow(clippy::type_complexity)]
 fn infer_kinds(
     body: &[u8],
     delimiter: u8,
     ncols: usize,
     declared: &[Option<ColumnKind>],
     keep: &[bool],
+    names: &[String],
     options: &CsvOptions,
-) -> Option<Vec<ColumnKind>> {
+) -> std::result::Result<Option<Vec<ColumnKind>>, (u64, CsvErrorKind)> {
     // Every loaded column's kind declared: one record tells that there is a row at all.
     let sample = if declared.iter().zip(keep).all(|(d, k)| d.is_some() || !k) { 1 } else { options.infer_rows };
     // The sample's fields, `ncols` per record of the header's width, split
@@ -646,12 +839,14 @@ fn infer_kinds(
     // quoted fields that had to be unescaped.
     let mut arena: Vec<u8> = Vec::new();
     let mut fields: Vec<Span> = Vec::with_capacity(sample.saturating_mul(ncols).min(body.len() + 1));
+    let mut lines: Vec<u64> = Vec::new();
     let mut n = 0;
-    for_each_record(body, delimiter, |scratch, spans, _, problem| {
+    for_each_record(body, delimiter, |scratch, spans, line, problem| {
         // A badly quoted record counts but tells nothing (the parse reports
         // or skips it, as the options say).
         n += 1;
         if problem.is_none() && spans.len() == ncols {
+            lines.push(line);
             fields.extend(spans.iter().map(|&span| {
                 if !span.scratch {
                     return span;
@@ -664,52 +859,92 @@ fn infer_kinds(
         n < sample
     });
     if n == 0 {
-        return None;
+        return Ok(None);
     }
-    let column_kind = |j: usize| -> ColumnKind {
+    type Inferred = std::result::Result<ColumnKind, (u64, CsvErrorKind)>;
+    let column_kind = |j: usize| -> Inferred {
         let values =
             fields.iter().skip(j).step_by(ncols.max(1)).map(|&span| span_bytes(body, &arena, span).trim_ascii());
         let mut s = ColStats { can_bool: true, can_num: true, can_ts: true, ..Default::default() };
-        for f in values.clone().filter(|f| !f.is_empty()) {
+        // Values present and not missing-value tokens, and (record, value)
+        // of the first number with a decimal comma.
+        let mut typed_present = 0usize;
+        let mut comma: Option<(usize, &[u8])> = None;
+        let mut comma_numbers = true;
+        for (k, f) in values.clone().enumerate().filter(|(_, f)| !f.is_empty()) {
             s.present += 1;
-            if s.can_bool && parse_bool(f, options.yes_no_boolean).is_none() {
-                s.can_bool = false;
+            let not_bool = s.can_bool && parse_bool(f, options.yes_no_boolean).is_none();
+            let not_num = s.can_num && parse_f64(f).is_none() && options.number_slow(f).is_none();
+            let not_ts = s.can_ts && parse_timestamp(f).is_none();
+            // Once no typed kind is left, a token no longer matters (the
+            // column has a present value; tokens stay values in string columns).
+            if (not_bool || not_num || not_ts) && options.is_missing_token(f) {
+                continue;
             }
-            if s.can_num && parse_f64(f).is_none() {
-                s.can_num = false;
-            }
-            if s.can_ts && parse_timestamp(f).is_none() {
-                s.can_ts = false;
+            typed_present += 1;
+            s.can_bool &= !not_bool;
+            s.can_num &= !not_num;
+            s.can_ts &= !not_ts;
+            if comma_numbers && parse_f64(f).is_none() {
+                match comma_number(f) {
+                    Some(_) if comma.is_none() => comma = Some((k, f)),
+                    Some(_) => {}
+                    None => comma_numbers = false,
+                }
             }
         }
         // Distinct values of the string columns.
         if !s.can_bool && !s.can_num && !s.can_ts {
             s.distinct.extend(values.filter(|f| !f.is_empty()));
         }
-        match declared.get(j) {
+        Ok(match declared.get(j) {
             Some(Some(k)) => *k,
-            _ if s.present == 0 => ColumnKind::Numeric,
+            _ if typed_present == 0 => ColumnKind::Numeric,
             _ if s.can_bool => ColumnKind::Boolean,
             _ if s.can_num => ColumnKind::Numeric,
             _ if s.can_ts => ColumnKind::Timestamp,
-            _ if is_text(s.distinct.len(), s.present, options) => ColumnKind::Text,
-            _ => ColumnKind::Categorical,
-        }
+            _ => {
+                // Numbers but for a decimal comma nobody declared: refused,
+                // never read as labels.
+                if let (true, Some((k, value))) = (comma_numbers, comma) {
+                    let column = names.get(j).cloned().unwrap_or_default();
+                    let value = String::from_utf8_lossy(value).chars().take(64).collect();
+                    return Err((lines.get(k).copied().unwrap_or(1), CsvErrorKind::DecimalComma { column, value }));
+                }
+                if is_text(s.distinct.len(), s.present, options) { ColumnKind::Text } else { ColumnKind::Categorical }
+            }
+        })
     };
     // Declared or left-out columns need no look at their values.
     let kind_of = |j: usize| match (declared.get(j), keep.get(j)) {
-        (Some(Some(k)), _) => *k,
-        (_, Some(false)) => ColumnKind::Numeric,
+        (Some(Some(k)), _) => Ok(*k),
+        (_, Some(false)) => Ok(ColumnKind::Numeric),
         _ => column_kind(j),
     };
     #[cfg(feature = "parallel")]
-    let kinds = {
+    let kinds: Vec<Inferred> = {
         use rayon::prelude::*;
         (0..ncols).into_par_iter().map(kind_of).collect()
     };
     #[cfg(not(feature = "parallel"))]
-    let kinds = (0..ncols).map(kind_of).collect();
-    Some(kinds)
+    let kinds: Vec<Inferred> = (0..ncols).map(kind_of).collect();
+    // The first refused column, in the input's order of lines.
+    let mut out = Vec::with_capacity(ncols);
+    let mut refused: Option<(u64, CsvErrorKind)> = None;
+    for k in kinds {
+        match k {
+            Ok(k) => out.push(k),
+            Err((line, kind)) => {
+                if refused.as_ref().is_none_or(|(l, _)| line < *l) {
+                    refused = Some((line, kind));
+                }
+            }
+        }
+    }
+    match refused {
+        Some(e) => Err(e),
+        None => Ok(Some(out)),
+    }
 }
 
 fn is_text(distinct: usize, present: usize, options: &CsvOptions) -> bool {
@@ -1092,6 +1327,8 @@ struct ChunkResult {
     skipped: Vec<SkippedRow>,
     error: Option<(u64, CsvErrorKind)>,
     widen: Vec<bool>,
+    /// Per column: missing-value tokens read as missing.
+    tokens: Vec<usize>,
 }
 
 /// Where a field's bytes are: in the input chunk, or (for quoted fields
@@ -1417,7 +1654,9 @@ impl RowSink<'_, '_> {
             } else {
                 match slot {
                     Slot::Skipped => true,
-                    Slot::Numeric(v) => parse_f64(f).map(|x| put(v, r, x)).is_some(),
+                    Slot::Numeric(v) => {
+                        parse_f64(f).or_else(|| ctx.options.number_slow(f)).map(|x| put(v, r, x)).is_some()
+                    }
                     Slot::Boolean(v) => parse_bool(f, yes_no).map(|x| put(v, r, Some(x))).is_some(),
                     Slot::Timestamp(v) => parse_timestamp(f)
                         .or_else(|| if ctx.declared[j].is_some() { parse_f64(f).map(|x| x as i64) } else { None })
@@ -1437,6 +1676,21 @@ impl RowSink<'_, '_> {
             if ok {
                 continue;
             }
+            // Checked only once a value failed to parse: the numeric fast path pays nothing.
+            if ctx.options.is_missing_token(f) {
+                slot.put_missing(r);
+                if let Some(t) = self.out.tokens.get_mut(j) {
+                    *t += 1;
+                }
+                continue;
+            }
+            if ctx.declared[j].is_none() && matches!(slot, Slot::Numeric(_)) && comma_number(f).is_some() {
+                // A decimal comma past the inference sample: refused as in
+                // the sample, never a silent widening to categorical.
+                let value: String = String::from_utf8_lossy(f).chars().take(64).collect();
+                self.out.error = Some((line, CsvErrorKind::DecimalComma { column: ctx.names[j].clone(), value }));
+                return false;
+            }
             if ctx.declared[j].is_none() {
                 // An inferred kind is wrong: note it (the input is parsed again).
                 self.out.widen[j] = true;
@@ -1455,7 +1709,15 @@ impl RowSink<'_, '_> {
 fn parse_chunk(chunk: &[u8], ctx: &ChunkCtx, slots: Vec<Slot<'_>>, window: usize) -> ChunkResult {
     let ncols = ctx.kinds.len();
     let interners = ctx.kinds.iter().map(|k| matches!(k, ColumnKind::Categorical).then(Interner::new)).collect();
-    let out = ChunkResult { interners, rows: 0, window, skipped: Vec::new(), error: None, widen: vec![false; ncols] };
+    let out = ChunkResult {
+        interners,
+        rows: 0,
+        window,
+        skipped: Vec::new(),
+        error: None,
+        widen: vec![false; ncols],
+        tokens: vec![0; ncols],
+    };
     let mut sink = RowSink { ctx, slots, out };
     for_each_record(chunk, ctx.delimiter, |scratch, spans, line, problem| match problem {
         Some(detail) => sink.bad(line, CsvErrorKind::BadQuoting { detail }),
@@ -2065,10 +2327,13 @@ mod tests {
     }
 
     #[test]
-    fn values_that_are_not_utf8_are_decoded_lossily_and_counted() {
+    fn values_that_are_not_utf8_are_decoded_lossily_and_counted_on_request() {
         // "é" split over two values is invalid in each, though valid end to end.
         let data = b"t,c\nok,a\n\xC3,\xFF\n\xA9,\xFF\n\xC3\xA9,a\n";
-        let o = CsvOptions::new().kind("t", ColumnKind::Text).kind("c", ColumnKind::Categorical);
+        let o = CsvOptions::new()
+            .kind("t", ColumnKind::Text)
+            .kind("c", ColumnKind::Categorical)
+            .encoding(Encoding::Utf8Lossy);
         let load = load_bytes(data, &o).expect("loads");
         let Column::Text(t) = load.frame.column("t").expect("t") else { panic!("text") };
         assert_eq!(t.iter().collect::<Vec<_>>(), [Some("ok"), Some("\u{FFFD}"), Some("\u{FFFD}"), Some("é")]);
@@ -2099,5 +2364,165 @@ mod tests {
         // A left-out column's values are not parsed: no bad value in it.
         let o = CsvOptions::new().kind("n", ColumnKind::Numeric).only(["id"]);
         assert_eq!(load("id,n\na,oops\n", &o).expect("n not read").frame.ncols(), 1);
+    }
+
+    // --- Read what is written (issue 17). ---
+
+    fn csv_error(r: Result<CsvLoad>) -> (u64, CsvErrorKind) {
+        match r {
+            Err(FeaturesError::Csv { line, kind }) => (line, kind),
+            other => panic!("expected a CSV error, got {other:?}"),
+        }
+    }
+
+    fn texts(load: &CsvLoad, name: &str) -> Vec<Option<String>> {
+        match load.frame.column(name).expect("column") {
+            Column::Text(t) => t.iter().map(|v| v.map(str::to_string)).collect(),
+            other => panic!("`{name}` is {}, not text", other.kind()),
+        }
+    }
+
+    #[test]
+    fn declared_ids_are_read_byte_for_byte() {
+        let data = "id,x\n000123,1\n1234567890123456789,2\n1234567890123456788,3\n0x1F,4\n";
+        let load = load(data, &CsvOptions::new().id("id")).expect("loads");
+        assert_eq!(
+            texts(&load, "id"),
+            [Some("000123"), Some("1234567890123456789"), Some("1234567890123456788"), Some("0x1F")]
+                .map(|s| s.map(str::to_string))
+        );
+        assert_eq!(load.report.columns[0], ("id".to_string(), ColumnKind::Text, false));
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_naming_line_and_column() {
+        // Latin-1 "é" (0xE9) in the third data record (line 4), column `name`.
+        let data = b"id,name\na1,Rene\na2,Jose\na3,Ren\xE9\n";
+        let (line, kind) = csv_error(load_bytes(data, &CsvOptions::new()));
+        assert_eq!((line, kind), (4, CsvErrorKind::InvalidUtf8 { column: "name".to_string() }));
+        // Declared text or categorical, and a numeric column widened by it, alike.
+        for o in
+            [CsvOptions::new().kind("name", ColumnKind::Text), CsvOptions::new().kind("name", ColumnKind::Categorical)]
+        {
+            assert_eq!(csv_error(load_bytes(data, &o)), (4, CsvErrorKind::InvalidUtf8 { column: "name".to_string() }));
+        }
+        let numbers = b"id,n\na1,1\na2,\xFF2\n";
+        assert_eq!(
+            csv_error(load_bytes(numbers, &CsvOptions::new())),
+            (3, CsvErrorKind::InvalidUtf8 { column: "n".to_string() })
+        );
+        // In the header.
+        let header = b"id,n\xE9\na1,1\n";
+        assert_eq!(
+            csv_error(load_bytes(header, &CsvOptions::new())),
+            (1, CsvErrorKind::InvalidUtf8 { column: "column_2".to_string() })
+        );
+    }
+
+    #[test]
+    fn latin1_and_windows_1252_are_transcoded_when_declared() {
+        // Two ids that differ only in a Latin-1 byte stay distinct.
+        let data = b"id,name\nRen\xE9,a\nRen\xE8,b\n\x80x,c\n";
+        let latin1 = load_bytes(data, &CsvOptions::new().id("id").encoding(Encoding::Latin1)).expect("latin-1");
+        assert_eq!(texts(&latin1, "id"), [Some("René"), Some("Renè"), Some("\u{80}x")].map(|s| s.map(str::to_string)));
+        let cp1252 = load_bytes(data, &CsvOptions::new().id("id").encoding(Encoding::Windows1252)).expect("1252");
+        assert_eq!(texts(&cp1252, "id"), [Some("René"), Some("Renè"), Some("€x")].map(|s| s.map(str::to_string)));
+        assert_eq!(latin1.report.invalid_utf8_values, 0);
+        // Every Latin-1 byte maps to the character of its number.
+        let all: Vec<u8> = (0xA0..=0xFFu8).collect();
+        let mut file = b"v\n".to_vec();
+        file.extend_from_slice(&all);
+        file.push(b'\n');
+        let load = load_bytes(&file, &CsvOptions::new().id("v").encoding(Encoding::Latin1)).expect("latin-1");
+        let want: String = all.iter().map(|&b| char::from(b)).collect();
+        assert_eq!(texts(&load, "v"), [Some(want)]);
+    }
+
+    #[test]
+    fn missing_tokens_keep_a_numeric_column_numeric() {
+        // One `n/a` among 2,000 numbers, and every default token.
+        let mut data = String::from("x,y\n");
+        for i in 0..2000 {
+            data.push_str(&format!("{i},{}\n", if i == 1500 { "n/a" } else { "1.5" }));
+        }
+        let big = load(&data, &CsvOptions::new()).expect("loads");
+        let Column::Numeric(y) = big.frame.column("y").expect("y") else { panic!("y is not numeric") };
+        assert_eq!(y.get(1500), None);
+        assert_eq!(y.get(1499), Some(1.5));
+        assert_eq!(big.report.missing_tokens, [("y".to_string(), 1)]);
+        assert!(big.report.widened.is_empty());
+        // The token past the inference sample: still missing, no widening.
+        let load2 = load_bytes(data.as_bytes(), &CsvOptions::new().infer_rows(10)).expect("loads");
+        assert_eq!(load2.frame, big.frame);
+        assert!(load2.report.widened.is_empty());
+        let tokens = "v,b,t\n1,true,2020-01-01\nNA,NA,NA\nN/A,N/A,N/A\nn/a,null,NULL\n-,#N/A,NaN\n2,false,2020-01-02\n";
+        let small = load(tokens, &CsvOptions::new()).expect("loads");
+        let kinds: Vec<ColumnKind> = small.frame.columns().iter().map(Column::kind).collect();
+        assert_eq!(kinds, [ColumnKind::Numeric, ColumnKind::Boolean, ColumnKind::Timestamp]);
+        let Column::Numeric(v) = small.frame.column("v").expect("v") else { panic!("numeric") };
+        assert_eq!(v.iter().collect::<Vec<_>>(), [Some(1.0), None, None, None, None, Some(2.0)]);
+        assert_eq!(small.report.missing_tokens, [("v".to_string(), 4), ("b".to_string(), 4), ("t".to_string(), 4)]);
+        // Declared kinds read them as missing too (fit and score alike).
+        let declared = CsvOptions::new().kind("v", ColumnKind::Numeric).infer_rows(1);
+        assert_eq!(
+            load_bytes(tokens.as_bytes(), &declared).expect("loads").frame.column("v").ok(),
+            Some(&Column::Numeric(v.clone()))
+        );
+        // With no tokens, `NA` makes the declared column's row bad.
+        let none = CsvOptions::new().kind("v", ColumnKind::Numeric).missing_tokens(Vec::<String>::new());
+        let (line, kind) = csv_error(load_bytes(tokens.as_bytes(), &none));
+        assert_eq!(line, 3);
+        assert!(
+            matches!(kind, CsvErrorKind::BadValue { column, value, expected: ColumnKind::Numeric } if column == "v" && value == "NA")
+        );
+    }
+
+    #[test]
+    fn tokens_stay_values_in_string_columns() {
+        let data = "id,c\nNA,x\n-,NA\nb,y\n";
+        let load = load(data, &CsvOptions::new().id("id")).expect("loads");
+        assert_eq!(texts(&load, "id"), [Some("NA"), Some("-"), Some("b")].map(|s| s.map(str::to_string)));
+        let Column::Categorical(c) = load.frame.column("c").expect("c") else { panic!("categorical") };
+        assert_eq!(c.get(1), Some("NA"));
+        assert!(load.report.missing_tokens.is_empty());
+    }
+
+    #[test]
+    fn decimal_comma_is_an_option_never_a_guess() {
+        let data = "id;amount;n\na;1,5;1\nb;2;2\nc;-0,25;3\n";
+        let (line, kind) = csv_error(load(data, &CsvOptions::new()));
+        assert_eq!(line, 2);
+        assert_eq!(kind, CsvErrorKind::DecimalComma { column: "amount".to_string(), value: "1,5".to_string() });
+        let load_ok = load(data, &CsvOptions::new().decimal_comma(true)).expect("loads");
+        let Column::Numeric(v) = load_ok.frame.column("amount").expect("amount") else { panic!("numeric") };
+        assert_eq!(v.iter().collect::<Vec<_>>(), [Some(1.5), Some(2.0), Some(-0.25)]);
+        // Declared, the comma reads with the option.
+        let declared = CsvOptions::new().kind("amount", ColumnKind::Numeric).decimal_comma(true);
+        assert_eq!(load(data, &declared).expect("loads").frame, load_ok.frame);
+        // A declared kind keeps the column as written without the option.
+        let as_text = load(data, &CsvOptions::new().kind("amount", ColumnKind::Text)).expect("loads");
+        assert_eq!(texts(&as_text, "amount"), [Some("1,5"), Some("2"), Some("-0,25")].map(|s| s.map(str::to_string)));
+        // Past the inference sample, in an inferred numeric column: refused too, at its line.
+        let late = "id;amount\na;1\nb;2\nc;3\nd;4,5\n";
+        assert_eq!(
+            csv_error(load(late, &CsvOptions::new().infer_rows(2))),
+            (5, CsvErrorKind::DecimalComma { column: "amount".to_string(), value: "4,5".to_string() })
+        );
+        let Column::Numeric(v) = load(late, &CsvOptions::new().infer_rows(2).decimal_comma(true))
+            .expect("loads")
+            .frame
+            .column("amount")
+            .expect("a")
+            .clone()
+        else {
+            panic!("numeric")
+        };
+        assert_eq!(v.get(3), Some(4.5));
+        // A column with other strings is categorical as before.
+        let mixed = "id;amount\na;1,5\nb;lots\n";
+        assert_eq!(
+            load(mixed, &CsvOptions::new()).expect("loads").frame.column("amount").expect("a").kind(),
+            ColumnKind::Categorical
+        );
     }
 }

@@ -71,6 +71,15 @@ pub enum FeaturesError {
         /// What is wrong.
         kind: CsvErrorKind,
     },
+    /// A target (label) column has more than two values and no positive
+    /// value was declared.
+    #[error("target `{column}` has more than two values ({}); say which value is positive", counts_in_words(.counts))]
+    TargetValues {
+        /// The target column.
+        column: String,
+        /// Rows per value, most frequent first.
+        counts: Vec<(String, usize)>,
+    },
     /// A configuration (rollup, signal, options) is invalid.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {
@@ -115,6 +124,26 @@ pub enum CsvErrorKind {
         /// The declared kind.
         expected: crate::ColumnKind,
     },
+    /// A value is not valid UTF-8 and no other encoding was declared (see
+    /// [`CsvOptions::encoding`](crate::csv::CsvOptions::encoding)).
+    #[error(
+        "column `{column}`: the value is not valid UTF-8; declare the file's encoding (Latin-1 or Windows-1252) if it is not UTF-8"
+    )]
+    InvalidUtf8 {
+        /// The column's name (`column_N` for a header name that is itself not UTF-8).
+        column: String,
+    },
+    /// A column's values are numbers written with a decimal comma (`1,5`)
+    /// and the option to read them as such was not given.
+    #[error(
+        "column `{column}`: `{value}` looks like a number with a decimal comma; declare `decimal_comma(true)` to read it as a number, or declare the column's kind"
+    )]
+    DecimalComma {
+        /// The column's name.
+        column: String,
+        /// The first such value.
+        value: String,
+    },
     /// The CSV reader itself failed.
     #[error("unreadable record: {reason}")]
     Unreadable {
@@ -153,6 +182,16 @@ pub struct SkippedRow {
     pub line: u64,
     /// Why it was skipped.
     pub reason: CsvErrorKind,
+}
+
+/// `a: 3 rows, b: 1 row`, at most 10 values, then "and N more".
+fn counts_in_words(counts: &[(String, usize)]) -> String {
+    let rows = |n: usize| if n == 1 { "1 row".to_string() } else { format!("{n} rows") };
+    let mut out: Vec<String> = counts.iter().take(10).map(|(v, n)| format!("{v}: {}", rows(*n))).collect();
+    if counts.len() > 10 {
+        out.push(format!("and {} more", counts.len() - 10));
+    }
+    out.join(", ")
 }
 
 /// Result alias for [`FeaturesError`].

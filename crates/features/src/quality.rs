@@ -88,17 +88,25 @@ pub struct Target {
     pub positive: Vec<String>,
     /// Values whose rows are left out.
     pub ignore: Vec<String>,
+    /// Whether the positive value was set ([`Target::positive`]): a target
+    /// with more than two values needs it.
+    #[serde(default)]
+    declared: bool,
 }
 
 impl Target {
-    /// A target column with positive value `1`.
+    /// A target column with positive value `1`. A column with more than two
+    /// values (not counting ignored ones) then is an error
+    /// ([`FeaturesError::TargetValues`]): set the positive value.
     pub fn new(column: impl Into<String>) -> Self {
-        Target { column: column.into(), positive: vec!["1".to_string()], ignore: Vec::new() }
+        Target { column: column.into(), positive: vec!["1".to_string()], ignore: Vec::new(), declared: false }
     }
 
-    /// Sets the positive value (replacing the default).
+    /// Sets the positive value (replacing the default); every other value
+    /// is negative, however many there are.
     pub fn positive(mut self, value: impl Into<String>) -> Self {
         self.positive = vec![value.into()];
+        self.declared = true;
         self
     }
 
@@ -111,19 +119,49 @@ impl Target {
     /// Per row: `Some(label)` or `None` when the row is left out.
     ///
     /// # Errors
-    /// [`FeaturesError::MissingColumn`] when the column is absent.
+    /// [`FeaturesError::MissingColumn`] when the column is absent;
+    /// [`FeaturesError::TargetValues`] when the positive value was not set
+    /// and the column has more than two values.
     pub fn labels(&self, frame: &Frame) -> Result<Vec<Option<bool>>> {
         let col = frame.column(&self.column)?;
         let matches = |list: &[String], v: &Value| list.iter().any(|s| v.matches(s));
-        Ok((0..frame.nrows())
+        let mut seen: Vec<String> = Vec::new();
+        let labels = (0..frame.nrows())
             .map(|i| {
                 let v = Value::of(col, i)?;
                 if matches(&self.ignore, &v) {
                     return None;
                 }
+                // Up to three distinct values are tracked (the third is an error).
+                if !self.declared && seen.len() < 3 {
+                    let text = v.text();
+                    if !seen.contains(&text) {
+                        seen.push(text);
+                    }
+                }
                 Some(matches(&self.positive, &v))
             })
-            .collect())
+            .collect();
+        if seen.len() > 2 {
+            return Err(FeaturesError::TargetValues { column: self.column.clone(), counts: self.counts(col) });
+        }
+        Ok(labels)
+    }
+
+    /// Rows per value of the target (ignored values left out), most frequent first.
+    #[cold]
+    fn counts(&self, col: &Column) -> Vec<(String, usize)> {
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for i in 0..col.len() {
+            if let Some(v) = Value::of(col, i)
+                && !self.ignore.iter().any(|s| v.matches(s))
+            {
+                *counts.entry(v.text()).or_default() += 1;
+            }
+        }
+        let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts
     }
 }
 
@@ -142,6 +180,15 @@ impl<'a> Value<'a> {
             Column::Categorical(c) => c.get(i).map(Value::Str),
             Column::Text(v) => v.get(i).map(Value::Str),
             Column::Timestamp(v) => v.get(i).copied().flatten().map(|t| Value::Num(t as f64)),
+        }
+    }
+
+    /// The value as a person reads it (strings trimmed).
+    fn text(&self) -> String {
+        match self {
+            Value::Num(x) => x.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Str(v) => v.trim().to_string(),
         }
     }
 
@@ -978,5 +1025,29 @@ mod tests {
             Err(FeaturesError::Core(acctscore_core::CoreError::SingleClass { .. }))
         ));
         assert!(QualityReport::compute(&toy(), &Target::new("zz"), &QualityParams::default()).is_err());
+    }
+
+    #[test]
+    fn a_target_of_three_values_needs_its_positive_value() {
+        let y: Vec<Option<f64>> = (0..12).map(|i| Some(f64::from(i % 3))).chain([Some(1.0), None]).collect();
+        let frame = Frame::new(vec![("y".into(), Column::numeric(y))]).expect("frame");
+        match Target::new("y").labels(&frame) {
+            Err(FeaturesError::TargetValues { column, counts }) => {
+                assert_eq!(column, "y");
+                assert_eq!(counts, [("1".to_string(), 5), ("0".to_string(), 4), ("2".to_string(), 4)]);
+            }
+            other => panic!("expected TargetValues, got {other:?}"),
+        }
+        let e = Target::new("y").labels(&frame).expect_err("three values");
+        assert_eq!(
+            e.to_string(),
+            "target `y` has more than two values (1: 5 rows, 0: 4 rows, 2: 4 rows); say which value is positive"
+        );
+        // Declared, every other value is negative.
+        let labels = Target::new("y").positive("2").labels(&frame).expect("declared");
+        assert_eq!(labels.iter().flatten().filter(|b| **b).count(), 4);
+        assert_eq!(labels.iter().flatten().count(), 13);
+        // Ignoring the third value leaves two: the default positive is fine.
+        assert!(Target::new("y").ignore(["2"]).labels(&frame).is_ok());
     }
 }

@@ -29,6 +29,7 @@
 mod generate;
 #[cfg(feature = "csv")]
 mod io;
+mod options;
 mod records;
 #[cfg(feature = "csv")]
 mod touches;
@@ -36,11 +37,13 @@ mod touches;
 pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
+pub use options::{DuplicateIds, EventOptions, TimeUnit};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{
     EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path,
-    read_touches, read_touches_discovering, read_touches_path,
+    read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path, read_touches_path_with,
+    read_touches_with,
 };
 
 /// Errors of reading and writing pool files.
@@ -87,6 +90,33 @@ pub enum PoolError {
         line: u64,
         /// The column's name.
         column: &'static str,
+    },
+    /// An account id appears on two rows of the accounts (and the policy
+    /// is to refuse them: see `EventOptions::duplicates`).
+    #[error(
+        "account id `{id}` appears on data rows {} and {} of the accounts; ids must be unique (or declare a duplicates policy: first or last)",
+        .first_row + 1, .row + 1
+    )]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// 0-based row of its first appearance.
+        first_row: usize,
+        /// 0-based row where it appears again.
+        row: usize,
+    },
+    /// A timestamp too large for Unix seconds: its magnitude says another
+    /// unit, which was not declared (see `EventOptions::time_unit`).
+    #[error(
+        "line {line}: timestamp {value} looks like {unit}, not Unix seconds (the year would be past 5000); declare the unit (time unit: {unit}) to convert it"
+    )]
+    TimestampUnit {
+        /// 1-based line number.
+        line: u64,
+        /// The timestamp as written.
+        value: i64,
+        /// The unit its magnitude suggests.
+        unit: TimeUnit,
     },
     /// Writing failed.
     #[error("write failed: {reason}")]
@@ -145,6 +175,9 @@ impl PoolError {
             PoolError::BadRow { line, reason } => PoolError::BadRow { line: line + first, reason },
             PoolError::NonFinite { line, column } => PoolError::NonFinite { line: line + first, column },
             PoolError::UnknownKind { line, kind } => PoolError::UnknownKind { line: line + first, kind },
+            PoolError::TimestampUnit { line, value, unit } => {
+                PoolError::TimestampUnit { line: line + first, value, unit }
+            }
             other => other,
         }
     }

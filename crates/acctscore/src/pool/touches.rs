@@ -4,6 +4,7 @@
 //! threads without one allocation per row.
 
 use super::PoolError;
+use super::options::{DuplicateIds, EventOptions, TimeUnit};
 use super::records::ACCOUNT_COLUMNS;
 use crate::core::Timestamp;
 use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
@@ -76,8 +77,21 @@ pub struct TouchLog {
 /// # Errors
 /// [`PoolError::Io`] and as [`read_touches`], in a [`PoolError::InFile`] naming the path.
 pub fn read_touches_path(path: impl AsRef<Path>, ids: &Column, model: &EngagementModel) -> Result<TouchLog, PoolError> {
+    read_touches_path_with(path, ids, model, &EventOptions::new())
+}
+
+/// [`read_touches_path`] with options (duplicate ids, time unit).
+///
+/// # Errors
+/// As [`read_touches_path`].
+pub fn read_touches_path_with(
+    path: impl AsRef<Path>,
+    ids: &Column,
+    model: &EngagementModel,
+    options: &EventOptions,
+) -> Result<TouchLog, PoolError> {
     let path = path.as_ref();
-    read_touches_blocks(path, ids, model, 4 << 20).map_err(|e| e.in_file(path))
+    read_touches_blocks(path, ids, model, 4 << 20, options).map_err(|e| e.in_file(path))
 }
 
 fn read_touches_blocks(
@@ -85,12 +99,13 @@ fn read_touches_blocks(
     ids: &Column,
     model: &EngagementModel,
     block: usize,
+    options: &EventOptions,
 ) -> Result<TouchLog, PoolError> {
     let len = std::fs::metadata(path).map_or(0, |m| m.len());
     let mut log =
         TouchLog { touches: Vec::with_capacity(touch_capacity(len)), unknown_accounts: 0, rows: 0, latest: None };
     let mut halves = [Half::new(None), Half::new(None)];
-    read_blocks(path, ids, model, block, &mut halves, &mut log)?;
+    read_blocks(path, ids, model, block, options, &mut halves, &mut log)?;
     Ok(log)
 }
 
@@ -151,8 +166,22 @@ pub fn read_engagement_path(
     model: &EngagementModel,
     now: Option<Timestamp>,
 ) -> Result<EngagementLog, PoolError> {
+    read_engagement_path_with(path, ids, model, now, &EventOptions::new())
+}
+
+/// [`read_engagement_path`] with options (duplicate ids, time unit).
+///
+/// # Errors
+/// As [`read_engagement_path`].
+pub fn read_engagement_path_with(
+    path: impl AsRef<Path>,
+    ids: &Column,
+    model: &EngagementModel,
+    now: Option<Timestamp>,
+    options: &EventOptions,
+) -> Result<EngagementLog, PoolError> {
     let path = path.as_ref();
-    read_engagement_blocks(path, ids, model, now, 4 << 20).map_err(|e| e.in_file(path))
+    read_engagement_blocks(path, ids, model, now, 4 << 20, options).map_err(|e| e.in_file(path))
 }
 
 fn read_engagement_blocks(
@@ -161,11 +190,12 @@ fn read_engagement_blocks(
     model: &EngagementModel,
     now: Option<Timestamp>,
     block: usize,
+    options: &EventOptions,
 ) -> Result<EngagementLog, PoolError> {
     let n = ids.len();
     let mut halves = [0, 1].map(|_| Half::new(Some(EngagementSums::new(model, n, now))));
     let mut log = TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None };
-    read_blocks(path, ids, model, block, &mut halves, &mut log)?;
+    read_blocks(path, ids, model, block, options, &mut halves, &mut log)?;
     let mut parts = halves.into_iter().filter_map(|h| h.sums);
     let mut sums = parts.next().unwrap_or_else(|| EngagementSums::new(model, n, now));
     for part in parts {
@@ -180,6 +210,7 @@ fn read_blocks(
     ids: &Column,
     model: &EngagementModel,
     block: usize,
+    options: &EventOptions,
     halves: &mut [Half; 2],
     log: &mut TouchLog,
 ) -> Result<(), PoolError> {
@@ -208,14 +239,14 @@ fn read_blocks(
                 filled = end;
                 continue;
             };
-            reader = Some((Header::parse(&buf[..header_end])?, IdIndex::new(ids)));
+            reader = Some((Header::parse(&buf[..header_end])?, IdIndex::new(ids, options.duplicates)?));
             body_start = (header_end + 1).min(end);
         }
         let Some((header, index)) = &reader else { break };
         let body = &buf[body_start..end];
         // Parse up to the last complete line; keep the rest for the next block.
         let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
-        line = parse_block(&body[..cut], line, header, index, model, halves, log)?;
+        line = parse_block(&body[..cut], line, header, index, model, options.time_unit, halves, log)?;
         buf.copy_within(body_start + cut..end, 0);
         filled = end - body_start - cut;
         if at_end {
@@ -223,6 +254,8 @@ fn read_blocks(
         }
     }
     if reader.is_none() {
+        // An empty file: still, the accounts' ids are checked.
+        IdIndex::new(ids, options.duplicates)?;
         return Err(PoolError::MissingColumn { column: "account_id", available: Vec::new() });
     }
     Ok(())
@@ -309,12 +342,14 @@ impl Half {
 /// Lines are counted by the parser as it goes (no separate pass over the
 /// bytes): the second half numbers its lines from 0 and an error of it is
 /// moved to its line in the file once the first half's count is known.
+#[allow(clippy::too_many_arguments)]
 fn parse_block(
     body: &[u8],
     first_line: u64,
     header: &Header,
     index: &IdIndex<'_>,
     model: &EngagementModel,
+    unit: Option<TimeUnit>,
     halves: &mut [Half; 2],
     log: &mut TouchLog,
 ) -> Result<u64, PoolError> {
@@ -327,7 +362,7 @@ fn parse_block(
         model.kind_id_by_name("meeting").ok(),
     ];
     let parse = |part: &[u8], line: u64, half: &mut Half| -> Result<u64, PoolError> {
-        let lines = parse_part(part, line, header, index, model, builtin, &mut half.log)?;
+        let lines = parse_part(part, line, header, index, (model, unit), builtin, &mut half.log)?;
         if let Some(sums) = &mut half.sums {
             sums.add(&half.log.touches)?;
         }
@@ -359,13 +394,34 @@ fn parse_block(
 ///
 /// # Errors
 /// [`PoolError::MissingColumn`], [`PoolError::BadRow`], [`PoolError::UnknownKind`].
+///
+/// A repeated id in `ids` is a [`PoolError::DuplicateId`], and a timestamp
+/// of 10^11 or more (milliseconds, microseconds or nanoseconds, not Unix
+/// seconds) a [`PoolError::TimestampUnit`]: see [`read_touches_with`] to
+/// declare a policy or a unit.
 pub fn read_touches(data: &[u8], ids: &Column, model: &EngagementModel) -> Result<TouchLog, PoolError> {
+    read_touches_with(data, ids, model, &EventOptions::new())
+}
+
+/// [`read_touches`] with options: what a repeated account id does
+/// ([`DuplicateIds`]; checked on the id index the reader builds anyway)
+/// and the timestamps' unit ([`TimeUnit`]).
+///
+/// # Errors
+/// As [`read_touches`].
+pub fn read_touches_with(
+    data: &[u8],
+    ids: &Column,
+    model: &EngagementModel,
+    options: &EventOptions,
+) -> Result<TouchLog, PoolError> {
     let header_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
     let header = Header::parse(&data[..header_end])?;
-    let index = IdIndex::new(ids);
+    let index = IdIndex::new(ids, options.duplicates)?;
     let body = data.get(header_end + 1..).unwrap_or(&[]);
     let mut log = TouchLog { touches: Vec::with_capacity(body.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
-    parse_block(body, 2, &header, &index, model, &mut [Half::new(None), Half::new(None)], &mut log)?;
+    let halves = &mut [Half::new(None), Half::new(None)];
+    parse_block(body, 2, &header, &index, model, options.time_unit, halves, &mut log)?;
     Ok(log)
 }
 
@@ -388,6 +444,7 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
     ];
     let new_sink = |len: usize| Sink {
         model,
+        unit: None,
         builtin,
         other_kinds: Vec::new(),
         log: TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None },
@@ -556,8 +613,9 @@ fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
 /// width (`acct_0001234`, the common CRM shape) are looked up by their
 /// number: when the file lists them in order with no gap (row = number −
 /// first) by arithmetic alone, otherwise in a dense table, without hashing;
-/// any other ids go through a hash map. All give the first row of a
-/// repeated id.
+/// any other ids go through a hash map. A repeated id is found while the
+/// index is built (a number's slot or a map entry already taken) and is an
+/// error, or gives its first or last row, as [`DuplicateIds`] says.
 enum IdIndex<'a> {
     Sequential { prefix: &'a [u8], width: usize, first: usize, len: usize },
     Numbered { prefix: &'a [u8], width: usize, rows: Vec<u32> },
@@ -567,24 +625,51 @@ enum IdIndex<'a> {
 const NO_ROW: u32 = u32::MAX;
 
 impl<'a> IdIndex<'a> {
-    fn new(ids: &'a Column) -> Self {
+    fn new(ids: &'a Column, duplicates: DuplicateIds) -> Result<Self, PoolError> {
         let values: Vec<Option<&'a [u8]>> = match ids {
             Column::Text(v) => v.iter().map(|s| s.map(str::as_bytes)).collect(),
             Column::Categorical(c) => (0..c.len()).map(|k| c.get(k).map(str::as_bytes)).collect(),
             _ => Vec::new(),
         };
-        Self::numbered(&values).unwrap_or_else(|| {
-            let mut map = HashMap::with_capacity(values.len());
-            for (k, id) in values.iter().enumerate() {
-                if let Some(id) = id {
-                    map.entry(*id).or_insert(k as u32);
+        if let Some(index) = Self::numbered(&values, duplicates) {
+            return index;
+        }
+        let mut map: HashMap<&'a [u8], u32> = HashMap::with_capacity(values.len());
+        for (k, id) in values.iter().enumerate() {
+            if let Some(id) = id {
+                match map.entry(*id) {
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(k as u32);
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        Self::repeated(id, e.get_mut(), k, duplicates)?;
+                    }
                 }
             }
-            IdIndex::Hashed(map)
-        })
+        }
+        Ok(IdIndex::Hashed(map))
     }
 
-    fn numbered(values: &[Option<&'a [u8]>]) -> Option<Self> {
+    /// Row `k` holds `id` again, whose row so far is `*row`.
+    #[cold]
+    fn repeated(id: &[u8], row: &mut u32, k: usize, duplicates: DuplicateIds) -> Result<(), PoolError> {
+        match duplicates {
+            DuplicateIds::First => Ok(()),
+            DuplicateIds::Last => {
+                *row = k as u32;
+                Ok(())
+            }
+            _ => Err(PoolError::DuplicateId {
+                id: String::from_utf8_lossy(id).into_owned(),
+                first_row: *row as usize,
+                row: k,
+            }),
+        }
+    }
+
+    /// The index of ids that share a prefix and a width of digits; `None`
+    /// when they do not.
+    fn numbered(values: &[Option<&'a [u8]>], duplicates: DuplicateIds) -> Option<Result<Self, PoolError>> {
         let first = (*values.first()?)?;
         let digits = first.iter().rev().take_while(|b| b.is_ascii_digit()).count();
         if digits == 0 || digits > 9 {
@@ -594,7 +679,7 @@ impl<'a> IdIndex<'a> {
         let number = |id: Option<&[u8]>| id?.strip_prefix(prefix).filter(|d| d.len() == digits).and_then(parse_digits);
         let start = number(Some(first))?;
         if values.iter().enumerate().all(|(k, id)| number(*id) == Some(start + k)) {
-            return Some(IdIndex::Sequential { prefix, width: digits, first: start, len: values.len() });
+            return Some(Ok(IdIndex::Sequential { prefix, width: digits, first: start, len: values.len() }));
         }
         let limit = values.len().saturating_mul(4).max(1024);
         let mut rows = Vec::new();
@@ -606,11 +691,17 @@ impl<'a> IdIndex<'a> {
             if rows.len() <= number {
                 rows.resize(number + 1, NO_ROW);
             }
-            if rows[number] == NO_ROW {
-                rows[number] = k as u32;
+            match rows.get_mut(number) {
+                Some(row) if *row == NO_ROW => *row = k as u32,
+                Some(row) => {
+                    if let Err(e) = Self::repeated(id.unwrap_or_default(), row, k, duplicates) {
+                        return Some(Err(e));
+                    }
+                }
+                None => {}
             }
         }
-        Some(IdIndex::Numbered { prefix, width: digits, rows })
+        Some(Ok(IdIndex::Numbered { prefix, width: digits, rows }))
     }
 
     /// The number after `prefix` in `id` when `id` is `prefix` and `width`
@@ -703,6 +794,8 @@ fn eight_digits(w: u64) -> u64 {
 /// Per-part state of the events parser: turns one row's fields into a touch.
 struct Sink<'m> {
     model: &'m EngagementModel,
+    /// The declared unit of timestamps (`None`: seconds, checked by magnitude).
+    unit: Option<TimeUnit>,
     builtin: [Option<KindId>; 3],
     other_kinds: Vec<(Vec<u8>, KindId)>,
     log: TouchLog,
@@ -712,8 +805,16 @@ impl Sink<'_> {
     /// One row; `account` is the id's row, `None` for an unknown account.
     fn row(&mut self, line: u64, account: Option<u32>, kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
         self.log.rows += 1;
-        let ts = parse_i64(ts.trim_ascii())
+        let mut ts = parse_i64(ts.trim_ascii())
             .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+        match self.unit {
+            None => {
+                if let Some(unit) = TimeUnit::guess(ts) {
+                    return Err(PoolError::TimestampUnit { line, value: ts, unit });
+                }
+            }
+            Some(unit) => ts = ts.div_euclid(unit.per_second()),
+        }
         // Array patterns compare inline (a byte-string pattern calls memcmp).
         let kind = match kind.trim_ascii() {
             [b'e', b'm', b'a', b'i', b'l'] if self.builtin[0].is_some() => self.builtin[0],
@@ -747,14 +848,14 @@ fn parse_part(
     first_line: u64,
     header: &Header,
     index: &IdIndex<'_>,
-    model: &EngagementModel,
+    (model, unit): (&EngagementModel, Option<TimeUnit>),
     builtin: [Option<KindId>; 3],
     log: &mut TouchLog,
 ) -> Result<u64, PoolError> {
     let mut touches = std::mem::take(&mut log.touches);
     touches.clear();
     let fresh = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
-    let mut sink = Sink { model, builtin, other_kinds: Vec::new(), log: fresh };
+    let mut sink = Sink { model, unit, builtin, other_kinds: Vec::new(), log: fresh };
     let result = if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', part).is_none() {
         // No quoting anywhere: split lines and fields directly.
         unquoted_rows(part, first_line, header.n_fields, |line, fields| {
@@ -823,13 +924,19 @@ mod tests {
         let odd = Column::Text((0..50).map(|k| Some(format!("x{k}y"))).collect());
         let data = b"account_id,kind,timestamp\nacct_0007,email,1\nacct_0049,call,2\nacct_9999,call,3\nacct_007,call,4\nacct_00x7,call,5\n";
         let log = read_touches(data, &numbered, &model()).expect("valid");
-        assert!(matches!(IdIndex::new(&numbered), IdIndex::Sequential { first: 0, len: 50, .. }));
+        assert!(matches!(
+            IdIndex::new(&numbered, DuplicateIds::Error).expect("unique"),
+            IdIndex::Sequential { first: 0, len: 50, .. }
+        ));
         let mut swapped: Vec<usize> = (0..50).collect();
         swapped.swap(3, 4);
         let gap = numbered.take(&swapped);
-        assert!(matches!(IdIndex::new(&gap), IdIndex::Numbered { .. }));
+        assert!(matches!(IdIndex::new(&gap, DuplicateIds::Error).expect("unique"), IdIndex::Numbered { .. }));
         let later = Column::Text((100..150).map(|k| Some(format!("acct_{k:04}"))).collect());
-        assert!(matches!(IdIndex::new(&later), IdIndex::Sequential { first: 100, len: 50, .. }));
+        assert!(matches!(
+            IdIndex::new(&later, DuplicateIds::Error).expect("unique"),
+            IdIndex::Sequential { first: 100, len: 50, .. }
+        ));
         let shifted = read_touches(
             b"account_id,kind,timestamp\nacct_0100,email,1\nacct_0149,call,2\nacct_0099,call,3\nacct_0150,call,4\n",
             &later,
@@ -841,7 +948,7 @@ mod tests {
         let swapped = read_touches(data, &gap, &model()).expect("valid");
         assert_eq!(swapped.touches.iter().map(|t| t.account).collect::<Vec<_>>(), [7, 49]);
         assert_eq!(swapped.unknown_accounts, 3);
-        assert!(matches!(IdIndex::new(&odd), IdIndex::Hashed(_)));
+        assert!(matches!(IdIndex::new(&odd, DuplicateIds::Error).expect("unique"), IdIndex::Hashed(_)));
         let rows: Vec<u32> = log.touches.iter().map(|t| t.account).collect();
         assert_eq!(rows, [7, 49]);
         assert_eq!(log.unknown_accounts, 3);
@@ -934,7 +1041,7 @@ mod tests {
         let whole = read_touches(&data, &ids, &model()).expect("whole");
         let path = std::env::temp_dir().join(format!("acctscore_long_line_{}.csv", std::process::id()));
         std::fs::write(&path, &data).expect("temp file");
-        let streamed = read_touches_blocks(&path, &ids, &model(), 4096);
+        let streamed = read_touches_blocks(&path, &ids, &model(), 4096, &EventOptions::new());
         let _ = std::fs::remove_file(&path);
         assert_eq!(streamed.expect("streamed"), whole);
         assert_eq!(whole.rows, 2);
@@ -951,7 +1058,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("acctscore_touches_{}.csv", std::process::id()));
         std::fs::write(&path, &data).expect("temp file");
         for block in [1, 7, 64, 1 << 20] {
-            let streamed = read_touches_blocks(&path, &ids, &model(), block).expect("streamed");
+            let streamed = read_touches_blocks(&path, &ids, &model(), block, &EventOptions::new()).expect("streamed");
             assert_eq!(streamed, whole, "block {block}");
         }
         let _ = std::fs::remove_file(&path);
@@ -975,7 +1082,8 @@ mod tests {
         for (now, at) in [(None, latest), (Some(earlier), earlier)] {
             let want = model().aggregate(at, 30, &log.touches).expect("ok");
             for block in [7, 64, 1 << 20] {
-                let got = read_engagement_blocks(&path, &ids, &model(), now, block).expect("streamed");
+                let got =
+                    read_engagement_blocks(&path, &ids, &model(), now, block, &EventOptions::new()).expect("streamed");
                 assert_eq!((got.rows, got.unknown_accounts), (log.rows, log.unknown_accounts));
                 let e = &got.engagement;
                 assert_eq!((e.now(), e.used(), e.ignored_future()), (at, want.used(), want.ignored_future()));
@@ -1148,11 +1256,100 @@ mod tests {
                 let path = std::env::temp_dir().join(format!("acctscore_bad_line_{}_{bad}.csv", std::process::id()));
                 std::fs::write(&path, &data).expect("temp file");
                 for block in [16, 100, 1000, 1 << 20] {
-                    let e = read_engagement_blocks(&path, &ids, &m, None, block).expect_err("bad line");
+                    let e = read_engagement_blocks(&path, &ids, &m, None, block, &EventOptions::new())
+                        .expect_err("bad line");
                     check(e, &format!("block {block}"));
                 }
                 let _ = std::fs::remove_file(&path);
             }
         }
+    }
+
+    #[test]
+    fn duplicate_ids_are_an_error_by_default_and_a_policy_otherwise() {
+        let data = b"account_id,kind,timestamp\nb7,email,100\nacct_0002,call,200\n";
+        // Hashed ids (`b7` twice) and numbered ids (`acct_0002` twice).
+        let hashed = Column::Text(["a1", "b7", "c3", "b7"].iter().map(|s| Some((*s).to_string())).collect());
+        let numbered = Column::Text(
+            ["acct_0001", "acct_0002", "acct_0003", "acct_0002"].iter().map(|s| Some((*s).to_string())).collect(),
+        );
+        for (ids, id) in [(&hashed, "b7"), (&numbered, "acct_0002")] {
+            match read_touches(data, ids, &model()) {
+                Err(PoolError::DuplicateId { id: got, first_row: 1, row: 3 }) => assert_eq!(got, id),
+                other => panic!("expected DuplicateId, got {other:?}"),
+            }
+            let first = EventOptions::new().duplicates(DuplicateIds::First);
+            let last = EventOptions::new().duplicates(DuplicateIds::Last);
+            let rows = |o: &EventOptions| -> Vec<u32> {
+                read_touches_with(data, ids, &model(), o).expect("policy").touches.iter().map(|t| t.account).collect()
+            };
+            assert_eq!(rows(&first), [1]);
+            assert_eq!(rows(&last), [3]);
+        }
+        let e = read_touches(data, &hashed, &model()).expect_err("duplicate");
+        assert_eq!(
+            e.to_string(),
+            "account id `b7` appears on data rows 2 and 4 of the accounts; ids must be unique (or declare a duplicates policy: first or last)"
+        );
+        // The path readers too, with the file named.
+        let dir = std::env::temp_dir().join(format!("acctscore-dup-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("events.csv");
+        std::fs::write(&path, data).expect("write");
+        let e = read_engagement_path(&path, &numbered, &model(), None).expect_err("duplicate");
+        assert!(
+            matches!(&e, PoolError::InFile { source, .. } if matches!(**source, PoolError::DuplicateId { row: 3, .. }))
+        );
+        let log =
+            read_touches_path_with(&path, &numbered, &model(), &EventOptions::new().duplicates(DuplicateIds::Last))
+                .expect("last");
+        assert_eq!(log.touches.iter().map(|t| t.account).collect::<Vec<_>>(), [3]);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn timestamps_in_other_units_are_refused_with_the_unit_or_converted() {
+        let ids = Column::Text(["a", "b"].iter().map(|s| Some((*s).to_string())).collect());
+        let seconds = 1_767_225_600i64;
+        for (unit, scale) in [
+            (TimeUnit::Milliseconds, 1_000i64),
+            (TimeUnit::Microseconds, 1_000_000),
+            (TimeUnit::Nanoseconds, 1_000_000_000),
+        ] {
+            let data = format!(
+                "account_id,kind,timestamp\na,email,{}\nb,call,{}\n",
+                seconds * scale,
+                (seconds + 60) * scale + scale / 2
+            );
+            match read_touches(data.as_bytes(), &ids, &model()) {
+                Err(PoolError::TimestampUnit { line: 2, value, unit: got }) => {
+                    assert_eq!((value, got), (seconds * scale, unit));
+                }
+                other => panic!("expected TimestampUnit, got {other:?}"),
+            }
+            let log = read_touches_with(data.as_bytes(), &ids, &model(), &EventOptions::new().time_unit(unit))
+                .expect("declared unit");
+            let ts: Vec<i64> = log.touches.iter().map(|t| t.at.unix_seconds()).collect();
+            assert_eq!(ts, [seconds, seconds + 60]);
+            assert_eq!(log.latest, Some(seconds + 60));
+        }
+        let e = read_touches(b"account_id,kind,timestamp\na,email,1767225600000\n", &ids, &model()).expect_err("ms");
+        assert_eq!(
+            e.to_string(),
+            "line 2: timestamp 1767225600000 looks like milliseconds, not Unix seconds (the year would be past 5000); declare the unit (time unit: milliseconds) to convert it"
+        );
+        // Seconds up to 10^11 - 1 (the year 5138) pass as they are.
+        let log = read_touches(b"account_id,kind,timestamp\na,email,99999999999\n", &ids, &model()).expect("seconds");
+        assert_eq!(log.latest, Some(99_999_999_999));
+        // A refused line deep in the second half of a block is named by its line.
+        let mut data = String::from("account_id,kind,timestamp\n");
+        for _ in 0..1000 {
+            data.push_str("a,email,1767225600\n");
+        }
+        data.push_str("b,email,1767225600123\n");
+        assert!(matches!(
+            read_touches(data.as_bytes(), &ids, &model()),
+            Err(PoolError::TimestampUnit { line: 1002, unit: TimeUnit::Milliseconds, .. })
+        ));
     }
 }

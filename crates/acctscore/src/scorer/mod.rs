@@ -92,6 +92,7 @@ pub struct ScorerParams {
     quality_rows: usize,
     revenue_learning: LearnedParams,
     tier_shares: [f64; 3],
+    positive_label: Option<String>,
 }
 
 /// The most rows the quality gate reads (evenly spaced over the fit frame):
@@ -132,7 +133,31 @@ impl ScorerParams {
                 .with_max_iter(25)
                 .with_calibration(CalibrationMethod::Isotonic(IsotonicParams::new())),
             tier_shares: DEFAULT_TIER_SHARES,
+            positive_label: None,
         }
+    }
+
+    /// CSV options that read a frame to fit: `base` with the mapping's id
+    /// column declared as text (never parsed as a number: `000123` stays
+    /// `000123`, 19-digit ids stay distinct).
+    #[cfg(feature = "csv")]
+    pub fn csv_options(&self, base: &crate::features::csv::CsvOptions) -> crate::features::csv::CsvOptions {
+        match self.mapping.id_column() {
+            Some(id) => base.clone().id(id),
+            None => base.clone(),
+        }
+    }
+
+    /// The label's positive value (default: none, and the label must be
+    /// boolean, or numeric with values 0 and 1 only). With it, rows whose
+    /// label equals `value` are positive and every other labelled row is
+    /// negative, so a label of more than two values (`won`, `lost`, `open`;
+    /// `0`, `1`, `2`) or of text can be fitted. A numeric label compares
+    /// `value` as a number, a categorical or text one as trimmed text
+    /// ignoring ASCII case.
+    pub fn positive_label(mut self, value: impl Into<String>) -> Self {
+        self.positive_label = Some(value.into());
+        self
     }
 
     /// Columns to keep as features even when the data-quality report flags
@@ -247,6 +272,7 @@ impl ScorerParams {
         let labels = label_values(
             frame.column(label).map_err(|_| missing(frame, label, ColumnKind::Boolean, vec![NeededBy::Label]))?,
             label,
+            self.positive_label.as_deref(),
         )?;
         let labelled: Vec<usize> = (0..frame.nrows()).filter(|&i| labels[i].is_some()).collect();
         let y: Vec<bool> = labelled.iter().map(|&i| labels[i] == Some(true)).collect();
@@ -402,6 +428,37 @@ fn anomaly_checker(as_of: i64, segments: Option<&SegmentModel>) -> Result<Anomal
     Ok(checker)
 }
 
+/// Whether `column` holds no value at all (so it reads as any kind).
+fn all_missing(column: &Column) -> bool {
+    match column {
+        Column::Numeric(v) => v.values().iter().all(|x| x.is_nan()),
+        Column::Boolean(v) => v.iter().all(Option::is_none),
+        Column::Timestamp(v) => v.iter().all(Option::is_none),
+        Column::Categorical(c) => (0..c.len()).all(|i| c.is_missing(i)),
+        Column::Text(v) => (0..v.len()).all(|i| v.is_missing(i)),
+        _ => false,
+    }
+}
+
+/// `column` as `kind`: text and categorical value for value; an all-missing
+/// column as an all-missing one of `kind`; anything else as it is.
+fn converted(column: &Column, kind: ColumnKind) -> Column {
+    let n = column.len();
+    match (column, kind) {
+        (Column::Text(v), ColumnKind::Categorical) => Column::categorical(v.iter()),
+        (Column::Categorical(c), ColumnKind::Text) => Column::text((0..n).map(|i| c.get(i))),
+        _ if all_missing(column) => match kind {
+            ColumnKind::Numeric => Column::numeric(vec![None; n]),
+            ColumnKind::Boolean => Column::Boolean(vec![None; n]),
+            ColumnKind::Timestamp => Column::Timestamp(vec![None; n]),
+            ColumnKind::Categorical => Column::categorical(std::iter::repeat_n(None::<&str>, n)),
+            ColumnKind::Text => Column::text(std::iter::repeat_n(None::<&str>, n)),
+            _ => column.clone(),
+        },
+        _ => column.clone(),
+    }
+}
+
 /// The error of a column `frame` lacks.
 fn missing(frame: &Frame, column: &str, kind: ColumnKind, needed_by: Vec<NeededBy>) -> Error {
     Error::Schema {
@@ -414,11 +471,45 @@ fn missing(frame: &Frame, column: &str, kind: ColumnKind, needed_by: Vec<NeededB
     }
 }
 
-fn label_values(col: &Column, name: &str) -> Result<Vec<Option<bool>>> {
-    match col {
-        Column::Boolean(v) => Ok(v.clone()),
-        Column::Numeric(v) => Ok(v.iter().map(|x| x.map(|x| x != 0.0)).collect()),
-        other => Err(crate::features::FeaturesError::WrongKind {
+/// The label per row: a boolean column as it is; a numeric one of 0 and 1
+/// only (any other value is [`FeaturesError::TargetValues`] with the
+/// counts of every value) unless `positive` says which value is positive;
+/// a categorical or text one only with `positive`.
+fn label_values(col: &Column, name: &str, positive: Option<&str>) -> Result<Vec<Option<bool>>> {
+    use crate::features::FeaturesError;
+    match (col, positive) {
+        (Column::Boolean(v), _) => Ok(v.clone()),
+        (Column::Numeric(v), Some(p)) => {
+            let p: f64 = p.trim().parse().map_err(|_| CoreError::InvalidParameter {
+                name: "positive_label",
+                reason: "the label column is numeric: the positive value must be a number",
+            })?;
+            Ok(v.iter().map(|x| x.map(|x| x == p)).collect())
+        }
+        (Column::Numeric(v), None) => {
+            if v.values().iter().all(|&x| x.is_nan() || x == 0.0 || x == 1.0) {
+                return Ok(v.iter().map(|x| x.map(|x| x == 1.0)).collect());
+            }
+            let mut counts: Vec<(f64, usize)> = Vec::new();
+            for x in v.iter().flatten() {
+                match counts.iter_mut().find(|(y, _)| *y == x) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((x, 1)),
+                }
+            }
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.total_cmp(&b.0)));
+            let counts = counts.into_iter().map(|(x, n)| (x.to_string(), n)).collect();
+            Err(FeaturesError::TargetValues { column: name.to_string(), counts }.into())
+        }
+        (Column::Categorical(c), Some(p)) => {
+            let p = p.trim();
+            Ok((0..c.len()).map(|i| c.get(i).map(|v| v.trim().eq_ignore_ascii_case(p))).collect())
+        }
+        (Column::Text(v), Some(p)) => {
+            let p = p.trim();
+            Ok(v.iter().map(|v| v.map(|v| v.trim().eq_ignore_ascii_case(p))).collect())
+        }
+        (other, _) => Err(FeaturesError::WrongKind {
             column: name.to_string(),
             expected: ColumnKind::Boolean,
             found: other.kind(),
@@ -847,11 +938,18 @@ impl Scorer {
     /// [`Error::Schema`] naming the first column that is absent or of another
     /// kind, what needs it, and the frame's columns (name the frame's file
     /// with [`Error::in_origin`]).
+    ///
+    /// Kinds that read the same values are accepted: text for categorical
+    /// and categorical for text (a small batch's ids or industries read with
+    /// default options come out categorical), any kind for a column that
+    /// holds no value at all, and any string or numeric kind for a column
+    /// read only as the account id. [`Scorer::conform`] turns such a frame
+    /// into one of the schema's exact kinds.
     pub fn check_schema(&self, frame: &Frame) -> Result<()> {
         for (name, kind) in &self.state.schema {
             let needed_by = || self.needed_by(name).to_vec();
             match frame.column(name) {
-                Ok(c) if c.kind() == *kind => {}
+                Ok(c) if c.kind() == *kind || self.convertible(name, c, *kind) => {}
                 Ok(c) => {
                     return Err(Error::Schema {
                         column: name.clone(),
@@ -868,23 +966,135 @@ impl Scorer {
         Ok(())
     }
 
+    /// Whether `column` of kind other than `kind` still reads as the schema's `kind`.
+    fn convertible(&self, name: &str, column: &Column, kind: ColumnKind) -> bool {
+        let string = |k: ColumnKind| matches!(k, ColumnKind::Text | ColumnKind::Categorical);
+        let id_only = self.state.mapping.id_column() == Some(name)
+            && self.needed_by(name).iter().all(|n| *n == NeededBy::AccountId);
+        (string(kind) && string(column.kind()))
+            || all_missing(column)
+            || (id_only && (string(column.kind()) || column.kind() == ColumnKind::Numeric))
+    }
+
+    /// `frame` with every schema column in the schema's kind (borrowed when
+    /// it is already): a text column where the model was fitted on a
+    /// categorical one (or the reverse) is converted, value for value, and
+    /// a column without any value becomes an all-missing column of the
+    /// schema's kind. A column read only as the account id is left as it is.
+    /// [`Scorer::score_frame`], [`Scorer::score_row`], [`Scorer::top_n`] and
+    /// [`Scorer::priorities`] call it; call it once before
+    /// [`Scorer::prepare`] for a frame read without the schema's kinds.
+    ///
+    /// # Errors
+    /// As [`Scorer::check_schema`].
+    pub fn conform<'f>(&self, frame: &'f Frame) -> Result<std::borrow::Cow<'f, Frame>> {
+        self.check_schema(frame)?;
+        let id = self.state.mapping.id_column();
+        let wanted = |name: &str| -> Option<ColumnKind> {
+            let kind = self.state.schema.iter().find(|(n, _)| n == name).map(|(_, k)| *k)?;
+            let id_only = id == Some(name) && self.needed_by(name).iter().all(|n| *n == NeededBy::AccountId);
+            (!id_only).then_some(kind)
+        };
+        let needs_work =
+            frame.names().iter().zip(frame.columns()).any(|(n, c)| wanted(n).is_some_and(|k| k != c.kind()));
+        if !needs_work {
+            return Ok(std::borrow::Cow::Borrowed(frame));
+        }
+        let columns = frame
+            .names()
+            .iter()
+            .zip(frame.columns())
+            .map(|(n, c)| {
+                let column = match wanted(n) {
+                    Some(k) if k != c.kind() => converted(c, k),
+                    _ => c.clone(),
+                };
+                (n.clone(), column)
+            })
+            .collect();
+        let conformed = Frame::new(columns)?.with_skipped_rows(frame.skipped_rows().to_vec());
+        Ok(std::borrow::Cow::Owned(conformed))
+    }
+
+    /// CSV options that read a batch to score with the schema's kinds:
+    /// `base` (delimiter, encoding, missing-value tokens, decimal comma, …)
+    /// with every schema column's kind declared (replacing a kind `base`
+    /// declares for it), and the mapping's id column as text, never parsed.
+    /// So a batch of one row reads exactly as the same row inside a large
+    /// file.
+    #[cfg(feature = "csv")]
+    pub fn csv_options(&self, base: &crate::features::csv::CsvOptions) -> crate::features::csv::CsvOptions {
+        let options = self.state.schema.iter().fold(base.clone(), |o, (n, k)| o.kind(n.clone(), *k));
+        match self.state.mapping.id_column() {
+            Some(id) => options.id(id),
+            None => options,
+        }
+    }
+
+    /// Reads a CSV batch to score with the schema's kinds ([`Scorer::csv_options`]
+    /// over `base`) and checks it against the schema.
+    ///
+    /// # Errors
+    /// The loader's errors ([`Error::Features`], bad rows with their line)
+    /// and [`Error::Schema`] for a missing column.
+    #[cfg(feature = "csv")]
+    pub fn read_csv(&self, reader: impl std::io::Read, base: &crate::features::csv::CsvOptions) -> Result<Frame> {
+        let frame = Frame::from_csv_reader(reader, &self.csv_options(base))?;
+        self.check_schema(&frame)?;
+        Ok(frame)
+    }
+
+    /// [`Scorer::read_csv`] from a file; a schema error names the file.
+    ///
+    /// # Errors
+    /// As [`Scorer::read_csv`], and [`Error::Features`] with the I/O error.
+    #[cfg(feature = "csv")]
+    pub fn read_csv_path(
+        &self,
+        path: impl AsRef<std::path::Path>,
+        base: &crate::features::csv::CsvOptions,
+    ) -> Result<Frame> {
+        let path = path.as_ref();
+        let frame = Frame::from_csv_path(path, &self.csv_options(base))?;
+        self.check_schema(&frame).map_err(|e| e.in_origin(path.display().to_string()))?;
+        Ok(frame)
+    }
+
     /// Engagement per row of `ids` from activity rows: the raw decayed sum
     /// at `now`. Activities after `now` and activities of accounts not in
     /// `ids` are left out and counted in the returned [`EngagementTally`].
     ///
     /// # Errors
-    /// An activity kind the engagement model does not know (named).
+    /// An activity kind the engagement model does not know (named); an id
+    /// that appears twice in `ids` ([`PoolError::DuplicateId`](crate::pool::PoolError::DuplicateId),
+    /// in [`Error::Pool`]); a timestamp of 10^11 or more, which is not Unix
+    /// seconds ([`PoolError::TimestampUnit`](crate::pool::PoolError::TimestampUnit),
+    /// its `line` the event's position + 2, its line in a file read by
+    /// [`read_events`](crate::pool::read_events)).
     pub fn engagement_from_events<'e>(
         &self,
         ids: &[&str],
         events: impl IntoIterator<Item = &'e EventRecord>,
         now: Timestamp,
     ) -> Result<(Vec<f64>, EngagementTally)> {
-        let index: HashMap<&str, u32> = ids.iter().enumerate().map(|(k, id)| (*id, k as u32)).collect();
+        use crate::pool::{PoolError, TimeUnit};
+        let mut index: HashMap<&str, u32> = HashMap::with_capacity(ids.len());
+        for (k, id) in ids.iter().enumerate() {
+            if let Some(&first) = index.get(id) {
+                let e = PoolError::DuplicateId { id: (*id).to_string(), first_row: first as usize, row: k };
+                return Err(e.into());
+            }
+            index.insert(id, k as u32);
+        }
+        let events = events.into_iter().enumerate().map(|(k, e)| match TimeUnit::guess(e.timestamp) {
+            Some(unit) => Err(PoolError::TimestampUnit { line: k as u64 + 2, value: e.timestamp, unit }),
+            None => Ok(e),
+        });
         let mut kinds: Vec<(&str, crate::engagement::KindId)> = Vec::new();
         let mut touches = Vec::new();
         let mut unknown_accounts = 0u64;
         for e in events {
+            let e = e?;
             let Some(&account) = index.get(e.account_id.as_str()) else {
                 unknown_accounts += 1;
                 continue;
@@ -918,6 +1128,7 @@ impl Scorer {
     /// A frame that does not match the schema, an engagement slice of the
     /// wrong length or with a negative or non-finite value.
     pub fn score_frame(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<AccountScore>> {
+        let frame = &*self.conform(frame)?;
         let prepared = self.prepare(frame)?;
         self.check_engagement(frame, engagement)?;
         map_chunks(frame.nrows(), |rows| rows.map(|i| prepared.account(i, engagement.map(|e| e[i]))).collect())
@@ -930,7 +1141,8 @@ impl Scorer {
     /// # Errors
     /// As [`Scorer::score_frame`], and a row out of range.
     pub fn score_row(&self, frame: &Frame, i: usize, engagement: Option<f64>) -> Result<AccountScore> {
-        self.prepare(frame)?.score(i, engagement)
+        let frame = self.conform(frame)?;
+        self.prepare(&frame)?.score(i, engagement)
     }
 
     /// Binds the scorer to `frame` once (schema checked, columns resolved,
@@ -940,8 +1152,30 @@ impl Scorer {
     ///
     /// # Errors
     /// A frame that does not match the schema.
+    ///
+    /// Unlike the other scoring methods, `prepare` binds to `frame` as it
+    /// is: a string column must have the schema's own kind (text or
+    /// categorical) here. Read the batch with [`Scorer::read_csv`], or call
+    /// [`Scorer::conform`] once first.
     pub fn prepare<'a>(&'a self, frame: &'a Frame) -> Result<PreparedScorer<'a>> {
         self.check_schema(frame)?;
+        if let std::borrow::Cow::Owned(conformed) = self.conform(frame)? {
+            // The first column `conform` would convert, as a schema error.
+            for (name, kind) in &self.state.schema {
+                if let (Ok(c), Ok(want)) = (frame.column(name), conformed.column(name))
+                    && c.kind() != want.kind()
+                {
+                    return Err(Error::Schema {
+                        column: name.clone(),
+                        expected: Some(*kind),
+                        found: Some(c.kind()),
+                        needed_by: self.needed_by(name).to_vec(),
+                        available: Vec::new(),
+                        origin: None,
+                    });
+                }
+            }
+        }
         // Families without a prepared form (trees, look-alike, hybrid) score
         // through `score_rows`, and explain rows through an explainer whose
         // factor tables are built once.
@@ -970,6 +1204,7 @@ impl Scorer {
     /// # Errors
     /// As [`Scorer::score_frame`].
     pub fn top_n(&self, frame: &Frame, engagement: Option<&[f64]>, n: usize) -> Result<Vec<AccountScore>> {
+        let frame = &*self.conform(frame)?;
         let prepared = self.prepare(frame)?;
         let base = prepared.base_scores()?;
         prepared.top_n(&base, engagement, n)
@@ -982,6 +1217,7 @@ impl Scorer {
     /// # Errors
     /// As [`Scorer::score_frame`].
     pub fn priorities(&self, frame: &Frame, engagement: Option<&[f64]>) -> Result<Vec<f64>> {
+        let frame = &*self.conform(frame)?;
         let prepared = self.prepare(frame)?;
         let base = prepared.base_scores()?;
         prepared.priorities(&base, engagement)
