@@ -174,6 +174,30 @@ fn read_engagement_blocks(
     Ok(EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows })
 }
 
+/// [`read_touches_path`] in blocks of `block` bytes, without the path in
+/// its errors (for the fuzz bodies, which compare it with [`read_touches`]).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn touches_in_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    block: usize,
+) -> Result<TouchLog, PoolError> {
+    read_touches_blocks(path, ids, model, block)
+}
+
+/// [`read_engagement_path`] (scored at the latest activity) in blocks of
+/// `block` bytes, without the path in its errors.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn engagement_in_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    block: usize,
+) -> Result<EngagementLog, PoolError> {
+    read_engagement_blocks(path, ids, model, None, block)
+}
+
 /// Streams `path` in blocks of `block` bytes through [`parse_block`].
 fn read_blocks(
     path: &Path,
