@@ -121,6 +121,15 @@ mod tests {
     }
 
     #[test]
+    fn complement_is_one_minus_p() {
+        let p = |v: f64| Probability::new(v).expect("valid");
+        assert_eq!(p(0.25).complement().get(), 0.75);
+        assert_eq!(p(0.0).complement(), Probability::ONE);
+        assert_eq!(p(1.0).complement(), Probability::ZERO);
+        assert_eq!(p(0.5).complement().complement().get(), 0.5);
+    }
+
+    #[test]
     fn clamped_and_log_odds() {
         assert_eq!(Probability::clamped(1.0 + 1e-16).map(Probability::get), Ok(1.0));
         assert!(Probability::clamped(f64::NAN).is_err());

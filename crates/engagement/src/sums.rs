@@ -352,6 +352,28 @@ mod tests {
     }
 
     #[test]
+    fn merging_into_an_empty_accumulator_keeps_the_other_reference() {
+        let m = EngagementParams::new().build().expect("valid");
+        let t = touches(200, 5, 1_767_225_600, 60);
+        let mut full = EngagementSums::new(&m, 5, None);
+        full.add(&t).expect("ok");
+        let want = full.clone().finish();
+        assert!(want.scores().iter().any(|&s| s > 0.0));
+        // (None, Some(b)): this side has no touches, the other has.
+        let mut empty = EngagementSums::new(&m, 5, None);
+        empty.merge(full.clone()).expect("merge");
+        let got = empty.finish();
+        assert_eq!((got.now(), got.used()), (want.now(), want.used()));
+        for (g, w) in got.scores().iter().zip(want.scores()) {
+            assert!(g.is_finite() && (g - w).abs() <= 1e-12 * w.abs(), "{g} vs {w}");
+        }
+        // (Some(a), None): the other side is empty.
+        let mut this = full;
+        this.merge(EngagementSums::new(&m, 5, None)).expect("merge");
+        assert_eq!(this.finish(), want);
+    }
+
+    #[test]
     fn errors_and_empty() {
         let m = EngagementParams::new().build().expect("valid");
         let mut sums = EngagementSums::new(&m, 2, None);

@@ -200,6 +200,19 @@ mod tests {
     use crate::CalibrationError;
 
     #[test]
+    fn percentile_interpolates_as_numpy() {
+        // np.percentile([1, 2, 4, 8], q) for q in [0, 10, 40, 50, 90, 100, 120, -5]
+        let v = [1.0, 2.0, 4.0, 8.0];
+        let want = [(0.0, 1.0), (10.0, 1.3), (40.0, 2.4), (50.0, 3.0), (90.0, 6.8), (100.0, 8.0), (120.0, 8.0)];
+        for (q, w) in want {
+            let got = numpy_percentile(&v, q);
+            assert!(got.is_finite() && (got - w).abs() < 1e-12, "q {q}: {got} vs {w}");
+        }
+        assert_eq!(numpy_percentile(&v, -5.0), 1.0);
+        assert_eq!(numpy_percentile(&[3.0], 50.0), 3.0);
+    }
+
+    #[test]
     fn log_loss_clips_and_rejects_non_probabilities() {
         let l = log_loss(&[0.0, 1.0], &[true, false]).expect("defined");
         assert!((l - (-f64::EPSILON.ln())).abs() < 1e-12);
