@@ -391,5 +391,14 @@ mod tests {
         sums.add(&[Touch::new(0, KindId(0), ts(i64::MIN)), Touch::new(0, KindId(0), ts(i64::MAX))]).expect("ok");
         let e = sums.finish();
         assert_eq!(e.scores(), &[1.0]);
+        // With a known `now` at the far end of time: ages beyond i64 decay to 0, or are in the future.
+        let mut sums = EngagementSums::new(&m, 1, Some(ts(i64::MAX)));
+        sums.add(&[Touch::new(0, KindId(0), ts(i64::MIN))]).expect("ok");
+        assert_eq!((sums.used(), sums.ignored_future()), (1, 0));
+        assert_eq!(sums.finish().scores(), &[0.0]);
+        let mut sums = EngagementSums::new(&m, 1, Some(ts(i64::MIN)));
+        sums.add(&[Touch::new(0, KindId(0), ts(i64::MAX))]).expect("ok");
+        assert_eq!((sums.used(), sums.ignored_future()), (0, 1));
+        assert_eq!(sums.finish().scores(), &[0.0]);
     }
 }

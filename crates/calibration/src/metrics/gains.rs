@@ -154,6 +154,15 @@ mod tests {
         let t = gains_table(&[1.0; 4], &[true, false, false, false], 2).expect("tied");
         assert!((t[0].positives - 0.5).abs() < 1e-15 && (t[1].positives - 0.5).abs() < 1e-15);
         assert!(matches!(gains_table(&scores, &labels, 0), Err(CalibrationError::Core(_))));
+        // As many groups as rows is allowed (one row each); no positive is refused.
+        let one_each = gains_table(&scores, &labels, 10).expect("one row a group");
+        assert!(one_each.iter().all(|r| r.rows == 1));
+        let none = [false; 10];
+        assert!(matches!(
+            gains_table(&scores, &none, 2),
+            Err(CalibrationError::Core(CoreError::SingleClass { positives: 0, negatives: 10 }))
+        ));
+        assert!(matches!(lift_top_rows(&scores, &none, 2), Err(CalibrationError::Core(CoreError::SingleClass { .. }))));
         assert!(lift_top_rows(&scores, &labels, 0).is_err() && lift_top_rows(&scores, &labels, 11).is_err());
         assert!((lift_top_rows(&scores, &labels, 2).expect("lift") - 2.5).abs() < 1e-12);
     }
