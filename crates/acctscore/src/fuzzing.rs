@@ -103,9 +103,7 @@ pub fn events_reader(data: &[u8]) {
     let _ = std::fs::remove_file(&path);
     match (&whole, &streamed) {
         (Ok(w), Ok(s)) => assert_eq!(w, s, "streamed touches"),
-        // Both refuse; their messages may differ (a known finding: see
-        // docs/testing.md, "Findings", and the ignored test in tests/fuzz_bodies.rs).
-        (Err(_), Err(_)) => {}
+        (Err(w), Err(s)) => assert_eq!(w.to_string(), s.to_string(), "streamed error"),
         _ => panic!("whole {whole:?} but streamed {streamed:?}"),
     }
     match (&whole, &engagement) {
@@ -119,7 +117,7 @@ pub fn events_reader(data: &[u8]) {
                 }
             }
         }
-        (Err(_), Err(_)) => {}
+        (Err(w), Err(s)) => assert_eq!(w.to_string(), s.to_string(), "engagement error"),
         _ => panic!("whole {whole:?} but engagement {engagement:?}"),
     }
 }

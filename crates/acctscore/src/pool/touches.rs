@@ -802,18 +802,41 @@ fn quoted_rows(
     header: &Header,
     mut row: impl FnMut(u64, &[u8], &[u8], &[u8]) -> Result<(), PoolError>,
 ) -> Result<(), PoolError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(part);
+    // Flexible: each record's width is checked against the header below, as
+    // the unquoted path does (the csv crate would only compare it with the
+    // previous record of this part, so a part's first record went unchecked).
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(part);
     let mut rec = csv::ByteRecord::new();
+    // Lines are counted from the bytes (the csv crate's line numbers skip
+    // blank lines, and a record's position is before the blank lines that
+    // precede it), up to each record's first byte: (bytes counted, line there).
+    let mut counted = (0usize, first_line);
+    let mut line_at = |byte: u64| -> u64 {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(part.len());
+        while matches!(part.get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        if let Some(between) = part.get(counted.0..byte) {
+            counted = (byte, counted.1 + memchr::memchr_iter(b'\n', between).count() as u64);
+        }
+        counted.1
+    };
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
             Err(e) => {
-                let line = first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
+                let line = e.position().map_or(first_line, |p| line_at(p.byte()));
                 return Err(PoolError::BadRow { line, reason: e.to_string() });
             }
         }
-        let line = first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
+        let line = rec.position().map_or(first_line, |p| line_at(p.byte()));
+        if rec.len() != header.n_fields {
+            return Err(PoolError::BadRow {
+                line,
+                reason: format!("{} fields where the header has {}", rec.len(), header.n_fields),
+            });
+        }
         let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
