@@ -384,6 +384,16 @@ mod tests {
         assert!(matches!(sums.add(&[Touch::new(0, KindId(9), ts(0))]), Err(EngagementError::UnknownKindId { .. })));
         let other = EngagementSums::new(&m, 2, Some(ts(5)));
         assert!(matches!(sums.merge(other), Err(EngagementError::LengthMismatch { .. })));
+        // Each difference alone is refused: accounts, then kinds.
+        let mut two = EngagementSums::new(&m, 2, None);
+        assert!(matches!(two.merge(EngagementSums::new(&m, 3, None)), Err(EngagementError::LengthMismatch { .. })));
+        let other_model = EngagementParams::new().kind("email", 2.0, 14.0).build().expect("valid");
+        assert!(matches!(
+            two.merge(EngagementSums::new(&other_model, 2, None)),
+            Err(EngagementError::LengthMismatch { .. })
+        ));
+        let mut at = EngagementSums::new(&m, 2, Some(ts(5)));
+        assert!(matches!(at.merge(EngagementSums::new(&m, 2, Some(ts(6)))), Err(EngagementError::LengthMismatch { .. })));
         let empty = EngagementSums::new(&m, 2, None).finish();
         assert_eq!((empty.now(), empty.scores()), (ts(0), &[0.0, 0.0][..]));
         // Extreme times never overflow.

@@ -165,6 +165,7 @@ mod tests {
         assert!(matches!(lift_top_rows(&scores, &none, 2), Err(CalibrationError::Core(CoreError::SingleClass { .. }))));
         assert!(lift_top_rows(&scores, &labels, 0).is_err() && lift_top_rows(&scores, &labels, 11).is_err());
         assert!((lift_top_rows(&scores, &labels, 2).expect("lift") - 2.5).abs() < 1e-12);
+        assert!((lift_top_rows(&scores, &labels, 10).expect("every row") - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -216,6 +216,10 @@ mod tests {
     fn log_loss_clips_and_rejects_non_probabilities() {
         let l = log_loss(&[0.0, 1.0], &[true, false]).expect("defined");
         assert!((l - (-f64::EPSILON.ln())).abs() < 1e-12);
+        // A sure, right prediction is clipped to 1 − ε: a tiny positive loss, exactly.
+        let sure = log_loss(&[1.0, 0.0], &[true, false]).expect("defined");
+        assert_eq!(sure, -(1.0 - f64::EPSILON).ln());
+        assert!(sure > 0.0);
         assert!(matches!(log_loss(&[1.5], &[true]), Err(CalibrationError::NotAProbability { index: 0, .. })));
         assert_eq!(brier_score(&[1.0, 0.0], &[true, false]).expect("brier"), 0.0);
     }
