@@ -27,12 +27,11 @@ fn csv_like() -> impl Strategy<Value = Vec<u8>> {
         "[ -~]{0,6}",
     ];
     let line = prop::collection::vec(token, 0..5).prop_map(|t| t.join(","));
-    let lines = (prop::collection::vec(line, 0..8), prop_oneof![Just("\n"), Just("\r\n")])
-        .prop_map(|(lines, end)| {
-            let mut text = "account_id,kind,timestamp,rep_id".to_string() + end;
-            text.push_str(&lines.join(end));
-            text.into_bytes()
-        });
+    let lines = (prop::collection::vec(line, 0..8), prop_oneof![Just("\n"), Just("\r\n")]).prop_map(|(lines, end)| {
+        let mut text = "account_id,kind,timestamp,rep_id".to_string() + end;
+        text.push_str(&lines.join(end));
+        text.into_bytes()
+    });
     prop_oneof![prop::collection::vec(any::<u8>(), 0..200), lines]
 }
 
@@ -142,7 +141,8 @@ fn events_a_wide_record_is_refused_whole_and_in_blocks() {
     assert!(e.to_string().contains("fields where the header has 4"), "{e}");
     fuzzing::events_reader(data);
     // The first record of a quoted file, too wide or too narrow.
-    for data in [&b"account_id,kind,timestamp\n\"a\",email,1,extra\n"[..], b"account_id,kind,timestamp\n\"a\",email\n"] {
+    for data in [&b"account_id,kind,timestamp\n\"a\",email,1,extra\n"[..], b"account_id,kind,timestamp\n\"a\",email\n"]
+    {
         let e = read_touches(data, &ids(), &model()).expect_err("wrong width");
         assert!(e.to_string().starts_with("line 2: "), "{e}");
         fuzzing::events_reader(data);
@@ -162,7 +162,8 @@ fn ids() -> acctscore::features::Column {
 /// on the shape of its finding above but with a valid row).
 #[test]
 fn events_quoted_id_on_a_last_line_without_a_break_reads_the_same_streamed() {
-    for data in [&b"account_id,kind,timestamp,rep_id\n\n\"x,y\",email,100,r"[..], b"account_id,kind,timestamp\n\"x,y\",email,1"]
+    for data in
+        [&b"account_id,kind,timestamp,rep_id\n\n\"x,y\",email,100,r"[..], b"account_id,kind,timestamp\n\"x,y\",email,1"]
     {
         fuzzing::events_reader(data);
     }

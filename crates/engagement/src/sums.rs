@@ -393,7 +393,10 @@ mod tests {
             Err(EngagementError::LengthMismatch { .. })
         ));
         let mut at = EngagementSums::new(&m, 2, Some(ts(5)));
-        assert!(matches!(at.merge(EngagementSums::new(&m, 2, Some(ts(6)))), Err(EngagementError::LengthMismatch { .. })));
+        assert!(matches!(
+            at.merge(EngagementSums::new(&m, 2, Some(ts(6)))),
+            Err(EngagementError::LengthMismatch { .. })
+        ));
         let empty = EngagementSums::new(&m, 2, None).finish();
         assert_eq!((empty.now(), empty.scores()), (ts(0), &[0.0, 0.0][..]));
         // Extreme times never overflow.
