@@ -319,6 +319,27 @@ mod tests {
     }
 
     #[test]
+    fn write_reports_its_bytes_and_a_bare_name_lives_in_the_current_folder() {
+        let dir = temp_dir("write");
+        let path = dir.join("w.txt");
+        let mut f = AtomicFile::create(&path).expect("created");
+        assert_eq!(f.path(), path.as_path());
+        assert_eq!(f.write(b"abc").expect("written"), 3);
+        f.flush().expect("flushed");
+        f.commit().expect("committed");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abc");
+        std::fs::remove_dir_all(&dir).ok();
+        // A bare file name: the temporary file is created in `.` (never committed here).
+        let name = format!("acctscore-core-bare-{}.txt", std::process::id());
+        let f = AtomicFile::create(&name).expect("created in the current folder");
+        assert_eq!(f.temp.parent(), Some(Path::new(".")));
+        let temp = f.temp.clone();
+        assert!(temp.exists());
+        drop(f);
+        assert!(!temp.exists() && !Path::new(&name).exists());
+    }
+
+    #[test]
     fn dropping_without_commit_removes_the_temp_file() {
         let dir = temp_dir("drop");
         let path = dir.join("a.txt");
