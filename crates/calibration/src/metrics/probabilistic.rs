@@ -209,6 +209,10 @@ mod tests {
             assert!(got.is_finite() && (got - w).abs() < 1e-12, "q {q}: {got} vs {w}");
         }
         assert_eq!(numpy_percentile(&v, -5.0), 1.0);
+        // NumPy's lerp takes `b − diff·(1 − γ)` from γ = 0.5 on: bit-exact,
+        // where `a + diff·γ` would give 0.16999999999999998.
+        assert_eq!(numpy_percentile(&[0.1, 0.2], 70.0), 0.17);
+        assert_eq!(numpy_percentile(&[0.1, 0.2], 30.0), 0.1 + (0.2 - 0.1) * 0.3);
         assert_eq!(numpy_percentile(&[3.0], 50.0), 3.0);
     }
 
