@@ -168,3 +168,22 @@ fn events_quoted_id_on_a_last_line_without_a_break_reads_the_same_streamed() {
         fuzzing::events_reader(data);
     }
 }
+
+/// Finding of `cargo fuzz run events_reader` (2026-12-06, second run, after
+/// 128 runs): a quote opened and not closed on its line made the csv crate
+/// read on across line breaks, so the whole file and the file in blocks
+/// named different lines and reasons (17 and 6; the quote opens on line 5). A line with an odd number of quotes is
+/// now refused with its own line, however the file is cut in parts.
+#[test]
+fn events_a_quote_across_lines_is_refused_at_its_line() {
+    let data = include_bytes!("fuzz_regressions/events_quote_across_lines.csv");
+    let e = read_touches(data, &ids(), &model()).expect_err("unbalanced quote");
+    assert_eq!(
+        e.to_string(),
+        "line 5: a quoted field runs past the end of its line (quoted fields must not hold line breaks)"
+    );
+    fuzzing::events_reader(data);
+    let e = read_touches(b"account_id,kind,timestamp\na,email,1\n\"a,email,2\na,email,3\n", &ids(), &model())
+        .expect_err("unbalanced quote");
+    assert!(e.to_string().starts_with("line 3: a quoted field runs past"), "{e}");
+}

@@ -821,16 +821,37 @@ fn quoted_rows(
         }
         counted.1
     };
+    // Quoted fields must not hold line breaks: every line up to a record's
+    // own holds an even number of quotes, checked line by line in file order
+    // so that the first bad line is the same however the file is cut in parts.
+    let mut scanned = (0usize, first_line);
+    let mut lines_balanced_to = |line: u64| -> Result<(), PoolError> {
+        while scanned.1 <= line && scanned.0 < part.len() {
+            let rest = part.get(scanned.0..).unwrap_or(&[]);
+            let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            if memchr::memchr_iter(b'"', rest.get(..len).unwrap_or(&[])).count() % 2 == 1 {
+                return Err(PoolError::BadRow {
+                    line: scanned.1,
+                    reason: "a quoted field runs past the end of its line (quoted fields must not hold line breaks)"
+                        .to_string(),
+                });
+            }
+            scanned = (scanned.0 + len + 1, scanned.1 + 1);
+        }
+        Ok(())
+    };
     loop {
         match rdr.read_byte_record(&mut rec) {
-            Ok(false) => return Ok(()),
+            Ok(false) => return lines_balanced_to(u64::MAX),
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(first_line, |p| line_at(p.byte()));
+                lines_balanced_to(line)?;
                 return Err(PoolError::BadRow { line, reason: e.to_string() });
             }
         }
         let line = rec.position().map_or(first_line, |p| line_at(p.byte()));
+        lines_balanced_to(line)?;
         if rec.len() != header.n_fields {
             return Err(PoolError::BadRow {
                 line,
