@@ -184,6 +184,8 @@ mod tests {
         assert!(b.scores().iter().all(|s| s.is_finite()));
         assert!((b.scores()[0] - 0.75).abs() < 1e-15, "{:?}", b.scores());
         assert_eq!(b.scores()[1], 2.0);
+        assert_eq!(b.clone().into_scores(), b.scores());
+        assert_eq!((b.now(), b.used(), b.ignored_future()), (ts(NOW), 3, 0));
     }
 
     #[test]
