@@ -374,6 +374,33 @@ mod tests {
     }
 
     #[test]
+    fn merging_decays_the_earlier_side_never_the_later() {
+        // Sides 100,000 days apart: growing the later side to the earlier
+        // reference would overflow; decaying the earlier one gives ~0.
+        let m = EngagementParams::new().build().expect("valid");
+        let email = m.kind_id_by_name("email").expect("built in");
+        let late = ts(100_000 * DAY);
+        for (first, second) in [(late, ts(0)), (ts(0), late)] {
+            let mut a = EngagementSums::new(&m, 1, None);
+            a.add(&[Touch::new(0, email, first)]).expect("ok");
+            let mut b = EngagementSums::new(&m, 1, None);
+            b.add(&[Touch::new(0, email, second)]).expect("ok");
+            a.merge(b).expect("merge");
+            let e = a.finish();
+            assert_eq!((e.now(), e.used()), (late, 2));
+            assert_eq!(e.scores(), &[1.0], "the late touch counts whole, the early one decays to 0");
+        }
+        // Counters add up, future touches included.
+        let now = Some(ts(10 * DAY));
+        let mut a = EngagementSums::new(&m, 1, now);
+        a.add(&[Touch::new(0, email, ts(11 * DAY)), Touch::new(0, email, ts(DAY))]).expect("ok");
+        let mut b = EngagementSums::new(&m, 1, now);
+        b.add(&[Touch::new(0, email, ts(12 * DAY)), Touch::new(0, email, ts(13 * DAY))]).expect("ok");
+        a.merge(b).expect("merge");
+        assert_eq!((a.used(), a.ignored_future()), (1, 3));
+    }
+
+    #[test]
     fn errors_and_empty() {
         let m = EngagementParams::new().build().expect("valid");
         let mut sums = EngagementSums::new(&m, 2, None);
