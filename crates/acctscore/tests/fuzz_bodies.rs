@@ -187,3 +187,21 @@ fn events_a_quote_across_lines_is_refused_at_its_line() {
         .expect_err("unbalanced quote");
     assert!(e.to_string().starts_with("line 3: a quoted field runs past"), "{e}");
 }
+
+/// Finding of `cargo fuzz run events_reader` (2026-12-06, third run, on
+/// loading the corpus): a bare carriage return inside a line ended a record
+/// for the csv crate (quoted parts) but not for the line splitter (unquoted
+/// parts), so the same line had 3 fields whole and 7 in blocks. Records now
+/// end at a line feed only in both.
+#[test]
+fn events_a_bare_carriage_return_does_not_end_a_record() {
+    let data = include_bytes!("fuzz_regressions/events_bare_carriage_return.csv");
+    let e = read_touches(data, &ids(), &model()).expect_err("7 fields of 4");
+    assert_eq!(e.to_string(), "line 3: 7 fields where the header has 4");
+    fuzzing::events_reader(data);
+    // CRLF lines, blank ones included, still read in quoted parts.
+    let plain = read_touches(b"account_id,kind,timestamp\na,email,1\na,email,2\n", &ids(), &model()).expect("plain");
+    let crlf = b"account_id,kind,timestamp\r\n\"a\",email,1\r\n\r\na,\"email\",2\r\n";
+    assert_eq!(read_touches(crlf, &ids(), &model()).expect("crlf").touches, plain.touches);
+    fuzzing::events_reader(crlf);
+}

@@ -805,7 +805,14 @@ fn quoted_rows(
     // Flexible: each record's width is checked against the header below, as
     // the unquoted path does (the csv crate would only compare it with the
     // previous record of this part, so a part's first record went unchecked).
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(part);
+    // Records end at a line feed only, as in the unquoted path (the csv
+    // crate would also end one at a bare carriage return); the `\r` of a
+    // CRLF is stripped from the last field below.
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(part);
     let mut rec = csv::ByteRecord::new();
     // Lines are counted from the bytes (the csv crate's line numbers skip
     // blank lines, and a record's position is before the blank lines that
@@ -852,13 +859,18 @@ fn quoted_rows(
         }
         let line = rec.position().map_or(first_line, |p| line_at(p.byte()));
         lines_balanced_to(line)?;
+        let last = rec.len().saturating_sub(1);
+        let field = |i: usize| rec.get(i).map(|f| if i == last { f.strip_suffix(b"\r").unwrap_or(f) } else { f });
+        if rec.len() == 1 && field(0).is_some_and(<[u8]>::is_empty) {
+            continue; // a blank CRLF line
+        }
         if rec.len() != header.n_fields {
             return Err(PoolError::BadRow {
                 line,
                 reason: format!("{} fields where the header has {}", rec.len(), header.n_fields),
             });
         }
-        let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts)) else {
+        let (Some(id), Some(kind), Some(ts)) = (field(header.id), field(header.kind), field(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
         row(line, id, kind, ts)?;
