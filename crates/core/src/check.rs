@@ -127,6 +127,9 @@ mod tests {
         let x = array![[1.0, 2.0, 3.0], [4.0, f64::INFINITY, 6.0]];
         assert_eq!(bad(finite_matrix("m", x.view())), ("m", 4, f64::INFINITY.to_bits()));
         assert_eq!(bad(finite_matrix("m", x.t())), ("m", 3, f64::INFINITY.to_bits()));
+        // An even number of finite values around the bad one (a parity-style fold would miss it).
+        let y = array![[1.0, f64::NAN, 2.0]];
+        assert!(matches!(finite_matrix("m", y.view()), Err(CoreError::NonFinite { index: 1, .. })));
         assert_eq!(finite_matrix("m", array![[1.0, 2.0], [3.0, 4.0]].t()), Ok(()));
         assert_eq!(same_len("n", 3, 3), Ok(()));
         assert_eq!(same_len("n", 3, 4), Err(CoreError::ShapeMismatch { what: "n", expected: 3, found: 4 }));
