@@ -413,6 +413,7 @@ mod tests {
         assert!(matches!(sums.merge(other), Err(EngagementError::LengthMismatch { .. })));
         // Each difference alone is refused: accounts, then kinds.
         let mut two = EngagementSums::new(&m, 2, None);
+        assert_eq!((two.n_accounts(), EngagementSums::new(&m, 7, None).n_accounts()), (2, 7));
         assert!(matches!(two.merge(EngagementSums::new(&m, 3, None)), Err(EngagementError::LengthMismatch { .. })));
         let other_model = EngagementParams::new().kind("email", 2.0, 14.0).build().expect("valid");
         assert!(matches!(
