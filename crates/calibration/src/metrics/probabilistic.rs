@@ -235,5 +235,11 @@ mod tests {
         let e = calibration_errors(&probs, &labels, 10, BinStrategy::Uniform).expect("ece");
         assert!(e.ece.abs() < 1e-15 && e.mce.abs() < 1e-15);
         assert!(calibration_errors(&probs, &labels, 0, BinStrategy::Uniform).is_err());
+        // Two bins: 0.1 (none positive) off by 0.1, 0.9 (half positive) off by 0.4.
+        let (p, y) = ([0.9, 0.9, 0.1, 0.1], [true, false, false, false]);
+        let ece = expected_calibration_error(&p, &y, 2, BinStrategy::Uniform).expect("ece");
+        let mce = max_calibration_error(&p, &y, 2, BinStrategy::Uniform).expect("mce");
+        assert!(ece.is_finite() && (ece - 0.25).abs() < 1e-12, "{ece}");
+        assert!(mce.is_finite() && (mce - 0.4).abs() < 1e-12, "{mce}");
     }
 }
