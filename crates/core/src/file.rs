@@ -340,6 +340,23 @@ mod tests {
     }
 
     #[test]
+    fn a_taken_temp_name_is_skipped() {
+        // The next temporary names already exist (left by a crashed run):
+        // create moves on to a free one instead of failing.
+        let dir = temp_dir("taken");
+        let path = dir.join("t.txt");
+        let next = COUNTER.load(Ordering::Relaxed);
+        for n in next..next + 8 {
+            std::fs::write(dir.join(format!(".t.txt.{}.{n}.tmp", std::process::id())), b"stale").expect("stale temp");
+        }
+        let mut f = AtomicFile::create(&path).expect("a free name");
+        f.write_all(b"fresh").expect("written");
+        f.commit().expect("committed");
+        assert_eq!(std::fs::read(&path).expect("read"), b"fresh");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn dropping_without_commit_removes_the_temp_file() {
         let dir = temp_dir("drop");
         let path = dir.join("a.txt");
