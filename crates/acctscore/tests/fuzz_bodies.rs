@@ -106,17 +106,6 @@ fn model_json_body_on_a_real_model() {
     }
 }
 
-/// The bodies do fail: a broken promise is a panic, not a silent pass.
-#[test]
-#[should_panic(expected = "written set reads back")]
-fn a_body_panics_when_a_promise_breaks() {
-    // Not a rules file: the body only asserts after a successful parse, so
-    // this checks the plumbing by calling the parser path that must panic.
-    let set = acctscore::icp::rules::RuleSet::from_toml_str("threshold = 1\nrules = []\n").expect("valid");
-    let _ = acctscore::icp::rules::RuleSet::from_toml_str(&(set.to_toml_string().expect("writes") + "x"))
-        .expect("written set reads back");
-}
-
 /// Finding of the events body (proptest, 2026-12-06): a one-field quoted row
 /// after a blank line was refused whole and in blocks with different reasons
 /// ("missing field" vs "2 fields where the header has 4"), and the whole read
