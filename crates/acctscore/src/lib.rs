@@ -42,6 +42,8 @@ pub use acctscore_icp as icp;
 pub use acctscore_revenue as revenue;
 
 mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod pool;
 mod scorer;
 

@@ -43,12 +43,14 @@ const P: [f64; 60] = [
 ];
 
 fn close(what: &str, got: f64, want: f64) {
+    assert!(got.is_finite() && want.is_finite(), "{what}: got {got:?}, want {want:?} (non-finite)");
     assert!((got - want).abs() <= TOL, "{what}: got {got:?}, want {want:?}");
 }
 
 fn close_all(what: &str, got: &[f64], want: &[f64]) {
     assert_eq!(got.len(), want.len(), "{what}: length");
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(g.is_finite() && w.is_finite(), "{what}[{i}]: got {g:?}, want {w:?} (non-finite)");
         assert!((g - w).abs() <= TOL, "{what}[{i}]: got {g:?}, want {w:?}");
     }
 }

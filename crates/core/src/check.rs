@@ -115,10 +115,34 @@ mod tests {
     }
 
     #[test]
+    fn each_check_names_the_first_bad_value() {
+        let bad = |r: Result<()>| match r {
+            Err(CoreError::NonFinite { what, index, value }) => (what, index, value.to_bits()),
+            other => panic!("unexpected {other:?}"),
+        };
+        assert_eq!(bad(finite_slice("s", &[1.0, f64::INFINITY, f64::NAN])), ("s", 1, f64::INFINITY.to_bits()));
+        let v = array![0.5, -2.0, f64::NEG_INFINITY];
+        assert_eq!(bad(finite_vector("v", v.view())), ("v", 2, f64::NEG_INFINITY.to_bits()));
+        assert_eq!(finite_vector("v", array![0.5, -2.0].view()), Ok(()));
+        let x = array![[1.0, 2.0, 3.0], [4.0, f64::INFINITY, 6.0]];
+        assert_eq!(bad(finite_matrix("m", x.view())), ("m", 4, f64::INFINITY.to_bits()));
+        assert_eq!(bad(finite_matrix("m", x.t())), ("m", 3, f64::INFINITY.to_bits()));
+        // An even number of finite values around the bad one (a parity-style fold would miss it).
+        let y = array![[1.0, f64::NAN, 2.0]];
+        assert!(matches!(finite_matrix("m", y.view()), Err(CoreError::NonFinite { index: 1, .. })));
+        assert_eq!(finite_matrix("m", array![[1.0, 2.0], [3.0, 4.0]].t()), Ok(()));
+        assert_eq!(same_len("n", 3, 3), Ok(()));
+        assert_eq!(same_len("n", 3, 4), Err(CoreError::ShapeMismatch { what: "n", expected: 3, found: 4 }));
+    }
+
+    #[test]
     fn training_set_rejects_bad_inputs() {
         let x = array![[1.0], [2.0]];
         assert!(matches!(training_set(x.view(), &[true]), Err(CoreError::ShapeMismatch { .. })));
-        assert!(matches!(training_set(x.view(), &[true, true]), Err(CoreError::SingleClass { .. })));
+        assert_eq!(training_set(x.view(), &[true, true]), Err(CoreError::SingleClass { positives: 2, negatives: 0 }));
+        assert_eq!(training_set(x.view(), &[false, false]), Err(CoreError::SingleClass { positives: 0, negatives: 2 }));
+        let nan = array![[1.0], [f64::NAN]];
+        assert!(matches!(training_set(nan.view(), &[true, false]), Err(CoreError::NonFinite { index: 1, .. })));
         let empty = ndarray::Array2::<f64>::zeros((0, 3));
         assert!(matches!(training_set(empty.view(), &[]), Err(CoreError::Empty { .. })));
         assert_eq!(training_set(x.view(), &[true, false]), Ok(ClassCounts { positives: 1, negatives: 1 }));

@@ -319,6 +319,44 @@ mod tests {
     }
 
     #[test]
+    fn write_reports_its_bytes_and_a_bare_name_lives_in_the_current_folder() {
+        let dir = temp_dir("write");
+        let path = dir.join("w.txt");
+        let mut f = AtomicFile::create(&path).expect("created");
+        assert_eq!(f.path(), path.as_path());
+        assert_eq!(f.write(b"abc").expect("written"), 3);
+        f.flush().expect("flushed");
+        f.commit().expect("committed");
+        assert_eq!(std::fs::read(&path).expect("read"), b"abc");
+        std::fs::remove_dir_all(&dir).ok();
+        // A bare file name: the temporary file is created in `.` (never committed here).
+        let name = format!("acctscore-core-bare-{}.txt", std::process::id());
+        let f = AtomicFile::create(&name).expect("created in the current folder");
+        assert_eq!(f.temp.parent(), Some(Path::new(".")));
+        let temp = f.temp.clone();
+        assert!(temp.exists());
+        drop(f);
+        assert!(!temp.exists() && !Path::new(&name).exists());
+    }
+
+    #[test]
+    fn a_taken_temp_name_is_skipped() {
+        // The next temporary names already exist (left by a crashed run):
+        // create moves on to a free one instead of failing.
+        let dir = temp_dir("taken");
+        let path = dir.join("t.txt");
+        let next = COUNTER.load(Ordering::Relaxed);
+        for n in next..next + 8 {
+            std::fs::write(dir.join(format!(".t.txt.{}.{n}.tmp", std::process::id())), b"stale").expect("stale temp");
+        }
+        let mut f = AtomicFile::create(&path).expect("a free name");
+        f.write_all(b"fresh").expect("written");
+        f.commit().expect("committed");
+        assert_eq!(std::fs::read(&path).expect("read"), b"fresh");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
     fn dropping_without_commit_removes_the_temp_file() {
         let dir = temp_dir("drop");
         let path = dir.join("a.txt");

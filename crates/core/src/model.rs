@@ -94,4 +94,15 @@ mod tests {
         assert!(m.score_row(array![1.0].view()).is_err());
         assert!(m.score_batch(array![[1.0]].view()).is_err());
     }
+
+    #[test]
+    fn a_boxed_model_scores_as_the_model() {
+        let boxed: Box<dyn Score> = Box::new(SumModel(2));
+        let x = array![[1.0, 2.0], [3.0, 4.5], [-1.0, 0.5]];
+        assert_eq!(boxed.n_features(), 2);
+        assert_eq!(boxed.score_batch(x.view()).expect("width ok"), [3.0, 7.5, -0.5]);
+        assert_eq!(boxed.score_row(x.row(1)).expect("width ok"), 7.5);
+        assert_eq!(boxed.score_row_unchecked(x.row(2)), -0.5);
+        assert!(boxed.score_batch(array![[1.0]].view()).is_err());
+    }
 }

@@ -121,6 +121,33 @@ mod tests {
     }
 
     #[test]
+    fn complement_is_one_minus_p() {
+        let p = |v: f64| Probability::new(v).expect("valid");
+        assert_eq!(p(0.25).complement().get(), 0.75);
+        assert_eq!(p(0.0).complement(), Probability::ONE);
+        assert_eq!(p(1.0).complement(), Probability::ZERO);
+        assert_eq!(p(0.5).complement().complement().get(), 0.5);
+    }
+
+    #[test]
+    fn conversions_display_and_exact_values() {
+        assert_eq!(Probability::try_from(0.125).map(f64::from), Ok(0.125));
+        assert!(Probability::try_from(2.0).is_err());
+        assert_eq!(Probability::new(0.5).expect("valid").to_string(), "0.5");
+        assert_eq!(Probability::clamped(-3.0).map(Probability::get), Ok(0.0));
+        assert_eq!(Probability::clamped(0.3).map(Probability::get), Ok(0.3));
+        // Both branches of the logistic function, exactly.
+        let e2 = (-2.0f64).exp();
+        assert_eq!(sigmoid(2.0), 1.0 / (1.0 + e2));
+        assert_eq!(sigmoid(-2.0), e2 / (1.0 + e2));
+        assert!((sigmoid(-2.0) + sigmoid(2.0) - 1.0).abs() < 1e-15);
+        let p = Probability::new(0.8).expect("valid");
+        assert!((p.log_odds() - 4.0f64.ln()).abs() < 1e-15);
+        assert_eq!(Probability::ZERO.log_odds(), f64::NEG_INFINITY);
+        assert_eq!(Probability::ONE.log_odds(), f64::INFINITY);
+    }
+
+    #[test]
     fn clamped_and_log_odds() {
         assert_eq!(Probability::clamped(1.0 + 1e-16).map(Probability::get), Ok(1.0));
         assert!(Probability::clamped(f64::NAN).is_err());

@@ -50,5 +50,11 @@ mod tests {
         assert!(a.seconds_since(b) > 0.0);
         assert!(b.seconds_since(a) < 0.0);
         assert_eq!(Timestamp::from_unix_seconds(86_400).days_since(Timestamp::from_unix_seconds(0)), 1.0);
+        let t = Timestamp::from_unix_seconds(1_000);
+        assert_eq!(t.seconds_since(Timestamp::from_unix_seconds(400)), 600.0);
+        assert_eq!(Timestamp::from_unix_seconds(-43_200).days_since(t), -(44_200.0 / 86_400.0));
+        assert_eq!(t.unix_seconds(), 1_000);
+        assert_eq!(t.to_string(), "1000");
+        assert_eq!(a.seconds_since(b), 2.0f64.powi(64) - 1.0);
     }
 }

@@ -171,6 +171,24 @@ mod tests {
     }
 
     #[test]
+    fn activities_decay_by_their_half_life() {
+        // email: weight 1, half-life 14 days; one and two half-lives ago.
+        let m = EngagementParams::new().build().expect("valid");
+        let email = m.kind_id_by_name("email").expect("built in");
+        let acts = [
+            Activity::new(0, email, ts(NOW - 14 * DAY)),
+            Activity::new(0, email, ts(NOW - 28 * DAY)),
+            Activity::new(1, email, ts(NOW)).with_weight(2.0),
+        ];
+        let b = m.aggregate_activities(ts(NOW), 2, acts).expect("ok");
+        assert!(b.scores().iter().all(|s| s.is_finite()));
+        assert!((b.scores()[0] - 0.75).abs() < 1e-15, "{:?}", b.scores());
+        assert_eq!(b.scores()[1], 2.0);
+        assert_eq!(b.clone().into_scores(), b.scores());
+        assert_eq!((b.now(), b.used(), b.ignored_future()), (ts(NOW), 3, 0));
+    }
+
+    #[test]
     fn counts_future_and_names_unknown_kinds() {
         let m = EngagementParams::new().build().expect("valid");
         let rows = vec![

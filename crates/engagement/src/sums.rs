@@ -352,6 +352,55 @@ mod tests {
     }
 
     #[test]
+    fn merging_into_an_empty_accumulator_keeps_the_other_reference() {
+        let m = EngagementParams::new().build().expect("valid");
+        let t = touches(200, 5, 1_767_225_600, 60);
+        let mut full = EngagementSums::new(&m, 5, None);
+        full.add(&t).expect("ok");
+        let want = full.clone().finish();
+        assert!(want.scores().iter().any(|&s| s > 0.0));
+        // (None, Some(b)): this side has no touches, the other has.
+        let mut empty = EngagementSums::new(&m, 5, None);
+        empty.merge(full.clone()).expect("merge");
+        let got = empty.finish();
+        assert_eq!((got.now(), got.used()), (want.now(), want.used()));
+        for (g, w) in got.scores().iter().zip(want.scores()) {
+            assert!(g.is_finite() && (g - w).abs() <= 1e-12 * w.abs(), "{g} vs {w}");
+        }
+        // (Some(a), None): the other side is empty.
+        let mut this = full;
+        this.merge(EngagementSums::new(&m, 5, None)).expect("merge");
+        assert_eq!(this.finish(), want);
+    }
+
+    #[test]
+    fn merging_decays_the_earlier_side_never_the_later() {
+        // Sides 100,000 days apart: growing the later side to the earlier
+        // reference would overflow; decaying the earlier one gives ~0.
+        let m = EngagementParams::new().build().expect("valid");
+        let email = m.kind_id_by_name("email").expect("built in");
+        let late = ts(100_000 * DAY);
+        for (first, second) in [(late, ts(0)), (ts(0), late)] {
+            let mut a = EngagementSums::new(&m, 1, None);
+            a.add(&[Touch::new(0, email, first)]).expect("ok");
+            let mut b = EngagementSums::new(&m, 1, None);
+            b.add(&[Touch::new(0, email, second)]).expect("ok");
+            a.merge(b).expect("merge");
+            let e = a.finish();
+            assert_eq!((e.now(), e.used()), (late, 2));
+            assert_eq!(e.scores(), &[1.0], "the late touch counts whole, the early one decays to 0");
+        }
+        // Counters add up, future touches included.
+        let now = Some(ts(10 * DAY));
+        let mut a = EngagementSums::new(&m, 1, now);
+        a.add(&[Touch::new(0, email, ts(11 * DAY)), Touch::new(0, email, ts(DAY))]).expect("ok");
+        let mut b = EngagementSums::new(&m, 1, now);
+        b.add(&[Touch::new(0, email, ts(12 * DAY)), Touch::new(0, email, ts(13 * DAY))]).expect("ok");
+        a.merge(b).expect("merge");
+        assert_eq!((a.used(), a.ignored_future()), (1, 3));
+    }
+
+    #[test]
     fn errors_and_empty() {
         let m = EngagementParams::new().build().expect("valid");
         let mut sums = EngagementSums::new(&m, 2, None);
@@ -362,6 +411,20 @@ mod tests {
         assert!(matches!(sums.add(&[Touch::new(0, KindId(9), ts(0))]), Err(EngagementError::UnknownKindId { .. })));
         let other = EngagementSums::new(&m, 2, Some(ts(5)));
         assert!(matches!(sums.merge(other), Err(EngagementError::LengthMismatch { .. })));
+        // Each difference alone is refused: accounts, then kinds.
+        let mut two = EngagementSums::new(&m, 2, None);
+        assert_eq!((two.n_accounts(), EngagementSums::new(&m, 7, None).n_accounts()), (2, 7));
+        assert!(matches!(two.merge(EngagementSums::new(&m, 3, None)), Err(EngagementError::LengthMismatch { .. })));
+        let other_model = EngagementParams::new().kind("email", 2.0, 14.0).build().expect("valid");
+        assert!(matches!(
+            two.merge(EngagementSums::new(&other_model, 2, None)),
+            Err(EngagementError::LengthMismatch { .. })
+        ));
+        let mut at = EngagementSums::new(&m, 2, Some(ts(5)));
+        assert!(matches!(
+            at.merge(EngagementSums::new(&m, 2, Some(ts(6)))),
+            Err(EngagementError::LengthMismatch { .. })
+        ));
         let empty = EngagementSums::new(&m, 2, None).finish();
         assert_eq!((empty.now(), empty.scores()), (ts(0), &[0.0, 0.0][..]));
         // Extreme times never overflow.
@@ -369,5 +432,14 @@ mod tests {
         sums.add(&[Touch::new(0, KindId(0), ts(i64::MIN)), Touch::new(0, KindId(0), ts(i64::MAX))]).expect("ok");
         let e = sums.finish();
         assert_eq!(e.scores(), &[1.0]);
+        // With a known `now` at the far end of time: ages beyond i64 decay to 0, or are in the future.
+        let mut sums = EngagementSums::new(&m, 1, Some(ts(i64::MAX)));
+        sums.add(&[Touch::new(0, KindId(0), ts(i64::MIN))]).expect("ok");
+        assert_eq!((sums.used(), sums.ignored_future()), (1, 0));
+        assert_eq!(sums.finish().scores(), &[0.0]);
+        let mut sums = EngagementSums::new(&m, 1, Some(ts(i64::MIN)));
+        sums.add(&[Touch::new(0, KindId(0), ts(i64::MAX))]).expect("ok");
+        assert_eq!((sums.used(), sums.ignored_future()), (0, 1));
+        assert_eq!(sums.finish().scores(), &[0.0]);
     }
 }

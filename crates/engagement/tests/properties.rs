@@ -11,8 +11,11 @@ fn model() -> EngagementModel {
     EngagementParams::new().kind("demo", 5.0, 1.0).kind("webinar", 0.5, 14.0).build().expect("valid params")
 }
 
+/// Equal within a relative 1e-9, and both finite: a relative tolerance of
+/// an infinite value is infinite, so without the check `inf` is "close" to
+/// anything (a flipped decay sign would pass).
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()) + 1e-300
+    a.is_finite() && b.is_finite() && (a - b).abs() <= 1e-9 * a.abs().max(b.abs()) + 1e-300
 }
 
 /// `(kind index, seconds before NOW, weight override)`; times spread over ±5 years.

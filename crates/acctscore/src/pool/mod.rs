@@ -46,6 +46,9 @@ pub use touches::{
     read_touches_with,
 };
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use touches::{engagement_in_blocks, touches_in_blocks};
+
 /// Errors of reading and writing pool files.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -204,6 +204,30 @@ fn read_engagement_blocks(
     Ok(EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows })
 }
 
+/// [`read_touches_path`] in blocks of `block` bytes, without the path in
+/// its errors (for the fuzz bodies, which compare it with [`read_touches`]).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn touches_in_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    block: usize,
+) -> Result<TouchLog, PoolError> {
+    read_touches_blocks(path, ids, model, block)
+}
+
+/// [`read_engagement_path`] (scored at the latest activity) in blocks of
+/// `block` bytes, without the path in its errors.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn engagement_in_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    block: usize,
+) -> Result<EngagementLog, PoolError> {
+    read_engagement_blocks(path, ids, model, None, block)
+}
+
 /// Streams `path` in blocks of `block` bytes through [`parse_block`].
 fn read_blocks(
     path: &Path,
@@ -879,19 +903,75 @@ fn quoted_rows(
     header: &Header,
     mut row: impl FnMut(u64, &[u8], &[u8], &[u8]) -> Result<(), PoolError>,
 ) -> Result<(), PoolError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(part);
+    // Flexible: each record's width is checked against the header below, as
+    // the unquoted path does (the csv crate would only compare it with the
+    // previous record of this part, so a part's first record went unchecked).
+    // Records end at a line feed only, as in the unquoted path (the csv
+    // crate would also end one at a bare carriage return); the `\r` of a
+    // CRLF is stripped from the last field below.
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(part);
     let mut rec = csv::ByteRecord::new();
+    // Lines are counted from the bytes (the csv crate's line numbers skip
+    // blank lines, and a record's position is before the blank lines that
+    // precede it), up to each record's first byte: (bytes counted, line there).
+    let mut counted = (0usize, first_line);
+    let mut line_at = |byte: u64| -> u64 {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(part.len());
+        while matches!(part.get(byte), Some(b'\n' | b'\r')) {
+            byte += 1;
+        }
+        if let Some(between) = part.get(counted.0..byte) {
+            counted = (byte, counted.1 + memchr::memchr_iter(b'\n', between).count() as u64);
+        }
+        counted.1
+    };
+    // Quoted fields must not hold line breaks: every line up to a record's
+    // own holds an even number of quotes, checked line by line in file order
+    // so that the first bad line is the same however the file is cut in parts.
+    let mut scanned = (0usize, first_line);
+    let mut lines_balanced_to = |line: u64| -> Result<(), PoolError> {
+        while scanned.1 <= line && scanned.0 < part.len() {
+            let rest = part.get(scanned.0..).unwrap_or(&[]);
+            let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+            if memchr::memchr_iter(b'"', rest.get(..len).unwrap_or(&[])).count() % 2 == 1 {
+                return Err(PoolError::BadRow {
+                    line: scanned.1,
+                    reason: "a quoted field runs past the end of its line (quoted fields must not hold line breaks)"
+                        .to_string(),
+                });
+            }
+            scanned = (scanned.0 + len + 1, scanned.1 + 1);
+        }
+        Ok(())
+    };
     loop {
         match rdr.read_byte_record(&mut rec) {
-            Ok(false) => return Ok(()),
+            Ok(false) => return lines_balanced_to(u64::MAX),
             Ok(true) => {}
             Err(e) => {
-                let line = first_line + e.position().map_or(0, |p| p.line().saturating_sub(1));
+                let line = e.position().map_or(first_line, |p| line_at(p.byte()));
+                lines_balanced_to(line)?;
                 return Err(PoolError::BadRow { line, reason: e.to_string() });
             }
         }
-        let line = first_line + rec.position().map_or(0, |p| p.line().saturating_sub(1));
-        let (Some(id), Some(kind), Some(ts)) = (rec.get(header.id), rec.get(header.kind), rec.get(header.ts)) else {
+        let line = rec.position().map_or(first_line, |p| line_at(p.byte()));
+        lines_balanced_to(line)?;
+        let last = rec.len().saturating_sub(1);
+        let field = |i: usize| rec.get(i).map(|f| if i == last { f.strip_suffix(b"\r").unwrap_or(f) } else { f });
+        if rec.len() == 1 && field(0).is_some_and(<[u8]>::is_empty) {
+            continue; // a blank CRLF line
+        }
+        if rec.len() != header.n_fields {
+            return Err(PoolError::BadRow {
+                line,
+                reason: format!("{} fields where the header has {}", rec.len(), header.n_fields),
+            });
+        }
+        let (Some(id), Some(kind), Some(ts)) = (field(header.id), field(header.kind), field(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
         row(line, id, kind, ts)?;

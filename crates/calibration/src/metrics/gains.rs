@@ -125,6 +125,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn gains_rows_hold_each_groups_values() {
+        // Scores 9..0 (best first); positives at ranks 0, 1, 4, 9; 3 groups of 4, 3, 3 rows.
+        let scores: Vec<f64> = (0..10).rev().map(f64::from).collect();
+        let labels = [true, true, false, false, true, false, false, false, false, true];
+        let t = gains_table(&scores, &labels, 3).expect("table");
+        let base = 0.4;
+        let want = [
+            // group, rows, positives, cumulative rows, cumulative positives
+            (1, 4, 2.0, 4, 2.0),
+            (2, 3, 1.0, 7, 3.0),
+            (3, 3, 1.0, 10, 4.0),
+        ];
+        assert_eq!(t.len(), 3);
+        for (row, (group, rows, pos, cum_rows, cum_pos)) in t.iter().zip(want) {
+            let rate = pos / rows as f64;
+            let cum_rate = cum_pos / cum_rows as f64;
+            assert_eq!((row.group, row.rows, row.cumulative_rows), (group, rows, cum_rows));
+            let close = |got: f64, want: f64| got.is_finite() && (got - want).abs() < 1e-12;
+            assert!(close(row.positives, pos), "{row:?}");
+            assert!(close(row.cumulative_positives, cum_pos), "{row:?}");
+            assert!(close(row.rate, rate), "{row:?}");
+            assert!(close(row.lift, rate / base), "{row:?}");
+            assert!(close(row.cumulative_gain, cum_pos / 4.0), "{row:?}");
+            assert!(close(row.cumulative_lift, cum_rate / base), "{row:?}");
+        }
+        // Ties straddling a boundary share their positives: 4 equal scores, 1 positive, 2 groups.
+        let t = gains_table(&[1.0; 4], &[true, false, false, false], 2).expect("tied");
+        assert!((t[0].positives - 0.5).abs() < 1e-15 && (t[1].positives - 0.5).abs() < 1e-15);
+        assert!(matches!(gains_table(&scores, &labels, 0), Err(CalibrationError::Core(_))));
+        // As many groups as rows is allowed (one row each); no positive is refused.
+        let one_each = gains_table(&scores, &labels, 10).expect("one row a group");
+        assert!(one_each.iter().all(|r| r.rows == 1));
+        let none = [false; 10];
+        assert!(matches!(
+            gains_table(&scores, &none, 2),
+            Err(CalibrationError::Core(CoreError::SingleClass { positives: 0, negatives: 10 }))
+        ));
+        assert!(matches!(lift_top_rows(&scores, &none, 2), Err(CalibrationError::Core(CoreError::SingleClass { .. }))));
+        assert!(lift_top_rows(&scores, &labels, 0).is_err() && lift_top_rows(&scores, &labels, 11).is_err());
+        assert!((lift_top_rows(&scores, &labels, 2).expect("lift") - 2.5).abs() < 1e-12);
+        assert!((lift_top_rows(&scores, &labels, 10).expect("every row") - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
     fn deciles_sum_up() {
         let scores: Vec<f64> = (0..25).map(f64::from).collect();
         let labels: Vec<bool> = (0..25).map(|i| i % 3 == 0).collect();

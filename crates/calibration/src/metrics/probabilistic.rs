@@ -200,9 +200,30 @@ mod tests {
     use crate::CalibrationError;
 
     #[test]
+    fn percentile_interpolates_as_numpy() {
+        // np.percentile([1, 2, 4, 8], q) for q in [0, 10, 40, 50, 90, 100, 120, -5]
+        let v = [1.0, 2.0, 4.0, 8.0];
+        let want = [(0.0, 1.0), (10.0, 1.3), (40.0, 2.4), (50.0, 3.0), (90.0, 6.8), (100.0, 8.0), (120.0, 8.0)];
+        for (q, w) in want {
+            let got = numpy_percentile(&v, q);
+            assert!(got.is_finite() && (got - w).abs() < 1e-12, "q {q}: {got} vs {w}");
+        }
+        assert_eq!(numpy_percentile(&v, -5.0), 1.0);
+        // NumPy's lerp takes `b − diff·(1 − γ)` from γ = 0.5 on: bit-exact,
+        // where `a + diff·γ` would give 0.16999999999999998.
+        assert_eq!(numpy_percentile(&[0.1, 0.2], 70.0), 0.17);
+        assert_eq!(numpy_percentile(&[0.1, 0.2], 30.0), 0.1 + (0.2 - 0.1) * 0.3);
+        assert_eq!(numpy_percentile(&[3.0], 50.0), 3.0);
+    }
+
+    #[test]
     fn log_loss_clips_and_rejects_non_probabilities() {
         let l = log_loss(&[0.0, 1.0], &[true, false]).expect("defined");
         assert!((l - (-f64::EPSILON.ln())).abs() < 1e-12);
+        // A sure, right prediction is clipped to 1 − ε: a tiny positive loss, exactly.
+        let sure = log_loss(&[1.0, 0.0], &[true, false]).expect("defined");
+        assert_eq!(sure, -(1.0 - f64::EPSILON).ln());
+        assert!(sure > 0.0);
         assert!(matches!(log_loss(&[1.5], &[true]), Err(CalibrationError::NotAProbability { index: 0, .. })));
         assert_eq!(brier_score(&[1.0, 0.0], &[true, false]).expect("brier"), 0.0);
     }
@@ -214,5 +235,11 @@ mod tests {
         let e = calibration_errors(&probs, &labels, 10, BinStrategy::Uniform).expect("ece");
         assert!(e.ece.abs() < 1e-15 && e.mce.abs() < 1e-15);
         assert!(calibration_errors(&probs, &labels, 0, BinStrategy::Uniform).is_err());
+        // Two bins: 0.1 (none positive) off by 0.1, 0.9 (half positive) off by 0.4.
+        let (p, y) = ([0.9, 0.9, 0.1, 0.1], [true, false, false, false]);
+        let ece = expected_calibration_error(&p, &y, 2, BinStrategy::Uniform).expect("ece");
+        let mce = max_calibration_error(&p, &y, 2, BinStrategy::Uniform).expect("mce");
+        assert!(ece.is_finite() && (ece - 0.25).abs() < 1e-12, "{ece}");
+        assert!(mce.is_finite() && (mce - 0.4).abs() < 1e-12, "{mce}");
     }
 }
