@@ -213,7 +213,7 @@ pub(crate) fn touches_in_blocks(
     model: &EngagementModel,
     block: usize,
 ) -> Result<TouchLog, PoolError> {
-    read_touches_blocks(path, ids, model, block)
+    read_touches_blocks(path, ids, model, block, &EventOptions::default())
 }
 
 /// [`read_engagement_path`] (scored at the latest activity) in blocks of
@@ -225,7 +225,7 @@ pub(crate) fn engagement_in_blocks(
     model: &EngagementModel,
     block: usize,
 ) -> Result<EngagementLog, PoolError> {
-    read_engagement_blocks(path, ids, model, None, block)
+    read_engagement_blocks(path, ids, model, None, block, &EventOptions::default())
 }
 
 /// Streams `path` in blocks of `block` bytes through [`parse_block`].
