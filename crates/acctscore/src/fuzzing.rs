@@ -8,6 +8,10 @@
 //! reading in blocks, and a written value reads back equal. The loaders'
 //! errors are expected outcomes and are ignored.
 //!
+//! The assertions and `expect`s here panic by design: they are the fuzzer's
+//! oracle, on values the library itself produced. The module exists only
+//! with the `fuzzing` feature (off by default), never in a service's build.
+//!
 //! See `docs/testing.md` for the fuzzing commands.
 
 use crate::Scorer;

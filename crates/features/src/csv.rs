@@ -1684,11 +1684,13 @@ impl RowSink<'_, '_> {
                 }
                 continue;
             }
-            if ctx.declared[j].is_none() && matches!(slot, Slot::Numeric(_)) && comma_number(f).is_some() {
+            let inferred = ctx.declared.get(j).is_some_and(Option::is_none);
+            if inferred && matches!(slot, Slot::Numeric(_)) && comma_number(f).is_some() {
                 // A decimal comma past the inference sample: refused as in
                 // the sample, never a silent widening to categorical.
                 let value: String = String::from_utf8_lossy(f).chars().take(64).collect();
-                self.out.error = Some((line, CsvErrorKind::DecimalComma { column: ctx.names[j].clone(), value }));
+                let column = ctx.names.get(j).cloned().unwrap_or_default();
+                self.out.error = Some((line, CsvErrorKind::DecimalComma { column, value }));
                 return false;
             }
             if ctx.declared[j].is_none() {

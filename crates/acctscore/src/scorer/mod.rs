@@ -891,16 +891,15 @@ impl Scorer {
         let mut counts = [0usize; 3];
         for i in 0..frame.nrows() {
             let p = bound.points(i);
-            let k = if p >= t.a {
-                0
-            } else if p >= t.b {
-                1
-            } else if p >= t.c {
-                2
-            } else {
-                continue;
+            let slot = match crate::core::tier_letter(p, t.a, t.b, t.c) {
+                'A' => counts.get_mut(0),
+                'B' => counts.get_mut(1),
+                'C' => counts.get_mut(2),
+                _ => None,
             };
-            counts[k] += 1;
+            if let Some(c) = slot {
+                *c += 1;
+            }
         }
         let n = frame.nrows().max(1) as f64;
         let shares = counts.map(|c| c as f64 / n);
