@@ -109,6 +109,9 @@ fn run(args: Args) -> Result<(), common::BoxError> {
         for line in scorer.fit_report().to_string().lines() {
             eprintln!("fit: {line}");
         }
+        for w in scorer.icp().warnings() {
+            eprintln!("fit: warning: {w}");
+        }
         // Engagement has no fitted parameters, but the fit stage reads the log
         // once, as the peer's fit path does, to check every kind is known.
         let t = Instant::now();

@@ -137,7 +137,7 @@ impl RuleProblem {
 
 /// Something a fit noticed that does not stop it but that a user should
 /// fix (kept in the fitted model: [`crate::propensity::FittedIcp::warnings`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "warning", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FitWarning {
@@ -152,6 +152,21 @@ pub enum FitWarning {
         /// The level as the rules file writes it.
         level: String,
     },
+    /// `auto`'s out-of-time check: the chosen family, fitted on the earlier
+    /// rows in file order, scored the last fifth well below its
+    /// cross-validated AUC. When the file is in time order, the data drifts
+    /// and the model may not hold for newer accounts; compare families on a
+    /// recent holdout before trusting the choice.
+    RecentRowsWeaker {
+        /// The chosen family's name.
+        family: String,
+        /// Its cross-validated AUC.
+        cv_auc: f64,
+        /// Its AUC on the last fifth of the rows.
+        recent_auc: f64,
+        /// Rows in the last fifth.
+        rows: usize,
+    },
 }
 
 impl std::fmt::Display for FitWarning {
@@ -161,6 +176,12 @@ impl std::fmt::Display for FitWarning {
                 f,
                 "rule `{rule}`: level `{level}` of field `{field}` never occurs in the fit data, \
                  so it never matches there (check its spelling)"
+            ),
+            FitWarning::RecentRowsWeaker { family, cv_auc, recent_auc, rows } => write!(
+                f,
+                "{family}: AUC {recent_auc:.4} on the last {rows} rows in file order (fitted on the rows before) \
+                 against {cv_auc:.4} cross-validated; if the file is in time order the data drifts and the \
+                 model may not hold for newer accounts"
             ),
         }
     }

@@ -157,7 +157,33 @@ pub enum ChoiceReason {
         rows: usize,
         /// The AUC margin trees needed.
         margin: f64,
+        /// The out-of-time check: both families fitted on the earlier rows
+        /// of the cross-validation (in file order) and scored on its last
+        /// fifth. Informs the drift warning, not the choice. Absent from
+        /// model files written before the check existed, or when the last
+        /// fifth holds one class.
+        #[serde(default)]
+        recent: Option<RecentAuc>,
     },
+}
+
+/// How far below its cross-validated AUC the chosen family's out-of-time
+/// AUC may fall before the fit warns of drift ([`FitWarning::RecentRowsWeaker`]).
+pub const DRIFT_AUC_GAP: f64 = 0.05;
+
+/// AUCs of `auto`'s out-of-time check: each family fitted on the rows
+/// before the last fifth of its cross-validation rows (in file order) and
+/// scored on that fifth. Files are often in time order, so a figure well
+/// below the cross-validated one means the data drifts and the model may
+/// not hold for newer accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RecentAuc {
+    /// Logistic regression's AUC on the last fifth.
+    pub logistic_auc: f64,
+    /// Boosted trees' AUC on the last fifth.
+    pub trees_auc: f64,
+    /// Rows in the last fifth.
+    pub rows: usize,
 }
 
 /// The family chosen and why.
@@ -169,6 +195,27 @@ pub struct Choice {
     pub family: Family,
     /// Why.
     pub reason: ChoiceReason,
+}
+
+impl Choice {
+    /// [`FitWarning::RecentRowsWeaker`] when `auto`'s out-of-time check put
+    /// the chosen family more than [`DRIFT_AUC_GAP`] below its
+    /// cross-validated AUC.
+    fn drift_warning(&self) -> Option<FitWarning> {
+        let ChoiceReason::CrossValidated { logistic_auc, trees_auc, recent: Some(r), .. } = &self.reason else {
+            return None;
+        };
+        let (cv_auc, recent_auc) = match self.family {
+            Family::Trees => (*trees_auc, r.trees_auc),
+            _ => (*logistic_auc, r.logistic_auc),
+        };
+        (recent_auc < cv_auc - DRIFT_AUC_GAP).then(|| FitWarning::RecentRowsWeaker {
+            family: self.family.name().to_string(),
+            cv_auc,
+            recent_auc,
+            rows: r.rows,
+        })
+    }
 }
 
 impl std::fmt::Display for Choice {
@@ -186,14 +233,31 @@ impl std::fmt::Display for Choice {
                 self.family.name(),
                 if *mined { "mined" } else { "the given" }
             ),
-            ChoiceReason::CrossValidated { positives, required, logistic_auc, trees_auc, folds, rows, margin } => {
+            ChoiceReason::CrossValidated {
+                positives,
+                required,
+                logistic_auc,
+                trees_auc,
+                folds,
+                rows,
+                margin,
+                recent,
+            } => {
                 write!(
                     f,
                     "{} (auto: {positives} positive examples ≥ {required}; {folds}-fold cross-validated AUC on \
                      {rows} rows: logistic {logistic_auc:.4}, trees {trees_auc:.4}; trees chosen only when \
-                     ahead by ≥ {margin})",
+                     ahead by ≥ {margin}",
                     self.family.name()
-                )
+                )?;
+                if let Some(r) = recent {
+                    write!(
+                        f,
+                        "; on the last {} rows in file order, fitted on the rows before: logistic {:.4}, trees {:.4}",
+                        r.rows, r.logistic_auc, r.trees_auc
+                    )?;
+                }
+                write!(f, ")")
             }
         }
     }
@@ -556,10 +620,11 @@ impl IcpParams {
             model.check_monotone()?;
         }
         // Given rules are checked against the fit data; mined rules come from it.
-        let warnings = match (&model, &self.rules) {
+        let mut warnings = match (&model, &self.rules) {
             (Fitted::Rules { .. }, Some(given)) => given.unseen_levels(frame),
             _ => Vec::new(),
         };
+        warnings.extend(choice.drift_warning());
         Ok(FittedIcp {
             choice,
             pipeline,
@@ -598,6 +663,7 @@ impl IcpParams {
         let trees_oof = self.trees_out_of_fold(x.view(), &y_cv, &folds, k)?;
         let logistic_auc = mean_fold_auc(&logistic_oof, &y_cv, &folds, k)?;
         let trees_auc = mean_fold_auc(&trees_oof, &y_cv, &folds, k)?;
+        let recent = self.recent_aucs(x.view(), &y_cv)?;
         let family = if trees_auc >= logistic_auc + self.auto_margin { Family::Trees } else { Family::Logistic };
         let reason = ChoiceReason::CrossValidated {
             positives,
@@ -607,8 +673,30 @@ impl IcpParams {
             folds: k,
             rows: y_cv.len(),
             margin: self.auto_margin,
+            recent,
         };
         Ok((family, reason))
+    }
+
+    /// Logistic regression's and trees' AUC on the last fifth of the rows
+    /// in file order, each fitted on the rows before it: an out-of-time
+    /// check, since files are often in time order. `None` when the last
+    /// fifth holds a single class.
+    fn recent_aucs(&self, x: ArrayView2<'_, f64>, y: &[bool]) -> Result<Option<RecentAuc>> {
+        let cut = y.len() - y.len() / 5;
+        let (y_train, y_test) = y.split_at(cut);
+        let single = |v: &[bool]| v.iter().all(|&b| b) || !v.iter().any(|&b| b);
+        if single(y_train) || single(y_test) {
+            return Ok(None);
+        }
+        let (x_train, x_test) = x.split_at(Axis(0), cut);
+        let logistic = self.logistic.fit(x_train, y_train)?.score_batch(x_test)?;
+        let trees = self.gbdt.clone().seed(self.seed).fit(x_train, y_train)?.score_batch(x_test)?;
+        Ok(Some(RecentAuc {
+            logistic_auc: roc_auc(&logistic, y_test)?,
+            trees_auc: roc_auc(&trees, y_test)?,
+            rows: y_test.len(),
+        }))
     }
 
     /// Each row's trees score from the model fitted on the other folds.
@@ -1256,6 +1344,35 @@ mod tests {
         assert_eq!(IcpParams::new().auto_margin(0.5).fit(&frame, &y).expect("fits").family(), Family::Logistic);
         let (frame, y) = linear(1500, 2);
         assert_eq!(IcpParams::new().auto_margin(-1.0).fit(&frame, &y).expect("fits").family(), Family::Trees);
+    }
+
+    #[test]
+    fn the_out_of_time_check_warns_when_the_last_rows_drift_and_only_then() {
+        let (frame, y) = linear(1500, 2);
+        let icp = IcpParams::new().fit(&frame, &y).expect("fits");
+        let ChoiceReason::CrossValidated { logistic_auc, recent: Some(r), .. } = icp.choice().reason else {
+            panic!("expected an out-of-time check, got {:?}", icp.choice().reason);
+        };
+        assert_eq!(r.rows, 300);
+        assert!((r.logistic_auc - logistic_auc).abs() < DRIFT_AUC_GAP, "{r:?} vs {logistic_auc}");
+        assert!(icp.warnings().is_empty(), "{:?}", icp.warnings());
+        assert!(icp.choice().to_string().contains("on the last 300 rows in file order"));
+
+        // Rows whose last fifth follows the opposite relation.
+        let row = std::cell::Cell::new(0usize);
+        let (drifted, y_drifted) = simulate(1500, 2, |a, b| {
+            row.set(row.get() + 1);
+            let sign = if row.get() > 1200 { -1.0 } else { 1.0 };
+            sign * (1.2 * a - 0.8 * b) - 0.5
+        });
+        let icp = IcpParams::new().fit(&drifted, &y_drifted).expect("fits");
+        let warning = icp.warnings().iter().find(|w| matches!(w, FitWarning::RecentRowsWeaker { .. }));
+        let Some(FitWarning::RecentRowsWeaker { family, cv_auc, recent_auc, rows }) = warning else {
+            panic!("expected a drift warning, got {:?}", icp.warnings());
+        };
+        assert_eq!((family.as_str(), *rows), (icp.family().name(), 300));
+        assert!(*recent_auc < 0.5 && *cv_auc > *recent_auc + DRIFT_AUC_GAP, "{recent_auc} vs {cv_auc}");
+        assert!(warning.is_some_and(|w| w.to_string().contains("the data drifts")));
     }
 
     #[test]
