@@ -83,7 +83,7 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("note: read as categorical after later rows disagreed: {}", load.report.widened.join(", "));
     }
     let target = Target::new(&args.target).positive(&args.positive).ignore(&args.ignore);
-    let params = QualityParams { leakage_auc: args.leakage_auc, suspect_auc: args.suspect_auc, ..Default::default() };
+    let params = QualityParams::new().leakage_auc(args.leakage_auc).suspect_auc(args.suspect_auc);
     let t1 = Instant::now();
     let report = QualityReport::compute(&load.frame, &target, &params).map_err(|e| e.to_string())?;
     let t_report = t1.elapsed();

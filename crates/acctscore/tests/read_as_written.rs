@@ -208,3 +208,33 @@ fn engagement_from_event_rows_refuses_repeated_ids_and_milliseconds() {
         }))
     ));
 }
+
+#[test]
+fn the_fit_report_counts_missing_value_tokens_and_the_column_stays_numeric() {
+    let csv = accounts_csv(2_000, 23, None);
+    let employees = csv.lines().next().expect("header").split(',').position(|c| c == "employees").expect("column");
+    // Eight rows whose employee count is written `n/a`.
+    let edited: Vec<String> = csv
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            if i == 0 || i % 250 != 3 {
+                return line.to_string();
+            }
+            let mut fields: Vec<&str> = line.split(',').collect();
+            fields[employees] = "n/a";
+            fields.join(",")
+        })
+        .collect();
+    assert_eq!(edited.iter().filter(|l| l.contains(",n/a,")).count(), 8);
+    let frame = Frame::from_csv_reader(edited.join("\n").as_bytes(), &CsvOptions::new()).expect("loads");
+    assert_eq!(frame.column("employees").expect("column").kind(), ColumnKind::Numeric);
+    assert_eq!(frame.missing_tokens(), [("employees".to_string(), 8)]);
+    let scorer = ScorerParams::new().fit(&frame).expect("fits");
+    assert_eq!(scorer.fit_report().missing_tokens, [("employees".to_string(), 8)]);
+    let shown = scorer.fit_report().to_string();
+    assert!(shown.contains("column `employees`: 8 missing-value tokens"), "{shown}");
+    // Kept through the model file.
+    let back = Scorer::from_json(&scorer.to_json().expect("saves")).expect("loads");
+    assert_eq!(back.fit_report().missing_tokens, scorer.fit_report().missing_tokens);
+}

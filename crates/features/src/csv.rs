@@ -541,14 +541,15 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     if invalid_utf8_values > 0 && options.encoding == Encoding::Utf8 {
         return Err(first_invalid_utf8(body, delimiter, &names, &keep, header_lines));
     }
-    let missing_tokens =
+    let missing_tokens: Vec<(String, usize)> =
         names.iter().zip(token_counts).filter(|(_, n)| *n > 0).map(|(name, n)| (name.clone(), n)).collect();
     // Columns left out by `CsvOptions::only` have no column.
     let loaded: Vec<(&String, Column, bool)> =
         names.iter().zip(columns).zip(&declared).filter_map(|((n, c), d)| c.map(|c| (n, c, d.is_none()))).collect();
     let report_columns = loaded.iter().map(|(n, c, inferred)| ((*n).clone(), c.kind(), *inferred)).collect();
-    let frame =
-        Frame::new(loaded.into_iter().map(|(n, c, _)| (n.clone(), c)).collect())?.with_skipped_rows(skipped.clone());
+    let frame = Frame::new(loaded.into_iter().map(|(n, c, _)| (n.clone(), c)).collect())?
+        .with_skipped_rows(skipped.clone())
+        .with_missing_tokens(missing_tokens.clone());
     let report = CsvReport {
         delimiter,
         columns: report_columns,

@@ -722,6 +722,9 @@ pub struct Frame {
     /// Records a loader left out on request (never silently).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     skipped: Vec<SkippedRow>,
+    /// Per column, how many missing-value tokens a loader read as missing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    missing_tokens: Vec<(String, usize)>,
 }
 
 impl Frame {
@@ -750,7 +753,7 @@ impl Frame {
             names.push(name);
             cols.push(col);
         }
-        Ok(Frame { names, columns: cols, nrows, skipped: Vec::new() })
+        Ok(Frame { names, columns: cols, nrows, skipped: Vec::new(), missing_tokens: Vec::new() })
     }
 
     /// Number of rows.
@@ -789,7 +792,7 @@ impl Frame {
     /// become missing values).
     pub fn take(&self, rows: &[usize]) -> Frame {
         let columns = self.columns.iter().map(|c| c.take(rows)).collect();
-        Frame { names: self.names.clone(), columns, nrows: rows.len(), skipped: Vec::new() }
+        Frame { names: self.names.clone(), columns, nrows: rows.len(), skipped: Vec::new(), missing_tokens: Vec::new() }
     }
 
     /// A frame without the named columns (names not present are ignored).
@@ -801,7 +804,8 @@ impl Frame {
             .filter(|(n, _)| !drop.contains(&n.as_str()))
             .map(|(n, c)| (n.clone(), c.clone()))
             .unzip();
-        Frame { names, columns, nrows: self.nrows, skipped: self.skipped.clone() }
+        let missing_tokens = self.missing_tokens.iter().filter(|(n, _)| !drop.contains(&n.as_str())).cloned().collect();
+        Frame { names, columns, nrows: self.nrows, skipped: self.skipped.clone(), missing_tokens }
     }
 
     /// Records the CSV loader skipped because [`skip_bad_rows`] was asked,
@@ -815,6 +819,23 @@ impl Frame {
     /// Attaches the list of skipped records (used by loaders).
     pub fn with_skipped_rows(mut self, skipped: Vec<SkippedRow>) -> Frame {
         self.skipped = skipped;
+        self
+    }
+
+    /// Per column with any, in column order: how many values the loader
+    /// read as missing because they were missing-value tokens (`n/a`,
+    /// `NULL`, …; see [`CsvOptions::missing_tokens`]). Empty for a frame not
+    /// read by a loader, and for a subset of rows ([`Frame::take`],
+    /// [`Frame::filter_rows`]), whose counts are not known.
+    ///
+    /// [`CsvOptions::missing_tokens`]: crate::csv::CsvOptions::missing_tokens
+    pub fn missing_tokens(&self) -> &[(String, usize)] {
+        &self.missing_tokens
+    }
+
+    /// Attaches the per-column missing-token counts (used by loaders).
+    pub fn with_missing_tokens(mut self, counts: Vec<(String, usize)>) -> Frame {
+        self.missing_tokens = counts;
         self
     }
 
@@ -848,7 +869,13 @@ impl Frame {
             })
             .collect();
         let nrows = keep.iter().filter(|k| **k).count();
-        Ok(Frame { names: self.names.clone(), columns, nrows, skipped: self.skipped.clone() })
+        Ok(Frame {
+            names: self.names.clone(),
+            columns,
+            nrows,
+            skipped: self.skipped.clone(),
+            missing_tokens: Vec::new(),
+        })
     }
 }
 

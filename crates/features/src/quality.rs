@@ -211,37 +211,37 @@ impl<'a> Value<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QualityParams {
     /// Folds of the out-of-fold AUC (default 5).
-    pub folds: usize,
+    folds: usize,
     /// Seed of the fold shuffle (default 42).
-    pub seed: u64,
+    seed: u64,
     /// Quantile bins for numbers and timestamps (default 10).
-    pub bins: usize,
+    bins: usize,
     /// AUC at or above which a column is `leakage` (default 0.90).
-    pub leakage_auc: f64,
+    leakage_auc: f64,
     /// AUC at or above which a column is `suspect_leakage` (default 0.80).
-    pub suspect_auc: f64,
+    suspect_auc: f64,
     /// Purity of a single value for `leakage` (default 0.98).
-    pub value_purity: f64,
+    value_purity: f64,
     /// Coverage of its class by a single value for `leakage` (default 0.90).
-    pub value_coverage: f64,
+    value_coverage: f64,
     /// Most the other class may be present in that value, relative to its overall share (default 0.2).
-    pub value_contamination: f64,
+    value_contamination: f64,
     /// Missing share for `sparse` (default 0.5).
-    pub sparse_share: f64,
+    sparse_share: f64,
     /// Distinct values above which a column may be `high_cardinality` (default 50).
-    pub high_cardinality_levels: usize,
+    high_cardinality_levels: usize,
     /// … when they are also more than this share of the rows (default 0.05).
-    pub high_cardinality_share: f64,
+    high_cardinality_share: f64,
     /// Share of the most frequent value for `constant` (default 0.99).
-    pub constant_share: f64,
+    constant_share: f64,
     /// Unique share for `id_like` (default 0.95).
-    pub id_unique_share: f64,
+    id_unique_share: f64,
     /// Placeholder share for `placeholder` (default 0.05).
-    pub placeholder_share: f64,
+    placeholder_share: f64,
     /// What counts as a placeholder.
-    pub placeholder_rules: PlaceholderRules,
+    placeholder_rules: PlaceholderRules,
     /// Values listed per column in `top_values` (default 5).
-    pub top_values: usize,
+    top_values: usize,
 }
 
 impl Default for QualityParams {
@@ -268,6 +268,110 @@ impl Default for QualityParams {
 }
 
 impl QualityParams {
+    /// The defaults (each setting's default is in its setter's docs).
+    /// Settings are checked by [`QualityParams::validate`], which
+    /// [`QualityReport::compute`] calls.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Folds of the out-of-fold AUC (default 5).
+    pub fn folds(mut self, folds: usize) -> Self {
+        self.folds = folds;
+        self
+    }
+
+    /// Seed of the fold shuffle (default 42).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Quantile bins for numbers and timestamps (default 10).
+    pub fn bins(mut self, bins: usize) -> Self {
+        self.bins = bins;
+        self
+    }
+
+    /// AUC at or above which a column is `leakage` (default 0.90).
+    pub fn leakage_auc(mut self, leakage_auc: f64) -> Self {
+        self.leakage_auc = leakage_auc;
+        self
+    }
+
+    /// AUC at or above which a column is `suspect_leakage` (default 0.80).
+    pub fn suspect_auc(mut self, suspect_auc: f64) -> Self {
+        self.suspect_auc = suspect_auc;
+        self
+    }
+
+    /// Purity of a single value for `leakage` (default 0.98).
+    pub fn value_purity(mut self, value_purity: f64) -> Self {
+        self.value_purity = value_purity;
+        self
+    }
+
+    /// Coverage of its class by a single value for `leakage` (default 0.90).
+    pub fn value_coverage(mut self, value_coverage: f64) -> Self {
+        self.value_coverage = value_coverage;
+        self
+    }
+
+    /// Most the other class may be present in that value, relative to its overall share (default 0.2).
+    pub fn value_contamination(mut self, value_contamination: f64) -> Self {
+        self.value_contamination = value_contamination;
+        self
+    }
+
+    /// Missing share for `sparse` (default 0.5).
+    pub fn sparse_share(mut self, sparse_share: f64) -> Self {
+        self.sparse_share = sparse_share;
+        self
+    }
+
+    /// Distinct values above which a column may be `high_cardinality` (default 50).
+    pub fn high_cardinality_levels(mut self, high_cardinality_levels: usize) -> Self {
+        self.high_cardinality_levels = high_cardinality_levels;
+        self
+    }
+
+    /// Share of the rows that distinct values must also exceed for
+    /// `high_cardinality` (default 0.05).
+    pub fn high_cardinality_share(mut self, high_cardinality_share: f64) -> Self {
+        self.high_cardinality_share = high_cardinality_share;
+        self
+    }
+
+    /// Share of the most frequent value for `constant` (default 0.99).
+    pub fn constant_share(mut self, constant_share: f64) -> Self {
+        self.constant_share = constant_share;
+        self
+    }
+
+    /// Unique share for `id_like` (default 0.95).
+    pub fn id_unique_share(mut self, id_unique_share: f64) -> Self {
+        self.id_unique_share = id_unique_share;
+        self
+    }
+
+    /// Placeholder share for `placeholder` (default 0.05).
+    pub fn placeholder_share(mut self, placeholder_share: f64) -> Self {
+        self.placeholder_share = placeholder_share;
+        self
+    }
+
+    /// What counts as a placeholder.
+    pub fn placeholder_rules(mut self, placeholder_rules: PlaceholderRules) -> Self {
+        self.placeholder_rules = placeholder_rules;
+        self
+    }
+
+    /// Values listed per column in `top_values` (default 5).
+    pub fn top_values(mut self, top_values: usize) -> Self {
+        self.top_values = top_values;
+        self
+    }
+
     /// Checks every setting: at least 2 folds and 2 bins; AUC thresholds
     /// finite in `[0.5, 1]` with `suspect_auc ≤ leakage_auc`; shares,
     /// purity and coverage finite in `[0, 1]`; contamination finite and

@@ -29,6 +29,11 @@ pub enum RuleProblem {
         /// The points as written.
         points: f64,
     },
+    /// With this rule's points, a total of points overflows to infinity.
+    PointsOverflow {
+        /// The points as written.
+        points: f64,
+    },
     /// The rule has no condition at all.
     NoCondition,
     /// The field is absent from the data.
@@ -108,6 +113,9 @@ impl RuleProblem {
                 _ => format!("{f} has a range that is not valid"),
             },
             RuleProblem::BadPoints { points } => format!("`points = {points}` is not a finite number"),
+            RuleProblem::PointsOverflow { points } => format!(
+                "`points = {points}` makes a total of the rules' points overflow to infinity; keep points far below 1e300"
+            ),
             RuleProblem::NoCondition => {
                 "has no condition; give `when` (all must hold) and/or `any` (one must hold)".to_string()
             }

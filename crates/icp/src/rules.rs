@@ -271,12 +271,18 @@ impl RuleSet {
             field: field.to_string(),
             problem,
         };
+        // Every total of points an account can reach must stay finite.
+        let mut reach = 0.0f64;
         for (i, rule) in self.rules.iter().enumerate() {
             if self.rules[..i].iter().any(|r| r.name == rule.name) {
                 return Err(bad(rule, "", RuleProblem::DuplicateName));
             }
             if !rule.points.is_finite() {
                 return Err(bad(rule, "", RuleProblem::BadPoints { points: rule.points }));
+            }
+            reach += rule.points.abs();
+            if !reach.is_finite() {
+                return Err(bad(rule, "", RuleProblem::PointsOverflow { points: rule.points }));
             }
             if rule.when.is_empty() && rule.any.is_empty() {
                 return Err(bad(rule, "", RuleProblem::NoCondition));
@@ -566,6 +572,26 @@ mod tests {
         assert_eq!(e.factors[0].code, "software");
         assert_eq!(set.tiers().tier(80.0), 'A');
         assert_eq!(set.tiers().tier(10.0), 'D');
+    }
+
+    #[test]
+    fn points_whose_total_overflows_are_refused_on_the_rule_that_overflows() {
+        let text = r#"
+            threshold = 1
+            [[rules]]
+            name = "big"
+            points = 1e308
+            when = [{ field = "employees", min = 1 }]
+            [[rules]]
+            name = "bigger"
+            points = -1e308
+            when = [{ field = "industry", one_of = ["software"] }]
+            "#;
+        assert_eq!(problem(text), ("bigger".into(), String::new(), RuleProblem::PointsOverflow { points: -1e308 }));
+        assert!(message(text).contains("overflow to infinity"), "{}", message(text));
+        // One such rule alone is fine.
+        let one = text.split("[[rules]]").take(2).collect::<Vec<_>>().join("[[rules]]");
+        assert!(RuleSet::from_toml_str(&one).is_ok());
     }
 
     /// The message of a rules file's error.

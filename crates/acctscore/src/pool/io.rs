@@ -128,11 +128,55 @@ pub fn write_events<W: Write>(writer: W, rows: &[EventRecord]) -> Result<(), Poo
     write_rows(writer, rows)
 }
 
+/// Writes accounts to `path` whole ([`write_accounts`] through
+/// [`write_atomic`](crate::core::write_atomic)): a temporary file in the same
+/// folder, flushed, synced and renamed over `path`, so that a failed write
+/// leaves a previous file intact and no partial file behind.
+///
+/// # Errors
+/// [`PoolError::Write`], or [`PoolError::File`] naming the path and the step that failed.
+pub fn write_accounts_path(path: impl AsRef<Path>, rows: &[AccountRecord]) -> Result<(), PoolError> {
+    crate::core::write_atomic(path, |w| write_accounts(w, rows))
+}
+
+/// Writes events to `path` whole, as [`write_accounts_path`] does.
+///
+/// # Errors
+/// [`PoolError::Write`], or [`PoolError::File`] naming the path and the step that failed.
+pub fn write_events_path(path: impl AsRef<Path>, rows: &[EventRecord]) -> Result<(), PoolError> {
+    crate::core::write_atomic(path, |w| write_events(w, rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const HEADER: &str = "account_id,industry,business_model,employees,founded_year,funding_total_usd,funding_last_round_days_ago,web_traffic_monthly,web_traffic_growth_90d,has_ecommerce,sku_avg_price,conversion_rate,country,job_title_of_contact,monthly_revenue_usd,converted\n";
+
+    #[test]
+    fn path_writers_write_whole_files_and_name_the_path_when_they_cannot() {
+        let dir = std::env::temp_dir().join(format!("acctscore-pool-io-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let pool = crate::pool::PoolGenerator::new(30).seed(3).generate();
+        let accounts = dir.join("accounts.csv");
+        let events = dir.join("events.csv");
+        write_accounts_path(&accounts, &pool.accounts).expect("writes accounts");
+        write_events_path(&events, &pool.events).expect("writes events");
+        assert_eq!(read_accounts_path(&accounts).expect("reads"), pool.accounts);
+        assert_eq!(read_events_path(&events).expect("reads"), pool.events);
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["accounts.csv", "events.csv"], "no temporary file left behind");
+        let missing = dir.join("no such folder").join("accounts.csv");
+        match write_accounts_path(&missing, &pool.accounts) {
+            Err(PoolError::File(e)) => assert!(e.to_string().contains("no such folder"), "{e}"),
+            other => panic!("expected a file error, got {other:?}"),
+        }
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
 
     #[test]
     fn reads_a_clean_file_with_missing_fields() {

@@ -36,7 +36,10 @@ mod touches;
 
 pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
-pub use io::{read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_events};
+pub use io::{
+    read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_accounts_path,
+    write_events, write_events_path,
+};
 pub use options::{DuplicateIds, EventOptions, TimeUnit};
 pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
@@ -127,6 +130,9 @@ pub enum PoolError {
         /// What the writer reported.
         reason: String,
     },
+    /// A file could not be written whole (the previous file, if any, is intact).
+    #[error(transparent)]
+    File(#[from] crate::core::FileWriteError),
     /// An activity kind the engagement model does not know.
     #[error("line {line}: unknown activity kind `{kind}`")]
     UnknownKind {

@@ -336,6 +336,7 @@ impl ScorerParams {
             // Replaced below, once the fitted scorer has scored the fit frame.
             tiers: QualityTiers::new(1.0, 1.0, 1.0)?,
             tier_source: TierSource::Shares { shares: self.tier_shares },
+            missing_tokens: frame.missing_tokens().to_vec(),
         };
         let state = ScorerState {
             mapping: self.mapping.clone(),
@@ -1011,7 +1012,9 @@ impl Scorer {
                 (n.clone(), column)
             })
             .collect();
-        let conformed = Frame::new(columns)?.with_skipped_rows(frame.skipped_rows().to_vec());
+        let conformed = Frame::new(columns)?
+            .with_skipped_rows(frame.skipped_rows().to_vec())
+            .with_missing_tokens(frame.missing_tokens().to_vec());
         Ok(std::borrow::Cow::Owned(conformed))
     }
 

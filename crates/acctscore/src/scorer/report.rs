@@ -237,6 +237,14 @@ pub struct FitReport {
     pub tiers: QualityTiers,
     /// How they were chosen.
     pub tier_source: TierSource,
+    /// Per column with any: how many values of the fit frame were
+    /// missing-value tokens (`n/a`, `NULL`, …) read as missing, as the CSV
+    /// loader counted them ([`Frame::missing_tokens`]; empty for a frame
+    /// built in code, and in model files written before the count existed).
+    ///
+    /// [`Frame::missing_tokens`]: crate::features::Frame::missing_tokens
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_tokens: Vec<(String, usize)>,
 }
 
 impl FitReport {
@@ -256,6 +264,9 @@ impl std::fmt::Display for FitReport {
                 GateAction::KeptSuspect => "kept (suspect: confirm it is known before the outcome)",
             };
             writeln!(f, "column `{}`: {} (AUC {:.3}): {what}", g.column, flags.join(", "), g.auc)?;
+        }
+        for (column, n) in &self.missing_tokens {
+            writeln!(f, "column `{column}`: {n} missing-value tokens (such as `n/a`, `NULL`) read as missing")?;
         }
         match &self.revenue {
             RevenueModel::Learned { labelled_rows, in_range, .. } => writeln!(
