@@ -169,31 +169,6 @@ impl<F: Score, C: Calibrator> CalibratedModel<F, C> {
     }
 }
 
-/// SplitMix64: a tiny, fixed, portable generator for fold assignment.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..bound` (`bound > 0`), by widening multiplication.
-    fn below(&mut self, bound: usize) -> usize {
-        ((self.next_u64() as u128 * bound as u128) >> 64) as usize
-    }
-
-    fn shuffle(&mut self, v: &mut [usize]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i + 1);
-            v.swap(i, j);
-        }
-    }
-}
-
 /// Stratified fold of each row: positives and negatives are each shuffled
 /// with a seeded generator and dealt round-robin, negatives continuing where
 /// positives stopped, so folds differ in size by at most one and in each
@@ -211,7 +186,7 @@ pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Result<Vec<usiz
     if pos.len() < k || neg.len() < k {
         return Err(CalibrationError::TooFewForFolds { folds: k, positives: pos.len(), negatives: neg.len() });
     }
-    let mut rng = SplitMix64(seed);
+    let mut rng = acctscore_core::numeric::SplitMix64::new(seed);
     rng.shuffle(&mut pos);
     rng.shuffle(&mut neg);
     let mut folds = vec![0; labels.len()];

@@ -3,6 +3,7 @@
 use crate::calibrator::{Calibrator, FitCalibrator, check_fit_input};
 use crate::{CalibrationError, Result};
 use acctscore_core::CoreError;
+use acctscore_core::numeric::sigmoid;
 use serde::{Deserialize, Serialize};
 
 /// Parameters of Platt scaling: `p = 1 / (1 + exp(−(a·s + b)))` fitted by
@@ -90,16 +91,6 @@ impl PlattCalibrator {
     /// The intercept `b`.
     pub fn intercept(&self) -> f64 {
         self.b
-    }
-}
-
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
     }
 }
 

@@ -6,24 +6,7 @@ use acctscore_calibration::monitor::PsiParams;
 use acctscore_calibration::{BinningParams, CalibrationMethod, Calibrator, FitCalibrator, IsotonicParams, PlattParams};
 use proptest::prelude::*;
 
-/// Tiny deterministic generator (SplitMix64) for simulated data.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
-}
+use acctscore_core::numeric::{SplitMix64, sigmoid};
 
 /// Scores (with ties) and labels holding both classes.
 fn scored() -> impl Strategy<Value = (Vec<f64>, Vec<bool>)> {
@@ -39,10 +22,10 @@ fn scored() -> impl Strategy<Value = (Vec<f64>, Vec<bool>)> {
 }
 
 fn permutation(n: usize, seed: u64) -> Vec<usize> {
-    let mut rng = Rng(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut idx: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
-        let j = (rng.next() % (i as u64 + 1)) as usize;
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         idx.swap(i, j);
     }
     idx
@@ -155,14 +138,14 @@ proptest! {
     /// (4 standard errors or more).
     #[test]
     fn platt_recovers_known_parameters(a in 0.5f64..3.0, b in -1.5f64..1.5) {
-        let mut rng = Rng(20_261_124);
+        let mut rng = SplitMix64::new(20_261_124);
         let n = 50_000;
         let mut s = Vec::with_capacity(n);
         let mut y = Vec::with_capacity(n);
         for _ in 0..n {
-            let x = rng.uniform() * 6.0 - 3.0;
+            let x = rng.next_f64() * 6.0 - 3.0;
             s.push(x);
-            y.push(rng.uniform() < sigmoid(a * x + b));
+            y.push(rng.next_f64() < sigmoid(a * x + b));
         }
         let c = PlattParams::new().fit(&s, &y).expect("fit");
         prop_assert!((c.slope() - a).abs() < 0.12, "a: fitted {} vs true {}", c.slope(), a);

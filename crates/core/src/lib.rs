@@ -11,6 +11,8 @@
 //! - [`envelope`]: the one versioned, checksummed envelope every saved model
 //!   part is written in, and [`InvalidModel`], the typed refusal of a loaded
 //!   part that breaks its invariants;
+//! - [`numeric`]: the logistic function and a seeded generator (SplitMix64),
+//!   written once for every crate;
 //! - [`Fit`] and [`Score`]: the traits every model implements. A parameters
 //!   type implements [`Fit`]; `fit` validates the parameters once and returns
 //!   the fitted model (which implements [`Score`]) or a typed error, so an
@@ -40,6 +42,7 @@ pub mod envelope;
 mod error;
 mod file;
 mod model;
+pub mod numeric;
 mod probability;
 mod timestamp;
 mod words;

@@ -55,7 +55,7 @@ impl Probability {
         if z.is_nan() {
             return Err(CoreError::NonFinite { what: "log-odds", index: 0, value: z });
         }
-        Ok(Probability(sigmoid(z)))
+        Ok(Probability(crate::numeric::sigmoid(z)))
     }
 
     /// The value in `[0, 1]`.
@@ -72,17 +72,6 @@ impl Probability {
     /// `1 - p`.
     pub fn complement(self) -> Self {
         Probability(1.0 - self.0)
-    }
-}
-
-/// Numerically stable logistic function; NaN in gives NaN out.
-#[inline]
-pub(crate) fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
     }
 }
 
@@ -136,11 +125,8 @@ mod tests {
         assert_eq!(Probability::new(0.5).expect("valid").to_string(), "0.5");
         assert_eq!(Probability::clamped(-3.0).map(Probability::get), Ok(0.0));
         assert_eq!(Probability::clamped(0.3).map(Probability::get), Ok(0.3));
-        // Both branches of the logistic function, exactly.
         let e2 = (-2.0f64).exp();
-        assert_eq!(sigmoid(2.0), 1.0 / (1.0 + e2));
-        assert_eq!(sigmoid(-2.0), e2 / (1.0 + e2));
-        assert!((sigmoid(-2.0) + sigmoid(2.0) - 1.0).abs() < 1e-15);
+        assert_eq!(Probability::from_log_odds(-2.0).map(Probability::get), Ok(e2 / (1.0 + e2)));
         let p = Probability::new(0.8).expect("valid");
         assert!((p.log_odds() - 4.0f64.ln()).abs() < 1e-15);
         assert_eq!(Probability::ZERO.log_odds(), f64::NEG_INFINITY);

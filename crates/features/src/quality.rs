@@ -601,34 +601,13 @@ impl fmt::Display for QualityReport {
 
 // ---------------------------------------------------------------------------
 
-/// SplitMix64: a tiny, fixed PRNG so that folds never change with a dependency.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        // Multiply-shift; the bias is negligible for table sizes.
-        ((u128::from(self.next()) * n as u128) >> 64) as usize
-    }
-}
-
 /// Fold of each row: each class shuffled, then dealt round-robin.
 pub(crate) fn stratified_folds(y: &[bool], k: usize, seed: u64) -> Vec<u8> {
-    let mut rng = SplitMix64(seed);
+    let mut rng = acctscore_core::numeric::SplitMix64::new(seed);
     let mut fold = vec![0u8; y.len()];
     for class in [true, false] {
         let mut idx: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
-        for i in (1..idx.len()).rev() {
-            let j = rng.below(i + 1);
-            idx.swap(i, j);
-        }
+        rng.shuffle(&mut idx);
         for (r, &i) in idx.iter().enumerate() {
             fold[i] = (r % k) as u8;
         }

@@ -138,17 +138,6 @@ impl TryFrom<LogisticRepr> for FittedLogistic {
 
 const CHUNK: usize = 4096;
 
-#[cfg(test)]
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
 /// Rows per block of [`Design::new`]'s passes.
 const DESIGN_BLOCK: usize = 16_384;
 
@@ -861,27 +850,19 @@ mod tests {
     use super::*;
     use ndarray::{Array2, ShapeBuilder};
 
-    /// A small deterministic generator (SplitMix64) so the test needs no RNG crate.
-    struct SplitMix(u64);
-    impl SplitMix {
-        fn next_f64(&mut self) -> f64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
-        fn normal(&mut self) -> f64 {
-            let u = self.next_f64().max(1e-300);
-            let v = self.next_f64();
-            (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-        }
+    use acctscore_core::numeric::{SplitMix64, sigmoid};
+
+    /// A standard normal draw (Box–Muller).
+    fn normal(rng: &mut SplitMix64) -> f64 {
+        let u = rng.next_f64().max(1e-300);
+        let v = rng.next_f64();
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
     }
 
     #[test]
     fn recovers_known_weights() {
         // 40k rows, 3 standard-normal features, true w = (1.0, -0.5, 0.0), b = -1.
-        let mut rng = SplitMix(7);
+        let mut rng = SplitMix64::new(7);
         let n = 40_000;
         let truth = [1.0, -0.5, 0.0];
         let mut x = Array2::<f64>::zeros((n, 3));
@@ -889,7 +870,7 @@ mod tests {
         for i in 0..n {
             let mut z = -1.0;
             for j in 0..3 {
-                x[[i, j]] = rng.normal();
+                x[[i, j]] = normal(&mut rng);
                 z += truth[j] * x[[i, j]];
             }
             y.push(rng.next_f64() < sigmoid(z));
@@ -911,14 +892,14 @@ mod tests {
     fn the_design_is_the_same_for_any_layout_and_block_count() {
         // More rows than one block, binary and dense columns, a column that
         // is binary in the first block only.
-        let mut rng = SplitMix(5);
+        let mut rng = SplitMix64::new(5);
         let n = 2 * DESIGN_BLOCK + 123;
         let mut x = Array2::<f64>::zeros((n, 4));
         let mut y = Vec::with_capacity(n);
         for i in 0..n {
-            x[[i, 0]] = rng.normal();
+            x[[i, 0]] = normal(&mut rng);
             x[[i, 1]] = f64::from(u8::from(rng.next_f64() < 0.3));
-            x[[i, 2]] = if i < DESIGN_BLOCK { f64::from(u8::from(rng.next_f64() < 0.5)) } else { rng.normal() };
+            x[[i, 2]] = if i < DESIGN_BLOCK { f64::from(u8::from(rng.next_f64() < 0.5)) } else { normal(&mut rng) };
             x[[i, 3]] = f64::from(u8::from(rng.next_f64() < 0.1));
             y.push(rng.next_f64() < sigmoid(x[[i, 0]] - x[[i, 1]] + 0.5 * x[[i, 3]] - 1.0));
         }
@@ -942,12 +923,12 @@ mod tests {
 
     #[test]
     fn cross_fit_equals_fitting_each_fold_apart() {
-        let mut rng = SplitMix(11);
+        let mut rng = SplitMix64::new(11);
         let n = 3_000;
         let mut x = Array2::<f64>::zeros((n, 3));
         let mut y = Vec::with_capacity(n);
         for i in 0..n {
-            x[[i, 0]] = rng.normal();
+            x[[i, 0]] = normal(&mut rng);
             x[[i, 1]] = f64::from(u8::from(rng.next_f64() < 0.3));
             x[[i, 2]] = f64::from(u8::from(rng.next_f64() < 0.5));
             y.push(rng.next_f64() < sigmoid(-1.0 + x[[i, 0]] + 0.8 * x[[i, 1]]));

@@ -34,8 +34,8 @@
 //! # Ok::<(), acctscore_icp::IcpError>(())
 //! ```
 
-use crate::trees::SplitMix64;
 use crate::{IcpError, Result};
+use acctscore_core::numeric::SplitMix64;
 use acctscore_core::{CoreError, Fit, Score, check, ndarray};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};

@@ -630,8 +630,8 @@ impl MinedRules {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trees::SplitMix64;
     use acctscore_calibration::metrics::roc_auc;
+    use acctscore_core::numeric::SplitMix64;
 
     /// employees (log-uniform, +0.8 per e-fold), industry (software +1,
     /// retail −1, others 0), has_ecommerce (−0.7), noise (none), 10% missing

@@ -1098,7 +1098,7 @@ impl<'a> PreparedIcp<'a> {
 mod tests {
     use super::*;
     use crate::propensity::{FamilyChoice, IcpParams, IcpScore};
-    use crate::trees::SplitMix64;
+    use acctscore_core::numeric::SplitMix64;
     use acctscore_features::Column;
     use acctscore_features::encode::NumericTransform;
     use proptest::prelude::*;

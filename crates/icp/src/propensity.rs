@@ -805,7 +805,7 @@ fn cv_rows(y: &[bool], cap: usize, seed: u64) -> Vec<usize> {
     let keep_pos = share.max(floor.min(pos.len())).min(pos.len()).min(cap - floor.min(neg.len()));
     let keep_neg = (cap - keep_pos).min(neg.len());
     // A stream of its own, so that the subsample and the folds are not drawn alike.
-    let mut rng = crate::trees::SplitMix64::new(seed ^ 0xA5A5_5A5A_C0FF_EE00);
+    let mut rng = acctscore_core::numeric::SplitMix64::new(seed ^ 0xA5A5_5A5A_C0FF_EE00);
     let mut out = Vec::with_capacity(keep_pos + keep_neg);
     for (class, keep) in [(&mut pos, keep_pos), (&mut neg, keep_neg)] {
         // Partial Fisher–Yates: the first `keep` places get a uniform sample.
@@ -1279,7 +1279,7 @@ impl IcpExplainer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trees::SplitMix64;
+    use acctscore_core::numeric::SplitMix64;
 
     /// `n` rows of four uniform numbers in [-2, 2] and labels drawn from
     /// `logit(x0, x1)`.

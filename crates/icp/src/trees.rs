@@ -39,6 +39,7 @@
 //! ```
 
 use crate::{IcpError, Result};
+use acctscore_core::numeric::{SplitMix64, sigmoid};
 use acctscore_core::{CoreError, Fit, Score, check, ndarray};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
@@ -49,29 +50,6 @@ pub const MAX_BINS: usize = 255;
 const BINNING_ROWS: usize = 200_000;
 /// Smallest hessian sum a child may have.
 const MIN_CHILD_HESSIAN: f64 = 1e-6;
-
-/// A small seeded generator (SplitMix64): stable across releases of any crate.
-#[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> Self {
-        SplitMix64(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `[0, 1)`.
-    pub(crate) fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Runs `f` for every feature index, in parallel with the `parallel`
 /// feature; the output is in feature order either way.
@@ -648,16 +626,6 @@ fn bin_matrix(x: ArrayView2<'_, f64>, bins: &FeatureBins) -> Vec<u8> {
         }
     }
     out
-}
-
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
 }
 
 impl Fit for GbdtParams {

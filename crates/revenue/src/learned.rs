@@ -8,6 +8,7 @@ use crate::range::RevenueRange;
 use crate::router::Router;
 use acctscore_calibration::{CalibrationMethod, Calibrator, FitCalibrator, FittedCalibrator, PlattParams};
 use acctscore_core::envelope::{self, Envelope, check_finite, check_len, check_positive};
+use acctscore_core::numeric::sigmoid;
 use acctscore_core::{CoreError, EnvelopeError, InvalidModel, Probability, Problem};
 use serde::{Deserialize, Serialize};
 
@@ -328,15 +329,6 @@ fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
         x[i] = s / l[i * n + i];
     }
     Some(x)
-}
-
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
 }
 
 impl LearnedRangeModel {

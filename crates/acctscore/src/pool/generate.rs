@@ -8,6 +8,7 @@
 //! the same settings give the same rows, byte for byte, on every platform.
 
 use super::records::{AccountRecord, EventRecord};
+use crate::core::numeric::sigmoid;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Beta, Distribution, Exp, Gamma, LogNormal, Poisson, StandardNormal};
@@ -370,10 +371,6 @@ impl PoolGenerator {
         events.sort_by_key(|e| e.timestamp);
         events
     }
-}
-
-fn sigmoid(z: f64) -> f64 {
-    1.0 / (1.0 + (-z).exp())
 }
 
 fn lognormal(rng: &mut ChaCha8Rng, mu: f64, sigma: f64) -> f64 {
