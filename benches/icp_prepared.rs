@@ -31,6 +31,7 @@
 
 use acctscore::icp::prepared::FastScore;
 use acctscore::icp::propensity::FittedIcp;
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore_features::encode::NumericTransform;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

@@ -17,6 +17,7 @@
 //! top-3 reasons for 1M accounts ≤ 0.1 s (≤ 20 ms here for 200k); one
 //! account ≤ 2 µs with reasons.
 
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;

@@ -11,6 +11,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,37 +1,70 @@
 //! # acctscore
 //!
 //! Score B2B accounts so that sales teams call the prospects most worth
-//! their time first. This is the thin facade: it re-exports the focused
-//! crates (each usable alone), hosts the account pool format
-//! ([`pool`]), and composes the models into one [`Scorer`].
+//! their time first. This crate is the facade: re-exports of focused crates,
+//! each usable alone, and a [`prelude`]. It holds no algorithm.
 //!
-//! | module | crate | owns |
-//! |---|---|---|
-//! | [`core`] | acctscore-core | `Probability`, `Timestamp`, checks, fit/score traits |
-//! | [`features`] | acctscore-features | frames, encoders, data-quality report |
-//! | [`icp`] | acctscore-icp | weighted rules, logistic regression, explanations |
-//! | [`calibration`] | acctscore-calibration | calibrators and evaluation metrics |
-//! | [`revenue`] | acctscore-revenue | revenue estimates and P(revenue in range) |
-//! | [`anomaly`] | acctscore-anomaly | plausibility checks and penalties |
-//! | [`engagement`] | acctscore-engagement | decayed effort, priority, balance |
+//! The whole workflow: read a CSV, map its columns, fit, save, load, score a
+//! batch, read the reasons.
 //!
 //! ```
 //! use acctscore::prelude::*;
+//! # let dir = std::env::temp_dir().join(format!("acctscore-front-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let (history, model) = (dir.join("history.csv"), dir.join("scorer.json"));
+//! # let pool = acctscore::pool::PoolGenerator::new(3_000).seed(11).events(false).generate();
+//! # acctscore::pool::write_accounts_path(&history, &pool.accounts)?;
+//! // Any CSV whose header names the pool's columns; other schemas say which
+//! // column holds what with a ColumnMapping.
+//! let mapping = ColumnMapping::pool().id("account_id").label("converted");
+//! let params = ScorerParams::new().mapping(mapping);
+//! let frame = Frame::from_csv_path(&history, &CsvOptions::new().id("account_id"))?;
+//! let scorer = params.fit(&frame)?;             // quality gate, ICP, revenue, anomaly, tiers
+//! println!("{}", scorer.fit_report());          // what was left out and why
+//! scorer.save(&model)?;                         // one versioned, checksummed file
 //!
-//! // A seeded pool with a known true propensity (no files needed).
-//! let pool = PoolGenerator::new(3_000).seed(11).events(false).generate();
-//! let frame = accounts_to_frame(&pool.accounts)?;
-//! let scorer = ScorerParams::new().fit(&frame)?;
-//! let top = scorer.top_n(&frame, None, 5)?;
-//! assert_eq!(top.len(), 5);
-//! for s in &top {
-//!     println!("{} {:.3} {} {:?}", s.account_id, s.priority, s.tier, s.reasons.first().map(|r| &r.code));
+//! let scorer = Scorer::load(&model)?;
+//! let batch = scorer.read_csv_path(&history, &CsvOptions::new())?; // read with the model's kinds
+//! for s in scorer.top_n(&batch, None, 3)? {
+//!     // Reasons in probability units: icp_baseline + contributions = icp.
+//!     let sum: f64 = s.icp_baseline + s.reasons.iter().map(|r| r.contribution).sum::<f64>();
+//!     assert!((sum - s.icp.get()).abs() < 1e-9);
+//!     println!("{} priority {:.3} tier {} {}", s.account_id, s.priority, s.tier, s.reasons[0].text);
 //! }
-//! # Ok::<(), acctscore::Error>(())
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Cargo features (both on by default): `parallel` (rayon in every crate)
-//! and `csv` (CSV loading of frames and of the account pool).
+//! Where each number of an [`AccountScore`] is computed:
+//!
+//! | field | computed by |
+//! |---|---|
+//! | `icp`, `icp_baseline`, `reasons` | [`icp`]: [`icp::propensity::FittedIcp`] (rules, logistic, trees, look-alike, hybrid), calibrated by [`calibration`] |
+//! | `revenue` (P(revenue in range), its estimate and source) | [`revenue`]: estimators per business model and [`revenue::LearnedRangeModel`] |
+//! | `anomaly` (penalty and findings) | [`anomaly`]: [`anomaly::AnomalyChecker`] |
+//! | `engagement`, `engagement_effect` | [`engagement`]: decayed effort and its priority damping |
+//! | `quality`, `priority`, `tier` | [`scorer`]: [`Scorer`] combines them; tiers are bands of quality ([`QualityTiers`]) |
+//!
+//! | module | crate | owns |
+//! |---|---|---|
+//! | [`core`] | acctscore-core | `Probability`, `Timestamp`, checks, the `Fit`/`Score` traits, whole-file writes, the model envelope |
+//! | [`features`] | acctscore-features | [`Frame`](features::Frame), CSV loading, encoders, the data-quality report, lead → account rollup |
+//! | [`icp`] | acctscore-icp | weighted rules, logistic regression, boosted trees, look-alikes, mined rules, hybrid; reasons |
+//! | [`calibration`] | acctscore-calibration | calibrators and evaluation metrics |
+//! | [`revenue`] | acctscore-revenue | revenue estimates and P(revenue in range) |
+//! | [`anomaly`] | acctscore-anomaly | plausibility checks and penalties |
+//! | [`engagement`] | acctscore-engagement | decayed effort, priority, team balance |
+//! | [`scorer`], [`pool`] | acctscore-scorer | the [`Scorer`], [`ColumnMapping`], the model file, the account pool format |
+//!
+//! The pool's file schema is in [`pool`]; how CSV input is read (ids,
+//! encodings, missing tokens, decimal comma) in
+//! [`CsvOptions`](features::csv::CsvOptions); the model file in
+//! [`Scorer::to_json`].
+//!
+//! Cargo features: `parallel` (rayon in every crate) and `csv` (CSV
+//! loading), on by default; `generate` (the seeded pool generator,
+//! `pool::PoolGenerator`); `fuzzing` (fuzz harness bodies, not for
+//! applications).
 
 pub use acctscore_anomaly as anomaly;
 pub use acctscore_calibration as calibration;
@@ -40,28 +73,27 @@ pub use acctscore_engagement as engagement;
 pub use acctscore_features as features;
 pub use acctscore_icp as icp;
 pub use acctscore_revenue as revenue;
+pub use acctscore_scorer as scorer;
 
-mod error;
 #[cfg(feature = "fuzzing")]
-pub mod fuzzing;
-pub mod pool;
-mod scorer;
-
-pub use error::{Error, NeededBy, Result};
-pub use scorer::{
-    AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, DEFAULT_TIER_SHARES, EngagementTally,
-    FORMAT_NAME as MODEL_FORMAT_NAME, FORMAT_VERSION as MODEL_FORMAT_VERSION, FitMetrics, FitReport, FitTimings,
-    GateAction, GatedColumn, ModelFileError, PreparedScorer, QualityTiers, READABLE as MODEL_READABLE_VERSIONS, Reason,
-    RevenueModel, RevenueScore, RevenueSource, Scorer, ScorerParams, TierSource,
+pub use acctscore_scorer::fuzzing;
+pub use acctscore_scorer::pool;
+pub use acctscore_scorer::{
+    AccountScore, AnomalyScore, BaseScores, ColumnMapping, Component, DEFAULT_TIER_SHARES, EngagementTally, Error,
+    FitMetrics, FitReport, FitTimings, GateAction, GatedColumn, MODEL_FORMAT_NAME, MODEL_FORMAT_VERSION,
+    MODEL_READABLE_VERSIONS, ModelFileError, NeededBy, PreparedScorer, QualityTiers, Reason, Result, RevenueModel,
+    RevenueScore, RevenueSource, Scorer, ScorerParams, TierSource,
 };
 
 /// The names most programs need.
 pub mod prelude {
     pub use crate::core::{Probability, Timestamp};
     pub use crate::features::Frame;
+    #[cfg(feature = "csv")]
+    pub use crate::features::csv::CsvOptions;
     pub use crate::icp::propensity::{Family, FamilyChoice, IcpParams};
     pub use crate::icp::rules::RuleSet;
-    pub use crate::pool::{AccountRecord, EventRecord, PoolGenerator, accounts_to_frame};
+    pub use crate::pool::{AccountRecord, EventRecord, accounts_to_frame};
     pub use crate::{AccountScore, ColumnMapping, Error, Scorer, ScorerParams};
 }
 

@@ -4,6 +4,7 @@
 
 use acctscore::features::{Column, ColumnKind};
 use acctscore::icp::{IcpError, RuleProblem};
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore::{ModelFileError, NeededBy};
 

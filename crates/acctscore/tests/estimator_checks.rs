@@ -28,6 +28,7 @@ use acctscore::features::Frame;
 use acctscore::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpParams};
 use acctscore::icp::{IcpError, RuleProblem};
 use acctscore::pool::AccountRecord;
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore::revenue::{
     BusinessModel, LearnedParams, LearnedRangeModel, RevenueError, RevenueInputs, RevenueRange, Router,

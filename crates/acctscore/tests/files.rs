@@ -2,6 +2,7 @@
 //! that fails leaves the previous file as it was and no temporary file.
 
 use acctscore::core::WriteStep;
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore::{Error, ModelFileError};
 use std::path::{Path, PathBuf};

@@ -91,6 +91,7 @@ proptest! {
 /// (the model-file seed of the fuzz corpus, checked on stable).
 #[test]
 fn model_json_body_on_a_real_model() {
+    use acctscore::pool::PoolGenerator;
     use acctscore::prelude::*;
     let pool = PoolGenerator::new(300).seed(3).events(false).generate();
     let frame = accounts_to_frame(&pool.accounts).expect("finite pool");

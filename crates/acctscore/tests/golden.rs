@@ -13,6 +13,7 @@
 //! To write fixtures for the current version (never over existing ones):
 //! `ACCTSCORE_BLESS=1 cargo test -p acctscore --test golden`.
 
+use acctscore::pool::PoolGenerator;
 use acctscore::pool::{read_accounts_path, write_accounts};
 use acctscore::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@
 
 use acctscore::features::csv::CsvOptions;
 use acctscore::features::{Column, ColumnKind, FeaturesError};
+use acctscore::pool::PoolGenerator;
 use acctscore::pool::write_accounts;
 use acctscore::prelude::*;
 use std::path::PathBuf;

@@ -3,6 +3,7 @@
 
 use acctscore::core::EnvelopeError;
 use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore::{Component, Error, ModelFileError};
 

@@ -9,6 +9,7 @@ use acctscore::features::encode::NumericTransform;
 use acctscore::features::{Column, Frame};
 use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore::{GateAction, RevenueModel, RevenueSource, TierSource};
 

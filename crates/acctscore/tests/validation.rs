@@ -7,6 +7,7 @@ use acctscore::calibration::{BinningParams, CalibrationMethod, IsotonicParams};
 use acctscore::core::envelope::{self, reseal};
 use acctscore::core::{EnvelopeError, InvalidModel, Problem};
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
+use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
 use acctscore::{Error, MODEL_FORMAT_NAME, MODEL_READABLE_VERSIONS, ModelFileError};
 use serde_json::Value;

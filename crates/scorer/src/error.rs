@@ -122,13 +122,13 @@ impl Error {
     /// none yet; other errors are returned as they are.
     ///
     /// ```
-    /// use acctscore::Error;
+    /// use acctscore_scorer::Error;
     ///
     /// let e = Error::Schema {
     ///     column: "employees".into(),
-    ///     expected: Some(acctscore::features::ColumnKind::Numeric),
+    ///     expected: Some(acctscore_features::ColumnKind::Numeric),
     ///     found: None,
-    ///     needed_by: vec![acctscore::NeededBy::Icp],
+    ///     needed_by: vec![acctscore_scorer::NeededBy::Icp],
     ///     available: vec!["account_id".into()],
     ///     origin: None,
     /// };

@@ -142,7 +142,7 @@ impl PoolGenerator {
     /// [`MAX_ACCOUNTS`].
     ///
     /// ```
-    /// use acctscore::pool::{MAX_ACCOUNTS, PoolError, PoolGenerator};
+    /// use acctscore_scorer::pool::{MAX_ACCOUNTS, PoolError, PoolGenerator};
     ///
     /// assert!(PoolGenerator::try_new(1_000).is_ok());
     /// let e = PoolGenerator::try_new(usize::MAX).unwrap_err();

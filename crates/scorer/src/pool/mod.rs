@@ -1,8 +1,8 @@
 //! The account pool format: typed rows for `accounts.csv` and `events.csv`,
-//! a loader that reports bad rows with their line number, and a seeded
-//! generator of the same schema.
+//! a loader that reports bad rows with their line number, and (with the
+//! `generate` feature) a seeded generator of the same schema.
 //!
-//! The schema (DESIGN.md, "The account pool format"):
+//! The schema:
 //!
 //! `accounts.csv`: `account_id, industry, business_model, employees,
 //! founded_year, funding_total_usd, funding_last_round_days_ago,
@@ -15,7 +15,7 @@
 //! (kind: `email` | `call` | `meeting`; timestamp: Unix seconds).
 //!
 //! ```
-//! use acctscore::pool::{PoolGenerator, read_accounts, write_accounts};
+//! use acctscore_scorer::pool::{PoolGenerator, read_accounts, write_accounts};
 //!
 //! let pool = PoolGenerator::new(200).seed(7).generate();
 //! let mut bytes = Vec::new();
@@ -23,9 +23,10 @@
 //! let back = read_accounts(bytes.as_slice())?;
 //! assert_eq!(back.len(), 200);
 //! assert_eq!(back[0].account_id, pool.accounts[0].account_id);
-//! # Ok::<(), acctscore::pool::PoolError>(())
+//! # Ok::<(), acctscore_scorer::pool::PoolError>(())
 //! ```
 
+#[cfg(feature = "generate")]
 mod generate;
 #[cfg(feature = "csv")]
 mod io;
@@ -34,6 +35,7 @@ mod records;
 #[cfg(feature = "csv")]
 mod touches;
 
+#[cfg(feature = "generate")]
 pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{
@@ -146,7 +148,7 @@ pub enum PoolError {
     TooManyAccounts {
         /// The count asked for.
         requested: usize,
-        /// The most it makes ([`MAX_ACCOUNTS`]).
+        /// The most it makes (`MAX_ACCOUNTS`, with the `generate` feature).
         max: usize,
     },
     /// Building a frame from rows failed.
@@ -165,6 +167,7 @@ fn header_words(names: &[String]) -> String {
     format!("it has: {}", acctscore_core::names_in_words(names))
 }
 
+#[cfg(feature = "csv")]
 impl PoolError {
     /// The error of reading `path`: wrapped in [`PoolError::InFile`] unless
     /// it names a path already.
