@@ -28,7 +28,7 @@ use std::time::Instant;
 /// negative revenue, impossible traffic growth, ...) with a penalty.
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// Pool file (`accounts.csv` schema).
     accounts: PathBuf,
     /// Write `account_id,penalty,checks` here (default: stdout).
@@ -48,7 +48,7 @@ struct Args {
     json: bool,
 }
 
-fn run(args: &Args) -> Result<(), common::BoxError> {
+pub(crate) fn run(args: &Args) -> Result<(), common::BoxError> {
     let t0 = Instant::now();
     let rows = read_accounts_path(&args.accounts)?;
     eprintln!("read {} accounts in {:.2} s", rows.len(), t0.elapsed().as_secs_f64());

@@ -45,7 +45,7 @@ enum Stage {
 /// Fit and/or score an account pool, with timings.
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// accounts.csv of the pool format.
     #[arg(long)]
     accounts: PathBuf,
@@ -86,7 +86,7 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
-fn run(args: Args) -> Result<(), common::BoxError> {
+pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
     let mut lines = Vec::new();
     if matches!(args.stage, Stage::Fit | Stage::Both) {
         let t0 = Instant::now();

@@ -18,7 +18,9 @@
 
 use acctscore::core::Timestamp;
 use acctscore::engagement::{EngagementModel, EngagementParams};
-use acctscore::pool::{PoolError, read_accounts_frame, read_touches_discovering, read_touches_path};
+use acctscore::pool::{
+    DuplicateIds, EventOptions, PoolError, read_accounts_frame, read_touches_discovering, read_touches_path_with,
+};
 #[path = "common/mod.rs"]
 mod common;
 
@@ -31,7 +33,7 @@ use std::time::Instant;
 /// Decayed sales engagement per account from an activity log.
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// Activity log (`account_id,kind,timestamp[,rep_id]`).
     #[arg(long)]
     events: PathBuf,
@@ -83,7 +85,7 @@ fn pool_error(path: &std::path::Path, e: PoolError) -> String {
     }
 }
 
-fn run(args: Args) -> Result<(), String> {
+pub(crate) fn run(args: Args) -> Result<(), String> {
     let mut params = EngagementParams::new();
     for (kind, days) in &args.half_life_days {
         params = params.half_life_days(kind.as_str(), *days);
@@ -153,7 +155,9 @@ fn run_listed(args: &Args, path: &std::path::Path, model: &EngagementModel, now:
     let ids = frame.column("account_id").map_err(|e| e.to_string())?;
     eprintln!("read {} accounts in {:.2?}", frame.nrows(), t.elapsed());
     let t = Instant::now();
-    let log = read_touches_path(&args.events, ids, model).map_err(|e| pool_error(&args.events, e))?;
+    // A repeated id is listed once (`write_scores`), its first row holding its activities.
+    let options = EventOptions::new().duplicates(DuplicateIds::First);
+    let log = read_touches_path_with(&args.events, ids, model, &options).map_err(|e| pool_error(&args.events, e))?;
     let batch = model.aggregate(now, frame.nrows(), &log.touches).map_err(|e| e.to_string())?;
     eprintln!(
         "read {} events and aggregated in {:.2?}: {} activities used, {} after --now left out, {} of accounts not in --accounts left out",

@@ -43,7 +43,7 @@ use std::process::ExitCode;
 /// log loss, Brier, calibration error, lift, thresholds).
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// CSV file holding the label and score columns.
     file: PathBuf,
     /// Label column.
@@ -152,7 +152,7 @@ fn or_null(what: &str, r: acctscore_calibration::Result<Value>) -> Value {
     }
 }
 
-fn run(args: &Args) -> Result<(), String> {
+pub(crate) fn run(args: &Args) -> Result<(), String> {
     if args.curve_points < 2 {
         return Err("--curve-points must be at least 2".into());
     }

@@ -20,7 +20,7 @@ use acctscore::core::{Fit, Score};
 use acctscore::features::Frame;
 use acctscore::features::csv::{CsvOptions, load_path};
 use acctscore::features::encode::{NumericTransform, PipelineParams};
-use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
+use acctscore::features::quality::{Flag, QualityParams, QualityReport};
 use acctscore::icp::logistic::LogisticParams;
 use acctscore::icp::lookalike::LookalikeParams;
 use acctscore::icp::mining::MiningParams;
@@ -35,15 +35,16 @@ use std::time::Instant;
 
 /// Compare the ICP families on one CSV file.
 #[derive(Parser, Debug)]
-struct Args {
+pub(crate) struct Args {
     /// The CSV file.
     file: String,
     /// Target column.
     #[arg(long)]
     target: String,
-    /// Target value that counts as positive.
-    #[arg(long, default_value = "1")]
-    positive: String,
+    /// Target value that counts as positive (default `1`; needed when the
+    /// target has more than two values).
+    #[arg(long)]
+    positive: Option<String>,
     /// Field delimiter (default: detected).
     #[arg(long, value_parser = single_byte)]
     delimiter: Option<u8>,
@@ -80,13 +81,12 @@ fn single_byte(s: &str) -> Result<u8, String> {
     }
 }
 
-fn labels(frame: &Frame, target: &str, positive: &str) -> Result<Vec<bool>, String> {
-    let labels = Target::new(target).positive(positive).labels(frame).map_err(|e| e.to_string())?;
+fn labels(frame: &Frame, target: &str, positive: Option<&str>) -> Result<Vec<bool>, String> {
+    let labels = common::target(target, positive).labels(frame).map_err(|e| e.to_string())?;
     Ok(labels.into_iter().map(|l| l == Some(true)).collect())
 }
 
-fn run() -> Result<(), String> {
-    let a = Args::parse();
+pub(crate) fn run(a: Args) -> Result<(), String> {
     let mut opts = CsvOptions::new();
     if let Some(d) = a.delimiter {
         opts = opts.delimiter(d);
@@ -96,7 +96,7 @@ fn run() -> Result<(), String> {
     let frame = load.frame;
     common::columns_exist("--drop", &a.drop, frame.names()).map_err(|e| format!("{e} (in {})", a.file))?;
     let load_s = t0.elapsed().as_secs_f64();
-    let y = labels(&frame, &a.target, &a.positive)?;
+    let y = labels(&frame, &a.target, a.positive.as_deref())?;
     let n = frame.nrows();
     let n_train = n * 8 / 10;
     let mask: Vec<bool> = (0..n).map(|i| i < n_train).collect();
@@ -109,7 +109,7 @@ fn run() -> Result<(), String> {
     // Leave out what the quality report flags as (suspected) leakage on the training rows.
     let report = QualityReport::compute(
         &train.without(&a.drop.iter().map(String::as_str).collect::<Vec<_>>()),
-        &Target::new(&a.target).positive(&a.positive),
+        &common::target(&a.target, a.positive.as_deref()),
         &QualityParams::default(),
     )
     .map_err(|e| e.to_string())?;
@@ -214,7 +214,7 @@ fn rayon_threads() -> usize {
 }
 
 fn main() -> ExitCode {
-    match run() {
+    match run(Args::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("icp_families: {e}");

@@ -23,7 +23,7 @@ use std::time::Instant;
 
 /// Fit the ICP logistic regression on a pool file and report its figures.
 #[derive(Parser, Debug)]
-struct Args {
+pub(crate) struct Args {
     /// accounts.csv of the pool format.
     accounts: PathBuf,
     /// Inverse regularisation strength.
@@ -65,7 +65,7 @@ fn write_whole(path: PathBuf, bytes: impl AsRef<[u8]>) -> std::io::Result<()> {
     acctscore::core::write_atomic(path, |w| w.write_all(bytes.as_ref()))
 }
 
-fn run(args: Args) -> Result<(), common::BoxError> {
+pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
     let t = Instant::now();
     let accounts = read_accounts_path(&args.accounts)?;
     let labelled: Vec<_> = accounts.into_iter().filter(|a| a.converted.is_some()).collect();

@@ -19,7 +19,7 @@
 mod common;
 
 use acctscore_features::csv::{CsvOptions, load_path};
-use acctscore_features::quality::{QualityParams, QualityReport, Target};
+use acctscore_features::quality::{QualityParams, QualityReport};
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -27,15 +27,16 @@ use std::time::Instant;
 /// Data-quality report of a CSV file against a binary target.
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// The CSV file.
     file: String,
     /// Target column.
     #[arg(long)]
     target: String,
-    /// Target value read as positive.
-    #[arg(long, default_value = "1")]
-    positive: String,
+    /// Target value read as positive (default `1`; needed when the target
+    /// has more than two values).
+    #[arg(long)]
+    positive: Option<String>,
     /// Target values whose rows are left out (comma-separated), e.g. open deals.
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
@@ -65,7 +66,7 @@ fn delimiter_byte(s: &str) -> Result<u8, String> {
     }
 }
 
-fn run(args: &Args) -> Result<(), String> {
+pub(crate) fn run(args: &Args) -> Result<(), String> {
     let mut opts = CsvOptions::new().skip_bad_rows(args.skip_bad_rows);
     if let Some(d) = &args.delimiter {
         opts = opts.delimiter(delimiter_byte(d)?);
@@ -82,7 +83,7 @@ fn run(args: &Args) -> Result<(), String> {
     if !load.report.widened.is_empty() {
         eprintln!("note: read as categorical after later rows disagreed: {}", load.report.widened.join(", "));
     }
-    let target = Target::new(&args.target).positive(&args.positive).ignore(&args.ignore);
+    let target = common::target(&args.target, args.positive.as_deref()).ignore(&args.ignore);
     let params = QualityParams::new().leakage_auc(args.leakage_auc).suspect_auc(args.suspect_auc);
     let t1 = Instant::now();
     let report = QualityReport::compute(&load.frame, &target, &params).map_err(|e| e.to_string())?;
@@ -107,9 +108,14 @@ fn run(args: &Args) -> Result<(), String> {
     .map_err(|e| e.to_string())
 }
 
+/// Checks across options (after parsing): `--suspect-auc` at most `--leakage-auc`.
+pub(crate) fn check(args: &Args) -> Result<(), String> {
+    common::ordered("--suspect-auc", args.suspect_auc, "--leakage-auc", args.leakage_auc)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    if let Err(e) = common::ordered("--suspect-auc", args.suspect_auc, "--leakage-auc", args.leakage_auc) {
+    if let Err(e) = check(&args) {
         common::usage_error::<Args>(e);
     }
     match run(&args) {

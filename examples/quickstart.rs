@@ -20,7 +20,7 @@ use std::time::Instant;
 /// Rank a generated account pool for sales outreach.
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// Accounts to generate, at most 100 million (the first 80% have known
     /// outcomes and train the models).
     #[arg(long, default_value_t = 30_000, value_parser = common::accounts)]
@@ -46,7 +46,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), common::BoxError> {
+pub(crate) fn run(args: &Args) -> Result<(), common::BoxError> {
     let start = Instant::now();
     let generator = PoolGenerator::try_new(args.accounts)?.seed(args.seed);
     let pool = generator.generate();

@@ -21,7 +21,7 @@ mod common;
 
 use acctscore::features::Frame;
 use acctscore::features::csv::CsvOptions;
-use acctscore::features::quality::{Flag, QualityParams, QualityReport, Target};
+use acctscore::features::quality::{Flag, QualityParams, QualityReport};
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
 use clap::{Parser, ValueEnum};
@@ -41,16 +41,17 @@ enum FamilyArg {
 /// Fit an ICP model on TRAIN and score NEW.
 #[derive(Parser, Debug)]
 #[command(version, about)]
-struct Args {
+pub(crate) struct Args {
     /// Training CSV with the target column.
     #[arg(long)]
     train: PathBuf,
     /// Target column.
     #[arg(long)]
     target: String,
-    /// Target value that counts as positive.
-    #[arg(long, default_value = "1")]
-    positive: String,
+    /// Target value that counts as positive (default `1`; needed when the
+    /// target has more than two values).
+    #[arg(long)]
+    positive: Option<String>,
     /// Target values whose rows are left out (open deals are not negatives).
     #[arg(long, value_delimiter = ',')]
     ignore: Vec<String>,
@@ -96,7 +97,10 @@ fn main() -> ExitCode {
 fn options(delimiter: Option<char>) -> Result<CsvOptions, String> {
     let mut o = CsvOptions::new();
     if let Some(d) = delimiter {
-        let b = u8::try_from(d).map_err(|_| format!("delimiter `{d}` is not a single byte"))?;
+        // An ASCII character only: `é` would pass as the byte 0xE9, which a
+        // UTF-8 file never holds alone, and every line would be one field.
+        let b =
+            u8::try_from(d).ok().filter(u8::is_ascii).ok_or_else(|| format!("delimiter `{d}` is not a single byte"))?;
         o = o.delimiter(b);
     }
     Ok(o)
@@ -110,8 +114,12 @@ fn in_file(path: &std::path::Path) -> impl Fn(acctscore::features::FeaturesError
     }
 }
 
-fn run(args: Args) -> Result<(), common::BoxError> {
-    let opts = options(args.delimiter)?;
+pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
+    let mut opts = options(args.delimiter)?;
+    // The id column is read as written (`000123` stays `000123`), in TRAIN and in NEW.
+    if let Some(id) = &args.id {
+        opts = opts.id(id.clone());
+    }
     let train = Frame::from_csv_path(&args.train, &opts).map_err(in_file(&args.train))?;
     common::columns_exist("--drop", &args.drop, train.names())
         .map_err(|e| format!("{e} (in {})", args.train.display()))?;
@@ -121,14 +129,17 @@ fn run(args: Args) -> Result<(), common::BoxError> {
         score_opts = score_opts.kind(name.clone(), col.kind());
     }
     let new = Frame::from_csv_path(&args.score, &score_opts).map_err(in_file(&args.score))?;
-    let target = Target::new(&args.target).positive(&args.positive).ignore(&args.ignore);
+    let target = common::target(&args.target, args.positive.as_deref()).ignore(&args.ignore);
     let labels = target.labels(&train)?;
     let rows: Vec<usize> = (0..train.nrows()).filter(|&i| labels[i].is_some()).collect();
     let y: Vec<bool> = rows.iter().map(|&i| labels[i] == Some(true)).collect();
     let train = train.take(&rows);
 
-    let report =
-        QualityReport::compute(&train, &Target::new(&args.target).positive(&args.positive), &QualityParams::default())?;
+    let report = QualityReport::compute(
+        &train,
+        &common::target(&args.target, args.positive.as_deref()),
+        &QualityParams::default(),
+    )?;
     let mut excluded: Vec<String> = vec![args.target.clone()];
     excluded.extend(args.drop.iter().cloned());
     excluded.extend(args.id.iter().cloned());

@@ -168,6 +168,18 @@ pub fn columns_exist(option: &str, wanted: &[String], available: &[String]) -> R
     Err(format!("{option}: no column `{missing}`; the columns are: {has}"))
 }
 
+/// The target `column` with its positive value when one was given. Without
+/// one the positive value is `1` and a target of more than two values is
+/// refused with its values and their rows (`FeaturesError::TargetValues`),
+/// instead of reading every other value as negative.
+pub fn target(column: &str, positive: Option<&str>) -> acctscore::features::quality::Target {
+    let t = acctscore::features::quality::Target::new(column);
+    match positive {
+        Some(p) => t.positive(p),
+        None => t,
+    }
+}
+
 /// Ends the program with a usage error of `A`'s command line (exit code 2,
 /// as clap's own): for checks across options, after parsing.
 pub fn usage_error<A: clap::CommandFactory>(message: impl std::fmt::Display) -> ! {

@@ -215,20 +215,3 @@ fn a_model_file_without_the_needs_still_loads_and_still_names_the_column() {
         "the model file's schema and its body disagree at column `account_id`: the file was edited or damaged"
     );
 }
-
-#[test]
-fn the_pool_reader_names_the_file_and_its_header() {
-    let dir = std::env::temp_dir().join(format!("acctscore-errors-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join("accounts.csv");
-    std::fs::write(&path, "account_id,industry\na1,Software\n").expect("write");
-    let err = acctscore::pool::read_accounts_frame(&path).expect_err("not the pool format");
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "{}: the header lacks column `business_model`, which the pool format requires; it has: account_id, industry",
-            path.display()
-        )
-    );
-    std::fs::remove_dir_all(&dir).ok();
-}

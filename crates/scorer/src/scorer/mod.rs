@@ -187,7 +187,9 @@ impl ScorerParams {
 
     /// Shares of the fit frame in tiers A, B and C for learned families
     /// (default [`DEFAULT_TIER_SHARES`]); the rules family takes its shares
-    /// from the rules file's `[tiers]` points instead.
+    /// from the rules file's `[tiers]` points instead. Each share must be
+    /// finite and `>= 0`, their sum at most 1: checked when fitting, for
+    /// every family.
     pub fn tier_shares(mut self, a: f64, b: f64, c: f64) -> Self {
         self.tier_shares = [a, b, c];
         self
@@ -265,6 +267,10 @@ impl ScorerParams {
             *slot = clock.elapsed().as_secs_f64();
             clock = std::time::Instant::now();
         };
+        // Checked before any work, and whichever family is fitted: the rules
+        // family takes its tiers from the rules' points and never reads the
+        // shares, so a bad value would otherwise pass silently.
+        report::check_shares(self.tier_shares)?;
         let label = self
             .mapping
             .label_column()

@@ -131,6 +131,22 @@ impl TryFrom<RawTiers> for QualityTiers {
 /// families (D holds the rest, 40%): the top decile, the next two, the next three.
 pub const DEFAULT_TIER_SHARES: [f64; 3] = [0.10, 0.20, 0.30];
 
+/// Checks tier shares: each finite and `>= 0`, their sum at most 1.
+///
+/// # Errors
+/// [`crate::core::CoreError::InvalidParameter`] (`tier shares`) otherwise.
+pub(crate) fn check_shares(shares: [f64; 3]) -> Result<()> {
+    let total: f64 = shares.iter().sum();
+    if shares.iter().any(|s| !(s.is_finite() && *s >= 0.0)) || total > 1.0 + 1e-12 {
+        return Err(crate::core::CoreError::InvalidParameter {
+            name: "tier shares",
+            reason: "shares must be finite, >= 0 and sum to at most 1",
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// A cut above every quality: its tier is empty.
 const EMPTY_TIER: f64 = 2.0;
 
@@ -160,14 +176,7 @@ impl QualityTiers {
     /// # Errors
     /// Shares that are negative, not finite or sum above 1, or no finite quality.
     pub fn from_shares(quality: &[f64], shares: [f64; 3]) -> Result<Self> {
-        let total: f64 = shares.iter().sum();
-        if shares.iter().any(|s| !(s.is_finite() && *s >= 0.0)) || total > 1.0 + 1e-12 {
-            return Err(crate::core::CoreError::InvalidParameter {
-                name: "tier shares",
-                reason: "shares must be finite, >= 0 and sum to at most 1",
-            }
-            .into());
-        }
+        check_shares(shares)?;
         let mut q: Vec<f64> = quality.iter().copied().filter(|x| x.is_finite()).collect();
         if q.is_empty() {
             return Err(crate::core::CoreError::Empty { what: "qualities for tier cut points" }.into());
