@@ -52,7 +52,7 @@
 
 use crate::explain::sanitize_code;
 use crate::logistic::LogisticParams;
-use crate::rules::{Condition, Rule, RuleSet, Tiers};
+use crate::rules::{Condition, Rule, RuleSet, RuleTiers};
 use crate::{IcpError, Result};
 use acctscore_core::{CoreError, Fit, ndarray};
 use acctscore_features::encode::fold_level;
@@ -332,7 +332,7 @@ impl MiningParams {
             }
         }
         let threshold = round1(factor * (self.base_odds.ln() - intercept));
-        let tiers = Tiers { a: threshold + 2.0 * self.pdo, b: threshold, c: threshold - 2.0 * self.pdo };
+        let tiers = RuleTiers { a: threshold + 2.0 * self.pdo, b: threshold, c: threshold - 2.0 * self.pdo };
         let rule_set = RuleSet::new(threshold, tiers, rules)?;
         let offset_points = self.base_points + factor * (intercept - self.base_odds.ln());
         Ok(MinedRules { rules: rule_set, columns, intercept, offset_points })

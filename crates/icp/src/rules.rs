@@ -110,7 +110,7 @@ pub struct Rule {
 
 /// Tier cut points on points: A at or above `a`, B at or above `b`, C at or above `c`, else D.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Tiers {
+pub struct RuleTiers {
     /// Lowest score of tier A.
     #[serde(rename = "A")]
     pub a: f64,
@@ -122,13 +122,13 @@ pub struct Tiers {
     pub c: f64,
 }
 
-impl Default for Tiers {
+impl Default for RuleTiers {
     fn default() -> Self {
-        Tiers { a: 75.0, b: 50.0, c: 25.0 }
+        RuleTiers { a: 75.0, b: 50.0, c: 25.0 }
     }
 }
 
-impl Tiers {
+impl RuleTiers {
     /// The tier letter of a score.
     pub fn tier(&self, score: f64) -> char {
         acctscore_core::tier_letter(score, self.a, self.b, self.c)
@@ -141,7 +141,7 @@ impl Tiers {
 pub struct RuleSet {
     threshold: f64,
     #[serde(default)]
-    tiers: Tiers,
+    tiers: RuleTiers,
     rules: Vec<Rule>,
 }
 
@@ -150,7 +150,7 @@ impl RuleSet {
     ///
     /// # Errors
     /// [`IcpError::InvalidRule`] naming the rule and field, or [`IcpError::BadTiers`].
-    pub fn new(threshold: f64, tiers: Tiers, rules: Vec<Rule>) -> Result<Self> {
+    pub fn new(threshold: f64, tiers: RuleTiers, rules: Vec<Rule>) -> Result<Self> {
         let set = RuleSet { threshold, tiers, rules };
         set.validate()?;
         Ok(set)
@@ -186,7 +186,7 @@ impl RuleSet {
     }
 
     /// The tier cut points.
-    pub fn tiers(&self) -> Tiers {
+    pub fn tiers(&self) -> RuleTiers {
         self.tiers
     }
 

@@ -95,7 +95,7 @@ impl LogisticParams {
 
 /// How the solver ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FitReport {
+pub struct SolverReport {
     /// Iterations run.
     pub iterations: usize,
     /// Whether the gradient tolerance was reached (otherwise the cap or a
@@ -115,7 +115,7 @@ pub struct FittedLogistic {
     weights: Vec<f64>,
     intercept: f64,
     feature_means: Vec<f64>,
-    report: FitReport,
+    report: SolverReport,
 }
 
 /// The serialised form of [`FittedLogistic`], checked on the way in.
@@ -124,7 +124,7 @@ struct LogisticRepr {
     weights: Vec<f64>,
     intercept: f64,
     feature_means: Vec<f64>,
-    report: FitReport,
+    report: SolverReport,
 }
 
 impl TryFrom<LogisticRepr> for FittedLogistic {
@@ -443,7 +443,7 @@ impl LogisticParams {
         y: &[bool],
         mask: Option<&[bool]>,
         start: Option<&[f64]>,
-    ) -> Result<(Vec<f64>, FitReport)> {
+    ) -> Result<(Vec<f64>, SolverReport)> {
         let kept = |i: usize| mask.is_none_or(|m| m[i]);
         let positives = (0..y.len()).filter(|&i| kept(i) && y[i]).count();
         let negatives = (0..y.len()).filter(|&i| kept(i) && !y[i]).count();
@@ -498,7 +498,7 @@ impl LogisticParams {
 }
 
 impl FittedLogistic {
-    fn assemble(design: &Design, mut theta: Vec<f64>, report: FitReport) -> FittedLogistic {
+    fn assemble(design: &Design, mut theta: Vec<f64>, report: SolverReport) -> FittedLogistic {
         let d = design.d;
         let feature_means = design.means.clone();
         let intercept = theta[d];
@@ -598,7 +598,7 @@ fn chunk_hessian(p: &Problem<'_>, theta: &[f64], lo: usize, hi: usize, stride: u
 }
 
 /// Newton's method with a backtracking line search on the scaled objective.
-fn newton(p: &Problem<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> FitReport {
+fn newton(p: &Problem<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> SolverReport {
     let gmax = |g: &[f64]| g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     // One pass gives the objective, the gradient and the Hessian at a point,
     // so a full Newton step that the line search accepts costs one pass.
@@ -632,7 +632,7 @@ fn newton(p: &Problem<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> FitR
         }
     }
     converged = converged || gmax(&g) <= tol;
-    FitReport { iterations, converged, objective: f, gradient_max: gmax(&g) }
+    SolverReport { iterations, converged, objective: f, gradient_max: gmax(&g) }
 }
 
 /// Solves `H·x = b` for a symmetric positive definite `H` given by its lower
@@ -708,7 +708,7 @@ fn jacobi_scale(p: &Problem<'_>, b0: f64) -> Vec<f64> {
 type Objective<'a> = dyn Fn(&[f64]) -> (f64, Vec<f64>) + 'a;
 
 /// L-BFGS (memory 10) with a backtracking Armijo line search.
-fn lbfgs(obj: &Objective<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> FitReport {
+fn lbfgs(obj: &Objective<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> SolverReport {
     const M: usize = 10;
     let dim = theta.len();
     let (mut f, mut g) = obj(theta);
@@ -782,7 +782,7 @@ fn lbfgs(obj: &Objective<'_>, theta: &mut [f64], max_iter: usize, tol: f64) -> F
         }
     }
     debug_assert_eq!(theta.len(), dim);
-    FitReport { iterations, converged, objective: f, gradient_max: gmax(&g) }
+    SolverReport { iterations, converged, objective: f, gradient_max: gmax(&g) }
 }
 
 impl FittedLogistic {
@@ -796,7 +796,7 @@ impl FittedLogistic {
         check::finite_slice("intercept", &[intercept])?;
         check::finite_slice("feature means", &feature_means)?;
         check::same_len("feature means vs weights", weights.len(), feature_means.len())?;
-        let report = FitReport { iterations: 0, converged: true, objective: 0.0, gradient_max: 0.0 };
+        let report = SolverReport { iterations: 0, converged: true, objective: 0.0, gradient_max: 0.0 };
         Ok(FittedLogistic { weights, intercept, feature_means, report })
     }
 
@@ -816,7 +816,7 @@ impl FittedLogistic {
     }
 
     /// How the solver ended.
-    pub fn report(&self) -> &FitReport {
+    pub fn report(&self) -> &SolverReport {
         &self.report
     }
 

@@ -129,7 +129,7 @@ pub struct FactorId {
 
 /// One reason of a [`FastScore`]: a factor and its signed contribution to the raw score.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Reason {
+pub struct FastReason {
     /// The factor.
     pub factor: FactorId,
     /// Signed contribution to the raw score (log-odds or points).
@@ -150,7 +150,7 @@ pub struct FastScore {
     len: u8,
     has_other: bool,
     /// The first `len` are the reasons; the rest is stale.
-    reasons: [Reason; MAX_REASONS],
+    reasons: [FastReason; MAX_REASONS],
 }
 
 impl Default for FastScore {
@@ -162,7 +162,7 @@ impl Default for FastScore {
             tier: 'D',
             len: 0,
             has_other: false,
-            reasons: [Reason::default(); MAX_REASONS],
+            reasons: [FastReason::default(); MAX_REASONS],
         }
     }
 }
@@ -180,7 +180,7 @@ impl PartialEq for FastScore {
 impl FastScore {
     /// The top reasons, largest magnitude first (ties by column order for
     /// logistic, by code for rules).
-    pub fn reasons(&self) -> &[Reason] {
+    pub fn reasons(&self) -> &[FastReason] {
         self.reasons.get(..usize::from(self.len)).unwrap_or_default()
     }
 
@@ -571,12 +571,12 @@ impl<'a> PreparedIcp<'a> {
             Model::Logistic { plan, .. } => {
                 for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(kept) {
                     let bin = plan.bin(group as usize, i);
-                    *slot = Reason { factor: FactorId { group, bin }, contribution };
+                    *slot = FastReason { factor: FactorId { group, bin }, contribution };
                 }
             }
             Model::Rules { .. } => {
                 for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(kept) {
-                    *slot = Reason { factor: FactorId { group, bin: 0 }, contribution };
+                    *slot = FastReason { factor: FactorId { group, bin: 0 }, contribution };
                 }
             }
         }
@@ -816,7 +816,7 @@ impl<'a> PreparedIcp<'a> {
     /// The [`Factor`] of a reason of row `i`, exactly as
     /// [`FittedIcp::score_rows`] gives it (`None` for a reason that is not
     /// one of this model's factors).
-    pub fn factor(&self, i: usize, reason: &Reason) -> Option<Factor> {
+    pub fn factor(&self, i: usize, reason: &FastReason) -> Option<Factor> {
         let g = reason.factor.group as usize;
         match &self.model {
             Model::Logistic { plan, .. } => (g < plan.n_groups()).then(|| plan.factor(g, i, reason.contribution)),
