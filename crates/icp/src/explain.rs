@@ -98,7 +98,7 @@ impl Explanation {
 }
 
 /// Makes a code safe: `:` and `;` become `_`, whitespace becomes `_`, lower case.
-pub fn sanitize_code(s: &str) -> String {
+pub(crate) fn sanitize_code(s: &str) -> String {
     s.trim()
         .chars()
         .map(|c| if c == ':' || c == ';' || c.is_whitespace() { '_' } else { c.to_ascii_lowercase() })
@@ -109,7 +109,7 @@ pub fn sanitize_code(s: &str) -> String {
 /// reason names a bin (`employees=12..40`, "employees 12–40") rather than
 /// a raw number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct NumericBins {
+pub(crate) struct NumericBins {
     columns: Vec<(String, Vec<f64>)>,
 }
 
@@ -180,7 +180,7 @@ fn bin_label_at(column: &str, edges: &[f64], k: usize) -> (String, String) {
 }
 
 /// The bin of a factor whose source value is missing (see [`FactorPlan::bin`]).
-pub const MISSING_BIN: u32 = u32::MAX;
+pub(crate) const MISSING_BIN: u32 = u32::MAX;
 
 /// How each encoded feature of a pipeline maps to a factor of one frame's
 /// rows: features of the same source column share one factor, named after
@@ -189,7 +189,7 @@ pub const MISSING_BIN: u32 = u32::MAX;
 /// Contributions are summed per source column first; strings are built only
 /// for the factors an explanation keeps.
 #[derive(Debug)]
-pub struct FactorPlan<'f> {
+pub(crate) struct FactorPlan<'f> {
     /// Per encoded feature, the index of its source column in `columns`.
     group_of: Vec<usize>,
     columns: Vec<PlanColumn<'f>>,

@@ -114,11 +114,11 @@ const ROW_GROUPS: usize = 64;
 /// - `group`: logistic — the index of the source column among the
 ///   pipeline's input columns ([`acctscore_features::encode::FittedPipeline::input_columns`]);
 ///   rules — the index of the rule.
-/// - `bin` (see [`FactorPlan::bin`]): a categorical column's dictionary code
+/// - `bin`: a categorical column's dictionary code
 ///   in the prepared frame (so a categorical `FactorId` is meaningful for
 ///   that frame), a numeric column's bin among its fitted quintile edges,
-///   0/1 for a boolean's no/yes, [`crate::explain::MISSING_BIN`] for a
-///   missing value, 0 otherwise (and for rules).
+///   0/1 for a boolean's no/yes, `u32::MAX` for a missing value, 0
+///   otherwise (and for rules).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FactorId {
     /// Source column or rule.

@@ -3,7 +3,7 @@
 //! A compact histogram-based booster on the features crate's dense design
 //! matrix:
 //! - each feature is binned once into at most 255 quantile bins
-//!   ([`FeatureBins`], fitted on at most 200 000 evenly spaced rows);
+//!   (fitted on at most 200 000 evenly spaced rows);
 //! - each tree grows depth-first to `max_depth`, choosing the split of
 //!   largest second-order gain `G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ)` with
 //!   at least `min_samples_leaf` rows per side; the histogram of the larger
@@ -45,7 +45,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 /// Largest number of bins per feature.
-pub const MAX_BINS: usize = 255;
+pub(crate) const MAX_BINS: usize = 255;
 /// Rows used to find the bin edges (evenly spaced when there are more).
 const BINNING_ROWS: usize = 200_000;
 /// Smallest hessian sum a child may have.
@@ -69,7 +69,7 @@ fn per_feature<T: Send>(d: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T
 /// value `x` falls in bin `b` = the number of thresholds below `x`, so
 /// `x <= thresholds[b]` exactly when its bin is at most `b`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FeatureBins {
+pub(crate) struct FeatureBins {
     thresholds: Vec<Vec<f64>>,
 }
 
@@ -111,11 +111,6 @@ impl FeatureBins {
         #[cfg(not(feature = "parallel"))]
         let thresholds = columns.into_iter().map(|v| thresholds_of(v, max_bins)).collect();
         Ok(FeatureBins { thresholds })
-    }
-
-    /// Number of features.
-    pub fn n_features(&self) -> usize {
-        self.thresholds.len()
     }
 
     /// The thresholds of feature `j` (empty when out of range).
