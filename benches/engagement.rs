@@ -48,7 +48,7 @@ fn touches(n: usize, n_accounts: u32, seed: u64) -> Vec<Touch> {
 }
 
 fn aggregate(c: &mut Criterion) {
-    let model = EngagementParams::new().build().expect("valid params");
+    let model = EngagementParams::new().fit().expect("valid params");
     let n_accounts = 1_000_000u32;
     let data = touches(10_000_000, n_accounts, 7);
     let now = Timestamp::from_unix_seconds(NOW);
@@ -61,7 +61,7 @@ fn aggregate(c: &mut Criterion) {
 }
 
 fn incremental(c: &mut Criterion) {
-    let model = EngagementParams::new().build().expect("valid params");
+    let model = EngagementParams::new().fit().expect("valid params");
     // 4096 activities of one account, mostly in order with ~1/8 late ones.
     let mut rng = SplitMix(11);
     let mut t = NOW - 3 * YEAR as i64;

@@ -14,7 +14,7 @@
 
 use acctscore::core::Timestamp;
 use acctscore::pool::{AccountRecord, PoolGenerator};
-use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentModel, SegmentParams};
+use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentParams};
 use acctscore_revenue::{RevenueInputs, RevenueRange, Router, apply_penalty};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
@@ -47,11 +47,10 @@ fn score(s: &Setup, r: &AccountRecord) -> (f64, f64) {
 
 fn bench(c: &mut Criterion) {
     let rows = PoolGenerator::new(N).seed(42).events(false).generate().accounts;
-    let segments = SegmentModel::fit(rows.iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new())
-        .expect("segments fit on the pool");
-    let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(NOW)))
-        .expect("valid params")
-        .with_segments(segments);
+    let segments =
+        SegmentParams::new().fit(rows.iter().map(AccountRecord::anomaly_inputs)).expect("segments fit on the pool");
+    let checker =
+        AnomalyParams::new(Timestamp::from_unix_seconds(NOW)).with_segments(segments).fit().expect("valid params");
     let s = Setup { router: Router::new(), range: RevenueRange::default(), checker };
 
     // "Parsed accounts": the two crates' typed inputs, mapped once from the
@@ -95,7 +94,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("anomaly_fit");
     g.sample_size(10).measurement_time(Duration::from_secs(8)).throughput(Throughput::Elements(N as u64));
     g.bench_function("fit_segments_1M", |b| {
-        b.iter(|| SegmentModel::fit(black_box(&rows).iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new()))
+        b.iter(|| SegmentParams::new().fit(black_box(&rows).iter().map(AccountRecord::anomaly_inputs)))
     });
     g.finish();
 }

@@ -11,7 +11,7 @@
 //! names a model saved with `--save-segments`. Missing revenue is missing
 //! data, not an anomaly: such accounts get no check and no penalty.
 
-use acctscore::anomaly::{AnomalyChecker, AnomalyParams, SegmentModel, SegmentParams};
+use acctscore::anomaly::{AnomalyParams, SegmentModel, SegmentParams};
 use acctscore::core::Timestamp;
 use acctscore::pool::{AccountRecord, read_accounts_path};
 #[path = "common/mod.rs"]
@@ -59,13 +59,13 @@ pub(crate) fn run(args: &Args) -> Result<(), common::BoxError> {
     let t1 = Instant::now();
     let segments = match &args.segments {
         Some(p) => SegmentModel::from_json(&std::fs::read_to_string(p)?)?,
-        None => SegmentModel::fit(rows.iter().map(AccountRecord::anomaly_inputs), &SegmentParams::new())?,
+        None => SegmentParams::new().fit(rows.iter().map(AccountRecord::anomaly_inputs))?,
     };
     if let Some(p) = &args.save_segments {
         let json = segments.to_json()?;
         acctscore::core::write_atomic(p, |w| w.write_all(json.as_bytes()))?;
     }
-    let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(as_of)))?.with_segments(segments);
+    let checker = AnomalyParams::new(Timestamp::from_unix_seconds(as_of)).with_segments(segments).fit()?;
     let reports: Vec<_> = rows.par_iter().map(|r| checker.check(&r.anomaly_inputs())).collect();
     eprintln!("fitted segments and checked in {:.2} s", t1.elapsed().as_secs_f64());
 

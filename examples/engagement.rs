@@ -93,7 +93,7 @@ pub(crate) fn run(args: Args) -> Result<(), String> {
     for (kind, w) in &args.weights {
         params = params.weight(kind.as_str(), *w);
     }
-    let model = params.build().map_err(|e| e.to_string())?;
+    let model = params.fit().map_err(|e| e.to_string())?;
     let now = Timestamp::from_unix_seconds(args.now);
 
     // With --accounts: its ids are the rows; events go straight to touches.

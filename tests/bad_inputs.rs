@@ -232,7 +232,7 @@ fn events_model() -> acctscore::engagement::EngagementModel {
         .kind("email", 1.0, 14.0)
         .kind("call", 3.0, 30.0)
         .kind("meeting", 10.0, 60.0)
-        .build()
+        .fit()
         .expect("valid")
 }
 
@@ -1003,7 +1003,7 @@ fn cases() -> Vec<Case> {
             Options,
             "EngagementParams: a zero half-life",
             &[],
-            |_| Ok(EngagementParams::new().kind("email", 1.0, 0.0).build().map(|_| String::new())?),
+            |_| Ok(EngagementParams::new().kind("email", 1.0, 0.0).fit().map(|_| String::new())?),
             E(
                 r#"EngagementError::InvalidHalfLife { kind: "email", days: 0.0 }"#,
                 "invalid half-life 0 days for kind `email`: must be finite and > 0",

@@ -296,8 +296,7 @@ fn the_learned_revenue_model_passes_the_estimator_checks() {
     let range = RevenueRange::default();
     let rows = revenue_rows(1_000);
     let rows0 = rows.clone();
-    let fit =
-        |rows: &[(RevenueInputs<'static>, f64)]| LearnedRangeModel::fit(&router, range, rows, LearnedParams::new());
+    let fit = |rows: &[(RevenueInputs<'static>, f64)]| LearnedParams::new().fit(&router, range, rows);
     let a = fit(&rows).expect("fits");
     let b = fit(&rows).expect("fits again");
     assert_eq!(a, b);
@@ -342,8 +341,8 @@ fn the_segment_model_passes_the_estimator_checks() {
     let rows = segment_rows(3_000);
     let rows0 = rows.clone();
     let params = SegmentParams::new();
-    let a = SegmentModel::fit(rows.iter().copied(), &params).expect("fits");
-    let b = SegmentModel::fit(rows.iter().copied(), &params).expect("fits again");
+    let a = params.fit(rows.iter().copied()).expect("fits");
+    let b = params.fit(rows.iter().copied()).expect("fits again");
     assert_eq!(a.to_json().expect("json"), b.to_json().expect("json"));
     let stats = |m: &SegmentModel| -> Vec<f64> {
         let mut v = Vec::new();
@@ -358,7 +357,7 @@ fn the_segment_model_passes_the_estimator_checks() {
     let sa = stats(&a);
     assert!(rows == rows0, "fit changed its input");
     // Row order: medians and MADs do not depend on it.
-    let c = SegmentModel::fit(permuted(&rows, 11), &params).expect("fits permuted");
+    let c = params.fit(permuted(&rows, 11)).expect("fits permuted");
     let d = max_diff(&sa, &stats(&c));
     assert!(d <= EXACT_TOLERANCE, "segment statistics moved by {d} after permuting rows");
     // Save → load → stats: bit-identical.
@@ -367,12 +366,9 @@ fn the_segment_model_passes_the_estimator_checks() {
     assert_eq!(bits(&sa), bits(&stats(&back)));
     // Empty data (no row with revenue and employees). The model is
     // unsupervised: there are no classes to check.
-    assert!(matches!(
-        SegmentModel::fit(Vec::<AnomalyInputs>::new(), &params),
-        Err(AnomalyError::Core(CoreError::Empty { .. }))
-    ));
+    assert!(matches!(params.fit(Vec::<AnomalyInputs>::new()), Err(AnomalyError::Core(CoreError::Empty { .. }))));
     let unusable = [AnomalyInputs::new().with_industry("Software")];
-    assert!(matches!(SegmentModel::fit(unusable, &params), Err(AnomalyError::Core(CoreError::Empty { .. }))));
+    assert!(matches!(params.fit(unusable), Err(AnomalyError::Core(CoreError::Empty { .. }))));
 }
 
 // ---------------------------------------------------------------- Scorer

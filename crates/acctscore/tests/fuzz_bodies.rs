@@ -140,7 +140,7 @@ fn events_a_wide_record_is_refused_whole_and_in_blocks() {
 }
 
 fn model() -> acctscore::engagement::EngagementModel {
-    acctscore::engagement::EngagementParams::new().kind("email", 1.0, 14.0).build().expect("valid")
+    acctscore::engagement::EngagementParams::new().kind("email", 1.0, 14.0).fit().expect("valid")
 }
 
 fn ids() -> acctscore::features::Column {

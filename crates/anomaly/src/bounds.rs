@@ -95,7 +95,7 @@ impl BoundsTable {
     }
 
     /// The industries with bounds of their own.
-    pub fn industries(&self) -> impl Iterator<Item = &str> + '_ {
+    pub(crate) fn industries(&self) -> impl Iterator<Item = &str> + '_ {
         self.industries.keys().map(String::as_str)
     }
 

@@ -28,15 +28,21 @@ pub(crate) fn year_of(t: Timestamp) -> i64 {
 
 /// Settings of the checks. Built with [`AnomalyParams::new`] (the reference
 /// date is required, so that results never depend on the wall clock) and
-/// `with_*` setters; validated by [`AnomalyChecker::new`].
+/// `with_*` setters, including the [`BoundsTable`] and an optional fitted
+/// [`SegmentModel`]; [`AnomalyParams::fit`] checks them once and returns the
+/// [`AnomalyChecker`].
 ///
 /// ```
-/// use acctscore_anomaly::AnomalyParams;
+/// use acctscore_anomaly::{AnomalyInputs, AnomalyParams, CheckCode};
 /// use acctscore_core::Timestamp;
-/// let p = AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)) // 2026-01-01
+/// let checker = AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)) // 2026-01-01
 ///     .with_max_traffic_growth_90d(5.0)
-///     .with_outlier_z(5.0);
-/// assert_eq!(p.as_of_year(), 2026);
+///     .with_outlier_z(5.0)
+///     .fit()?;
+/// let report = checker.check(&AnomalyInputs::new().with_founded_year(2031.0));
+/// assert!(report.has(CheckCode::FoundedInFuture));
+/// assert!(AnomalyParams::new(Timestamp::from_unix_seconds(0)).with_outlier_z(-1.0).fit().is_err());
+/// # Ok::<(), acctscore_anomaly::AnomalyError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnomalyParams {
@@ -46,6 +52,8 @@ pub struct AnomalyParams {
     unit_error_min_z: f64,
     unit_error_fit_z: f64,
     severity_weights: [f64; 4],
+    bounds: BoundsTable,
+    segments: Option<SegmentModel>,
 }
 
 impl AnomalyParams {
@@ -53,7 +61,8 @@ impl AnomalyParams {
     /// maximum 90-day traffic growth 10 (+1000%); segment outlier at
     /// |z| ≥ 4.5 robust standard deviations; unit error when z ≥ 5 and the
     /// revenue ÷ 1000 lies within 3 robust standard deviations of the
-    /// segment's median; severity weights [`DEFAULT_SEVERITY_WEIGHTS`].
+    /// segment's median; severity weights [`DEFAULT_SEVERITY_WEIGHTS`]; the
+    /// default [`BoundsTable`] and no segment model (rules only).
     pub fn new(as_of: Timestamp) -> Self {
         AnomalyParams {
             as_of_year: year_of(as_of),
@@ -62,11 +71,9 @@ impl AnomalyParams {
             unit_error_min_z: 5.0,
             unit_error_fit_z: 3.0,
             severity_weights: DEFAULT_SEVERITY_WEIGHTS,
+            bounds: BoundsTable::default(),
+            segments: None,
         }
-    }
-    /// The reference year.
-    pub fn as_of_year(&self) -> i64 {
-        self.as_of_year
     }
     /// Sets the largest plausible 90-day traffic growth (positive; 10 = +1000%).
     pub fn with_max_traffic_growth_90d(mut self, g: f64) -> Self {
@@ -90,6 +97,28 @@ impl AnomalyParams {
     pub fn with_severity_weights(mut self, w: [f64; 4]) -> Self {
         self.severity_weights = w;
         self
+    }
+    /// Uses this bounds table (default: [`BoundsTable::default`]).
+    pub fn with_bounds(mut self, bounds: BoundsTable) -> Self {
+        self.bounds = bounds;
+        self
+    }
+    /// Uses a fitted segment model (enables the segment outlier check and
+    /// the statistical unit-error check); see [`SegmentParams::fit`](crate::SegmentParams::fit).
+    pub fn with_segments(mut self, segments: SegmentModel) -> Self {
+        self.segments = Some(segments);
+        self
+    }
+
+    /// Checks the settings once and returns the checker, with bounds and
+    /// segment statistics resolved per industry.
+    ///
+    /// # Errors
+    /// [`AnomalyError::InvalidParameter`] for invalid settings.
+    pub fn fit(&self) -> Result<AnomalyChecker> {
+        self.validate()?;
+        let resolved = Resolved::build(&self.bounds, self.segments.as_ref(), self);
+        Ok(AnomalyChecker { params: self.clone(), resolved })
     }
 
     fn validate(&self) -> Result<()> {
@@ -142,8 +171,6 @@ impl AnomalyParams {
 #[derive(Debug, Clone)]
 pub struct AnomalyChecker {
     params: AnomalyParams,
-    bounds: BoundsTable,
-    segments: Option<SegmentModel>,
     resolved: Resolved,
 }
 
@@ -254,41 +281,14 @@ fn whole_multiple_of_ten(r: f64) -> bool {
 }
 
 impl AnomalyChecker {
-    /// A checker with these settings, the default [`BoundsTable`] and no
-    /// segment model (rules only).
-    ///
-    /// # Errors
-    /// [`AnomalyError::InvalidParameter`] for invalid settings.
-    pub fn new(params: AnomalyParams) -> Result<Self> {
-        params.validate()?;
-        let bounds = BoundsTable::default();
-        let resolved = Resolved::build(&bounds, None, &params);
-        Ok(AnomalyChecker { params, bounds, segments: None, resolved })
-    }
-
-    /// Uses this bounds table.
-    pub fn with_bounds(mut self, bounds: BoundsTable) -> Self {
-        self.bounds = bounds;
-        self.resolved = Resolved::build(&self.bounds, self.segments.as_ref(), &self.params);
-        self
-    }
-
-    /// Uses a fitted segment model (enables the segment outlier check and
-    /// the statistical unit-error check).
-    pub fn with_segments(mut self, segments: SegmentModel) -> Self {
-        self.segments = Some(segments);
-        self.resolved = Resolved::build(&self.bounds, self.segments.as_ref(), &self.params);
-        self
-    }
-
-    /// The settings.
+    /// The settings it was fitted from.
     pub fn params(&self) -> &AnomalyParams {
         &self.params
     }
 
     /// The segment model, if any.
     pub fn segments(&self) -> Option<&SegmentModel> {
-        self.segments.as_ref()
+        self.params.segments.as_ref()
     }
 
     /// Checks one account.
@@ -390,7 +390,7 @@ impl AnomalyChecker {
             && e >= 1.0
         {
             let rpe = r / e;
-            let band = self.segments.as_ref().map_or(0, |m| m.band(e));
+            let band = self.params.segments.as_ref().map_or(0, |m| m.band(e));
             let (safe_low, safe_high) = self.resolved.safe.get(band).copied().unwrap_or((f64::INFINITY, 0.0));
             if !(rpe > safe_low && rpe < safe_high) {
                 self.check_revenue_per_employee(industry, r, e, band, out);
@@ -577,7 +577,7 @@ mod tests {
     use crate::SegmentParams;
 
     fn checker() -> AnomalyChecker {
-        AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600))).expect("valid")
+        AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)).fit().expect("valid")
     }
 
     fn clean<'a>() -> AnomalyInputs<'a> {
@@ -644,8 +644,9 @@ mod tests {
                 clean().with_employees(e).with_monthly_revenue(e * 500.0 * (1.0 + 0.3 * ((i % 7) as f64 - 3.0) / 3.0))
             })
             .collect();
-        let seg = SegmentModel::fit(rows.iter().copied(), &SegmentParams::new()).expect("fits");
-        let c = checker().with_segments(seg);
+        let seg = SegmentParams::new().fit(rows.iter().copied()).expect("fits");
+        let c =
+            AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)).with_segments(seg).fit().expect("valid");
         let normal = c.check(&clean().with_employees(10.0).with_monthly_revenue(5_123.45));
         assert!(normal.is_clean(), "{normal:?}");
         // ×1000 of a typical figure, below the hard bound.
@@ -663,10 +664,10 @@ mod tests {
     #[test]
     fn params_are_validated() {
         let p = || AnomalyParams::new(Timestamp::from_unix_seconds(0));
-        assert!(AnomalyChecker::new(p().with_outlier_z(0.0)).is_err());
-        assert!(AnomalyChecker::new(p().with_outlier_z(f64::NAN)).is_err());
-        assert!(AnomalyChecker::new(p().with_severity_weights([0.1, 0.2, 0.3, 1.5])).is_err());
-        assert!(AnomalyChecker::new(p().with_unit_error_z(5.0, -1.0)).is_err());
-        assert!(AnomalyChecker::new(p().with_max_traffic_growth_90d(f64::INFINITY)).is_err());
+        assert!(p().with_outlier_z(0.0).fit().is_err());
+        assert!(p().with_outlier_z(f64::NAN).fit().is_err());
+        assert!(p().with_severity_weights([0.1, 0.2, 0.3, 1.5]).fit().is_err());
+        assert!(p().with_unit_error_z(5.0, -1.0).fit().is_err());
+        assert!(p().with_max_traffic_growth_90d(f64::INFINITY).fit().is_err());
     }
 }

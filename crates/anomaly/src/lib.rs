@@ -5,14 +5,16 @@
 //!
 //! - [`AnomalyInputs`]: one account's plain typed inputs (industry,
 //!   employees, monthly revenue, founding year, web traffic and its growth).
-//! - [`AnomalyChecker`]: runs the checks and returns an [`AnomalyReport`]:
+//! - [`AnomalyParams`] → [`AnomalyChecker`]: settings (reference date,
+//!   thresholds, bounds, an optional segment model) checked once by
+//!   [`AnomalyParams::fit`]; the checker runs the checks and returns an [`AnomalyReport`]:
 //!   [`Finding`]s (a stable [`CheckCode`], a [`Severity`], observed vs
 //!   [`ExpectedRange`], a sentence a rep understands), the
 //!   [`MissingInputs`] (missing revenue is missing data, not an anomaly: no
 //!   penalty) and a penalty in `[0, 1]` — zero exactly when there is no finding.
 //! - [`BoundsTable`]: plausible revenue per employee by industry (TOML,
 //!   default [`DEFAULT_BOUNDS_TOML`] embedded).
-//! - [`SegmentModel`]: median/MAD of log revenue per employee within
+//! - [`SegmentParams`] → [`SegmentModel`]: median/MAD of log revenue per employee within
 //!   industry × size band, fitted on a training set, serialised with serde
 //!   in a versioned envelope. With it, the checker also finds ×1000 unit
 //!   errors below the hard bound and outliers against peers.
@@ -21,11 +23,11 @@
 //! findings (or missing data), not errors. Money is **monthly**.
 //!
 //! ```
-//! use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, CheckCode, SegmentModel, SegmentParams};
+//! use acctscore_anomaly::{AnomalyInputs, AnomalyParams, CheckCode, SegmentParams};
 //! use acctscore_core::Timestamp;
 //!
 //! let as_of = Timestamp::from_unix_seconds(1_767_225_600); // 2026-01-01
-//! let checker = AnomalyChecker::new(AnomalyParams::new(as_of))?;
+//! let checker = AnomalyParams::new(as_of).fit()?;
 //!
 //! // The 1-employee company reporting $2.4M a month.
 //! let row = AnomalyInputs::new().with_industry("Software").with_employees(1.0).with_monthly_revenue(2_400_000.55);
@@ -45,7 +47,8 @@
 //!     .map(|i| AnomalyInputs::new().with_industry("Software")
 //!         .with_employees(10.0).with_monthly_revenue(4_000.0 + 7.0 * i as f64))
 //!     .collect();
-//! let checker = checker.with_segments(SegmentModel::fit(pool.iter().copied(), &SegmentParams::new())?);
+//! let segments = SegmentParams::new().fit(pool.iter().copied())?;
+//! let checker = AnomalyParams::new(as_of).with_segments(segments).fit()?;
 //! let row = AnomalyInputs::new().with_industry("Software").with_employees(10.0).with_monthly_revenue(5_500_000.0);
 //! assert_eq!(checker.check(&row).codes_joined(";"), "likely_unit_error_x1000");
 //! # Ok::<(), acctscore_anomaly::AnomalyError>(())
@@ -63,4 +66,4 @@ pub use checker::{AnomalyChecker, AnomalyParams, DEFAULT_SEVERITY_WEIGHTS};
 pub use error::{AnomalyError, Result};
 pub use finding::{AnomalyReport, CheckCode, ExpectedRange, Finding, MissingInput, MissingInputs, Severity};
 pub use inputs::AnomalyInputs;
-pub use segments::{SEGMENT_FORMAT_NAME, SEGMENT_FORMAT_VERSION, SegmentModel, SegmentParams, SegmentStats};
+pub use segments::{SegmentModel, SegmentParams, SegmentStats};

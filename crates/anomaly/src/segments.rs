@@ -10,10 +10,10 @@ use std::collections::BTreeMap;
 
 /// Format version of the serialised segment model (version 1, without
 /// checksum, is still read).
-pub const SEGMENT_FORMAT_VERSION: u32 = 2;
+pub(crate) const SEGMENT_FORMAT_VERSION: u32 = 2;
 
 /// The format name in the segment model file's envelope.
-pub const SEGMENT_FORMAT_NAME: &str = "acctscore-segments";
+pub(crate) const SEGMENT_FORMAT_NAME: &str = "acctscore-segments";
 
 /// Consistency constant: `1.4826 × MAD` estimates σ for normal data.
 const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
@@ -22,8 +22,15 @@ const MAD_TO_SIGMA: f64 = 1.482_602_218_505_602;
 ///
 /// ```
 /// use acctscore_anomaly::SegmentParams;
+/// use acctscore_anomaly::AnomalyInputs;
+/// let rows: Vec<AnomalyInputs> = (0..100)
+///     .map(|i| AnomalyInputs::new().with_employees(20.0).with_monthly_revenue(9_000.0 + i as f64))
+///     .collect();
 /// let p = SegmentParams::new().with_band_edges(vec![5.0, 50.0, 500.0]).with_min_count(20);
-/// assert_eq!(p.band_edges(), &[5.0, 50.0, 500.0]);
+/// let model = p.fit(rows.iter().copied())?;
+/// assert_eq!(model.band_count(), 4);
+/// assert!(SegmentParams::new().with_min_count(0).fit(rows.iter().copied()).is_err());
+/// # Ok::<(), acctscore_anomaly::AnomalyError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentParams {
@@ -66,17 +73,49 @@ impl SegmentParams {
         self.min_scale = s;
         self
     }
-    /// The band edges.
-    pub fn band_edges(&self) -> &[f64] {
-        &self.band_edges
-    }
-    /// The minimum segment size.
-    pub fn min_count(&self) -> usize {
-        self.min_count
-    }
-    /// The scale floor.
-    pub fn min_scale(&self) -> f64 {
-        self.min_scale
+
+    /// Checks the settings once and fits on a training set. Rows without a positive finite revenue and a
+    /// finite head count ≥ 1 are ignored; rows without an industry count
+    /// towards the band and overall statistics only.
+    ///
+    /// # Errors
+    /// [`AnomalyError::InvalidParameter`] for bad settings;
+    /// [`CoreError::Empty`] when no row is usable.
+    pub fn fit<'a, I>(&self, rows: I) -> Result<SegmentModel>
+    where
+        I: IntoIterator<Item = AnomalyInputs<'a>>,
+    {
+        let params = self;
+        params.validate()?;
+        let nb = params.band_edges.len() + 1;
+        let mut by_industry: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
+        let mut by_band: Vec<Vec<f64>> = vec![Vec::new(); nb];
+        for row in rows {
+            let Some(l) = log_rpe(row.monthly_revenue, row.employees) else { continue };
+            let e = row.employees.unwrap_or(1.0);
+            let b = params.band_edges.partition_point(|edge| *edge <= e);
+            by_band[b].push(l);
+            if let Some(ind) = row.industry {
+                let ind = ind.trim();
+                if let Some(v) = by_industry.get_mut(ind) {
+                    v[b].push(l);
+                } else {
+                    let mut v = vec![Vec::new(); nb];
+                    v[b].push(l);
+                    by_industry.insert(ind.to_string(), v);
+                }
+            }
+        }
+        let mut all: Vec<f64> = by_band.iter().flatten().copied().collect();
+        let Some(global) = robust(&mut all, 1, params.min_scale) else {
+            return Err(CoreError::Empty { what: "rows with positive revenue and employees" }.into());
+        };
+        let bands = by_band.iter_mut().map(|v| robust(v, params.min_count, params.min_scale)).collect();
+        let industries = by_industry
+            .into_iter()
+            .map(|(k, mut v)| (k, v.iter_mut().map(|b| robust(b, params.min_count, params.min_scale)).collect()))
+            .collect();
+        Ok(SegmentModel { band_edges: params.band_edges.clone(), industries, bands, global })
     }
 
     fn validate(&self) -> Result<()> {
@@ -122,7 +161,7 @@ pub struct SegmentStats {
 ///     .map(|i| AnomalyInputs::new().with_industry("Software")
 ///         .with_employees(10.0).with_monthly_revenue(5_000.0 + 10.0 * i as f64))
 ///     .collect();
-/// let model = SegmentModel::fit(rows.iter().copied(), &SegmentParams::new())?;
+/// let model = SegmentParams::new().fit(rows.iter().copied())?;
 /// let s = model.stats(Some("Software"), 10.0);
 /// assert!((s.median - (5_995.0f64 / 10.0).ln()).abs() < 0.01);
 /// let back = SegmentModel::from_json(&model.to_json()?)?;
@@ -181,52 +220,9 @@ pub(crate) fn log_rpe(revenue: Option<f64>, employees: Option<f64>) -> Option<f6
 }
 
 impl SegmentModel {
-    /// Fits on a training set. Rows without a positive finite revenue and a
-    /// finite head count ≥ 1 are ignored; rows without an industry count
-    /// towards the band and overall statistics only.
-    ///
-    /// # Errors
-    /// [`AnomalyError::InvalidParameter`] for bad settings;
-    /// [`CoreError::Empty`] when no row is usable.
-    pub fn fit<'a, I>(rows: I, params: &SegmentParams) -> Result<Self>
-    where
-        I: IntoIterator<Item = AnomalyInputs<'a>>,
-    {
-        params.validate()?;
-        let nb = params.band_edges.len() + 1;
-        let mut by_industry: BTreeMap<String, Vec<Vec<f64>>> = BTreeMap::new();
-        let mut by_band: Vec<Vec<f64>> = vec![Vec::new(); nb];
-        for row in rows {
-            let Some(l) = log_rpe(row.monthly_revenue, row.employees) else { continue };
-            let e = row.employees.unwrap_or(1.0);
-            let b = params.band_edges.partition_point(|edge| *edge <= e);
-            by_band[b].push(l);
-            if let Some(ind) = row.industry {
-                let ind = ind.trim();
-                if let Some(v) = by_industry.get_mut(ind) {
-                    v[b].push(l);
-                } else {
-                    let mut v = vec![Vec::new(); nb];
-                    v[b].push(l);
-                    by_industry.insert(ind.to_string(), v);
-                }
-            }
-        }
-        let mut all: Vec<f64> = by_band.iter().flatten().copied().collect();
-        let Some(global) = robust(&mut all, 1, params.min_scale) else {
-            return Err(CoreError::Empty { what: "rows with positive revenue and employees" }.into());
-        };
-        let bands = by_band.iter_mut().map(|v| robust(v, params.min_count, params.min_scale)).collect();
-        let industries = by_industry
-            .into_iter()
-            .map(|(k, mut v)| (k, v.iter_mut().map(|b| robust(b, params.min_count, params.min_scale)).collect()))
-            .collect();
-        Ok(SegmentModel { band_edges: params.band_edges.clone(), industries, bands, global })
-    }
-
     /// The size band of a head count.
     #[inline]
-    pub fn band(&self, employees: f64) -> usize {
+    pub(crate) fn band(&self, employees: f64) -> usize {
         self.band_edges.partition_point(|edge| *edge <= employees)
     }
 
@@ -294,8 +290,7 @@ impl SegmentModel {
     }
 
     /// Serialises to JSON inside the checksummed envelope of
-    /// [`acctscore_core::envelope`] (format [`SEGMENT_FORMAT_NAME`], version
-    /// [`SEGMENT_FORMAT_VERSION`]).
+    /// [`acctscore_core::envelope`] (format `acctscore-segments`, version 2).
     ///
     /// # Errors
     /// [`AnomalyError::ModelFile`] if serialisation fails.
@@ -357,7 +352,7 @@ mod tests {
             })
             .chain([AnomalyInputs::new().with_employees(f64::NAN).with_monthly_revenue(5.0)])
             .collect();
-        let m = SegmentModel::fit(rows.iter().copied(), &SegmentParams::new().with_min_count(20)).expect("fits");
+        let m = SegmentParams::new().with_min_count(20).fit(rows.iter().copied()).expect("fits");
         assert!((m.stats(Some("A"), 1.0).median - 1000f64.ln()).abs() < 1e-12);
         assert_eq!(m.stats(Some("A"), 1.0).count, 25);
         assert_eq!(m.stats(Some("a"), 1.0).count, 25);
@@ -369,13 +364,13 @@ mod tests {
     #[test]
     fn errors() {
         assert!(matches!(
-            SegmentModel::fit(Vec::<AnomalyInputs>::new(), &SegmentParams::new()),
+            SegmentParams::new().fit(Vec::<AnomalyInputs>::new()),
             Err(AnomalyError::Core(CoreError::Empty { .. }))
         ));
-        assert!(SegmentModel::fit(Vec::new(), &SegmentParams::new().with_band_edges(vec![5.0, 2.0])).is_err());
-        assert!(SegmentModel::fit(Vec::new(), &SegmentParams::new().with_min_scale(f64::NAN)).is_err());
+        assert!(SegmentParams::new().with_band_edges(vec![5.0, 2.0]).fit(Vec::new()).is_err());
+        assert!(SegmentParams::new().with_min_scale(f64::NAN).fit(Vec::new()).is_err());
         let rows = [AnomalyInputs::new().with_employees(2.0).with_monthly_revenue(10.0)];
-        let m = SegmentModel::fit(rows, &SegmentParams::new()).expect("fits");
+        let m = SegmentParams::new().fit(rows).expect("fits");
         let json = m.to_json().expect("ok");
         let v9 = json.replacen("\"format_version\":2", "\"format_version\":9", 1);
         assert!(matches!(

@@ -12,7 +12,7 @@
 //! precision of "any finding" and of each kind's own check code; asserts
 //! recall ≥ 0.95 and precision ≥ 0.9.
 
-use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, CheckCode, SegmentModel, SegmentParams};
+use acctscore_anomaly::{AnomalyInputs, AnomalyParams, CheckCode, SegmentParams};
 use acctscore_core::Timestamp;
 use std::path::PathBuf;
 
@@ -61,10 +61,9 @@ fn recall_and_precision_on_a_generated_pool() {
         .collect::<Result<_, _>>()
         .expect("truth parse");
     assert_eq!(rows.len(), truth.len());
-    let seg = SegmentModel::fit(rows.iter().map(inputs), &SegmentParams::new()).expect("fits");
-    let checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)))
-        .expect("valid")
-        .with_segments(seg);
+    let seg = SegmentParams::new().fit(rows.iter().map(inputs)).expect("fits");
+    let checker =
+        AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)).with_segments(seg).fit().expect("valid");
     let reports: Vec<_> = rows.iter().map(|r| checker.check(&inputs(r))).collect();
     let kind = |t: &Truth| t.anomaly.clone().unwrap_or_default();
     let target = |k: &str| matches!(k, "tiny_company_huge_revenue" | "negative_revenue" | "unit_error_x1000");

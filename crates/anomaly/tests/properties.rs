@@ -1,6 +1,6 @@
 //! Property tests: any input gives a valid report; no finding, no penalty.
 
-use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentModel, SegmentParams};
+use acctscore_anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, SegmentParams};
 use acctscore_core::Timestamp;
 use proptest::prelude::*;
 
@@ -13,10 +13,8 @@ fn checker() -> AnomalyChecker {
                 .with_monthly_revenue(400.0 * (1.0 + (i % 40) as f64) * (1.0 + (i % 9) as f64 / 10.0))
         })
         .collect();
-    let seg = SegmentModel::fit(pool.iter().copied(), &SegmentParams::new().with_min_count(10)).expect("fits");
-    AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)))
-        .expect("valid")
-        .with_segments(seg)
+    let seg = SegmentParams::new().with_min_count(10).fit(pool.iter().copied()).expect("fits");
+    AnomalyParams::new(Timestamp::from_unix_seconds(1_767_225_600)).with_segments(seg).fit().expect("valid")
 }
 
 fn any_f64() -> impl Strategy<Value = Option<f64>> {

@@ -94,7 +94,7 @@ impl BinningCalibrator {
     ///
     /// # Errors
     /// [`CalibrationError::Invalid`] when those invariants fail.
-    pub fn from_bins(edges: Vec<f64>, values: Vec<f64>) -> Result<Self> {
+    pub(crate) fn from_bins(edges: Vec<f64>, values: Vec<f64>) -> Result<Self> {
         check_bins(&edges, &values)?;
         Ok(BinningCalibrator { edges, values })
     }

@@ -170,10 +170,10 @@ impl FittedCalibrator {
 /// The format version [`FittedCalibrator::to_json`] writes (version 1, a
 /// plain `{"format", "version", "calibrator"}` document without checksum,
 /// is still read).
-pub const FORMAT_VERSION: u32 = 2;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 
 /// The format name in the calibrator file's envelope.
-pub const FORMAT_NAME: &str = "acctscore-calibrator";
+pub(crate) const FORMAT_NAME: &str = "acctscore-calibrator";
 
 /// The versions [`FittedCalibrator::from_json`] reads.
 const READABLE: [u32; 2] = [1, FORMAT_VERSION];
@@ -227,8 +227,7 @@ impl FittedCalibrator {
     }
 
     /// Serialises to JSON inside the checksummed envelope of
-    /// [`acctscore_core::envelope`] (format [`FORMAT_NAME`], version
-    /// [`FORMAT_VERSION`]).
+    /// [`acctscore_core::envelope`] (format `acctscore-calibrator`, version 2).
     ///
     /// # Errors
     /// [`CalibrationError::ModelFile`] if serialisation fails (it does not

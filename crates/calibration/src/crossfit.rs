@@ -137,11 +137,6 @@ impl<F, C> CalibratedModel<F, C> {
 }
 
 impl<F: Score, C: Calibrator> CalibratedModel<F, C> {
-    /// Pairs a fitted model with a calibrator fitted on its scores.
-    pub fn new(model: F, calibrator: C) -> Self {
-        CalibratedModel { model, calibrator }
-    }
-
     /// The fitted model.
     pub fn model(&self) -> &F {
         &self.model

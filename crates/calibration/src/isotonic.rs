@@ -94,7 +94,7 @@ impl IsotonicCalibrator {
     /// [`CalibrationError::Invalid`] unless `x` is non-empty, finite and
     /// strictly increasing and `y` has the same length, lies in `[0, 1]` and
     /// is non-decreasing.
-    pub fn from_points(x: Vec<f64>, y: Vec<f64>) -> Result<Self> {
+    pub(crate) fn from_points(x: Vec<f64>, y: Vec<f64>) -> Result<Self> {
         check_points(&x, &y)?;
         let index = GridIndex::new(&x);
         let slope = x.windows(2).zip(y.windows(2)).map(|(xw, yw)| (yw[1] - yw[0]) / (xw[1] - xw[0])).collect();

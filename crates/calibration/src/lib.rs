@@ -10,7 +10,10 @@
 //!   [`PlattParams`] → [`PlattCalibrator`], [`IsotonicParams`] →
 //!   [`IsotonicCalibrator`], [`BinningParams`] → [`BinningCalibrator`];
 //!   [`CalibrationMethod`] / [`FittedCalibrator`] pick one at run time and
-//!   [`FittedCalibrator::to_json`] stores it in a versioned envelope;
+//!   [`FittedCalibrator::to_json`] stores it in a versioned envelope. As
+//!   everywhere in acctscore, `fit` on the parameters checks them once and
+//!   returns the fitted type (the only other way to get one is to load it);
+//!   the trait lets [`CrossFit`] take any calibrator;
 //! - **cross-fitting** ([`CrossFit`]) over any [`acctscore_core::Fit`] model,
 //!   so that a calibrator never sees scores of rows its model trained on;
 //! - **metrics** ([`metrics`]): ROC AUC, average precision, log loss, Brier,
@@ -58,7 +61,7 @@ mod platt;
 mod rank;
 
 pub use binning::{BinningCalibrator, BinningParams};
-pub use calibrator::{CalibrationMethod, Calibrator, FORMAT_NAME, FORMAT_VERSION, FitCalibrator, FittedCalibrator};
+pub use calibrator::{CalibrationMethod, Calibrator, FitCalibrator, FittedCalibrator};
 pub use crossfit::{CalibratedModel, CrossFit, CrossFitted, stratified_folds};
 pub use error::{CalibrationError, Result};
 pub use isotonic::{IsotonicCalibrator, IsotonicParams};

@@ -74,15 +74,6 @@ pub struct PlattCalibrator {
 }
 
 impl PlattCalibrator {
-    /// Builds one from known coefficients (`p = σ(a·s + b)`).
-    ///
-    /// # Errors
-    /// [`CoreError::NonFinite`] for a non-finite coefficient.
-    pub fn from_coefficients(a: f64, b: f64) -> Result<Self> {
-        acctscore_core::check::finite_slice("platt coefficients", &[a, b])?;
-        Ok(PlattCalibrator { a, b })
-    }
-
     /// The slope `a`.
     pub fn slope(&self) -> f64 {
         self.a

@@ -178,7 +178,7 @@ pub(crate) struct Ranked {
 
 impl Ranked {
     /// Groups already-checked (finite, equal-length) scores and labels.
-    pub fn new(scores: &[f64], labels: &[bool]) -> Ranked {
+    pub(crate) fn new(scores: &[f64], labels: &[bool]) -> Ranked {
         let mut out = Ranked::default();
         let (tp, tn) = for_each_group(scores, labels, |score, pos, neg| {
             out.scores.push(score);
@@ -191,18 +191,18 @@ impl Ranked {
     }
 
     /// Checked construction: non-empty, equal lengths, finite scores.
-    pub fn checked(what: &'static str, scores: &[f64], labels: &[bool]) -> Result<Ranked> {
+    pub(crate) fn checked(what: &'static str, scores: &[f64], labels: &[bool]) -> Result<Ranked> {
         check_scored(what, scores, labels)?;
         Ok(Ranked::new(scores, labels))
     }
 
     /// Total rows.
-    pub fn n(&self) -> u64 {
+    pub(crate) fn n(&self) -> u64 {
         self.total_pos + self.total_neg
     }
 
     /// Errors unless both classes are present.
-    pub fn require_both_classes(&self) -> Result<()> {
+    pub(crate) fn require_both_classes(&self) -> Result<()> {
         if self.total_pos == 0 || self.total_neg == 0 {
             return Err(CoreError::SingleClass {
                 positives: self.total_pos as usize,
@@ -216,7 +216,7 @@ impl Ranked {
     /// A walker answering "expected positives among the `m` highest-scored
     /// rows" (ties at the cut shared in proportion, the mean over every tie
     /// order) for non-decreasing `m`.
-    pub fn top_walker(&self) -> TopWalker<'_> {
+    pub(crate) fn top_walker(&self) -> TopWalker<'_> {
         TopWalker { ranked: self, next: self.scores.len(), rows_before: 0, pos_before: 0 }
     }
 }
@@ -233,7 +233,7 @@ pub(crate) struct TopWalker<'a> {
 
 impl TopWalker<'_> {
     /// Expected positives among the top `m` rows (`m` non-decreasing across calls).
-    pub fn positives_in_top(&mut self, m: u64) -> f64 {
+    pub(crate) fn positives_in_top(&mut self, m: u64) -> f64 {
         let r = self.ranked;
         while self.next > 0 {
             let g = self.next - 1;
@@ -270,7 +270,7 @@ pub(crate) struct Compensated {
 impl Compensated {
     /// Adds one value.
     #[inline]
-    pub fn add(&mut self, v: f64) {
+    pub(crate) fn add(&mut self, v: f64) {
         let t = self.sum + v;
         if self.sum.abs() >= v.abs() {
             self.c += (self.sum - t) + v;
@@ -281,7 +281,7 @@ impl Compensated {
     }
 
     /// The sum.
-    pub fn total(&self) -> f64 {
+    pub(crate) fn total(&self) -> f64 {
         self.sum + self.c
     }
 }

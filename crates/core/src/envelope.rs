@@ -46,7 +46,7 @@ use std::fmt;
 
 /// The version of the crates that write envelopes (all acctscore crates
 /// share one version).
-pub const CRATE_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const CRATE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The envelope's own field names; a part's header fields may not use them.
 const RESERVED: [&str; 5] = ["format", "format_version", "crate_version", "checksum", "model"];

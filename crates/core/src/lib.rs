@@ -53,7 +53,7 @@ pub use file::{AtomicFile, FileWriteError, WriteStep, write_atomic};
 pub use model::{Fit, Score};
 pub use probability::Probability;
 pub use timestamp::Timestamp;
-pub use words::{NAMES_SHOWN, names_in_words, tier_letter};
+pub use words::{names_in_words, tier_letter};
 
 /// Re-export of the ndarray types used in the traits, so that implementors
 /// and callers agree on one version.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct Timestamp(i64);
 
 /// Seconds in a day.
-pub const SECONDS_PER_DAY: f64 = 86_400.0;
+pub(crate) const SECONDS_PER_DAY: f64 = 86_400.0;
 
 impl Timestamp {
     /// Wraps Unix seconds.

@@ -2,9 +2,9 @@
 //! messages and tier letters.
 
 /// At most this many names in a message; the rest are counted.
-pub const NAMES_SHOWN: usize = 20;
+pub(crate) const NAMES_SHOWN: usize = 20;
 
-/// `names` for a message: `"a, b, c"`, at most [`NAMES_SHOWN`] of them,
+/// `names` for a message: `"a, b, c"`, at most 20 of them,
 /// then `", and N more"`; `"no columns"` when empty.
 ///
 /// ```

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// One sales activity on an account, with dense ids.
 ///
 /// Accounts and reps are dense `u32` indices: the caller maps its string ids
-/// to indices once (for example with [`crate::IdIndex`]); kinds are resolved
+/// to indices once (for example with [`crate::intern`]); kinds are resolved
 /// once with [`crate::EngagementModel::kind_id`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Activity {
@@ -68,21 +68,24 @@ impl From<Touch> for Activity {
     }
 }
 
-/// Maps string ids (accounts, reps) to dense `u32` indices in first-seen order.
+/// Maps string ids (accounts, reps) to dense `u32` indices in first-seen order,
+/// one at a time: the reference [`crate::intern`] is tested against.
+#[cfg(test)]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct IdIndex {
+pub(crate) struct IdIndex {
     map: std::collections::HashMap<String, u32>,
     ids: Vec<String>,
 }
 
+#[cfg(test)]
 impl IdIndex {
     /// An empty index.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// The index of `id`, adding it if new; `None` once `u32::MAX` ids exist.
-    pub fn insert(&mut self, id: &str) -> Option<u32> {
+    pub(crate) fn insert(&mut self, id: &str) -> Option<u32> {
         if let Some(&i) = self.map.get(id) {
             return Some(i);
         }
@@ -93,27 +96,27 @@ impl IdIndex {
     }
 
     /// The index of `id`, if present.
-    pub fn get(&self, id: &str) -> Option<u32> {
+    pub(crate) fn get(&self, id: &str) -> Option<u32> {
         self.map.get(id).copied()
     }
 
     /// The id at `index`, if any.
-    pub fn id(&self, index: u32) -> Option<&str> {
+    pub(crate) fn id(&self, index: u32) -> Option<&str> {
         self.ids.get(index as usize).map(String::as_str)
     }
 
     /// All ids, by index.
-    pub fn ids(&self) -> &[String] {
+    pub(crate) fn ids(&self) -> &[String] {
         &self.ids
     }
 
     /// Number of ids.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.ids.len()
     }
 
     /// Whether the index holds no id.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.ids.is_empty()
     }
 }

@@ -123,7 +123,7 @@ pub struct TeamBalance {
 /// # Errors
 /// [`acctscore_core::CoreError::NonFinite`] or
 /// [`acctscore_core::CoreError::OutOfRange`] for a NaN, infinite or negative value.
-pub fn gini(values: &[f64]) -> Result<f64> {
+pub(crate) fn gini(values: &[f64]) -> Result<f64> {
     acctscore_core::check::finite_slice("gini values", values)?;
     if let Some(&v) = values.iter().find(|v| **v < 0.0) {
         return Err(acctscore_core::CoreError::OutOfRange {
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn balance_finds_underserved_and_shared() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let now = Timestamp::from_unix_seconds(1_767_225_600);
         let day = 86_400;
         let at = |d: i64| Timestamp::from_unix_seconds(now.unix_seconds() - d * day);

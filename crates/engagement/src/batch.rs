@@ -173,7 +173,7 @@ mod tests {
     #[test]
     fn activities_decay_by_their_half_life() {
         // email: weight 1, half-life 14 days; one and two half-lives ago.
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let email = m.kind_id_by_name("email").expect("built in");
         let acts = [
             Activity::new(0, email, ts(NOW - 14 * DAY)),
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn counts_future_and_names_unknown_kinds() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let rows = vec![
             (0u32, "email", ts(NOW - 14 * DAY)),
             (1, "meeting", ts(NOW)),
@@ -218,7 +218,7 @@ mod tests {
 
     #[test]
     fn chunked_equals_sequential_and_incremental() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let n_accounts = 10usize;
         // Enough touches for several chunks.
         let n = 4 * (1 << 16) * 4 + 7;

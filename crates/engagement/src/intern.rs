@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, RandomState};
 /// Distinct ids in first-seen order, and the dense index of every input id.
 ///
 /// `ids[indices[i]] == input[i]` for every input position `i`; the result is
-/// the same as inserting the ids one by one into an [`IdIndex`](crate::IdIndex).
+/// the same as inserting the ids one by one into a map in first-seen order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Interned {
     /// The distinct ids, in order of first appearance.
@@ -116,7 +116,7 @@ fn map_range<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> 
 }
 
 /// Interns string ids: the distinct ids in first-seen order and each input's
-/// dense index, as [`IdIndex`](crate::IdIndex) would give one insert at a time.
+/// dense index, as a map filled one insert at a time would give.
 ///
 /// Built for millions of ids: ids are hashed (SipHash with a random key,
 /// so crafted ids cannot degrade it), bucketed into 64 partitions by hash

@@ -4,7 +4,7 @@
 //! recently; and the prioritisation that uses it, so that reps favour good
 //! accounts with low engagement and the team's effort spreads out.
 //!
-//! - [`EngagementParams`] → [`EngagementModel`]: per-kind weight and half-life
+//! - [`EngagementParams`] → [`EngagementModel`] ([`EngagementParams::fit`]): per-kind weight and half-life
 //!   (email, call, meeting or user-defined [`ActivityKind`]s). An activity of
 //!   weight `w` and age `a` contributes `w · 2^(−a / half_life)`; the
 //!   engagement of an account is the sum over its activities (≥ 0).
@@ -20,14 +20,14 @@
 //! - [`EngagementModel::contribution`]: one activity decayed to a fixed
 //!   reference time, for engines that can only SUM.
 //! - [`EngagementModel::saturate`]: engagement mapped to `[0, 1]`.
-//! - [`PriorityParams`] → [`Priority`]: quality from ICP and revenue
+//! - [`PriorityParams`] → [`Priority`] ([`PriorityParams::fit`]): quality from ICP and revenue
 //!   probabilities, damped by saturated engagement.
 //! - [`EngagementModel::team_balance`]: effort per rep and account,
 //!   underserved and shared accounts, Gini over the top tier; [`assign`]:
 //!   capacity-aware assignment without duplicates.
 //!
 //! Accounts and reps are dense `u32` indices: map string ids once (with
-//! [`intern`] for millions at a time, or [`IdIndex`] one by one).
+//! [`intern`]).
 //!
 //! ```
 //! use acctscore_core::{Probability, Timestamp};
@@ -38,7 +38,7 @@
 //! let ago = |days: i64| Timestamp::from_unix_seconds(now.unix_seconds() - days * DAY);
 //!
 //! // email: weight 1, half-life 14 days; meeting: weight 10, half-life 60 days.
-//! let model = EngagementParams::new().kind("email", 1.0, 14.0).kind("meeting", 10.0, 60.0).build()?;
+//! let model = EngagementParams::new().kind("email", 1.0, 14.0).kind("meeting", 10.0, 60.0).fit()?;
 //! let email = model.kind_id_by_name("email")?;
 //! let meeting = model.kind_id_by_name("meeting")?;
 //!
@@ -63,7 +63,7 @@
 //! assert_eq!(batch.ignored_future(), 1);
 //!
 //! // Priority: the untouched account of equal quality ranks first.
-//! let priority = PriorityParams::new().build()?;
+//! let priority = PriorityParams::new().fit()?;
 //! let (icp, revenue) = (Probability::new(0.8)?, Probability::new(0.5)?);
 //! let worked = priority.score(icp, revenue, model.saturate(batch.scores()[0])?);
 //! let fresh = priority.score(icp, revenue, model.saturate(batch.scores()[1])?);
@@ -88,8 +88,10 @@ mod priority;
 mod state;
 mod sums;
 
-pub use activity::{Activity, IdIndex, Touch};
-pub use balance::{Assignment, BalanceParams, SharedAccount, TeamBalance, assign, gini};
+#[cfg(test)]
+pub(crate) use activity::IdIndex;
+pub use activity::{Activity, Touch};
+pub use balance::{Assignment, BalanceParams, SharedAccount, TeamBalance, assign};
 pub use batch::BatchEngagement;
 pub use error::{EngagementError, Result};
 pub use intern::{Interned, intern};

@@ -43,7 +43,7 @@ impl ActivityKind {
 
     /// The kind named `name` (exact, case-sensitive; built-in names map to
     /// the built-in variants).
-    pub fn from_name(name: &str) -> Self {
+    pub(crate) fn from_name(name: &str) -> Self {
         match name {
             "email" => ActivityKind::Email,
             "call" => ActivityKind::Call,
@@ -116,7 +116,8 @@ struct KindSpec {
 }
 
 /// Engagement parameters: per-kind weight and half-life, and the saturation
-/// scale. Build with the setters, then validate with [`EngagementParams::build`].
+/// scale. Set with the builder methods, then [`EngagementParams::fit`] checks them
+/// once and returns the [`EngagementModel`].
 ///
 /// Defaults ([`EngagementParams::new`]): email weight 1, half-life 14 days;
 /// call weight 3, 30 days; meeting weight 10, 60 days; half-saturation 10.
@@ -166,7 +167,7 @@ impl EngagementParams {
     }
 
     /// Defines (or redefines) a kind with its weight and half-life in days.
-    /// Values are checked by [`EngagementParams::build`].
+    /// Values are checked by [`EngagementParams::fit`].
     pub fn kind(mut self, kind: impl Into<ActivityKind>, weight: f64, half_life_days: f64) -> Self {
         let spec = self.spec_mut(kind.into());
         spec.weight = weight;
@@ -193,23 +194,57 @@ impl EngagementParams {
         self
     }
 
-    /// The configured kinds with their weight and half-life in days, in definition order.
-    pub fn kinds(&self) -> impl Iterator<Item = (&ActivityKind, f64, f64)> {
-        self.kinds.iter().map(|s| (&s.kind, s.weight, s.half_life_days))
-    }
-
-    /// The configured half-saturation engagement.
-    pub fn get_half_saturation(&self) -> f64 {
-        self.half_saturation
-    }
-
-    /// Validates the parameters and precomputes the decay rates.
+    /// Checks the parameters once and returns the model with its decay
+    /// rates precomputed.
+    ///
+    /// ```
+    /// use acctscore_engagement::EngagementParams;
+    /// let model = EngagementParams::new().kind("demo", 5.0, 21.0).fit()?;
+    /// assert_eq!(model.n_kinds(), 4);
+    /// assert!(EngagementParams::new().half_saturation(-1.0).fit().is_err());
+    /// # Ok::<(), acctscore_engagement::EngagementError>(())
+    /// ```
     ///
     /// # Errors
     /// [`EngagementError::InvalidWeight`], [`EngagementError::InvalidHalfLife`],
     /// [`EngagementError::InvalidParameter`] (no kinds, more than 65,535
     /// kinds, or a half-saturation that is not finite and > 0).
+    pub fn fit(&self) -> Result<EngagementModel> {
+        self.validate()?;
+        let mut kinds = Vec::with_capacity(self.kinds.len());
+        let mut class_rates: Vec<f64> = Vec::new();
+        for spec in &self.kinds {
+            let rate = half_life_rate(spec.half_life_days);
+            let class = match class_rates.iter().position(|&r| r == rate) {
+                Some(c) => c,
+                None => {
+                    class_rates.push(rate);
+                    class_rates.len() - 1
+                }
+            };
+            kinds.push(KindRate { weight: spec.weight, rate, class });
+        }
+        let builtin = [ActivityKind::Email, ActivityKind::Call, ActivityKind::Meeting]
+            .map(|k| self.kinds.iter().position(|s| s.kind == k).map(|p| KindId(p as u16)));
+        Ok(EngagementModel {
+            names: self.kinds.iter().map(|s| s.kind.clone()).collect(),
+            kinds,
+            class_rates,
+            builtin,
+            half_saturation: self.half_saturation,
+            params: self.clone(),
+        })
+    }
+
+    /// The former name of [`EngagementParams::fit`], kept until the last
+    /// caller outside this crate moves.
+    #[doc(hidden)]
     pub fn build(&self) -> Result<EngagementModel> {
+        self.fit()
+    }
+
+    /// Checks every value, in definition order (what [`EngagementParams::fit`] runs first).
+    fn validate(&self) -> Result<()> {
         if self.kinds.is_empty() {
             return Err(EngagementError::InvalidParameter {
                 name: "kinds",
@@ -231,37 +266,23 @@ impl EngagementParams {
                 reason: "must be finite and > 0",
             });
         }
-        let mut kinds = Vec::with_capacity(self.kinds.len());
-        let mut class_rates: Vec<f64> = Vec::new();
         for spec in &self.kinds {
             check_weight(&spec.kind, spec.weight)?;
-            let rate = std::f64::consts::LN_2 / (spec.half_life_days * SECONDS_PER_DAY);
+            let rate = half_life_rate(spec.half_life_days);
             if !(spec.half_life_days.is_finite() && spec.half_life_days > 0.0 && rate.is_finite() && rate > 0.0) {
                 return Err(EngagementError::InvalidHalfLife {
                     kind: spec.kind.as_str().to_owned(),
                     days: spec.half_life_days,
                 });
             }
-            let class = match class_rates.iter().position(|&r| r == rate) {
-                Some(c) => c,
-                None => {
-                    class_rates.push(rate);
-                    class_rates.len() - 1
-                }
-            };
-            kinds.push(KindRate { weight: spec.weight, rate, class });
         }
-        let builtin = [ActivityKind::Email, ActivityKind::Call, ActivityKind::Meeting]
-            .map(|k| self.kinds.iter().position(|s| s.kind == k).map(|p| KindId(p as u16)));
-        Ok(EngagementModel {
-            names: self.kinds.iter().map(|s| s.kind.clone()).collect(),
-            kinds,
-            class_rates,
-            builtin,
-            half_saturation: self.half_saturation,
-            params: self.clone(),
-        })
+        Ok(())
     }
+}
+
+/// Decay rate per second of a half-life in days: `ln 2 / half-life`.
+fn half_life_rate(half_life_days: f64) -> f64 {
+    std::f64::consts::LN_2 / (half_life_days * SECONDS_PER_DAY)
 }
 
 pub(crate) fn check_weight(kind: &ActivityKind, weight: f64) -> Result<()> {
@@ -309,7 +330,8 @@ impl EngagementModel {
     }
 
     /// Number of distinct half-lives (the size of an incremental state).
-    pub fn n_classes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn n_classes(&self) -> usize {
         self.class_rates.len()
     }
 
@@ -372,7 +394,7 @@ impl EngagementModel {
     ///
     /// # Errors
     /// [`EngagementError::UnknownKindId`], [`EngagementError::InvalidWeight`].
-    pub fn log_contribution(
+    pub(crate) fn log_contribution(
         &self,
         kind: KindId,
         at: Timestamp,
@@ -395,8 +417,8 @@ impl EngagementModel {
     ///
     /// # Errors
     /// [`EngagementError::UnknownKindId`], [`EngagementError::InvalidWeight`],
-    /// [`EngagementError::Overflow`] when the value exceeds `f64::MAX` (use
-    /// [`EngagementModel::log_contribution`]).
+    /// [`EngagementError::Overflow`] when the value exceeds `f64::MAX`
+    /// (choose a reference nearer the activities).
     pub fn contribution(&self, kind: KindId, at: Timestamp, weight: Option<f64>, reference: Timestamp) -> Result<f64> {
         let log_value = self.log_contribution(kind, at, weight, reference)?;
         let value = log_value.exp();
@@ -461,7 +483,7 @@ mod tests {
 
     #[test]
     fn builds_defaults_and_resolves_kinds() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         assert_eq!(m.n_kinds(), 3);
         assert_eq!(m.n_classes(), 3);
         assert_eq!(m.kind_id_by_name("call").expect("known").index(), 1);
@@ -475,7 +497,7 @@ mod tests {
 
     #[test]
     fn custom_kinds_and_shared_classes() {
-        let m = EngagementParams::new().kind("demo", 5.0, 14.0).half_life_days("call", 14.0).build().expect("valid");
+        let m = EngagementParams::new().kind("demo", 5.0, 14.0).half_life_days("call", 14.0).fit().expect("valid");
         assert_eq!(m.n_kinds(), 4);
         assert_eq!(m.n_classes(), 2);
         assert_eq!(m.kind_id(&ActivityKind::from("demo")).expect("known").index(), 3);
@@ -485,20 +507,20 @@ mod tests {
     #[test]
     fn rejects_bad_weights_and_half_lives() {
         for w in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
-            let err = EngagementParams::new().weight("email", w).build().expect_err("invalid weight");
+            let err = EngagementParams::new().weight("email", w).fit().expect_err("invalid weight");
             assert!(matches!(err, EngagementError::InvalidWeight { ref kind, .. } if kind == "email"), "{err:?}");
         }
         for d in [0.0, -3.0, f64::NAN, f64::INFINITY, 1e-320] {
-            let err = EngagementParams::new().half_life_days("call", d).build().expect_err("invalid half-life");
+            let err = EngagementParams::new().half_life_days("call", d).fit().expect_err("invalid half-life");
             assert!(matches!(err, EngagementError::InvalidHalfLife { ref kind, .. } if kind == "call"), "{err:?}");
         }
-        assert!(EngagementParams::empty().build().is_err());
-        assert!(EngagementParams::new().half_saturation(0.0).build().is_err());
+        assert!(EngagementParams::empty().fit().is_err());
+        assert!(EngagementParams::new().half_saturation(0.0).fit().is_err());
     }
 
     #[test]
     fn contribution_and_saturation() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let email = m.kind_id_by_name("email").expect("known");
         let t0 = Timestamp::from_unix_seconds(1_700_000_000);
         let later = Timestamp::from_unix_seconds(1_700_000_000 + 14 * 86_400);

@@ -60,12 +60,23 @@ impl PriorityParams {
         self
     }
 
-    /// Validates the parameters.
+    /// Checks the parameters once and returns the [`Priority`] they define.
     ///
     /// # Errors
     /// [`EngagementError::InvalidParameter`] for a negative or non-finite
     /// weight, two zero weights, or a damping outside `[0, 1]`.
-    pub fn build(&self) -> Result<Priority> {
+    pub fn fit(&self) -> Result<Priority> {
+        self.validate()?;
+        let total = self.icp_weight + self.revenue_weight;
+        Ok(Priority {
+            icp_exp: self.icp_weight / total,
+            revenue_exp: self.revenue_weight / total,
+            damping: self.engagement_damping,
+        })
+    }
+
+    /// Checks every value (what [`PriorityParams::fit`] runs first).
+    fn validate(&self) -> Result<()> {
         for (name, v) in [("icp_weight", self.icp_weight), ("revenue_weight", self.revenue_weight)] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(EngagementError::InvalidParameter { name, value: v, reason: "must be finite and >= 0" });
@@ -87,7 +98,7 @@ impl PriorityParams {
                 reason: "must be in [0, 1]",
             });
         }
-        Ok(Priority { icp_exp: self.icp_weight / total, revenue_exp: self.revenue_weight / total, damping: d })
+        Ok(())
     }
 }
 
@@ -151,7 +162,7 @@ mod tests {
 
     #[test]
     fn low_engagement_ranks_first() {
-        let pr = PriorityParams::new().build().expect("valid");
+        let pr = PriorityParams::new().fit().expect("valid");
         let fresh = pr.score(p(0.8), p(0.6), p(0.05));
         let worked = pr.score(p(0.8), p(0.6), p(0.9));
         assert!(fresh > worked);
@@ -163,13 +174,13 @@ mod tests {
 
     #[test]
     fn configurable_and_validated() {
-        let icp_only = PriorityParams::new().revenue_weight(0.0).engagement_damping(0.0).build().expect("valid");
+        let icp_only = PriorityParams::new().revenue_weight(0.0).engagement_damping(0.0).fit().expect("valid");
         assert_eq!(icp_only.score(p(0.7), p(0.0), p(1.0)).get(), 0.7);
-        assert!(PriorityParams::new().icp_weight(-1.0).build().is_err());
-        assert!(PriorityParams::new().icp_weight(0.0).revenue_weight(0.0).build().is_err());
-        assert!(PriorityParams::new().engagement_damping(1.5).build().is_err());
-        assert!(PriorityParams::new().engagement_damping(f64::NAN).build().is_err());
-        let pr = PriorityParams::new().build().expect("valid");
+        assert!(PriorityParams::new().icp_weight(-1.0).fit().is_err());
+        assert!(PriorityParams::new().icp_weight(0.0).revenue_weight(0.0).fit().is_err());
+        assert!(PriorityParams::new().engagement_damping(1.5).fit().is_err());
+        assert!(PriorityParams::new().engagement_damping(f64::NAN).fit().is_err());
+        let pr = PriorityParams::new().fit().expect("valid");
         let all = pr.score_all(&[p(0.8), p(0.8)], &[p(0.5), p(0.5)], &[p(0.0), p(0.9)]).expect("same lengths");
         assert_eq!(all, vec![pr.score(p(0.8), p(0.5), p(0.0)), pr.score(p(0.8), p(0.5), p(0.9))]);
         assert!(all[0] > all[1]);

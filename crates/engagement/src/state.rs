@@ -26,7 +26,7 @@ const MAX_GROWTH: f64 = 64.0;
 ///   whole state is first decayed to the new time (factors ≤ 1, possibly
 ///   underflowing to an exact-enough 0).
 ///
-/// The empty state ([`EngagementState::EMPTY`], also `Default`) holds no
+/// The empty state ([`EngagementState::new`], also `Default`) holds no
 /// activity and scores 0; it takes the model's size at the first `apply`.
 /// States are serde-able; deserialisation rejects negative or non-finite values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,9 +83,9 @@ impl Default for EngagementState {
 
 impl EngagementState {
     /// The state of an account with no activity.
-    pub const EMPTY: EngagementState = EngagementState { reference: 0, latest: None, values: Vec::new() };
+    pub(crate) const EMPTY: EngagementState = EngagementState { reference: 0, latest: None, values: Vec::new() };
 
-    /// The empty state (same as [`EngagementState::EMPTY`]).
+    /// The state of an account with no activity (also `Default`).
     pub fn new() -> Self {
         Self::EMPTY
     }
@@ -101,7 +101,7 @@ impl EngagementState {
     }
 
     /// Reference time of the stored values (at or before [`latest`](Self::latest)).
-    pub fn reference(&self) -> Timestamp {
+    pub(crate) fn reference(&self) -> Timestamp {
         Timestamp::from_unix_seconds(self.reference)
     }
 
@@ -203,7 +203,7 @@ impl EngagementState {
     ///
     /// # Errors
     /// [`EngagementError::StateMismatch`]; `self` is unchanged on error.
-    pub fn merge_from(&mut self, model: &EngagementModel, other: &EngagementState) -> Result<()> {
+    pub(crate) fn merge_from(&mut self, model: &EngagementModel, other: &EngagementState) -> Result<()> {
         self.check_size(model)?;
         other.check_size(model)?;
         let (Some(a_latest), Some(b_latest)) = (self.latest, other.latest) else {
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn recovers_a_known_score() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let (email, call, meeting) = (
             m.kind_id_by_name("email").expect("k"),
             m.kind_id_by_name("call").expect("k"),
@@ -333,7 +333,7 @@ mod tests {
 
     #[test]
     fn huge_gaps_neither_overflow_nor_nan() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let email = m.kind_id_by_name("email").expect("k");
         let mut s = EngagementState::new();
         s.apply(&m, email, ts(i64::MIN), Some(1e200)).expect("ok");
@@ -355,7 +355,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_weights_and_corrupt_states() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let email = m.kind_id_by_name("email").expect("k");
         let mut s = EngagementState::new();
         for w in [-1.0, f64::NAN, f64::INFINITY] {
@@ -367,14 +367,14 @@ mod tests {
         let empty: EngagementState =
             serde_json::from_str(r#"{"reference":0,"latest":null,"values":[]}"#).expect("empty");
         assert!(empty.is_empty());
-        let other = EngagementParams::empty().kind("email", 1.0, 3.0).build().expect("valid");
+        let other = EngagementParams::empty().kind("email", 1.0, 3.0).fit().expect("valid");
         s.apply(&m, email, ts(T0), None).expect("ok");
         assert!(matches!(s.score_at(&other, ts(T0)), Err(EngagementError::StateMismatch { .. })));
     }
 
     #[test]
     fn merge_with_empty_and_falls_below() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let email = m.kind_id_by_name("email").expect("k");
         let meeting = m.kind_id_by_name("meeting").expect("k");
         let mut s = EngagementState::new();

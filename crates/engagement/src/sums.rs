@@ -36,7 +36,7 @@ const BLOCK: usize = 256;
 /// ```
 /// use acctscore_engagement::{EngagementParams, EngagementSums, Timestamp, Touch};
 ///
-/// let model = EngagementParams::new().build()?;
+/// let model = EngagementParams::new().fit()?;
 /// let email = model.kind_id_by_name("email")?;
 /// let day = 86_400;
 /// let mut sums = EngagementSums::new(&model, 2, None);
@@ -308,7 +308,7 @@ mod tests {
 
     #[test]
     fn known_now_equals_aggregate_bit_for_bit() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let t = touches(10_000, 50, 1_767_225_600, 400);
         let now = ts(1_767_225_600 - 30 * DAY);
         let mut sums = EngagementSums::new(&m, 50, Some(now));
@@ -323,7 +323,7 @@ mod tests {
 
     #[test]
     fn latest_now_matches_incremental_states_and_merges() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         // Ten years of touches: the 14-day class is rescaled several times.
         let end = 1_767_225_600;
         let t = touches(20_000, 40, end, 3650);
@@ -353,7 +353,7 @@ mod tests {
 
     #[test]
     fn merging_into_an_empty_accumulator_keeps_the_other_reference() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let t = touches(200, 5, 1_767_225_600, 60);
         let mut full = EngagementSums::new(&m, 5, None);
         full.add(&t).expect("ok");
@@ -377,7 +377,7 @@ mod tests {
     fn merging_decays_the_earlier_side_never_the_later() {
         // Sides 100,000 days apart: growing the later side to the earlier
         // reference would overflow; decaying the earlier one gives ~0.
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let email = m.kind_id_by_name("email").expect("built in");
         let late = ts(100_000 * DAY);
         for (first, second) in [(late, ts(0)), (ts(0), late)] {
@@ -402,7 +402,7 @@ mod tests {
 
     #[test]
     fn errors_and_empty() {
-        let m = EngagementParams::new().build().expect("valid");
+        let m = EngagementParams::new().fit().expect("valid");
         let mut sums = EngagementSums::new(&m, 2, None);
         assert!(matches!(
             sums.add(&[Touch::new(2, KindId(0), ts(0))]),
@@ -415,7 +415,7 @@ mod tests {
         let mut two = EngagementSums::new(&m, 2, None);
         assert_eq!((two.n_accounts(), EngagementSums::new(&m, 7, None).n_accounts()), (2, 7));
         assert!(matches!(two.merge(EngagementSums::new(&m, 3, None)), Err(EngagementError::LengthMismatch { .. })));
-        let other_model = EngagementParams::new().kind("email", 2.0, 14.0).build().expect("valid");
+        let other_model = EngagementParams::new().kind("email", 2.0, 14.0).fit().expect("valid");
         assert!(matches!(
             two.merge(EngagementSums::new(&other_model, 2, None)),
             Err(EngagementError::LengthMismatch { .. })

@@ -8,7 +8,7 @@ const NOW: i64 = 1_767_225_600;
 const YEAR: i64 = 365 * 86_400;
 
 fn model() -> EngagementModel {
-    EngagementParams::new().kind("demo", 5.0, 1.0).kind("webinar", 0.5, 14.0).build().expect("valid params")
+    EngagementParams::new().kind("demo", 5.0, 1.0).kind("webinar", 0.5, 14.0).fit().expect("valid params")
 }
 
 /// Equal within a relative 1e-9, and both finite: a relative tolerance of

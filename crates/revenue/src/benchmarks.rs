@@ -25,7 +25,7 @@ struct RawTable {
 /// One positive value per business model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PerModel {
+pub(crate) struct PerModel {
     /// Value for [`BusinessModel::Ecommerce`].
     pub ecommerce: f64,
     /// Value for [`BusinessModel::Saas`].
@@ -40,7 +40,7 @@ pub struct PerModel {
 
 impl PerModel {
     /// The value for `model`.
-    pub fn get(&self, model: BusinessModel) -> f64 {
+    pub(crate) fn get(&self, model: BusinessModel) -> f64 {
         match model {
             BusinessModel::Ecommerce => self.ecommerce,
             BusinessModel::Saas => self.saas,
@@ -223,20 +223,16 @@ impl BenchmarkTable {
         self.revenue_per_employee.iter().find(|(k, _)| k.eq_ignore_ascii_case(t)).map(|(_, v)| *v)
     }
 
-    /// The default monthly revenue per employee.
-    pub fn default_revenue_per_employee(&self) -> f64 {
-        self.default_revenue_per_employee
-    }
     /// Multiplier on revenue per employee for a business model.
-    pub fn business_model_multiplier(&self, model: BusinessModel) -> f64 {
+    pub(crate) fn business_model_multiplier(&self, model: BusinessModel) -> f64 {
         self.business_model_multiplier.get(model)
     }
     /// Monthly revenue per monthly web visit for a business model.
-    pub fn revenue_per_visit(&self, model: BusinessModel) -> f64 {
+    pub(crate) fn revenue_per_visit(&self, model: BusinessModel) -> f64 {
         self.revenue_per_visit.get(model)
     }
     /// Last-resort typical monthly revenue for a business model.
-    pub fn prior_monthly_revenue(&self, model: BusinessModel) -> f64 {
+    pub(crate) fn prior_monthly_revenue(&self, model: BusinessModel) -> f64 {
         self.prior_monthly_revenue.get(model)
     }
 }

@@ -103,7 +103,7 @@ pub struct UsedInputs {
 
 impl UsedInputs {
     /// Builds from up to four pairs (extra pairs are ignored).
-    pub fn from_pairs(pairs: &[(Input, f64)]) -> Self {
+    pub(crate) fn from_pairs(pairs: &[(Input, f64)]) -> Self {
         let mut items = [(Input::Employees, 0.0); MAX_USED];
         let len = pairs.len().min(MAX_USED);
         items[..len].copy_from_slice(&pairs[..len]);

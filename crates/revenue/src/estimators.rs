@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// `estimate` returns a point with its log-scale spread, or why it does not
 /// apply to these inputs (so that a router can fall back). It must not panic
 /// on any input values.
-pub trait RevenueEstimator: Send + Sync + std::fmt::Debug {
+pub(crate) trait RevenueEstimator: Send + Sync + std::fmt::Debug {
     /// The method this estimator implements.
     fn method(&self) -> Method;
 
@@ -45,13 +45,13 @@ fn finish(value: f64, log_sigma: f64, pairs: &[(Input, f64)]) -> Result<PointEst
 /// Applies when the reported monthly revenue is positive and finite; zero,
 /// negative or non-finite revenue is skipped (the anomaly crate reports it).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ReportedEstimator {
+pub(crate) struct ReportedEstimator {
     log_sigma: f64,
 }
 
 impl ReportedEstimator {
     /// With the log-scale spread `log_sigma` (validated by the router builder).
-    pub fn new(log_sigma: f64) -> Self {
+    pub(crate) fn new(log_sigma: f64) -> Self {
         ReportedEstimator { log_sigma }
     }
 }
@@ -68,13 +68,13 @@ impl RevenueEstimator for ReportedEstimator {
 
 /// E-commerce: monthly visits × conversion rate × average order / SKU price.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrafficConversionEstimator {
+pub(crate) struct TrafficConversionEstimator {
     log_sigma: f64,
 }
 
 impl TrafficConversionEstimator {
     /// With the log-scale spread `log_sigma`.
-    pub fn new(log_sigma: f64) -> Self {
+    pub(crate) fn new(log_sigma: f64) -> Self {
         TrafficConversionEstimator { log_sigma }
     }
 }
@@ -101,14 +101,14 @@ impl RevenueEstimator for TrafficConversionEstimator {
 /// Established companies without reported revenue: employees × the
 /// industry's revenue per employee × the business model's multiplier.
 #[derive(Debug, Clone)]
-pub struct EmployeeBenchmarkEstimator {
+pub(crate) struct EmployeeBenchmarkEstimator {
     table: Arc<BenchmarkTable>,
     log_sigma: f64,
 }
 
 impl EmployeeBenchmarkEstimator {
     /// With a benchmark table and the log-scale spread `log_sigma`.
-    pub fn new(table: Arc<BenchmarkTable>, log_sigma: f64) -> Self {
+    pub(crate) fn new(table: Arc<BenchmarkTable>, log_sigma: f64) -> Self {
         EmployeeBenchmarkEstimator { table, log_sigma }
     }
 }
@@ -127,14 +127,14 @@ impl RevenueEstimator for EmployeeBenchmarkEstimator {
 /// Fallback when the head count is unknown: visits × the business model's
 /// revenue per visit.
 #[derive(Debug, Clone)]
-pub struct TrafficBenchmarkEstimator {
+pub(crate) struct TrafficBenchmarkEstimator {
     table: Arc<BenchmarkTable>,
     log_sigma: f64,
 }
 
 impl TrafficBenchmarkEstimator {
     /// With a benchmark table and the log-scale spread `log_sigma`.
-    pub fn new(table: Arc<BenchmarkTable>, log_sigma: f64) -> Self {
+    pub(crate) fn new(table: Arc<BenchmarkTable>, log_sigma: f64) -> Self {
         TrafficBenchmarkEstimator { table, log_sigma }
     }
 }
@@ -153,14 +153,14 @@ impl RevenueEstimator for TrafficBenchmarkEstimator {
 /// Last resort: the business model's typical revenue with a very wide
 /// spread. Always applies.
 #[derive(Debug, Clone)]
-pub struct PriorEstimator {
+pub(crate) struct PriorEstimator {
     table: Arc<BenchmarkTable>,
     log_sigma: f64,
 }
 
 impl PriorEstimator {
     /// With a benchmark table and the log-scale spread `log_sigma`.
-    pub fn new(table: Arc<BenchmarkTable>, log_sigma: f64) -> Self {
+    pub(crate) fn new(table: Arc<BenchmarkTable>, log_sigma: f64) -> Self {
         PriorEstimator { table, log_sigma }
     }
 }

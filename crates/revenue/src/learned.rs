@@ -13,21 +13,23 @@ use acctscore_core::{CoreError, EnvelopeError, InvalidModel, Probability, Proble
 use serde::{Deserialize, Serialize};
 
 /// Format version of the serialised learned model.
-pub const LEARNED_FORMAT_VERSION: u32 = 2;
+pub(crate) const LEARNED_FORMAT_VERSION: u32 = 2;
 
 /// The format name in the learned model file's envelope.
-pub const LEARNED_FORMAT_NAME: &str = "acctscore-learned-revenue";
+pub(crate) const LEARNED_FORMAT_NAME: &str = "acctscore-learned-revenue";
 
 const PART: &str = "learned revenue model";
 
 const N_FEATURES: usize = 20;
 
-/// Settings of the learned model's fit.
+/// Settings of the learned model's fit; [`LearnedParams::fit`] checks them
+/// once and returns the [`LearnedRangeModel`] (example there).
 ///
 /// ```
-/// use acctscore_revenue::LearnedParams;
-/// let p = LearnedParams::new().with_l2(0.5).with_max_iter(30);
-/// assert_eq!(p.l2(), 0.5);
+/// use acctscore_revenue::{LearnedParams, RevenueError, RevenueRange, Router};
+/// let p = LearnedParams::new().with_l2(0.5).with_max_iter(30).with_folds(1);
+/// let err = p.fit(&Router::new(), RevenueRange::default(), &[]).unwrap_err();
+/// assert!(matches!(err, RevenueError::InvalidParameter { name: "folds", .. }));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LearnedParams {
@@ -64,10 +66,6 @@ impl LearnedParams {
         self.max_rows = n;
         self
     }
-    /// The most rows a fit uses.
-    pub fn max_rows(&self) -> usize {
-        self.max_rows
-    }
     /// Sets the number of cross-fitting folds (≥ 2): the calibrator is fitted
     /// on out-of-fold scores, so it never sees a score of a row its model
     /// trained on.
@@ -91,21 +89,53 @@ impl LearnedParams {
         self.max_iter = n;
         self
     }
-    /// The L2 penalty.
-    pub fn l2(&self) -> f64 {
-        self.l2
+
+    /// Checks the settings once and fits on accounts whose true monthly
+    /// revenue is known. Rows whose truth is NaN or ±inf are ignored; the
+    /// label is "truth in `range`"; `router` gives the estimates the model
+    /// learns from.
+    ///
+    /// # Errors
+    /// [`RevenueError::InvalidParameter`] for a bad L2, iteration, fold or row count;
+    /// [`CoreError::Empty`] when no row is usable; [`CoreError::SingleClass`]
+    /// when every usable row is on the same side; [`RevenueError::NotConverged`]
+    /// when the weights do not stay finite; [`RevenueError::Calibration`]
+    /// when the calibrator cannot be fitted (for example a fold holding a
+    /// single class).
+    pub fn fit(
+        &self,
+        router: &Router,
+        range: RevenueRange,
+        rows: &[(RevenueInputs<'_>, f64)],
+    ) -> Result<LearnedRangeModel> {
+        self.validate()?;
+        LearnedRangeModel::fit_checked(router, range, rows, self)
     }
-    /// The maximum number of Newton iterations.
-    pub fn max_iter(&self) -> usize {
-        self.max_iter
-    }
-    /// The number of cross-fitting folds.
-    pub fn folds(&self) -> usize {
-        self.folds
-    }
-    /// The calibration method.
-    pub fn calibration(&self) -> &CalibrationMethod {
-        &self.calibration
+
+    /// Checks every setting (what [`LearnedParams::fit`] runs first).
+    fn validate(&self) -> Result<()> {
+        let params = self;
+        if !(params.l2.is_finite() && params.l2 >= 0.0) {
+            return Err(RevenueError::InvalidParameter {
+                name: "l2",
+                value: params.l2,
+                reason: "must be ≥ 0 and finite",
+            });
+        }
+        if params.max_iter == 0 {
+            return Err(RevenueError::InvalidParameter { name: "max_iter", value: 0.0, reason: "must be ≥ 1" });
+        }
+        if params.folds < 2 {
+            return Err(RevenueError::InvalidParameter {
+                name: "folds",
+                value: params.folds as f64,
+                reason: "must be ≥ 2",
+            });
+        }
+        if params.max_rows == 0 {
+            return Err(RevenueError::InvalidParameter { name: "max_rows", value: 0.0, reason: "must be ≥ 1" });
+        }
+        Ok(())
     }
 }
 
@@ -135,7 +165,7 @@ impl LearnedParams {
 /// let rows: Vec<(RevenueInputs<'static>, f64)> = (1..200)
 ///     .map(|i| (RevenueInputs::new(BusinessModel::Saas).with_employees(i as f64), 2_000.0 * i as f64))
 ///     .collect();
-/// let model = LearnedRangeModel::fit(&router, range, &rows, LearnedParams::new())?;
+/// let model = LearnedParams::new().fit(&router, range, &rows)?;
 /// let row = RevenueInputs::new(BusinessModel::Saas).with_employees(20.0);
 /// let p = model.probability(&row, &router.estimate(&row));
 /// assert!(p.get() > 0.5); // 20 employees → ~$40k, in range
@@ -332,42 +362,13 @@ fn cholesky_solve(a: &[f64], b: &[f64], n: usize) -> Option<Vec<f64>> {
 }
 
 impl LearnedRangeModel {
-    /// Fits on accounts whose true monthly revenue is known. Rows whose
-    /// truth is NaN or ±inf are ignored; the label is "truth in `range`".
-    ///
-    /// # Errors
-    /// [`RevenueError::InvalidParameter`] for a bad L2, iteration or fold count;
-    /// [`CoreError::Empty`] when no row is usable; [`CoreError::SingleClass`]
-    /// when every usable row is on the same side; [`RevenueError::NotConverged`]
-    /// when the weights do not stay finite; [`RevenueError::Calibration`]
-    /// when the calibrator cannot be fitted (for example a fold holding a
-    /// single class).
-    pub fn fit(
+    /// The fit of [`LearnedParams::fit`], on settings already checked.
+    fn fit_checked(
         router: &Router,
         range: RevenueRange,
         rows: &[(RevenueInputs<'_>, f64)],
-        params: LearnedParams,
+        params: &LearnedParams,
     ) -> Result<Self> {
-        if !(params.l2.is_finite() && params.l2 >= 0.0) {
-            return Err(RevenueError::InvalidParameter {
-                name: "l2",
-                value: params.l2,
-                reason: "must be ≥ 0 and finite",
-            });
-        }
-        if params.max_iter == 0 {
-            return Err(RevenueError::InvalidParameter { name: "max_iter", value: 0.0, reason: "must be ≥ 1" });
-        }
-        if params.folds < 2 {
-            return Err(RevenueError::InvalidParameter {
-                name: "folds",
-                value: params.folds as f64,
-                reason: "must be ≥ 2",
-            });
-        }
-        if params.max_rows == 0 {
-            return Err(RevenueError::InvalidParameter { name: "max_rows", value: 0.0, reason: "must be ≥ 1" });
-        }
         let usable: Vec<&(RevenueInputs<'_>, f64)> = rows.iter().filter(|(_, t)| t.is_finite()).collect();
         let n_use = usable.len().min(params.max_rows);
         let mut xs: Vec<[f64; N_FEATURES]> = Vec::with_capacity(n_use);
@@ -410,14 +411,14 @@ impl LearnedRangeModel {
         let mut oof = vec![0.0; xs.len()];
         for f in 0..k {
             let train: Vec<usize> = all.iter().copied().filter(|i| i % k != f).collect();
-            let w = data.irls(&train, &params)?;
+            let w = data.irls(&train, params)?;
             for i in all.iter().copied().filter(|i| i % k == f) {
                 oof[i] = data.raw(i, &w);
             }
         }
         let labels: Vec<bool> = ys.iter().map(|&y| y > 0.5).collect();
         let calibrator = params.calibration.fit(&oof, &labels)?;
-        let weights = data.irls(&all, &params)?;
+        let weights = data.irls(&all, params)?;
         Ok(LearnedRangeModel { range, means, scales, weights, calibrator })
     }
 
@@ -455,8 +456,7 @@ impl LearnedRangeModel {
     }
 
     /// Serialises to JSON inside the checksummed envelope of
-    /// [`acctscore_core::envelope`] (format [`LEARNED_FORMAT_NAME`], version
-    /// [`LEARNED_FORMAT_VERSION`]).
+    /// [`acctscore_core::envelope`] (format `acctscore-learned-revenue`, version 2).
     ///
     /// # Errors
     /// [`RevenueError::ModelFile`] if serialisation fails.
@@ -612,7 +612,7 @@ mod tests {
         // the analytic probability is wrong, the learned one corrects it.
         let router = Router::new();
         let range = RevenueRange::default();
-        let m = LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new().with_l2(0.01)).expect("fits");
+        let m = LearnedParams::new().with_l2(0.01).fit(&router, range, &toy()).expect("fits");
         let small = RevenueInputs::new(BusinessModel::Services).with_employees(3.0); // $2.7k: out
         let mid = RevenueInputs::new(BusinessModel::Services).with_employees(40.0); // $36k: in
         assert!(m.probability(&small, &router.estimate(&small)).get() < 0.2);
@@ -625,24 +625,24 @@ mod tests {
         let router = Router::new();
         let range = RevenueRange::default();
         assert!(matches!(
-            LearnedRangeModel::fit(&router, range, &[], LearnedParams::new()),
+            LearnedParams::new().fit(&router, range, &[]),
             Err(RevenueError::Core(CoreError::Empty { .. }))
         ));
         let one: Vec<_> = toy().into_iter().map(|(i, _)| (i, 5.0)).collect();
         assert!(matches!(
-            LearnedRangeModel::fit(&router, range, &one, LearnedParams::new()),
+            LearnedParams::new().fit(&router, range, &one),
             Err(RevenueError::Core(CoreError::SingleClass { .. }))
         ));
-        assert!(LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new().with_l2(f64::NAN)).is_err());
+        assert!(LearnedParams::new().with_l2(f64::NAN).fit(&router, range, &toy()).is_err());
         assert!(matches!(
-            LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new().with_folds(1)),
+            LearnedParams::new().with_folds(1).fit(&router, range, &toy()),
             Err(RevenueError::InvalidParameter { name: "folds", .. })
         ));
         let iso = LearnedParams::new()
             .with_calibration(CalibrationMethod::Isotonic(acctscore_calibration::IsotonicParams::new()));
-        let m_iso = LearnedRangeModel::fit(&router, range, &toy(), iso).expect("fits");
+        let m_iso = iso.fit(&router, range, &toy()).expect("fits");
         assert_eq!(LearnedRangeModel::from_json(&m_iso.to_json().expect("ok")).expect("reads"), m_iso);
-        let m = LearnedRangeModel::fit(&router, range, &toy(), LearnedParams::new()).expect("fits");
+        let m = LearnedParams::new().fit(&router, range, &toy()).expect("fits");
         let json = m.to_json().expect("serialises");
         let v3 = json.replacen("\"format_version\":2", "\"format_version\":3", 1);
         assert!(matches!(

@@ -5,12 +5,10 @@
 //! - [`RevenueInputs`]: one account's plain typed inputs (business model,
 //!   industry, employees, reported monthly revenue, web traffic, conversion
 //!   rate, SKU price), built with [`RevenueInputs::new`] and `with_*` setters.
-//! - [`RevenueEstimator`]: one estimator per method —
-//!   [`ReportedEstimator`] (reported revenue), [`TrafficConversionEstimator`]
-//!   (e-commerce: traffic × conversion × price), [`EmployeeBenchmarkEstimator`]
-//!   (employees × an industry's revenue per employee from the TOML
-//!   [`BenchmarkTable`], default [`DEFAULT_BENCHMARKS_TOML`]),
-//!   [`TrafficBenchmarkEstimator`] and [`PriorEstimator`] (fallbacks).
+//! - One estimator per [`Method`]: reported revenue, traffic × conversion ×
+//!   price (e-commerce), employees × an industry's revenue per employee from
+//!   the TOML [`BenchmarkTable`] (default [`DEFAULT_BENCHMARKS_TOML`]), and
+//!   traffic benchmark and prior as fallbacks.
 //! - [`Router`]: picks the chain by business model and falls back along it
 //!   when inputs are missing or unusable; every [`RevenueEstimate`] carries
 //!   its [`Method`], the inputs it used, the point value, a log-normal
@@ -18,7 +16,8 @@
 //! - [`RevenueRange`]: P(revenue in the preferred range) (default
 //!   $10k–$100k a month) analytically from the log-normal;
 //!   [`LearnedRangeModel`]: the same probability learned where true revenue
-//!   is known, calibrated with acctscore-calibration (Platt by default).
+//!   is known ([`LearnedParams::fit`]), calibrated with acctscore-calibration
+//!   (Platt by default).
 //! - [`apply_penalty`]: lowers a probability by an anomaly penalty in
 //!   `[0, 1]` as `p × (1 − penalty)`. This crate does not depend on the
 //!   anomaly crate: the penalty is a plain `f64`.
@@ -56,16 +55,12 @@ mod learned;
 mod range;
 mod router;
 
-pub use benchmarks::{BenchmarkTable, DEFAULT_BENCHMARKS_TOML, PerModel};
+pub use benchmarks::{BenchmarkTable, DEFAULT_BENCHMARKS_TOML};
 pub use error::{Result, RevenueError};
 pub use estimate::{
     Input, Interval, Method, PointEstimate, RevenueEstimate, SkipReason, SkipTrail, Skipped, UsedInputs,
 };
-pub use estimators::{
-    EmployeeBenchmarkEstimator, PriorEstimator, ReportedEstimator, RevenueEstimator, TrafficBenchmarkEstimator,
-    TrafficConversionEstimator,
-};
 pub use inputs::{BusinessModel, RevenueInputs};
-pub use learned::{LEARNED_FORMAT_NAME, LEARNED_FORMAT_VERSION, LearnedParams, LearnedRangeModel};
+pub use learned::{LearnedParams, LearnedRangeModel};
 pub use range::{DEFAULT_RANGE_HIGH, DEFAULT_RANGE_LOW, RevenueRange, apply_penalty};
 pub use router::{DEFAULT_INTERVAL_LEVEL, DEFAULT_LOG_SIGMAS, Router, RouterBuilder};

@@ -74,7 +74,8 @@ impl RouterBuilder {
     /// Replaces the chain of one business model by these estimators, tried
     /// in order. A [`Method::Prior`] estimator is appended when the chain
     /// does not end with one, so that every account gets an estimate.
-    pub fn chain(mut self, model: BusinessModel, estimators: Vec<Arc<dyn RevenueEstimator>>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn chain(mut self, model: BusinessModel, estimators: Vec<Arc<dyn RevenueEstimator>>) -> Self {
         self.chains[model.index()] = Some(estimators);
         self
     }

@@ -10,7 +10,7 @@
 //! it. The learned model trains on the first half of the rows and is
 //! evaluated on the second half.
 
-use acctscore_revenue::{BusinessModel, LearnedParams, LearnedRangeModel, RevenueInputs, RevenueRange, Router};
+use acctscore_revenue::{BusinessModel, LearnedParams, RevenueInputs, RevenueRange, Router};
 use std::path::PathBuf;
 
 #[derive(serde::Deserialize)]
@@ -56,7 +56,7 @@ fn learned_beats_analytic_and_is_calibrated() {
     let (train, test) = data.split_at(data.len() / 2);
     let router = Router::new();
     let range = RevenueRange::default();
-    let model = LearnedRangeModel::fit(&router, range, train, LearnedParams::new()).expect("fits");
+    let model = LearnedParams::new().fit(&router, range, train).expect("fits");
     let (mut ll, mut brier, mut positives) = ([0.0f64; 2], [0.0f64; 2], 0.0);
     let mut bins = [(0.0f64, 0.0f64, 0usize); 10];
     for (x, truth) in test {

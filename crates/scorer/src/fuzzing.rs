@@ -55,7 +55,7 @@ fn events_model() -> &'static EngagementModel {
             .kind("email", 1.0, 14.0)
             .kind("call", 3.0, 30.0)
             .kind("meeting", 8.0, 45.0)
-            .build()
+            .fit()
             .expect("a valid model")
     })
 }

@@ -55,9 +55,7 @@ use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
 use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpExplainer, IcpParams, IcpScore};
 use crate::pool::EventRecord;
-use crate::revenue::{
-    BusinessModel, LearnedParams, LearnedRangeModel, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router,
-};
+use crate::revenue::{BusinessModel, LearnedParams, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router};
 use crate::{Error, NeededBy, Result};
 use mapping::MappedNames;
 use serde::{Deserialize, Serialize};
@@ -303,7 +301,7 @@ impl ScorerParams {
         let cols = Resolved::new(frame, &names);
         let segments = if cols.has_anomaly_inputs() {
             let inputs: Vec<AnomalyInputs<'_>> = (0..frame.nrows()).map(|i| cols.anomaly_inputs(i)).collect();
-            Some(SegmentModel::fit(inputs.iter().copied(), &SegmentParams::new())?)
+            Some(SegmentParams::new().fit(inputs.iter().copied())?)
         } else {
             None
         };
@@ -312,8 +310,8 @@ impl ScorerParams {
         let revenue = self.fit_revenue(&cols, &checker, frame.nrows())?;
         lap(&mut timings.revenue);
         // Validate the runtime parts once.
-        self.engagement.build()?;
-        self.priority.build()?;
+        self.engagement.fit()?;
+        self.priority.fit()?;
         // The columns scoring reads (ICP inputs, mapped columns), in the
         // frame's order: a frame to score needs these and no others.
         let mut used = icp.input_columns();
@@ -421,18 +419,18 @@ impl ScorerParams {
                 ),
             });
         }
-        let model = LearnedRangeModel::fit(&Router::new(), self.range, &rows, self.revenue_learning.clone())?;
+        let model = self.revenue_learning.fit(&Router::new(), self.range, &rows)?;
         Ok(RevenueModel::Learned { model: Box::new(model), labelled_rows: rows.len(), in_range })
     }
 }
 
 /// The anomaly checker of a scorer: default checks as of `as_of`, with the fitted segments.
 fn anomaly_checker(as_of: i64, segments: Option<&SegmentModel>) -> Result<AnomalyChecker> {
-    let mut checker = AnomalyChecker::new(AnomalyParams::new(Timestamp::from_unix_seconds(as_of)))?;
+    let mut params = AnomalyParams::new(Timestamp::from_unix_seconds(as_of));
     if let Some(s) = segments {
-        checker = checker.with_segments(s.clone());
+        params = params.with_segments(s.clone());
     }
-    Ok(checker)
+    Ok(params.fit()?)
 }
 
 /// Whether `column` holds no value at all (so it reads as any kind).
@@ -864,8 +862,8 @@ impl Scorer {
             }
             .into());
         }
-        let engagement = state.engagement.build()?;
-        let priority = state.priority.build()?;
+        let engagement = state.engagement.fit()?;
+        let priority = state.priority.fit()?;
         Ok(Scorer { state, router: Router::new(), checker, engagement, priority })
     }
 
