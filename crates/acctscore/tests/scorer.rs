@@ -212,6 +212,19 @@ fn bad_engagement_is_an_error() {
     e[3] = -1.0;
     assert!(scorer.score_frame(&frame, Some(&e)).is_err());
     assert!(scorer.score_frame(&frame, Some(&e[..10])).is_err());
+    // Infinite engagement would saturate to 1: refused before it gets there.
+    e[3] = f64::INFINITY;
+    assert!(scorer.score_frame(&frame, Some(&e)).is_err());
+    // The same checks on one prepared row; zero and positive pass.
+    let prepared = scorer.prepare(&frame).expect("prepares");
+    for bad in [f64::NAN, f64::INFINITY, -1.0] {
+        assert!(prepared.score(0, Some(bad)).is_err(), "{bad}");
+    }
+    for good in [0.0, 5.0] {
+        assert!(prepared.score(0, Some(good)).is_ok(), "{good}");
+    }
+    assert!(prepared.score(frame.nrows(), None).is_err());
+    assert!(prepared.score(frame.nrows() - 1, None).is_ok());
 }
 
 #[test]
@@ -366,4 +379,17 @@ fn top_n_breaks_ties_by_account_id_of_either_string_kind() {
             scorer.top_n(&batch, None, 2).expect("ranks").into_iter().map(|s| s.account_id).collect();
         assert_eq!(first, ["a", "b"], "{kind:?} ids");
     }
+}
+
+#[test]
+fn an_id_column_read_only_as_the_id_is_left_as_it_is() {
+    let (scorer, frame, _) = fitted(1_500, 1);
+    assert!(scorer.schema().contains(&("account_id".to_string(), ColumnKind::Text)));
+    let ids: Vec<String> = (0..frame.nrows()).map(|i| format!("acc-{i}")).collect();
+    let batch = replaced(&frame, "account_id", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
+    let conformed = scorer.conform(&batch).expect("conforms");
+    assert!(matches!(conformed, std::borrow::Cow::Borrowed(_)), "nothing to convert");
+    // `prepare` takes the frame as it is: categorical ids are fine there.
+    let prepared = scorer.prepare(&batch).expect("prepares");
+    assert_eq!(prepared.score(7, None).expect("scores").account_id, "acc-7");
 }
