@@ -393,3 +393,22 @@ fn an_id_column_read_only_as_the_id_is_left_as_it_is() {
     let prepared = scorer.prepare(&batch).expect("prepares");
     assert_eq!(prepared.score(7, None).expect("scores").account_id, "acc-7");
 }
+
+#[test]
+fn negative_reported_revenues_are_not_revenue_labels() {
+    let (frame, pool) = pool_frame(1_500, 3);
+    let revenue: Vec<Option<f64>> = pool
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| if i % 10 == 0 { Some(-5_000.0) } else { a.monthly_revenue_usd })
+        .collect();
+    let usable = revenue.iter().filter(|r| r.is_some_and(|r| r >= 0.0)).count();
+    // Without the head count there are no anomaly checks to doubt them.
+    let frame = replaced(&frame.without(&["employees"]), "monthly_revenue_usd", Column::numeric(revenue));
+    let scorer = ScorerParams::new().fit(&frame).expect("fits");
+    match &scorer.fit_report().revenue {
+        acctscore::RevenueModel::Learned { labelled_rows, .. } => assert_eq!(*labelled_rows, usable),
+        other => panic!("expected a learned revenue model, got {other:?}"),
+    }
+}
