@@ -198,6 +198,14 @@ fn a_model_file_without_the_needs_still_loads_and_still_names_the_column() {
             .starts_with("column `employees` (needed by the model) is missing from the frame; it has: account_id"),
         "{err}"
     );
+    // Without the needs, a column is not taken for one read only as the id:
+    // numbers where categories were fitted are still refused.
+    let industry_as_numbers = replaced(&frame, "industry", Column::numeric(vec![Some(1.0); frame.nrows()]));
+    let err = loaded.score_frame(&industry_as_numbers, None).expect_err("another kind");
+    assert!(
+        matches!(&err, acctscore::Error::Schema { column, expected: Some(ColumnKind::Categorical), found: Some(ColumnKind::Numeric), .. } if column == "industry"),
+        "{err:?}"
+    );
     // A body whose schema disagrees with the envelope's says so in words.
     let damaged = edited_file(&scorer.to_json().expect("json"), |body| {
         body["schema"].as_array_mut().expect("schema").remove(0);

@@ -195,6 +195,12 @@ fn engagement_from_event_rows_refuses_repeated_ids_and_milliseconds() {
     let events = [event("a", 1_767_000_000), event("b", 1_767_100_000)];
     let (scores, _) = scorer.engagement_from_events(&["a", "b"], &events, now).expect("unique ids");
     assert!(scores.iter().all(|s| *s > 0.0));
+    // An activity after `now` and one of an account not in the list are
+    // left out, and counted apart.
+    let mixed = [event("a", 1_767_000_000), event("b", 1_767_300_000), event("z", 1_767_000_000)];
+    let (scores, tally) = scorer.engagement_from_events(&["a", "b"], &mixed, now).expect("known kinds");
+    assert!(scores[0] > 0.0 && scores[1] == 0.0, "{scores:?}");
+    assert_eq!((tally.used, tally.future, tally.unknown_accounts), (1, 1, 1));
     match scorer.engagement_from_events(&["a", "b", "a"], &events, now) {
         Err(Error::Pool(acctscore::pool::PoolError::DuplicateId { id, first_row: 0, row: 2 })) => assert_eq!(id, "a"),
         other => panic!("expected DuplicateId, got {other:?}"),

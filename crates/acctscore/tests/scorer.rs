@@ -1,11 +1,16 @@
 //! The composed scorer: directions of effects, reasons, batch = one by one,
 //! determinism (bytes and thread counts), model files and their corruption.
 
+use acctscore::calibration::{CalibrationMethod, PlattParams};
 use acctscore::core::EnvelopeError;
+use acctscore::engagement::{EngagementParams, PriorityParams};
+use acctscore::features::quality::QualityParams;
+use acctscore::features::{Column, ColumnKind};
 use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
 use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
-use acctscore::{Component, Error, ModelFileError};
+use acctscore::revenue::{LearnedParams, RevenueRange};
+use acctscore::{Component, Error, GateAction, ModelFileError, TierSource};
 
 fn pool_frame(n: usize, seed: u64) -> (Frame, acctscore::pool::GeneratedPool) {
     let pool = PoolGenerator::new(n).seed(seed).generate();
@@ -208,6 +213,19 @@ fn bad_engagement_is_an_error() {
     e[3] = -1.0;
     assert!(scorer.score_frame(&frame, Some(&e)).is_err());
     assert!(scorer.score_frame(&frame, Some(&e[..10])).is_err());
+    // Infinite engagement would saturate to 1: refused before it gets there.
+    e[3] = f64::INFINITY;
+    assert!(scorer.score_frame(&frame, Some(&e)).is_err());
+    // The same checks on one prepared row; zero and positive pass.
+    let prepared = scorer.prepare(&frame).expect("prepares");
+    for bad in [f64::NAN, f64::INFINITY, -1.0] {
+        assert!(prepared.score(0, Some(bad)).is_err(), "{bad}");
+    }
+    for good in [0.0, 5.0] {
+        assert!(prepared.score(0, Some(good)).is_ok(), "{good}");
+    }
+    assert!(prepared.score(frame.nrows(), None).is_err());
+    assert!(prepared.score(frame.nrows() - 1, None).is_ok());
 }
 
 #[test]
@@ -243,4 +261,155 @@ fn trees_without_a_prepared_form_score_as_their_model() {
     sorted.sort_by(|a, b| b.priority.total_cmp(&a.priority).then_with(|| a.account_id.cmp(&b.account_id)));
     assert_eq!(top, sorted[..20].to_vec());
     assert!(top.iter().all(|s| !s.reasons.is_empty()));
+}
+
+/// `frame` with `name` replaced by `column`.
+fn replaced(frame: &Frame, name: &str, column: Column) -> Frame {
+    let cols = frame
+        .names()
+        .iter()
+        .zip(frame.columns())
+        .map(|(n, c)| (n.clone(), if n == name { column.clone() } else { c.clone() }))
+        .collect();
+    Frame::new(cols).expect("valid frame")
+}
+
+#[test]
+fn every_setting_reaches_the_fitted_scorer() {
+    let (frame, _) = pool_frame(3_000, 12);
+    let n = frame.nrows();
+    // The last 100 labels unknown: left out of the ICP fit and counted.
+    let Column::Boolean(labels) = frame.column("converted").expect("label").clone() else { panic!("boolean label") };
+    let labels = labels.iter().enumerate().map(|(i, y)| if i < n - 100 { *y } else { None }).collect();
+    let frame = replaced(&frame, "converted", Column::Boolean(labels));
+    let range = RevenueRange::new(5_000.0, 50_000.0).expect("range");
+    let priority = PriorityParams::new().icp_weight(2.0);
+    // Every setter chained: a setter that dropped the settings before it, or
+    // its own, shows in one of the checks below.
+    let scorer = ScorerParams::new()
+        .mapping(ColumnMapping::pool().not_feature("country"))
+        .icp_family(FamilyChoice::Logistic)
+        .tier_shares(0.5, 0.0, 0.25)
+        .revenue_range(range)
+        .engagement(EngagementParams::new().kind("webinar", 2.0, 7.0))
+        .priority(priority)
+        .as_of(Timestamp::from_unix_seconds(946_684_800)) // 2000-01-01
+        .quality(QualityParams { suspect_auc: 0.5, ..QualityParams::default() })
+        .revenue_learning(
+            LearnedParams::new().with_folds(3).with_calibration(CalibrationMethod::Platt(PlattParams::new())),
+        )
+        .fit(&frame)
+        .expect("fits");
+    let m = scorer.metrics();
+    assert_eq!((m.rows, m.labelled_rows, m.unlabelled_rows), (n, n - 100, 100));
+    assert_eq!(scorer.icp().family(), Family::Logistic);
+    assert!(!scorer.icp().input_columns().contains(&"country"));
+    let report = scorer.fit_report();
+    assert_eq!(report.tier_source, TierSource::Shares { shares: [0.5, 0.0, 0.25] });
+    assert_eq!(report.revenue.learned().expect("a learned revenue model").range(), range);
+    let json: serde_json::Value = serde_json::from_str(&scorer.to_json().expect("json")).expect("json");
+    assert_eq!(json["model"]["report"]["revenue"]["model"]["calibrator"]["method"], "platt");
+    let suspects = report.gated.iter().filter(|g| g.action == GateAction::KeptSuspect).count();
+    assert!(suspects >= 1, "{report}");
+    assert!(scorer.engagement_model().kind_id_by_name("webinar").is_ok());
+    let scores = scorer.score_frame(&frame, None).expect("scores");
+    let built = priority.build().expect("valid");
+    for s in &scores {
+        let revenue = s.revenue.as_ref().map_or(Probability::ONE, |r| r.in_range);
+        assert_eq!(s.quality, built.quality(s.icp, revenue).get(), "{}", s.account_id);
+    }
+    assert!(!scores.iter().any(|s| s.tier == 'B'), "tier B has a share of 0");
+    assert!(
+        scores.iter().any(|s| s.anomaly.as_ref().is_some_and(|a| a.checks.iter().any(|c| c == "founded_in_future"))),
+        "as of 2000, accounts founded since are in the future"
+    );
+}
+
+#[test]
+fn an_empty_column_of_another_kind_is_read_as_the_schemas_kind() {
+    let (scorer, frame, _) = fitted(3_000, 6);
+    let n = frame.nrows();
+    let kind = |name: &str| scorer.schema().iter().find(|(c, _)| c == name).map(|(_, k)| *k);
+    assert_eq!(kind("has_ecommerce"), Some(ColumnKind::Boolean));
+    assert_eq!(kind("employees"), Some(ColumnKind::Numeric));
+    assert_eq!(kind("industry"), Some(ColumnKind::Categorical));
+    for (name, own, other) in [
+        ("has_ecommerce", Column::Boolean(vec![None; n]), Column::numeric(vec![None; n])),
+        ("employees", Column::numeric(vec![None; n]), Column::categorical(vec![None::<&str>; n])),
+        ("industry", Column::categorical(vec![None::<&str>; n]), Column::Boolean(vec![None; n])),
+    ] {
+        let as_other = replaced(&frame, name, other);
+        let conformed = scorer.conform(&as_other).expect("conforms");
+        assert_eq!(conformed.column(name).expect("kept").kind(), own.kind(), "{name}");
+        assert_eq!(
+            scorer.score_frame(&as_other, None).expect("scores"),
+            scorer.score_frame(&replaced(&frame, name, own), None).expect("scores"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn employees_alone_give_a_revenue_estimate_but_no_anomaly_checks() {
+    let (frame, _) = pool_frame(1_500, 3);
+    let slim = frame.without(&["monthly_revenue_usd", "web_traffic_monthly"]);
+    let scorer = ScorerParams::new().fit(&slim).expect("fits");
+    assert!(matches!(scorer.fit_report().revenue, acctscore::RevenueModel::Analytic { .. }));
+    for s in scorer.score_frame(&slim, None).expect("scores") {
+        let revenue = s.revenue.as_ref().expect("a revenue estimate from the head count");
+        assert_eq!(revenue.source, acctscore::RevenueSource::Analytic);
+        // The anomaly checks need both the revenue and the head count.
+        assert!(s.anomaly.is_none());
+        assert_eq!(s.skipped, [Component::Anomaly, Component::Engagement]);
+    }
+}
+
+#[test]
+fn top_n_breaks_ties_by_account_id_of_either_string_kind() {
+    let (scorer, frame, _) = fitted(1_500, 1);
+    // One account three times: equal priorities, ids in reverse order.
+    let same = frame.take(&[5, 5, 5]);
+    let ids = ["c", "b", "a"];
+    for column in [Column::categorical(ids.map(Some)), Column::text(ids.map(Some))] {
+        let kind = column.kind();
+        let batch = replaced(&same, "account_id", column);
+        let top: Vec<String> =
+            scorer.top_n(&batch, None, 3).expect("ranks").into_iter().map(|s| s.account_id).collect();
+        assert_eq!(top, ["a", "b", "c"], "{kind:?} ids");
+        let first: Vec<String> =
+            scorer.top_n(&batch, None, 2).expect("ranks").into_iter().map(|s| s.account_id).collect();
+        assert_eq!(first, ["a", "b"], "{kind:?} ids");
+    }
+}
+
+#[test]
+fn an_id_column_read_only_as_the_id_is_left_as_it_is() {
+    let (scorer, frame, _) = fitted(1_500, 1);
+    assert!(scorer.schema().contains(&("account_id".to_string(), ColumnKind::Text)));
+    let ids: Vec<String> = (0..frame.nrows()).map(|i| format!("acc-{i}")).collect();
+    let batch = replaced(&frame, "account_id", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
+    let conformed = scorer.conform(&batch).expect("conforms");
+    assert!(matches!(conformed, std::borrow::Cow::Borrowed(_)), "nothing to convert");
+    // `prepare` takes the frame as it is: categorical ids are fine there.
+    let prepared = scorer.prepare(&batch).expect("prepares");
+    assert_eq!(prepared.score(7, None).expect("scores").account_id, "acc-7");
+}
+
+#[test]
+fn negative_reported_revenues_are_not_revenue_labels() {
+    let (frame, pool) = pool_frame(1_500, 3);
+    let revenue: Vec<Option<f64>> = pool
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| if i % 10 == 0 { Some(-5_000.0) } else { a.monthly_revenue_usd })
+        .collect();
+    let usable = revenue.iter().filter(|r| r.is_some_and(|r| r >= 0.0)).count();
+    // Without the head count there are no anomaly checks to doubt them.
+    let frame = replaced(&frame.without(&["employees"]), "monthly_revenue_usd", Column::numeric(revenue));
+    let scorer = ScorerParams::new().fit(&frame).expect("fits");
+    match &scorer.fit_report().revenue {
+        acctscore::RevenueModel::Learned { labelled_rows, .. } => assert_eq!(*labelled_rows, usable),
+        other => panic!("expected a learned revenue model, got {other:?}"),
+    }
 }

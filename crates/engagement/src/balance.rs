@@ -353,13 +353,23 @@ mod tests {
             Activity::new(3, email, at(1)),
             Activity::new(3, email, at(-1)).with_rep(0),
         ];
-        let b = m.team_balance(now, &quality, 2, acts, &BalanceParams::new().top_tier_fraction(0.5)).expect("ok");
+        let b =
+            m.team_balance(now, &quality, 2, acts.clone(), &BalanceParams::new().top_tier_fraction(0.5)).expect("ok");
         assert_eq!(b.ignored_future, 1);
         assert_eq!(b.shared, vec![SharedAccount { account: 0, reps: vec![0, 1] }]);
         assert_eq!(b.underserved, vec![1, 3]);
         assert_eq!(b.top_tier, vec![0, 1]);
         assert!((b.top_tier_gini - 0.5).abs() < 1e-12);
-        assert!(b.unattributed > 0.9 && b.unattributed < 1.0);
+        // One email a day old (half-life 14 days), and one meeting a day old (weight 10, half-life 60 days).
+        assert!((b.unattributed - 0.5f64.powf(1.0 / 14.0)).abs() < 1e-12, "{}", b.unattributed);
+        assert!((b.effort_per_rep[0] - 10.0 * 0.5f64.powf(1.0 / 60.0)).abs() < 1e-12, "{:?}", b.effort_per_rep);
+        // No effort is below 0: nobody is underserved.
+        let none = m.team_balance(now, &quality, 2, acts, &BalanceParams::new().underserved_below(0.0)).expect("ok");
+        assert!(none.underserved.is_empty(), "{:?}", none.underserved);
+        // One rep on an account is not sharing it.
+        let alone =
+            m.team_balance(now, &quality, 2, vec![Activity::new(1, email, at(1)).with_rep(0)], &BalanceParams::new());
+        assert!(alone.expect("ok").shared.is_empty());
         let total: f64 = b.effort_per_account.iter().sum();
         assert!((total - b.effort_per_rep.iter().sum::<f64>() - b.unattributed).abs() < 1e-12);
         let bad = vec![Activity::new(0, email, at(1)).with_rep(5)];

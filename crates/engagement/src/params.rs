@@ -505,6 +505,17 @@ mod tests {
     }
 
     #[test]
+    fn the_model_keeps_its_parameters_and_half_saturation() {
+        let p = EngagementParams::new().kind("demo", 5.0, 14.0).half_saturation(4.0);
+        let m = p.build().expect("valid");
+        assert_eq!(m.params(), &p);
+        let last = p.kinds().last().map(|(k, w, h)| (k.as_str().to_string(), w, h));
+        assert_eq!(last, Some(("demo".to_string(), 5.0, 14.0)));
+        assert_eq!(m.half_saturation(), 4.0);
+        assert_eq!(m.saturate(4.0).expect("ok").get(), 0.5);
+    }
+
+    #[test]
     fn rejects_bad_weights_and_half_lives() {
         for w in [-1.0, f64::NAN, f64::INFINITY, 1e300] {
             let err = EngagementParams::new().weight("email", w).fit().expect_err("invalid weight");

@@ -1616,3 +1616,34 @@ pub struct EngagementTally {
     /// Activities of accounts not in the id list, left out.
     pub unknown_accounts: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::{PoolGenerator, accounts_to_frame};
+
+    /// A frame longer than `quality_rows` is gated on every (n / m)th row:
+    /// a column equal to the label on exactly those rows is a leak there.
+    #[test]
+    fn the_quality_gate_reads_an_evenly_spaced_sample_of_a_long_frame() {
+        let pool = PoolGenerator::new(400).seed(3).events(false).generate();
+        let frame = accounts_to_frame(&pool.accounts).expect("finite pool");
+        let y: Vec<bool> = pool.accounts.iter().map(|a| a.converted == Some(true)).collect();
+        let leak: Vec<Option<f64>> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &yes)| Some(if i % 4 == 0 { f64::from(u8::from(yes)) } else { (i % 7) as f64 }))
+            .collect();
+        let mut columns: Vec<(String, Column)> =
+            frame.names().iter().cloned().zip(frame.columns().iter().cloned()).collect();
+        columns.push(("leak".into(), Column::numeric(leak)));
+        let frame = Frame::new(columns).expect("valid frame");
+        let mut params = ScorerParams::new();
+        params.quality_rows = 100;
+        let excluded = params.mapping.excluded_from_icp();
+        let (gated, rows) = params.quality_gate(&frame, "converted", &y, &excluded).expect("gates");
+        assert_eq!(rows, 100);
+        let leak = gated.iter().find(|g| g.column == "leak").expect("flagged");
+        assert_eq!(leak.action, GateAction::LeftOut, "{leak:?}");
+    }
+}
