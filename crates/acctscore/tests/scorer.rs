@@ -294,7 +294,7 @@ fn every_setting_reaches_the_fitted_scorer() {
         .engagement(EngagementParams::new().kind("webinar", 2.0, 7.0))
         .priority(priority)
         .as_of(Timestamp::from_unix_seconds(946_684_800)) // 2000-01-01
-        .quality(QualityParams { suspect_auc: 0.5, ..QualityParams::default() })
+        .quality(QualityParams::new().suspect_auc(0.5))
         .revenue_learning(
             LearnedParams::new().with_folds(3).with_calibration(CalibrationMethod::Platt(PlattParams::new())),
         )
@@ -313,7 +313,7 @@ fn every_setting_reaches_the_fitted_scorer() {
     assert!(suspects >= 1, "{report}");
     assert!(scorer.engagement_model().kind_id_by_name("webinar").is_ok());
     let scores = scorer.score_frame(&frame, None).expect("scores");
-    let built = priority.build().expect("valid");
+    let built = priority.fit().expect("valid");
     for s in &scores {
         let revenue = s.revenue.as_ref().map_or(Probability::ONE, |r| r.in_range);
         assert_eq!(s.quality, built.quality(s.icp, revenue).get(), "{}", s.account_id);

@@ -507,9 +507,9 @@ mod tests {
     #[test]
     fn the_model_keeps_its_parameters_and_half_saturation() {
         let p = EngagementParams::new().kind("demo", 5.0, 14.0).half_saturation(4.0);
-        let m = p.build().expect("valid");
+        let m = p.fit().expect("valid");
         assert_eq!(m.params(), &p);
-        let last = p.kinds().last().map(|(k, w, h)| (k.as_str().to_string(), w, h));
+        let last = p.kinds.last().map(|s| (s.kind.as_str().to_string(), s.weight, s.half_life_days));
         assert_eq!(last, Some(("demo".to_string(), 5.0, 14.0)));
         assert_eq!(m.half_saturation(), 4.0);
         assert_eq!(m.saturate(4.0).expect("ok").get(), 0.5);
