@@ -16,10 +16,11 @@
 //! merely allocating and writing a matrix of that shape costs here.
 
 use acctscore::pool::{PoolGenerator, account_csv_options, write_accounts};
-use acctscore_features::csv::CsvOptions;
 use acctscore_features::encode::PipelineParams;
 use acctscore_features::quality::{QualityParams, QualityReport, Target};
-use acctscore_features::{Frame, title};
+use acctscore_features::title;
+use acctscore_frame::Frame;
+use acctscore_frame::csv::CsvOptions;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::Array2;
 use rayon::prelude::*;
@@ -44,7 +45,7 @@ fn pipeline() -> PipelineParams {
 fn bench_generated(c: &mut Criterion) {
     let data = pool_csv(200_000);
     let opts = CsvOptions::new();
-    if let Ok(l) = acctscore_features::csv::load_bytes(&data, &opts) {
+    if let Ok(l) = acctscore_frame::csv::load_bytes(&data, &opts) {
         eprintln!("generated pool: {} bytes, widened {:?}, kinds {:?}", data.len(), l.report.widened, l.report.columns);
     }
     let mut g = c.benchmark_group("pool_200k");

@@ -15,7 +15,7 @@
 //! `--now` defaults to the latest event's time.
 
 use acctscore::core::Timestamp;
-use acctscore::features::Frame;
+use acctscore::frame::Frame;
 #[path = "common/mod.rs"]
 mod common;
 

@@ -168,7 +168,7 @@ fn run_listed(args: &Args, path: &std::path::Path, model: &EngagementModel, now:
         log.unknown_accounts
     );
     let names: Vec<&str> = match ids {
-        acctscore::features::Column::Text(v) => v.iter().map(|s| s.unwrap_or("")).collect(),
+        acctscore::frame::Column::Text(v) => v.iter().map(|s| s.unwrap_or("")).collect(),
         _ => return Err("account_id is not a text column".to_string()),
     };
     write_scores(args.out.as_deref(), &names, batch.scores())

@@ -29,8 +29,8 @@
 
 use acctscore_calibration::metrics::{self, BinStrategy};
 use acctscore_calibration::monitor::{PsiParams, Tiers, tier_migration};
-use acctscore_features::csv::CsvOptions;
-use acctscore_features::{Column, ColumnKind, Frame};
+use acctscore_frame::csv::CsvOptions;
+use acctscore_frame::{Column, ColumnKind, Frame};
 #[path = "common/mod.rs"]
 mod common;
 

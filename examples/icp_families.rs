@@ -17,10 +17,10 @@
 
 use acctscore::calibration::metrics::roc_auc;
 use acctscore::core::{Fit, Score};
-use acctscore::features::Frame;
-use acctscore::features::csv::{CsvOptions, load_path};
 use acctscore::features::encode::{NumericTransform, PipelineParams};
 use acctscore::features::quality::{Flag, QualityParams, QualityReport};
+use acctscore::frame::Frame;
+use acctscore::frame::csv::{CsvOptions, load_path};
 use acctscore::icp::logistic::LogisticParams;
 use acctscore::icp::lookalike::LookalikeParams;
 use acctscore::icp::mining::MiningParams;

@@ -18,8 +18,8 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use acctscore_features::csv::{CsvOptions, load_path};
 use acctscore_features::quality::{QualityParams, QualityReport};
+use acctscore_frame::csv::{CsvOptions, load_path};
 use clap::Parser;
 use std::process::ExitCode;
 use std::time::Instant;

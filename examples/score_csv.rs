@@ -19,9 +19,9 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use acctscore::features::Frame;
-use acctscore::features::csv::CsvOptions;
 use acctscore::features::quality::{Flag, QualityParams, QualityReport};
+use acctscore::frame::Frame;
+use acctscore::frame::csv::CsvOptions;
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
 use clap::{Parser, ValueEnum};
@@ -107,9 +107,9 @@ fn options(delimiter: Option<char>) -> Result<CsvOptions, String> {
 }
 
 /// A loader's error as one line naming the file (I/O errors name it already).
-fn in_file(path: &std::path::Path) -> impl Fn(acctscore::features::FeaturesError) -> String + '_ {
+fn in_file(path: &std::path::Path) -> impl Fn(acctscore::frame::FrameError) -> String + '_ {
     move |e| match e {
-        acctscore::features::FeaturesError::Io { .. } => e.to_string(),
+        acctscore::frame::FrameError::Io { .. } => e.to_string(),
         other => format!("{}: {other}", path.display()),
     }
 }
@@ -195,9 +195,9 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
             let col = new.column(c)?;
             (0..new.nrows())
                 .map(|i| match col {
-                    acctscore::features::Column::Text(v) => v.get(i).unwrap_or_default().to_string(),
-                    acctscore::features::Column::Categorical(v) => v.get(i).unwrap_or("").to_string(),
-                    acctscore::features::Column::Numeric(v) => v.get(i).map(|x| x.to_string()).unwrap_or_default(),
+                    acctscore::frame::Column::Text(v) => v.get(i).unwrap_or_default().to_string(),
+                    acctscore::frame::Column::Categorical(v) => v.get(i).unwrap_or("").to_string(),
+                    acctscore::frame::Column::Numeric(v) => v.get(i).map(|x| x.to_string()).unwrap_or_default(),
                     _ => i.to_string(),
                 })
                 .collect()

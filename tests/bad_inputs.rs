@@ -46,9 +46,9 @@ mod quickstart;
 mod score_csv;
 
 use acctscore::engagement::EngagementParams;
-use acctscore::features::csv::{CsvOptions, Encoding as CsvEncoding, load_path};
 use acctscore::features::quality::{QualityParams, QualityReport, Target};
-use acctscore::features::{Column, ColumnKind, Frame};
+use acctscore::frame::csv::{CsvOptions, Encoding as CsvEncoding, load_path};
+use acctscore::frame::{Column, ColumnKind, Frame};
 use acctscore::pool::{
     DuplicateIds, EventOptions, PoolGenerator, TimeUnit, accounts_to_frame, read_accounts_frame,
     read_touches_discovering, read_touches_path, read_touches_path_with, write_accounts, write_events,
@@ -242,7 +242,7 @@ fn ids(values: &[&str]) -> Column {
 }
 
 /// Loads `file` of the case folder with `options`.
-fn load(dir: &Path, file: &str, options: &CsvOptions) -> Result<acctscore::features::csv::CsvLoad, Failure> {
+fn load(dir: &Path, file: &str, options: &CsvOptions) -> Result<acctscore::frame::csv::CsvLoad, Failure> {
     Ok(load_path(dir.join(file), options)?)
 }
 
@@ -399,7 +399,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Bytes(b"id,name\n1,Jos\xe9\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(
-                r#"FeaturesError::Csv { line: 2, kind: InvalidUtf8 { column: "name" } }"#,
+                r#"FrameError::Csv { line: 2, kind: InvalidUtf8 { column: "name" } }"#,
                 "CSV line 2: column `name`: the value is not valid UTF-8; declare the file's encoding (Latin-1 or Windows-1252) if it is not UTF-8",
             ),
         ),
@@ -409,7 +409,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Bytes(b"id,na\xefme\n1,x\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(
-                r#"FeaturesError::Csv { line: 1, kind: InvalidUtf8 { column: "column_2" } }"#,
+                r#"FrameError::Csv { line: 1, kind: InvalidUtf8 { column: "column_2" } }"#,
                 "CSV line 1: column `column_2`: the value is not valid UTF-8; declare the file's encoding (Latin-1 or Windows-1252) if it is not UTF-8",
             ),
         ),
@@ -511,7 +511,7 @@ fn cases() -> Vec<Case> {
                     .map(|_| String::new())
             },
             E(
-                r#"FeaturesError::Csv { line: 3, kind: BadValue { column: "x", value: "n/a", expected: Numeric } }"#,
+                r#"FrameError::Csv { line: 3, kind: BadValue { column: "x", value: "n/a", expected: Numeric } }"#,
                 "CSV line 3: column `x`: `n/a` is not a valid numeric value",
             ),
         ),
@@ -537,7 +537,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id,employees\na,12\nb,twelve\n"))],
             |d| load(d, "a.csv", &CsvOptions::new().kind("employees", ColumnKind::Numeric)).map(|_| String::new()),
             E(
-                r#"FeaturesError::Csv { line: 3, kind: BadValue { column: "employees", value: "twelve", expected: Numeric } }"#,
+                r#"FrameError::Csv { line: 3, kind: BadValue { column: "employees", value: "twelve", expected: Numeric } }"#,
                 "CSV line 3: column `employees`: `twelve` is not a valid numeric value",
             ),
         ),
@@ -547,7 +547,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id,x\na,1\nb,1e400\n"))],
             |d| load(d, "a.csv", &CsvOptions::new().kind("x", ColumnKind::Numeric)).map(|_| String::new()),
             E(
-                r#"FeaturesError::Csv { line: 3, kind: BadValue { column: "x", value: "1e400", expected: Numeric } }"#,
+                r#"FrameError::Csv { line: 3, kind: BadValue { column: "x", value: "1e400", expected: Numeric } }"#,
                 "CSV line 3: column `x`: `1e400` is not a valid numeric value",
             ),
         ),
@@ -577,7 +577,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id;amount\na;1,5\nb;2\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(
-                r#"FeaturesError::Csv { line: 2, kind: DecimalComma { column: "amount", value: "1,5" } }"#,
+                r#"FrameError::Csv { line: 2, kind: DecimalComma { column: "amount", value: "1,5" } }"#,
                 "CSV line 2: column `amount`: `1,5` looks like a number with a decimal comma; declare `decimal_comma(true)` to read it as a number, or declare the column's kind",
             ),
         ),
@@ -594,7 +594,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id;amount\na;1\nb;2\nc;3\nd;4,5\n"))],
             |d| load(d, "a.csv", &CsvOptions::new().infer_rows(2)).map(|_| String::new()),
             E(
-                r#"FeaturesError::Csv { line: 5, kind: DecimalComma { column: "amount", value: "4,5" } }"#,
+                r#"FrameError::Csv { line: 5, kind: DecimalComma { column: "amount", value: "4,5" } }"#,
                 "CSV line 5: column `amount`: `4,5` looks like*",
             ),
         ),
@@ -614,7 +614,7 @@ fn cases() -> Vec<Case> {
                     .map(|_| String::new())
             },
             E(
-                r#"FeaturesError::Csv { line: 2, kind: BadValue { column: "amount", value: "1.234,5", expected: Numeric } }"#,
+                r#"FrameError::Csv { line: 2, kind: BadValue { column: "amount", value: "1.234,5", expected: Numeric } }"#,
                 "CSV line 2: column `amount`: `1.234,5` is not a valid numeric value",
             ),
         ),
@@ -676,7 +676,7 @@ fn cases() -> Vec<Case> {
             "a repeated column name in a CSV header",
             &[("a.csv", Text("id,x,x\na,1,2\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
-            E(r#"FeaturesError::DuplicateColumn { column: "x" }"#, "duplicate column name `x`"),
+            E(r#"FrameError::DuplicateColumn { column: "x" }"#, "duplicate column name `x`"),
         ),
         case(
             Duplicates,
@@ -982,7 +982,7 @@ fn cases() -> Vec<Case> {
                 ScorerParams::new().keep(["employes"]).fit(&frame).map(|_| String::new()).map_err(Failure::from)
             },
             E(
-                r#"Error::Features(MissingColumn { column: "employes", * })"#,
+                r#"Error::Features(Frame(MissingColumn { column: "employes", * }))"#,
                 "column `employes` not found; the frame has: account_id, industry, *, converted",
             ),
         ),
@@ -1306,14 +1306,14 @@ fn cases() -> Vec<Case> {
             "an empty file",
             &[("a.csv", Text(""))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
-            E("FeaturesError::Csv { line: 1, kind: EmptyInput }", "CSV line 1: empty input: no header row"),
+            E("FrameError::Csv { line: 1, kind: EmptyInput }", "CSV line 1: empty input: no header row"),
         ),
         case(
             Structure,
             "a header without rows",
             &[("a.csv", Text("id,x\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
-            E("FeaturesError::Csv { line: *, kind: NoRows }", "CSV line *: header only: no data rows"),
+            E("FrameError::Csv { line: *, kind: NoRows }", "CSV line *: header only: no data rows"),
         ),
         case(
             Structure,
@@ -1321,7 +1321,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id,x,y\na,1,2\nb,3\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(
-                "FeaturesError::Csv { line: 3, kind: RaggedRow { expected: 3, found: 2 } }",
+                "FrameError::Csv { line: 3, kind: RaggedRow { expected: 3, found: 2 } }",
                 "CSV line 3: expected 3 fields, found 2",
             ),
         ),
@@ -1331,7 +1331,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id,name\na,Acme \"Big\" Inc\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(
-                "FeaturesError::Csv { line: 2, kind: BadQuoting { detail: StrayQuote } }",
+                "FrameError::Csv { line: 2, kind: BadQuoting { detail: StrayQuote } }",
                 "CSV line 2: bad quoting: quote inside an unquoted field",
             ),
         ),
@@ -1341,7 +1341,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id,name\na,\"Acme\nb,Beta\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(
-                "FeaturesError::Csv { line: 2, kind: BadQuoting { detail: Unterminated } }",
+                "FrameError::Csv { line: 2, kind: BadQuoting { detail: Unterminated } }",
                 "CSV line 2: bad quoting: quoted field never closed",
             ),
         ),
@@ -1503,7 +1503,7 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text(LONG_VALUE))],
             |d| load(d, "a.csv", &CsvOptions::new().kind("x", ColumnKind::Numeric)).map(|_| String::new()),
             E(
-                "FeaturesError::Csv { line: 2, kind: BadValue { column: \"x\", value: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", expected: Numeric } }",
+                "FrameError::Csv { line: 2, kind: BadValue { column: \"x\", value: \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", expected: Numeric } }",
                 "CSV line 2: column `x`: `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa` is not a valid numeric value",
             ),
         ),
@@ -1618,7 +1618,7 @@ fn cases() -> Vec<Case> {
                     .map_err(Failure::from)
             },
             E(
-                r#"Error::Features(Csv { line: 3, kind: BadValue { column: "employees", value: "many", expected: Numeric } })"#,
+                r#"Error::Features(Frame(Csv { line: 3, kind: BadValue { column: "employees", value: "many", expected: Numeric } }))"#,
                 "CSV line 3: column `employees`: `many` is not a valid numeric value",
             ),
         ),

@@ -48,7 +48,8 @@
 //! | module | crate | owns |
 //! |---|---|---|
 //! | [`core`] | acctscore-core | `Probability`, `Timestamp`, checks, the `Fit`/`Score` traits, whole-file writes, the model envelope |
-//! | [`features`] | acctscore-features | [`Frame`](features::Frame), CSV loading, encoders, the data-quality report, lead → account rollup |
+//! | [`frame`] | acctscore-frame | [`Frame`](frame::Frame) and its typed columns, CSV loading ([`frame::csv`]) |
+//! | [`features`] | acctscore-features | encoders, the data-quality report, job titles, lead → account rollup and signals |
 //! | [`icp`] | acctscore-icp | weighted rules, logistic regression, boosted trees, look-alikes, mined rules, hybrid; reasons |
 //! | [`calibration`] | acctscore-calibration | calibrators and evaluation metrics |
 //! | [`revenue`] | acctscore-revenue | revenue estimates and P(revenue in range) |
@@ -58,7 +59,7 @@
 //!
 //! The pool's file schema is in [`pool`]; how CSV input is read (ids,
 //! encodings, missing tokens, decimal comma) in
-//! [`CsvOptions`](features::csv::CsvOptions); the model file in
+//! [`CsvOptions`](frame::csv::CsvOptions); the model file in
 //! [`Scorer::to_json`].
 //!
 //! Cargo features: `parallel` (rayon in every crate) and `csv` (CSV
@@ -71,6 +72,7 @@ pub use acctscore_calibration as calibration;
 pub use acctscore_core as core;
 pub use acctscore_engagement as engagement;
 pub use acctscore_features as features;
+pub use acctscore_frame as frame;
 pub use acctscore_icp as icp;
 pub use acctscore_revenue as revenue;
 pub use acctscore_scorer as scorer;
@@ -88,9 +90,9 @@ pub use acctscore_scorer::{
 /// The names most programs need.
 pub mod prelude {
     pub use crate::core::{Probability, Timestamp};
-    pub use crate::features::Frame;
+    pub use crate::frame::Frame;
     #[cfg(feature = "csv")]
-    pub use crate::features::csv::CsvOptions;
+    pub use crate::frame::csv::CsvOptions;
     pub use crate::icp::propensity::{Family, FamilyChoice, IcpParams};
     pub use crate::icp::rules::RuleSet;
     pub use crate::pool::{AccountRecord, EventRecord, accounts_to_frame};

@@ -2,7 +2,7 @@
 //! where it was looked for, what needs it and the columns there are; a rule
 //! on the label is refused; old model files still load.
 
-use acctscore::features::{Column, ColumnKind};
+use acctscore::frame::{Column, ColumnKind};
 use acctscore::icp::{IcpError, RuleProblem};
 use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;

@@ -24,7 +24,7 @@ use acctscore::calibration::{
 };
 use acctscore::core::CoreError;
 use acctscore::features::FeaturesError;
-use acctscore::features::Frame;
+use acctscore::frame::Frame;
 use acctscore::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpParams};
 use acctscore::icp::{IcpError, RuleProblem};
 use acctscore::pool::AccountRecord;

@@ -143,8 +143,8 @@ fn model() -> acctscore::engagement::EngagementModel {
     acctscore::engagement::EngagementParams::new().kind("email", 1.0, 14.0).fit().expect("valid")
 }
 
-fn ids() -> acctscore::features::Column {
-    acctscore::features::Column::text([Some("a")])
+fn ids() -> acctscore::frame::Column {
+    acctscore::frame::Column::text([Some("a")])
 }
 
 /// A quoted id holding the delimiter, on a last line without a line break,

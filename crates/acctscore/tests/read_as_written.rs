@@ -2,8 +2,9 @@
 //! kinds, ids are text, labels of more than two values need their positive
 //! value.
 
-use acctscore::features::csv::CsvOptions;
-use acctscore::features::{Column, ColumnKind, FeaturesError};
+use acctscore::features::FeaturesError;
+use acctscore::frame::csv::CsvOptions;
+use acctscore::frame::{Column, ColumnKind, FrameError};
 use acctscore::pool::PoolGenerator;
 use acctscore::pool::write_accounts;
 use acctscore::prelude::*;
@@ -170,11 +171,11 @@ fn a_numeric_label_of_more_than_0_and_1_names_its_values() {
     let staged = Frame::new(cols).expect("frame");
     assert!(matches!(
         ScorerParams::new().fit(&staged),
-        Err(Error::Features(FeaturesError::WrongKind {
+        Err(Error::Features(FeaturesError::Frame(FrameError::WrongKind {
             expected: ColumnKind::Boolean,
             found: ColumnKind::Categorical,
             ..
-        }))
+        })))
     ));
     let scorer = ScorerParams::new().positive_label("Won").fit(&staged).expect("fits");
     assert_eq!(scorer.metrics().positives, counts[1]);

@@ -6,7 +6,7 @@
 use acctscore::calibration::BinStrategy;
 use acctscore::calibration::metrics::{expected_calibration_error, roc_auc};
 use acctscore::features::encode::NumericTransform;
-use acctscore::features::{Column, Frame};
+use acctscore::frame::{Column, Frame};
 use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
 use acctscore::pool::PoolGenerator;

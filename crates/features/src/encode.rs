@@ -42,7 +42,7 @@
 
 use crate::placeholder::PlaceholderRules;
 use crate::title::{self, JobFunction, Seniority};
-use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
+use crate::{Column, ColumnKind, FeaturesError, Frame, FrameError, Result};
 use ndarray::{Array2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -222,7 +222,7 @@ impl PipelineParams {
     /// # Errors
     /// [`FeaturesError::Core`] with `Empty` for a frame without rows, or
     /// `InvalidParameter` for `min_frequency` 0, `max_levels` 0 or bad
-    /// quantiles; [`FeaturesError::WrongKind`] for a title column that
+    /// quantiles; [`FrameError::WrongKind`] for a title column that
     /// holds neither categories nor text.
     pub fn fit(&self, frame: &Frame) -> Result<FittedPipeline> {
         self.check()?;
@@ -261,11 +261,12 @@ impl PipelineParams {
             _ if is_title => match col {
                 Column::Categorical(_) | Column::Text(_) => Some(ColumnEncoder::Title),
                 other => {
-                    return Err(FeaturesError::WrongKind {
+                    return Err(FrameError::WrongKind {
                         column: name.to_string(),
                         expected: ColumnKind::Text,
                         found: other.kind(),
-                    });
+                    }
+                    .into());
                 }
             },
             Column::Numeric(v) => Some(ColumnEncoder::Numeric(fit_numeric(v.iter(), transform, clip, sentinels))),
@@ -276,7 +277,9 @@ impl PipelineParams {
                 let ages = v.iter().map(|t| t.map(|t| age_days(reference, t)));
                 Some(ColumnEncoder::Timestamp { reference, fit: fit_numeric(ages, transform, clip, Vec::new()) })
             }
-            Column::Text(_) => None,
+            // Text is not encoded; nor is a kind newer than this crate
+            // (`Column` is non-exhaustive).
+            _ => None,
         };
         Ok(enc.map(|encoder| FittedColumn { column: name.to_string(), encoder }))
     }
@@ -706,7 +709,9 @@ impl FittedColumn {
 
     /// Binds this encoder to `col` (checking its kind) for rows `rows`.
     fn plan<'a>(&'a self, col: &'a Column, rows: Range<usize>) -> Result<Plan<'a>> {
-        let wrong = |expected| FeaturesError::WrongKind { column: self.column.clone(), expected, found: col.kind() };
+        let wrong = |expected| {
+            FeaturesError::from(FrameError::WrongKind { column: self.column.clone(), expected, found: col.kind() })
+        };
         // The rows of a column's values (a range past its end is an error).
         fn part<'v, T>(v: &'v [T], rows: &Range<usize>) -> Result<&'v [T]> {
             v.get(rows.clone()).ok_or_else(|| {
@@ -1135,7 +1140,7 @@ impl FittedPipeline {
     /// Encodes every row of `frame` (which must have the fitted columns, in any order).
     ///
     /// # Errors
-    /// [`FeaturesError::MissingColumn`] or [`FeaturesError::WrongKind`].
+    /// [`FrameError::MissingColumn`] or [`FrameError::WrongKind`].
     pub fn transform(&self, frame: &Frame) -> Result<Array2<f64>> {
         self.transform_rows(frame, 0..frame.nrows())
     }

@@ -4,24 +4,23 @@
 //! training, what in the data would mislead a model.
 //!
 //! This crate owns:
-//! - [`Frame`]: a columnar table of named, typed columns (numeric, boolean,
-//!   categorical, text, timestamp) with explicit missing values;
-//! - [`csv`] (feature `csv`): any delimited file into a [`Frame`] —
-//!   delimiter detection, quotes, CRLF, type inference with per-column
-//!   overrides, bad rows as typed errors with their line (or skipped and
-//!   counted on request);
-//! - [`placeholder`]: `Select`, `N/A`, `unknown`, sentinel numbers such as
-//!   `-1` — detected and reported, never silently made missing;
 //! - [`encode`]: encoders fitted on training data and applied to new rows
 //!   (one-hot with a rare-level bucket and case folding, job titles to
 //!   seniority and function via [`title`], quantile clipping, signed log1p,
 //!   standardisation, missing and sentinel indicators, timestamps to age),
 //!   serde-able, producing an ndarray design matrix and feature names;
+//! - [`placeholder`]: `Select`, `N/A`, `unknown`, sentinel numbers such as
+//!   `-1` — detected and reported, never silently made missing;
 //! - [`quality`]: the [`quality::QualityReport`] — missing share,
 //!   cardinality, placeholders, constant and ID-like columns, and
 //!   single-column out-of-fold AUC with `leakage` / `suspect_leakage` flags;
 //! - [`rollup`]: person-level rows aggregated to accounts from a declared
 //!   config, and custom signals ("tried at least 3 of these 5 features").
+//!
+//! The frames it reads ([`Frame`], its columns, and the CSV loader [`csv`])
+//! are the `acctscore-frame` crate's, re-exported here so that
+//! `acctscore_features::Frame` and `acctscore_features::csv` keep working;
+//! new code names `acctscore_frame` (or `acctscore::frame`) directly.
 //!
 //! ```
 //! use acctscore_features::{Frame, Column, encode::{PipelineParams, NumericTransform}};
@@ -40,15 +39,17 @@
 //! # Ok::<(), acctscore_features::FeaturesError>(())
 //! ```
 
-#[cfg(feature = "csv")]
-pub mod csv;
 pub mod encode;
 mod error;
-mod frame;
 pub mod placeholder;
 pub mod quality;
 pub mod rollup;
 pub mod title;
 
-pub use error::{CsvErrorKind, FeaturesError, QuotingProblem, Result, SkippedRow};
-pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame, NumericColumn, TextColumn};
+#[cfg(feature = "csv")]
+pub use acctscore_frame::csv;
+pub use acctscore_frame::{
+    CategoricalBuilder, CategoricalColumn, Column, ColumnKind, CsvErrorKind, Frame, FrameError, NumericColumn,
+    QuotingProblem, SkippedRow, TextColumn,
+};
+pub use error::{FeaturesError, Result};

@@ -119,7 +119,7 @@ impl Target {
     /// Per row: `Some(label)` or `None` when the row is left out.
     ///
     /// # Errors
-    /// [`FeaturesError::MissingColumn`] when the column is absent;
+    /// [`FrameError::MissingColumn`](crate::FrameError::MissingColumn) when the column is absent;
     /// [`FeaturesError::TargetValues`] when the positive value was not set
     /// and the column has more than two values.
     pub fn labels(&self, frame: &Frame) -> Result<Vec<Option<bool>>> {
@@ -180,6 +180,8 @@ impl<'a> Value<'a> {
             Column::Categorical(c) => c.get(i).map(Value::Str),
             Column::Text(v) => v.get(i).map(Value::Str),
             Column::Timestamp(v) => v.get(i).copied().flatten().map(|t| Value::Num(t as f64)),
+            // `Column` is non-exhaustive: a kind newer than this crate reads as missing.
+            _ => None,
         }
     }
 
@@ -519,7 +521,7 @@ impl QualityReport {
     /// Computes the report.
     ///
     /// # Errors
-    /// [`FeaturesError::MissingColumn`] for an absent target,
+    /// [`FrameError::MissingColumn`](crate::FrameError::MissingColumn) for an absent target,
     /// [`FeaturesError::Core`] with `SingleClass` when the labelled rows hold
     /// one class only, or `InvalidParameter` for fewer than 2 folds or bins.
     pub fn compute(frame: &Frame, target: &Target, params: &QualityParams) -> Result<QualityReport> {
@@ -819,6 +821,8 @@ fn column_quality(name: &str, col: &Column, y: &[bool], folds: &[u8], p: &Qualit
         Column::Boolean(v) => string_keys(v.iter().map(|b| b.map(|b| if b { "true" } else { "false" }))),
         Column::Categorical(c) => categorical_keys(c),
         Column::Text(v) => string_keys(v.iter()),
+        // `Column` is non-exhaustive: a kind newer than this crate is reported as all missing.
+        _ => string_keys((0..col.len()).map(|_| None)),
     };
     let nf = n.max(1) as f64;
     let missing_share = keys.missing as f64 / nf;

@@ -47,8 +47,8 @@
 //! # Ok::<(), acctscore_features::FeaturesError>(())
 //! ```
 
-use crate::frame::CategoricalColumn;
-use crate::{Column, ColumnKind, FeaturesError, Frame, Result};
+use crate::CategoricalColumn;
+use crate::{Column, ColumnKind, FeaturesError, Frame, FrameError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
@@ -129,6 +129,8 @@ fn key_string(col: &Column, i: usize) -> Option<String> {
         Column::Numeric(v) => v.get(i).map(|x| format!("{x}")),
         Column::Timestamp(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
         Column::Boolean(v) => v.get(i).copied().flatten().map(|x| x.to_string()),
+        // `Column` is non-exhaustive: a kind newer than this crate has no key.
+        _ => None,
     }
 }
 
@@ -155,7 +157,7 @@ impl RollupConfig {
     /// Checks names and kinds against a person-level frame.
     ///
     /// # Errors
-    /// [`FeaturesError::MissingColumn`], [`FeaturesError::InvalidConfig`]
+    /// [`FrameError::MissingColumn`], [`FeaturesError::InvalidConfig`]
     /// (duplicate outputs, missing `column` or `order_by`, an aggregation
     /// that does not apply to the column's kind).
     pub fn validate(&self, frame: &Frame) -> Result<()> {
@@ -335,22 +337,24 @@ fn take_rows(col: &Column, rows: &[Option<usize>]) -> Column {
         Column::Categorical(c) => {
             Column::Categorical(CategoricalColumn::from_values(rows.iter().map(|r| r.and_then(|i| c.get(i)))))
         }
+        // `Column` is non-exhaustive: a kind newer than this crate is all missing here.
+        _ => Column::numeric(vec![None; rows.len()]),
     }
 }
 
 /// Adds one boolean column per signal to `frame` (see the module docs).
 ///
 /// # Errors
-/// [`FeaturesError::MissingColumn`] for an unknown column,
+/// [`FrameError::MissingColumn`] for an unknown column,
 /// [`FeaturesError::InvalidConfig`] for `at_least` outside `1..=columns`,
-/// [`FeaturesError::DuplicateColumn`] for an output name already present.
+/// [`FrameError::DuplicateColumn`] for an output name already present.
 pub fn evaluate_signals(frame: &Frame, signals: &[SignalSpec]) -> Result<Frame> {
     let mut cols: Vec<(String, Column)> = frame.names().iter().cloned().zip(frame.columns().iter().cloned()).collect();
     for s in signals {
         if s.at_least == 0 || s.at_least > s.columns.len() {
             return Err(invalid(format!("signal `{}`: at_least must be in 1..={}", s.output, s.columns.len())));
         }
-        let inputs: Vec<&Column> = s.columns.iter().map(|c| frame.column(c)).collect::<Result<_>>()?;
+        let inputs: Vec<&Column> = s.columns.iter().map(|c| frame.column(c)).collect::<Result<_, FrameError>>()?;
         let values = (0..frame.nrows())
             .map(|i| Some(inputs.iter().filter(|c| on(c, i) == Some(true)).count() >= s.at_least))
             .collect();

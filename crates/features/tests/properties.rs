@@ -2,7 +2,7 @@
 //! unseen values never fail, encoding is deterministic and survives serde.
 
 use acctscore_features::encode::{FittedPipeline, NumericTransform, PipelineParams};
-use acctscore_features::{Column, Frame};
+use acctscore_frame::{Column, Frame};
 use proptest::prelude::*;
 
 const WORDS: &[&str] = &["Google", "google", " GOOGLE ", "Retail", "retail", "Select", "N/A", "Software", "VP Sales"];

@@ -5,10 +5,10 @@
 //! `ACCTSCORE_REQUIRE_SHARED=1`, when they fail.
 #![cfg(feature = "csv")]
 
-use acctscore_features::csv::{CsvOptions, load_path};
 use acctscore_features::encode::PipelineParams;
 use acctscore_features::quality::{Flag, QualityParams, QualityReport, Target};
-use acctscore_features::{ColumnKind, Frame};
+use acctscore_frame::csv::{CsvOptions, load_path};
+use acctscore_frame::{ColumnKind, Frame};
 use std::path::PathBuf;
 
 fn shared() -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! The ICP crate's error type.
 
 use acctscore_core::CoreError;
-use acctscore_features::ColumnKind;
+use acctscore_frame::ColumnKind;
 use serde::{Deserialize, Serialize};
 
 /// What is wrong with a rule in a rules file (see [`IcpError::InvalidRule`]).
@@ -195,6 +195,15 @@ impl std::fmt::Display for FitWarning {
     }
 }
 
+// A frame error is a features error here too, so that a missing column has
+// one shape (`Features(Frame(MissingColumn))`) whether the ICP crate or the
+// encoders found it.
+impl From<acctscore_frame::FrameError> for IcpError {
+    fn from(e: acctscore_frame::FrameError) -> Self {
+        IcpError::Features(e.into())
+    }
+}
+
 /// Errors of the ICP models.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -202,7 +211,8 @@ pub enum IcpError {
     /// A core check failed (shapes, finiteness, single class).
     #[error(transparent)]
     Core(#[from] CoreError),
-    /// A features operation failed.
+    /// A features operation failed, or a frame one (a missing column, a
+    /// column of the wrong kind: [`FeaturesError::Frame`](acctscore_features::FeaturesError::Frame)).
     #[error(transparent)]
     Features(#[from] acctscore_features::FeaturesError),
     /// The rules file is not valid TOML or has unknown keys.

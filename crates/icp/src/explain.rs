@@ -6,7 +6,7 @@
 //! sums the rest into one `other` factor, so the identity still holds.
 
 use acctscore_features::encode::{FeatureRole, FittedPipeline, MISSING_LEVEL, RARE_LEVEL, fold_level};
-use acctscore_features::{Column, Frame};
+use acctscore_frame::{Column, Frame};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 

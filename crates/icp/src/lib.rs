@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use acctscore_icp::rules::RuleSet;
-//! use acctscore_features::{Column, Frame};
+//! use acctscore_frame::{Column, Frame};
 //!
 //! let rules = RuleSet::from_toml_str(r#"
 //!     threshold = 50

@@ -36,7 +36,7 @@
 //! `:` or `;`, lower case, unique.
 //!
 //! ```
-//! use acctscore_features::{Column, Frame};
+//! use acctscore_frame::{Column, Frame};
 //! use acctscore_icp::mining::MiningParams;
 //!
 //! let n = 400;
@@ -56,7 +56,7 @@ use crate::rules::{Condition, Rule, RuleSet, RuleTiers};
 use crate::{IcpError, Result};
 use acctscore_core::{CoreError, Fit, ndarray};
 use acctscore_features::encode::fold_level;
-use acctscore_features::{Column, Frame, NumericColumn};
+use acctscore_frame::{Column, Frame, NumericColumn};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -44,7 +44,7 @@
 use crate::explain::{Explanation, Factor, sanitize_code};
 use crate::{FitWarning, IcpError, Result, RuleProblem, RuleTest};
 use acctscore_features::encode::fold_level;
-use acctscore_features::{Column, ColumnKind, Frame};
+use acctscore_frame::{Column, ColumnKind, Frame};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 

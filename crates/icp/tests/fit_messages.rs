@@ -1,7 +1,7 @@
 //! What `IcpParams::fit` tells a user about given rules: a rule on the
 //! target column is refused, a level no fit row has is a warning.
 
-use acctscore_features::{Column, Frame};
+use acctscore_frame::{Column, Frame};
 use acctscore_icp::propensity::{FamilyChoice, FittedIcp, IcpParams};
 use acctscore_icp::rules::RuleSet;
 use acctscore_icp::{FitWarning, IcpError, RuleProblem};

@@ -1,7 +1,7 @@
 //! Reasons in probability units: they add up to the probability shown, keep
 //! their signs, and are refused under a calibrator that decreases.
 
-use acctscore_features::{Column, Frame};
+use acctscore_frame::{Column, Frame};
 use acctscore_icp::IcpError;
 use acctscore_icp::explain::{Explanation, Factor};
 use acctscore_icp::propensity::{FamilyChoice, IcpParams};

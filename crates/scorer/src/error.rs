@@ -1,7 +1,16 @@
 //! The facade's error type: one variant per crate.
 
-use crate::features::ColumnKind;
+use crate::frame::ColumnKind;
 use serde::{Deserialize, Serialize};
+
+// A frame error is a features error here too, so that a missing column has
+// one shape (`Features(Frame(MissingColumn))`) whether the scorer, the ICP
+// crate or the encoders found it.
+impl From<crate::frame::FrameError> for Error {
+    fn from(e: crate::frame::FrameError) -> Self {
+        Error::Features(e.into())
+    }
+}
 
 /// Errors of the facade: each wraps the error of the crate that failed.
 #[derive(Debug, thiserror::Error)]
@@ -10,7 +19,8 @@ pub enum Error {
     /// A core check failed.
     #[error(transparent)]
     Core(#[from] crate::core::CoreError),
-    /// Frames or encoders failed.
+    /// Frames or encoders failed (a frame's own error is
+    /// [`FeaturesError::Frame`](crate::features::FeaturesError::Frame)).
     #[error(transparent)]
     Features(#[from] crate::features::FeaturesError),
     /// An ICP model failed.
@@ -126,7 +136,7 @@ impl Error {
     ///
     /// let e = Error::Schema {
     ///     column: "employees".into(),
-    ///     expected: Some(acctscore_features::ColumnKind::Numeric),
+    ///     expected: Some(acctscore_frame::ColumnKind::Numeric),
     ///     found: None,
     ///     needed_by: vec![acctscore_scorer::NeededBy::Icp],
     ///     available: vec!["account_id".into()],

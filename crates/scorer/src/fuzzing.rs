@@ -16,8 +16,8 @@
 
 use crate::Scorer;
 use crate::engagement::{EngagementModel, EngagementParams};
-use crate::features::csv::{CsvOptions, load_bytes};
-use crate::features::{Column, Frame};
+use crate::frame::csv::{CsvOptions, load_bytes};
+use crate::frame::{Column, Frame};
 use crate::icp::rules::RuleSet;
 use crate::pool::{PoolGenerator, accounts_to_frame, read_touches, read_touches_discovering};
 use std::path::PathBuf;

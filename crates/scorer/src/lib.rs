@@ -33,12 +33,13 @@
 //! seeded pool generator), `fuzzing` (the fuzz harness bodies).
 
 // The sibling crates under the short names the facade gives them, so that
-// paths read the same here and in user code (`crate::features::Frame`).
+// paths read the same here and in user code (`crate::frame::Frame`).
 use acctscore_anomaly as anomaly;
 use acctscore_calibration as calibration;
 use acctscore_core as core;
 use acctscore_engagement as engagement;
 use acctscore_features as features;
+use acctscore_frame as frame;
 use acctscore_icp as icp;
 use acctscore_revenue as revenue;
 

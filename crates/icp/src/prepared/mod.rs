@@ -38,7 +38,7 @@
 //! code for rules) and the same `other` sum of the factors left out.
 //!
 //! ```
-//! use acctscore_features::{Column, Frame};
+//! use acctscore_frame::{Column, Frame};
 //! use acctscore_icp::propensity::{FamilyChoice, IcpParams};
 //!
 //! let n = 400;
@@ -64,8 +64,8 @@ use crate::rules::{BoundRules, RuleSet};
 use crate::{IcpError, Result};
 use acctscore_calibration::{Calibrator, FittedCalibrator};
 use acctscore_core::{CoreError, Probability};
-use acctscore_features::Frame;
 use acctscore_features::encode::BoundColumn;
+use acctscore_frame::Frame;
 use std::ops::Range;
 
 mod top;

@@ -1,8 +1,8 @@
 use super::*;
 use crate::propensity::{FamilyChoice, IcpParams, IcpScore};
 use acctscore_core::numeric::SplitMix64;
-use acctscore_features::Column;
 use acctscore_features::encode::NumericTransform;
+use acctscore_frame::Column;
 use proptest::prelude::*;
 
 /// A pool-like frame: heavy-tailed counts with missing values, a

@@ -42,7 +42,7 @@ use acctscore_calibration::{
 };
 use acctscore_core::{CoreError, Fit, Probability, Score, check, ndarray};
 use acctscore_features::encode::{FittedPipeline, NumericTransform, PipelineParams};
-use acctscore_features::{Column, Frame};
+use acctscore_frame::{Column, Frame};
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -564,9 +564,9 @@ fn signal_column(frame: &Frame, name: &str) -> Result<Vec<f64>> {
     match frame.column(name)? {
         Column::Numeric(v) => Ok(v.iter().map(|x| x.unwrap_or(0.0)).collect()),
         Column::Boolean(v) => Ok(v.iter().map(|x| f64::from(u8::from(x.unwrap_or(false)))).collect()),
-        other => Err(acctscore_features::FeaturesError::WrongKind {
+        other => Err(acctscore_frame::FrameError::WrongKind {
             column: name.to_string(),
-            expected: acctscore_features::ColumnKind::Numeric,
+            expected: acctscore_frame::ColumnKind::Numeric,
             found: other.kind(),
         }
         .into()),

@@ -151,9 +151,9 @@ pub enum PoolError {
         /// The most it makes (`MAX_ACCOUNTS`, with the `generate` feature).
         max: usize,
     },
-    /// Building a frame from rows failed.
+    /// Building a frame from rows, or loading one from CSV, failed.
     #[error(transparent)]
-    Features(#[from] acctscore_features::FeaturesError),
+    Frame(#[from] crate::frame::FrameError),
     /// Aggregating engagement failed.
     #[error(transparent)]
     Engagement(#[from] acctscore_engagement::EngagementError),
@@ -173,9 +173,9 @@ impl PoolError {
     /// it names a path already.
     pub(crate) fn in_file(self, path: &std::path::Path) -> PoolError {
         match self {
-            PoolError::Io { .. }
-            | PoolError::InFile { .. }
-            | PoolError::Features(acctscore_features::FeaturesError::Io { .. }) => self,
+            PoolError::Io { .. } | PoolError::InFile { .. } | PoolError::Frame(crate::frame::FrameError::Io { .. }) => {
+                self
+            }
             other => PoolError::InFile { path: path.display().to_string(), source: Box::new(other) },
         }
     }

@@ -1,8 +1,8 @@
 //! Typed rows of the pool files.
 
 use crate::anomaly::AnomalyInputs;
+use crate::frame::{Column, Frame};
 use crate::revenue::{BusinessModel, RevenueInputs};
-use acctscore_features::{Column, Frame};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Column names of `accounts.csv`, in file order.
@@ -149,7 +149,7 @@ pub struct EventRecord {
 /// boolean; the rest numeric.
 ///
 /// # Errors
-/// [`crate::pool::PoolError::Features`] when a numeric value is not finite.
+/// [`crate::pool::PoolError::Frame`] when a numeric value is not finite.
 pub fn accounts_to_frame(rows: &[AccountRecord]) -> Result<Frame, super::PoolError> {
     let num = |f: fn(&AccountRecord) -> Option<f64>| Column::numeric(rows.iter().map(f).collect());
     let cat = |f: fn(&AccountRecord) -> Option<&str>| Column::categorical(rows.iter().map(f));

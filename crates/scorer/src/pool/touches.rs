@@ -1,5 +1,5 @@
 //! The fast paths of the scoring service: the accounts file straight into a
-//! [`Frame`] through the features crate's loader, and the events file
+//! [`Frame`] through the frame crate's loader, and the events file
 //! straight into engagement [`Touch`]es keyed by account row, parsed on two
 //! threads without one allocation per row.
 
@@ -8,8 +8,8 @@ use super::options::{DuplicateIds, EventOptions, TimeUnit};
 use super::records::ACCOUNT_COLUMNS;
 use crate::core::Timestamp;
 use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
-use crate::features::csv::{CsvOptions, SpecialWords};
-use crate::features::{Column, ColumnKind, Frame};
+use crate::frame::csv::{CsvOptions, split_unquoted_lines};
+use crate::frame::{Column, ColumnKind, Frame};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
@@ -44,7 +44,7 @@ pub fn account_csv_options() -> CsvOptions {
 ///
 /// # Errors
 /// [`PoolError::MissingColumn`] for a header without a pool column, and the
-/// loader's errors (bad rows with their line) as [`PoolError::Features`],
+/// loader's errors (bad rows with their line) as [`PoolError::Frame`],
 /// each in a [`PoolError::InFile`] naming the path (I/O errors name it already).
 pub fn read_accounts_frame(path: impl AsRef<Path>) -> Result<Frame, PoolError> {
     let path = path.as_ref();
@@ -540,92 +540,25 @@ const MAX_FIELDS: usize = 16;
 
 /// Calls `row(line, fields)` for every non-empty line of unquoted CSV
 /// `part` (the first is line `first_line`, and no byte is a quote), its
-/// fields split at commas and a trailing `\r` dropped. Delimiters are found
-/// eight bytes at a time by the CSV loader's [`SpecialWords`], the fields kept
-/// in a fixed array: a line of the events file is ~30 bytes, too short for
-/// a vector search per delimiter to pay off. A line whose field count
-/// is not `n_fields` (at most [`MAX_FIELDS`]) is a [`PoolError::BadRow`].
-/// Returns the number of line feeds in `part`.
+/// fields split at commas and a trailing `\r` dropped, by the CSV loader's
+/// tokenizer ([`split_unquoted_lines`]: a line of the events file is ~30
+/// bytes, too short for a vector search per delimiter to pay off). A line
+/// whose field count is not `n_fields` (at most [`MAX_FIELDS`]) is a
+/// [`PoolError::BadRow`]. Returns the number of line feeds in `part`.
 fn unquoted_rows<'a>(
     part: &'a [u8],
     first_line: u64,
     n_fields: usize,
     mut row: impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
 ) -> Result<u64, PoolError> {
-    let mut split = Split { fields: [&[]; MAX_FIELDS], k: 0, start: 0, line: first_line };
-    // The part holds no quote: every special byte is a comma or a line feed.
-    for (base, mut found) in SpecialWords::new(part, b',') {
-        while found != 0 {
-            let j = base + (found.trailing_zeros() / 8) as usize;
-            found &= found - 1;
-            split.delimiter(part, j, n_fields, &mut row)?;
-        }
-    }
-    // Every line feed ended a line.
-    let line_feeds = split.line - first_line;
-    if split.start < part.len() || split.k > 0 {
-        split.end_line(&part[split.start..], n_fields, &mut row)?;
-    }
-    Ok(line_feeds)
-}
-
-/// The line being split by [`unquoted_rows`].
-struct Split<'a> {
-    fields: [&'a [u8]; MAX_FIELDS],
-    /// Fields seen so far on the line (may exceed [`MAX_FIELDS`]: a bad row).
-    k: usize,
-    /// Where the current field starts.
-    start: usize,
-    line: u64,
-}
-
-impl<'a> Split<'a> {
-    /// The delimiter at `part[j]` (a comma or a line feed).
-    #[inline(always)]
-    fn delimiter(
-        &mut self,
-        part: &'a [u8],
-        j: usize,
-        n_fields: usize,
-        row: &mut impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
-    ) -> Result<(), PoolError> {
-        let field = part.get(self.start..j).unwrap_or(&[]);
-        self.start = j + 1;
-        if part.get(j) == Some(&b',') {
-            if let Some(f) = self.fields.get_mut(self.k) {
-                *f = field;
-            }
-            self.k += 1;
-            Ok(())
+    split_unquoted_lines::<MAX_FIELDS, _, _>(part, b',', |k, fields, count| {
+        let line = first_line + k;
+        if count == n_fields {
+            row(line, fields)
         } else {
-            self.end_line(field, n_fields, row)
+            Err(PoolError::BadRow { line, reason: format!("{count} fields where the header has {n_fields}") })
         }
-    }
-
-    /// The line's last field: the row is handed to `row` (unless blank).
-    #[inline(always)]
-    fn end_line(
-        &mut self,
-        last: &'a [u8],
-        n_fields: usize,
-        row: &mut impl FnMut(u64, &[&'a [u8]]) -> Result<(), PoolError>,
-    ) -> Result<(), PoolError> {
-        let last = last.strip_suffix(b"\r").unwrap_or(last);
-        if let Some(f) = self.fields.get_mut(self.k) {
-            *f = last;
-        }
-        let k = self.k + 1;
-        let line = self.line;
-        self.k = 0;
-        self.line += 1;
-        if k == 1 && last.is_empty() {
-            return Ok(());
-        }
-        match self.fields.get(..k) {
-            Some(fields) if k == n_fields => row(line, fields),
-            _ => Err(PoolError::BadRow { line, reason: format!("{k} fields where the header has {n_fields}") }),
-        }
-    }
+    })
 }
 
 fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {

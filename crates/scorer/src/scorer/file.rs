@@ -16,7 +16,7 @@
 use super::{Scorer, ScorerState};
 use crate::core::envelope::{self, Envelope};
 use crate::core::{AtomicFile, EnvelopeError, FileWriteError, WriteStep};
-use crate::features::ColumnKind;
+use crate::frame::ColumnKind;
 use crate::{Error, Result};
 use std::io::Write as _;
 use std::path::Path;

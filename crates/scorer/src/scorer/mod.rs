@@ -54,7 +54,7 @@ use crate::core::{CoreError, InvalidModel, Probability, Problem, Timestamp};
 use crate::engagement::{EngagementModel, EngagementParams, Priority, PriorityParams, Touch};
 use crate::features::encode::NumericTransform;
 use crate::features::quality::{QualityParams, QualityReport, Target};
-use crate::features::{Column, ColumnKind, Frame};
+use crate::frame::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
 use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpExplainer, IcpParams, IcpScore};
@@ -588,7 +588,7 @@ impl Scorer {
     /// So a batch of one row reads exactly as the same row inside a large
     /// file.
     #[cfg(feature = "csv")]
-    pub fn csv_options(&self, base: &crate::features::csv::CsvOptions) -> crate::features::csv::CsvOptions {
+    pub fn csv_options(&self, base: &crate::frame::csv::CsvOptions) -> crate::frame::csv::CsvOptions {
         let options = self.state.schema.iter().fold(base.clone(), |o, (n, k)| o.kind(n.clone(), *k));
         match self.state.mapping.id_column() {
             Some(id) => options.id(id),
@@ -603,7 +603,7 @@ impl Scorer {
     /// The loader's errors ([`Error::Features`], bad rows with their line)
     /// and [`Error::Schema`] for a missing column.
     #[cfg(feature = "csv")]
-    pub fn read_csv(&self, reader: impl std::io::Read, base: &crate::features::csv::CsvOptions) -> Result<Frame> {
+    pub fn read_csv(&self, reader: impl std::io::Read, base: &crate::frame::csv::CsvOptions) -> Result<Frame> {
         let frame = Frame::from_csv_reader(reader, &self.csv_options(base))?;
         self.check_schema(&frame)?;
         Ok(frame)
@@ -617,7 +617,7 @@ impl Scorer {
     pub fn read_csv_path(
         &self,
         path: impl AsRef<std::path::Path>,
-        base: &crate::features::csv::CsvOptions,
+        base: &crate::frame::csv::CsvOptions,
     ) -> Result<Frame> {
         let path = path.as_ref();
         let frame = Frame::from_csv_path(path, &self.csv_options(base))?;

@@ -65,7 +65,7 @@ impl ScorerParams {
     /// column declared as text (never parsed as a number: `000123` stays
     /// `000123`, 19-digit ids stay distinct).
     #[cfg(feature = "csv")]
-    pub fn csv_options(&self, base: &crate::features::csv::CsvOptions) -> crate::features::csv::CsvOptions {
+    pub fn csv_options(&self, base: &crate::frame::csv::CsvOptions) -> crate::frame::csv::CsvOptions {
         match self.mapping.id_column() {
             Some(id) => base.clone().id(id),
             None => base.clone(),
@@ -440,7 +440,7 @@ pub(super) fn label_values(col: &Column, name: &str, positive: Option<&str>) -> 
             let p = p.trim();
             Ok(v.iter().map(|v| v.map(|v| v.trim().eq_ignore_ascii_case(p))).collect())
         }
-        (other, _) => Err(FeaturesError::WrongKind {
+        (other, _) => Err(crate::frame::FrameError::WrongKind {
             column: name.to_string(),
             expected: ColumnKind::Boolean,
             found: other.kind(),

@@ -251,7 +251,7 @@ pub struct FitReport {
     /// loader counted them ([`Frame::missing_tokens`]; empty for a frame
     /// built in code, and in model files written before the count existed).
     ///
-    /// [`Frame::missing_tokens`]: crate::features::Frame::missing_tokens
+    /// [`Frame::missing_tokens`]: crate::frame::Frame::missing_tokens
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_tokens: Vec<(String, usize)>,
 }

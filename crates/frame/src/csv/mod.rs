@@ -14,7 +14,7 @@
 //!   `NA`, `N/A`, `n/a`, `null`, `NULL`, `-`, `#N/A`, `NaN`), so a column of
 //!   numbers with a few `n/a` stays numeric; the report counts them per
 //!   column. In categorical and text columns these stay values
-//!   (placeholders such as `Select` are handled by [`crate::placeholder`]).
+//!   (placeholders such as `Select` are handled by `acctscore_features::placeholder`).
 //!   Surrounding ASCII whitespace is trimmed from every value.
 //! - **Ids**: declare them with [`CsvOptions::id`] (text, never parsed:
 //!   `000123` stays `000123`).
@@ -37,7 +37,7 @@
 //!   [`CsvOptions::kind`] is a bad row.
 //! - **Bad rows** (a different number of fields than the header, bad
 //!   quoting, a value that does not fit a declared kind) are a
-//!   [`FeaturesError::Csv`] with the 1-based line where the record starts,
+//!   [`FrameError::Csv`] with the 1-based line where the record starts,
 //!   or, with [`CsvOptions::skip_bad_rows`], left out and listed in
 //!   [`CsvReport::skipped`] and [`Frame::skipped_rows`]. An empty input or a
 //!   header without rows is always an error.
@@ -47,7 +47,7 @@
 //! number of threads.
 //!
 //! ```
-//! use acctscore_features::{Frame, ColumnKind, csv::CsvOptions};
+//! use acctscore_frame::{Frame, ColumnKind, csv::CsvOptions};
 //!
 //! let data = "id;industry;employees;signed_up\n1;Software;12;yes\n2;Retail;;no\n";
 //! let frame = Frame::from_csv_reader(data.as_bytes(), &CsvOptions::new())?;
@@ -58,15 +58,22 @@
 //! let opts = CsvOptions::new().delimiter(b';').kind("id", ColumnKind::Categorical);
 //! let frame = Frame::from_csv_reader(data.as_bytes(), &opts)?;
 //! assert_eq!(frame.column("id")?.kind(), ColumnKind::Categorical);
-//! # Ok::<(), acctscore_features::FeaturesError>(())
+//! # Ok::<(), acctscore_frame::FrameError>(())
 //! ```
 
 use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
 use crate::frame::{CategoricalColumn, NUMERIC_MISSING, TextBytes};
-use crate::{Column, ColumnKind, FeaturesError, Frame, NumericColumn, Result};
+mod tokenize;
+
+pub use tokenize::split_unquoted_lines;
+use tokenize::{Span, for_each_record, span_bytes};
+#[cfg(test)]
+use tokenize::{Specials, push_unquoted};
+
+use crate::intern::{FxBuild, Interner};
+use crate::{Column, ColumnKind, Frame, FrameError, NumericColumn, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
@@ -336,8 +343,8 @@ impl Frame {
     /// Loads a CSV file (see the [module docs](crate::csv)).
     ///
     /// # Errors
-    /// [`FeaturesError::Io`] when the file cannot be read,
-    /// [`FeaturesError::Csv`] for a malformed input, or the errors of [`Frame::new`].
+    /// [`FrameError::Io`] when the file cannot be read,
+    /// [`FrameError::Csv`] for a malformed input, or the errors of [`Frame::new`].
     pub fn from_csv_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result<Frame> {
         load_path(path, options).map(|l| l.frame)
     }
@@ -357,7 +364,7 @@ impl Frame {
 /// As [`Frame::from_csv_path`].
 pub fn load_path(path: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvLoad> {
     let path = path.as_ref();
-    let data = read_file(path).map_err(|source| FeaturesError::Io { path: path.display().to_string(), source })?;
+    let data = read_file(path).map_err(|source| FrameError::Io { path: path.display().to_string(), source })?;
     load_bytes(&data, options)
 }
 
@@ -420,7 +427,7 @@ fn file_buffer(len: usize) -> std::io::Result<Vec<u8>> {
 /// As [`Frame::from_csv_path`].
 pub fn load_reader(mut reader: impl Read, options: &CsvOptions) -> Result<CsvLoad> {
     let mut data = Vec::new();
-    reader.read_to_end(&mut data).map_err(|source| FeaturesError::Io { path: "<reader>".to_string(), source })?;
+    reader.read_to_end(&mut data).map_err(|source| FrameError::Io { path: "<reader>".to_string(), source })?;
     load_bytes(&data, options)
 }
 
@@ -433,7 +440,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     let transcoded = transcode(data, options.encoding);
     let data: &[u8] = &transcoded;
     if data.trim_ascii().is_empty() {
-        return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
+        return Err(FrameError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
     }
     let delimiter = options.delimiter.unwrap_or_else(|| detect_delimiter(data));
 
@@ -443,11 +450,11 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     let (names, body_start) = if options.has_header {
         let got = rdr.read_byte_record(&mut rec).map_err(|e| unreadable(1, &e))?;
         if !got {
-            return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
+            return Err(FrameError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
         }
         let raw = data.get(..rdr.position().byte() as usize).unwrap_or(data);
         if let Err(detail) = check_quoting(raw, delimiter) {
-            return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::BadQuoting { detail } });
+            return Err(FrameError::Csv { line: 1, kind: CsvErrorKind::BadQuoting { detail } });
         }
         let names: Vec<String> = rec
             .iter()
@@ -457,7 +464,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
                     Ok(s) => s.to_string(),
                     Err(_) if options.encoding == Encoding::Utf8 => {
                         let column = format!("column_{}", j + 1);
-                        return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::InvalidUtf8 { column } });
+                        return Err(FrameError::Csv { line: 1, kind: CsvErrorKind::InvalidUtf8 { column } });
                     }
                     Err(_) => String::from_utf8_lossy(f.trim_ascii()).into_owned(),
                 };
@@ -468,7 +475,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     } else {
         let got = rdr.read_byte_record(&mut rec).map_err(|e| unreadable(1, &e))?;
         if !got {
-            return Err(FeaturesError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
+            return Err(FrameError::Csv { line: 1, kind: CsvErrorKind::EmptyInput });
         }
         ((1..=rec.len()).map(|j| format!("column_{j}")).collect(), 0)
     };
@@ -481,9 +488,9 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     let declared: Vec<Option<ColumnKind>> = names.iter().map(|n| options.kinds.get(n).copied()).collect();
     let keep: Vec<bool> = names.iter().map(|n| options.only.as_ref().is_none_or(|o| o.contains(n))).collect();
     let Some(mut kinds) = infer_kinds(body, delimiter, ncols, &declared, &keep, &names, options)
-        .map_err(|(line, kind)| FeaturesError::Csv { line: header_lines + line, kind })?
+        .map_err(|(line, kind)| FrameError::Csv { line: header_lines + line, kind })?
     else {
-        return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
+        return Err(FrameError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     };
 
     let chunks = split_chunks(body);
@@ -505,7 +512,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
         let line_offset =
             |k: usize| -> u64 { header_lines + chunks.get(k).map_or(0, |&(start, _)| count_newlines(&body[..start])) };
         if let Some((k, line, kind)) = first_error {
-            return Err(FeaturesError::Csv { line: line_offset(k) + line, kind });
+            return Err(FrameError::Csv { line: line_offset(k) + line, kind });
         }
         if widen.iter().any(|w| *w) {
             for (j, w) in widen.iter().enumerate() {
@@ -529,7 +536,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
     let mut invalid_utf8_values = 0;
     let rows: usize = results.iter().map(|r| r.rows).sum();
     if rows == 0 && skipped.is_empty() {
-        return Err(FeaturesError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
+        return Err(FrameError::Csv { line: header_lines + 1, kind: CsvErrorKind::NoRows });
     }
     let mut token_counts = vec![0usize; ncols];
     for r in &results {
@@ -565,7 +572,7 @@ pub fn load_bytes(data: &[u8], options: &CsvOptions) -> Result<CsvLoad> {
 /// The error of the first loaded value of `body` that is not UTF-8 (the
 /// slow path of an input already known to hold one).
 #[cold]
-fn first_invalid_utf8(body: &[u8], delimiter: u8, names: &[String], keep: &[bool], header_lines: u64) -> FeaturesError {
+fn first_invalid_utf8(body: &[u8], delimiter: u8, names: &[String], keep: &[bool], header_lines: u64) -> FrameError {
     let mut found: Option<(u64, usize)> = None;
     for_each_record(body, delimiter, |scratch, spans, line, _| {
         let bad = spans.iter().enumerate().find(|&(j, &span)| {
@@ -578,15 +585,15 @@ fn first_invalid_utf8(body: &[u8], delimiter: u8, names: &[String], keep: &[bool
     });
     let (line, j) = found.unwrap_or((1, 0));
     let column = names.get(j).cloned().unwrap_or_else(|| format!("column_{}", j + 1));
-    FeaturesError::Csv { line: header_lines + line, kind: CsvErrorKind::InvalidUtf8 { column } }
+    FrameError::Csv { line: header_lines + line, kind: CsvErrorKind::InvalidUtf8 { column } }
 }
 
 fn reader_for(data: &[u8], delimiter: u8) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(data)
 }
 
-fn unreadable(line: u64, e: &csv::Error) -> FeaturesError {
-    FeaturesError::Csv { line, kind: CsvErrorKind::Unreadable { reason: e.to_string() } }
+fn unreadable(line: u64, e: &csv::Error) -> FrameError {
+    FrameError::Csv { line, kind: CsvErrorKind::Unreadable { reason: e.to_string() } }
 }
 
 fn count_newlines(b: &[u8]) -> u64 {
@@ -955,33 +962,6 @@ fn is_text(distinct: usize, present: usize, options: &CsvOptions) -> bool {
 // ---------------------------------------------------------------------------
 // Chunked typed parse.
 
-/// FxHash: fast for the short keys of categorical interning.
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxBuild = BuildHasherDefault<FxHasher>;
-
 /// Splits `body` at record boundaries into up to four chunks per thread (of
 /// 1 MiB at least), so that a thread slowed by another process still gets
 /// its share of the work done by the others.
@@ -1098,83 +1078,6 @@ fn parse_chunks(body: &[u8], chunks: &[(usize, usize)], ctx: &ChunkCtx) -> (Vec<
     #[cfg(not(feature = "parallel"))]
     let results = work.into_iter().map(run).collect();
     (results, stores)
-}
-
-/// Open-addressing interner over raw bytes (UTF-8 checked once per level).
-struct Interner {
-    /// Slots hold `code + 1`, 0 = empty; length a power of two.
-    table: Vec<u32>,
-    shift: u32,
-    hashes: Vec<u64>,
-    raw: Vec<Vec<u8>>,
-}
-
-fn fx_hash(b: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(b);
-    // Final mix so that the high bits used for the slot depend on every byte.
-    h.0.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (b.len() as u64)
-}
-
-impl Interner {
-    fn new() -> Self {
-        Interner { table: vec![0; 64], shift: 64 - 6, hashes: Vec::new(), raw: Vec::new() }
-    }
-
-    #[inline]
-    fn intern(&mut self, b: &[u8]) -> u32 {
-        let h = fx_hash(b);
-        let mask = self.table.len() - 1;
-        let mut i = (h >> self.shift) as usize;
-        loop {
-            let e = self.table[i];
-            if e == 0 {
-                break;
-            }
-            let c = (e - 1) as usize;
-            if self.hashes[c] == h && self.raw[c] == b {
-                return c as u32;
-            }
-            i = (i + 1) & mask;
-        }
-        let code = self.raw.len() as u32;
-        self.raw.push(b.to_vec());
-        self.hashes.push(h);
-        self.table[i] = code + 1;
-        if self.raw.len() * 2 > self.table.len() {
-            self.grow();
-        }
-        code
-    }
-
-    fn grow(&mut self) {
-        let n = self.table.len() * 2;
-        self.shift -= 1;
-        self.table = vec![0; n];
-        let mask = n - 1;
-        for (c, &h) in self.hashes.iter().enumerate() {
-            let mut i = (h >> self.shift) as usize;
-            while self.table[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            self.table[i] = c as u32 + 1;
-        }
-    }
-
-    /// Levels as strings (invalid UTF-8 replaced) and how many were invalid.
-    fn levels(raw: Vec<Vec<u8>>) -> (Vec<String>, usize) {
-        let mut invalid = 0;
-        let levels = raw
-            .into_iter()
-            .map(|v| {
-                String::from_utf8(v).unwrap_or_else(|e| {
-                    invalid += 1;
-                    String::from_utf8_lossy(e.as_bytes()).into_owned()
-                })
-            })
-            .collect();
-        (levels, invalid)
-    }
 }
 
 /// One column's values for every row of the input, written in place by the chunks.
@@ -1330,290 +1233,6 @@ struct ChunkResult {
     widen: Vec<bool>,
     /// Per column: missing-value tokens read as missing.
     tokens: Vec<usize>,
-}
-
-/// Where a field's bytes are: in the input chunk, or (for quoted fields
-/// with `""` escapes) in the record's scratch buffer.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Span {
-    start: usize,
-    end: usize,
-    scratch: bool,
-}
-
-#[inline]
-fn span_bytes<'a>(chunk: &'a [u8], scratch: &'a [u8], s: Span) -> &'a [u8] {
-    let buf = if s.scratch { scratch } else { chunk };
-    buf.get(s.start..s.end).unwrap_or_default()
-}
-
-/// The delimiter, `\n` and `"` bytes of `data`, eight bytes at a time
-/// (SWAR): each item is a word's offset and a mask with the high bit of
-/// each of its special bytes (bit `8k + 7` for `data[offset + k]`). CSV
-/// fields are short: dense matches make one SIMD search per match slow, and
-/// iterating a word's bits in the caller's own loop beats one call per match.
-/// The loader's tokenizer (through [`Specials`]), public for readers of
-/// other line formats.
-///
-/// ```
-/// use acctscore_features::csv::SpecialWords;
-///
-/// let line = b"id,\"a\"\n";
-/// let words: Vec<(usize, u64)> = SpecialWords::new(line, b',').collect();
-/// assert_eq!(words, [(0, 0x0080_8000_8080_0000)]);
-/// ```
-#[derive(Debug, Clone)]
-pub struct SpecialWords<'a> {
-    data: &'a [u8],
-    /// Start of the next word to load.
-    next: usize,
-    delim: u64,
-}
-
-const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HI: u64 = 0x8080_8080_8080_8080;
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-impl<'a> SpecialWords<'a> {
-    /// The special bytes of `data` for the delimiter `delim`.
-    pub fn new(data: &'a [u8], delim: u8) -> Self {
-        SpecialWords { data, next: 0, delim: u64::from(delim) * ONES }
-    }
-
-    /// High bit of each byte of `w` equal to the byte splatted in `splat`.
-    #[inline(always)]
-    fn eq_mask(w: u64, splat: u64) -> u64 {
-        let x = w ^ splat;
-        !(((x & LO7).wrapping_add(LO7)) | x) & HI
-    }
-}
-
-impl SpecialWords<'_> {
-    /// Continues at the word holding byte `pos` (words stay aligned to the data's start).
-    fn seek(&mut self, pos: usize) {
-        self.next = pos - pos % 8;
-    }
-}
-
-impl Iterator for SpecialWords<'_> {
-    type Item = (usize, u64);
-
-    #[inline(always)]
-    fn next(&mut self) -> Option<(usize, u64)> {
-        let base = self.next;
-        let rest = self.data.get(base..).filter(|r| !r.is_empty())?;
-        self.next += 8;
-        let (w, valid) = match rest.first_chunk::<8>() {
-            Some(word) => (u64::from_le_bytes(*word), u64::MAX),
-            None => {
-                let mut w = [0u8; 8];
-                w[..rest.len()].copy_from_slice(rest);
-                // Zero padding must not match (the delimiter could be NUL).
-                (u64::from_le_bytes(w), (1u64 << (8 * rest.len())) - 1)
-            }
-        };
-        let m = Self::eq_mask(w, self.delim)
-            | Self::eq_mask(w, u64::from(b'\n') * ONES)
-            | Self::eq_mask(w, u64::from(b'"') * ONES);
-        Some((base, m & valid))
-    }
-}
-
-/// Positions of the delimiter, `\n` and `"` in `data`, in order (the bits
-/// of [`SpecialWords`]).
-///
-/// ```
-/// use acctscore_features::csv::Specials;
-///
-/// let line = b"acct_1,\"email\",17\n";
-/// let found: Vec<usize> = Specials::new(line, b',').collect();
-/// assert_eq!(found, [6, 7, 13, 14, 17]);
-/// ```
-#[derive(Debug, Clone)]
-pub struct Specials<'a> {
-    words: SpecialWords<'a>,
-    /// Start of the word whose matches are in `mask`.
-    base: usize,
-    mask: u64,
-}
-
-impl<'a> Specials<'a> {
-    /// The special bytes of `data` for the delimiter `delim`.
-    pub fn new(data: &'a [u8], delim: u8) -> Self {
-        Specials { words: SpecialWords::new(data, delim), base: 0, mask: 0 }
-    }
-}
-
-impl Iterator for Specials<'_> {
-    type Item = usize;
-
-    #[inline]
-    fn next(&mut self) -> Option<usize> {
-        while self.mask == 0 {
-            (self.base, self.mask) = self.words.next()?;
-        }
-        let k = (self.mask.trailing_zeros() / 8) as usize;
-        self.mask &= self.mask - 1;
-        Some(self.base + k)
-    }
-}
-
-/// Splits `chunk` into records (RFC 4180 quotes, LF or CRLF, blank lines
-/// ignored), calling `f(scratch, spans, line, problem)` per record (`line`
-/// 1-based within the chunk); `f` returns `false` to stop. A record with bad
-/// quoting is passed with its problem and no spans; scanning resumes at the
-/// next line.
-///
-/// Unquoted fields, nearly all of a CRM export, end at the next delimiter or
-/// newline that [`SpecialWords`] finds eight bytes at a time; a quoted field
-/// is read to its closing quote by one search for `"` and scanning resumes
-/// after it.
-fn for_each_record(chunk: &[u8], delim: u8, mut f: impl FnMut(&[u8], &[Span], u64, Option<QuotingProblem>) -> bool) {
-    let mut spans: Vec<Span> = Vec::with_capacity(32);
-    let mut scratch: Vec<u8> = Vec::new();
-    // Line of the current record's start, and newlines inside its quoted fields.
-    let mut line = 1u64;
-    let mut inner_lines = 0u64;
-    let mut field_start = 0usize;
-    // Specials before `resume` were consumed by a quoted field or a bad record.
-    let mut resume = 0usize;
-    let mut words = SpecialWords::new(chunk, delim);
-    // Ends the record whose last byte is the newline at `nl` (or the chunk's end).
-    macro_rules! next_record {
-        ($nl:expr) => {{
-            spans.clear();
-            scratch.clear();
-            line += inner_lines + 1;
-            inner_lines = 0;
-            field_start = $nl + 1;
-            resume = field_start;
-        }};
-    }
-    // Reports the current record as bad and skips to the end of its line.
-    macro_rules! bad_record {
-        ($from:expr, $problem:expr) => {{
-            let go = f(&scratch, &[], line, Some($problem));
-            match memchr::memchr(b'\n', chunk.get($from..).unwrap_or_default()) {
-                Some(k) if go => {
-                    next_record!($from + k);
-                    words.seek(resume);
-                    break;
-                }
-                _ => return,
-            }
-        }};
-    }
-    while let Some((base, mut m)) = words.next() {
-        while m != 0 {
-            let p = base + (m.trailing_zeros() / 8) as usize;
-            m &= m - 1;
-            if p < resume {
-                continue;
-            }
-            match chunk.get(p) {
-                Some(&b'\n') => {
-                    let mut end = p;
-                    if end > field_start && chunk[end - 1] == b'\r' {
-                        end -= 1;
-                    }
-                    // A blank line is no record.
-                    if spans.is_empty() && end == field_start {
-                        next_record!(p);
-                        continue;
-                    }
-                    spans.push(Span { start: field_start, end, scratch: false });
-                    if !f(&scratch, &spans, line, None) {
-                        return;
-                    }
-                    next_record!(p);
-                }
-                Some(&b'"') => {
-                    if p != field_start {
-                        bad_record!(p, QuotingProblem::StrayQuote);
-                    }
-                    // The closing quote: the first `"` not followed by another.
-                    let start = p + 1;
-                    let mut at = start;
-                    let mut escaped = false;
-                    let close = loop {
-                        match memchr::memchr(b'"', chunk.get(at..).unwrap_or_default()) {
-                            Some(k) if chunk.get(at + k + 1) == Some(&b'"') => {
-                                escaped = true;
-                                at += k + 2;
-                            }
-                            Some(k) => break at + k,
-                            None => {
-                                f(&scratch, &[], line, Some(QuotingProblem::Unterminated));
-                                return;
-                            }
-                        }
-                    };
-                    inner_lines += memchr::memchr_iter(b'\n', &chunk[start..close]).count() as u64;
-                    // What follows: a delimiter, a newline (LF or CRLF) or the end.
-                    let after = chunk.get(close + 1..).unwrap_or_default();
-                    let (ends_field, nl) = match after {
-                        [] => (true, None),
-                        [c, ..] if *c == delim => (true, None),
-                        [b'\n', ..] => (true, Some(close + 1)),
-                        [b'\r', b'\n', ..] => (true, Some(close + 2)),
-                        rest if rest.iter().all(|&c| c == b'\r') => (true, None),
-                        _ => (false, None),
-                    };
-                    if !ends_field {
-                        bad_record!(close + 1, QuotingProblem::TextAfterClosingQuote);
-                    }
-                    push_unquoted(&mut spans, &mut scratch, chunk, start, close, escaped);
-                    field_start = close + 2;
-                    resume = field_start;
-                    if let Some(nl) = nl {
-                        if !f(&scratch, &spans, line, None) {
-                            return;
-                        }
-                        next_record!(nl);
-                    } else if after.first().is_some_and(|&c| c != delim) || after.is_empty() {
-                        // The last record ends with this field.
-                        f(&scratch, &spans, line, None);
-                        return;
-                    }
-                    words.seek(resume);
-                    break;
-                }
-                _ => {
-                    spans.push(Span { start: field_start, end: p, scratch: false });
-                    field_start = p + 1;
-                }
-            }
-        }
-    }
-    // The last record, without a final newline.
-    let mut end = chunk.len();
-    if end > field_start && chunk[end - 1] == b'\r' {
-        end -= 1;
-    }
-    if field_start <= chunk.len() && !(spans.is_empty() && end == field_start) {
-        spans.push(Span { start: field_start, end, scratch: false });
-        f(&scratch, &spans, line, None);
-    }
-}
-
-/// The span of the quoted field `chunk[start..end]`: in the chunk, or with
-/// `""` unescaped in `scratch`.
-fn push_unquoted(spans: &mut Vec<Span>, scratch: &mut Vec<u8>, chunk: &[u8], start: usize, end: usize, escaped: bool) {
-    if escaped {
-        let a = scratch.len();
-        let mut prev_quote = false;
-        for &b in chunk.get(start..end).unwrap_or_default() {
-            if b == b'"' && prev_quote {
-                prev_quote = false;
-                continue;
-            }
-            prev_quote = b == b'"';
-            scratch.push(b);
-        }
-        spans.push(Span { start: a, end: scratch.len(), scratch: true });
-    } else {
-        spans.push(Span { start, end, scratch: false });
-    }
 }
 
 /// Per-chunk row sink.
@@ -1912,7 +1531,7 @@ mod tests {
     fn bad_inputs_are_typed_errors() {
         let o = CsvOptions::new();
         let line_kind = |r: Result<CsvLoad>| match r {
-            Err(FeaturesError::Csv { line, kind }) => (line, kind),
+            Err(FrameError::Csv { line, kind }) => (line, kind),
             other => panic!("expected a CSV error, got {other:?}"),
         };
         assert_eq!(line_kind(load("", &o)), (1, CsvErrorKind::EmptyInput));
@@ -1930,7 +1549,7 @@ mod tests {
         let (line, kind) = line_kind(load("a,b\n1,2\nx,4\n", &declared));
         assert_eq!(line, 3);
         assert!(matches!(kind, CsvErrorKind::BadValue { ref column, .. } if column == "a"));
-        assert!(matches!(load_path("/nonexistent/file.csv", &o), Err(FeaturesError::Io { .. })));
+        assert!(matches!(load_path("/nonexistent/file.csv", &o), Err(FrameError::Io { .. })));
     }
 
     #[test]
@@ -2235,7 +1854,7 @@ mod tests {
         let result = load_path(&path, &CsvOptions::new());
         let _ = std::fs::remove_file(&path);
         match result {
-            Err(FeaturesError::Io { path: p, source }) => {
+            Err(FrameError::Io { path: p, source }) => {
                 assert_eq!(p, path.display().to_string());
                 assert_eq!(source.kind(), std::io::ErrorKind::OutOfMemory);
             }
@@ -2373,7 +1992,7 @@ mod tests {
 
     fn csv_error(r: Result<CsvLoad>) -> (u64, CsvErrorKind) {
         match r {
-            Err(FeaturesError::Csv { line, kind }) => (line, kind),
+            Err(FrameError::Csv { line, kind }) => (line, kind),
             other => panic!("expected a CSV error, got {other:?}"),
         }
     }

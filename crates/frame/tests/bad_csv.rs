@@ -1,12 +1,12 @@
 //! Bad CSV inputs give typed errors with their line.
 #![cfg(feature = "csv")]
 
-use acctscore_features::csv::CsvOptions;
-use acctscore_features::{CsvErrorKind, FeaturesError, Frame, QuotingProblem};
+use acctscore_frame::csv::CsvOptions;
+use acctscore_frame::{CsvErrorKind, Frame, FrameError, QuotingProblem};
 
 fn err(data: &str) -> (u64, CsvErrorKind) {
     match Frame::from_csv_reader(data.as_bytes(), &CsvOptions::new()) {
-        Err(FeaturesError::Csv { line, kind }) => (line, kind),
+        Err(FrameError::Csv { line, kind }) => (line, kind),
         other => panic!("expected a CSV error for {data:?}, got {other:?}"),
     }
 }

@@ -1,8 +1,8 @@
 //! [`Frame`]: a columnar table with typed columns and explicit missing values.
 
-use crate::{FeaturesError, Result, SkippedRow};
+use crate::intern::Interner;
+use crate::{FrameError, Result, SkippedRow};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A frame's column names for a message: "the frame has: a, b" with at
 /// most 20 names, then "and N more".
@@ -47,7 +47,7 @@ impl ColumnKind {
 /// Writes [`ColumnKind::name`].
 ///
 /// ```
-/// use acctscore_features::ColumnKind;
+/// use acctscore_frame::ColumnKind;
 ///
 /// assert_eq!(ColumnKind::Categorical.to_string(), "categorical");
 /// ```
@@ -64,7 +64,7 @@ impl std::fmt::Display for ColumnKind {
 /// [`CategoricalColumn::from_parts`] does.
 ///
 /// ```
-/// use acctscore_features::CategoricalColumn;
+/// use acctscore_frame::CategoricalColumn;
 ///
 /// let c = CategoricalColumn::from_values([Some("b"), None, Some("a"), Some("b")]);
 /// assert_eq!(c.levels(), ["b", "a"]);
@@ -145,10 +145,10 @@ impl CategoricalColumn {
     /// [`CategoricalColumn::MISSING`] (checked).
     ///
     /// # Errors
-    /// [`FeaturesError::InvalidConfig`] when a code is out of range.
+    /// [`FrameError::InvalidConfig`] when a code is out of range.
     pub fn from_parts(levels: Vec<String>, codes: Vec<u32>) -> Result<Self> {
         if let Some(bad) = codes.iter().find(|&&c| c != Self::MISSING && c as usize >= levels.len()) {
-            return Err(FeaturesError::InvalidConfig {
+            return Err(FrameError::InvalidConfig {
                 reason: format!("categorical code {bad} out of range for {} levels", levels.len()),
             });
         }
@@ -215,32 +215,27 @@ impl CategoricalColumn {
     }
 }
 
-/// Incremental builder of a [`CategoricalColumn`] (used by loaders).
+/// Incremental builder of a [`CategoricalColumn`] (used by loaders):
+/// levels in order of first appearance, through the same interner as the
+/// CSV loader.
 #[derive(Debug, Default)]
 pub struct CategoricalBuilder {
-    levels: Vec<String>,
-    index: HashMap<String, u32>,
+    levels: Interner,
     codes: Vec<u32>,
 }
 
 impl CategoricalBuilder {
     /// Appends one value (`None` = missing).
     pub fn push(&mut self, value: Option<&str>) {
-        let code = value.map_or(CategoricalColumn::MISSING, |v| match self.index.get(v) {
-            Some(&c) => c,
-            None => {
-                let c = self.levels.len() as u32;
-                self.levels.push(v.to_string());
-                self.index.insert(v.to_string(), c);
-                c
-            }
-        });
+        let code = value.map_or(CategoricalColumn::MISSING, |v| self.levels.intern(v.as_bytes()));
         self.codes.push(code);
     }
 
     /// Finishes the column.
     pub fn finish(self) -> CategoricalColumn {
-        CategoricalColumn { levels: self.levels, codes: self.codes }
+        // Every level came from a `&str`: none is replaced as invalid UTF-8.
+        let (levels, _) = Interner::levels(self.levels.raw);
+        CategoricalColumn { levels, codes: self.codes }
     }
 }
 
@@ -248,7 +243,7 @@ impl CategoricalBuilder {
 /// million values are two allocations, not a million.
 ///
 /// ```
-/// use acctscore_features::TextColumn;
+/// use acctscore_frame::TextColumn;
 ///
 /// let titles: TextColumn = [Some("VP Sales"), None, Some("")].into_iter().collect();
 /// assert_eq!(titles.len(), 3);
@@ -464,7 +459,7 @@ impl From<TextColumn> for Vec<Option<String>> {
 /// [`Frame::new`] rejects the column, naming the first one.
 ///
 /// ```
-/// use acctscore_features::NumericColumn;
+/// use acctscore_frame::NumericColumn;
 ///
 /// let employees: NumericColumn = [Some(12.0), None, Some(300.0)].into_iter().collect();
 /// assert_eq!(employees.len(), 3);
@@ -714,6 +709,20 @@ impl Column {
 }
 
 /// A table of named, typed columns of equal length.
+///
+/// ```
+/// use acctscore_frame::{Column, ColumnKind, Frame, FrameError};
+///
+/// let frame = Frame::new(vec![
+///     ("employees".to_string(), Column::numeric(vec![Some(12.0), None])),
+///     ("industry".to_string(), Column::categorical([Some("Software"), Some("Retail")])),
+/// ])?;
+/// assert_eq!((frame.nrows(), frame.ncols()), (2, 2));
+/// assert_eq!(frame.column("industry")?.kind(), ColumnKind::Categorical);
+/// assert!(frame.column("employees")?.is_missing(1));
+/// assert!(matches!(frame.column("revenue"), Err(FrameError::MissingColumn { .. })));
+/// # Ok::<(), FrameError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Frame {
     names: Vec<String>,
@@ -732,23 +741,23 @@ impl Frame {
     /// (a numeric column knows its first non-finite value: no scan).
     ///
     /// # Errors
-    /// [`FeaturesError::RaggedColumns`], [`FeaturesError::DuplicateColumn`] or
-    /// [`FeaturesError::NonFinite`].
+    /// [`FrameError::RaggedColumns`], [`FrameError::DuplicateColumn`] or
+    /// [`FrameError::NonFinite`].
     pub fn new(columns: Vec<(String, Column)>) -> Result<Self> {
         let nrows = columns.first().map_or(0, |(_, c)| c.len());
         let mut names = Vec::with_capacity(columns.len());
         let mut cols = Vec::with_capacity(columns.len());
         for (name, col) in columns {
             if col.len() != nrows {
-                return Err(FeaturesError::RaggedColumns { column: name, expected: nrows, found: col.len() });
+                return Err(FrameError::RaggedColumns { column: name, expected: nrows, found: col.len() });
             }
             if names.contains(&name) {
-                return Err(FeaturesError::DuplicateColumn { column: name });
+                return Err(FrameError::DuplicateColumn { column: name });
             }
             if let Column::Numeric(v) = &col
                 && let Some((row, value)) = v.non_finite()
             {
-                return Err(FeaturesError::NonFinite { column: name, row, value });
+                return Err(FrameError::NonFinite { column: name, row, value });
             }
             names.push(name);
             cols.push(col);
@@ -779,13 +788,13 @@ impl Frame {
     /// The column called `name`.
     ///
     /// # Errors
-    /// [`FeaturesError::MissingColumn`] when absent.
+    /// [`FrameError::MissingColumn`] when absent.
     pub fn column(&self, name: &str) -> Result<&Column> {
         self.names
             .iter()
             .position(|n| n == name)
             .map(|i| &self.columns[i])
-            .ok_or_else(|| FeaturesError::MissingColumn { column: name.to_string(), available: self.names.clone() })
+            .ok_or_else(|| FrameError::MissingColumn { column: name.to_string(), available: self.names.clone() })
     }
 
     /// A frame of the given rows, in the given order (indices out of range
@@ -887,10 +896,10 @@ mod tests {
     fn frame_checks_shape_names_and_finiteness() {
         let a = ("a".to_string(), Column::numeric(vec![Some(1.0), None]));
         let b = ("b".to_string(), Column::numeric(vec![Some(1.0)]));
-        assert!(matches!(Frame::new(vec![a.clone(), b]), Err(FeaturesError::RaggedColumns { .. })));
-        assert!(matches!(Frame::new(vec![a.clone(), a.clone()]), Err(FeaturesError::DuplicateColumn { .. })));
+        assert!(matches!(Frame::new(vec![a.clone(), b]), Err(FrameError::RaggedColumns { .. })));
+        assert!(matches!(Frame::new(vec![a.clone(), a.clone()]), Err(FrameError::DuplicateColumn { .. })));
         let nan = ("n".to_string(), Column::numeric(vec![Some(f64::NAN), None]));
-        assert!(matches!(Frame::new(vec![nan]), Err(FeaturesError::NonFinite { row: 0, .. })));
+        assert!(matches!(Frame::new(vec![nan]), Err(FrameError::NonFinite { row: 0, .. })));
         let f = Frame::new(vec![a]).expect("valid");
         assert_eq!(f.nrows(), 2);
         assert!(f.column("a").expect("present").is_missing(1));
@@ -903,7 +912,7 @@ mod tests {
         let names: Vec<String> = kinds.iter().map(ToString::to_string).collect();
         assert_eq!(names, ["numeric", "boolean", "categorical", "text"]);
         assert_eq!(ColumnKind::Timestamp.to_string(), "timestamp");
-        let e = FeaturesError::WrongKind {
+        let e = FrameError::WrongKind {
             column: "Prospect ID".into(),
             expected: ColumnKind::Text,
             found: ColumnKind::Categorical,
@@ -921,7 +930,7 @@ mod tests {
         ])
         .expect("valid");
         let e = f.column("employees").expect_err("absent");
-        assert!(matches!(&e, FeaturesError::MissingColumn { available, .. } if available == f.names()));
+        assert!(matches!(&e, FrameError::MissingColumn { available, .. } if available == f.names()));
         assert_eq!(e.to_string(), "column `employees` not found; the frame has: account_id, industry");
         let wide = Frame::new((0..25).map(|k| (format!("c{k:02}"), Column::numeric(vec![Some(1.0)]))).collect())
             .expect("valid");
@@ -954,7 +963,7 @@ mod tests {
         let Column::Numeric(t) = &taken else { panic!("numeric") };
         assert!(t.get(1).is_some_and(f64::is_nan));
         let err = Frame::new(vec![("x".to_string(), taken)]);
-        assert!(matches!(err, Err(FeaturesError::NonFinite { row: 1, value, .. }) if value.is_nan()));
+        assert!(matches!(err, Err(FrameError::NonFinite { row: 1, value, .. }) if value.is_nan()));
         // Any NaN bits are missing in raw values.
         let raw = NumericColumn::from_nan_missing(vec![f64::from_bits(f64::NAN.to_bits() | 7), -f64::NAN, 2.0]);
         assert_eq!(raw.iter().collect::<Vec<_>>(), [None, None, Some(2.0)]);
@@ -978,11 +987,11 @@ mod tests {
         // A present NaN is not a missing value: the frame names it.
         for (values, row) in [(vec![None, Some(2.0), Some(f64::NAN)], 2), (vec![Some(f64::INFINITY), None], 0)] {
             let col = ("x".to_string(), Column::numeric(values));
-            assert!(matches!(Frame::new(vec![col]), Err(FeaturesError::NonFinite { row: r, .. }) if r == row));
+            assert!(matches!(Frame::new(vec![col]), Err(FrameError::NonFinite { row: r, .. }) if r == row));
         }
         let raw = NumericColumn::from_nan_missing(vec![f64::NAN, 1.0, f64::NEG_INFINITY]);
         let err = Frame::new(vec![("x".to_string(), Column::Numeric(raw))]);
-        assert!(matches!(err, Err(FeaturesError::NonFinite { row: 2, value, .. }) if value == f64::NEG_INFINITY));
+        assert!(matches!(err, Err(FrameError::NonFinite { row: 2, value, .. }) if value == f64::NEG_INFINITY));
         // Rows kept by a filter are the frame's own, finite or missing.
         let f = Frame::new(vec![("x".to_string(), Column::numeric(vec![Some(1.0), None, Some(3.0)]))]).expect("valid");
         let kept = f.filter_rows(&[false, true, true]).expect("mask fits");

@@ -1,0 +1,45 @@
+//! # acctscore-frame
+//!
+//! The table every other acctscore crate reads: a [`Frame`] of named, typed
+//! columns with explicit missing values, and (feature `csv`) the loader
+//! that turns any delimited file into one.
+//!
+//! ```
+//! use acctscore_frame::{Column, ColumnKind, Frame, csv::CsvOptions};
+//!
+//! let data = "account_id,industry,employees\nacct_1,Software,12\nacct_2,Retail,n/a\n";
+//! let frame = Frame::from_csv_reader(data.as_bytes(), &CsvOptions::new().id("account_id"))?;
+//! assert_eq!(frame.nrows(), 2);
+//!
+//! let employees = frame.column("employees")?;
+//! assert_eq!(employees.kind(), ColumnKind::Numeric);
+//! let Column::Numeric(employees) = employees else { unreachable!() };
+//! assert_eq!(employees.get(0), Some(12.0));
+//! assert_eq!(employees.get(1), None); // `n/a` is a missing-value token
+//! assert_eq!(frame.missing_tokens(), [("employees".to_string(), 1)]);
+//! # Ok::<(), acctscore_frame::FrameError>(())
+//! ```
+//!
+//! This crate owns:
+//! - [`Frame`] and its columns ([`Column`]: [`NumericColumn`], boolean,
+//!   [`CategoricalColumn`], [`TextColumn`], timestamp), each laid out for
+//!   scans of a million rows (see [`Column`]);
+//! - [`csv`] (feature `csv`): the CSV loader — delimiter detection, quotes,
+//!   CRLF, encodings, missing-value tokens, decimal comma, type inference
+//!   with per-column overrides, bad rows as typed errors with their line (or
+//!   skipped and counted on request), parsed in parallel chunks (feature
+//!   `parallel`) — and [`csv::split_unquoted_lines`], its tokenizer's fast
+//!   path for other line formats (the scorer's events reader);
+//! - [`FrameError`]: what can go wrong building or loading a frame.
+//!
+//! Encoders, the data-quality report and rollups of frames are in
+//! `acctscore-features`.
+
+#[cfg(feature = "csv")]
+pub mod csv;
+mod error;
+mod frame;
+mod intern;
+
+pub use error::{CsvErrorKind, FrameError, QuotingProblem, Result, SkippedRow};
+pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame, NumericColumn, TextColumn};
