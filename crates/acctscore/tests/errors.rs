@@ -13,17 +13,6 @@ fn pool_frame(n: usize, seed: u64) -> Frame {
     accounts_to_frame(&pool.accounts).expect("finite pool")
 }
 
-/// `frame` with `name` replaced by `column`.
-fn replaced(frame: &Frame, name: &str, column: Column) -> Frame {
-    let cols = frame
-        .names()
-        .iter()
-        .zip(frame.columns())
-        .map(|(n, c)| (n.clone(), if n == name { column.clone() } else { c.clone() }))
-        .collect();
-    Frame::new(cols).expect("valid frame")
-}
-
 #[test]
 fn a_missing_column_names_what_needs_it_and_what_the_frame_has() {
     let frame = pool_frame(3_000, 6);
@@ -87,20 +76,20 @@ fn a_column_of_another_kind_says_both_kinds_in_words() {
     let mapping = ColumnMapping::pool().id("Prospect ID");
     let ids: Vec<String> = (0..frame.nrows()).map(|i| format!("p{i}")).collect();
     let with_id =
-        replaced(&frame, "account_id", Column::text(ids.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>()));
+        with_column(&frame, "account_id", Column::text(ids.iter().map(|s| Some(s.as_str())).collect::<Vec<_>>()));
     let names: Vec<String> =
         with_id.names().iter().map(|n| if n == "account_id" { "Prospect ID".into() } else { n.clone() }).collect();
     let train = Frame::new(names.into_iter().zip(with_id.columns().iter().cloned()).collect()).expect("valid");
     let scorer = ScorerParams::new().mapping(mapping).fit(&train).expect("fits");
     // Text and categorical read the same values: accepted, scored alike.
-    let as_levels = replaced(&train, "Prospect ID", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
+    let as_levels = with_column(&train, "Prospect ID", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
     assert_eq!(
         scorer.score_frame(&as_levels, None).expect("categorical ids"),
         scorer.score_frame(&train, None).expect("text ids")
     );
     // Numbers as text are not.
     let employees: Vec<Option<String>> = (0..train.nrows()).map(|i| Some(format!("{i} people"))).collect();
-    let as_text = replaced(&train, "employees", Column::text(employees.iter().map(|s| s.as_deref())));
+    let as_text = with_column(&train, "employees", Column::text(employees.iter().map(|s| s.as_deref())));
     let err = scorer.score_frame(&as_text, None).expect_err("another kind");
     assert!(matches!(
         &err,
@@ -200,7 +189,7 @@ fn a_model_file_without_the_needs_still_loads_and_still_names_the_column() {
     );
     // Without the needs, a column is not taken for one read only as the id:
     // numbers where categories were fitted are still refused.
-    let industry_as_numbers = replaced(&frame, "industry", Column::numeric(vec![Some(1.0); frame.nrows()]));
+    let industry_as_numbers = with_column(&frame, "industry", Column::numeric(vec![Some(1.0); frame.nrows()]));
     let err = loaded.score_frame(&industry_as_numbers, None).expect_err("another kind");
     assert!(
         matches!(&err, acctscore::Error::Schema { column, expected: Some(ColumnKind::Categorical), found: Some(ColumnKind::Numeric), .. } if column == "industry"),
@@ -222,4 +211,9 @@ fn a_model_file_without_the_needs_still_loads_and_still_names_the_column() {
         err.to_string(),
         "the model file's schema and its body disagree at column `account_id`: the file was edited or damaged"
     );
+}
+
+/// `frame` with `name` replaced by `column`.
+fn with_column(frame: &Frame, name: &str, column: Column) -> Frame {
+    frame.with_column(name, column).expect("valid frame")
 }

@@ -263,17 +263,6 @@ fn trees_without_a_prepared_form_score_as_their_model() {
     assert!(top.iter().all(|s| !s.reasons.is_empty()));
 }
 
-/// `frame` with `name` replaced by `column`.
-fn replaced(frame: &Frame, name: &str, column: Column) -> Frame {
-    let cols = frame
-        .names()
-        .iter()
-        .zip(frame.columns())
-        .map(|(n, c)| (n.clone(), if n == name { column.clone() } else { c.clone() }))
-        .collect();
-    Frame::new(cols).expect("valid frame")
-}
-
 #[test]
 fn every_setting_reaches_the_fitted_scorer() {
     let (frame, _) = pool_frame(3_000, 12);
@@ -281,7 +270,7 @@ fn every_setting_reaches_the_fitted_scorer() {
     // The last 100 labels unknown: left out of the ICP fit and counted.
     let Column::Boolean(labels) = frame.column("converted").expect("label").clone() else { panic!("boolean label") };
     let labels = labels.iter().enumerate().map(|(i, y)| if i < n - 100 { *y } else { None }).collect();
-    let frame = replaced(&frame, "converted", Column::Boolean(labels));
+    let frame = with_column(&frame, "converted", Column::Boolean(labels));
     let range = RevenueRange::new(5_000.0, 50_000.0).expect("range");
     let priority = PriorityParams::new().icp_weight(2.0);
     // Every setter chained: a setter that dropped the settings before it, or
@@ -338,12 +327,12 @@ fn an_empty_column_of_another_kind_is_read_as_the_schemas_kind() {
         ("employees", Column::numeric(vec![None; n]), Column::categorical(vec![None::<&str>; n])),
         ("industry", Column::categorical(vec![None::<&str>; n]), Column::Boolean(vec![None; n])),
     ] {
-        let as_other = replaced(&frame, name, other);
+        let as_other = with_column(&frame, name, other);
         let conformed = scorer.conform(&as_other).expect("conforms");
         assert_eq!(conformed.column(name).expect("kept").kind(), own.kind(), "{name}");
         assert_eq!(
             scorer.score_frame(&as_other, None).expect("scores"),
-            scorer.score_frame(&replaced(&frame, name, own), None).expect("scores"),
+            scorer.score_frame(&with_column(&frame, name, own), None).expect("scores"),
             "{name}"
         );
     }
@@ -372,7 +361,7 @@ fn top_n_breaks_ties_by_account_id_of_either_string_kind() {
     let ids = ["c", "b", "a"];
     for column in [Column::categorical(ids.map(Some)), Column::text(ids.map(Some))] {
         let kind = column.kind();
-        let batch = replaced(&same, "account_id", column);
+        let batch = with_column(&same, "account_id", column);
         let top: Vec<String> =
             scorer.top_n(&batch, None, 3).expect("ranks").into_iter().map(|s| s.account_id).collect();
         assert_eq!(top, ["a", "b", "c"], "{kind:?} ids");
@@ -387,7 +376,7 @@ fn an_id_column_read_only_as_the_id_is_left_as_it_is() {
     let (scorer, frame, _) = fitted(1_500, 1);
     assert!(scorer.schema().contains(&("account_id".to_string(), ColumnKind::Text)));
     let ids: Vec<String> = (0..frame.nrows()).map(|i| format!("acc-{i}")).collect();
-    let batch = replaced(&frame, "account_id", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
+    let batch = with_column(&frame, "account_id", Column::categorical(ids.iter().map(|s| Some(s.as_str()))));
     let conformed = scorer.conform(&batch).expect("conforms");
     assert!(matches!(conformed, std::borrow::Cow::Borrowed(_)), "nothing to convert");
     // `prepare` takes the frame as it is: categorical ids are fine there.
@@ -406,10 +395,15 @@ fn negative_reported_revenues_are_not_revenue_labels() {
         .collect();
     let usable = revenue.iter().filter(|r| r.is_some_and(|r| r >= 0.0)).count();
     // Without the head count there are no anomaly checks to doubt them.
-    let frame = replaced(&frame.without(&["employees"]), "monthly_revenue_usd", Column::numeric(revenue));
+    let frame = with_column(&frame.without(&["employees"]), "monthly_revenue_usd", Column::numeric(revenue));
     let scorer = ScorerParams::new().fit(&frame).expect("fits");
     match &scorer.fit_report().revenue {
         acctscore::RevenueModel::Learned { labelled_rows, .. } => assert_eq!(*labelled_rows, usable),
         other => panic!("expected a learned revenue model, got {other:?}"),
     }
+}
+
+/// `frame` with `name` replaced by `column`.
+fn with_column(frame: &Frame, name: &str, column: Column) -> Frame {
+    frame.with_column(name, column).expect("valid frame")
 }

@@ -817,6 +817,34 @@ impl Frame {
         Frame { names, columns, nrows: self.nrows, skipped: self.skipped.clone(), missing_tokens }
     }
 
+    /// A frame with `column` under `name`: in place of the column of that
+    /// name, or appended when there is none. The replaced column's
+    /// missing-token count is dropped: the new column was not read by a loader.
+    ///
+    /// ```
+    /// use acctscore_frame::{Column, Frame};
+    ///
+    /// let f = Frame::new(vec![("a".into(), Column::numeric(vec![Some(1.0), None]))])?;
+    /// let g = f.with_column("a", Column::categorical([Some("x"), Some("y")]))?;
+    /// let h = g.with_column("b", Column::numeric(vec![Some(2.0), Some(3.0)]))?;
+    /// assert_eq!(h.names(), ["a", "b"]);
+    /// assert!(f.with_column("c", Column::numeric(vec![Some(1.0)])).is_err()); // wrong length
+    /// # Ok::<(), acctscore_frame::FrameError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`FrameError::RaggedColumns`] when `column`'s length is not the
+    /// frame's row count, or [`FrameError::NonFinite`].
+    pub fn with_column(&self, name: &str, column: Column) -> Result<Frame> {
+        let mut columns: Vec<(String, Column)> = self.names.iter().cloned().zip(self.columns.iter().cloned()).collect();
+        match columns.iter_mut().find(|(n, _)| n == name) {
+            Some((_, c)) => *c = column,
+            None => columns.push((name.to_string(), column)),
+        }
+        let missing_tokens = self.missing_tokens.iter().filter(|(n, _)| n != name).cloned().collect();
+        Ok(Frame::new(columns)?.with_skipped_rows(self.skipped.clone()).with_missing_tokens(missing_tokens))
+    }
+
     /// Records the CSV loader skipped because [`skip_bad_rows`] was asked,
     /// with their line numbers and reasons (empty otherwise).
     ///
