@@ -154,6 +154,29 @@ mod tests {
     const HEADER: &str = "account_id,industry,business_model,employees,founded_year,funding_total_usd,funding_last_round_days_ago,web_traffic_monthly,web_traffic_growth_90d,has_ecommerce,sku_avg_price,conversion_rate,country,job_title_of_contact,monthly_revenue_usd,converted\n";
 
     #[test]
+    fn the_pool_schema_is_one_table_that_the_frame_paths_follow() {
+        use crate::frame::ColumnKind;
+        use crate::pool::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, accounts_to_frame, read_accounts_frame};
+        let names: Vec<&str> = ACCOUNT_SCHEMA.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ACCOUNT_COLUMNS);
+        let pool = crate::pool::PoolGenerator::new(40).seed(5).events(false).generate();
+        let dir = std::env::temp_dir().join(format!("acctscore-pool-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("accounts.csv");
+        write_accounts_path(&path, &pool.accounts).expect("writes");
+        let read = read_accounts_frame(&path).expect("reads");
+        let built = accounts_to_frame(&pool.accounts).expect("builds");
+        for (frame, label_kind) in [(&read, ColumnKind::Numeric), (&built, ColumnKind::Boolean)] {
+            assert_eq!(frame.names(), ACCOUNT_COLUMNS);
+            for ((name, kind), column) in ACCOUNT_SCHEMA.iter().zip(frame.columns()) {
+                let want = if *name == "converted" { label_kind } else { *kind };
+                assert_eq!(column.kind(), want, "{name}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).expect("clean up");
+    }
+
+    #[test]
     fn path_writers_write_whole_files_and_name_the_path_when_they_cannot() {
         let dir = std::env::temp_dir().join(format!("acctscore-pool-io-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");

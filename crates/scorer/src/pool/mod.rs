@@ -43,7 +43,7 @@ pub use io::{
     write_events, write_events_path,
 };
 pub use options::{DuplicateIds, EventOptions, TimeUnit};
-pub use records::{ACCOUNT_COLUMNS, AccountRecord, EventRecord, accounts_to_frame};
+pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{
     EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path,

@@ -1,29 +1,43 @@
 //! Typed rows of the pool files.
 
 use crate::anomaly::AnomalyInputs;
-use crate::frame::{Column, Frame};
+use crate::frame::{Column, ColumnKind, Frame};
 use crate::revenue::{BusinessModel, RevenueInputs};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Column names of `accounts.csv`, in file order.
-pub const ACCOUNT_COLUMNS: [&str; 16] = [
-    "account_id",
-    "industry",
-    "business_model",
-    "employees",
-    "founded_year",
-    "funding_total_usd",
-    "funding_last_round_days_ago",
-    "web_traffic_monthly",
-    "web_traffic_growth_90d",
-    "has_ecommerce",
-    "sku_avg_price",
-    "conversion_rate",
-    "country",
-    "job_title_of_contact",
-    "monthly_revenue_usd",
-    "converted",
+/// The columns of `accounts.csv` in file order, with the kind each is read
+/// as: the one table the pool's column list ([`ACCOUNT_COLUMNS`]) and its
+/// CSV options ([`account_csv_options`](super::account_csv_options)) come from.
+pub const ACCOUNT_SCHEMA: [(&str, ColumnKind); 16] = [
+    ("account_id", ColumnKind::Text),
+    ("industry", ColumnKind::Categorical),
+    ("business_model", ColumnKind::Categorical),
+    ("employees", ColumnKind::Numeric),
+    ("founded_year", ColumnKind::Numeric),
+    ("funding_total_usd", ColumnKind::Numeric),
+    ("funding_last_round_days_ago", ColumnKind::Numeric),
+    ("web_traffic_monthly", ColumnKind::Numeric),
+    ("web_traffic_growth_90d", ColumnKind::Numeric),
+    ("has_ecommerce", ColumnKind::Boolean),
+    ("sku_avg_price", ColumnKind::Numeric),
+    ("conversion_rate", ColumnKind::Numeric),
+    ("country", ColumnKind::Categorical),
+    ("job_title_of_contact", ColumnKind::Text),
+    ("monthly_revenue_usd", ColumnKind::Numeric),
+    // 0/1 in the file; the scorer reads a number or a boolean as the label.
+    ("converted", ColumnKind::Numeric),
 ];
+
+/// Column names of `accounts.csv`, in file order ([`ACCOUNT_SCHEMA`]'s names).
+pub const ACCOUNT_COLUMNS: [&str; 16] = {
+    let mut names = [""; 16];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = ACCOUNT_SCHEMA[i].0;
+        i += 1;
+    }
+    names
+};
 
 /// One row of `accounts.csv`. `None` is a missing (empty) field.
 ///

@@ -5,11 +5,11 @@
 
 use super::PoolError;
 use super::options::{DuplicateIds, EventOptions, TimeUnit};
-use super::records::ACCOUNT_COLUMNS;
+use super::records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA};
 use crate::core::Timestamp;
 use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
 use crate::frame::csv::{CsvOptions, split_unquoted_lines};
-use crate::frame::{Column, ColumnKind, Frame};
+use crate::frame::{Column, Frame};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,25 +17,7 @@ use std::path::Path;
 /// CSV options that read `accounts.csv` with the pool's kinds, whatever the
 /// values look like (so a file and the model agree on every column's kind).
 pub fn account_csv_options() -> CsvOptions {
-    let kinds = [
-        ("account_id", ColumnKind::Text),
-        ("industry", ColumnKind::Categorical),
-        ("business_model", ColumnKind::Categorical),
-        ("employees", ColumnKind::Numeric),
-        ("founded_year", ColumnKind::Numeric),
-        ("funding_total_usd", ColumnKind::Numeric),
-        ("funding_last_round_days_ago", ColumnKind::Numeric),
-        ("web_traffic_monthly", ColumnKind::Numeric),
-        ("web_traffic_growth_90d", ColumnKind::Numeric),
-        ("has_ecommerce", ColumnKind::Boolean),
-        ("sku_avg_price", ColumnKind::Numeric),
-        ("conversion_rate", ColumnKind::Numeric),
-        ("country", ColumnKind::Categorical),
-        ("job_title_of_contact", ColumnKind::Text),
-        ("monthly_revenue_usd", ColumnKind::Numeric),
-        ("converted", ColumnKind::Numeric),
-    ];
-    kinds.into_iter().fold(CsvOptions::new().delimiter(b','), |o, (c, k)| o.kind(c, k))
+    ACCOUNT_SCHEMA.into_iter().fold(CsvOptions::new().delimiter(b','), |o, (c, k)| o.kind(c, k))
 }
 
 /// Reads `accounts.csv` into a [`Frame`] with the pool's column kinds
