@@ -30,16 +30,8 @@ use std::time::Instant;
 pub(crate) struct Args {
     /// The CSV file.
     file: String,
-    /// Target column.
-    #[arg(long)]
-    target: String,
-    /// Target value read as positive (default `1`; needed when the target
-    /// has more than two values).
-    #[arg(long)]
-    positive: Option<String>,
-    /// Target values whose rows are left out (comma-separated), e.g. open deals.
-    #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
+    #[command(flatten)]
+    target: common::TargetArgs,
     /// Field delimiter (one byte, `\t` for tab); detected when absent.
     #[arg(long)]
     delimiter: Option<String>,
@@ -83,7 +75,7 @@ pub(crate) fn run(args: &Args) -> Result<(), String> {
     if !load.report.widened.is_empty() {
         eprintln!("note: read as categorical after later rows disagreed: {}", load.report.widened.join(", "));
     }
-    let target = common::target(&args.target, args.positive.as_deref()).ignore(&args.ignore);
+    let target = args.target.to_target();
     let params = QualityParams::new().leakage_auc(args.leakage_auc).suspect_auc(args.suspect_auc);
     let t1 = Instant::now();
     let report = QualityReport::compute(&load.frame, &target, &params).map_err(|e| e.to_string())?;

@@ -45,16 +45,8 @@ pub(crate) struct Args {
     /// Training CSV with the target column.
     #[arg(long)]
     train: PathBuf,
-    /// Target column.
-    #[arg(long)]
-    target: String,
-    /// Target value that counts as positive (default `1`; needed when the
-    /// target has more than two values).
-    #[arg(long)]
-    positive: Option<String>,
-    /// Target values whose rows are left out (open deals are not negatives).
-    #[arg(long, value_delimiter = ',')]
-    ignore: Vec<String>,
+    #[command(flatten)]
+    target: common::TargetArgs,
     /// CSV to score.
     #[arg(long)]
     score: PathBuf,
@@ -129,7 +121,7 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
         score_opts = score_opts.kind(name.clone(), col.kind());
     }
     let new = Frame::from_csv_path(&args.score, &score_opts).map_err(in_file(&args.score))?;
-    let target = common::target(&args.target, args.positive.as_deref()).ignore(&args.ignore);
+    let target = args.target.to_target();
     let labels = target.labels(&train)?;
     let rows: Vec<usize> = (0..train.nrows()).filter(|&i| labels[i].is_some()).collect();
     let y: Vec<bool> = rows.iter().map(|&i| labels[i] == Some(true)).collect();
@@ -137,10 +129,10 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
 
     let report = QualityReport::compute(
         &train,
-        &common::target(&args.target, args.positive.as_deref()),
+        &common::target(&args.target.target, args.target.positive.as_deref()),
         &QualityParams::default(),
     )?;
-    let mut excluded: Vec<String> = vec![args.target.clone()];
+    let mut excluded: Vec<String> = vec![args.target.target.clone()];
     excluded.extend(args.drop.iter().cloned());
     excluded.extend(args.id.iter().cloned());
     for c in &report.columns {
@@ -170,7 +162,7 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
         FamilyArg::Lookalike => FamilyChoice::Lookalike,
         FamilyArg::Hybrid => FamilyChoice::Hybrid,
     };
-    let mut params = IcpParams::new().family(family).exclude(&excluded).target_column(&args.target);
+    let mut params = IcpParams::new().family(family).exclude(&excluded).target_column(&args.target.target);
     if args.log1p {
         params = params.numeric_transform(acctscore::features::encode::NumericTransform::Log1pStandardize);
     }

@@ -168,6 +168,30 @@ pub fn columns_exist(option: &str, wanted: &[String], available: &[String]) -> R
     Err(format!("{option}: no column `{missing}`; the columns are: {has}"))
 }
 
+/// The target options of the examples that read a labelled CSV
+/// (`#[command(flatten)]`): the column, its positive value, and values
+/// whose rows are left out.
+#[derive(clap::Args, Debug)]
+pub struct TargetArgs {
+    /// Target column.
+    #[arg(long)]
+    pub target: String,
+    /// Target value read as positive (default `1`; needed when the target
+    /// has more than two values).
+    #[arg(long)]
+    pub positive: Option<String>,
+    /// Target values whose rows are left out (comma-separated), e.g. open deals.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+}
+
+impl TargetArgs {
+    /// The target as the quality report and the label reader take it.
+    pub fn to_target(&self) -> acctscore::features::quality::Target {
+        target(&self.target, self.positive.as_deref()).ignore(&self.ignore)
+    }
+}
+
 /// The target `column` with its positive value when one was given. Without
 /// one the positive value is `1` and a target of more than two values is
 /// refused with its values and their rows (`FeaturesError::TargetValues`),
