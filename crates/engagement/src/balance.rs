@@ -262,19 +262,41 @@ impl Assignment {
     }
 }
 
-/// Assigns the best accounts to reps within their capacities, each account at most once.
+/// Assigns the best accounts to reps within their capacities, each account
+/// at most once, so that each rep's share of the assigned value follows its
+/// share of the capacity.
 ///
-/// Accounts are taken by priority, highest first (ties: lower index first),
-/// until every rep is full or no account is left. Each goes to its current
-/// owner (`owners[i]`) when that rep still has room, so work stays with one
-/// rep; otherwise to the next rep with room in round-robin order (rep 0, 1,
-/// …, wrapping), which spreads the best accounts across the team. The result
-/// is fully deterministic.
+/// An account's value is its priority. Accounts are taken by priority,
+/// highest first (ties: lower index first), until every rep is full or no
+/// account is left. Each goes to its current owner (`owners[i]`, e.g. the
+/// rep who engaged it lately) when that rep still has room, so work stays
+/// with one rep; otherwise to the rep with room whose assigned value per
+/// unit of capacity is lowest (ties: lower rep index). Dealing the best
+/// accounts this way keeps every rep's value close to its capacity share
+/// (within one account's value per unit of capacity, as long as owners do
+/// not hold more than their share). The result is fully deterministic; the
+/// cost is O(assigned · log reps).
+///
+/// ```
+/// use acctscore_engagement::{Probability, assign};
+///
+/// let priorities: Vec<Probability> = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4]
+///     .into_iter()
+///     .map(Probability::new)
+///     .collect::<Result<_, _>>()?;
+/// // Rep 0 has twice rep 1's capacity; account 2 was engaged by rep 1 lately.
+/// let owners = [None, None, Some(1), None, None, None];
+/// let a = assign(&priorities, &[4, 2], Some(&owners))?;
+/// assert_eq!(a.by_rep, vec![vec![0, 3, 4, 5], vec![1, 2]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`EngagementError::LengthMismatch`] when `owners` does not have one entry
 /// per account; [`EngagementError::RepOutOfRange`] for an owner that is not a rep.
 pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&[Option<u32>]>) -> Result<Assignment> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     let n_reps = capacities.len();
     if let Some(o) = owners {
         if o.len() != priorities.len() {
@@ -290,9 +312,14 @@ pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&
     }
     let mut remaining: Vec<usize> = capacities.to_vec();
     let mut left: usize = remaining.iter().fold(0usize, |s, &c| s.saturating_add(c));
+    let mut value = vec![0.0f64; n_reps];
+    // Value per unit of capacity, as bits: non-negative floats order as their bits.
+    let load = |value: f64, rep: usize| (value / capacities[rep] as f64).to_bits();
+    // Lazily updated: an entry whose load is no longer its rep's is skipped.
+    let mut lightest: BinaryHeap<Reverse<(u64, usize)>> =
+        (0..n_reps).filter(|&r| capacities[r] > 0).map(|r| Reverse((0, r))).collect();
     let mut by_rep = vec![Vec::new(); n_reps];
     let mut rep_of = vec![None; priorities.len()];
-    let mut cursor = 0usize;
     for account in ranked(priorities) {
         if left == 0 {
             break;
@@ -300,17 +327,21 @@ pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&
         let owner = owners.and_then(|o| o[account as usize]).filter(|&r| remaining[r as usize] > 0);
         let rep = match owner {
             Some(r) => r as usize,
-            None => {
-                while remaining[cursor] == 0 {
-                    cursor = (cursor + 1) % n_reps;
+            None => loop {
+                match lightest.pop() {
+                    Some(Reverse((bits, r))) if remaining[r] > 0 && bits == load(value[r], r) => break r,
+                    Some(_) => {}
+                    // `left > 0` means some rep has room, and a rep with room always has a current entry.
+                    None => return Ok(Assignment { by_rep, rep_of }),
                 }
-                let r = cursor;
-                cursor = (cursor + 1) % n_reps;
-                r
-            }
+            },
         };
         remaining[rep] -= 1;
         left -= 1;
+        value[rep] += priorities[account as usize].get();
+        if remaining[rep] > 0 {
+            lightest.push(Reverse((load(value[rep], rep), rep)));
+        }
         by_rep[rep].push(account);
         rep_of[account as usize] = Some(rep as u32);
     }
@@ -395,5 +426,35 @@ mod tests {
         assert!(assign(&pr, &[], None).expect("ok").by_rep.is_empty());
         assert!(assign(&pr, &[1], Some(&owners)).is_err());
         assert!(assign(&pr, &[1], Some(&owners[..2])).is_err());
+    }
+
+    #[test]
+    fn assigned_value_follows_the_capacity_shares() {
+        // 20k accounts of skewed priority; 7 reps of unequal capacity, one empty.
+        let pr: Vec<Probability> = (0..20_000u64)
+            .map(|i| p(((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) as f64 / (1u64 << 53) as f64).powi(3)))
+            .collect();
+        let capacities = [500, 1000, 1500, 250, 0, 2000, 750];
+        let owners: Vec<Option<u32>> = (0..20_000u32).map(|i| (i % 97 == 0).then_some(i % 7)).collect();
+        let a = assign(&pr, &capacities, Some(&owners)).expect("ok");
+        let total_cap: usize = capacities.iter().sum();
+        assert_eq!(a.n_assigned(), total_cap);
+        let values: Vec<f64> = a.by_rep.iter().map(|acc| acc.iter().map(|&i| pr[i as usize].get()).sum()).collect();
+        let total: f64 = values.iter().sum();
+        for (r, &c) in capacities.iter().enumerate() {
+            assert_eq!(a.by_rep[r].len(), c);
+            let (share, target) = (values[r] / total, c as f64 / total_cap as f64);
+            assert!((share - target).abs() <= 0.05 * target, "rep {r}: {share} vs {target}");
+        }
+        // The best accounts were dealt (every assigned one ranks above every other).
+        let worst_in = a.rep_of.iter().zip(&pr).filter(|(r, _)| r.is_some()).map(|(_, p)| p.get()).fold(1.0, f64::min);
+        let best_out = a.rep_of.iter().zip(&pr).filter(|(r, _)| r.is_none()).map(|(_, p)| p.get()).fold(0.0, f64::max);
+        assert!(worst_in >= best_out);
+        // Owners keep their accounts while they have room.
+        for (i, o) in owners.iter().enumerate() {
+            if let (Some(o), Some(r)) = (o, a.rep_of[i]) {
+                assert!(r == *o || a.by_rep[*o as usize].len() == capacities[*o as usize]);
+            }
+        }
     }
 }

@@ -100,6 +100,12 @@ pub enum EngagementError {
         /// Classes of the state.
         found: usize,
     },
+    /// Kept sums made with another engagement model.
+    #[error("engagement sums were made with another model: its {what} differ from this model's")]
+    OtherModel {
+        /// What differs (kinds and weights, or half-lives).
+        what: &'static str,
+    },
     /// A deserialised state holds an invalid value.
     #[error("corrupt engagement state: {reason}")]
     CorruptState {

@@ -244,29 +244,180 @@ impl EngagementSums {
     /// touch; the Unix epoch when there was none).
     pub fn finish(self) -> BatchEngagement {
         let now = self.now.or(self.latest).unwrap_or(0);
-        let n = self.n_accounts;
         let scores = match self.now {
             // The contributions are final.
             Some(_) => self.sums,
-            None => {
-                let factors: Vec<f64> = self
-                    .classes
-                    .iter()
-                    .map(|&(rate, reference)| match reference {
-                        Some(r) => (-rate * (i128::from(now) - i128::from(r)) as f64).exp(),
-                        None => 0.0,
-                    })
-                    .collect();
-                let mut scores = written_zeros(n);
-                for (c, &f) in factors.iter().enumerate() {
-                    for (s, &v) in scores.iter_mut().zip(&self.sums[c * n..(c + 1) * n]) {
-                        *s += v * f;
-                    }
-                }
-                scores
-            }
+            None => self.decayed_to(now),
         };
         BatchEngagement::from_parts(Timestamp::from_unix_seconds(now), scores, self.used, self.ignored_future)
+    }
+
+    /// The engagement of every account at `now`, leaving these sums as they
+    /// are (to be added to later): the read of a kept state. Sums made
+    /// without a `now` answer for any time at or after their latest touch;
+    /// sums made with one answer for that time only.
+    ///
+    /// ```
+    /// use acctscore_engagement::{EngagementParams, EngagementSums, Timestamp, Touch};
+    ///
+    /// let model = EngagementParams::new().fit()?;
+    /// let email = model.kind_id_by_name("email")?; // half-life 14 days
+    /// let day = 86_400;
+    /// let mut kept = EngagementSums::new(&model, 1, None);
+    /// kept.add(&[Touch::new(0, email, Timestamp::from_unix_seconds(0))])?;
+    /// let later = kept.engagement_at(Timestamp::from_unix_seconds(28 * day))?;
+    /// assert!((later.scores()[0] - 0.25).abs() < 1e-12);
+    /// // the kept sums take more touches afterwards
+    /// kept.add(&[Touch::new(0, email, Timestamp::from_unix_seconds(28 * day))])?;
+    /// # Ok::<(), acctscore_engagement::EngagementError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`EngagementError::QueryBeforeLatest`] when `now` precedes a counted
+    /// touch, or differs from the `now` the sums were made with.
+    pub fn engagement_at(&self, now: Timestamp) -> Result<BatchEngagement> {
+        let at = now.unix_seconds();
+        let latest = self.now.or(self.latest);
+        match (self.now, latest) {
+            (Some(made), _) if made != at => {
+                return Err(EngagementError::QueryBeforeLatest { query: now, latest: Timestamp::from_unix_seconds(made) });
+            }
+            (None, Some(l)) if at < l => {
+                return Err(EngagementError::QueryBeforeLatest { query: now, latest: Timestamp::from_unix_seconds(l) });
+            }
+            _ => {}
+        }
+        let scores = match self.now {
+            Some(_) => self.sums.clone(),
+            None => self.decayed_to(at),
+        };
+        Ok(BatchEngagement::from_parts(now, scores, self.used, self.ignored_future))
+    }
+
+    /// Σ over classes of each account's sum decayed from its class's reference time to `now`.
+    fn decayed_to(&self, now: i64) -> Vec<f64> {
+        let n = self.n_accounts;
+        let mut scores = written_zeros(n);
+        for (c, &(rate, reference)) in self.classes.iter().enumerate() {
+            let factor = match reference {
+                Some(r) => (-rate * (i128::from(now) - i128::from(r)) as f64).exp(),
+                None => 0.0,
+            };
+            for (s, &v) in scores.iter_mut().zip(&self.sums[c * n..(c + 1) * n]) {
+                *s += v * factor;
+            }
+        }
+        scores
+    }
+
+    /// The sums as bytes, to keep between runs (read back with
+    /// [`EngagementSums::from_bytes`]): little-endian numbers, exact to the
+    /// bit, a few hundred bytes plus 8 per account and half-life class. The
+    /// bytes carry no checksum: a file that holds them adds its own.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + 24 * (self.kinds.len() + self.classes.len()) + 8 * self.sums.len());
+        out.extend_from_slice(SUMS_MAGIC);
+        let put = |out: &mut Vec<u8>, v: u64| out.extend_from_slice(&v.to_le_bytes());
+        let put_time = |out: &mut Vec<u8>, t: Option<i64>| {
+            out.push(u8::from(t.is_some()));
+            out.extend_from_slice(&t.unwrap_or(0).to_le_bytes());
+        };
+        put(&mut out, self.n_accounts as u64);
+        put_time(&mut out, self.now);
+        put(&mut out, self.used);
+        put(&mut out, self.ignored_future);
+        put_time(&mut out, self.latest);
+        put(&mut out, self.kinds.len() as u64);
+        for &(weight, rate, class) in &self.kinds {
+            put(&mut out, weight.to_bits());
+            put(&mut out, rate.to_bits());
+            put(&mut out, class as u64);
+        }
+        put(&mut out, self.classes.len() as u64);
+        for &(rate, reference) in &self.classes {
+            put(&mut out, rate.to_bits());
+            put_time(&mut out, reference);
+        }
+        for v in &self.sums {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads sums written by [`EngagementSums::to_bytes`], for `model`.
+    ///
+    /// # Errors
+    /// [`EngagementError::CorruptState`] for bytes that are not such sums
+    /// (truncated, trailing bytes, a negative or non-finite sum);
+    /// [`EngagementError::OtherModel`] for sums made with another model
+    /// (other kinds, weights or half-lives).
+    pub fn from_bytes(model: &EngagementModel, bytes: &[u8]) -> Result<Self> {
+        let corrupt = |reason| EngagementError::CorruptState { reason };
+        let mut r = ByteReader { bytes: bytes.strip_prefix(SUMS_MAGIC).ok_or(corrupt("not engagement sums"))? };
+        let n_accounts = r.count()?;
+        let now = r.time()?;
+        let used = r.u64()?;
+        let ignored_future = r.u64()?;
+        let latest = r.time()?;
+        let n_kinds = r.count()?;
+        let mut kinds = Vec::with_capacity(n_kinds.min(1 << 16));
+        for _ in 0..n_kinds {
+            kinds.push((f64::from_bits(r.u64()?), f64::from_bits(r.u64()?), r.count()?));
+        }
+        let n_classes = r.count()?;
+        let mut classes = Vec::with_capacity(n_classes.min(1 << 16));
+        for _ in 0..n_classes {
+            classes.push((f64::from_bits(r.u64()?), r.time()?));
+        }
+        let expected = EngagementSums::new(model, 0, now.map(Timestamp::from_unix_seconds));
+        if kinds != expected.kinds {
+            return Err(EngagementError::OtherModel { what: "activity kinds, weights or half-lives" });
+        }
+        if classes.iter().map(|c| c.0.to_bits()).ne(expected.classes.iter().map(|c| c.0.to_bits())) {
+            return Err(EngagementError::OtherModel { what: "half-life classes" });
+        }
+        let len = n_classes.checked_mul(n_accounts).ok_or(corrupt("sizes overflow"))?;
+        if r.bytes.len() != len.saturating_mul(8) {
+            return Err(corrupt("the sums' length does not match accounts × classes"));
+        }
+        let sums: Vec<f64> =
+            r.bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]))).collect();
+        if sums.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+            return Err(corrupt("sums must be finite and >= 0"));
+        }
+        Ok(EngagementSums { n_accounts, now, kinds, classes, sums, used, ignored_future, latest })
+    }
+}
+
+/// The first bytes of [`EngagementSums::to_bytes`] (name and layout version).
+const SUMS_MAGIC: &[u8] = b"acctscore-engagement-sums/1\n";
+
+/// Reads the little-endian fields of [`EngagementSums::to_bytes`].
+struct ByteReader<'a> {
+    bytes: &'a [u8],
+}
+
+impl ByteReader<'_> {
+    fn u64(&mut self) -> Result<u64> {
+        let (head, rest) =
+            self.bytes.split_first_chunk::<8>().ok_or(EngagementError::CorruptState { reason: "truncated" })?;
+        self.bytes = rest;
+        Ok(u64::from_le_bytes(*head))
+    }
+
+    fn count(&mut self) -> Result<usize> {
+        usize::try_from(self.u64()?).map_err(|_| EngagementError::CorruptState { reason: "a count overflows usize" })
+    }
+
+    fn time(&mut self) -> Result<Option<i64>> {
+        let (&flag, rest) = self.bytes.split_first().ok_or(EngagementError::CorruptState { reason: "truncated" })?;
+        self.bytes = rest;
+        let t = self.u64()? as i64;
+        match flag {
+            0 => Ok(None),
+            1 => Ok(Some(t)),
+            _ => Err(EngagementError::CorruptState { reason: "a time flag is neither 0 nor 1" }),
+        }
     }
 }
 
@@ -349,6 +500,54 @@ mod tests {
                 assert!((got - want).abs() <= 1e-9 * want.max(1e-300), "{a}: {got} vs {want}");
             }
         }
+    }
+
+    #[test]
+    fn kept_sums_round_trip_through_bytes_and_fold_later_touches() {
+        let m = EngagementParams::new().fit().expect("valid");
+        let end = 1_767_225_600;
+        let t = touches(5_000, 30, end, 400);
+        let (old, new) = t.split_at(4_950);
+        let mut whole = EngagementSums::new(&m, 30, None);
+        whole.add(&t).expect("ok");
+        let mut kept = EngagementSums::new(&m, 30, None);
+        kept.add(old).expect("ok");
+        let mut kept = EngagementSums::from_bytes(&m, &kept.to_bytes()).expect("round trip");
+        kept.add(new).expect("ok");
+        // Same touches in the same order: the same bits.
+        assert_eq!(kept, whole);
+        let at = ts(end + 3 * DAY);
+        let (got, want) = (kept.engagement_at(at).expect("after latest"), m.aggregate(at, 30, &t).expect("ok"));
+        for (g, w) in got.scores().iter().zip(want.scores()) {
+            assert!((g - w).abs() <= 1e-12 * w.max(1e-300), "{g} vs {w}");
+        }
+        // At the latest touch it is what `finish` gives, and the sums stay usable.
+        assert_eq!(kept.engagement_at(kept.latest().expect("touched")).expect("ok"), kept.clone().finish());
+        assert!(matches!(kept.engagement_at(ts(end - DAY)), Err(EngagementError::QueryBeforeLatest { .. })));
+    }
+
+    #[test]
+    fn damaged_or_foreign_bytes_are_refused() {
+        let m = EngagementParams::new().fit().expect("valid");
+        let mut sums = EngagementSums::new(&m, 3, None);
+        sums.add(&touches(20, 3, 1_767_225_600, 30)).expect("ok");
+        let bytes = sums.to_bytes();
+        let corrupt = |b: &[u8]| matches!(EngagementSums::from_bytes(&m, b), Err(EngagementError::CorruptState { .. }));
+        assert!(corrupt(&bytes[..bytes.len() - 1]), "truncated");
+        assert!(corrupt(&[bytes.as_slice(), &[0u8; 8]].concat()), "trailing bytes");
+        assert!(corrupt(b"not sums at all"));
+        let mut negative = bytes.clone();
+        let last = negative.len() - 8;
+        negative[last..].copy_from_slice(&(-1.0f64).to_le_bytes());
+        assert!(corrupt(&negative));
+        let other = EngagementParams::new().half_life_days("email", 7.0).fit().expect("valid");
+        assert!(matches!(EngagementSums::from_bytes(&other, &bytes), Err(EngagementError::OtherModel { .. })));
+        // Sums made for a known `now` answer for that time only.
+        let now = ts(1_767_225_600);
+        let fixed = EngagementSums::new(&m, 3, Some(now));
+        assert_eq!(EngagementSums::from_bytes(&m, &fixed.to_bytes()).expect("ok"), fixed);
+        assert!(fixed.engagement_at(now).is_ok());
+        assert!(fixed.engagement_at(ts(1_767_225_601)).is_err());
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub use touches::{
     read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path, read_touches_path_with,
     read_touches_with,
 };
+#[cfg(feature = "csv")]
+pub use touches::{EngagementStore, FoldReport, StoredEngagement};
 
 #[cfg(feature = "fuzzing")]
 pub(crate) use touches::{engagement_in_blocks, touches_in_blocks};

@@ -174,6 +174,20 @@ fn read_engagement_blocks(
     block: usize,
     options: &EventOptions,
 ) -> Result<EngagementLog, PoolError> {
+    let (sums, log) = read_sums_blocks(path, ids, model, now, block, options)?;
+    Ok(EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows })
+}
+
+/// The running sums of an events file's activities, per account row of
+/// `ids`, and the file's counts (its touches are not kept).
+fn read_sums_blocks(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    now: Option<Timestamp>,
+    block: usize,
+    options: &EventOptions,
+) -> Result<(EngagementSums, TouchLog), PoolError> {
     let n = ids.len();
     let mut halves = [0, 1].map(|_| Half::new(Some(EngagementSums::new(model, n, now))));
     let mut log = TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None };
@@ -183,7 +197,7 @@ fn read_engagement_blocks(
     for part in parts {
         sums.merge(part)?;
     }
-    Ok(EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows })
+    Ok((sums, log))
 }
 
 /// [`read_touches_path`] in blocks of `block` bytes, without the path in
@@ -712,6 +726,8 @@ fn quoted_rows(
 }
 
 mod ids;
+mod store;
+pub use store::{EngagementStore, FoldReport, StoredEngagement};
 use ids::{IdIndex, parse_i64};
 
 #[cfg(test)]

@@ -1,0 +1,308 @@
+//! [`EngagementStore`]: a pool's engagement kept on disk between runs, so
+//! that new activities are folded in without reading the history again.
+
+use super::*;
+use crate::core::envelope::checksum;
+use crate::engagement::EngagementError;
+use crate::frame::TextColumn;
+use std::io::Write;
+
+/// The first bytes of a store file: its name and layout version.
+const STORE_MAGIC: &[u8] = b"acctscore-engagement-state/1\n";
+
+/// The length written for a missing id.
+const MISSING_ID: u32 = u32::MAX;
+
+/// The decayed engagement of a pool's accounts, kept between runs and
+/// brought up to date by folding in only the activities that arrived since.
+///
+/// It holds the accounts' ids (byte for byte, in the order of the accounts
+/// file it was made from) and, per account, one running sum per half-life
+/// class ([`EngagementSums`] made without a `now`): folding a block of
+/// activities costs time in proportion to the block, not to the history, and
+/// [`EngagementStore::engagement_for`] reads the engagement at any time at or
+/// after the latest activity. Activities of ids the store does not hold are
+/// counted and left out, as when scoring from the whole events file.
+///
+/// The engagement equals a recomputation from the whole log up to rounding
+/// (the sums are added in another order): within 1e-12 relative.
+///
+/// ```no_run
+/// use acctscore_scorer::pool::{EngagementStore, read_accounts_frame};
+/// use acctscore_scorer::engagement::EngagementParams;
+///
+/// let model = EngagementParams::new().fit()?;
+/// let accounts = read_accounts_frame("accounts.csv")?;
+/// // Once: the whole history.
+/// let (mut store, _) = EngagementStore::from_events_path("events.csv", accounts.column("account_id")?, &model)?;
+/// store.save("engagement.state")?;
+/// // Every few hours: only what is new.
+/// let mut store = EngagementStore::load("engagement.state", &model)?;
+/// let folded = store.fold_events_path("events_today.csv", &model)?;
+/// store.save("engagement.state")?;
+/// let engagement = store.engagement_for(accounts.column("account_id")?, None)?;
+/// println!("{} new activities; {} accounts", folded.rows, engagement.scores.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct EngagementStore {
+    ids: Column,
+    sums: EngagementSums,
+}
+
+/// What one read of an events file added to an [`EngagementStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FoldReport {
+    /// Data rows read.
+    pub rows: u64,
+    /// Activities of ids the store does not hold (left out).
+    pub unknown_accounts: u64,
+}
+
+/// Engagement read from an [`EngagementStore`] for the accounts of a frame.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct StoredEngagement {
+    /// Engagement per row of the frame (0 for an account the store does not hold).
+    pub scores: Vec<f64>,
+    /// The time the engagement is computed at.
+    pub now: Timestamp,
+    /// Rows of the frame whose id the store does not hold (or is missing).
+    pub not_in_store: u64,
+}
+
+impl EngagementStore {
+    /// A store of the accounts `ids` (an accounts frame's id column) from
+    /// their whole events file.
+    ///
+    /// # Errors
+    /// As [`read_engagement_path`].
+    pub fn from_events_path(
+        path: impl AsRef<Path>,
+        ids: &Column,
+        model: &EngagementModel,
+    ) -> Result<(Self, FoldReport), PoolError> {
+        let path = path.as_ref();
+        let (sums, log) = read_sums_blocks(path, ids, model, None, 4 << 20, &EventOptions::new())
+            .map_err(|e| e.in_file(path))?;
+        let report = FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts };
+        Ok((EngagementStore { ids: ids.clone(), sums }, report))
+    }
+
+    /// Folds the activities of another events file (those that arrived since
+    /// the store was last brought up to date) into the store.
+    ///
+    /// # Errors
+    /// As [`read_engagement_path`]; [`PoolError::Engagement`] when `model`
+    /// is not the store's. On an error the store is unchanged.
+    pub fn fold_events_path(&mut self, path: impl AsRef<Path>, model: &EngagementModel) -> Result<FoldReport, PoolError> {
+        let path = path.as_ref();
+        let (new, log) = read_sums_blocks(path, &self.ids, model, None, 4 << 20, &EventOptions::new())
+            .map_err(|e| e.in_file(path))?;
+        self.sums.merge(new)?;
+        Ok(FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts })
+    }
+
+    /// Number of accounts held.
+    pub fn n_accounts(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// The latest activity folded in, if any.
+    pub fn latest(&self) -> Option<Timestamp> {
+        self.sums.latest()
+    }
+
+    /// The engagement of the accounts `ids` (an accounts frame's id column,
+    /// in any order) at `now`, else at the latest activity.
+    ///
+    /// # Errors
+    /// [`PoolError::Engagement`] when `now` precedes the latest activity
+    /// held; [`PoolError::DuplicateId`] for a repeated id in the store.
+    pub fn engagement_for(&self, ids: &Column, now: Option<Timestamp>) -> Result<StoredEngagement, PoolError> {
+        let now = now.or(self.latest()).unwrap_or(Timestamp::from_unix_seconds(0));
+        let held = self.sums.engagement_at(now)?;
+        let index = IdIndex::new(&self.ids, DuplicateIds::Error)?;
+        let mut not_in_store = 0;
+        let scores = (0..ids.len())
+            .map(|row| match id_bytes(ids, row).and_then(|id| index.get(id)) {
+                Some(k) if k != ids::NO_ROW => held.scores()[k as usize],
+                _ => {
+                    not_in_store += 1;
+                    0.0
+                }
+            })
+            .collect();
+        Ok(StoredEngagement { scores, now, not_in_store })
+    }
+
+    /// Writes the store to `path`, whole (a temporary file, synced, then
+    /// renamed): the ids, the sums exactly to the bit, and a checksum.
+    ///
+    /// # Errors
+    /// [`PoolError::File`] when the file cannot be written.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), PoolError> {
+        let mut bytes = Vec::from(STORE_MAGIC);
+        bytes.extend_from_slice(&(self.ids.len() as u64).to_le_bytes());
+        for row in 0..self.ids.len() {
+            match id_bytes(&self.ids, row) {
+                Some(id) => {
+                    bytes.extend_from_slice(&u32::try_from(id.len()).unwrap_or(MISSING_ID - 1).to_le_bytes());
+                    bytes.extend_from_slice(id);
+                }
+                None => bytes.extend_from_slice(&MISSING_ID.to_le_bytes()),
+            }
+        }
+        bytes.extend_from_slice(&self.sums.to_bytes());
+        let sum = checksum(&bytes);
+        let path = path.as_ref();
+        crate::core::write_atomic(path, |w: &mut dyn Write| -> Result<(), PoolError> {
+            w.write_all(&bytes).and_then(|()| w.write_all(sum.as_bytes())).map_err(|source| {
+                PoolError::from(crate::core::FileWriteError::new(path, crate::core::WriteStep::Write, source))
+            })
+        })
+    }
+
+    /// Reads a store written by [`EngagementStore::save`], for `model`.
+    ///
+    /// # Errors
+    /// [`PoolError::Io`] when the file cannot be read;
+    /// [`PoolError::Engagement`] in a [`PoolError::InFile`] naming the path
+    /// for a file that is not a store, is damaged (its checksum differs) or
+    /// was made with another engagement model.
+    pub fn load(path: impl AsRef<Path>, model: &EngagementModel) -> Result<Self, PoolError> {
+        let path = path.as_ref();
+        let bytes =
+            std::fs::read(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
+        Self::from_file_bytes(&bytes, model).map_err(|e| PoolError::from(e).in_file(path))
+    }
+
+    fn from_file_bytes(bytes: &[u8], model: &EngagementModel) -> Result<Self, EngagementError> {
+        let corrupt = |reason| EngagementError::CorruptState { reason };
+        let body = bytes.strip_prefix(STORE_MAGIC).ok_or(corrupt("not an engagement state file"))?;
+        let sum_len = checksum(b"").len();
+        let split = bytes.len().checked_sub(sum_len).ok_or(corrupt("truncated"))?;
+        let body = body.get(..split.saturating_sub(STORE_MAGIC.len())).ok_or(corrupt("truncated"))?;
+        if checksum(&bytes[..split]).as_bytes() != &bytes[split..] {
+            return Err(corrupt("checksum differs: the file is damaged or was edited"));
+        }
+        let (n, mut rest) = body.split_first_chunk::<8>().ok_or(corrupt("truncated"))?;
+        let n = usize::try_from(u64::from_le_bytes(*n)).map_err(|_| corrupt("too many ids"))?;
+        let mut ids = TextColumn::with_capacity(n.min(rest.len() / 4), rest.len().min(1 << 30));
+        for _ in 0..n {
+            let (len, tail) = rest.split_first_chunk::<4>().ok_or(corrupt("truncated"))?;
+            let len = u32::from_le_bytes(*len);
+            if len == MISSING_ID {
+                ids.push(None);
+                rest = tail;
+                continue;
+            }
+            let (id, tail) = tail.split_at_checked(len as usize).ok_or(corrupt("truncated"))?;
+            ids.push(Some(std::str::from_utf8(id).map_err(|_| corrupt("an id is not UTF-8"))?));
+            rest = tail;
+        }
+        let sums = EngagementSums::from_bytes(model, rest)?;
+        if sums.n_accounts() != ids.len() {
+            return Err(corrupt("the sums' accounts do not match the ids"));
+        }
+        Ok(EngagementStore { ids: Column::Text(ids), sums })
+    }
+}
+
+/// The bytes of row `row`'s id, if present.
+fn id_bytes(ids: &Column, row: usize) -> Option<&[u8]> {
+    match ids {
+        Column::Text(v) => v.get(row).map(str::as_bytes),
+        Column::Categorical(c) => c.get(row).map(str::as_bytes),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engagement::EngagementParams;
+
+    fn temp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("acctscore-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    /// `n` seeded activity lines over 400 days for accounts `acct_00`..`acct_39` (and one unknown id).
+    fn events(n: usize, seed: u64) -> String {
+        let mut x = seed;
+        let kinds = ["email", "call", "meeting"];
+        let mut out = String::from("account_id,kind,timestamp,rep_id\n");
+        for _ in 0..n {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let account = (x >> 33) % 41;
+            let id = if account == 40 { "stranger".to_string() } else { format!("acct_{account:02}") };
+            let at = 1_700_000_000 + ((x >> 20) % (400 * 86_400));
+            out.push_str(&format!("{id},{},{at},r{}\n", kinds[((x >> 8) % 3) as usize], (x >> 40) % 5));
+        }
+        out
+    }
+
+    #[test]
+    fn folding_new_events_equals_recomputing_from_the_whole_log() {
+        let dir = temp("fold");
+        let model = EngagementParams::new().fit().expect("valid");
+        let ids = Column::Text((0..40).map(|k| Some(format!("acct_{k:02}"))).collect());
+        let (history, new) = (events(3_000, 1), events(60, 2));
+        std::fs::write(dir.join("history.csv"), &history).expect("write");
+        std::fs::write(dir.join("new.csv"), &new).expect("write");
+        std::fs::write(dir.join("all.csv"), format!("{history}{}", new.split_once('\n').expect("header").1))
+            .expect("write");
+        let (store, first) = EngagementStore::from_events_path(dir.join("history.csv"), &ids, &model).expect("read");
+        assert_eq!(first.rows, 3_000);
+        assert!(first.unknown_accounts > 0);
+        store.save(dir.join("state")).expect("save");
+        let mut store = EngagementStore::load(dir.join("state"), &model).expect("load");
+        let folded = store.fold_events_path(dir.join("new.csv"), &model).expect("fold");
+        assert_eq!(folded.rows, 60);
+        let now = Timestamp::from_unix_seconds(1_700_000_000 + 420 * 86_400);
+        let full = read_engagement_path(dir.join("all.csv"), &ids, &model, Some(now)).expect("read");
+        // The frame lists the accounts in another order, one the store does not hold.
+        let mut order: Vec<Option<String>> = (0..40).rev().map(|k| Some(format!("acct_{k:02}"))).collect();
+        order.push(Some("new_account".into()));
+        let got = store.engagement_for(&Column::Text(order.into_iter().collect()), Some(now)).expect("at now");
+        assert_eq!((got.not_in_store, got.now), (1, now));
+        for k in 0..40 {
+            let (g, w) = (got.scores[39 - k], full.engagement.scores()[k]);
+            assert!(w > 0.0 && (g - w).abs() <= 1e-12 * w, "account {k}: {g} vs {w}");
+        }
+        assert_eq!(got.scores[40], 0.0);
+        assert!(store.engagement_for(&ids, Some(Timestamp::from_unix_seconds(1_700_000_000))).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_store_file_is_refused_with_its_path() {
+        let dir = temp("damaged");
+        let model = EngagementParams::new().fit().expect("valid");
+        let ids = Column::text(vec![Some("acct_00"), None, Some("acct_01")]);
+        std::fs::write(dir.join("events.csv"), events(50, 3)).expect("write");
+        let (store, _) = EngagementStore::from_events_path(dir.join("events.csv"), &ids, &model).expect("read");
+        let path = dir.join("state");
+        store.save(&path).expect("save");
+        assert_eq!(EngagementStore::load(&path, &model).expect("load"), store);
+        let bytes = std::fs::read(&path).expect("read");
+        let mut edited = bytes.clone();
+        edited[STORE_MAGIC.len() + 12] ^= 1;
+        std::fs::write(&path, &edited).expect("write");
+        let err = EngagementStore::load(&path, &model).expect_err("damaged").to_string();
+        assert!(err.contains("state") && err.contains("checksum"), "{err}");
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("write");
+        assert!(EngagementStore::load(&path, &model).is_err());
+        std::fs::write(&path, &bytes).expect("write");
+        let other = EngagementParams::new().half_life_days("call", 3.0).fit().expect("valid");
+        let err = EngagementStore::load(&path, &other).expect_err("other model").to_string();
+        assert!(err.contains("another model"), "{err}");
+        let err = EngagementStore::load(dir.join("absent"), &model).expect_err("absent").to_string();
+        assert!(err.contains("absent"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
