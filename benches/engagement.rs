@@ -3,8 +3,8 @@
 //!
 //! `cargo bench --bench engagement`
 
-use acctscore_engagement::{EngagementParams, EngagementState, KindId, Timestamp, Touch, intern};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use acctscore_engagement::{EngagementParams, EngagementState, EngagementSums, KindId, Timestamp, Touch, intern};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -104,5 +104,41 @@ fn interning(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, aggregate, incremental, interning);
+/// Folding 1% new activities (100k, the day after `NOW`) into kept sums of
+/// 10M over 1M accounts and reading the engagement, against recomputing it
+/// from all 10.1M: the library side of `acctscore engagement update`.
+fn fold(c: &mut Criterion) {
+    let model = EngagementParams::new().fit().expect("valid params");
+    let n_accounts = 1_000_000usize;
+    let history: Vec<Touch> = touches(10_000_000, n_accounts as u32, 7)
+        .into_iter()
+        .map(|t| Touch::new(t.account, t.kind, Timestamp::from_unix_seconds(t.at.unix_seconds().min(NOW))))
+        .collect();
+    let new: Vec<Touch> = touches(100_000, n_accounts as u32, 8)
+        .into_iter()
+        .map(|t| Touch::new(t.account, t.kind, Timestamp::from_unix_seconds(NOW + 1 + (t.at.unix_seconds() % 86_400))))
+        .collect();
+    let now = Timestamp::from_unix_seconds(NOW + 86_400);
+    let mut kept = EngagementSums::new(&model, n_accounts, None);
+    kept.add(&history).expect("add");
+    let all: Vec<Touch> = history.iter().chain(&new).copied().collect();
+    let mut g = c.benchmark_group("engagement_fold");
+    g.sample_size(10).measurement_time(Duration::from_secs(8));
+    g.bench_function("fold_1pct_into_kept_sums_1M_accounts", |b| {
+        b.iter_batched(
+            || kept.clone(),
+            |mut sums| {
+                sums.add(black_box(&new)).expect("add");
+                sums.engagement_at(now).expect("at now")
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("recompute_from_10_1M_activities", |b| {
+        b.iter(|| model.aggregate(black_box(now), n_accounts, black_box(&all)).expect("aggregate"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, aggregate, incremental, interning, fold);
 criterion_main!(benches);

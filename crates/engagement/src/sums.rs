@@ -280,7 +280,10 @@ impl EngagementSums {
         let latest = self.now.or(self.latest);
         match (self.now, latest) {
             (Some(made), _) if made != at => {
-                return Err(EngagementError::QueryBeforeLatest { query: now, latest: Timestamp::from_unix_seconds(made) });
+                return Err(EngagementError::QueryBeforeLatest {
+                    query: now,
+                    latest: Timestamp::from_unix_seconds(made),
+                });
             }
             (None, Some(l)) if at < l => {
                 return Err(EngagementError::QueryBeforeLatest { query: now, latest: Timestamp::from_unix_seconds(l) });

@@ -727,8 +727,8 @@ fn quoted_rows(
 
 mod ids;
 mod store;
-pub use store::{EngagementStore, FoldReport, StoredEngagement};
 use ids::{IdIndex, parse_i64};
+pub use store::{EngagementStore, FoldReport, StoredEngagement};
 
 #[cfg(test)]
 mod tests;

@@ -84,8 +84,8 @@ impl EngagementStore {
         model: &EngagementModel,
     ) -> Result<(Self, FoldReport), PoolError> {
         let path = path.as_ref();
-        let (sums, log) = read_sums_blocks(path, ids, model, None, 4 << 20, &EventOptions::new())
-            .map_err(|e| e.in_file(path))?;
+        let (sums, log) =
+            read_sums_blocks(path, ids, model, None, 4 << 20, &EventOptions::new()).map_err(|e| e.in_file(path))?;
         let report = FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts };
         Ok((EngagementStore { ids: ids.clone(), sums }, report))
     }
@@ -96,7 +96,11 @@ impl EngagementStore {
     /// # Errors
     /// As [`read_engagement_path`]; [`PoolError::Engagement`] when `model`
     /// is not the store's. On an error the store is unchanged.
-    pub fn fold_events_path(&mut self, path: impl AsRef<Path>, model: &EngagementModel) -> Result<FoldReport, PoolError> {
+    pub fn fold_events_path(
+        &mut self,
+        path: impl AsRef<Path>,
+        model: &EngagementModel,
+    ) -> Result<FoldReport, PoolError> {
         let path = path.as_ref();
         let (new, log) = read_sums_blocks(path, &self.ids, model, None, 4 << 20, &EventOptions::new())
             .map_err(|e| e.in_file(path))?;
@@ -173,8 +177,7 @@ impl EngagementStore {
     /// was made with another engagement model.
     pub fn load(path: impl AsRef<Path>, model: &EngagementModel) -> Result<Self, PoolError> {
         let path = path.as_ref();
-        let bytes =
-            std::fs::read(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
         Self::from_file_bytes(&bytes, model).map_err(|e| PoolError::from(e).in_file(path))
     }
 
