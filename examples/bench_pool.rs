@@ -28,14 +28,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum FamilyArg {
-    Auto,
-    Rules,
-    Logistic,
-    Trees,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Stage {
     Fit,
     Score,
@@ -68,8 +60,8 @@ pub(crate) struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// ICP family to fit (the fit stage; scoring uses the model file's).
-    #[arg(long, value_enum, default_value = "auto")]
-    family: FamilyArg,
+    #[arg(long, default_value = "auto")]
+    family: FamilyChoice,
 }
 
 fn main() -> ExitCode {
@@ -93,13 +85,7 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
         let frame = read_accounts_frame(&args.accounts)?;
         eprintln!("fit: read {} accounts in {:.3} s", frame.nrows(), secs(t0));
         let t = Instant::now();
-        let family = match args.family {
-            FamilyArg::Auto => FamilyChoice::Auto,
-            FamilyArg::Rules => FamilyChoice::Rules,
-            FamilyArg::Logistic => FamilyChoice::Logistic,
-            FamilyArg::Trees => FamilyChoice::Trees,
-        };
-        let (scorer, stages) = ScorerParams::new().icp_family(family).fit_timed(&frame)?;
+        let (scorer, stages) = ScorerParams::new().icp_family(args.family).fit_timed(&frame)?;
         eprintln!("fit: quality gate {:.3} s", stages.quality_gate);
         eprintln!("fit: ICP model {:.3} s", stages.icp);
         eprintln!("fit: anomaly segments {:.3} s", stages.anomaly);

@@ -24,19 +24,9 @@ use acctscore::frame::Frame;
 use acctscore::frame::csv::CsvOptions;
 use acctscore::icp::propensity::{FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum FamilyArg {
-    Auto,
-    Rules,
-    Logistic,
-    Trees,
-    Lookalike,
-    Hybrid,
-}
 
 /// Fit an ICP model on TRAIN and score NEW.
 #[derive(Parser, Debug)]
@@ -63,8 +53,8 @@ pub(crate) struct Args {
     #[arg(long)]
     delimiter: Option<char>,
     /// Model family.
-    #[arg(long, value_enum, default_value = "auto")]
-    family: FamilyArg,
+    #[arg(long, default_value = "auto")]
+    family: FamilyChoice,
     /// Weighted rules (TOML) for the rules family and auto's fallback.
     #[arg(long)]
     rules: Option<PathBuf>,
@@ -154,15 +144,7 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
             excluded.push(c.name.clone());
         }
     }
-    let family = match args.family {
-        FamilyArg::Auto => FamilyChoice::Auto,
-        FamilyArg::Rules => FamilyChoice::Rules,
-        FamilyArg::Logistic => FamilyChoice::Logistic,
-        FamilyArg::Trees => FamilyChoice::Trees,
-        FamilyArg::Lookalike => FamilyChoice::Lookalike,
-        FamilyArg::Hybrid => FamilyChoice::Hybrid,
-    };
-    let mut params = IcpParams::new().family(family).exclude(&excluded).target_column(&args.target.target);
+    let mut params = IcpParams::new().family(args.family).exclude(&excluded).target_column(&args.target.target);
     if args.log1p {
         params = params.numeric_transform(acctscore::features::encode::NumericTransform::Log1pStandardize);
     }

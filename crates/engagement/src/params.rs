@@ -236,13 +236,6 @@ impl EngagementParams {
         })
     }
 
-    /// The former name of [`EngagementParams::fit`], kept until the last
-    /// caller outside this crate moves.
-    #[doc(hidden)]
-    pub fn build(&self) -> Result<EngagementModel> {
-        self.fit()
-    }
-
     /// Checks every value, in definition order (what [`EngagementParams::fit`] runs first).
     fn validate(&self) -> Result<()> {
         if self.kinds.is_empty() {

@@ -215,6 +215,12 @@ pub enum IcpError {
     /// column of the wrong kind: [`FeaturesError::Frame`](acctscore_features::FeaturesError::Frame)).
     #[error(transparent)]
     Features(#[from] acctscore_features::FeaturesError),
+    /// A family name that is not one of [`FamilyChoice`](crate::propensity::FamilyChoice)'s.
+    #[error("unknown ICP family `{found}`: expected one of auto, rules, logistic, trees, lookalike, hybrid")]
+    UnknownFamily {
+        /// The name given.
+        found: String,
+    },
     /// The rules file is not valid TOML or has unknown keys.
     #[error("rules file{}: {reason}", .rule.as_ref().map(|r| format!(", rule `{r}`")).unwrap_or_default())]
     RulesSyntax {

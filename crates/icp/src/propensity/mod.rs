@@ -84,6 +84,57 @@ pub enum FamilyChoice {
     Hybrid,
 }
 
+impl FamilyChoice {
+    /// Every choice, in the order of the documentation.
+    pub const ALL: [FamilyChoice; 6] = [
+        FamilyChoice::Auto,
+        FamilyChoice::Rules,
+        FamilyChoice::Logistic,
+        FamilyChoice::Trees,
+        FamilyChoice::Lookalike,
+        FamilyChoice::Hybrid,
+    ];
+
+    /// The choice's name as written in files and on command lines (`auto`, `rules`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            FamilyChoice::Auto => "auto",
+            FamilyChoice::Rules => "rules",
+            FamilyChoice::Logistic => "logistic",
+            FamilyChoice::Trees => "trees",
+            FamilyChoice::Lookalike => "lookalike",
+            FamilyChoice::Hybrid => "hybrid",
+        }
+    }
+}
+
+impl std::fmt::Display for FamilyChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reads a choice by its [`name`](FamilyChoice::name).
+///
+/// ```
+/// use acctscore_icp::propensity::FamilyChoice;
+///
+/// assert_eq!("trees".parse::<FamilyChoice>()?, FamilyChoice::Trees);
+/// let err = "forest".parse::<FamilyChoice>().unwrap_err();
+/// assert!(err.to_string().contains("auto, rules, logistic, trees, lookalike, hybrid"));
+/// # Ok::<(), acctscore_icp::IcpError>(())
+/// ```
+impl std::str::FromStr for FamilyChoice {
+    type Err = IcpError;
+
+    fn from_str(s: &str) -> Result<Self, IcpError> {
+        FamilyChoice::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| IcpError::UnknownFamily { found: s.to_string() })
+    }
+}
+
 /// The family of a fitted model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

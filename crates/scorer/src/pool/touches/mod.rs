@@ -163,19 +163,12 @@ pub fn read_engagement_path_with(
     options: &EventOptions,
 ) -> Result<EngagementLog, PoolError> {
     let path = path.as_ref();
-    read_engagement_blocks(path, ids, model, now, 4 << 20, options).map_err(|e| e.in_file(path))
+    read_sums_blocks(path, ids, model, now, 4 << 20, options).map(finished).map_err(|e| e.in_file(path))
 }
 
-fn read_engagement_blocks(
-    path: &Path,
-    ids: &Column,
-    model: &EngagementModel,
-    now: Option<Timestamp>,
-    block: usize,
-    options: &EventOptions,
-) -> Result<EngagementLog, PoolError> {
-    let (sums, log) = read_sums_blocks(path, ids, model, now, block, options)?;
-    Ok(EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows })
+/// The engagement of what [`read_sums_blocks`] read.
+fn finished((sums, log): (EngagementSums, TouchLog)) -> EngagementLog {
+    EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows }
 }
 
 /// The running sums of an events file's activities, per account row of
@@ -221,7 +214,7 @@ pub(crate) fn engagement_in_blocks(
     model: &EngagementModel,
     block: usize,
 ) -> Result<EngagementLog, PoolError> {
-    read_engagement_blocks(path, ids, model, None, block, &EventOptions::default())
+    read_sums_blocks(path, ids, model, None, block, &EventOptions::default()).map(finished)
 }
 
 /// Streams `path` in blocks of `block` bytes through [`parse_block`].

@@ -29,7 +29,7 @@ const MISSING_ID: u32 = u32::MAX;
 ///
 /// ```no_run
 /// use acctscore_scorer::pool::{EngagementStore, read_accounts_frame};
-/// use acctscore_scorer::engagement::EngagementParams;
+/// use acctscore_engagement::EngagementParams;
 ///
 /// let model = EngagementParams::new().fit()?;
 /// let accounts = read_accounts_frame("accounts.csv")?;

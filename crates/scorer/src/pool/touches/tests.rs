@@ -3,7 +3,7 @@ use super::*;
 use crate::engagement::EngagementParams;
 
 fn model() -> EngagementModel {
-    EngagementParams::new().kind("email", 1.0, 14.0).kind("call", 3.0, 30.0).build().expect("valid")
+    EngagementParams::new().kind("email", 1.0, 14.0).kind("call", 3.0, 30.0).fit().expect("valid")
 }
 
 #[test]
@@ -181,8 +181,9 @@ fn engagement_read_in_blocks_equals_aggregating_the_touches() {
     for (now, at) in [(None, latest), (Some(earlier), earlier)] {
         let want = model().aggregate(at, 30, &log.touches).expect("ok");
         for block in [7, 64, 1 << 20] {
-            let got =
-                read_engagement_blocks(&path, &ids, &model(), now, block, &EventOptions::new()).expect("streamed");
+            let got = read_sums_blocks(&path, &ids, &model(), now, block, &EventOptions::new())
+                .map(finished)
+                .expect("streamed");
             assert_eq!((got.rows, got.unknown_accounts), (log.rows, log.unknown_accounts));
             let e = &got.engagement;
             assert_eq!((e.now(), e.used(), e.ignored_future()), (at, want.used(), want.ignored_future()));
@@ -353,8 +354,9 @@ fn a_bad_line_is_named_wherever_it_falls() {
             let path = std::env::temp_dir().join(format!("acctscore_bad_line_{}_{bad}.csv", std::process::id()));
             std::fs::write(&path, &data).expect("temp file");
             for block in [16, 100, 1000, 1 << 20] {
-                let e =
-                    read_engagement_blocks(&path, &ids, &m, None, block, &EventOptions::new()).expect_err("bad line");
+                let e = read_sums_blocks(&path, &ids, &m, None, block, &EventOptions::new())
+                    .map(finished)
+                    .expect_err("bad line");
                 check(e, &format!("block {block}"));
             }
             let _ = std::fs::remove_file(&path);
