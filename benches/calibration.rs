@@ -13,6 +13,7 @@
 //! work, an upper bound on their uncontended wall time).
 //! `cargo bench --bench calibration -- calibration_1M_cpu` runs one group.
 
+use acctscore::core::numeric::SplitMix64;
 use acctscore_calibration::{BinningParams, Calibrator, FitCalibrator, IsotonicParams, PlattParams, metrics};
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -21,34 +22,18 @@ use std::time::Duration;
 
 const N: usize = 1_000_000;
 
-/// SplitMix64: a tiny deterministic generator, so the bench needs no data files.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Raw log-odds scores (all distinct, as a learned model gives) with labels
 /// drawn from a miscalibrated truth `σ(0.7·s − 1)`; and the scores mapped
 /// to probabilities by the logistic function.
 fn data(n: usize) -> (Vec<f64>, Vec<bool>, Vec<f64>) {
-    let mut rng = SplitMix(7);
+    let mut rng = SplitMix64::new(7);
     let mut scores = Vec::with_capacity(n);
     let mut labels = Vec::with_capacity(n);
     for _ in 0..n {
         // sum of uniforms: roughly normal, spread about ±4
-        let s = (rng.uniform() + rng.uniform() + rng.uniform() - 1.5) * 3.0;
+        let s = (rng.next_f64() + rng.next_f64() + rng.next_f64() - 1.5) * 3.0;
         scores.push(s);
-        labels.push(rng.uniform() < 1.0 / (1.0 + (-(0.7 * s - 1.0)).exp()));
+        labels.push(rng.next_f64() < 1.0 / (1.0 + (-(0.7 * s - 1.0)).exp()));
     }
     let probs = scores.iter().map(|&s| 1.0 / (1.0 + (-s).exp())).collect();
     (scores, labels, probs)

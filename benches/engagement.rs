@@ -3,6 +3,7 @@
 //!
 //! `cargo bench --bench engagement`
 
+use acctscore::core::numeric::SplitMix64;
 use acctscore_engagement::{EngagementParams, EngagementState, EngagementSums, KindId, Timestamp, Touch, intern};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -11,26 +12,13 @@ use std::time::Duration;
 const NOW: i64 = 1_767_225_600;
 const YEAR: u64 = 365 * 86_400;
 
-/// SplitMix64: a tiny deterministic generator, so the bench needs no data files.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// `n` touches over `n_accounts` accounts in the last two years, 1 % after `NOW`;
 /// kinds 60 % email, 30 % call, 10 % meeting; in random (unsorted) order.
 fn touches(n: usize, n_accounts: u32, seed: u64) -> Vec<Touch> {
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix64::new(seed);
     (0..n)
         .map(|_| {
-            let r = rng.next();
+            let r = rng.next_u64();
             let account = (r % u64::from(n_accounts)) as u32;
             let k = (r >> 32) % 10;
             let kind = KindId::new(if k < 6 {
@@ -40,7 +28,7 @@ fn touches(n: usize, n_accounts: u32, seed: u64) -> Vec<Touch> {
             } else {
                 2
             });
-            let ago = rng.next() % (2 * YEAR);
+            let ago = rng.next_u64() % (2 * YEAR);
             let at = if (r >> 40).is_multiple_of(100) { NOW + 3_600 } else { NOW - ago as i64 };
             Touch::new(account, kind, Timestamp::from_unix_seconds(at))
         })
@@ -63,11 +51,11 @@ fn aggregate(c: &mut Criterion) {
 fn incremental(c: &mut Criterion) {
     let model = EngagementParams::new().fit().expect("valid params");
     // 4096 activities of one account, mostly in order with ~1/8 late ones.
-    let mut rng = SplitMix(11);
+    let mut rng = SplitMix64::new(11);
     let mut t = NOW - 3 * YEAR as i64;
     let seq: Vec<(KindId, Timestamp)> = (0..4096)
         .map(|_| {
-            let r = rng.next();
+            let r = rng.next_u64();
             t += (r % 86_400) as i64;
             let at = if r.is_multiple_of(8) { t - ((r >> 20) % (60 * 86_400)) as i64 } else { t };
             (KindId::new(((r >> 8) % 3) as u16), Timestamp::from_unix_seconds(at))
@@ -96,8 +84,8 @@ fn incremental(c: &mut Criterion) {
 
 fn interning(c: &mut Criterion) {
     // 10M account ids (`acct_0000000` style) over 1M distinct, in random order.
-    let mut rng = SplitMix(3);
-    let ids: Vec<String> = (0..10_000_000).map(|_| format!("acct_{:07}", rng.next() % 1_000_000)).collect();
+    let mut rng = SplitMix64::new(3);
+    let ids: Vec<String> = (0..10_000_000).map(|_| format!("acct_{:07}", rng.next_u64() % 1_000_000)).collect();
     let mut g = c.benchmark_group("engagement_ids");
     g.sample_size(10).measurement_time(Duration::from_secs(10)).throughput(Throughput::Elements(ids.len() as u64));
     g.bench_function("intern_10M_ids_1M_distinct", |b| b.iter(|| intern(black_box(&ids)).expect("intern")));
