@@ -35,11 +35,15 @@
 //! Encoders, the data-quality report and rollups of frames are in
 //! `acctscore-features`.
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 #[cfg(feature = "csv")]
 pub mod csv;
 mod error;
 mod frame;
 mod intern;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 
 pub use error::{CsvErrorKind, FrameError, QuotingProblem, Result, SkippedRow};
 pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame, NumericColumn, TextColumn};
