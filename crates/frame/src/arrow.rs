@@ -19,6 +19,9 @@
 //!
 //! - **Missing values**: an Arrow null (in a dictionary column, a null key
 //!   or a null dictionary value) becomes the frame's missing value.
+//! - **Strings** are read as written: unlike the CSV loader, which trims
+//!   surrounding whitespace from every field (a CSV convention), typed
+//!   input is not rewritten.
 //! - **Numbers**: a present NaN or infinity is a [`FrameError::NonFinite`]
 //!   with its column and row, as [`Frame::new`] refuses it (nothing is read
 //!   as missing that the data did not mark missing).

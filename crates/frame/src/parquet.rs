@@ -52,7 +52,7 @@ impl Frame {
             e @ (FrameError::Io { .. } | FrameError::Parquet { .. } | FrameError::InFile { .. }) => e,
             other => FrameError::InFile { path: path.display().to_string(), source: Box::new(other) },
         };
-        let (file, metadata) = open_parquet(path)?;
+        let metadata = open_parquet(path)?;
         let schema = metadata.schema().clone();
         let roots: Vec<usize> =
             schema.fields().iter().enumerate().filter(|(_, f)| options.wants(f.name())).map(|(k, _)| k).collect();
@@ -61,8 +61,10 @@ impl Frame {
         let mut builder = ArrowFrameBuilder::new(&projected, options).map_err(in_file)?;
         let groups = metadata.metadata().num_row_groups();
         let read = |row_groups: Vec<usize>| -> Result<Vec<RecordBatch>> {
+            // A file of its own: clones of one handle share its offset, which
+            // the reader of each half seeks.
             let file =
-                file.try_clone().map_err(|source| FrameError::Io { path: path.display().to_string(), source })?;
+                File::open(path).map_err(|source| FrameError::Io { path: path.display().to_string(), source })?;
             let mask = ProjectionMask::roots(metadata.parquet_schema(), roots.iter().copied());
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                 .with_projection(mask)
@@ -88,10 +90,10 @@ impl Frame {
 ///
 /// # Errors
 /// [`FrameError::Io`], or [`FrameError::Parquet`] for a file that is not Parquet.
-fn open_parquet(path: &Path) -> Result<(File, ArrowReaderMetadata)> {
+fn open_parquet(path: &Path) -> Result<ArrowReaderMetadata> {
     let file = File::open(path).map_err(|source| FrameError::Io { path: path.display().to_string(), source })?;
     let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| parquet_error(path, &e))?;
-    Ok((file, metadata))
+    Ok(metadata)
 }
 
 /// A [`FrameError::Parquet`] for `path`.

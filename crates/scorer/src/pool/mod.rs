@@ -31,6 +31,8 @@ mod generate;
 #[cfg(feature = "csv")]
 mod io;
 mod options;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod records;
 #[cfg(feature = "csv")]
 mod touches;
@@ -43,12 +45,16 @@ pub use io::{
     write_events, write_events_path,
 };
 pub use options::{DuplicateIds, EventOptions, TimeUnit};
+#[cfg(feature = "parquet")]
+pub use parquet::{
+    IdEncoding, account_arrow_options, write_accounts_parquet, write_events_parquet, write_events_parquet_with,
+};
 pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{
-    EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path,
-    read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path, read_touches_path_with,
-    read_touches_with,
+    EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_accounts_frame_only,
+    read_engagement_path, read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path,
+    read_touches_path_with, read_touches_with,
 };
 #[cfg(feature = "csv")]
 pub use touches::{EngagementStore, FoldReport, StoredEngagement};
@@ -91,6 +97,15 @@ pub enum PoolError {
         /// 1-based line number in the file (the header is line 1).
         line: u64,
         /// What was wrong, as the CSV parser reported it.
+        reason: String,
+    },
+    /// A value of a columnar (Parquet) file that cannot be read, with its
+    /// data row (1-based; such a file has no lines).
+    #[error("data row {row}: {reason}")]
+    BadValue {
+        /// 1-based data row.
+        row: u64,
+        /// What is wrong, naming the column.
         reason: String,
     },
     /// A numeric field holds NaN or an infinity.
@@ -175,9 +190,13 @@ impl PoolError {
     /// it names a path already.
     pub(crate) fn in_file(self, path: &std::path::Path) -> PoolError {
         match self {
-            PoolError::Io { .. } | PoolError::InFile { .. } | PoolError::Frame(crate::frame::FrameError::Io { .. }) => {
-                self
-            }
+            PoolError::Io { .. }
+            | PoolError::InFile { .. }
+            | PoolError::Frame(
+                crate::frame::FrameError::Io { .. }
+                | crate::frame::FrameError::InFile { .. }
+                | crate::frame::FrameError::Parquet { .. },
+            ) => self,
             other => PoolError::InFile { path: path.display().to_string(), source: Box::new(other) },
         }
     }
