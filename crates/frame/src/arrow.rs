@@ -526,6 +526,14 @@ struct Categories {
     last: Option<(ArrayRef, Vec<u32>)>,
 }
 
+/// Whether two dictionaries are one: the same buffers (the Parquet reader
+/// wraps one dictionary in a new array for every batch, so the arrays
+/// themselves differ). The mapping is kept with the dictionary it was made
+/// from, so its buffers cannot be freed and reused while it is compared.
+pub(crate) fn same_dictionary(a: &ArrayRef, b: &ArrayRef) -> bool {
+    std::sync::Arc::ptr_eq(a, b) || (a.len() == b.len() && a.to_data().ptr_eq(&b.to_data()))
+}
+
 /// A dictionary entry not interned yet.
 const UNSEEN: u32 = u32::MAX - 1;
 
@@ -541,7 +549,7 @@ impl Categories {
         }
         let d = DictStrings::of(array)?;
         let mut map = match self.last.take() {
-            Some((values, map)) if std::sync::Arc::ptr_eq(&values, d.values) => map,
+            Some((values, map)) if same_dictionary(&values, d.values) => map,
             _ => vec![UNSEEN; d.strings.len()],
         };
         self.codes.reserve(array.len());

@@ -299,12 +299,18 @@ struct DictMap<T> {
 }
 
 impl<T: Clone> DictMap<T> {
-    /// The mapping of `values`: the last one if it is the same dictionary,
-    /// else a fresh one of `unset` entries.
-    fn take(&mut self, values: &ArrayRef, unset: T) -> Vec<T> {
+    /// The mapping of `values` when it is the last dictionary seen.
+    fn take(&mut self, values: &ArrayRef) -> Option<Vec<T>> {
         match self.last.take() {
-            Some((last, map)) if Arc::ptr_eq(&last, values) => map,
-            _ => vec![unset; values.len()],
+            // The same buffers (the Parquet reader wraps one dictionary in a
+            // new array for every batch); `last` keeps them from being reused.
+            Some((last, map))
+                if Arc::ptr_eq(&last, values)
+                    || (last.len() == values.len() && last.to_data().ptr_eq(&values.to_data())) =>
+            {
+                Some(map)
+            }
+            _ => None,
         }
     }
 
@@ -312,9 +318,6 @@ impl<T: Clone> DictMap<T> {
         self.last = Some((values.clone(), map));
     }
 }
-
-/// A dictionary entry not mapped yet.
-const UNMAPPED: u32 = u32::MAX - 1;
 
 /// Per half: the mappings of the dictionaries seen, and per batch buffers.
 #[derive(Default)]
@@ -360,7 +363,7 @@ impl BatchState {
             (None, None) => return Err(unsupported("kind", kind.data_type())),
         };
         let mut kind_map = match dict_kinds {
-            Some((values, _)) => self.kinds.take(values, None),
+            Some((values, _)) => self.kinds.take(values).unwrap_or_else(|| vec![None; values.len()]),
             None => Vec::new(),
         };
         sink.log.rows += n as u64;
@@ -423,20 +426,21 @@ impl BatchState {
             self.rows.resize(n, ids::NO_ROW);
             return Ok(());
         }
-        let mut map = self.ids.take(values, UNMAPPED);
+        // A new dictionary is mapped whole, in its order (its strings are
+        // read front to back, not in the rows' random order).
+        let map = match self.ids.take(values) {
+            Some(map) => map,
+            None => (0..values.len()).map(|k| look_up(strings.get(k))).collect(),
+        };
         let nulls = id.logical_nulls();
-        for (i, k) in dict.normalized_keys().into_iter().enumerate() {
-            let row = match map.get_mut(k) {
-                _ if nulls.as_ref().is_some_and(|nulls| nulls.is_null(i)) => ids::NO_ROW,
-                Some(slot) if *slot == UNMAPPED => {
-                    // First use of this entry: its one lookup.
-                    *slot = look_up(strings.get(k));
-                    *slot
-                }
-                Some(slot) => *slot,
-                None => ids::NO_ROW,
-            };
-            self.rows.push(row);
+        let keys = dict.normalized_keys();
+        match nulls.filter(|n| n.null_count() > 0) {
+            None => self.rows.extend(keys.iter().map(|&k| map.get(k).copied().unwrap_or(ids::NO_ROW))),
+            Some(nulls) => self.rows.extend(
+                keys.iter()
+                    .zip(nulls.iter())
+                    .map(|(&k, valid)| if valid { map.get(k).copied().unwrap_or(ids::NO_ROW) } else { ids::NO_ROW }),
+            ),
         }
         self.ids.keep(values, map);
         Ok(())
