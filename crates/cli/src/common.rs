@@ -547,7 +547,9 @@ impl Schema {
     /// that the file lacks.
     pub fn read_fit_frame(&self, path: &Path, mapping: &ColumnMapping) -> Result<Frame> {
         match self {
-            Schema::Pool => Ok(read_accounts_frame(path)?),
+            Schema::Pool => read_accounts_frame(path).with_context(|| {
+                format!("reading {} in the pool format (--map FILE for another schema)", path.display())
+            }),
             Schema::Mapped { map, .. } => {
                 let mut o = map.csv_options()?;
                 if let Some(id) = mapping.id_column() {

@@ -133,7 +133,14 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
         Vec::new()
     } else {
         let rows = rows_by_id(&scorer, &frame, &args.accounts, "--carry")?;
-        let order: Vec<usize> = ranked.iter().map(|s| rows.get(&s.account_id).copied().unwrap_or(0)).collect();
+        let order = ranked
+            .iter()
+            .map(|s| {
+                rows.get(&s.account_id)
+                    .copied()
+                    .ok_or_else(|| fail(format!("scored account `{}` not found among the rows", s.account_id)))
+            })
+            .collect::<Result<Vec<usize>>>()?;
         let mut carried = Vec::new();
         for c in &args.carry {
             let values = column_text(&frame, c)?;
