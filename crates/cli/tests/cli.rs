@@ -330,6 +330,32 @@ fn fit_prints_its_report_and_writes_the_same_model_twice() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["metrics"]["icp_family"], "logistic");
     assert!(v["report"]["tiers"].is_object());
+    // Weighted rules from a file: the rules family, its tiers from the rules' points.
+    let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/rules/icp_rules.toml");
+    let o = ok(&[
+        "-q",
+        "fit",
+        "--accounts",
+        s(&history),
+        "--target",
+        "converted",
+        "--family",
+        "rules",
+        "--rules",
+        s(&rules),
+        "--format",
+        "json",
+        "--out",
+        s(&json),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["metrics"]["icp_family"], "rules");
+    assert_eq!(v["report"]["tier_source"]["from"], "rule_points");
+    fails(
+        1,
+        &["fit", "--accounts", s(&history), "--target", "converted", "--rules", s(&history), "--out", s(&json)],
+        &["rules file", "history.csv"],
+    );
 }
 
 #[test]

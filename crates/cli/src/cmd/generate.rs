@@ -173,7 +173,7 @@ fn write_truth(path: &Path, split: &SplitPool) -> Result<()> {
 /// Runs `generate`.
 ///
 /// # Errors
-/// As [`generate`] and [`write`].
+/// As [`generate()`] and [`write()`].
 pub fn run(ui: &Ui, args: Args) -> Result<()> {
     let split = generate(ui, args.accounts, args.seed, args.open_share, args.reps)?;
     let written = write(ui, &args.out, &split)?;
