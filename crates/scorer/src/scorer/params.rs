@@ -139,6 +139,14 @@ impl ScorerParams {
         self
     }
 
+    /// Weighted rules for the ICP model (the rules family, and `auto`'s
+    /// fallback when there are too few positives), keeping the other ICP
+    /// settings (unlike [`ScorerParams::icp`], which replaces them all).
+    pub fn icp_rules(mut self, rules: RuleSet) -> Self {
+        self.icp = self.icp.rules(rules);
+        self
+    }
+
     /// The preferred monthly revenue range.
     pub fn revenue_range(mut self, r: RevenueRange) -> Self {
         self.range = r;
