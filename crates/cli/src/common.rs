@@ -5,7 +5,7 @@
 use acctscore::core::Timestamp;
 use acctscore::frame::Frame;
 use acctscore::frame::csv::{CsvOptions, Encoding};
-use acctscore::pool::{EngagementLog, account_csv_options, read_accounts_frame, read_engagement_path};
+use acctscore::pool::{EngagementLog, EngagementStore, account_csv_options, read_accounts_frame, read_engagement_path};
 use acctscore::{ColumnMapping, NeededBy, Scorer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
@@ -634,6 +634,38 @@ pub fn read_engagement(
         ));
     }
     Ok(log)
+}
+
+/// Engagement of every row of `frame` from a state file kept by
+/// `engagement init`/`update`, at `now` (default: the latest activity held),
+/// with the accounts the state does not hold as a warning.
+///
+/// # Errors
+/// A model without an id column; an unreadable state or one of another
+/// model, naming the file; `now` before the latest activity held.
+pub fn read_engagement_state(
+    ui: &Ui,
+    scorer: &Scorer,
+    frame: &Frame,
+    path: &Path,
+    now: Option<Timestamp>,
+) -> Result<Vec<f64>> {
+    let id = id_column(scorer)
+        .ok_or_else(|| fail("--engagement-state needs the model's account id column (map `id` in the mapping file)"))?;
+    let store = ui
+        .stage("reading the engagement state", || EngagementStore::load(path, scorer.engagement_model()))
+        .with_context(|| format!("engagement state {}", path.display()))?;
+    let read =
+        store.engagement_for(frame.column(id)?, now).with_context(|| format!("engagement state {}", path.display()))?;
+    ui.note(format_args!("{}: engagement of {} accounts at {}", path.display(), store.n_accounts(), read.now));
+    if read.not_in_store > 0 {
+        ui.warn(format_args!(
+            "{}: {} accounts are not in the engagement state; their engagement is 0 (run `engagement init` with this accounts file)",
+            path.display(),
+            read.not_in_store
+        ));
+    }
+    Ok(read.scores)
 }
 
 #[cfg(test)]

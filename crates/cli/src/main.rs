@@ -49,8 +49,10 @@ enum Command {
     Explain(cmd::explain::Args),
     /// Evaluate a score column against outcomes: AUC, lift, calibration, thresholds, drift.
     Evaluate(cmd::evaluate::Args),
-    // TODO(issue 19): `Engagement(cmd::engagement::Args)` with `engagement update`,
-    // `Assign(cmd::assign::Args)` and `Report(cmd::report::Args)`.
+    /// Keep a pool's engagement in a state file: `init` from the whole log, `update` with new activities only.
+    Engagement(cmd::engagement::Args),
+    /// Deal ranked accounts to reps within capacity, value shares following capacity shares, owners kept.
+    Assign(cmd::assign::Args),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +76,8 @@ fn main() -> ExitCode {
         Command::Score(a) => cmd::score::run(&ui, a),
         Command::Explain(a) => cmd::explain::run(&ui, a),
         Command::Evaluate(a) => cmd::evaluate::run(&ui, a),
+        Command::Engagement(a) => cmd::engagement::run(&ui, a),
+        Command::Assign(a) => cmd::assign::run(&ui, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

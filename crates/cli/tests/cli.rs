@@ -100,7 +100,7 @@ fn generate_writes_the_pool_files_deterministically() {
     assert_eq!(h, ["account_id", "kind", "timestamp", "rep_id"]);
     assert!(events.iter().all(|e| e[3].starts_with("rep_")), "every activity has its rep");
     let (h, reps) = read_csv(&dir.join("reps.csv"));
-    assert_eq!(h, ["rep_id", "capacity", "segment"]);
+    assert_eq!(h, ["rep_id", "capacity"]);
     assert_eq!(reps.len(), 12);
     let capacity: u64 = reps.iter().map(|r| r[1].parse::<u64>().expect("capacity")).sum();
     assert!((590..=610).contains(&capacity), "capacities share out the open accounts: {capacity}");
@@ -583,4 +583,151 @@ fn x_education_leads_through_the_mapping_file() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert!(v["icp_sum_check"]["difference"].as_f64().expect("difference").abs() < 1e-9);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Splits `events.csv` into the activities before the last `new` and those.
+fn split_events(dir: &Path, out: &Path, new: usize) -> (PathBuf, PathBuf) {
+    let text = std::fs::read_to_string(dir.join("events.csv")).expect("events");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let cut = lines.len() - new;
+    let write = |name: &str, rows: &[&str]| {
+        let path = out.join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).expect("write");
+        path
+    };
+    (write("old.csv", &lines[..cut]), write("new.csv", &lines[cut..]))
+}
+
+#[test]
+fn an_updated_engagement_state_scores_as_the_whole_log() {
+    let (dir, model) = pool();
+    let out = temp("state");
+    let (old, new) = split_events(dir, &out, 300);
+    let open = dir.join("open_accounts.csv");
+    let state = out.join("engagement.state");
+    ok(&["engagement", "init", "--model", s(model), "--accounts", s(&open), "--events", s(&old), "--out", s(&state)]);
+    let o = ok(&["engagement", "update", "--model", s(model), "--state", s(&state), "--events", s(&new)]);
+    assert!(stdout(&o).contains("600 accounts"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("300 activities read"), "{}", stderr(&o));
+    let now = (NOW + 86_400).to_string();
+    let (a, b) = (out.join("from_state.csv"), out.join("from_log.csv"));
+    let events = dir.join("events.csv");
+    let common = ["-q", "score", "--model", s(model), "--accounts", s(&open), "--now", &now, "--all"];
+    ok(&[&common[..], &["--engagement-state", s(&state), "--out", s(&a)]].concat());
+    ok(&[&common[..], &["--events", s(&events), "--out", s(&b)]].concat());
+    let ((ha, ra), (hb, rb)) = (read_csv(&a), read_csv(&b));
+    assert_eq!(ha, hb);
+    let e = ha.iter().position(|c| c == "engagement").expect("engagement column");
+    assert!(ra.iter().any(|r| r[e].parse::<f64>().expect("number") > 0.0));
+    for (x, y) in ra.iter().zip(&rb) {
+        let (u, v): (f64, f64) = (x[e].parse().expect("number"), y[e].parse().expect("number"));
+        assert!((u - v).abs() <= 1e-12 * v.abs(), "{}: {u} vs {v}", x[1]);
+    }
+    // A state of another model, a damaged state, and --now before the latest activity fail in one line.
+    let other = out.join("other.json");
+    std::fs::write(&other, std::fs::read_to_string(model).expect("model")).expect("copy");
+    let mut bytes = std::fs::read(&state).expect("state");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let damaged = out.join("damaged.state");
+    std::fs::write(&damaged, bytes).expect("write");
+    fails(
+        1,
+        &["score", "--model", s(model), "--accounts", s(&open), "--engagement-state", s(&damaged), "--out", s(&a)],
+        &["damaged.state", "checksum"],
+    );
+    fails(
+        1,
+        &[
+            "score",
+            "--model",
+            s(model),
+            "--accounts",
+            s(&open),
+            "--engagement-state",
+            s(&state),
+            "--now",
+            "2020-01-01",
+            "--out",
+            s(&a),
+        ],
+        &["engagement.state", "precedes"],
+    );
+    fails(
+        2,
+        &[
+            "score",
+            "--model",
+            s(model),
+            "--accounts",
+            s(&open),
+            "--engagement-state",
+            s(&state),
+            "--events",
+            s(&events),
+            "--out",
+            s(&a),
+        ],
+        &["--events"],
+    );
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
+    let (dir, model) = pool();
+    let out = temp("assign");
+    let ranked = out.join("ranked.csv");
+    let (open, events, reps) = (dir.join("open_accounts.csv"), dir.join("events.csv"), dir.join("reps.csv"));
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open),
+        "--events",
+        s(&events),
+        "--all",
+        "--out",
+        s(&ranked),
+    ]);
+    let table = out.join("assigned.csv");
+    let o = ok(&[
+        "assign",
+        "--ranked",
+        s(&ranked),
+        "--reps",
+        s(&reps),
+        "--events",
+        s(&events),
+        "--out",
+        s(&table),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(doc["accounts"], 600);
+    assert!(doc["kept_with_owner"].as_u64().expect("count") > 0);
+    for rep in doc["reps"].as_array().expect("reps") {
+        let off = rep["off_share"].as_f64().expect("number");
+        assert!(off.abs() <= 0.05, "{rep}");
+        assert!(rep["after_accounts"].as_u64() <= rep["capacity"].as_u64());
+    }
+    let (h, rows) = read_csv(&table);
+    assert_eq!(h, ["account_id", "rep_id", "priority", "previous_rep"]);
+    assert_eq!(rows.len() as u64, doc["assigned"].as_u64().expect("count"));
+    // Every account once; ids as in the ranked file.
+    let (_, ranked_rows) = read_csv(&ranked);
+    let ids: std::collections::HashSet<&str> = ranked_rows.iter().map(|r| r[1].as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    assert!(rows.iter().all(|r| ids.contains(r[0].as_str()) && seen.insert(r[0].clone())));
+    // A reps file without capacities, and segments without --segment-col.
+    let bad = out.join("bad_reps.csv");
+    std::fs::write(&bad, "rep_id,capacity\nrep_00,ten\n").expect("write");
+    fails(1, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["bad_reps.csv", "line 2", "ten"]);
+    std::fs::write(&bad, "rep_id,capacity,segment\nrep_00,10,smb\n").expect("write");
+    fails(2, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["--segment-col"]);
+    let _ = std::fs::remove_dir_all(out);
 }

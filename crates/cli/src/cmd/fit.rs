@@ -13,36 +13,6 @@ use acctscore::icp::rules::RuleSet;
 use acctscore::{Scorer, ScorerParams};
 use std::path::{Path, PathBuf};
 
-/// The ICP families `--family` offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum FamilyArg {
-    /// Logistic regression or boosted trees by cross-validated AUC; rules with too few positives.
-    Auto,
-    /// Weighted rules (`--rules`, or mined from the data).
-    Rules,
-    /// Logistic regression.
-    Logistic,
-    /// Gradient-boosted trees.
-    Trees,
-    /// Look-alike similarity to converted accounts.
-    Lookalike,
-    /// Logistic regression + mined-rule points, in log-odds.
-    Hybrid,
-}
-
-impl FamilyArg {
-    fn choice(self) -> FamilyChoice {
-        match self {
-            FamilyArg::Auto => FamilyChoice::Auto,
-            FamilyArg::Rules => FamilyChoice::Rules,
-            FamilyArg::Logistic => FamilyChoice::Logistic,
-            FamilyArg::Trees => FamilyChoice::Trees,
-            FamilyArg::Lookalike => FamilyChoice::Lookalike,
-            FamilyArg::Hybrid => FamilyChoice::Hybrid,
-        }
-    }
-}
-
 /// Options of `fit`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -61,9 +31,10 @@ pub struct Args {
     /// outcome; default: the outcome must be boolean or 0/1).
     #[arg(long, value_name = "V")]
     pub positive: Option<String>,
-    /// ICP model family.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub family: FamilyArg,
+    /// ICP model family: `auto` picks logistic regression or boosted trees by
+    /// cross-validated AUC (rules with too few positives).
+    #[arg(long, default_value = "auto", value_name = "auto|rules|logistic|trees|lookalike|hybrid")]
+    pub family: FamilyChoice,
     /// Weighted rules (TOML) for the rules family and auto's fallback.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
@@ -109,7 +80,7 @@ pub fn column_exists(frame: &acctscore::frame::Frame, path: &Path, option: &str,
 pub fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscore::FitTimings)> {
     let schema = Schema::from_option(args.map.as_deref())?;
     let mapping = schema.mapping(&args.target);
-    let mut params = ScorerParams::new().mapping(mapping.clone()).icp_family(args.family.choice()).keep(&args.keep);
+    let mut params = ScorerParams::new().mapping(mapping.clone()).icp_family(args.family).keep(&args.keep);
     if let Some(p) = &args.positive {
         params = params.positive_label(p);
     }

@@ -9,7 +9,7 @@
 //! | `history.csv` | the first accounts (1 − `--open-share`), pool format, `converted` 1/0 |
 //! | `open_accounts.csv` | the rest, pool format, `converted` empty (unknown) |
 //! | `events.csv` | every activity of both: `account_id,kind,timestamp,rep_id`, in time order |
-//! | `reps.csv` | `rep_id,capacity,segment`: every rep of `events.csv`; capacities in accounts |
+//! | `reps.csv` | `rep_id,capacity`: every rep of `events.csv`; capacities in accounts, unequal (as senior and junior reps') |
 //! | `truth.csv` | `account_id,set,p_true,converted,anomaly`: the generator's hidden truth |
 //!
 //! The names are those the README's embedding example reads.
@@ -54,9 +54,9 @@ pub const REPS: &str = "reps.csv";
 /// The hidden truth.
 pub const TRUTH: &str = "truth.csv";
 
-/// Rep segments, dealt in turn; each with its capacity weight (an
-/// enterprise rep works fewer accounts than an SMB rep).
-const SEGMENTS: [(&str, f64); 3] = [("smb", 1.25), ("mid_market", 1.0), ("enterprise", 0.75)];
+/// Capacity weights dealt to the reps in turn, so that capacities differ
+/// (a rep of large accounts works fewer of them).
+const CAPACITY_WEIGHTS: [f64; 3] = [1.25, 1.0, 0.75];
 
 /// A pool generated and split, as written.
 #[derive(Debug)]
@@ -126,22 +126,21 @@ pub fn write(ui: &Ui, dir: &Path, split: &SplitPool) -> Result<Written> {
     Ok(Written { files })
 }
 
-/// Writes `rep_id,capacity,segment`: every rep of the activity log, sorted
-/// by id; segments dealt in turn; capacities (in accounts) shared out of
-/// the open accounts' count by segment weight (each at least 1). Returns
-/// the number of reps.
+/// Writes `rep_id,capacity`: every rep of the activity log, sorted by id;
+/// capacities (in accounts) shared out of the open accounts' count by the
+/// weights dealt in turn (each at least 1). Returns the number of reps.
 fn write_reps(path: &Path, split: &SplitPool) -> Result<usize> {
     let mut reps: Vec<&str> = split.pool.events.iter().filter_map(|e| e.rep_id.as_deref()).collect();
     reps.sort_unstable();
     reps.dedup();
-    let weights: Vec<f64> = (0..reps.len()).map(|k| SEGMENTS[k % SEGMENTS.len()].1).collect();
+    let weights: Vec<f64> = (0..reps.len()).map(|k| CAPACITY_WEIGHTS[k % CAPACITY_WEIGHTS.len()]).collect();
     let total: f64 = weights.iter().sum();
     common::to_file(path, |w| {
         let mut w = csv::Writer::from_writer(w);
-        w.write_record(["rep_id", "capacity", "segment"])?;
+        w.write_record(["rep_id", "capacity"])?;
         for (k, rep) in reps.iter().enumerate() {
             let capacity = ((split.open.len() as f64) * weights[k] / total).round().max(1.0) as u64;
-            w.write_record([*rep, &capacity.to_string(), SEGMENTS[k % SEGMENTS.len()].0])?;
+            w.write_record([*rep, &capacity.to_string()])?;
         }
         w.flush()?;
         Ok(())

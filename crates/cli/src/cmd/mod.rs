@@ -7,7 +7,9 @@
 //! `generate` writes) and `report` (the HTML report; `demo` calls
 //! [`demo::write_report`], its hook).
 
+pub mod assign;
 pub mod demo;
+pub mod engagement;
 pub mod evaluate;
 pub mod explain;
 pub mod fit;

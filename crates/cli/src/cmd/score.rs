@@ -4,7 +4,7 @@
 //! by account id). Equal to the library's `Scorer::top_n` on the same
 //! inputs.
 
-use crate::common::{self, Context, Result, Schema, Ui, fail};
+use crate::common::{self, Context, Result, Schema, Ui, fail, usage};
 use crate::ranked;
 use acctscore::core::Timestamp;
 use acctscore::frame::{Column, Frame};
@@ -25,9 +25,14 @@ pub struct Args {
     /// without it, no engagement (priority = quality).
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+    /// Engagement state kept by `engagement init`/`update`, instead of `--events`.
+    #[arg(long, value_name = "STATE", conflicts_with = "events")]
+    pub engagement_state: Option<PathBuf>,
     /// Time engagement is computed at: Unix seconds, YYYY-MM-DD or
-    /// YYYY-MM-DDTHH:MM:SSZ (default: the latest activity); later activities are left out.
-    #[arg(long, value_name = "T", value_parser = common::time, requires = "events")]
+    /// YYYY-MM-DDTHH:MM:SSZ (default: the latest activity); with `--events`,
+    /// later activities are left out; with `--engagement-state`, it must not
+    /// precede the latest activity held.
+    #[arg(long, value_name = "T", value_parser = common::time)]
     pub now: Option<Timestamp>,
     /// How many accounts to write, best first.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = common::count, conflicts_with = "all")]
@@ -102,17 +107,39 @@ pub fn rank(
     ui: &Ui,
     scorer: &Scorer,
     frame: &Frame,
-    events: Option<&Path>,
+    engagement: Engagement<'_>,
     now: Option<Timestamp>,
     n: Option<usize>,
 ) -> Result<Vec<AccountScore>> {
-    let log = match events {
-        Some(e) => Some(common::read_engagement(ui, scorer, frame, e, now)?),
-        None => None,
+    let scores = match engagement {
+        Engagement::None => None,
+        Engagement::Events(e) => Some(common::read_engagement(ui, scorer, frame, e, now)?.engagement.into_scores()),
+        Engagement::State(path) => Some(common::read_engagement_state(ui, scorer, frame, path, now)?),
     };
-    let engagement = log.as_ref().map(|l| l.engagement.scores());
     let n = n.unwrap_or(frame.nrows());
-    Ok(ui.stage("scoring and ranking", || scorer.top_n(frame, engagement, n))?)
+    Ok(ui.stage("scoring and ranking", || scorer.top_n(frame, scores.as_deref(), n))?)
+}
+
+/// Where the engagement of a scoring comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Engagement<'a> {
+    /// No engagement (priority = quality).
+    None,
+    /// Read from the whole activity log.
+    Events(&'a Path),
+    /// Read from a state kept by `engagement init`/`update`.
+    State(&'a Path),
+}
+
+impl<'a> Engagement<'a> {
+    /// The source `--events` or `--engagement-state` names (clap keeps them exclusive).
+    pub fn from_options(events: Option<&'a Path>, state: Option<&'a Path>) -> Self {
+        match (events, state) {
+            (Some(e), _) => Engagement::Events(e),
+            (None, Some(s)) => Engagement::State(s),
+            (None, None) => Engagement::None,
+        }
+    }
 }
 
 /// Runs `score`.
@@ -120,6 +147,9 @@ pub fn rank(
 /// # Errors
 /// Unreadable files, a file that does not match the model, an absent `--carry` column.
 pub fn run(ui: &Ui, args: Args) -> Result<()> {
+    if args.now.is_some() && args.events.is_none() && args.engagement_state.is_none() {
+        return Err(usage("--now needs --events or --engagement-state"));
+    }
     let scorer = load_model(ui, &args.model)?;
     let schema = Schema::from_option(args.map.as_deref())?;
     let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts))?;
@@ -127,7 +157,8 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
         crate::cmd::fit::column_exists(&frame, &args.accounts, "--carry", c)?;
     }
     let n = (!args.all).then_some(args.top);
-    let ranked = rank(ui, &scorer, &frame, args.events.as_deref(), args.now, n)
+    let engagement = Engagement::from_options(args.events.as_deref(), args.engagement_state.as_deref());
+    let ranked = rank(ui, &scorer, &frame, engagement, args.now, n)
         .with_context(|| format!("scoring {}", args.accounts.display()))?;
     let carried = if args.carry.is_empty() {
         Vec::new()
