@@ -276,46 +276,38 @@ pub(crate) fn factors(f: &Factors) -> DrawResult<Option<Chart>> {
     if f.top.is_empty() {
         return Ok(None);
     }
-    let k = f.top.len() as i32;
+    let k = f.top.len() as f64;
     let means: Vec<f64> = f.top.iter().map(|r| r.sum / r.accounts.max(1) as f64).collect();
     let lo = means.iter().copied().fold(0.0, f64::min);
     let hi = means.iter().copied().fold(0.0, f64::max);
-    let pad = ((hi - lo) * 0.1).max(1e-6);
-    let (lo, hi) = (if lo < 0.0 { lo - pad } else { 0.0 }, if hi > 0.0 { hi + pad } else { 0.0 });
-    let names: Vec<String> = f.top.iter().map(|r| r.code.clone()).collect();
-    // Largest first at the top: bar i sits at y = k − 1 − i.
-    let label = |v: &SegmentValue<i32>| match v {
-        SegmentValue::CenterOf(y) => {
-            usize::try_from(k - 1 - y).ok().and_then(|i| names.get(i)).map_or(String::new(), |s| short(s, 24))
-        }
-        _ => String::new(),
-    };
+    let pad = (hi - lo) * 0.1;
+    let (lo, mut hi) = (if lo < 0.0 { lo - pad } else { 0.0 }, if hi > 0.0 { hi + pad } else { 0.0 });
+    if hi - lo < 1e-12 {
+        hi = lo + 1.0;
+    }
     let svg = svg(SIZE, |root| {
         let mut c = ChartBuilder::on(root)
             .caption("Top factors across the pool", (FONT, 18))
             .margin(10)
             .x_label_area_size(40)
             .y_label_area_size(170)
-            .build_cartesian_2d(lo..hi, (0..k - 1).into_segmented())?;
-        mesh!(c)
-            .disable_y_mesh()
-            .x_desc("mean contribution per account naming it")
-            .y_labels(k as usize + 1)
-            .y_label_formatter(&label)
-            .x_labels(6)
-            .draw()?;
+            .build_cartesian_2d(lo..hi, 0f64..k)?;
+        mesh!(c).disable_y_mesh().x_desc("mean contribution per account naming it").y_labels(0).x_labels(6).draw()?;
+        // Largest first at the top: bar i spans y in [k − 1 − i, k − i].
+        let top = |i: usize| k - i as f64;
         c.draw_series(means.iter().enumerate().map(|(i, &m)| {
-            let y = k - 1 - i as i32;
             let color = if m >= 0.0 { PURPLE_C } else { RED_C };
-            let mut bar =
-                Rectangle::new([(0.0, SegmentValue::Exact(y)), (m, SegmentValue::Exact(y + 1))], color.filled());
+            let mut bar = Rectangle::new([(0.0, top(i) - 1.0), (m, top(i))], color.filled());
             bar.set_margin(3, 3, 0, 0);
             bar
         }))?;
-        c.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
-            BLACK.stroke_width(1),
-        )))?;
+        c.draw_series(std::iter::once(PathElement::new(vec![(0.0, 0.0), (0.0, k)], BLACK.stroke_width(1))))?;
+        // The codes, right-aligned left of the axis at each bar's middle.
+        let style = TextStyle::from((FONT, 13).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, r) in f.top.iter().enumerate() {
+            let (x, y) = c.backend_coord(&(lo, top(i) - 0.5));
+            root.draw(&Text::new(short(&r.code, 24), (x - 8, y), style.clone()))?;
+        }
         Ok(())
     })?;
     let mut marks = vec![PURPLE];
