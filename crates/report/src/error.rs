@@ -15,7 +15,7 @@ use acctscore_frame::FrameError;
 /// use acctscore_core::CoreError;
 /// use acctscore_report::{ReportError, ReportInput};
 ///
-/// let err = ReportInput::new(&[0.2; 12], &[true; 11], &['A'; 12]).unwrap_err();
+/// let err = ReportInput::new(&[0.2; 12], &[true; 11], &['A'; 12]).expect_err("an error");
 /// assert!(matches!(err, ReportError::Core(CoreError::ShapeMismatch { expected: 12, found: 11, .. })));
 /// assert_eq!(err.to_string(), "outcomes vs scores: expected 12, found 11");
 /// ```

@@ -115,8 +115,8 @@ fn outcome(col: &Column, name: &str, row: usize, positive: Option<&str>) -> Resu
         "1" | "true" | "yes" => Ok(true),
         "0" | "false" | "no" => Ok(false),
         _ => match t.parse::<f64>() {
-            Ok(x) if x == 1.0 => Ok(true),
-            Ok(x) if x == 0.0 => Ok(false),
+            Ok(1.0) => Ok(true),
+            Ok(0.0) => Ok(false),
             _ => Err(ReportError::BadValue {
                 column: name.to_string(),
                 row,
@@ -311,22 +311,22 @@ mod tests {
     #[test]
     fn bad_cells_name_column_and_row() {
         let f = frame(15, 0);
-        let e = ReportInput::from_frame(&f, &FrameColumns::new("tier")).unwrap_err();
+        let e = ReportInput::from_frame(&f, &FrameColumns::new("tier")).expect_err("an error");
         assert!(matches!(&e, ReportError::BadValue { column, row: 0, .. } if column == "tier"), "{e}");
-        let e = ReportInput::from_frame(&f, &FrameColumns::new("nope")).unwrap_err();
+        let e = ReportInput::from_frame(&f, &FrameColumns::new("nope")).expect_err("an error");
         assert!(matches!(e, ReportError::Frame(acctscore_frame::FrameError::MissingColumn { .. })), "{e}");
-        let e = ReportInput::from_frame(&f, &FrameColumns::new("won").score("tier")).unwrap_err();
+        let e = ReportInput::from_frame(&f, &FrameColumns::new("won").score("tier")).expect_err("an error");
         assert!(matches!(e, ReportError::Frame(acctscore_frame::FrameError::WrongKind { .. })), "{e}");
         let f2 = f
             .with_column("reasons", Column::text((0..15).map(|i| Some(if i == 6 { "x:+y" } else { "" }))))
             .expect("f2");
-        let e = ReportInput::from_frame(&f2, &FrameColumns::new("won")).unwrap_err();
+        let e = ReportInput::from_frame(&f2, &FrameColumns::new("won")).expect_err("an error");
         assert!(matches!(e, ReportError::BadValue { row: 6, .. }), "{e}");
         let f3 = f.with_column("icp", Column::numeric((0..15).map(|i| (i != 9).then_some(0.5)).collect())).expect("f3");
-        let e = ReportInput::from_frame(&f3, &FrameColumns::new("won")).unwrap_err();
+        let e = ReportInput::from_frame(&f3, &FrameColumns::new("won")).expect_err("an error");
         assert!(matches!(e, ReportError::MissingValue { row: 9, .. }), "{e}");
         let f4 = f.with_column("account_id", Column::text((0..15).map(|i| Some(format!("a{}", i % 14))))).expect("f4");
-        let e = ReportInput::from_frame(&f4, &FrameColumns::new("won")).unwrap_err();
+        let e = ReportInput::from_frame(&f4, &FrameColumns::new("won")).expect_err("an error");
         assert!(matches!(e, ReportError::DuplicateId { first: 0, second: 14, .. }), "{e}");
     }
 

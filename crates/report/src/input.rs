@@ -313,27 +313,27 @@ mod tests {
         let (s, y, t) = ok_input();
         assert!(ReportInput::new(&s, &y, &t).is_ok());
         assert!(matches!(ReportInput::new(&[], &[], &[]), Err(ReportError::Core(CoreError::Empty { .. }))));
-        let e = ReportInput::new(&s, &y[..11], &t).unwrap_err();
+        let e = ReportInput::new(&s, &y[..11], &t).expect_err("an error");
         assert!(matches!(e, ReportError::Core(CoreError::ShapeMismatch { expected: 12, found: 11, .. })), "{e}");
         assert!(e.to_string().contains("outcomes"), "{e}");
-        let e = ReportInput::new(&s, &y, &t[..3]).unwrap_err();
+        let e = ReportInput::new(&s, &y, &t[..3]).expect_err("an error");
         assert!(e.to_string().contains("tiers"), "{e}");
         let mut bad = s.clone();
         bad[4] = f64::NAN;
-        let e = ReportInput::new(&bad, &y, &t).unwrap_err();
+        let e = ReportInput::new(&bad, &y, &t).expect_err("an error");
         assert!(matches!(e, ReportError::Core(CoreError::NonFinite { what: "scores", index: 4, .. })), "{e}");
         bad[4] = 1.5;
-        let e = ReportInput::new(&bad, &y, &t).unwrap_err();
+        let e = ReportInput::new(&bad, &y, &t).expect_err("an error");
         assert!(matches!(e, ReportError::NotAProbability { index: 4, .. }), "{e}");
         let mut tiers = t.clone();
         tiers[7] = 'a';
-        let e = ReportInput::new(&s, &y, &tiers).unwrap_err();
+        let e = ReportInput::new(&s, &y, &tiers).expect_err("an error");
         assert!(matches!(e, ReportError::BadTier { index: 7, .. }), "{e}");
         assert!(matches!(
             ReportInput::new(&s[..9], &y[..9], &t[..9]),
             Err(ReportError::TooFewRows { needed: 10, found: 9 })
         ));
-        let e = ReportInput::new(&s, &[false; 12], &t).unwrap_err();
+        let e = ReportInput::new(&s, &[false; 12], &t).expect_err("an error");
         assert!(matches!(e, ReportError::Core(CoreError::SingleClass { positives: 0, negatives: 12 })), "{e}");
     }
 
@@ -342,11 +342,11 @@ mod tests {
         let (s, y, t) = ok_input();
         let input = ReportInput::new(&s, &y, &t).expect("input");
         assert!(input.clone().with_baseline(&s, &t).expect("baseline").has_baseline());
-        let e = input.clone().with_baseline(&[], &[]).unwrap_err();
+        let e = input.clone().with_baseline(&[], &[]).expect_err("an error");
         assert!(matches!(e, ReportError::Core(CoreError::ShapeMismatch { expected: 12, found: 0, .. })), "{e}");
         let mut bs = s.clone();
         bs[0] = f64::INFINITY;
-        let e = input.clone().with_baseline(&bs, &t).unwrap_err();
+        let e = input.clone().with_baseline(&bs, &t).expect_err("an error");
         assert!(matches!(e, ReportError::Core(CoreError::NonFinite { what: "baseline scores", .. })), "{e}");
         let mut f: Vec<Vec<Factor>> = vec![vec![Factor::new("size", 0.1)]; 12];
         assert!(input.clone().with_factors(&f).expect("factors").has_factors());

@@ -194,7 +194,7 @@ fn text_is_escaped_and_the_file_is_written_whole() {
     let path = dir.join("report.html");
     write_html(&path, &input).expect("write");
     assert_eq!(std::fs::read_to_string(&path).expect("read"), html);
-    let err = write_html(dir.join("missing-folder").join("report.html"), &input).unwrap_err();
+    let err = write_html(dir.join("missing-folder").join("report.html"), &input).expect_err("an error");
     assert!(matches!(err, acctscore_report::ReportError::Write(_)), "{err}");
     assert!(err.to_string().contains("missing-folder"), "{err}");
     std::fs::remove_dir_all(&dir).expect("clean up");
