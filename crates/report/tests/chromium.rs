@@ -167,9 +167,9 @@ fn parse_probe(dom: &str) -> (Vec<ChartBox>, (u32, u32)) {
 
 /// RGB pixels of a PNG screenshot.
 fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
-    let decoder = png::Decoder::new(File::open(path).expect("screenshot"));
+    let decoder = png::Decoder::new(std::io::BufReader::new(File::open(path).expect("screenshot")));
     let mut reader = decoder.read_info().expect("png header");
-    let mut buf = vec![0; reader.output_buffer_size()];
+    let mut buf = vec![0; reader.output_buffer_size().expect("a screenshot fits in memory")];
     let info = reader.next_frame(&mut buf).expect("png frame");
     let channels = info.color_type.samples();
     assert!(channels >= 3 && info.bit_depth == png::BitDepth::Eight, "unexpected PNG {info:?}");
