@@ -232,3 +232,41 @@ fn edge_inputs_draw_every_chart() {
         assert_eq!(html.contains("id=\"chart-factors\""), k < 3, "case {k}");
     }
 }
+
+/// The ranked file the scorer's examples write (`bench_pool --out`), with an
+/// outcome column, read as the CLI will: the frame crate's CSV loader, then
+/// [`ReportInput::from_frame`].
+#[test]
+fn reads_the_ranked_csv() {
+    let s = common::simulate(40, 21);
+    let mut csv = String::from(
+        "rank,account_id,priority,quality,tier,icp,icp_baseline,revenue_estimate,revenue_in_range,revenue_source,\
+         anomaly_penalty,anomaly_checks,engagement,engagement_effect,reasons,converted\n",
+    );
+    for i in 0..40 {
+        let reasons: Vec<String> = s.factors[i].iter().map(|f| format!("{}:{:+}", f.code, f.contribution)).collect();
+        csv.push_str(&format!(
+            "{},acct_{i},{},{},{},{},0.1,1200000,0.8,reported,0,,3.5,-0.01,{},{}\n",
+            i + 1,
+            s.scores[i] * 0.9,
+            s.scores[i],
+            s.tiers[i],
+            s.scores[i],
+            reasons.join(";"),
+            u8::from(s.outcomes[i])
+        ));
+    }
+    let frame = Frame::from_csv_reader(csv.as_bytes(), &acctscore_frame::csv::CsvOptions::new()).expect("csv");
+    let input = ReportInput::from_frame(&frame, &FrameColumns::new("converted")).expect("input");
+    let direct = ReportInput::new(&s.scores, &s.outcomes, &s.tiers)
+        .and_then(|i| i.with_factors(&s.factors))
+        .expect("direct")
+        .score_name("icp");
+    assert_eq!(render_html(&input), render_html(&direct));
+    // Priority as the score; a baseline file joined on account_id.
+    let by_priority =
+        ReportInput::from_frame(&frame, &FrameColumns::new("converted").score("priority")).expect("priority");
+    let html =
+        render_html(&by_priority.with_baseline_frame(&frame, &FrameColumns::new("converted")).expect("baseline"));
+    assert!(html.contains("score: <code>priority</code>") && html.contains("40 accounts compared: 40 stayed"));
+}
