@@ -1,6 +1,7 @@
 //! `acctscore`: the command line of acctscore — one tool for the whole
 //! workflow on account files: generate a pool, check a file's data quality,
-//! fit every model, score and rank, explain one account, evaluate a scoring.
+//! fit every model, score and rank, explain one account, evaluate a scoring,
+//! keep engagement fresh, deal accounts to reps, and draw the HTML report.
 //!
 //! Conventions shared by every subcommand: long options; `--out` for the
 //! files written (whole: a failed run leaves a previous file as it was);
@@ -17,7 +18,7 @@ use clap::{Parser, Subcommand};
 use common::{Ui, UsageError, Verbosity, error_line};
 use std::process::ExitCode;
 
-/// Score B2B accounts for sales outreach: generate, check, fit, score, explain, evaluate.
+/// Score B2B accounts for sales outreach: generate, check, fit, score, explain, evaluate, assign, report.
 #[derive(Parser, Debug)]
 #[command(name = "acctscore", version, about, propagate_version = true)]
 struct Cli {
@@ -31,8 +32,7 @@ struct Cli {
     command: Command,
 }
 
-/// The subcommands. `engagement update`, `assign` and `report` come next
-/// (issue 19): each gets a variant here and a module in `cmd/`.
+/// The subcommands, each with a module in `cmd/`.
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Generate a pool, fit every model, rank the open accounts and print the top 20 with reasons.
@@ -53,6 +53,8 @@ enum Command {
     Engagement(cmd::engagement::Args),
     /// Deal ranked accounts to reps within capacity, value shares following capacity shares, owners kept.
     Assign(cmd::assign::Args),
+    /// One self-contained HTML report (SVG charts with their tables) of a scored file with outcomes.
+    Report(cmd::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Evaluate(a) => cmd::evaluate::run(&ui, a),
         Command::Engagement(a) => cmd::engagement::run(&ui, a),
         Command::Assign(a) => cmd::assign::run(&ui, a),
+        Command::Report(a) => cmd::report::run(&ui, a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

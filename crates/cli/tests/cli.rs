@@ -466,11 +466,20 @@ fn demo_ranks_the_open_accounts_and_says_where_the_files_are() {
     assert!(text.contains(" 20. "), "the top 20: {text}");
     assert!(text.contains("p(icp)"), "{text}");
     assert!(text.contains("files written"), "{text}");
-    for f in ["history.csv", "open_accounts.csv", "events.csv", "reps.csv", "truth.csv", "scorer.json", "ranked.csv"] {
+    let files =
+        ["history.csv", "open_accounts.csv", "events.csv", "reps.csv", "truth.csv", "scorer.json", "ranked.csv"];
+    for f in files.iter().chain(&["report.html"]) {
         assert!(dir.join(f).is_file(), "{f}");
         assert!(text.contains(s(&dir.join(f))), "{f} listed in {text}");
     }
     assert_eq!(read_csv(&dir.join("ranked.csv")).1.len(), 400);
+    // The report opens offline: no script, no address but the SVG namespace; five charts.
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
+    assert!(!html.contains("<script") && !html.contains("src=\"http"), "self-contained");
+    for chart in ["Cumulative gains", "Reliability", "Score distribution by tier", "Top factors"] {
+        assert!(html.contains(chart), "{chart}");
+    }
+    assert!(html.matches("<svg").count() >= 4, "every chart drawn");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -729,5 +738,62 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
     fails(1, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["bad_reps.csv", "line 2", "ten"]);
     std::fs::write(&bad, "rep_id,capacity,segment\nrep_00,10,smb\n").expect("write");
     fails(2, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["--segment-col"]);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn report_draws_a_scored_file_with_outcomes() {
+    let (dir, model) = pool();
+    let out = temp("report");
+    let (history, scored) = (dir.join("history.csv"), out.join("scored.csv"));
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&history),
+        "--all",
+        "--carry",
+        "converted",
+        "--out",
+        s(&scored),
+    ]);
+    let html = out.join("report.html");
+    let o =
+        ok(&["report", "--scored", s(&scored), "--target", "converted", "--baseline", s(&scored), "--out", s(&html)]);
+    assert!(stdout(&o).contains("2400 accounts"), "{}", stdout(&o));
+    let page = std::fs::read_to_string(&html).expect("report");
+    assert!(page.contains("Tier migration") && page.matches("<svg").count() >= 5, "migration drawn too");
+    assert!(!page.contains("No baseline scoring was given"), "the baseline was read");
+    // Without the outcome carried, one line says how to get it.
+    let ranked = out.join("ranked.csv");
+    ok(&["-q", "score", "--model", s(model), "--accounts", s(&history), "--all", "--out", s(&ranked)]);
+    fails(
+        1,
+        &["report", "--scored", s(&ranked), "--target", "converted", "--out", s(&html)],
+        &["ranked.csv", "--carry converted"],
+    );
+    // Open accounts (no outcome yet) are left out with a warning.
+    let open = dir.join("open_accounts.csv");
+    let both = out.join("both.csv");
+    let mut text = std::fs::read_to_string(&history).expect("history");
+    text.push_str(std::fs::read_to_string(&open).expect("open").split_once('\n').expect("header").1);
+    std::fs::write(&both, text).expect("write");
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&both),
+        "--all",
+        "--carry",
+        "converted",
+        "--out",
+        s(&scored),
+    ]);
+    let o = ok(&["report", "--scored", s(&scored), "--target", "converted", "--out", s(&html)]);
+    assert!(stderr(&o).contains("left out 600 rows"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(out);
 }

@@ -5,11 +5,13 @@
 //! the files written — which the other subcommands then take as inputs.
 
 use crate::cmd::{generate, score};
-use crate::common::{self, Context, Result, Schema, Ui};
+use crate::common::{self, Context, Result, Schema, Ui, fail};
 use crate::ranked;
 use acctscore::core::Timestamp;
 use acctscore::pool::read_accounts_frame;
 use acctscore::{AccountScore, Scorer, ScorerParams};
+use acctscore_report::{Factor, ReportInput, write_html};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// Options of `demo`.
@@ -33,19 +35,46 @@ pub struct Args {
 pub const MODEL: &str = "scorer.json";
 /// The ranked open accounts `demo` writes.
 pub const RANKED: &str = "ranked.csv";
+/// The HTML report's file name.
+pub const REPORT: &str = "report.html";
 
 /// The HTML report of a ranking: the hook `demo` calls once `ranked.csv` is
 /// written.
 ///
-/// TODO(issue 19, `acctscore report`): write `report.html` in `dir` from
-/// the ranked accounts (and the truth for the charts) and return its path.
-/// Until the report subcommand exists it writes nothing and returns `None`,
-/// so `demo` lists no report among its files.
+/// Writes `report.html` in `dir`: the ranking of the open accounts judged
+/// against their outcomes, which the generator knows (`truth.csv`), as
+/// `acctscore report` draws it; returns its path.
 ///
 /// # Errors
-/// None yet; the report's own once it exists.
-pub fn write_report(_ui: &Ui, _dir: &Path, _ranked: &[AccountScore]) -> Result<Option<PathBuf>> {
-    Ok(None)
+/// An account without its outcome in the truth; a report that cannot be written.
+pub fn write_report(ui: &Ui, dir: &Path, ranked: &[AccountScore], split: &generate::SplitPool) -> Result<PathBuf> {
+    let outcome: HashMap<&str, bool> = split
+        .pool
+        .truth
+        .iter()
+        .zip(&split.pool.accounts)
+        .filter_map(|(t, a)| a.converted.map(|c| (t.account_id.as_str(), c)))
+        .collect();
+    let outcomes = ranked
+        .iter()
+        .map(|s| {
+            outcome.get(s.account_id.as_str()).copied().ok_or_else(|| fail(format!("no outcome for {}", s.account_id)))
+        })
+        .collect::<Result<Vec<bool>>>()?;
+    let scores: Vec<f64> = ranked.iter().map(|s| s.icp.get()).collect();
+    let tiers: Vec<char> = ranked.iter().map(|s| s.tier).collect();
+    let factors: Vec<Vec<Factor>> = ranked
+        .iter()
+        .map(|s| s.reasons.iter().map(|r| Factor::new(r.code.clone(), r.contribution)).collect())
+        .collect();
+    let input = ReportInput::new(&scores, &outcomes, &tiers)?
+        .with_factors(&factors)?
+        .title("acctscore demo: the open accounts against their (generated) outcomes")
+        .score_name("icp");
+    let path = dir.join(REPORT);
+    ui.stage("writing the report", || write_html(&path, &input))
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }
 
 /// Runs `demo`.
@@ -77,9 +106,8 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
     let ranked_path = args.dir.join(RANKED);
     ui.stage("writing the ranked accounts", || common::to_file(&ranked_path, |w| ranked::write_csv(w, &ranked, &[])))?;
     files.push((ranked_path, format!("{} rows", ranked.len())));
-    if let Some(report) = write_report(ui, &args.dir, &ranked)? {
-        files.push((report, "report".to_string()));
-    }
+    let report = write_report(ui, &args.dir, &ranked, &split)?;
+    files.push((report, "the HTML report: gains, lift, reliability, tiers, factors".to_string()));
 
     let m = scorer.metrics();
     common::to_stdout(|out| {
