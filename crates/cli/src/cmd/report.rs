@@ -67,7 +67,7 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
 }
 
 fn read(path: &Path) -> Result<Frame> {
-    Ok(Frame::from_csv_path(path, &CsvOptions::new()).with_context(|| path.display())?)
+    Frame::from_csv_path(path, &CsvOptions::new()).with_context(|| path.display())
 }
 
 /// The rows of `frame` whose outcome `target` is present; the others are
