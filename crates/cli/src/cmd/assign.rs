@@ -22,6 +22,8 @@
 use crate::common::{self, Context, Format, Result, Ui, fail, usage};
 use acctscore::core::{Probability, Timestamp};
 use acctscore::engagement::assign;
+use acctscore::frame::Column;
+use acctscore::pool::AccountIndex;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -138,8 +140,9 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
         ui.warn(format_args!("{uncovered} accounts are in segments no rep covers; left unassigned"));
     }
     let loads = loads(&reps, &priorities, &owners, &rep_of);
-    let moved = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && o != r).count();
     let kept = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && o == r).count();
+    let moved = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && r.is_some() && o != r).count();
+    let released = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && r.is_none()).count();
     if let Some(out) = &args.out {
         ui.stage("writing the assignment", || write_assignment(out, &ids, &priorities, &reps, &owners, &rep_of))?;
     }
@@ -148,7 +151,7 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
         Format::Json => {
             let doc = serde_json::json!({
                 "assigned": assigned, "accounts": ids.len(), "kept_with_owner": kept,
-                "changed_hands": moved, "uncovered": uncovered, "reps": loads,
+                "changed_hands": moved, "released": released, "uncovered": uncovered, "reps": loads,
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
             Ok(())
@@ -185,7 +188,7 @@ pub fn run(ui: &Ui, args: Args) -> Result<()> {
             let worst = loads.iter().map(|l| l.off_share.abs()).fold(0.0, f64::max);
             writeln!(
                 out,
-                "assigned {assigned} of {} accounts; {kept} stayed with the rep who engaged them lately, {moved} changed hands; largest gap between a rep's value share and capacity share: {:.1}%",
+                "assigned {assigned} of {} accounts; of those a rep engaged lately, {kept} stayed with that rep, {moved} changed hands and {released} fell below the capacity cut; largest gap between a rep's value share and capacity share: {:.1}%",
                 ids.len(),
                 100.0 * worst
             )?;
@@ -269,33 +272,82 @@ fn read_reps(path: &Path) -> Result<Vec<Rep>> {
 }
 
 /// Per ranked account, the rep of its latest activity within the window
-/// (`None`: no such activity, or one without a rep).
+/// (`None`: no such activity, or one without a rep), read with a reused
+/// record and the events readers' id index.
 fn recent_owners(args: &Args, path: &Path, ids: &[String], reps: &[Rep]) -> Result<Vec<Option<usize>>> {
-    let events = acctscore::pool::read_events_path(path)?;
+    let mut r = csv::ReaderBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let headers = r.byte_headers().with_context(|| path.display())?.clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name.as_bytes()).ok_or_else(|| {
+            fail(format!(
+                "{}: no column `{name}`; --events needs account_id,kind,timestamp,rep_id, found {}",
+                path.display(),
+                String::from_utf8_lossy(headers.as_slice())
+            ))
+        })
+    };
+    let (id_col, ts_col, rep_col) = (col("account_id")?, col("timestamp")?, col("rep_id")?);
+    let parse_ts = |record: &csv::ByteRecord, line: u64| -> Result<i64> {
+        let raw = record.get(ts_col).unwrap_or(b"");
+        std::str::from_utf8(raw).ok().and_then(|t| t.trim().parse::<i64>().ok()).ok_or_else(|| {
+            fail(format!(
+                "{}: line {line}: timestamp `{}` is not Unix seconds",
+                path.display(),
+                String::from_utf8_lossy(raw)
+            ))
+        })
+    };
+    let mut record = csv::ByteRecord::new();
+    // The window's end: `--now`, else the latest activity (a first pass
+    // over the timestamps, so that the second looks up only the rows in
+    // the window: a lookup costs more than parsing a row).
     let now = match args.now {
         Some(t) => t.unix_seconds(),
-        None => events.iter().map(|e| e.timestamp).max().unwrap_or(0),
+        None => {
+            let mut newest = i64::MIN;
+            let mut line = 1u64;
+            while r.read_byte_record(&mut record).with_context(|| path.display())? {
+                line += 1;
+                newest = newest.max(parse_ts(&record, line)?);
+            }
+            r = csv::ReaderBuilder::new()
+                .buffer_capacity(1 << 20)
+                .from_path(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            newest
+        }
     };
     let since = now.saturating_sub(args.window_days as i64 * 86_400);
-    let row: HashMap<&str, usize> = ids.iter().enumerate().map(|(k, id)| (id.as_str(), k)).collect();
-    let rep_index: HashMap<&str, usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_str(), k)).collect();
+    let id_column = Column::text(ids.iter().map(|id| Some(id.as_str())).collect::<Vec<_>>());
+    let row = AccountIndex::new(&id_column).with_context(|| args.ranked.display())?;
+    let rep_index: HashMap<&[u8], usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_bytes(), k)).collect();
     let mut latest: Vec<Option<(i64, usize)>> = vec![None; ids.len()];
-    for e in &events {
-        let (Some(rep), Some(&a)) = (e.rep_id.as_deref(), row.get(e.account_id.as_str())) else { continue };
-        if e.timestamp < since || e.timestamp > now {
+    let mut line = 1u64;
+    while r.read_byte_record(&mut record).with_context(|| path.display())? {
+        line += 1;
+        let t = parse_ts(&record, line)?;
+        if t < since || t > now {
+            continue;
+        }
+        let rep = record.get(rep_col).unwrap_or(b"");
+        let Some(a) = row.get(record.get(id_col).unwrap_or(b"")) else { continue };
+        if rep.is_empty() {
             continue;
         }
         let &r = rep_index.get(rep).ok_or_else(|| {
             fail(format!(
-                "{}: rep `{rep}` engaged account `{}` but is not in {}",
+                "{}: line {line}: rep `{}` is not in {}",
                 path.display(),
-                e.account_id,
+                String::from_utf8_lossy(rep),
                 args.reps.display()
             ))
         })?;
         // The latest activity decides; on a tie, the later line.
-        if latest[a].is_none_or(|(t, _)| e.timestamp >= t) {
-            latest[a] = Some((e.timestamp, r));
+        if latest[a].is_none_or(|(at, _)| t >= at) {
+            latest[a] = Some((t, r));
         }
     }
     Ok(latest.into_iter().map(|l| l.map(|(_, r)| r)).collect())

@@ -720,6 +720,7 @@ fn quoted_rows(
 
 mod ids;
 mod store;
+pub use ids::AccountIndex;
 use ids::{IdIndex, parse_i64};
 pub use store::{EngagementStore, FoldReport, StoredEngagement};
 
