@@ -106,22 +106,17 @@ fn update(ui: &Ui, args: UpdateArgs) -> Result<()> {
     save(ui, &store, args.out.as_deref().unwrap_or(&args.state))
 }
 
-/// Prints what a read of `events` added; activities of accounts the state
-/// does not hold are a note for the whole log (as when scoring) and a
-/// warning for an update (the pool may have grown).
+/// Prints what a read of `events` added, with the activities of accounts the
+/// state does not hold (left out, as when scoring) counted.
 fn report(ui: &Ui, events: &Path, read: &FoldReport, update: bool) {
     ui.note(format_args!("{}: {} activities read", events.display(), read.rows));
-    if read.unknown_accounts > 0 && !update {
+    if read.unknown_accounts > 0 {
         ui.note(format_args!(
-            "{}: {} activities of accounts not in the accounts file left out",
+            "{}: {} activities of accounts {} left out{}",
             events.display(),
-            read.unknown_accounts
-        ));
-    } else if read.unknown_accounts > 0 {
-        ui.warn(format_args!(
-            "{}: {} activities of accounts the state does not hold left out (run `engagement init` with the grown accounts file to keep them)",
-            events.display(),
-            read.unknown_accounts
+            read.unknown_accounts,
+            if update { "the state does not hold" } else { "not in the accounts file" },
+            if update { " (an account added since `engagement init` needs a new init)" } else { "" }
         ));
     }
 }
