@@ -17,15 +17,15 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------- errors
 
 /// Any error of a run.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// The result of a run.
-pub type Result<T, E = BoxError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = BoxError> = std::result::Result<T, E>;
 
 /// An error with a message and, optionally, the error that caused it
 /// (printed after it, `: `-separated, by [`error_line`]).
 #[derive(Debug)]
-pub struct Failure {
+pub(crate) struct Failure {
     message: String,
     source: Option<BoxError>,
 }
@@ -43,13 +43,13 @@ impl std::error::Error for Failure {
 }
 
 /// A failed run with `message` and no cause.
-pub fn fail(message: impl Display) -> BoxError {
+pub(crate) fn fail(message: impl Display) -> BoxError {
     Box::new(Failure { message: message.to_string(), source: None })
 }
 
 /// A usage error found after parsing (a check across options): exit code 2.
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub String);
 
 impl Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -60,12 +60,12 @@ impl Display for UsageError {
 impl std::error::Error for UsageError {}
 
 /// A usage error as a run's error.
-pub fn usage(message: impl Display) -> BoxError {
+pub(crate) fn usage(message: impl Display) -> BoxError {
     Box::new(UsageError(message.to_string()))
 }
 
 /// Adds what was being done to an error: `context: cause`.
-pub trait Context<T> {
+pub(crate) trait Context<T> {
     /// The error, if any, as the cause of the message built (only on error).
     fn with_context<M: Display>(self, message: impl FnOnce() -> M) -> Result<T>;
 }
@@ -79,7 +79,7 @@ impl<T, E: Into<BoxError>> Context<T> for std::result::Result<T, E> {
 /// The error and its causes on one line: `msg: cause: cause`. A cause whose
 /// text the line holds already (many errors print their source in their own
 /// message) is not repeated; line breaks inside a message become spaces.
-pub fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
     let mut next = Some(e);
     while let Some(e) = next {
@@ -103,7 +103,7 @@ pub fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// Whether `e`, or an error it wraps, is a broken pipe (stdout's reader went away).
-pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(e);
     while let Some(e) = next {
         if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
@@ -124,7 +124,7 @@ pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// How much goes to stderr: set by the global `-q`/`-v`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     /// `-q`: errors and warnings only.
     Quiet,
     /// Default: a spinner per long stage on a terminal, notes.
@@ -137,26 +137,26 @@ pub enum Verbosity {
 /// a terminal unless `-q`; a line with the stage's seconds with `-v`).
 /// Stdout holds only a command's result.
 #[derive(Debug, Clone, Copy)]
-pub struct Ui {
+pub(crate) struct Ui {
     verbosity: Verbosity,
     spinner: bool,
 }
 
 impl Ui {
     /// The display for `verbosity`; spinners only when stderr is a terminal.
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub(crate) fn new(verbosity: Verbosity) -> Self {
         Ui { verbosity, spinner: verbosity != Verbosity::Quiet && io::stderr().is_terminal() }
     }
 
     /// A note on stderr (not with `-q`).
-    pub fn note(&self, message: impl Display) {
+    pub(crate) fn note(&self, message: impl Display) {
         if self.verbosity != Verbosity::Quiet {
             eprintln!("{message}");
         }
     }
 
     /// A detail on stderr (with `-v` only).
-    pub fn detail(&self, message: impl Display) {
+    pub(crate) fn detail(&self, message: impl Display) {
         if self.verbosity == Verbosity::Verbose {
             eprintln!("{message}");
         }
@@ -164,13 +164,13 @@ impl Ui {
 
     /// A named warning on stderr (always, `-q` included: something was not
     /// honoured as asked, or was left out).
-    pub fn warn(&self, message: impl Display) {
+    pub(crate) fn warn(&self, message: impl Display) {
         eprintln!("warning: {message}");
     }
 
     /// Runs `work` as the stage `what` (a spinner meanwhile on a terminal;
     /// with `-v`, a line with its seconds after).
-    pub fn stage<T>(&self, what: &str, work: impl FnOnce() -> T) -> T {
+    pub(crate) fn stage<T>(&self, what: &str, work: impl FnOnce() -> T) -> T {
         let bar = self.spinner.then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
@@ -194,7 +194,7 @@ impl Ui {
 
 /// The format of a table printed on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Aligned text for a person.
     Text,
     /// CSV with a header.
@@ -208,7 +208,7 @@ pub enum Format {
 ///
 /// # Errors
 /// Other errors of `body` or of the flush.
-pub fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let result = body(&mut out).and_then(|()| out.flush().map_err(BoxError::from));
     match result {
@@ -222,7 +222,7 @@ pub fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> 
 ///
 /// # Errors
 /// The errors of `body`, and of writing the file (naming it).
-pub fn to_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+pub(crate) fn to_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     if path == Path::new("-") {
         return to_stdout(body);
     }
@@ -235,19 +235,19 @@ pub fn to_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> 
 ///
 /// # Errors
 /// Not a whole number, or out of range.
-pub fn count_in(s: &str, max: usize) -> Result<usize, String> {
+pub(crate) fn count_in(s: &str, max: usize) -> Result<usize, String> {
     let v: usize = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
     if (1..=max).contains(&v) { Ok(v) } else { Err(format!("`{s}` is not in [1, {max}]")) }
 }
 
 /// Most of anything counted by an option: 100 million.
-pub const MAX_COUNT: usize = 100_000_000;
+pub(crate) const MAX_COUNT: usize = 100_000_000;
 
 /// A whole number in `[1, MAX_COUNT]`.
 ///
 /// # Errors
 /// As [`count_in`].
-pub fn count(s: &str) -> Result<usize, String> {
+pub(crate) fn count(s: &str) -> Result<usize, String> {
     count_in(s, MAX_COUNT)
 }
 
@@ -255,7 +255,7 @@ pub fn count(s: &str) -> Result<usize, String> {
 ///
 /// # Errors
 /// As [`count_in`].
-pub fn accounts(s: &str) -> Result<usize, String> {
+pub(crate) fn accounts(s: &str) -> Result<usize, String> {
     count_in(s, acctscore::pool::MAX_ACCOUNTS)
 }
 
@@ -263,7 +263,7 @@ pub fn accounts(s: &str) -> Result<usize, String> {
 ///
 /// # Errors
 /// Not a number, or not in `(0, 1)`.
-pub fn open_share(s: &str) -> Result<f64, String> {
+pub(crate) fn open_share(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
     if v > 0.0 && v < 1.0 { Ok(v) } else { Err(format!("`{s}` is not strictly between 0 and 1")) }
 }
@@ -273,7 +273,7 @@ pub fn open_share(s: &str) -> Result<f64, String> {
 ///
 /// # Errors
 /// Any other form, or a date that does not exist.
-pub fn time(s: &str) -> Result<Timestamp, String> {
+pub(crate) fn time(s: &str) -> Result<Timestamp, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<i64>() {
         return Ok(Timestamp::from_unix_seconds(secs));
@@ -333,53 +333,53 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct MapFile {
+pub(crate) struct MapFile {
     /// The account id column (never a feature).
-    pub id: Option<String>,
+    pub(crate) id: Option<String>,
     /// Industry (categorical).
-    pub industry: Option<String>,
+    pub(crate) industry: Option<String>,
     /// Business model (ecommerce, saas, services, marketplace, other).
-    pub business_model: Option<String>,
+    pub(crate) business_model: Option<String>,
     /// Number of employees.
-    pub employees: Option<String>,
+    pub(crate) employees: Option<String>,
     /// Reported monthly revenue, USD (a revenue input; not an ICP feature).
-    pub monthly_revenue: Option<String>,
+    pub(crate) monthly_revenue: Option<String>,
     /// Monthly web visits.
-    pub web_traffic: Option<String>,
+    pub(crate) web_traffic: Option<String>,
     /// Relative 90-day change of web traffic.
-    pub traffic_growth: Option<String>,
+    pub(crate) traffic_growth: Option<String>,
     /// Share of visits that buy.
-    pub conversion_rate: Option<String>,
+    pub(crate) conversion_rate: Option<String>,
     /// Average SKU price.
-    pub sku_price: Option<String>,
+    pub(crate) sku_price: Option<String>,
     /// Whether the company sells online (boolean).
-    pub has_ecommerce: Option<String>,
+    pub(crate) has_ecommerce: Option<String>,
     /// Founding year.
-    pub founded_year: Option<String>,
+    pub(crate) founded_year: Option<String>,
     /// Columns never used as ICP features.
     #[serde(default)]
-    pub not_features: Vec<String>,
+    pub(crate) not_features: Vec<String>,
     /// How to read the CSV.
     #[serde(default)]
-    pub csv: CsvSection,
+    pub(crate) csv: CsvSection,
 }
 
 /// The `[csv]` section of a mapping file.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CsvSection {
+pub(crate) struct CsvSection {
     /// Field delimiter, one ASCII character (`"\t"` for tab); detected when absent.
-    pub delimiter: Option<String>,
+    pub(crate) delimiter: Option<String>,
     /// Values read as missing in numeric, boolean and timestamp columns
     /// (replacing the loader's defaults).
-    pub missing_tokens: Option<Vec<String>>,
+    pub(crate) missing_tokens: Option<Vec<String>>,
     /// Numbers written with a decimal comma.
     #[serde(default)]
-    pub decimal_comma: bool,
+    pub(crate) decimal_comma: bool,
     /// `utf8` (default), `utf8_lossy`, `latin1` or `windows1252`.
-    pub encoding: Option<Encoding>,
+    pub(crate) encoding: Option<Encoding>,
     /// Whether columns of only `yes`/`no` are booleans (default true).
-    pub yes_no_boolean: Option<bool>,
+    pub(crate) yes_no_boolean: Option<bool>,
 }
 
 impl MapFile {
@@ -388,7 +388,7 @@ impl MapFile {
     /// # Errors
     /// The file cannot be read, is not TOML of this form (an unknown key
     /// included), or its delimiter is not one ASCII character.
-    pub fn read(path: &Path) -> Result<MapFile> {
+    pub(crate) fn read(path: &Path) -> Result<MapFile> {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading mapping file {}", path.display()))?;
         let map: MapFile = toml::from_str(&text)
             .map_err(|e| fail(e.message().to_string()))
@@ -398,7 +398,7 @@ impl MapFile {
     }
 
     /// The [`ColumnMapping`] it declares, with `label` as the outcome column.
-    pub fn mapping(&self, label: Option<&str>) -> ColumnMapping {
+    pub(crate) fn mapping(&self, label: Option<&str>) -> ColumnMapping {
         let mut m = ColumnMapping::new();
         let set = |m: ColumnMapping, v: &Option<String>, f: fn(ColumnMapping, String) -> ColumnMapping| match v {
             Some(c) => f(m, c.clone()),
@@ -425,7 +425,7 @@ impl MapFile {
     }
 
     /// Every column the file names, with its key.
-    pub fn named_columns(&self) -> Vec<(&'static str, &str)> {
+    pub(crate) fn named_columns(&self) -> Vec<(&'static str, &str)> {
         let keys: [(&'static str, &Option<String>); 11] = [
             ("id", &self.id),
             ("industry", &self.industry),
@@ -449,7 +449,7 @@ impl MapFile {
     ///
     /// # Errors
     /// A delimiter that is not one ASCII character.
-    pub fn csv_options(&self) -> Result<CsvOptions> {
+    pub(crate) fn csv_options(&self) -> Result<CsvOptions> {
         let c = &self.csv;
         let mut o = CsvOptions::new().decimal_comma(c.decimal_comma);
         if let Some(d) = &c.delimiter {
@@ -477,7 +477,7 @@ impl MapFile {
     /// # Errors
     /// The first that is not, naming the key, the column, the file and the
     /// columns there are.
-    pub fn check_columns(&self, frame: &Frame, path: &Path) -> Result<()> {
+    pub(crate) fn check_columns(&self, frame: &Frame, path: &Path) -> Result<()> {
         for (key, column) in self.named_columns() {
             if frame.column(column).is_err() {
                 return Err(fail(format!(
@@ -495,7 +495,7 @@ impl MapFile {
 
 /// How an accounts file is read: the pool format, or any schema through a mapping file.
 #[derive(Debug, Clone)]
-pub enum Schema {
+pub(crate) enum Schema {
     /// The account pool format (`accounts.csv`'s columns and kinds).
     Pool,
     /// Any CSV, its columns named by a mapping file.
@@ -512,7 +512,7 @@ impl Schema {
     ///
     /// # Errors
     /// As [`MapFile::read`].
-    pub fn from_option(map: Option<&Path>) -> Result<Schema> {
+    pub(crate) fn from_option(map: Option<&Path>) -> Result<Schema> {
         Ok(match map {
             None => Schema::Pool,
             Some(path) => Schema::Mapped { path: path.to_path_buf(), map: Box::new(MapFile::read(path)?) },
@@ -523,7 +523,7 @@ impl Schema {
     ///
     /// # Errors
     /// As [`MapFile::csv_options`].
-    pub fn base_options(&self) -> Result<CsvOptions> {
+    pub(crate) fn base_options(&self) -> Result<CsvOptions> {
         match self {
             Schema::Pool => Ok(account_csv_options()),
             Schema::Mapped { map, .. } => map.csv_options(),
@@ -531,7 +531,7 @@ impl Schema {
     }
 
     /// The mapping to fit with, `target` as the outcome column.
-    pub fn mapping(&self, target: &str) -> ColumnMapping {
+    pub(crate) fn mapping(&self, target: &str) -> ColumnMapping {
         match self {
             Schema::Pool => ColumnMapping::pool().label(target),
             Schema::Mapped { map, .. } => map.mapping(Some(target)),
@@ -545,7 +545,7 @@ impl Schema {
     /// # Errors
     /// The readers' errors, naming the file; a column the mapping names
     /// that the file lacks.
-    pub fn read_fit_frame(&self, path: &Path, mapping: &ColumnMapping) -> Result<Frame> {
+    pub(crate) fn read_fit_frame(&self, path: &Path, mapping: &ColumnMapping) -> Result<Frame> {
         match self {
             Schema::Pool => read_accounts_frame(path).with_context(|| {
                 format!("reading {} in the pool format (--map FILE for another schema)", path.display())
@@ -568,7 +568,7 @@ impl Schema {
 ///
 /// # Errors
 /// The loader's errors and a schema mismatch, naming the file.
-pub fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path) -> Result<Frame> {
+pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path) -> Result<Frame> {
     let base = schema.base_options()?;
     if let Schema::Mapped { map, path: map_path } = schema {
         // The model file holds the mapping; the file's may only repeat it.
@@ -587,7 +587,7 @@ pub fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path) -> Result<Frame
 
 /// The account id column of a fitted model (the schema column read as the
 /// account id), if it has one.
-pub fn id_column(scorer: &Scorer) -> Option<&str> {
+pub(crate) fn id_column(scorer: &Scorer) -> Option<&str> {
     scorer.schema().iter().map(|(n, _)| n.as_str()).find(|n| scorer.needed_by(n).contains(&NeededBy::AccountId))
 }
 
@@ -597,7 +597,7 @@ pub fn id_column(scorer: &Scorer) -> Option<&str> {
 ///
 /// # Errors
 /// A model without an id column; the reader's errors, naming the file.
-pub fn read_engagement(
+pub(crate) fn read_engagement(
     ui: &Ui,
     scorer: &Scorer,
     frame: &Frame,
@@ -643,7 +643,7 @@ pub fn read_engagement(
 /// # Errors
 /// A model without an id column; an unreadable state or one of another
 /// model, naming the file; `now` before the latest activity held.
-pub fn read_engagement_state(
+pub(crate) fn read_engagement_state(
     ui: &Ui,
     scorer: &Scorer,
     frame: &Frame,

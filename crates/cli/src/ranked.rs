@@ -9,7 +9,7 @@ use std::io::Write;
 
 /// The columns of the ranked CSV, in order; columns carried over from the
 /// input (`score --carry`) follow them.
-pub const COLUMNS: [&str; 15] = [
+pub(crate) const COLUMNS: [&str; 15] = [
     "rank",
     "account_id",
     "priority",
@@ -33,7 +33,11 @@ pub const COLUMNS: [&str; 15] = [
 ///
 /// # Errors
 /// Writing failed.
-pub fn write_csv(sink: &mut dyn Write, ranked: &[AccountScore], carried: &[(String, Vec<String>)]) -> Result<()> {
+pub(crate) fn write_csv(
+    sink: &mut dyn Write,
+    ranked: &[AccountScore],
+    carried: &[(String, Vec<String>)],
+) -> Result<()> {
     let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(sink);
     let header: Vec<&str> = COLUMNS.iter().copied().chain(carried.iter().map(|(n, _)| n.as_str())).collect();
     w.write_record(&header)?;
@@ -71,7 +75,7 @@ pub fn write_csv(sink: &mut dyn Write, ranked: &[AccountScore], carried: &[(Stri
 ///
 /// # Errors
 /// Writing failed.
-pub fn write_text(out: &mut dyn Write, ranked: &[AccountScore]) -> Result<()> {
+pub(crate) fn write_text(out: &mut dyn Write, ranked: &[AccountScore]) -> Result<()> {
     writeln!(
         out,
         "{:>3}  {:<14} {:>8} {:>7} {:>4} {:>6} {:>9} {:>6} {:>6}",
@@ -104,7 +108,7 @@ pub fn write_text(out: &mut dyn Write, ranked: &[AccountScore]) -> Result<()> {
 
 /// `p(icp) 12.3% = 4.0% baseline + 5.1 <reason> - 0.2 <reason> …`, the parts
 /// rounded to add up to the total as shown.
-pub fn icp_sum_line(s: &AccountScore) -> String {
+pub(crate) fn icp_sum_line(s: &AccountScore) -> String {
     let parts: Vec<f64> = std::iter::once(s.icp_baseline).chain(s.reasons.iter().map(|r| r.contribution)).collect();
     let shown = add_up_rounded(&parts, s.icp.get());
     let mut line =
@@ -118,7 +122,7 @@ pub fn icp_sum_line(s: &AccountScore) -> String {
 /// `parts` (probabilities that add up to `total`) in percentage points with
 /// one decimal, rounded by largest remainder so that the rounded parts add
 /// up to the rounded total.
-pub fn add_up_rounded(parts: &[f64], total: f64) -> Vec<f64> {
+pub(crate) fn add_up_rounded(parts: &[f64], total: f64) -> Vec<f64> {
     let tenths: Vec<f64> = parts.iter().map(|p| p * 1000.0).collect();
     let mut floors: Vec<i64> = tenths.iter().map(|t| t.floor() as i64).collect();
     let deficit = (total * 1000.0).round() as i64 - floors.iter().sum::<i64>();

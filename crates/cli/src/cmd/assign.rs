@@ -30,32 +30,32 @@ use std::path::{Path, PathBuf};
 
 /// Options of `assign`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Ranked accounts written by `score` (`account_id` and `priority` columns).
     #[arg(long, value_name = "FILE")]
-    pub ranked: PathBuf,
+    pub(crate) ranked: PathBuf,
     /// Reps: `rep_id,capacity[,segment]`, capacity in accounts.
     #[arg(long, value_name = "FILE")]
-    pub reps: PathBuf,
+    pub(crate) reps: PathBuf,
     /// Activity log with `rep_id` (`account_id,kind,timestamp,rep_id`): who engaged which account lately.
     #[arg(long, value_name = "FILE")]
-    pub events: Option<PathBuf>,
+    pub(crate) events: Option<PathBuf>,
     /// End of the continuity window: Unix seconds, YYYY-MM-DD or
     /// YYYY-MM-DDTHH:MM:SSZ (default: the latest activity).
     #[arg(long, value_name = "T", value_parser = common::time, requires = "events")]
-    pub now: Option<Timestamp>,
+    pub(crate) now: Option<Timestamp>,
     /// Days before `--now` in which an activity keeps the account with its rep.
     #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = |s: &str| common::count_in(s, 36_500))]
-    pub window_days: usize,
+    pub(crate) window_days: usize,
     /// Column of the ranked file holding each account's segment (needed when the reps have segments).
     #[arg(long, value_name = "COL")]
-    pub segment_col: Option<String>,
+    pub(crate) segment_col: Option<String>,
     /// Assignment CSV to write (`account_id,rep_id,priority,previous_rep`).
     #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// Format of the per-rep table on stdout.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// One rep of the reps file.
@@ -87,7 +87,7 @@ struct RepLoad {
 /// # Errors
 /// Unreadable files, a missing column, a bad capacity or priority, a rep of
 /// the activity log not in the reps file, segments without `--segment-col`.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let (ids, priorities, segments) = ui.stage("reading the ranked accounts", || read_ranked(&args))?;
     let reps = read_reps(&args.reps)?;
     let has_segments = reps.iter().any(|r| r.segment.is_some());

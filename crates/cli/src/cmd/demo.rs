@@ -16,27 +16,27 @@ use std::path::{Path, PathBuf};
 
 /// Options of `demo`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder for the generated pool, the model and the outputs (created if absent).
     #[arg(long, value_name = "DIR", default_value = "acctscore-demo")]
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     /// Accounts to generate (the last fifth are the open accounts ranked).
     #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = common::accounts)]
-    pub accounts: usize,
+    pub(crate) accounts: usize,
     /// Seed of the generator.
     #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Accounts to print.
     #[arg(long, value_name = "N", default_value_t = 20, value_parser = common::count)]
-    pub top: usize,
+    pub(crate) top: usize,
 }
 
 /// The model file `demo` writes.
-pub const MODEL: &str = "scorer.json";
+pub(crate) const MODEL: &str = "scorer.json";
 /// The ranked open accounts `demo` writes.
-pub const RANKED: &str = "ranked.csv";
+pub(crate) const RANKED: &str = "ranked.csv";
 /// The HTML report's file name.
-pub const REPORT: &str = "report.html";
+pub(crate) const REPORT: &str = "report.html";
 
 /// The HTML report of a ranking: the hook `demo` calls once `ranked.csv` is
 /// written.
@@ -47,7 +47,12 @@ pub const REPORT: &str = "report.html";
 ///
 /// # Errors
 /// An account without its outcome in the truth; a report that cannot be written.
-pub fn write_report(ui: &Ui, dir: &Path, ranked: &[AccountScore], split: &generate::SplitPool) -> Result<PathBuf> {
+pub(crate) fn write_report(
+    ui: &Ui,
+    dir: &Path,
+    ranked: &[AccountScore],
+    split: &generate::SplitPool,
+) -> Result<PathBuf> {
     let outcome: HashMap<&str, bool> = split
         .pool
         .truth
@@ -81,7 +86,7 @@ pub fn write_report(ui: &Ui, dir: &Path, ranked: &[AccountScore], split: &genera
 ///
 /// # Errors
 /// A folder or file that cannot be written; a fit or scoring error.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let split = generate::generate(ui, args.accounts, args.seed, generate::DEFAULT_OPEN_SHARE, generate::DEFAULT_REPS)?;
     let written = generate::write(ui, &args.dir, &split)?;
     let mut files: Vec<(PathBuf, String)> =

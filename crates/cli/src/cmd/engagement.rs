@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 
 /// Options of `engagement`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     command: Command,
 }
@@ -36,46 +36,46 @@ enum Command {
 
 /// Options of `engagement init`.
 #[derive(clap::Args, Debug)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Model file written by `fit` (its engagement settings and id column).
     #[arg(long, value_name = "MODEL")]
-    pub model: PathBuf,
+    pub(crate) model: PathBuf,
     /// The accounts whose engagement the state keeps.
     #[arg(long, value_name = "FILE")]
-    pub accounts: PathBuf,
+    pub(crate) accounts: PathBuf,
     /// The whole activity log (`account_id,kind,timestamp[,rep_id]`).
     #[arg(long, value_name = "FILE")]
-    pub events: PathBuf,
+    pub(crate) events: PathBuf,
     /// Mapping file the model was fitted with (for its `[csv]` reading options).
     #[arg(long, value_name = "FILE")]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// State file to write.
     #[arg(long, value_name = "STATE")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 /// Options of `engagement update`.
 #[derive(clap::Args, Debug)]
-pub struct UpdateArgs {
+pub(crate) struct UpdateArgs {
     /// Model file the state was made with.
     #[arg(long, value_name = "MODEL")]
-    pub model: PathBuf,
+    pub(crate) model: PathBuf,
     /// State file written by `engagement init` or a previous update.
     #[arg(long, value_name = "STATE")]
-    pub state: PathBuf,
+    pub(crate) state: PathBuf,
     /// The activities that arrived since the state was last brought up to date.
     #[arg(long, value_name = "NEW_EVENTS")]
-    pub events: PathBuf,
+    pub(crate) events: PathBuf,
     /// Where to write the updated state (default: replace `--state`, whole).
     #[arg(long, value_name = "STATE")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 }
 
 /// Runs `engagement`.
 ///
 /// # Errors
 /// Unreadable files, a state of another model, a file that cannot be written.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     match args.command {
         Command::Init(a) => init(ui, a),
         Command::Update(a) => update(ui, a),

@@ -24,48 +24,48 @@ use std::path::PathBuf;
 
 /// Options of `evaluate`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// CSV file holding the label and score columns (e.g. `score --carry` output).
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Label column.
     #[arg(long, value_name = "COL")]
-    pub target: String,
+    pub(crate) target: String,
     /// Score column (higher = more likely positive).
     #[arg(long, value_name = "COL")]
-    pub score_col: String,
+    pub(crate) score_col: String,
     /// Label value that counts as positive.
     #[arg(long, value_name = "V", default_value = "1")]
-    pub positive: String,
+    pub(crate) positive: String,
     /// Label values whose rows are left out, comma-separated.
     #[arg(long, value_name = "V1,V2", value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// A baseline score column (an earlier scoring) for drift: PSI and tier migration.
     #[arg(long, value_name = "COL")]
-    pub baseline_col: Option<String>,
+    pub(crate) baseline_col: Option<String>,
     /// Threshold of the qualified view (qualified: score >= it).
     #[arg(long, default_value_t = 0.5, value_parser = finite)]
-    pub threshold: f64,
+    pub(crate) threshold: f64,
     /// Precision the chosen threshold must reach.
     #[arg(long, default_value_t = 0.5, value_parser = probability)]
-    pub target_precision: f64,
+    pub(crate) target_precision: f64,
     /// Recall the chosen threshold must reach.
     #[arg(long, default_value_t = 0.8, value_parser = probability)]
-    pub target_recall: f64,
+    pub(crate) target_recall: f64,
     /// Accounts the team can work (default: a tenth of the rows, rounded up).
     #[arg(long, value_parser = common::count)]
-    pub capacity: Option<usize>,
+    pub(crate) capacity: Option<usize>,
     /// Tier cuts for the migration matrix, comma-separated and increasing.
     #[arg(long, value_name = "C1,C2", value_delimiter = ',', default_values_t = vec![0.3, 0.7], value_parser = finite)]
-    pub tiers: Vec<f64>,
+    pub(crate) tiers: Vec<f64>,
     /// Most points per curve in the JSON output (thinned evenly).
     #[arg(long, default_value_t = 101, value_parser = |s: &str| common::count_in(s, common::MAX_COUNT).and_then(|n| if n >= 2 { Ok(n) } else { Err("must be at least 2".to_string()) }))]
-    pub curve_points: usize,
+    pub(crate) curve_points: usize,
     /// Mapping file: only its `[csv]` section is used here (delimiter, missing tokens, ...).
     #[arg(long, value_name = "FILE")]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 fn finite(s: &str) -> std::result::Result<f64, String> {
@@ -140,7 +140,7 @@ fn or_null(ui: &Ui, what: &str, r: acctscore::calibration::Result<Value>) -> Val
 /// # Errors
 /// An unreadable file, absent columns, a score column that is not numeric,
 /// labels of a single class.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let args = &args;
     let base = match Schema::from_option(args.map.as_deref())? {
         Schema::Pool => acctscore::frame::csv::CsvOptions::new(),

@@ -13,32 +13,32 @@ use std::path::PathBuf;
 
 /// Options of `explain`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Model file written by `fit`.
     #[arg(long, value_name = "MODEL")]
-    pub model: PathBuf,
+    pub(crate) model: PathBuf,
     /// Accounts file holding the account.
     #[arg(long, value_name = "FILE")]
-    pub accounts: PathBuf,
+    pub(crate) accounts: PathBuf,
     /// Activity log, for engagement by activity kind.
     #[arg(long, value_name = "FILE")]
-    pub events: Option<PathBuf>,
+    pub(crate) events: Option<PathBuf>,
     /// Time engagement is computed at (as `score --now`; default: the latest activity).
     #[arg(long, value_name = "T", value_parser = common::time, requires = "events")]
-    pub now: Option<Timestamp>,
+    pub(crate) now: Option<Timestamp>,
     /// The account id.
     #[arg(long, value_name = "ID")]
-    pub id: String,
+    pub(crate) id: String,
     /// Mapping file the model was fitted with (for its `[csv]` reading options).
     #[arg(long, value_name = "FILE")]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// Output format on stdout (`csv` is not offered: one account is not a table).
     #[arg(long, default_value = "text", value_parser = |s: &str| match s {
         "text" => Ok(Format::Text),
         "json" => Ok(Format::Json),
         _ => Err(format!("`{s}`: an explanation is printed as text or json")),
     })]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// Engagement of one kind of activity.
@@ -54,7 +54,7 @@ struct KindPart {
 ///
 /// # Errors
 /// Unreadable files; an id not in the accounts file, or on two rows.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let scorer = load_model(ui, &args.model)?;
     let schema = Schema::from_option(args.map.as_deref())?;
     let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts))?;

@@ -15,42 +15,42 @@ use std::path::{Path, PathBuf};
 
 /// Options of `fit`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Accounts with outcomes (the pool format, or any CSV with `--map`).
     #[arg(long, value_name = "FILE")]
-    pub accounts: PathBuf,
+    pub(crate) accounts: PathBuf,
     /// Activity log (`account_id,kind,timestamp[,rep_id]`): checked (every
     /// activity kind must be known to the engagement model); engagement has
     /// no fitted parameters.
     #[arg(long, value_name = "FILE")]
-    pub events: Option<PathBuf>,
+    pub(crate) events: Option<PathBuf>,
     /// Outcome column.
     #[arg(long, value_name = "COL")]
-    pub target: String,
+    pub(crate) target: String,
     /// Outcome value read as positive (needed for a text or many-valued
     /// outcome; default: the outcome must be boolean or 0/1).
     #[arg(long, value_name = "V")]
-    pub positive: Option<String>,
+    pub(crate) positive: Option<String>,
     /// ICP model family: `auto` picks logistic regression or boosted trees by
     /// cross-validated AUC (rules with too few positives).
     #[arg(long, default_value = "auto", value_name = "auto|rules|logistic|trees|lookalike|hybrid")]
-    pub family: FamilyChoice,
+    pub(crate) family: FamilyChoice,
     /// Weighted rules (TOML) for the rules family and auto's fallback.
     #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
+    pub(crate) rules: Option<PathBuf>,
     /// Keep these columns as features even when the quality gate flags them
     /// leakage or id-like (only for columns known before the outcome).
     #[arg(long, value_name = "COL", value_delimiter = ',', num_args = 1..)]
-    pub keep: Vec<String>,
+    pub(crate) keep: Vec<String>,
     /// Mapping file (TOML): which column holds what, how to read the CSV.
     #[arg(long, value_name = "FILE")]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// Model file to write.
     #[arg(long, value_name = "MODEL")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// Format of the fit report on stdout (`csv` is not offered: the report is not a table).
     #[arg(long, default_value = "text", value_parser = text_or_json)]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 fn text_or_json(s: &str) -> std::result::Result<Format, String> {
@@ -62,7 +62,7 @@ fn text_or_json(s: &str) -> std::result::Result<Format, String> {
 }
 
 /// Checks that `column` (named by `option`) is a column of `frame`, read from `path`.
-pub fn column_exists(frame: &acctscore::frame::Frame, path: &Path, option: &str, column: &str) -> Result<()> {
+pub(crate) fn column_exists(frame: &acctscore::frame::Frame, path: &Path, option: &str, column: &str) -> Result<()> {
     if frame.column(column).is_ok() {
         return Ok(());
     }
@@ -77,7 +77,7 @@ pub fn column_exists(frame: &acctscore::frame::Frame, path: &Path, option: &str,
 ///
 /// # Errors
 /// Unreadable files, absent columns, a fit that fails.
-pub fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscore::FitTimings)> {
+pub(crate) fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscore::FitTimings)> {
     let schema = Schema::from_option(args.map.as_deref())?;
     let mapping = schema.mapping(&args.target);
     let mut params = ScorerParams::new().mapping(mapping.clone()).icp_family(args.family).keep(&args.keep);
@@ -105,7 +105,7 @@ pub fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscore::FitT
 }
 
 /// The fit report as text: rows, the family and why, then the report.
-pub fn report_text(scorer: &Scorer, warnings: &[String]) -> String {
+pub(crate) fn report_text(scorer: &Scorer, warnings: &[String]) -> String {
     let m = scorer.metrics();
     let mut o = format!(
         "fitted on {} rows: {} labelled ({} positive){}\nICP model: {}\n",
@@ -138,7 +138,7 @@ pub fn report_text(scorer: &Scorer, warnings: &[String]) -> String {
 ///
 /// # Errors
 /// As [`fit`], and a model file that cannot be written.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let (scorer, warnings, timings) = fit(ui, &args)?;
     ui.stage("writing the model file", || scorer.save(&args.out))
         .with_context(|| format!("writing {}", args.out.display()))?;

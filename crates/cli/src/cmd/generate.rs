@@ -20,39 +20,39 @@ use std::path::{Path, PathBuf};
 
 /// Options of `generate`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Accounts to generate.
     #[arg(long, value_parser = common::accounts)]
-    pub accounts: usize,
+    pub(crate) accounts: usize,
     /// Seed of the generator (the same seed gives the same files, byte for byte).
     #[arg(long, default_value_t = 42)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// Share of the accounts that are open (no outcome yet), the last ones.
     #[arg(long, default_value_t = DEFAULT_OPEN_SHARE, value_parser = common::open_share)]
-    pub open_share: f64,
+    pub(crate) open_share: f64,
     /// Reps the activities are spread over.
     #[arg(long, default_value_t = DEFAULT_REPS, value_parser = |s: &str| common::count_in(s, 1000))]
-    pub reps: usize,
+    pub(crate) reps: usize,
     /// Folder to write the files in (created if absent).
     #[arg(long)]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 /// The share of open accounts without `--open-share`.
-pub const DEFAULT_OPEN_SHARE: f64 = 0.2;
+pub(crate) const DEFAULT_OPEN_SHARE: f64 = 0.2;
 /// The reps without `--reps`.
-pub const DEFAULT_REPS: usize = 12;
+pub(crate) const DEFAULT_REPS: usize = 12;
 
 /// File names of a generated pool: the history (accounts with outcomes).
-pub const HISTORY: &str = "history.csv";
+pub(crate) const HISTORY: &str = "history.csv";
 /// Open accounts (no outcome).
-pub const OPEN: &str = "open_accounts.csv";
+pub(crate) const OPEN: &str = "open_accounts.csv";
 /// The activity log.
-pub const EVENTS: &str = "events.csv";
+pub(crate) const EVENTS: &str = "events.csv";
 /// The reps and their capacities.
-pub const REPS: &str = "reps.csv";
+pub(crate) const REPS: &str = "reps.csv";
 /// The hidden truth.
-pub const TRUTH: &str = "truth.csv";
+pub(crate) const TRUTH: &str = "truth.csv";
 
 /// Capacity weights dealt to the reps in turn, so that capacities differ
 /// (a rep of large accounts works fewer of them).
@@ -60,22 +60,22 @@ const CAPACITY_WEIGHTS: [f64; 3] = [1.25, 1.0, 0.75];
 
 /// A pool generated and split, as written.
 #[derive(Debug)]
-pub struct SplitPool {
+pub(crate) struct SplitPool {
     /// The generator's output (accounts with every outcome).
-    pub pool: GeneratedPool,
+    pub(crate) pool: GeneratedPool,
     /// Accounts in the history.
-    pub history: usize,
+    pub(crate) history: usize,
     /// The open accounts, outcome cleared.
-    pub open: Vec<AccountRecord>,
+    pub(crate) open: Vec<AccountRecord>,
     /// The generator's reference time (events lie in the year before it).
-    pub now: i64,
+    pub(crate) now: i64,
 }
 
 /// Generates `accounts` accounts and splits them: the last `open_share` are open.
 ///
 /// # Errors
 /// A count above the generator's maximum.
-pub fn generate(ui: &Ui, accounts: usize, seed: u64, open_share: f64, reps: usize) -> Result<SplitPool> {
+pub(crate) fn generate(ui: &Ui, accounts: usize, seed: u64, open_share: f64, reps: usize) -> Result<SplitPool> {
     let generator = PoolGenerator::try_new(accounts)?.seed(seed).reps(reps);
     let pool = ui.stage("generating the pool", || generator.generate());
     let open_rows = ((accounts as f64) * open_share).round() as usize;
@@ -93,16 +93,16 @@ pub fn generate(ui: &Ui, accounts: usize, seed: u64, open_share: f64, reps: usiz
 
 /// The files of a pool written in `dir`, with their row counts.
 #[derive(Debug)]
-pub struct Written {
+pub(crate) struct Written {
     /// (path, data rows) of each file, in the order written.
-    pub files: Vec<(PathBuf, usize)>,
+    pub(crate) files: Vec<(PathBuf, usize)>,
 }
 
 /// Writes the split pool's five files in `dir` (created if absent).
 ///
 /// # Errors
 /// A folder or file that cannot be written, naming it.
-pub fn write(ui: &Ui, dir: &Path, split: &SplitPool) -> Result<Written> {
+pub(crate) fn write(ui: &Ui, dir: &Path, split: &SplitPool) -> Result<Written> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let mut files = Vec::new();
     ui.stage("writing the pool files", || -> Result<()> {
@@ -173,7 +173,7 @@ fn write_truth(path: &Path, split: &SplitPool) -> Result<()> {
 ///
 /// # Errors
 /// As [`generate()`] and [`write()`].
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let split = generate(ui, args.accounts, args.seed, args.open_share, args.reps)?;
     let written = write(ui, &args.out, &split)?;
     common::to_stdout(|out| {

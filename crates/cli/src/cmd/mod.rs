@@ -1,12 +1,12 @@
 //! One module per subcommand: its `Args` (clap) and its `run`.
 
-pub mod assign;
-pub mod demo;
-pub mod engagement;
-pub mod evaluate;
-pub mod explain;
-pub mod fit;
-pub mod generate;
-pub mod quality;
-pub mod report;
-pub mod score;
+pub(crate) mod assign;
+pub(crate) mod demo;
+pub(crate) mod engagement;
+pub(crate) mod evaluate;
+pub(crate) mod explain;
+pub(crate) mod fit;
+pub(crate) mod generate;
+pub(crate) mod quality;
+pub(crate) mod report;
+pub(crate) mod score;

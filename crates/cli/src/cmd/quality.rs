@@ -14,32 +14,32 @@ use std::path::PathBuf;
 
 /// Options of `quality`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// The CSV file.
-    pub file: PathBuf,
+    pub(crate) file: PathBuf,
     /// Target column.
     #[arg(long, value_name = "COL")]
-    pub target: String,
+    pub(crate) target: String,
     /// Target value read as positive (default `1`; needed when the target
     /// has more than two values or is text such as yes/no).
     #[arg(long, value_name = "V")]
-    pub positive: Option<String>,
+    pub(crate) positive: Option<String>,
     /// Target values whose rows are left out (comma-separated), e.g. open deals.
     #[arg(long, value_name = "V1,V2", value_delimiter = ',')]
-    pub ignore: Vec<String>,
+    pub(crate) ignore: Vec<String>,
     /// Mapping file: only its `[csv]` section is used here (delimiter, missing tokens, ...).
     #[arg(long, value_name = "FILE")]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub(crate) format: Format,
 }
 
 /// Runs `quality`.
 ///
 /// # Errors
 /// A file that cannot be read, an absent target column, a single-class target.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let options = match Schema::from_option(args.map.as_deref())? {
         Schema::Pool => acctscore::frame::csv::CsvOptions::new(),
         Schema::Mapped { map, .. } => map.csv_options()?,

@@ -17,36 +17,36 @@ use std::path::{Path, PathBuf};
 
 /// Options of `report`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Scored accounts (`score --carry TARGET`: `account_id`, the score, `tier`, `reasons`, the outcome).
     #[arg(long, value_name = "FILE")]
-    pub scored: PathBuf,
+    pub(crate) scored: PathBuf,
     /// Outcome column.
     #[arg(long, value_name = "COL")]
-    pub target: String,
+    pub(crate) target: String,
     /// Outcome value read as positive (default: boolean, 0/1, true/false or yes/no).
     #[arg(long, value_name = "V")]
-    pub positive: Option<String>,
+    pub(crate) positive: Option<String>,
     /// Score column the charts judge: `icp` (the calibrated probability: the
     /// reliability diagram reads it) or `priority` (the ranking sent to sales).
     #[arg(long, value_name = "COL", default_value = "icp")]
-    pub score_col: String,
+    pub(crate) score_col: String,
     /// An earlier scoring of the same accounts (joined on `account_id`), for tier migration.
     #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    pub(crate) baseline: Option<PathBuf>,
     /// Title of the page.
     #[arg(long, default_value = "acctscore evaluation report")]
-    pub title: String,
+    pub(crate) title: String,
     /// HTML file to write.
     #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 /// Runs `report`.
 ///
 /// # Errors
 /// Unreadable files, a missing column, a value that is not a probability or a tier.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let mut columns = FrameColumns::new(&args.target).score(&args.score_col);
     if let Some(p) = &args.positive {
         columns = columns.positive(p);
@@ -75,7 +75,7 @@ fn read(path: &Path) -> Result<Frame> {
 ///
 /// # Errors
 /// A frame without the column.
-pub fn labelled(ui: &Ui, frame: &Frame, target: &str, path: &Path) -> Result<Frame> {
+pub(crate) fn labelled(ui: &Ui, frame: &Frame, target: &str, path: &Path) -> Result<Frame> {
     let col = frame.column(target).map_err(|_| {
         fail(format!(
             "{}: no outcome column `{target}` (carry it into the scored file with `score --carry {target}`); columns: {}",

@@ -14,48 +14,48 @@ use std::path::{Path, PathBuf};
 
 /// Options of `score`.
 #[derive(clap::Args, Debug)]
-pub struct Args {
+pub(crate) struct Args {
     /// Model file written by `fit`.
     #[arg(long, value_name = "MODEL")]
-    pub model: PathBuf,
+    pub(crate) model: PathBuf,
     /// Accounts to score (the model's columns; other columns are ignored).
     #[arg(long, value_name = "FILE")]
-    pub accounts: PathBuf,
+    pub(crate) accounts: PathBuf,
     /// Activity log (`account_id,kind,timestamp[,rep_id]`) for engagement;
     /// without it, no engagement (priority = quality).
     #[arg(long, value_name = "FILE")]
-    pub events: Option<PathBuf>,
+    pub(crate) events: Option<PathBuf>,
     /// Engagement state kept by `engagement init`/`update`, instead of `--events`.
     #[arg(long, value_name = "STATE", conflicts_with = "events")]
-    pub engagement_state: Option<PathBuf>,
+    pub(crate) engagement_state: Option<PathBuf>,
     /// Time engagement is computed at: Unix seconds, YYYY-MM-DD or
     /// YYYY-MM-DDTHH:MM:SSZ (default: the latest activity); with `--events`,
     /// later activities are left out; with `--engagement-state`, it must not
     /// precede the latest activity held.
     #[arg(long, value_name = "T", value_parser = common::time)]
-    pub now: Option<Timestamp>,
+    pub(crate) now: Option<Timestamp>,
     /// How many accounts to write, best first.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = common::count, conflicts_with = "all")]
-    pub top: usize,
+    pub(crate) top: usize,
     /// Write every account.
     #[arg(long)]
-    pub all: bool,
+    pub(crate) all: bool,
     /// Mapping file the model was fitted with (for its `[csv]` reading options; its columns must be the model's).
     #[arg(long, value_name = "FILE")]
-    pub map: Option<PathBuf>,
+    pub(crate) map: Option<PathBuf>,
     /// Input columns copied into the output after the ranked columns (e.g. the outcome, for `evaluate`).
     #[arg(long, value_name = "COL", value_delimiter = ',', num_args = 1..)]
-    pub carry: Vec<String>,
+    pub(crate) carry: Vec<String>,
     /// Ranked CSV to write (`-` for stdout).
     #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
 }
 
 /// Loads a model file, naming it in an error.
 ///
 /// # Errors
 /// The file cannot be read or is not a valid model.
-pub fn load_model(ui: &Ui, path: &Path) -> Result<Scorer> {
+pub(crate) fn load_model(ui: &Ui, path: &Path) -> Result<Scorer> {
     ui.stage("loading the model", || Scorer::load(path)).with_context(|| format!("model file {}", path.display()))
 }
 
@@ -63,7 +63,7 @@ pub fn load_model(ui: &Ui, path: &Path) -> Result<Scorer> {
 ///
 /// # Errors
 /// A column of a kind without a text form.
-pub fn column_text(frame: &Frame, name: &str) -> Result<Vec<String>> {
+pub(crate) fn column_text(frame: &Frame, name: &str) -> Result<Vec<String>> {
     let col = frame.column(name)?;
     let n = col.len();
     Ok(match col {
@@ -80,7 +80,7 @@ pub fn column_text(frame: &Frame, name: &str) -> Result<Vec<String>> {
 ///
 /// # Errors
 /// An id on two rows (`what` says what needs the ids unique).
-pub fn rows_by_id(scorer: &Scorer, frame: &Frame, path: &Path, what: &str) -> Result<HashMap<String, usize>> {
+pub(crate) fn rows_by_id(scorer: &Scorer, frame: &Frame, path: &Path, what: &str) -> Result<HashMap<String, usize>> {
     let ids: Vec<String> = match common::id_column(scorer) {
         Some(id) => column_text(frame, id)?,
         None => (0..frame.nrows()).map(|i| i.to_string()).collect(),
@@ -103,7 +103,7 @@ pub fn rows_by_id(scorer: &Scorer, frame: &Frame, path: &Path, what: &str) -> Re
 ///
 /// # Errors
 /// The engagement reader's and the scorer's errors.
-pub fn rank(
+pub(crate) fn rank(
     ui: &Ui,
     scorer: &Scorer,
     frame: &Frame,
@@ -122,7 +122,7 @@ pub fn rank(
 
 /// Where the engagement of a scoring comes from.
 #[derive(Debug, Clone, Copy)]
-pub enum Engagement<'a> {
+pub(crate) enum Engagement<'a> {
     /// No engagement (priority = quality).
     None,
     /// Read from the whole activity log.
@@ -133,7 +133,7 @@ pub enum Engagement<'a> {
 
 impl<'a> Engagement<'a> {
     /// The source `--events` or `--engagement-state` names (clap keeps them exclusive).
-    pub fn from_options(events: Option<&'a Path>, state: Option<&'a Path>) -> Self {
+    pub(crate) fn from_options(events: Option<&'a Path>, state: Option<&'a Path>) -> Self {
         match (events, state) {
             (Some(e), _) => Engagement::Events(e),
             (None, Some(s)) => Engagement::State(s),
@@ -146,7 +146,7 @@ impl<'a> Engagement<'a> {
 ///
 /// # Errors
 /// Unreadable files, a file that does not match the model, an absent `--carry` column.
-pub fn run(ui: &Ui, args: Args) -> Result<()> {
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     if args.now.is_some() && args.events.is_none() && args.engagement_state.is_none() {
         return Err(usage("--now needs --events or --engagement-state"));
     }
