@@ -139,7 +139,7 @@ fn assignment(c: &mut Criterion) {
         (0..1_000_000).map(|_| Probability::new(rng.next_f64().powi(3)).expect("in [0, 1]")).collect();
     let capacities: Vec<usize> = (0..50).map(|r| [5_000, 4_000, 3_000][r % 3]).collect();
     let owners: Vec<Option<u32>> =
-        (0..1_000_000).map(|_| (rng.next_u64() % 3 == 0).then(|| (rng.next_u64() % 50) as u32)).collect();
+        (0..1_000_000).map(|_| rng.next_u64().is_multiple_of(3).then(|| (rng.next_u64() % 50) as u32)).collect();
     let mut g = c.benchmark_group("engagement_assign");
     g.sample_size(10);
     g.bench_function("assign_1M_accounts_50_reps", |b| {
