@@ -3,8 +3,8 @@
 //! reading accounts and activity logs, option parsers, and whole-file output.
 
 use acctscore::core::Timestamp;
-use acctscore::frame::Frame;
 use acctscore::frame::csv::{CsvOptions, Encoding};
+use acctscore::frame::{ColumnKind, Frame};
 use acctscore::pool::{EngagementLog, EngagementStore, account_csv_options, read_accounts_frame, read_engagement_path};
 use acctscore::{ColumnMapping, NeededBy, Scorer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -564,12 +564,20 @@ impl Schema {
 }
 
 /// Reads a batch to score with the model's kinds and checks it against
-/// the model's schema.
+/// the model's schema; the columns `as_text` that the model does not read
+/// are read as text, byte for byte.
 ///
 /// # Errors
 /// The loader's errors and a schema mismatch, naming the file.
-pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path) -> Result<Frame> {
-    let base = schema.base_options()?;
+pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path, as_text: &[String]) -> Result<Frame> {
+    let mut base = schema.base_options()?;
+    // Columns copied to an output keep their bytes (a `yes` stays `yes`),
+    // unless the model reads them (then they keep the model's kind).
+    for c in as_text {
+        if scorer.schema().iter().all(|(n, _)| n != c) {
+            base = base.kind(c, ColumnKind::Text);
+        }
+    }
     if let Schema::Mapped { map, path: map_path } = schema {
         // The model file holds the mapping; the file's may only repeat it.
         for (key, column) in map.named_columns() {

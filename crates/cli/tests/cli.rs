@@ -594,6 +594,45 @@ fn x_education_leads_through_the_mapping_file() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+#[test]
+fn bank_marketing_through_the_mapping_file_from_quality_to_report() {
+    let Some(shared) = shared() else { return };
+    let bank = shared.join("data/bank_marketing/bank_train.csv");
+    let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/bank_marketing.toml");
+    let dir = temp("bank");
+    let o = ok(&["-q", "quality", s(&bank), "--target", "y", "--positive", "yes", "--format", "csv"]);
+    assert!(stdout(&o).contains("duration"), "every column is reported");
+    let model = dir.join("bank.json");
+    let fit = ["-q", "fit", "--accounts", s(&bank), "--target", "y", "--positive", "yes", "--map", s(&map)];
+    let o = ok(&[&fit[..], &["--out", s(&model)]].concat());
+    assert!(stdout(&o).contains("fitted on 36168 rows"), "{}", stdout(&o));
+    let scored = dir.join("scored.csv");
+    let score = ["-q", "score", "--model", s(&model), "--accounts", s(&bank), "--map", s(&map), "--all"];
+    ok(&[&score[..], &["--carry", "y", "--out", s(&scored)]].concat());
+    let (header, rows) = read_csv(&scored);
+    assert_eq!((rows.len(), header.last().map(String::as_str)), (36168, Some("y")));
+    assert!(rows.iter().all(|r| r.last().is_some_and(|y| y == "yes" || y == "no")), "--carry keeps the bytes");
+    let o = ok(&[
+        "-q",
+        "evaluate",
+        s(&scored),
+        "--target",
+        "y",
+        "--positive",
+        "yes",
+        "--score-col",
+        "icp",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["auc"].as_f64().expect("auc") > 0.6, "{}", v["auc"]);
+    let html = dir.join("bank.html");
+    ok(&["-q", "report", "--scored", s(&scored), "--target", "y", "--positive", "yes", "--out", s(&html)]);
+    assert!(std::fs::read_to_string(&html).expect("report").contains("Cumulative gains"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// Splits `events.csv` into the activities before the last `new` and those.
 fn split_events(dir: &Path, out: &Path, new: usize) -> (PathBuf, PathBuf) {
     let text = std::fs::read_to_string(dir.join("events.csv")).expect("events");

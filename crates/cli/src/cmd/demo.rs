@@ -104,7 +104,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     // Scored as `acctscore score` scores: the file read back, with the model's kinds.
     let scorer = Scorer::load(&model_path).with_context(|| format!("model file {}", model_path.display()))?;
     let open_path = args.dir.join(generate::OPEN);
-    let open = ui.stage("reading the open accounts", || common::read_batch(&scorer, &Schema::Pool, &open_path))?;
+    let open = ui.stage("reading the open accounts", || common::read_batch(&scorer, &Schema::Pool, &open_path, &[]))?;
     let now = Timestamp::from_unix_seconds(split.now);
     let events = args.dir.join(generate::EVENTS);
     let ranked = score::rank(ui, &scorer, &open, score::Engagement::Events(&events), Some(now), None)?;

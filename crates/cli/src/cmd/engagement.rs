@@ -85,7 +85,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
 fn init(ui: &Ui, args: InitArgs) -> Result<()> {
     let scorer = load_model(ui, &args.model)?;
     let schema = Schema::from_option(args.map.as_deref())?;
-    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts))?;
+    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &[]))?;
     let id = common::id_column(&scorer)
         .ok_or_else(|| fail("engagement needs the model's account id column (map `id` in the mapping file)"))?;
     let (store, read) = ui.stage("reading the activity log", || {

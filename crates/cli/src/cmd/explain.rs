@@ -57,7 +57,7 @@ struct KindPart {
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let scorer = load_model(ui, &args.model)?;
     let schema = Schema::from_option(args.map.as_deref())?;
-    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts))?;
+    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &[]))?;
     let ids: Vec<String> = match common::id_column(&scorer) {
         Some(id) => column_text(&frame, id)?,
         None => (0..frame.nrows()).map(|i| i.to_string()).collect(),

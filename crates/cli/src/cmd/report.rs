@@ -10,8 +10,8 @@
 //! accounts) are left out with a named warning.
 
 use crate::common::{Context, Result, Ui, fail};
-use acctscore::frame::Frame;
 use acctscore::frame::csv::CsvOptions;
+use acctscore::frame::{ColumnKind, Frame};
 use acctscore_report::{FrameColumns, ReportInput, write_html};
 use std::path::{Path, PathBuf};
 
@@ -51,10 +51,15 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     if let Some(p) = &args.positive {
         columns = columns.positive(p);
     }
-    let scored = labelled(ui, &read(&args.scored)?, &args.target, &args.scored)?;
+    // With `--positive`, the outcome is compared as written (`yes` stays `yes`).
+    let options = match &args.positive {
+        Some(_) => CsvOptions::new().kind(&args.target, ColumnKind::Text),
+        None => CsvOptions::new(),
+    };
+    let scored = labelled(ui, &read(&args.scored, &options)?, &args.target, &args.scored)?;
     let mut input = ReportInput::from_frame(&scored, &columns).with_context(|| args.scored.display())?;
     if let Some(path) = &args.baseline {
-        let baseline = read(path)?;
+        let baseline = read(path, &options)?;
         input = input.with_baseline_frame(&baseline, &columns).with_context(|| path.display())?;
     }
     let input = input.title(&args.title).score_name(&args.score_col);
@@ -66,8 +71,8 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     })
 }
 
-fn read(path: &Path) -> Result<Frame> {
-    Frame::from_csv_path(path, &CsvOptions::new()).with_context(|| path.display())
+fn read(path: &Path, options: &CsvOptions) -> Result<Frame> {
+    Frame::from_csv_path(path, options).with_context(|| path.display())
 }
 
 /// The rows of `frame` whose outcome `target` is present; the others are

@@ -152,7 +152,8 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     }
     let scorer = load_model(ui, &args.model)?;
     let schema = Schema::from_option(args.map.as_deref())?;
-    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts))?;
+    let frame =
+        ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &args.carry))?;
     for c in &args.carry {
         crate::cmd::fit::column_exists(&frame, &args.accounts, "--carry", c)?;
     }
