@@ -4,7 +4,9 @@
 //! `cargo bench --bench engagement`
 
 use acctscore::core::numeric::SplitMix64;
-use acctscore_engagement::{EngagementParams, EngagementState, EngagementSums, KindId, Timestamp, Touch, intern};
+use acctscore_engagement::{
+    EngagementParams, EngagementState, EngagementSums, KindId, Probability, Timestamp, Touch, assign, intern,
+};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -128,5 +130,23 @@ fn fold(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, aggregate, incremental, interning, fold);
+/// Dealing the best of 1M accounts to 50 reps of unequal capacity (200k in
+/// all), a third of them owned by the rep who engaged them lately: the
+/// library side of `acctscore assign` on the 1M pool.
+fn assignment(c: &mut Criterion) {
+    let mut rng = SplitMix64::new(5);
+    let priorities: Vec<Probability> =
+        (0..1_000_000).map(|_| Probability::new(rng.next_f64().powi(3)).expect("in [0, 1]")).collect();
+    let capacities: Vec<usize> = (0..50).map(|r| [5_000, 4_000, 3_000][r % 3]).collect();
+    let owners: Vec<Option<u32>> =
+        (0..1_000_000).map(|_| rng.next_u64().is_multiple_of(3).then(|| (rng.next_u64() % 50) as u32)).collect();
+    let mut g = c.benchmark_group("engagement_assign");
+    g.sample_size(10);
+    g.bench_function("assign_1M_accounts_50_reps", |b| {
+        b.iter(|| assign(black_box(&priorities), &capacities, Some(&owners)).expect("assign"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, aggregate, incremental, interning, fold, assignment);
 criterion_main!(benches);

@@ -262,20 +262,27 @@ impl Assignment {
     }
 }
 
+/// How far past its capacity share of the assigned value a rep may go by
+/// keeping the accounts it owns (0.04: 4%); beyond, they are dealt to others.
+pub const MAX_OWNER_EXCESS: f64 = 0.04;
+
 /// Assigns the best accounts to reps within their capacities, each account
 /// at most once, so that each rep's share of the assigned value follows its
 /// share of the capacity.
 ///
 /// An account's value is its priority. Accounts are taken by priority,
-/// highest first (ties: lower index first), until every rep is full or no
-/// account is left. Each goes to its current owner (`owners[i]`, e.g. the
-/// rep who engaged it lately) when that rep still has room, so work stays
-/// with one rep; otherwise to the rep with room whose assigned value per
-/// unit of capacity is lowest (ties: lower rep index). Dealing the best
-/// accounts this way keeps every rep's value close to its capacity share
-/// (within one account's value per unit of capacity, as long as owners do
-/// not hold more than their share). The result is fully deterministic; the
-/// cost is O(assigned · log reps).
+/// highest first (ties: lower index first), until every rep is out of room
+/// or no account is left; so the accounts assigned are the best
+/// `min(Σ capacities, accounts)`, and their total value is known up front.
+/// Each goes to its current owner (`owners[i]`, e.g. the rep who engaged it
+/// lately) so that work stays with one rep, unless that rep is full: out of
+/// room, or holding so much value that this account would take it past its
+/// capacity share of the total by more than [`MAX_OWNER_EXCESS`]. Otherwise
+/// it goes to the rep with room whose assigned value per unit of capacity is
+/// lowest (ties: lower rep index). Dealing the best accounts this way keeps
+/// every rep's value close to its capacity share. The result is fully
+/// deterministic; the cost is O(accounts · log accounts) for the ranking and
+/// O(assigned · log reps) for the dealing.
 ///
 /// ```
 /// use acctscore_engagement::{Probability, assign};
@@ -284,10 +291,13 @@ impl Assignment {
 ///     .into_iter()
 ///     .map(Probability::new)
 ///     .collect::<Result<_, _>>()?;
-/// // Rep 0 has twice rep 1's capacity; account 2 was engaged by rep 1 lately.
-/// let owners = [None, None, Some(1), None, None, None];
-/// let a = assign(&priorities, &[4, 2], Some(&owners))?;
-/// assert_eq!(a.by_rep, vec![vec![0, 3, 4, 5], vec![1, 2]]);
+/// // Dealt best first to the rep with the least value per unit of capacity:
+/// let a = assign(&priorities, &[3, 3], None)?;
+/// assert_eq!(a.by_rep, vec![vec![0, 3, 4], vec![1, 2, 5]]);
+/// // Rep 0 engaged account 2 lately: it stays with rep 0.
+/// let owners = [None, None, Some(0), None, None, None];
+/// let a = assign(&priorities, &[3, 3], Some(&owners))?;
+/// assert_eq!(a.by_rep, vec![vec![0, 2, 5], vec![1, 3, 4]]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
@@ -312,6 +322,12 @@ pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&
     }
     let mut remaining: Vec<usize> = capacities.to_vec();
     let mut left: usize = remaining.iter().fold(0usize, |s, &c| s.saturating_add(c));
+    let order = ranked(priorities);
+    // Each rep's ceiling of value for the accounts it keeps as their owner.
+    let total_value: f64 = order.iter().take(left).map(|&a| priorities[a as usize].get()).sum();
+    let total_capacity = left as f64;
+    let ceiling: Vec<f64> =
+        capacities.iter().map(|&c| c as f64 / total_capacity * total_value * (1.0 + MAX_OWNER_EXCESS)).collect();
     let mut value = vec![0.0f64; n_reps];
     // Value per unit of capacity, as bits: non-negative floats order as their bits.
     let load = |value: f64, rep: usize| (value / capacities[rep] as f64).to_bits();
@@ -320,11 +336,14 @@ pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&
         (0..n_reps).filter(|&r| capacities[r] > 0).map(|r| Reverse((0, r))).collect();
     let mut by_rep = vec![Vec::new(); n_reps];
     let mut rep_of = vec![None; priorities.len()];
-    for account in ranked(priorities) {
+    for account in order {
         if left == 0 {
             break;
         }
-        let owner = owners.and_then(|o| o[account as usize]).filter(|&r| remaining[r as usize] > 0);
+        let v = priorities[account as usize].get();
+        let owner = owners
+            .and_then(|o| o[account as usize])
+            .filter(|&r| remaining[r as usize] > 0 && value[r as usize] + v <= ceiling[r as usize]);
         let rep = match owner {
             Some(r) => r as usize,
             None => loop {
@@ -338,7 +357,7 @@ pub fn assign(priorities: &[Probability], capacities: &[usize], owners: Option<&
         };
         remaining[rep] -= 1;
         left -= 1;
-        value[rep] += priorities[account as usize].get();
+        value[rep] += v;
         if remaining[rep] > 0 {
             lightest.push(Reverse((load(value[rep], rep), rep)));
         }
@@ -419,8 +438,11 @@ mod tests {
         assert_eq!(a.n_assigned(), 3);
         assert_eq!(a.rep_of, vec![Some(0), Some(0), None, None, Some(1)]);
         let owners = [None, Some(1), None, None, None];
+        let a = assign(&pr, &[2, 2], Some(&owners)).expect("ok");
+        assert_eq!(a.by_rep, vec![vec![4, 0], vec![1, 2]]);
+        // An owner that would pass its share of the value by more than 4% gives the account up.
         let a = assign(&pr, &[2, 1], Some(&owners)).expect("ok");
-        assert_eq!(a.by_rep, vec![vec![4, 0], vec![1]]);
+        assert_eq!(a.by_rep, vec![vec![1, 0], vec![4]]);
         let a = assign(&pr, &[10, 10], None).expect("ok");
         assert_eq!(a.n_assigned(), 5);
         assert!(assign(&pr, &[], None).expect("ok").by_rep.is_empty());

@@ -91,7 +91,7 @@ mod sums;
 #[cfg(test)]
 pub(crate) use activity::IdIndex;
 pub use activity::{Activity, Touch};
-pub use balance::{Assignment, BalanceParams, SharedAccount, TeamBalance, assign};
+pub use balance::{Assignment, BalanceParams, MAX_OWNER_EXCESS, SharedAccount, TeamBalance, assign};
 pub use batch::BatchEngagement;
 pub use error::{EngagementError, Result};
 pub use intern::{Interned, intern};

@@ -163,6 +163,7 @@ impl IcpParams {
         y: &[bool],
         positives: usize,
     ) -> Result<(Family, ChoiceReason)> {
+        let _span = tracing::info_span!("auto_cross_validation", rows = y.len(), positives).entered();
         let rows = cv_rows(y, self.auto_cv_rows, self.seed);
         let (x, y_cv) = if rows.len() == y.len() {
             (pipeline.transform(frame)?, y.to_vec())

@@ -51,13 +51,13 @@ pub use parquet::{
 };
 pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
+pub use touches::{AccountIndex, EngagementStore, FoldReport, StoredEngagement};
+#[cfg(feature = "csv")]
 pub use touches::{
     EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_accounts_frame_only,
     read_engagement_path, read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path,
     read_touches_path_with, read_touches_with,
 };
-#[cfg(feature = "csv")]
-pub use touches::{EngagementStore, FoldReport, StoredEngagement};
 
 #[cfg(feature = "fuzzing")]
 pub(crate) use touches::{engagement_in_blocks, touches_in_blocks};

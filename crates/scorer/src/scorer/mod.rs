@@ -58,6 +58,7 @@ use crate::frame::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
 use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpExplainer, IcpParams, IcpScore};
+use crate::icp::rules::RuleSet;
 use crate::pool::EventRecord;
 use crate::revenue::{BusinessModel, LearnedParams, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router};
 use crate::{Error, NeededBy, Result};

@@ -139,6 +139,14 @@ impl ScorerParams {
         self
     }
 
+    /// Weighted rules for the ICP model (the rules family, and `auto`'s
+    /// fallback when there are too few positives), keeping the other ICP
+    /// settings (unlike [`ScorerParams::icp`], which replaces them all).
+    pub fn icp_rules(mut self, rules: RuleSet) -> Self {
+        self.icp = self.icp.rules(rules);
+        self
+    }
+
     /// The preferred monthly revenue range.
     pub fn revenue_range(mut self, r: RevenueRange) -> Self {
         self.range = r;
@@ -185,6 +193,7 @@ impl ScorerParams {
     /// # Errors
     /// As [`ScorerParams::fit`].
     pub fn fit_timed(&self, frame: &Frame) -> Result<(Scorer, FitTimings)> {
+        let _fit = tracing::info_span!("acctscore.fit", rows = frame.nrows()).entered();
         let mut timings = FitTimings::default();
         let mut clock = std::time::Instant::now();
         let mut lap = |slot: &mut f64| {
@@ -218,10 +227,12 @@ impl ScorerParams {
             frame.column(k)?;
         }
         let mut excluded = self.mapping.excluded_from_icp();
-        let (gated, quality_rows) = self.quality_gate(train, label, &y, &excluded)?;
+        let (gated, quality_rows) =
+            tracing::info_span!("quality_gate").in_scope(|| self.quality_gate(train, label, &y, &excluded))?;
         lap(&mut timings.quality_gate);
         excluded.extend(gated.iter().filter(|g| g.action == GateAction::LeftOut).map(|g| g.column.clone()));
-        let icp = self.icp.clone().exclude(excluded).target_column(label).fit(train, &y)?;
+        let icp = tracing::info_span!("icp", rows = train.nrows())
+            .in_scope(|| self.icp.clone().exclude(excluded).target_column(label).fit(train, &y))?;
         lap(&mut timings.icp);
         let names = self.mapping.get();
         let cols = Resolved::new(frame, &names);
@@ -233,7 +244,7 @@ impl ScorerParams {
         };
         let checker = anomaly_checker(self.as_of.unix_seconds(), segments.as_ref())?;
         lap(&mut timings.anomaly);
-        let revenue = self.fit_revenue(&cols, &checker, frame.nrows())?;
+        let revenue = tracing::info_span!("revenue").in_scope(|| self.fit_revenue(&cols, &checker, frame.nrows()))?;
         lap(&mut timings.revenue);
         // Validate the runtime parts once.
         self.engagement.fit()?;
@@ -282,7 +293,8 @@ impl ScorerParams {
             report,
         };
         let mut scorer = Scorer::from_state(state)?;
-        let (tiers, tier_source) = scorer.fit_tiers(frame, self.tier_shares)?;
+        let (tiers, tier_source) =
+            tracing::info_span!("tiers").in_scope(|| scorer.fit_tiers(frame, self.tier_shares))?;
         scorer.state.report.tiers = tiers;
         scorer.state.report.tier_source = tier_source;
         lap(&mut timings.tiers);

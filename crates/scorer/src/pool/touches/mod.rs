@@ -800,6 +800,7 @@ mod ids;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod store;
+pub use ids::AccountIndex;
 use ids::{IdIndex, parse_i64};
 pub use store::{EngagementStore, FoldReport, StoredEngagement};
 

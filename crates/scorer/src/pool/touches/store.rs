@@ -2,7 +2,6 @@
 //! that new activities are folded in without reading the history again.
 
 use super::*;
-use crate::core::envelope::checksum;
 use crate::engagement::EngagementError;
 use crate::frame::TextColumn;
 use std::io::Write;
@@ -94,17 +93,18 @@ impl EngagementStore {
     /// the store was last brought up to date) into the store.
     ///
     /// # Errors
-    /// As [`read_engagement_path`]; [`PoolError::Engagement`] when `model`
-    /// is not the store's. On an error the store is unchanged.
+    /// As [`read_touches_path`] (a bad row, an unknown activity kind), in
+    /// which case the store is unchanged; [`PoolError::Engagement`] when
+    /// `model` is not the store's.
     pub fn fold_events_path(
         &mut self,
         path: impl AsRef<Path>,
         model: &EngagementModel,
     ) -> Result<FoldReport, PoolError> {
-        let path = path.as_ref();
-        let (new, log) = read_sums_blocks(path, &self.ids, model, None, 4 << 20, &EventOptions::new())
-            .map_err(|e| e.in_file(path))?;
-        self.sums.merge(new)?;
+        // The new activities are few: their touches are kept and added in
+        // file order, with no running sums the size of the pool.
+        let log = read_touches_path(path, &self.ids, model)?;
+        self.sums.add(&log.touches)?;
         Ok(FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts })
     }
 
@@ -142,12 +142,14 @@ impl EngagementStore {
     }
 
     /// Writes the store to `path`, whole (a temporary file, synced, then
-    /// renamed): the ids, the sums exactly to the bit, and a checksum.
+    /// renamed): the ids, the sums exactly to the bit, and a CRC-32 of both
+    /// (a 40 MB state of 1M accounts checks in milliseconds).
     ///
     /// # Errors
     /// [`PoolError::File`] when the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), PoolError> {
-        let mut bytes = Vec::from(STORE_MAGIC);
+        let mut bytes = Vec::with_capacity(STORE_MAGIC.len() + 8 + 16 * self.ids.len());
+        bytes.extend_from_slice(STORE_MAGIC);
         bytes.extend_from_slice(&(self.ids.len() as u64).to_le_bytes());
         for row in 0..self.ids.len() {
             match id_bytes(&self.ids, row) {
@@ -158,11 +160,14 @@ impl EngagementStore {
                 None => bytes.extend_from_slice(&MISSING_ID.to_le_bytes()),
             }
         }
-        bytes.extend_from_slice(&self.sums.to_bytes());
-        let sum = checksum(&bytes);
+        let sums = self.sums.to_bytes();
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&bytes);
+        crc.update(&sums);
+        let crc = crc.finalize().to_le_bytes();
         let path = path.as_ref();
         crate::core::write_atomic(path, |w: &mut dyn Write| -> Result<(), PoolError> {
-            w.write_all(&bytes).and_then(|()| w.write_all(sum.as_bytes())).map_err(|source| {
+            w.write_all(&bytes).and_then(|()| w.write_all(&sums)).and_then(|()| w.write_all(&crc)).map_err(|source| {
                 PoolError::from(crate::core::FileWriteError::new(path, crate::core::WriteStep::Write, source))
             })
         })
@@ -184,10 +189,9 @@ impl EngagementStore {
     fn from_file_bytes(bytes: &[u8], model: &EngagementModel) -> Result<Self, EngagementError> {
         let corrupt = |reason| EngagementError::CorruptState { reason };
         let body = bytes.strip_prefix(STORE_MAGIC).ok_or(corrupt("not an engagement state file"))?;
-        let sum_len = checksum(b"").len();
-        let split = bytes.len().checked_sub(sum_len).ok_or(corrupt("truncated"))?;
+        let split = bytes.len().checked_sub(4).ok_or(corrupt("truncated"))?;
         let body = body.get(..split.saturating_sub(STORE_MAGIC.len())).ok_or(corrupt("truncated"))?;
-        if checksum(&bytes[..split]).as_bytes() != &bytes[split..] {
+        if crc32fast::hash(&bytes[..split]).to_le_bytes() != bytes[split..] {
             return Err(corrupt("checksum differs: the file is damaged or was edited"));
         }
         let (n, mut rest) = body.split_first_chunk::<8>().ok_or(corrupt("truncated"))?;

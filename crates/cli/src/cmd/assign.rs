@@ -1,0 +1,411 @@
+//! `acctscore assign`: deal the ranked accounts to reps within their
+//! capacities so that each rep's share of the assigned value follows its
+//! share of the capacity, keeping an account with the rep who engaged it
+//! lately.
+//!
+//! - An account's value is its `priority` (the ranked file of `score`).
+//! - The reps file has `rep_id` and `capacity` (in accounts) and optionally
+//!   `segment`; with segments, `--segment-col` names the ranked file's column
+//!   holding each account's segment, and each segment is dealt among its own
+//!   reps (accounts of a segment no rep covers stay unassigned, counted).
+//! - With `--events`, an account a rep engaged within `--window-days` (30)
+//!   before `--now` (default: the latest activity) stays with that rep (its
+//!   latest such activity decides) unless the rep is full.
+//! - The rest is dealt best first to the rep with room whose assigned value
+//!   per unit of capacity is lowest ([`acctscore::engagement::assign`]).
+//!
+//! Prints each rep's load and value before (the accounts it engaged lately)
+//! and after, with its share of the value against its share of the
+//! capacity, and how many accounts changed hands; `--out` writes
+//! `account_id,rep_id,priority,previous_rep`, best first.
+
+use crate::common::{self, Context, Format, Result, Ui, fail, usage};
+use acctscore::core::{Probability, Timestamp};
+use acctscore::engagement::assign;
+use acctscore::frame::Column;
+use acctscore::pool::AccountIndex;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Options of `assign`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// Ranked accounts written by `score` (`account_id` and `priority` columns).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ranked: PathBuf,
+    /// Reps: `rep_id,capacity[,segment]`, capacity in accounts.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) reps: PathBuf,
+    /// Activity log with `rep_id` (`account_id,kind,timestamp,rep_id`): who engaged which account lately.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) events: Option<PathBuf>,
+    /// End of the continuity window: Unix seconds, YYYY-MM-DD or
+    /// YYYY-MM-DDTHH:MM:SSZ (default: the latest activity).
+    #[arg(long, value_name = "T", value_parser = common::time, requires = "events")]
+    pub(crate) now: Option<Timestamp>,
+    /// Days before `--now` in which an activity keeps the account with its rep.
+    #[arg(long, value_name = "DAYS", default_value_t = 30, value_parser = |s: &str| common::count_in(s, 36_500))]
+    pub(crate) window_days: usize,
+    /// Column of the ranked file holding each account's segment (needed when the reps have segments).
+    #[arg(long, value_name = "COL")]
+    pub(crate) segment_col: Option<String>,
+    /// Assignment CSV to write (`account_id,rep_id,priority,previous_rep`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Format of the per-rep table on stdout.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: Format,
+}
+
+/// One rep of the reps file.
+#[derive(Debug, Clone)]
+struct Rep {
+    id: String,
+    capacity: usize,
+    segment: Option<String>,
+}
+
+/// One row of the per-rep table.
+#[derive(Debug, Clone, Serialize)]
+struct RepLoad {
+    rep_id: String,
+    segment: String,
+    capacity: usize,
+    capacity_share: f64,
+    before_accounts: usize,
+    before_value: f64,
+    after_accounts: usize,
+    after_value: f64,
+    value_share: f64,
+    /// value_share / capacity_share − 1.
+    off_share: f64,
+}
+
+/// Runs `assign`.
+///
+/// # Errors
+/// Unreadable files, a missing column, a bad capacity or priority, a rep of
+/// the activity log not in the reps file, segments without `--segment-col`.
+pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
+    let (ids, priorities, segments) = ui.stage("reading the ranked accounts", || read_ranked(&args))?;
+    let reps = read_reps(&args.reps)?;
+    let has_segments = reps.iter().any(|r| r.segment.is_some());
+    match (&segments, has_segments) {
+        (None, true) => {
+            return Err(usage(format!(
+                "{} gives reps segments: name the ranked file's segment column with --segment-col",
+                args.reps.display()
+            )));
+        }
+        (Some(_), false) => {
+            return Err(usage(format!("--segment-col given, but {} has no `segment` column", args.reps.display())));
+        }
+        _ => {}
+    }
+    let owners = match &args.events {
+        Some(path) => ui.stage("reading who engaged which account", || recent_owners(&args, path, &ids, &reps))?,
+        None => vec![None; ids.len()],
+    };
+    // Deal each segment among its reps (one group without segments).
+    let mut groups: BTreeMap<Option<&str>, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (r, rep) in reps.iter().enumerate() {
+        groups.entry(rep.segment.as_deref()).or_default().0.push(r);
+    }
+    let mut uncovered = 0usize;
+    for a in 0..ids.len() {
+        let segment = segments.as_ref().map(|s| s[a].as_str());
+        match groups.get_mut(&segment) {
+            Some(g) => g.1.push(a),
+            None => uncovered += 1,
+        }
+    }
+    let mut rep_of: Vec<Option<usize>> = vec![None; ids.len()];
+    ui.stage("assigning", || -> Result<()> {
+        for (rep_rows, accounts) in groups.values() {
+            let local_rep: HashMap<usize, u32> = rep_rows.iter().enumerate().map(|(k, &r)| (r, k as u32)).collect();
+            let p: Vec<Probability> = accounts.iter().map(|&a| priorities[a]).collect();
+            let caps: Vec<usize> = rep_rows.iter().map(|&r| reps[r].capacity).collect();
+            // An owner of another segment does not hold the account here.
+            let own: Vec<Option<u32>> =
+                accounts.iter().map(|&a| owners[a].and_then(|r| local_rep.get(&r).copied())).collect();
+            let dealt = assign(&p, &caps, Some(&own))?;
+            for (k, rep) in dealt.rep_of.iter().enumerate() {
+                rep_of[accounts[k]] = rep.map(|r| rep_rows[r as usize]);
+            }
+        }
+        Ok(())
+    })?;
+    if uncovered > 0 {
+        ui.warn(format_args!("{uncovered} accounts are in segments no rep covers; left unassigned"));
+    }
+    let loads = loads(&reps, &priorities, &owners, &rep_of);
+    let kept = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && o == r).count();
+    let moved = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && r.is_some() && o != r).count();
+    let released = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && r.is_none()).count();
+    if let Some(out) = &args.out {
+        ui.stage("writing the assignment", || write_assignment(out, &ids, &priorities, &reps, &owners, &rep_of))?;
+    }
+    let assigned = rep_of.iter().filter(|r| r.is_some()).count();
+    common::to_stdout(|out| match args.format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "assigned": assigned, "accounts": ids.len(), "kept_with_owner": kept,
+                "changed_hands": moved, "released": released, "uncovered": uncovered, "reps": loads,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            Ok(())
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            for l in &loads {
+                w.serialize(l)?;
+            }
+            w.flush()?;
+            Ok(())
+        }
+        Format::Text => {
+            writeln!(
+                out,
+                "{:<14} {:<12} {:>8} {:>9} {:>10} {:>9} {:>10} {:>8} {:>8}",
+                "rep", "segment", "capacity", "before_n", "before_val", "after_n", "after_val", "share", "vs_cap"
+            )?;
+            for l in &loads {
+                writeln!(
+                    out,
+                    "{:<14} {:<12} {:>8} {:>9} {:>10.2} {:>9} {:>10.2} {:>8.4} {:>+7.1}%",
+                    l.rep_id,
+                    l.segment,
+                    l.capacity,
+                    l.before_accounts,
+                    l.before_value,
+                    l.after_accounts,
+                    l.after_value,
+                    l.value_share,
+                    100.0 * l.off_share
+                )?;
+            }
+            let worst = loads.iter().map(|l| l.off_share.abs()).fold(0.0, f64::max);
+            writeln!(
+                out,
+                "assigned {assigned} of {} accounts; of those a rep engaged lately, {kept} stayed with that rep, {moved} changed hands and {released} fell below the capacity cut; largest gap between a rep's value share and capacity share: {:.1}%",
+                ids.len(),
+                100.0 * worst
+            )?;
+            Ok(())
+        }
+    })
+}
+
+type Ranked = (Vec<String>, Vec<Probability>, Option<Vec<String>>);
+
+/// The ranked file's ids (byte for byte), priorities and segments.
+fn read_ranked(args: &Args) -> Result<Ranked> {
+    let path = &args.ranked;
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let headers = r.headers().with_context(|| path.display())?.clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name).ok_or_else(|| {
+            fail(format!(
+                "{}: no column `{name}`; columns: {}",
+                path.display(),
+                headers.iter().collect::<Vec<_>>().join(", ")
+            ))
+        })
+    };
+    let (id, priority) = (col("account_id")?, col("priority")?);
+    let segment = args.segment_col.as_deref().map(col).transpose()?;
+    let (mut ids, mut priorities, mut segments) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, row) in r.records().enumerate() {
+        let row = row.with_context(|| path.display())?;
+        let line = k + 2;
+        ids.push(row.get(id).unwrap_or("").to_string());
+        let p = row.get(priority).unwrap_or("");
+        let p = p.parse::<f64>().ok().and_then(|v| Probability::new(v).ok()).ok_or_else(|| {
+            fail(format!("{}: line {line}: priority `{p}` is not a number in [0, 1]", path.display()))
+        })?;
+        priorities.push(p);
+        if let Some(s) = segment {
+            segments.push(row.get(s).unwrap_or("").to_string());
+        }
+    }
+    Ok((ids, priorities, segment.map(|_| segments)))
+}
+
+/// The reps file: `rep_id`, `capacity` and an optional `segment`.
+fn read_reps(path: &Path) -> Result<Vec<Rep>> {
+    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    let headers = r.headers().with_context(|| path.display())?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let missing = |name: &str| {
+        fail(format!(
+            "{}: no column `{name}`; expected rep_id,capacity[,segment], found {}",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(",")
+        ))
+    };
+    let id = col("rep_id").ok_or_else(|| missing("rep_id"))?;
+    let cap = col("capacity").ok_or_else(|| missing("capacity"))?;
+    let seg = col("segment");
+    let mut reps: Vec<Rep> = Vec::new();
+    for (k, row) in r.records().enumerate() {
+        let row = row.with_context(|| path.display())?;
+        let line = k + 2;
+        let rep_id = row.get(id).unwrap_or("").to_string();
+        if rep_id.is_empty() {
+            return Err(fail(format!("{}: line {line}: empty rep_id", path.display())));
+        }
+        if reps.iter().any(|r| r.id == rep_id) {
+            return Err(fail(format!("{}: line {line}: rep `{rep_id}` is listed twice", path.display())));
+        }
+        let c = row.get(cap).unwrap_or("");
+        let capacity = c.trim().parse::<usize>().map_err(|_| {
+            fail(format!("{}: line {line}: capacity `{c}` is not a whole number of accounts", path.display()))
+        })?;
+        let segment = seg.and_then(|s| row.get(s)).filter(|s| !s.is_empty()).map(str::to_string);
+        reps.push(Rep { id: rep_id, capacity, segment });
+    }
+    if reps.is_empty() {
+        return Err(fail(format!("{}: no reps", path.display())));
+    }
+    Ok(reps)
+}
+
+/// Per ranked account, the rep of its latest activity within the window
+/// (`None`: no such activity, or one without a rep), read with a reused
+/// record and the events readers' id index.
+fn recent_owners(args: &Args, path: &Path, ids: &[String], reps: &[Rep]) -> Result<Vec<Option<usize>>> {
+    let mut r = csv::ReaderBuilder::new()
+        .buffer_capacity(1 << 20)
+        .from_path(path)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let headers = r.byte_headers().with_context(|| path.display())?.clone();
+    let col = |name: &str| {
+        headers.iter().position(|h| h == name.as_bytes()).ok_or_else(|| {
+            fail(format!(
+                "{}: no column `{name}`; --events needs account_id,kind,timestamp,rep_id, found {}",
+                path.display(),
+                String::from_utf8_lossy(headers.as_slice())
+            ))
+        })
+    };
+    let (id_col, ts_col, rep_col) = (col("account_id")?, col("timestamp")?, col("rep_id")?);
+    let parse_ts = |record: &csv::ByteRecord, line: u64| -> Result<i64> {
+        let raw = record.get(ts_col).unwrap_or(b"");
+        std::str::from_utf8(raw).ok().and_then(|t| t.trim().parse::<i64>().ok()).ok_or_else(|| {
+            fail(format!(
+                "{}: line {line}: timestamp `{}` is not Unix seconds",
+                path.display(),
+                String::from_utf8_lossy(raw)
+            ))
+        })
+    };
+    let mut record = csv::ByteRecord::new();
+    // The window's end: `--now`, else the latest activity (a first pass
+    // over the timestamps, so that the second looks up only the rows in
+    // the window: a lookup costs more than parsing a row).
+    let now = match args.now {
+        Some(t) => t.unix_seconds(),
+        None => {
+            let mut newest = i64::MIN;
+            let mut line = 1u64;
+            while r.read_byte_record(&mut record).with_context(|| path.display())? {
+                line += 1;
+                newest = newest.max(parse_ts(&record, line)?);
+            }
+            r = csv::ReaderBuilder::new()
+                .buffer_capacity(1 << 20)
+                .from_path(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            newest
+        }
+    };
+    let since = now.saturating_sub(args.window_days as i64 * 86_400);
+    let id_column = Column::text(ids.iter().map(|id| Some(id.as_str())).collect::<Vec<_>>());
+    let row = AccountIndex::new(&id_column).with_context(|| args.ranked.display())?;
+    let rep_index: HashMap<&[u8], usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_bytes(), k)).collect();
+    let mut latest: Vec<Option<(i64, usize)>> = vec![None; ids.len()];
+    let mut line = 1u64;
+    while r.read_byte_record(&mut record).with_context(|| path.display())? {
+        line += 1;
+        let t = parse_ts(&record, line)?;
+        if t < since || t > now {
+            continue;
+        }
+        let rep = record.get(rep_col).unwrap_or(b"");
+        let Some(a) = row.get(record.get(id_col).unwrap_or(b"")) else { continue };
+        if rep.is_empty() {
+            continue;
+        }
+        let &r = rep_index.get(rep).ok_or_else(|| {
+            fail(format!(
+                "{}: line {line}: rep `{}` is not in {}",
+                path.display(),
+                String::from_utf8_lossy(rep),
+                args.reps.display()
+            ))
+        })?;
+        // The latest activity decides; on a tie, the later line.
+        if latest[a].is_none_or(|(at, _)| t >= at) {
+            latest[a] = Some((t, r));
+        }
+    }
+    Ok(latest.into_iter().map(|l| l.map(|(_, r)| r)).collect())
+}
+
+fn loads(reps: &[Rep], priorities: &[Probability], owners: &[Option<usize>], rep_of: &[Option<usize>]) -> Vec<RepLoad> {
+    let total_cap: usize = reps.iter().map(|r| r.capacity).sum();
+    let mut before = vec![(0usize, 0.0f64); reps.len()];
+    let mut after = vec![(0usize, 0.0f64); reps.len()];
+    for (a, p) in priorities.iter().enumerate() {
+        if let Some(r) = owners[a] {
+            before[r].0 += 1;
+            before[r].1 += p.get();
+        }
+        if let Some(r) = rep_of[a] {
+            after[r].0 += 1;
+            after[r].1 += p.get();
+        }
+    }
+    let total_value: f64 = after.iter().map(|a| a.1).sum();
+    reps.iter()
+        .enumerate()
+        .map(|(r, rep)| {
+            let capacity_share = if total_cap > 0 { rep.capacity as f64 / total_cap as f64 } else { 0.0 };
+            let value_share = if total_value > 0.0 { after[r].1 / total_value } else { 0.0 };
+            RepLoad {
+                rep_id: rep.id.clone(),
+                segment: rep.segment.clone().unwrap_or_default(),
+                capacity: rep.capacity,
+                capacity_share,
+                before_accounts: before[r].0,
+                before_value: before[r].1,
+                after_accounts: after[r].0,
+                after_value: after[r].1,
+                value_share,
+                off_share: if capacity_share > 0.0 { value_share / capacity_share - 1.0 } else { 0.0 },
+            }
+        })
+        .collect()
+}
+
+fn write_assignment(
+    path: &Path,
+    ids: &[String],
+    priorities: &[Probability],
+    reps: &[Rep],
+    owners: &[Option<usize>],
+    rep_of: &[Option<usize>],
+) -> Result<()> {
+    common::to_file(path, |w| {
+        let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(w);
+        w.write_record(["account_id", "rep_id", "priority", "previous_rep"])?;
+        for (a, id) in ids.iter().enumerate() {
+            let Some(r) = rep_of[a] else { continue };
+            let previous = owners[a].map_or("", |o| reps[o].id.as_str());
+            w.write_record([id.as_str(), reps[r].id.as_str(), &priorities[a].get().to_string(), previous])?;
+        }
+        w.flush()?;
+        Ok(())
+    })
+}

@@ -1,0 +1,713 @@
+//! What every subcommand shares: the global options and the stderr display
+//! (stage lines, a spinner), errors with their causes, the mapping file,
+//! reading accounts and activity logs, option parsers, and whole-file output.
+
+use acctscore::core::Timestamp;
+use acctscore::frame::csv::{CsvOptions, Encoding};
+use acctscore::frame::{ColumnKind, Frame};
+use acctscore::pool::{EngagementLog, EngagementStore, account_csv_options, read_accounts_frame, read_engagement_path};
+use acctscore::{ColumnMapping, NeededBy, Scorer};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Deserialize;
+use std::fmt::Display;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------- errors
+
+/// Any error of a run.
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The result of a run.
+pub(crate) type Result<T, E = BoxError> = std::result::Result<T, E>;
+
+/// An error with a message and, optionally, the error that caused it
+/// (printed after it, `: `-separated, by [`error_line`]).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    message: String,
+    source: Option<BoxError>,
+}
+
+impl Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A failed run with `message` and no cause.
+pub(crate) fn fail(message: impl Display) -> BoxError {
+    Box::new(Failure { message: message.to_string(), source: None })
+}
+
+/// A usage error found after parsing (a check across options): exit code 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub String);
+
+impl Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A usage error as a run's error.
+pub(crate) fn usage(message: impl Display) -> BoxError {
+    Box::new(UsageError(message.to_string()))
+}
+
+/// Adds what was being done to an error: `context: cause`.
+pub(crate) trait Context<T> {
+    /// The error, if any, as the cause of the message built (only on error).
+    fn with_context<M: Display>(self, message: impl FnOnce() -> M) -> Result<T>;
+}
+
+impl<T, E: Into<BoxError>> Context<T> for std::result::Result<T, E> {
+    fn with_context<M: Display>(self, message: impl FnOnce() -> M) -> Result<T> {
+        self.map_err(|e| Box::new(Failure { message: message().to_string(), source: Some(e.into()) }) as BoxError)
+    }
+}
+
+/// The error and its causes on one line: `msg: cause: cause`. A cause whose
+/// text the line holds already (many errors print their source in their own
+/// message) is not repeated; line breaks inside a message become spaces.
+pub(crate) fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = String::new();
+    let mut next = Some(e);
+    while let Some(e) = next {
+        let mut text = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+        // `path: message` where the line names the path already: the message only.
+        while let Some((head, rest)) = text.split_once(": ") {
+            if head.is_empty() || !line.contains(head) {
+                break;
+            }
+            text = rest.to_string();
+        }
+        if !text.is_empty() && !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+        next = e.source();
+    }
+    line
+}
+
+/// Whether `e`, or an error it wraps, is a broken pipe (stdout's reader went away).
+pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        if let Some(c) = e.downcast_ref::<csv::Error>()
+            && let csv::ErrorKind::Io(io) = c.kind()
+            && io.kind() == io::ErrorKind::BrokenPipe
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+// ---------------------------------------------------------------- the display
+
+/// How much goes to stderr: set by the global `-q`/`-v`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verbosity {
+    /// `-q`: errors and warnings only.
+    Quiet,
+    /// Default: a spinner per long stage on a terminal, notes.
+    Normal,
+    /// `-v`: also a line per stage with its seconds.
+    Verbose,
+}
+
+/// The stderr display of a run: notes, warnings, and stages (a spinner on
+/// a terminal unless `-q`; a line with the stage's seconds with `-v`).
+/// Stdout holds only a command's result.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ui {
+    verbosity: Verbosity,
+    spinner: bool,
+}
+
+impl Ui {
+    /// The display for `verbosity`; spinners only when stderr is a terminal.
+    pub(crate) fn new(verbosity: Verbosity) -> Self {
+        Ui { verbosity, spinner: verbosity != Verbosity::Quiet && io::stderr().is_terminal() }
+    }
+
+    /// A note on stderr (not with `-q`).
+    pub(crate) fn note(&self, message: impl Display) {
+        if self.verbosity != Verbosity::Quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A detail on stderr (with `-v` only).
+    pub(crate) fn detail(&self, message: impl Display) {
+        if self.verbosity == Verbosity::Verbose {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A named warning on stderr (always, `-q` included: something was not
+    /// honoured as asked, or was left out).
+    pub(crate) fn warn(&self, message: impl Display) {
+        eprintln!("warning: {message}");
+    }
+
+    /// Runs `work` as the stage `what` (a spinner meanwhile on a terminal;
+    /// with `-v`, a line with its seconds after).
+    pub(crate) fn stage<T>(&self, what: &str, work: impl FnOnce() -> T) -> T {
+        let bar = self.spinner.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+                bar.set_style(style);
+            }
+            bar.set_message(what.to_string());
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        let start = Instant::now();
+        let out = work();
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        self.detail(format_args!("{what}: {:.2} s", start.elapsed().as_secs_f64()));
+        out
+    }
+}
+
+// ---------------------------------------------------------------- output
+
+/// The format of a table printed on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Aligned text for a person.
+    Text,
+    /// CSV with a header.
+    Csv,
+    /// One JSON document.
+    Json,
+}
+
+/// Runs `body` on stdout (locked, buffered, flushed at the end). A reader
+/// that went away (`| head`) ends the output quietly.
+///
+/// # Errors
+/// Other errors of `body` or of the flush.
+pub(crate) fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let result = body(&mut out).and_then(|()| out.flush().map_err(BoxError::from));
+    match result {
+        Err(e) if is_broken_pipe(&*e) => Ok(()),
+        other => other,
+    }
+}
+
+/// Runs `body` on the file `path`, written whole (a temporary file beside
+/// it, renamed over it once `body` succeeded), or on stdout when `path` is `-`.
+///
+/// # Errors
+/// The errors of `body`, and of writing the file (naming it).
+pub(crate) fn to_file(path: &Path, body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    if path == Path::new("-") {
+        return to_stdout(body);
+    }
+    acctscore::core::write_atomic(path, |w| body(w)).with_context(|| format!("writing {}", path.display()))
+}
+
+// ---------------------------------------------------------------- option parsers
+
+/// A whole number in `[1, max]`.
+///
+/// # Errors
+/// Not a whole number, or out of range.
+pub(crate) fn count_in(s: &str, max: usize) -> Result<usize, String> {
+    let v: usize = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
+    if (1..=max).contains(&v) { Ok(v) } else { Err(format!("`{s}` is not in [1, {max}]")) }
+}
+
+/// Most of anything counted by an option: 100 million.
+pub(crate) const MAX_COUNT: usize = 100_000_000;
+
+/// A whole number in `[1, MAX_COUNT]`.
+///
+/// # Errors
+/// As [`count_in`].
+pub(crate) fn count(s: &str) -> Result<usize, String> {
+    count_in(s, MAX_COUNT)
+}
+
+/// An account count for the generator: in `[1, MAX_ACCOUNTS]`.
+///
+/// # Errors
+/// As [`count_in`].
+pub(crate) fn accounts(s: &str) -> Result<usize, String> {
+    count_in(s, acctscore::pool::MAX_ACCOUNTS)
+}
+
+/// A share strictly between 0 and 1.
+///
+/// # Errors
+/// Not a number, or not in `(0, 1)`.
+pub(crate) fn open_share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v > 0.0 && v < 1.0 { Ok(v) } else { Err(format!("`{s}` is not strictly between 0 and 1")) }
+}
+
+/// A time: Unix seconds (`1767225600`), a date (`2026-01-01`, midnight
+/// UTC) or a UTC date and time (`2026-01-01T12:00:00Z`).
+///
+/// # Errors
+/// Any other form, or a date that does not exist.
+pub(crate) fn time(s: &str) -> Result<Timestamp, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<i64>() {
+        return Ok(Timestamp::from_unix_seconds(secs));
+    }
+    let bad = || format!("`{s}` is not Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
+    let (date, clock) = match s.split_once('T') {
+        Some((d, t)) => (d, Some(t.strip_suffix('Z').ok_or_else(bad)?)),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
+    let (y, m, d): (i64, u32, u32) =
+        (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d == 0 || d > days_in[(m - 1) as usize] || !(1..=9999).contains(&y) {
+        return Err(bad());
+    }
+    let mut secs = days_from_civil(y, m, d) * 86_400;
+    if let Some(clock) = clock {
+        let hms: Vec<&str> = clock.split(':').collect();
+        let [h, mi, se] = hms.as_slice() else { return Err(bad()) };
+        let (h, mi, se): (i64, i64, i64) =
+            (h.parse().map_err(|_| bad())?, mi.parse().map_err(|_| bad())?, se.parse().map_err(|_| bad())?);
+        if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..60).contains(&se) {
+            return Err(bad());
+        }
+        secs += h * 3600 + mi * 60 + se;
+    }
+    Ok(Timestamp::from_unix_seconds(secs))
+}
+
+/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+// ---------------------------------------------------------------- the mapping file
+
+/// The mapping file (TOML): which column of a CSV holds what, and how to
+/// read the CSV. Every key is optional; an unknown key is an error.
+///
+/// ```toml
+/// id = "Prospect ID"
+/// industry = "Lead Source"
+/// not_features = ["Lead Number"]
+///
+/// [csv]
+/// delimiter = ","
+/// missing_tokens = ["", "Select"]
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MapFile {
+    /// The account id column (never a feature).
+    pub(crate) id: Option<String>,
+    /// Industry (categorical).
+    pub(crate) industry: Option<String>,
+    /// Business model (ecommerce, saas, services, marketplace, other).
+    pub(crate) business_model: Option<String>,
+    /// Number of employees.
+    pub(crate) employees: Option<String>,
+    /// Reported monthly revenue, USD (a revenue input; not an ICP feature).
+    pub(crate) monthly_revenue: Option<String>,
+    /// Monthly web visits.
+    pub(crate) web_traffic: Option<String>,
+    /// Relative 90-day change of web traffic.
+    pub(crate) traffic_growth: Option<String>,
+    /// Share of visits that buy.
+    pub(crate) conversion_rate: Option<String>,
+    /// Average SKU price.
+    pub(crate) sku_price: Option<String>,
+    /// Whether the company sells online (boolean).
+    pub(crate) has_ecommerce: Option<String>,
+    /// Founding year.
+    pub(crate) founded_year: Option<String>,
+    /// Columns never used as ICP features.
+    #[serde(default)]
+    pub(crate) not_features: Vec<String>,
+    /// How to read the CSV.
+    #[serde(default)]
+    pub(crate) csv: CsvSection,
+}
+
+/// The `[csv]` section of a mapping file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CsvSection {
+    /// Field delimiter, one ASCII character (`"\t"` for tab); detected when absent.
+    pub(crate) delimiter: Option<String>,
+    /// Values read as missing in numeric, boolean and timestamp columns
+    /// (replacing the loader's defaults).
+    pub(crate) missing_tokens: Option<Vec<String>>,
+    /// Numbers written with a decimal comma.
+    #[serde(default)]
+    pub(crate) decimal_comma: bool,
+    /// `utf8` (default), `utf8_lossy`, `latin1` or `windows1252`.
+    pub(crate) encoding: Option<Encoding>,
+    /// Whether columns of only `yes`/`no` are booleans (default true).
+    pub(crate) yes_no_boolean: Option<bool>,
+}
+
+impl MapFile {
+    /// Reads and checks a mapping file.
+    ///
+    /// # Errors
+    /// The file cannot be read, is not TOML of this form (an unknown key
+    /// included), or its delimiter is not one ASCII character.
+    pub(crate) fn read(path: &Path) -> Result<MapFile> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading mapping file {}", path.display()))?;
+        let map: MapFile = toml::from_str(&text)
+            .map_err(|e| fail(e.message().to_string()))
+            .with_context(|| format!("mapping file {}", path.display()))?;
+        map.csv_options().with_context(|| format!("mapping file {}", path.display()))?;
+        Ok(map)
+    }
+
+    /// The [`ColumnMapping`] it declares, with `label` as the outcome column.
+    pub(crate) fn mapping(&self, label: Option<&str>) -> ColumnMapping {
+        let mut m = ColumnMapping::new();
+        let set = |m: ColumnMapping, v: &Option<String>, f: fn(ColumnMapping, String) -> ColumnMapping| match v {
+            Some(c) => f(m, c.clone()),
+            None => m,
+        };
+        m = set(m, &self.id, |m, c| m.id(c));
+        m = set(m, &self.industry, |m, c| m.industry(c));
+        m = set(m, &self.business_model, |m, c| m.business_model(c));
+        m = set(m, &self.employees, |m, c| m.employees(c));
+        m = set(m, &self.monthly_revenue, |m, c| m.monthly_revenue(c));
+        m = set(m, &self.web_traffic, |m, c| m.web_traffic(c));
+        m = set(m, &self.traffic_growth, |m, c| m.traffic_growth(c));
+        m = set(m, &self.conversion_rate, |m, c| m.conversion_rate(c));
+        m = set(m, &self.sku_price, |m, c| m.sku_price(c));
+        m = set(m, &self.has_ecommerce, |m, c| m.has_ecommerce(c));
+        m = set(m, &self.founded_year, |m, c| m.founded_year(c));
+        for c in &self.not_features {
+            m = m.not_feature(c.clone());
+        }
+        if let Some(label) = label {
+            m = m.label(label);
+        }
+        m
+    }
+
+    /// Every column the file names, with its key.
+    pub(crate) fn named_columns(&self) -> Vec<(&'static str, &str)> {
+        let keys: [(&'static str, &Option<String>); 11] = [
+            ("id", &self.id),
+            ("industry", &self.industry),
+            ("business_model", &self.business_model),
+            ("employees", &self.employees),
+            ("monthly_revenue", &self.monthly_revenue),
+            ("web_traffic", &self.web_traffic),
+            ("traffic_growth", &self.traffic_growth),
+            ("conversion_rate", &self.conversion_rate),
+            ("sku_price", &self.sku_price),
+            ("has_ecommerce", &self.has_ecommerce),
+            ("founded_year", &self.founded_year),
+        ];
+        let mut out: Vec<(&'static str, &str)> =
+            keys.iter().filter_map(|(k, v)| v.as_deref().map(|c| (*k, c))).collect();
+        out.extend(self.not_features.iter().map(|c| ("not_features", c.as_str())));
+        out
+    }
+
+    /// The CSV options of its `[csv]` section.
+    ///
+    /// # Errors
+    /// A delimiter that is not one ASCII character.
+    pub(crate) fn csv_options(&self) -> Result<CsvOptions> {
+        let c = &self.csv;
+        let mut o = CsvOptions::new().decimal_comma(c.decimal_comma);
+        if let Some(d) = &c.delimiter {
+            let b = match d.as_str() {
+                "\\t" | "tab" => b'\t',
+                s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+                s => return Err(fail(format!("csv.delimiter `{s}` is not one ASCII character"))),
+            };
+            o = o.delimiter(b);
+        }
+        if let Some(t) = &c.missing_tokens {
+            o = o.missing_tokens(t.clone());
+        }
+        if let Some(e) = c.encoding {
+            o = o.encoding(e);
+        }
+        if let Some(y) = c.yes_no_boolean {
+            o = o.yes_no_boolean(y);
+        }
+        Ok(o)
+    }
+
+    /// Checks that every column the file names is a column of `frame` (read from `path`).
+    ///
+    /// # Errors
+    /// The first that is not, naming the key, the column, the file and the
+    /// columns there are.
+    pub(crate) fn check_columns(&self, frame: &Frame, path: &Path) -> Result<()> {
+        for (key, column) in self.named_columns() {
+            if frame.column(column).is_err() {
+                return Err(fail(format!(
+                    "{}: no column `{column}` (named by the mapping's `{key}`); the columns are: {}",
+                    path.display(),
+                    acctscore::core::names_in_words(frame.names())
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- reading inputs
+
+/// How an accounts file is read: the pool format, or any schema through a mapping file.
+#[derive(Debug, Clone)]
+pub(crate) enum Schema {
+    /// The account pool format (`accounts.csv`'s columns and kinds).
+    Pool,
+    /// Any CSV, its columns named by a mapping file.
+    Mapped {
+        /// The mapping file's path.
+        path: PathBuf,
+        /// Its contents.
+        map: Box<MapFile>,
+    },
+}
+
+impl Schema {
+    /// The pool format without `map`, else the mapping file.
+    ///
+    /// # Errors
+    /// As [`MapFile::read`].
+    pub(crate) fn from_option(map: Option<&Path>) -> Result<Schema> {
+        Ok(match map {
+            None => Schema::Pool,
+            Some(path) => Schema::Mapped { path: path.to_path_buf(), map: Box::new(MapFile::read(path)?) },
+        })
+    }
+
+    /// The CSV options a batch to score is read with (before the model's kinds).
+    ///
+    /// # Errors
+    /// As [`MapFile::csv_options`].
+    pub(crate) fn base_options(&self) -> Result<CsvOptions> {
+        match self {
+            Schema::Pool => Ok(account_csv_options()),
+            Schema::Mapped { map, .. } => map.csv_options(),
+        }
+    }
+
+    /// The mapping to fit with, `target` as the outcome column.
+    pub(crate) fn mapping(&self, target: &str) -> ColumnMapping {
+        match self {
+            Schema::Pool => ColumnMapping::pool().label(target),
+            Schema::Mapped { map, .. } => map.mapping(Some(target)),
+        }
+    }
+
+    /// Reads a frame to fit on: the pool reader (every pool column
+    /// required), or the CSV loader with the mapping file's options and
+    /// its id column as text, every column it names checked.
+    ///
+    /// # Errors
+    /// The readers' errors, naming the file; a column the mapping names
+    /// that the file lacks.
+    pub(crate) fn read_fit_frame(&self, path: &Path, mapping: &ColumnMapping) -> Result<Frame> {
+        match self {
+            Schema::Pool => read_accounts_frame(path).with_context(|| {
+                format!("reading {} in the pool format (--map FILE for another schema)", path.display())
+            }),
+            Schema::Mapped { map, .. } => {
+                let mut o = map.csv_options()?;
+                if let Some(id) = mapping.id_column() {
+                    o = o.id(id);
+                }
+                let frame = Frame::from_csv_path(path, &o).with_context(|| path.display())?;
+                map.check_columns(&frame, path)?;
+                Ok(frame)
+            }
+        }
+    }
+}
+
+/// Reads a batch to score with the model's kinds and checks it against
+/// the model's schema; the columns `as_text` that the model does not read
+/// are read as text, byte for byte.
+///
+/// # Errors
+/// The loader's errors and a schema mismatch, naming the file.
+pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path, as_text: &[String]) -> Result<Frame> {
+    let mut base = schema.base_options()?;
+    // Columns copied to an output keep their bytes (a `yes` stays `yes`),
+    // unless the model reads them (then they keep the model's kind).
+    for c in as_text {
+        if scorer.schema().iter().all(|(n, _)| n != c) {
+            base = base.kind(c, ColumnKind::Text);
+        }
+    }
+    if let Schema::Mapped { map, path: map_path } = schema {
+        // The model file holds the mapping; the file's may only repeat it.
+        for (key, column) in map.named_columns() {
+            if key != "not_features" && scorer.schema().iter().all(|(n, _)| n != column) {
+                return Err(fail(format!(
+                    "mapping file {}: `{key}` names column `{column}`, which the model does not read (fitted with another mapping?)",
+                    map_path.display()
+                )));
+            }
+        }
+    }
+    let frame = scorer.read_csv_path(path, &base).with_context(|| path.display())?;
+    Ok(frame)
+}
+
+/// The account id column of a fitted model (the schema column read as the
+/// account id), if it has one.
+pub(crate) fn id_column(scorer: &Scorer) -> Option<&str> {
+    scorer.schema().iter().map(|(n, _)| n.as_str()).find(|n| scorer.needed_by(n).contains(&NeededBy::AccountId))
+}
+
+/// Engagement of every row of `frame` from the activity log `events` at
+/// `now` (default: the latest activity), with the counts of what was left
+/// out as notes.
+///
+/// # Errors
+/// A model without an id column; the reader's errors, naming the file.
+pub(crate) fn read_engagement(
+    ui: &Ui,
+    scorer: &Scorer,
+    frame: &Frame,
+    events: &Path,
+    now: Option<Timestamp>,
+) -> Result<EngagementLog> {
+    let id = id_column(scorer)
+        .ok_or_else(|| fail("--events needs the model's account id column (map `id` in the mapping file)"))?;
+    let ids = frame.column(id)?;
+    let log =
+        ui.stage("reading the activity log", || read_engagement_path(events, ids, scorer.engagement_model(), now))?;
+    ui.note(format_args!(
+        "{}: {} activities read, {} used{}",
+        events.display(),
+        log.rows,
+        log.engagement.used(),
+        match now {
+            Some(t) => format!(" at --now {t}"),
+            None => format!(" at the latest activity ({})", log.engagement.now()),
+        }
+    ));
+    if log.unknown_accounts > 0 {
+        ui.note(format_args!(
+            "{}: {} activities of accounts not in the accounts file left out",
+            events.display(),
+            log.unknown_accounts
+        ));
+    }
+    if log.engagement.ignored_future() > 0 {
+        ui.warn(format_args!(
+            "{}: {} activities after --now left out",
+            events.display(),
+            log.engagement.ignored_future()
+        ));
+    }
+    Ok(log)
+}
+
+/// Engagement of every row of `frame` from a state file kept by
+/// `engagement init`/`update`, at `now` (default: the latest activity held),
+/// with the accounts the state does not hold as a warning.
+///
+/// # Errors
+/// A model without an id column; an unreadable state or one of another
+/// model, naming the file; `now` before the latest activity held.
+pub(crate) fn read_engagement_state(
+    ui: &Ui,
+    scorer: &Scorer,
+    frame: &Frame,
+    path: &Path,
+    now: Option<Timestamp>,
+) -> Result<Vec<f64>> {
+    let id = id_column(scorer)
+        .ok_or_else(|| fail("--engagement-state needs the model's account id column (map `id` in the mapping file)"))?;
+    let store = ui
+        .stage("reading the engagement state", || EngagementStore::load(path, scorer.engagement_model()))
+        .with_context(|| format!("engagement state {}", path.display()))?;
+    let read =
+        store.engagement_for(frame.column(id)?, now).with_context(|| format!("engagement state {}", path.display()))?;
+    ui.note(format_args!("{}: engagement of {} accounts at {}", path.display(), store.n_accounts(), read.now));
+    if read.not_in_store > 0 {
+        ui.warn(format_args!(
+            "{}: {} accounts are not in the engagement state; their engagement is 0 (run `engagement init` with this accounts file)",
+            path.display(),
+            read.not_in_store
+        ));
+    }
+    Ok(read.scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_three_forms() {
+        assert_eq!(time("1767225600"), Ok(Timestamp::from_unix_seconds(1_767_225_600)));
+        assert_eq!(time("2026-01-01"), Ok(Timestamp::from_unix_seconds(1_767_225_600)));
+        assert_eq!(time("2026-01-01T00:00:10Z"), Ok(Timestamp::from_unix_seconds(1_767_225_610)));
+        assert_eq!(time("1970-01-01"), Ok(Timestamp::from_unix_seconds(0)));
+        assert_eq!(time("2024-02-29"), Ok(Timestamp::from_unix_seconds(1_709_164_800)));
+        for bad in ["2025-02-29", "2026-13-01", "yesterday", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00"] {
+            assert!(time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn causes_on_one_line_without_repeats() {
+        let inner: BoxError = fail("line 2: bad");
+        let e: Result<()> = Err(inner).with_context(|| "x.csv: line 2: bad");
+        let e = e.with_context(|| "reading").expect_err("an error");
+        assert_eq!(error_line(&*e), "reading: x.csv: line 2: bad");
+        let inner: BoxError = fail("/a/m.json: not found");
+        let e: Result<()> = Err(inner).with_context(|| "model file /a/m.json");
+        assert_eq!(error_line(&*e.expect_err("an error")), "model file /a/m.json: not found");
+    }
+
+    #[test]
+    fn mapping_files_refuse_unknown_keys() {
+        assert!(toml::from_str::<MapFile>("id = \"a\"\nemployes = \"b\"\n").is_err());
+        let m: MapFile = toml::from_str("id = \"a\"\n[csv]\ndelimiter = \";\"\n").expect("valid");
+        assert_eq!(m.mapping(Some("y")).id_column(), Some("a"));
+        assert!(toml::from_str::<MapFile>("[csv]\nseparator = \";\"\n").is_err());
+    }
+}

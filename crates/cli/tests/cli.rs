@@ -1,0 +1,838 @@
+//! The `acctscore` binary, run as a user runs it: exit codes (0 success,
+//! 1 failed run, 2 usage error), the one-line error naming the file or
+//! column, the files and tables each subcommand writes, and `score`'s
+//! output equal to the library `Scorer`'s on the same inputs.
+//!
+//! One small pool (3,000 accounts) and its model are made once and shared
+//! by the tests. The test on `../shared/data` finds it at
+//! `<workspace>/../shared` (or `$ACCTSCORE_SHARED`), and passes with a
+//! notice when it is absent unless `ACCTSCORE_REQUIRE_SHARED=1`, when it fails.
+
+use acctscore::Scorer;
+use acctscore::core::Timestamp;
+use acctscore::pool::{read_accounts_frame, read_engagement_path};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const NOW: i64 = 1_767_225_600;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_acctscore"))
+}
+
+/// Runs the binary with `args`; returns its output.
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("UTF-8 stderr")
+}
+
+/// Runs the binary and asserts exit code 0.
+fn ok(args: &[&str]) -> Output {
+    let o = run(args);
+    assert_eq!(o.status.code(), Some(0), "{args:?}\nstdout: {}\nstderr: {}", stdout(&o), stderr(&o));
+    o
+}
+
+/// Runs the binary, asserts exit code `code` and one `error: ` line on
+/// stderr holding every one of `needles`.
+fn fails(code: i32, args: &[&str], needles: &[&str]) {
+    let o = run(args);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(code), "{args:?}\nstderr: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(lines.len(), 1, "one error line: {err}");
+    for n in needles {
+        assert!(lines[0].contains(n), "`{n}` in `{}`", lines[0]);
+    }
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("acctscore-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("UTF-8 path")
+}
+
+/// The shared pool and its model: (folder, model file).
+fn pool() -> &'static (PathBuf, PathBuf) {
+    static POOL: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let dir = temp("pool");
+        ok(&["-q", "generate", "--accounts", "3000", "--seed", "7", "--out", s(&dir)]);
+        let model = dir.join("model.json");
+        let history = dir.join("history.csv");
+        ok(&["-q", "fit", "--accounts", s(&history), "--target", "converted", "--out", s(&model)]);
+        (dir, model)
+    })
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = r.headers().expect("header").iter().map(str::to_string).collect();
+    let rows = r.records().map(|rec| rec.expect("record").iter().map(str::to_string).collect()).collect();
+    (header, rows)
+}
+
+#[test]
+fn generate_writes_the_pool_files_deterministically() {
+    let (dir, _) = pool();
+    let (h, rows) = read_csv(&dir.join("history.csv"));
+    assert_eq!(rows.len(), 2400);
+    let converted = h.iter().position(|c| c == "converted").expect("converted");
+    assert!(rows.iter().all(|r| r[converted] == "0" || r[converted] == "1"));
+    let (h, rows) = read_csv(&dir.join("open_accounts.csv"));
+    assert_eq!(rows.len(), 600);
+    let converted = h.iter().position(|c| c == "converted").expect("converted");
+    assert!(rows.iter().all(|r| r[converted].is_empty()), "open accounts have no outcome");
+    let (h, events) = read_csv(&dir.join("events.csv"));
+    assert_eq!(h, ["account_id", "kind", "timestamp", "rep_id"]);
+    assert!(events.iter().all(|e| e[3].starts_with("rep_")), "every activity has its rep");
+    let (h, reps) = read_csv(&dir.join("reps.csv"));
+    assert_eq!(h, ["rep_id", "capacity"]);
+    assert_eq!(reps.len(), 12);
+    let capacity: u64 = reps.iter().map(|r| r[1].parse::<u64>().expect("capacity")).sum();
+    assert!((590..=610).contains(&capacity), "capacities share out the open accounts: {capacity}");
+    let (h, truth) = read_csv(&dir.join("truth.csv"));
+    assert_eq!(h, ["account_id", "set", "p_true", "converted", "anomaly"]);
+    assert_eq!(truth.len(), 3000);
+    // The same seed, the same bytes.
+    let again = temp("pool-again");
+    ok(&["-q", "generate", "--accounts", "3000", "--seed", "7", "--out", s(&again)]);
+    for f in ["history.csv", "open_accounts.csv", "events.csv", "reps.csv", "truth.csv"] {
+        assert_eq!(std::fs::read(dir.join(f)).expect(f), std::fs::read(again.join(f)).expect(f), "{f}");
+    }
+    let _ = std::fs::remove_dir_all(again);
+}
+
+#[test]
+fn score_equals_the_library_scorer() {
+    let (dir, model) = pool();
+    let (open, events, out) = (dir.join("open_accounts.csv"), dir.join("events.csv"), dir.join("ranked-all.csv"));
+    let now = NOW.to_string();
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open),
+        "--events",
+        s(&events),
+        "--now",
+        &now,
+        "--all",
+        "--out",
+        s(&out),
+    ]);
+    // The library, as the README's embedding example uses it.
+    let scorer = Scorer::load(model).expect("model");
+    let frame = read_accounts_frame(&open).expect("open accounts");
+    let ids = frame.column("account_id").expect("ids");
+    let log = read_engagement_path(&events, ids, scorer.engagement_model(), Some(Timestamp::from_unix_seconds(NOW)))
+        .expect("events");
+    let expected = scorer.top_n(&frame, Some(log.engagement.scores()), frame.nrows()).expect("scores");
+    let (header, rows) = read_csv(&out);
+    assert_eq!(
+        header[..15],
+        [
+            "rank",
+            "account_id",
+            "priority",
+            "quality",
+            "tier",
+            "icp",
+            "icp_baseline",
+            "revenue_estimate",
+            "revenue_in_range",
+            "revenue_source",
+            "anomaly_penalty",
+            "anomaly_checks",
+            "engagement",
+            "engagement_effect",
+            "reasons"
+        ]
+    );
+    assert_eq!(rows.len(), expected.len());
+    let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("a number: `{s}`")) };
+    for (k, (row, e)) in rows.iter().zip(&expected).enumerate() {
+        assert_eq!(row[0], (k + 1).to_string());
+        assert_eq!(row[1], e.account_id, "same ids in the same order");
+        assert_eq!(num(&row[2]), e.priority);
+        assert_eq!(num(&row[3]), e.quality);
+        assert_eq!(row[4], e.tier.to_string());
+        assert_eq!(num(&row[5]), e.icp.get());
+        assert_eq!(num(&row[6]), e.icp_baseline);
+        let revenue = e.revenue.as_ref().expect("revenue");
+        assert_eq!(num(&row[7]), revenue.estimate);
+        assert_eq!(num(&row[8]), revenue.in_range.get());
+        assert_eq!(row[9], revenue.source.as_str());
+        let anomaly = e.anomaly.as_ref().expect("anomaly");
+        assert_eq!(num(&row[10]), anomaly.penalty);
+        assert_eq!(row[11], anomaly.checks.join(";"));
+        assert_eq!(num(&row[12]), e.engagement.expect("engagement"));
+        assert_eq!(num(&row[13]), e.engagement_effect);
+        let reasons: Vec<(String, f64)> = row[14]
+            .split(';')
+            .map(|r| {
+                let (code, c) = r.rsplit_once(':').expect("code:contribution");
+                (code.to_string(), num(c))
+            })
+            .collect();
+        let want: Vec<(String, f64)> = e.reasons.iter().map(|r| (r.code.clone(), r.contribution)).collect();
+        assert_eq!(reasons, want);
+    }
+    // --top N writes the first N of the same ranking.
+    let top = dir.join("ranked-top.csv");
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open),
+        "--events",
+        s(&events),
+        "--now",
+        &now,
+        "--top",
+        "25",
+        "--out",
+        s(&top),
+    ]);
+    assert_eq!(read_csv(&top).1, rows[..25]);
+}
+
+#[test]
+fn failed_runs_exit_1_with_one_line_naming_the_file_or_column() {
+    let (dir, model) = pool();
+    let history = dir.join("history.csv");
+    let missing = dir.join("no-such-file.csv");
+    let out = dir.join("never.json");
+    fails(1, &["fit", "--accounts", s(&missing), "--target", "converted", "--out", s(&out)], &["no-such-file.csv"]);
+    fails(
+        1,
+        &["fit", "--accounts", s(&history), "--target", "convertd", "--out", s(&out)],
+        &["history.csv", "no column `convertd`", "--target"],
+    );
+    fails(
+        1,
+        &["fit", "--accounts", s(&history), "--target", "converted", "--keep", "nope", "--out", s(&out)],
+        &["no column `nope`", "--keep"],
+    );
+    assert!(!out.exists(), "a failed fit writes no model");
+    fails(1, &["score", "--model", s(&missing), "--accounts", s(&history), "--out", "-"], &["no-such-file.csv"]);
+    fails(
+        1,
+        &["score", "--model", s(model), "--accounts", s(&dir.join("reps.csv")), "--out", "-"],
+        &["reps.csv", "account_id"],
+    );
+    fails(
+        1,
+        &["score", "--model", s(model), "--accounts", s(&history), "--carry", "nope", "--out", "-"],
+        &["history.csv", "no column `nope`", "--carry"],
+    );
+    fails(1, &["quality", s(&history), "--target", "nope"], &["history.csv", "nope"]);
+    fails(
+        1,
+        &["explain", "--model", s(model), "--accounts", s(&history), "--id", "acct_9999999"],
+        &["acct_9999999", "history.csv"],
+    );
+    fails(
+        1,
+        &["evaluate", s(&history), "--target", "converted", "--score-col", "nope"],
+        &["history.csv", "no column `nope`", "--score-col"],
+    );
+    // A model file that is not one.
+    fails(1, &["score", "--model", s(&history), "--accounts", s(&history), "--out", "-"], &["history.csv"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let (dir, model) = pool();
+    let history = dir.join("history.csv");
+    fails(2, &["fit", "--accounts", s(&history), "--out", "x.json"], &["--target"]);
+    fails(
+        2,
+        &["score", "--model", s(model), "--accounts", s(&history), "--top", "3", "--all", "--out", "-"],
+        &["--top", "--all"],
+    );
+    fails(
+        2,
+        &["score", "--model", s(model), "--accounts", s(&history), "--now", "2026-01-01", "--out", "-"],
+        &["--events"],
+    );
+    fails(2, &["score", "--model", s(model), "--accounts", s(&history), "--top", "0", "--out", "-"], &["--top"]);
+    fails(2, &["generate", "--accounts", "10", "--open-share", "1.5", "--out", "x"], &["--open-share"]);
+    fails(
+        2,
+        &["fit", "--accounts", s(&history), "--target", "converted", "--family", "forest", "--out", "x"],
+        &["forest"],
+    );
+    fails(2, &["no-such-subcommand"], &["no-such-subcommand"]);
+    fails(2, &["-q", "-v", "quality", s(&history), "--target", "converted"], &["--quiet"]);
+    assert_eq!(run(&[]).status.code(), Some(2), "no subcommand");
+    let help = ok(&["--help"]);
+    for sub in ["demo", "generate", "quality", "fit", "score", "explain", "evaluate"] {
+        assert!(stdout(&help).contains(sub), "{sub} in the help");
+    }
+}
+
+#[test]
+fn fit_prints_its_report_and_writes_the_same_model_twice() {
+    let (dir, model) = pool();
+    let history = dir.join("history.csv");
+    let again = dir.join("model-again.json");
+    let o = ok(&[
+        "fit",
+        "--accounts",
+        s(&history),
+        "--events",
+        s(&dir.join("events.csv")),
+        "--target",
+        "converted",
+        "--out",
+        s(&again),
+    ]);
+    let text = stdout(&o);
+    for needle in
+        ["ICP model: ", "cross-validated AUC", "columns left out by the quality gate", "revenue: ", "tiers on quality"]
+    {
+        assert!(text.contains(needle), "`{needle}` in {text}");
+    }
+    assert_eq!(std::fs::read(model).expect("model"), std::fs::read(&again).expect("again"), "deterministic");
+    let json = dir.join("model-json.json");
+    let o = ok(&[
+        "-q",
+        "fit",
+        "--accounts",
+        s(&history),
+        "--target",
+        "converted",
+        "--family",
+        "logistic",
+        "--format",
+        "json",
+        "--out",
+        s(&json),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["metrics"]["icp_family"], "logistic");
+    assert!(v["report"]["tiers"].is_object());
+    // Weighted rules from a file: the rules family, its tiers from the rules' points.
+    let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/rules/icp_rules.toml");
+    let o = ok(&[
+        "-q",
+        "fit",
+        "--accounts",
+        s(&history),
+        "--target",
+        "converted",
+        "--family",
+        "rules",
+        "--rules",
+        s(&rules),
+        "--format",
+        "json",
+        "--out",
+        s(&json),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["metrics"]["icp_family"], "rules");
+    assert_eq!(v["report"]["tier_source"]["from"], "rule_points");
+    fails(
+        1,
+        &["fit", "--accounts", s(&history), "--target", "converted", "--rules", s(&history), "--out", s(&json)],
+        &["rules file", "history.csv"],
+    );
+}
+
+#[test]
+fn explain_adds_up() {
+    let (dir, model) = pool();
+    let (open, events) = (dir.join("open_accounts.csv"), dir.join("events.csv"));
+    let id = read_csv(&open).1[3][0].clone();
+    let o = ok(&["explain", "--model", s(model), "--accounts", s(&open), "--events", s(&events), "--id", &id]);
+    let text = stdout(&o);
+    for needle in [id.as_str(), "priority", "baseline", "= baseline + reasons", "revenue: ", "anomaly", "engagement at"]
+    {
+        assert!(text.contains(needle), "`{needle}` in {text}");
+    }
+    let o = ok(&[
+        "-q",
+        "explain",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open),
+        "--events",
+        s(&events),
+        "--id",
+        &id,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["account_id"], id.as_str());
+    assert!(v["icp_sum_check"]["difference"].as_f64().expect("difference").abs() < 1e-9);
+    let e = &v["engagement_sum_check"];
+    let (sum, engagement) = (e["sum_of_kinds"].as_f64().expect("sum"), e["engagement"].as_f64().expect("engagement"));
+    assert!((sum - engagement).abs() <= 1e-9 * engagement.max(1.0), "{sum} vs {engagement}");
+}
+
+#[test]
+fn quality_and_evaluate_print_tables() {
+    let (dir, model) = pool();
+    let history = dir.join("history.csv");
+    let text = stdout(&ok(&["-q", "quality", s(&history), "--target", "converted"]));
+    assert!(text.contains("account_id") && text.contains("id_like"), "{text}");
+    let (h, rows) = {
+        let o = ok(&["-q", "quality", s(&history), "--target", "converted", "--format", "csv"]);
+        let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+        let h: Vec<String> = r.headers().expect("header").iter().map(str::to_string).collect();
+        (h, r.records().count())
+    };
+    assert_eq!(h[0], "name");
+    assert_eq!(rows, 15, "every column but the target");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&ok(&[
+        "-q",
+        "quality",
+        s(&history),
+        "--target",
+        "converted",
+        "--format",
+        "json",
+    ])))
+    .expect("json");
+    assert_eq!(v["positives"].as_u64().map(|p| p > 0), Some(true));
+
+    let scored = dir.join("scored-history.csv");
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&history),
+        "--all",
+        "--carry",
+        "converted",
+        "--out",
+        s(&scored),
+    ]);
+    let o = ok(&[
+        "-q",
+        "evaluate",
+        s(&scored),
+        "--target",
+        "converted",
+        "--score-col",
+        "icp",
+        "--baseline-col",
+        "quality",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let auc = v["auc"].as_f64().expect("auc");
+    assert!(auc > 0.6 && auc <= 1.0, "{auc}");
+    assert!(v["threshold"]["qualified_conversion_rate"].is_number() || v["threshold"]["qualified"] == 0);
+    assert!(v["drift"]["psi"].is_number());
+    assert_eq!(v["rows"], 2400);
+    let text = stdout(&ok(&["-q", "evaluate", s(&scored), "--target", "converted", "--score-col", "priority"]));
+    for needle in ["ROC AUC", "share of conversions that were qualified", "lift", "reliability"] {
+        assert!(text.contains(needle), "`{needle}` in {text}");
+    }
+    let o = ok(&["-q", "evaluate", s(&scored), "--target", "converted", "--score-col", "priority", "--format", "csv"]);
+    assert_eq!(String::from_utf8(o.stdout).expect("utf-8").lines().count(), 11, "a header and ten deciles");
+}
+
+#[test]
+fn demo_ranks_the_open_accounts_and_says_where_the_files_are() {
+    let dir = temp("demo");
+    let o = ok(&["demo", "--dir", s(&dir), "--accounts", "2000"]);
+    let text = stdout(&o);
+    assert!(text.contains(" 20. "), "the top 20: {text}");
+    assert!(text.contains("p(icp)"), "{text}");
+    assert!(text.contains("files written"), "{text}");
+    let files =
+        ["history.csv", "open_accounts.csv", "events.csv", "reps.csv", "truth.csv", "scorer.json", "ranked.csv"];
+    for f in files.iter().chain(&["report.html"]) {
+        assert!(dir.join(f).is_file(), "{f}");
+        assert!(text.contains(s(&dir.join(f))), "{f} listed in {text}");
+    }
+    assert_eq!(read_csv(&dir.join("ranked.csv")).1.len(), 400);
+    // The report opens offline: no script, no address but the SVG namespace; five charts.
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report");
+    assert!(!html.contains("<script") && !html.contains("src=\"http"), "self-contained");
+    for chart in ["Cumulative gains", "Reliability", "Score distribution by tier", "Top factors"] {
+        assert!(html.contains(chart), "{chart}");
+    }
+    assert!(html.matches("<svg").count() >= 4, "every chart drawn");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn mapping_files_are_checked() {
+    let (dir, _) = pool();
+    let history = dir.join("history.csv");
+    let map = dir.join("bad.toml");
+    std::fs::write(&map, "id = \"account_id\"\nemployes = \"employees\"\n").expect("write");
+    fails(
+        1,
+        &["fit", "--accounts", s(&history), "--target", "converted", "--map", s(&map), "--out", "x.json"],
+        &["bad.toml", "employes"],
+    );
+    std::fs::write(&map, "id = \"account_id\"\nemployees = \"staff\"\n").expect("write");
+    fails(
+        1,
+        &["fit", "--accounts", s(&history), "--target", "converted", "--map", s(&map), "--out", "x.json"],
+        &["history.csv", "no column `staff`", "employees"],
+    );
+    // The pool through a mapping file that names its columns.
+    std::fs::write(
+        &map,
+        "id = \"account_id\"\nindustry = \"industry\"\nemployees = \"employees\"\nmonthly_revenue = \"monthly_revenue_usd\"\n\
+         business_model = \"business_model\"\nnot_features = [\"job_title_of_contact\"]\n[csv]\ndelimiter = \",\"\n",
+    )
+    .expect("write");
+    let model = dir.join("mapped.json");
+    ok(&["-q", "fit", "--accounts", s(&history), "--target", "converted", "--map", s(&map), "--out", s(&model)]);
+    let out = dir.join("mapped-ranked.csv");
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(&model),
+        "--accounts",
+        s(&dir.join("open_accounts.csv")),
+        "--map",
+        s(&map),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(read_csv(&out).1.len(), 600);
+}
+
+/// `<workspace>/../shared` (or `$ACCTSCORE_SHARED`), if it has `data/`.
+fn shared() -> Option<PathBuf> {
+    let dir = std::env::var_os("ACCTSCORE_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    if dir.join("data").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("ACCTSCORE_REQUIRE_SHARED").as_deref() == Ok("1") {
+        panic!("ACCTSCORE_REQUIRE_SHARED=1 but {} has no data/ folder", dir.display());
+    }
+    eprintln!("notice: skipping, shared data not found at {} (set ACCTSCORE_SHARED)", dir.display());
+    None
+}
+
+#[test]
+fn x_education_leads_through_the_mapping_file() {
+    let Some(shared) = shared() else { return };
+    let leads = shared.join("data/x_education/leads_train.csv");
+    let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/x_education.toml");
+    let dir = temp("x-education");
+    let model = dir.join("leads.json");
+    let o = ok(&["-q", "fit", "--accounts", s(&leads), "--target", "Converted", "--map", s(&map), "--out", s(&model)]);
+    let report = stdout(&o);
+    assert!(report.contains("fitted on 6468 rows"), "{report}");
+    assert!(report.contains("column `Tags`: leakage") && report.contains("left out"), "{report}");
+    assert!(report.contains("column `Lead Number`: id_like"), "{report}");
+    let ranked = dir.join("ranked.csv");
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(&model),
+        "--accounts",
+        s(&leads),
+        "--map",
+        s(&map),
+        "--all",
+        "--carry",
+        "Converted",
+        "--out",
+        s(&ranked),
+    ]);
+    let (header, rows) = read_csv(&ranked);
+    assert_eq!(rows.len(), 6468);
+    assert_eq!(header.last().map(String::as_str), Some("Converted"));
+    let o = ok(&["-q", "evaluate", s(&ranked), "--target", "Converted", "--score-col", "icp", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["auc"].as_f64().expect("auc") > 0.8, "{}", v["auc"]);
+    let id = &rows[0][1];
+    let o = ok(&[
+        "-q",
+        "explain",
+        "--model",
+        s(&model),
+        "--accounts",
+        s(&leads),
+        "--map",
+        s(&map),
+        "--id",
+        id,
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["icp_sum_check"]["difference"].as_f64().expect("difference").abs() < 1e-9);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bank_marketing_through_the_mapping_file_from_quality_to_report() {
+    let Some(shared) = shared() else { return };
+    let bank = shared.join("data/bank_marketing/bank_train.csv");
+    let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/bank_marketing.toml");
+    let dir = temp("bank");
+    let o = ok(&["-q", "quality", s(&bank), "--target", "y", "--positive", "yes", "--format", "csv"]);
+    assert!(stdout(&o).contains("duration"), "every column is reported");
+    let model = dir.join("bank.json");
+    let fit = ["-q", "fit", "--accounts", s(&bank), "--target", "y", "--positive", "yes", "--map", s(&map)];
+    let o = ok(&[&fit[..], &["--out", s(&model)]].concat());
+    assert!(stdout(&o).contains("fitted on 36168 rows"), "{}", stdout(&o));
+    let scored = dir.join("scored.csv");
+    let score = ["-q", "score", "--model", s(&model), "--accounts", s(&bank), "--map", s(&map), "--all"];
+    ok(&[&score[..], &["--carry", "y", "--out", s(&scored)]].concat());
+    let (header, rows) = read_csv(&scored);
+    assert_eq!((rows.len(), header.last().map(String::as_str)), (36168, Some("y")));
+    assert!(rows.iter().all(|r| r.last().is_some_and(|y| y == "yes" || y == "no")), "--carry keeps the bytes");
+    let o = ok(&[
+        "-q",
+        "evaluate",
+        s(&scored),
+        "--target",
+        "y",
+        "--positive",
+        "yes",
+        "--score-col",
+        "icp",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["auc"].as_f64().expect("auc") > 0.6, "{}", v["auc"]);
+    let html = dir.join("bank.html");
+    ok(&["-q", "report", "--scored", s(&scored), "--target", "y", "--positive", "yes", "--out", s(&html)]);
+    assert!(std::fs::read_to_string(&html).expect("report").contains("Cumulative gains"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Splits `events.csv` into the activities before the last `new` and those.
+fn split_events(dir: &Path, out: &Path, new: usize) -> (PathBuf, PathBuf) {
+    let text = std::fs::read_to_string(dir.join("events.csv")).expect("events");
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    let cut = lines.len() - new;
+    let write = |name: &str, rows: &[&str]| {
+        let path = out.join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).expect("write");
+        path
+    };
+    (write("old.csv", &lines[..cut]), write("new.csv", &lines[cut..]))
+}
+
+#[test]
+fn an_updated_engagement_state_scores_as_the_whole_log() {
+    let (dir, model) = pool();
+    let out = temp("state");
+    let (old, new) = split_events(dir, &out, 300);
+    let open = dir.join("open_accounts.csv");
+    let state = out.join("engagement.state");
+    ok(&["engagement", "init", "--model", s(model), "--accounts", s(&open), "--events", s(&old), "--out", s(&state)]);
+    let o = ok(&["engagement", "update", "--model", s(model), "--state", s(&state), "--events", s(&new)]);
+    assert!(stdout(&o).contains("600 accounts"), "{}", stdout(&o));
+    assert!(stderr(&o).contains("300 activities read"), "{}", stderr(&o));
+    let now = (NOW + 86_400).to_string();
+    let (a, b) = (out.join("from_state.csv"), out.join("from_log.csv"));
+    let events = dir.join("events.csv");
+    let common = ["-q", "score", "--model", s(model), "--accounts", s(&open), "--now", &now, "--all"];
+    ok(&[&common[..], &["--engagement-state", s(&state), "--out", s(&a)]].concat());
+    ok(&[&common[..], &["--events", s(&events), "--out", s(&b)]].concat());
+    let ((ha, ra), (hb, rb)) = (read_csv(&a), read_csv(&b));
+    assert_eq!(ha, hb);
+    let e = ha.iter().position(|c| c == "engagement").expect("engagement column");
+    assert!(ra.iter().any(|r| r[e].parse::<f64>().expect("number") > 0.0));
+    for (x, y) in ra.iter().zip(&rb) {
+        let (u, v): (f64, f64) = (x[e].parse().expect("number"), y[e].parse().expect("number"));
+        assert!((u - v).abs() <= 1e-12 * v.abs(), "{}: {u} vs {v}", x[1]);
+    }
+    // A state of another model, a damaged state, and --now before the latest activity fail in one line.
+    let other = out.join("other.json");
+    std::fs::write(&other, std::fs::read_to_string(model).expect("model")).expect("copy");
+    let mut bytes = std::fs::read(&state).expect("state");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let damaged = out.join("damaged.state");
+    std::fs::write(&damaged, bytes).expect("write");
+    fails(
+        1,
+        &["score", "--model", s(model), "--accounts", s(&open), "--engagement-state", s(&damaged), "--out", s(&a)],
+        &["damaged.state", "checksum"],
+    );
+    fails(
+        1,
+        &[
+            "score",
+            "--model",
+            s(model),
+            "--accounts",
+            s(&open),
+            "--engagement-state",
+            s(&state),
+            "--now",
+            "2020-01-01",
+            "--out",
+            s(&a),
+        ],
+        &["engagement.state", "precedes"],
+    );
+    fails(
+        2,
+        &[
+            "score",
+            "--model",
+            s(model),
+            "--accounts",
+            s(&open),
+            "--engagement-state",
+            s(&state),
+            "--events",
+            s(&events),
+            "--out",
+            s(&a),
+        ],
+        &["--events"],
+    );
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
+    let (dir, model) = pool();
+    let out = temp("assign");
+    let ranked = out.join("ranked.csv");
+    let (open, events, reps) = (dir.join("open_accounts.csv"), dir.join("events.csv"), dir.join("reps.csv"));
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open),
+        "--events",
+        s(&events),
+        "--all",
+        "--out",
+        s(&ranked),
+    ]);
+    let table = out.join("assigned.csv");
+    let o = ok(&[
+        "assign",
+        "--ranked",
+        s(&ranked),
+        "--reps",
+        s(&reps),
+        "--events",
+        s(&events),
+        "--out",
+        s(&table),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(doc["accounts"], 600);
+    assert!(doc["kept_with_owner"].as_u64().expect("count") > 0);
+    for rep in doc["reps"].as_array().expect("reps") {
+        let off = rep["off_share"].as_f64().expect("number");
+        assert!(off.abs() <= 0.05, "{rep}");
+        assert!(rep["after_accounts"].as_u64() <= rep["capacity"].as_u64());
+    }
+    let (h, rows) = read_csv(&table);
+    assert_eq!(h, ["account_id", "rep_id", "priority", "previous_rep"]);
+    assert_eq!(rows.len() as u64, doc["assigned"].as_u64().expect("count"));
+    // Every account once; ids as in the ranked file.
+    let (_, ranked_rows) = read_csv(&ranked);
+    let ids: std::collections::HashSet<&str> = ranked_rows.iter().map(|r| r[1].as_str()).collect();
+    let mut seen = std::collections::HashSet::new();
+    assert!(rows.iter().all(|r| ids.contains(r[0].as_str()) && seen.insert(r[0].clone())));
+    // A reps file without capacities, and segments without --segment-col.
+    let bad = out.join("bad_reps.csv");
+    std::fs::write(&bad, "rep_id,capacity\nrep_00,ten\n").expect("write");
+    fails(1, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["bad_reps.csv", "line 2", "ten"]);
+    std::fs::write(&bad, "rep_id,capacity,segment\nrep_00,10,smb\n").expect("write");
+    fails(2, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["--segment-col"]);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn report_draws_a_scored_file_with_outcomes() {
+    let (dir, model) = pool();
+    let out = temp("report");
+    let (history, scored) = (dir.join("history.csv"), out.join("scored.csv"));
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&history),
+        "--all",
+        "--carry",
+        "converted",
+        "--out",
+        s(&scored),
+    ]);
+    let html = out.join("report.html");
+    let o =
+        ok(&["report", "--scored", s(&scored), "--target", "converted", "--baseline", s(&scored), "--out", s(&html)]);
+    assert!(stdout(&o).contains("2400 accounts"), "{}", stdout(&o));
+    let page = std::fs::read_to_string(&html).expect("report");
+    assert!(page.contains("Tier migration") && page.matches("<svg").count() >= 5, "migration drawn too");
+    assert!(!page.contains("No baseline scoring was given"), "the baseline was read");
+    // Without the outcome carried, one line says how to get it.
+    let ranked = out.join("ranked.csv");
+    ok(&["-q", "score", "--model", s(model), "--accounts", s(&history), "--all", "--out", s(&ranked)]);
+    fails(
+        1,
+        &["report", "--scored", s(&ranked), "--target", "converted", "--out", s(&html)],
+        &["ranked.csv", "--carry converted"],
+    );
+    // Open accounts (no outcome yet) are left out with a warning.
+    let open = dir.join("open_accounts.csv");
+    let both = out.join("both.csv");
+    let mut text = std::fs::read_to_string(&history).expect("history");
+    text.push_str(std::fs::read_to_string(&open).expect("open").split_once('\n').expect("header").1);
+    std::fs::write(&both, text).expect("write");
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&both),
+        "--all",
+        "--carry",
+        "converted",
+        "--out",
+        s(&scored),
+    ]);
+    let o = ok(&["report", "--scored", s(&scored), "--target", "converted", "--out", s(&html)]);
+    assert!(stderr(&o).contains("left out 600 rows"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(out);
+}
