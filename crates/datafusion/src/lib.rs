@@ -1,0 +1,126 @@
+//! # acctscore-datafusion
+//!
+//! acctscore inside [Apache DataFusion](https://datafusion.apache.org): a
+//! fitted [`Scorer`] as SQL functions, so that a query ranks accounts where
+//! the data lives (Parquet files, a lake) and a distributed engine built on
+//! DataFusion can spread the work.
+//!
+//! [`register`] adds three functions to a [`SessionContext`]:
+//!
+//! - `acctscore_score(columns…[, engagement])`: the score of each row as a
+//!   struct (`priority`, `quality`, `tier`, `icp`, `revenue_in_range`,
+//!   `anomaly_penalty`, `engagement`, `engagement_effect`, `reasons`,
+//!   `anomaly_checks`), equal to [`Scorer::score_frame`] on the same rows.
+//!   The columns are the model's input columns in [`Scorer::schema`] order
+//!   ([`score_arguments`] writes the list); the engagement, when given, is
+//!   the account's raw decayed engagement (a null: none known).
+//! - `acctscore_priority(columns…[, engagement])`: the `priority` alone,
+//!   without reasons or strings, to order a large pool cheaply and explain
+//!   only the rows kept.
+//! - `acctscore_engagement(kind, timestamp, now)`: an aggregate, the
+//!   decayed engagement of a group's activities at `now` (a constant, Unix
+//!   seconds), with a [`GroupsAccumulator`](datafusion::logical_expr::GroupsAccumulator)
+//!   whose partial sums, computed on any partitions, add up to the single
+//!   pass (see [`EngagementUdaf`]).
+//!
+//! ```
+//! use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
+//! use acctscore_datafusion::{register, score_arguments};
+//! use acctscore_scorer::ScorerParams;
+//! use acctscore_scorer::pool::{PoolGenerator, accounts_to_frame, write_accounts_parquet, write_events_parquet};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let pool = PoolGenerator::new(800).seed(3).generate();
+//! let scorer = ScorerParams::new().fit(&accounts_to_frame(&pool.accounts)?)?;
+//! let dir = std::env::temp_dir().join(format!("acctscore-datafusion-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! write_accounts_parquet(dir.join("accounts.parquet"), &pool.accounts)?;
+//! write_events_parquet(dir.join("events.parquet"), &pool.events)?;
+//!
+//! let ctx = SessionContext::new();
+//! register(&ctx, &scorer);
+//! let now = pool.events.iter().map(|e| e.timestamp).max().unwrap_or(0);
+//! let sql = format!(
+//!     r#"SELECT a.account_id, acctscore_priority({columns}, COALESCE(e.engagement, 0.0)) AS priority
+//!        FROM accounts a LEFT JOIN (
+//!          SELECT account_id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
+//!          FROM events GROUP BY account_id) e ON a.account_id = e.account_id
+//!        ORDER BY priority DESC, a.account_id LIMIT 5"#,
+//!     columns = score_arguments(&scorer, Some("a")),
+//! );
+//! let batches = tokio::runtime::Runtime::new()?.block_on(async {
+//!     let accounts = dir.join("accounts.parquet");
+//!     let events = dir.join("events.parquet");
+//!     ctx.register_parquet("accounts", accounts.to_string_lossy(), ParquetReadOptions::default()).await?;
+//!     ctx.register_parquet("events", events.to_string_lossy(), ParquetReadOptions::default()).await?;
+//!     ctx.sql(&sql).await?.collect().await
+//! })?;
+//! assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 5);
+//! std::fs::remove_dir_all(&dir)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! DataFusion and its dependencies are this crate's alone: the rest of the
+//! workspace builds without them.
+
+mod engagement;
+mod score;
+
+pub use engagement::EngagementUdaf;
+pub use score::{PriorityUdf, SCORE_FIELDS, ScoreUdf};
+
+/// The DataFusion this crate is built with (re-exported so that callers name
+/// the same version of its types).
+pub use datafusion;
+
+use acctscore_engagement::EngagementModel;
+use acctscore_scorer::Scorer;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
+use datafusion::prelude::SessionContext;
+use std::sync::Arc;
+
+/// Registers `acctscore_score`, `acctscore_priority` and
+/// `acctscore_engagement` of `scorer` (cloned: the context keeps its own)
+/// in `ctx`; a function of the same name registered before is replaced.
+pub fn register(ctx: &SessionContext, scorer: &Scorer) {
+    let scorer = Arc::new(scorer.clone());
+    ctx.register_udf(score_udf(Arc::clone(&scorer)));
+    ctx.register_udf(priority_udf(Arc::clone(&scorer)));
+    ctx.register_udaf(engagement_udaf(Arc::new(scorer.engagement_model().clone())));
+}
+
+/// `acctscore_score` of `scorer`, to register under its name or call from
+/// the DataFrame API.
+pub fn score_udf(scorer: Arc<Scorer>) -> ScalarUDF {
+    ScalarUDF::from(ScoreUdf::new(scorer))
+}
+
+/// `acctscore_priority` of `scorer`.
+pub fn priority_udf(scorer: Arc<Scorer>) -> ScalarUDF {
+    ScalarUDF::from(PriorityUdf::new(scorer))
+}
+
+/// `acctscore_engagement` of an engagement model (a scorer's
+/// [`Scorer::engagement_model`]).
+pub fn engagement_udaf(model: Arc<EngagementModel>) -> AggregateUDF {
+    AggregateUDF::from(EngagementUdaf::new(model))
+}
+
+/// The SQL argument list of the model's input columns, in the order the
+/// scoring functions take them: `"industry", "employees", …`, each name
+/// quoted, prefixed with `table.` when given.
+pub fn score_arguments(scorer: &Scorer, table: Option<&str>) -> String {
+    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let prefix = table.map(|t| format!("{}.", quote(t))).unwrap_or_default();
+    scorer.schema().iter().map(|(name, _)| format!("{prefix}{}", quote(name))).collect::<Vec<_>>().join(", ")
+}
+
+fn plan_error(message: String) -> DataFusionError {
+    DataFusionError::Plan(message)
+}
+
+fn exec_error(message: String) -> DataFusionError {
+    DataFusionError::Execution(message)
+}
