@@ -54,6 +54,9 @@ struct Args {
     /// Print the query to stderr.
     #[arg(long)]
     print_sql: bool,
+    /// Print the query's plan with each operator's time (EXPLAIN ANALYZE) to stderr.
+    #[arg(long)]
+    analyze: bool,
 }
 
 /// The ranking query: one statement.
@@ -61,13 +64,13 @@ fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
     let (columns, joined) = (score_arguments(scorer, None), score_arguments(scorer, Some("a")));
     format!(
         r#"WITH engagement AS (
-  SELECT account_id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
-  FROM events GROUP BY account_id
+  SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
+  FROM events GROUP BY id
 ),
 ranked AS (
   SELECT a.*, COALESCE(e.engagement, 0.0) AS engagement,
          acctscore_priority({joined}, COALESCE(e.engagement, 0.0)) AS priority
-  FROM accounts a LEFT JOIN engagement e ON a.account_id = e.account_id
+  FROM accounts a LEFT JOIN engagement e ON a.account_id = e.id
   ORDER BY priority DESC, a.account_id
   LIMIT {top}
 )
@@ -118,6 +121,11 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let sql = ranking_sql(&scorer, now, args.top);
     if args.print_sql {
         eprintln!("{sql}");
+    }
+    if args.analyze {
+        let plan = ctx.sql(&format!("EXPLAIN ANALYZE {sql}")).await?.collect().await?;
+        let text = acctscore_datafusion::datafusion::arrow::util::pretty::pretty_format_batches(&plan)?;
+        eprintln!("{text}");
     }
     let t = Instant::now();
     let batches = ctx.sql(&sql).await?.collect().await?;

@@ -43,8 +43,8 @@
 //! let sql = format!(
 //!     r#"SELECT a.account_id, acctscore_priority({columns}, COALESCE(e.engagement, 0.0)) AS priority
 //!        FROM accounts a LEFT JOIN (
-//!          SELECT account_id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
-//!          FROM events GROUP BY account_id) e ON a.account_id = e.account_id
+//!          SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
+//!          FROM events GROUP BY id) e ON a.account_id = e.id
 //!        ORDER BY priority DESC, a.account_id LIMIT 5"#,
 //!     columns = score_arguments(&scorer, Some("a")),
 //! );
@@ -60,6 +60,12 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! Group the events by the account id as a string: the pool's Parquet
+//! writer stores the events' `account_id` dictionary-encoded, and
+//! DataFusion 55 groups by a dictionary column about nine times slower than
+//! by its values cast to `VARCHAR` (6.2 s against 0.7 s for 10M events of
+//! 1M accounts, with `sum` as with `acctscore_engagement`).
 //!
 //! DataFusion and its dependencies are this crate's alone: the rest of the
 //! workspace builds without them.

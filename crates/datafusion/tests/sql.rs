@@ -52,13 +52,13 @@ fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
     let (columns, joined) = (score_arguments(scorer, None), score_arguments(scorer, Some("a")));
     format!(
         r#"WITH engagement AS (
-             SELECT account_id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
-             FROM events GROUP BY account_id
+             SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
+             FROM events GROUP BY id
            ),
            ranked AS (
              SELECT a.*, COALESCE(e.engagement, 0.0) AS engagement,
                     acctscore_priority({joined}, COALESCE(e.engagement, 0.0)) AS priority
-             FROM accounts a LEFT JOIN engagement e ON a.account_id = e.account_id
+             FROM accounts a LEFT JOIN engagement e ON a.account_id = e.id
              ORDER BY priority DESC, a.account_id
              LIMIT {top}
            )
