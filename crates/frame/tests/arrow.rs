@@ -82,7 +82,7 @@ fn write_parquet(path: &std::path::Path, batches: &[RecordBatch]) {
 #[test]
 fn arrow_batches_read_as_the_same_frame_as_csv() {
     let csv = csv_frame();
-    let one = Frame::from_record_batch(&batches(&[0..4])[0]).expect("one batch");
+    let one = Frame::from_record_batch(&batches(std::slice::from_ref(&(0..4)))[0]).expect("one batch");
     assert_same(&csv, &one);
     // Several batches sharing one dictionary: the same codes, levels in order of first appearance.
     let all = batches(&[0..1, 1..3, 3..4]);
@@ -161,7 +161,7 @@ fn a_present_nan_or_infinity_is_refused_with_its_row() {
 fn parquet_errors_name_the_file_and_the_column() {
     let dir = temp("errors");
     let path = dir.join("accounts.parquet");
-    write_parquet(&path, &batches(&[0..4]));
+    write_parquet(&path, &batches(std::slice::from_ref(&(0..4))));
     let e = Frame::from_parquet_path(&path, &ArrowOptions::new().kind("title", ColumnKind::Numeric))
         .expect_err("text is not numeric");
     let message = e.to_string();
@@ -187,7 +187,7 @@ fn parquet_errors_name_the_file_and_the_column() {
 
 #[test]
 fn a_schema_without_batches_gives_an_empty_frame_and_mismatched_batches_are_refused() {
-    let b = batches(&[0..4]);
+    let b = batches(std::slice::from_ref(&(0..4)));
     let empty = Frame::from_record_batches(b[0].schema_ref(), &[], &ArrowOptions::new()).expect("empty");
     assert_eq!((empty.nrows(), empty.ncols()), (0, 6));
     let other = RecordBatch::try_from_iter([("id", Arc::new(Int64Array::from(vec![1])) as ArrayRef)]).expect("batch");
