@@ -144,26 +144,7 @@ fn score_equals_the_library_scorer() {
         .expect("events");
     let expected = scorer.top_n(&frame, Some(log.engagement.scores()), frame.nrows()).expect("scores");
     let (header, rows) = read_csv(&out);
-    assert_eq!(
-        header[..15],
-        [
-            "rank",
-            "account_id",
-            "priority",
-            "quality",
-            "tier",
-            "icp",
-            "icp_baseline",
-            "revenue_estimate",
-            "revenue_in_range",
-            "revenue_source",
-            "anomaly_penalty",
-            "anomaly_checks",
-            "engagement",
-            "engagement_effect",
-            "reasons"
-        ]
-    );
+    assert_eq!(header[..15], acctscore::pool::RANKED_COLUMNS);
     assert_eq!(rows.len(), expected.len());
     let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("a number: `{s}`")) };
     for (k, (row, e)) in rows.iter().zip(&expected).enumerate() {

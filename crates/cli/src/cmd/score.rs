@@ -1,6 +1,6 @@
 //! `acctscore score`: rank accounts with a saved model — priority, tier,
 //! every component (ICP, revenue, anomaly, engagement) and the reasons —
-//! into a CSV (the columns of [`crate::ranked::COLUMNS`]), best first (ties
+//! into a CSV (the columns of `acctscore::pool::RANKED_COLUMNS`), best first (ties
 //! by account id). Equal to the library's `Scorer::top_n` on the same
 //! inputs.
 

@@ -39,8 +39,8 @@ mod touches;
 pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{
-    read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_accounts_path,
-    write_events, write_events_path,
+    RANKED_COLUMNS, read_accounts, read_accounts_path, read_events, read_events_path, write_accounts,
+    write_accounts_path, write_events, write_events_path, write_ranked,
 };
 pub use options::{DuplicateIds, EventOptions, TimeUnit};
 pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, accounts_to_frame};
