@@ -188,6 +188,20 @@ impl ArrowFrameBuilder {
         Ok(ArrowFrameBuilder { schema: schema.clone(), columns, rows: 0 })
     }
 
+    /// Makes room for `rows` more rows in every column (a loader that knows
+    /// the row count up front saves the copies of growing).
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        for (_, _, growing) in &mut self.columns {
+            match growing {
+                Growing::Numeric(v) => v.reserve(rows),
+                Growing::Boolean(v) => v.reserve(rows),
+                Growing::Categorical(c) => c.codes.reserve(rows),
+                Growing::Text(t) => t.reserve(rows),
+                Growing::Timestamp(v) => v.reserve(rows),
+            }
+        }
+    }
+
     /// Appends the rows of `batch`.
     ///
     /// # Errors
