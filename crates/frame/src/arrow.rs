@@ -152,6 +152,7 @@ impl Frame {
     /// when a batch's columns are not the schema's (names and types).
     pub fn from_record_batches(schema: &Schema, batches: &[RecordBatch], options: &ArrowOptions) -> Result<Frame> {
         let mut builder = ArrowFrameBuilder::new(schema, options)?;
+        builder.reserve(batches.iter().map(RecordBatch::num_rows).sum());
         for batch in batches {
             builder.push(batch)?;
         }

@@ -4,7 +4,7 @@
 //! [`CategoricalBuilder`](crate::CategoricalBuilder) interns `&str` values
 //! through the same table, so both give the same codes for the same values.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 /// FxHash: fast for the short keys of categorical interning.
 #[derive(Default, Clone, Copy)]
@@ -32,7 +32,7 @@ impl Hasher for FxHasher {
 }
 
 #[cfg(feature = "csv")]
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+pub(crate) type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Open-addressing interner over raw bytes (UTF-8 checked once per level).
 #[derive(Debug)]

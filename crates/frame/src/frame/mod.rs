@@ -707,6 +707,7 @@ impl Frame {
 }
 
 mod text;
+#[cfg(feature = "csv")]
 pub(crate) use text::TextBytes;
 pub use text::TextColumn;
 
