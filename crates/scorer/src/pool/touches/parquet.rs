@@ -694,19 +694,39 @@ mod tests {
         let frame = read_accounts_frame(dir.join("accounts.parquet")).expect("reads");
         let mut columns: Vec<(&str, ArrayRef)> =
             frame.names().iter().map(|n| (n.as_str(), string(vec!["x"; 20]))).collect();
-        columns.retain(|(n, _)| *n != "country");
         columns[3].1 = Arc::new(Float64Array::from(vec![1.0; 20]));
-        write_batch(&dir.join("wrong.parquet"), columns.clone());
+        write_batch(&dir.join("wrong.parquet"), columns);
         let e = read_accounts_frame(dir.join("wrong.parquet")).expect_err("strings are not numbers").to_string();
         assert!(
             e.contains("wrong.parquet")
                 && e.contains("column `founded_year` has Arrow type Utf8, which cannot be read as numeric"),
             "{e}"
         );
-        let e = read_accounts_frame_only(dir.join("wrong.parquet"), &["account_id", "employees", "country"])
-            .expect_err("no country")
-            .to_string();
-        assert!(e.contains("wrong.parquet") && e.contains("lacks column `country`"), "{e}");
+        // The pool's own file without `country`.
+        let file = std::fs::File::open(dir.join("accounts.parquet")).expect("open");
+        let reader = ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("reader")
+            .build()
+            .expect("reader");
+        let batch = reader.map(|b| b.expect("batch")).next().expect("a batch");
+        let keep: Vec<usize> =
+            (0..batch.num_columns()).filter(|&k| batch.schema().field(k).name() != "country").collect();
+        let without = batch.project(&keep).expect("projected");
+        write_batch(
+            &dir.join("no_country.parquet"),
+            without
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .zip(without.columns().iter().cloned())
+                .collect(),
+        );
+        let e = read_accounts_frame(dir.join("no_country.parquet")).expect_err("no country").to_string();
+        assert!(e.contains("no_country.parquet") && e.contains("lacks column `country`"), "{e}");
+        let only = read_accounts_frame_only(dir.join("no_country.parquet"), &["account_id", "country"])
+            .expect("an absent column is left to the scorer to name");
+        assert_eq!(only.names(), ["account_id"]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
