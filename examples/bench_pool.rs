@@ -6,6 +6,9 @@
 //!     [--family auto|rules|logistic|trees]
 //! ```
 //!
+//! Either file may be `.parquet` instead of `.csv` (the same pool format;
+//! `examples/pool_to_parquet.rs` writes one).
+//!
 //! `fit`: CSV files → fitted scorer with every model (encoders, ICP,
 //! calibration, revenue, anomaly segments, engagement parameters) → model
 //! file. `score`: model file + CSV files → ranked top N with reasons, nothing
@@ -15,12 +18,11 @@
 //! `--now` defaults to the latest event's time.
 
 use acctscore::core::Timestamp;
-use acctscore::frame::Frame;
 #[path = "common/mod.rs"]
 mod common;
 
 use acctscore::icp::propensity::FamilyChoice;
-use acctscore::pool::{account_csv_options, read_accounts_frame, read_engagement_path};
+use acctscore::pool::{read_accounts_frame, read_accounts_frame_only, read_engagement_path};
 use acctscore::{AccountScore, Scorer, ScorerParams};
 use clap::{Parser, ValueEnum};
 use std::path::PathBuf;
@@ -38,10 +40,10 @@ enum Stage {
 #[derive(Parser, Debug)]
 #[command(version, about)]
 pub(crate) struct Args {
-    /// accounts.csv of the pool format.
+    /// accounts.csv (or .parquet) of the pool format.
     #[arg(long)]
     accounts: PathBuf,
-    /// events.csv of the pool format.
+    /// events.csv (or .parquet) of the pool format.
     #[arg(long)]
     events: PathBuf,
     /// Model file written by `fit` and read by `score`.
@@ -115,8 +117,8 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
         eprintln!("score: loaded the model in {:.3} s", secs(t0));
         let t = Instant::now();
         // Only the columns the model reads (its schema).
-        let columns = scorer.schema().iter().map(|(name, _)| name.as_str());
-        let frame = Frame::from_csv_path(&args.accounts, &account_csv_options().only(columns))?;
+        let columns: Vec<&str> = scorer.schema().iter().map(|(name, _)| name.as_str()).collect();
+        let frame = read_accounts_frame_only(&args.accounts, &columns)?;
         eprintln!("score: read {} accounts ({} columns) in {:.3} s", frame.nrows(), frame.ncols(), secs(t));
         let t = Instant::now();
         let ids = frame.column("account_id")?;

@@ -71,12 +71,51 @@ pub enum FrameError {
         /// What is wrong.
         kind: CsvErrorKind,
     },
+    /// An Arrow column of a type no column kind reads, or not the kind
+    /// declared for it (feature `arrow`).
+    #[error("column `{column}` has Arrow type {found}, which {}; supported: {supported}", arrow_wanted(.wanted))]
+    ArrowType {
+        /// The column's name.
+        column: String,
+        /// The Arrow type found, as Arrow writes it (`Utf8`, `List(Int64)`).
+        found: String,
+        /// The kind declared for the column, if one was.
+        wanted: Option<crate::ColumnKind>,
+        /// The Arrow types that are read (as that kind, when one was declared).
+        supported: String,
+    },
+    /// An error inside one file, with the file's path.
+    #[error("`{path}`: {source}")]
+    InFile {
+        /// The path as given.
+        path: String,
+        /// What went wrong in it.
+        #[source]
+        source: Box<FrameError>,
+    },
+    /// A Parquet file could not be decoded (feature `parquet`): not a
+    /// Parquet file, damaged, or with a layout the reader does not handle.
+    #[error("cannot read `{path}` as Parquet: {reason}")]
+    Parquet {
+        /// The path as given.
+        path: String,
+        /// What the Parquet reader reported.
+        reason: String,
+    },
     /// A configuration (CSV options, categorical parts) is invalid.
     #[error("invalid configuration: {reason}")]
     InvalidConfig {
         /// Why it is invalid.
         reason: String,
     },
+}
+
+/// The end of an [`FrameError::ArrowType`] message's first clause.
+fn arrow_wanted(wanted: &Option<crate::ColumnKind>) -> String {
+    match wanted {
+        Some(kind) => format!("cannot be read as {kind} (declared)"),
+        None => "no column kind reads".to_string(),
+    }
 }
 
 /// What is wrong with a CSV record (see [`FrameError::Csv`]).

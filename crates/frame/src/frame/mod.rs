@@ -156,7 +156,7 @@ impl CategoricalColumn {
     }
 
     /// Builds from parts the caller guarantees consistent (loaders).
-    #[cfg(feature = "csv")]
+    #[cfg(any(feature = "csv", feature = "arrow"))]
     pub(crate) fn from_parts_unchecked(levels: Vec<String>, codes: Vec<u32>) -> Self {
         CategoricalColumn { levels, codes }
     }
@@ -293,7 +293,7 @@ impl NumericColumn {
     }
 
     /// A column from values the caller guarantees finite or [`NUMERIC_MISSING`] (loaders).
-    #[cfg(feature = "csv")]
+    #[cfg(any(feature = "csv", feature = "arrow"))]
     pub(crate) fn from_nan_missing_unchecked(values: Vec<f64>) -> Self {
         NumericColumn { values, non_finite: None }
     }

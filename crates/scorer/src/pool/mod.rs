@@ -14,6 +14,16 @@
 //! `events.csv`: `account_id, kind, timestamp` and optionally `rep_id`
 //! (kind: `email` | `call` | `meeting`; timestamp: Unix seconds).
 //!
+//! With the `parquet` feature each file may be Parquet instead (a path
+//! ending in `.parquet`), with the same columns: strings (or Arrow
+//! dictionaries of strings), numbers of any width, booleans, and for the
+//! events' `timestamp` integers (Unix seconds) or an Arrow timestamp of any
+//! unit. A value that cannot be read names its data row
+//! ([`PoolError::BadValue`]); a column of the wrong type names the column,
+//! the type found and what is read. `write_accounts_parquet` and
+//! `write_events_parquet` write the pool so that the events reader maps
+//! each row group's `account_id` dictionary to account rows once.
+//!
 //! ```
 //! use acctscore_scorer::pool::{PoolGenerator, read_accounts, write_accounts};
 //!
@@ -31,6 +41,8 @@ mod generate;
 #[cfg(feature = "csv")]
 mod io;
 mod options;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod records;
 #[cfg(feature = "csv")]
 mod touches;
@@ -43,14 +55,18 @@ pub use io::{
     write_accounts_path, write_events, write_events_path, write_ranked,
 };
 pub use options::{DuplicateIds, EventOptions, TimeUnit};
+#[cfg(feature = "parquet")]
+pub use parquet::{
+    IdEncoding, account_arrow_options, write_accounts_parquet, write_events_parquet, write_events_parquet_with,
+};
 pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
 pub use touches::{AccountIndex, EngagementStore, FoldReport, StoredEngagement};
 #[cfg(feature = "csv")]
 pub use touches::{
-    EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_engagement_path,
-    read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path, read_touches_path_with,
-    read_touches_with,
+    EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_accounts_frame_only,
+    read_engagement_path, read_engagement_path_with, read_touches, read_touches_discovering, read_touches_path,
+    read_touches_path_with, read_touches_with,
 };
 
 #[cfg(feature = "fuzzing")]
@@ -91,6 +107,15 @@ pub enum PoolError {
         /// 1-based line number in the file (the header is line 1).
         line: u64,
         /// What was wrong, as the CSV parser reported it.
+        reason: String,
+    },
+    /// A value of a columnar (Parquet) file that cannot be read, with its
+    /// data row (1-based; such a file has no lines).
+    #[error("data row {row}: {reason}")]
+    BadValue {
+        /// 1-based data row.
+        row: u64,
+        /// What is wrong, naming the column.
         reason: String,
     },
     /// A numeric field holds NaN or an infinity.
@@ -175,9 +200,13 @@ impl PoolError {
     /// it names a path already.
     pub(crate) fn in_file(self, path: &std::path::Path) -> PoolError {
         match self {
-            PoolError::Io { .. } | PoolError::InFile { .. } | PoolError::Frame(crate::frame::FrameError::Io { .. }) => {
-                self
-            }
+            PoolError::Io { .. }
+            | PoolError::InFile { .. }
+            | PoolError::Frame(
+                crate::frame::FrameError::Io { .. }
+                | crate::frame::FrameError::InFile { .. }
+                | crate::frame::FrameError::Parquet { .. },
+            ) => self,
             other => PoolError::InFile { path: path.display().to_string(), source: Box::new(other) },
         }
     }

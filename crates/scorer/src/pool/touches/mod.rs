@@ -22,21 +22,60 @@ pub fn account_csv_options() -> CsvOptions {
 
 /// Reads `accounts.csv` into a [`Frame`] with the pool's column kinds
 /// (as [`super::accounts_to_frame`] builds from rows, but for `converted`,
-/// read as the number 0/1: the scorer reads either as the label).
+/// read as the number 0/1: the scorer reads either as the label). A path
+/// ending in `.parquet` is read as Parquet (feature `parquet`), with the
+/// same kinds: a column whose Arrow type cannot give its kind is an error
+/// naming it.
 ///
 /// # Errors
 /// [`PoolError::MissingColumn`] for a header without a pool column, and the
-/// loader's errors (bad rows with their line) as [`PoolError::Frame`],
-/// each in a [`PoolError::InFile`] naming the path (I/O errors name it already).
+/// loader's errors (bad rows with their line; for Parquet, a column of the
+/// wrong type) as [`PoolError::Frame`], each in a [`PoolError::InFile`]
+/// naming the path (I/O errors name it already).
 pub fn read_accounts_frame(path: impl AsRef<Path>) -> Result<Frame, PoolError> {
-    let path = path.as_ref();
-    let frame = Frame::from_csv_path(path, &account_csv_options()).map_err(|e| PoolError::from(e).in_file(path))?;
-    for column in ACCOUNT_COLUMNS {
-        frame
-            .column(column)
-            .map_err(|_| PoolError::MissingColumn { column, available: frame.names().to_vec() }.in_file(path))?;
+    read_accounts_columns(path.as_ref(), None, &ACCOUNT_COLUMNS)
+}
+
+/// [`read_accounts_frame`] of only the named columns (a model's schema):
+/// the others are neither parsed (CSV) nor decoded (Parquet). A named
+/// column the file lacks is simply absent from the frame, so that the
+/// scorer reading it names the column and what needs it.
+///
+/// # Errors
+/// As [`read_accounts_frame`], but for the missing columns.
+pub fn read_accounts_frame_only(path: impl AsRef<Path>, columns: &[&str]) -> Result<Frame, PoolError> {
+    read_accounts_columns(path.as_ref(), Some(columns), &[])
+}
+
+fn read_accounts_columns(path: &Path, only: Option<&[&str]>, required: &[&str]) -> Result<Frame, PoolError> {
+    #[cfg(feature = "parquet")]
+    let frame = if super::parquet::is_parquet(path) {
+        super::parquet::read_accounts(path, only)
+    } else {
+        read_accounts_csv(path, only)
+    };
+    #[cfg(not(feature = "parquet"))]
+    let frame = read_accounts_csv(path, only);
+    let frame = frame.map_err(|e| e.in_file(path))?;
+    for column in required {
+        if frame.column(column).is_err() {
+            let available = frame.names().to_vec();
+            let e = match ACCOUNT_COLUMNS.iter().copied().find(|c| c == column) {
+                Some(column) => PoolError::MissingColumn { column, available },
+                None => crate::frame::FrameError::MissingColumn { column: column.to_string(), available }.into(),
+            };
+            return Err(e.in_file(path));
+        }
     }
     Ok(frame)
+}
+
+fn read_accounts_csv(path: &Path, only: Option<&[&str]>) -> Result<Frame, PoolError> {
+    let options = match only {
+        Some(columns) => account_csv_options().only(columns.iter().copied()),
+        None => account_csv_options(),
+    };
+    Ok(Frame::from_csv_path(path, &options)?)
 }
 
 /// Activities read straight into touches.
@@ -87,7 +126,7 @@ fn read_touches_blocks(
     let mut log =
         TouchLog { touches: Vec::with_capacity(touch_capacity(len)), unknown_accounts: 0, rows: 0, latest: None };
     let mut halves = [Half::new(None), Half::new(None)];
-    read_blocks(path, ids, model, block, options, &mut halves, &mut log)?;
+    read_events(path, ids, model, block, options, &mut halves, &mut log)?;
     Ok(log)
 }
 
@@ -184,7 +223,7 @@ fn read_sums_blocks(
     let n = ids.len();
     let mut halves = [0, 1].map(|_| Half::new(Some(EngagementSums::new(model, n, now))));
     let mut log = TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None };
-    read_blocks(path, ids, model, block, options, &mut halves, &mut log)?;
+    read_events(path, ids, model, block, options, &mut halves, &mut log)?;
     let mut parts = halves.into_iter().filter_map(|h| h.sums);
     let mut sums = parts.next().unwrap_or_else(|| EngagementSums::new(model, n, now));
     for part in parts {
@@ -215,6 +254,25 @@ pub(crate) fn engagement_in_blocks(
     block: usize,
 ) -> Result<EngagementLog, PoolError> {
     read_sums_blocks(path, ids, model, None, block, &EventOptions::default()).map(finished)
+}
+
+/// Reads the events file at `path` into `halves` and `log`: a `.parquet`
+/// file (feature `parquet`) by row groups, any other as CSV in blocks of
+/// `block` bytes.
+fn read_events(
+    path: &Path,
+    ids: &Column,
+    model: &EngagementModel,
+    block: usize,
+    options: &EventOptions,
+    halves: &mut [Half; 2],
+    log: &mut TouchLog,
+) -> Result<(), PoolError> {
+    #[cfg(feature = "parquet")]
+    if super::parquet::is_parquet(path) {
+        return parquet::read_events(path, ids, model, options, halves, log);
+    }
+    read_blocks(path, ids, model, block, options, halves, log)
 }
 
 /// Streams `path` in blocks of `block` bytes through [`parse_block`].
@@ -569,39 +627,60 @@ impl Sink<'_> {
     /// One row; `account` is the id's row, `None` for an unknown account.
     fn row(&mut self, line: u64, account: Option<u32>, kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
         self.log.rows += 1;
-        let mut ts = parse_i64(ts.trim_ascii())
+        let ts = parse_i64(ts.trim_ascii())
             .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+        let ts = self.unix_seconds(ts).map_err(|unit| PoolError::TimestampUnit { line, value: ts, unit })?;
+        let kind = self.kind(kind).ok_or_else(|| PoolError::UnknownKind {
+            line,
+            kind: String::from_utf8_lossy(kind.trim_ascii()).into_owned(),
+        })?;
+        self.push(account, kind, ts);
+        Ok(())
+    }
+
+    /// A timestamp in Unix seconds: converted from the declared unit, or
+    /// checked to be seconds by its magnitude (`Err`: the unit it most
+    /// likely has).
+    #[inline]
+    fn unix_seconds(&self, ts: i64) -> Result<i64, TimeUnit> {
         match self.unit {
-            None => {
-                if let Some(unit) = TimeUnit::guess(ts) {
-                    return Err(PoolError::TimestampUnit { line, value: ts, unit });
-                }
-            }
-            Some(unit) => ts = ts.div_euclid(unit.per_second()),
+            None => match TimeUnit::guess(ts) {
+                Some(unit) => Err(unit),
+                None => Ok(ts),
+            },
+            Some(unit) => Ok(ts.div_euclid(unit.per_second())),
         }
+    }
+
+    /// The model's id of activity kind `kind` (trimmed); `None` for a kind
+    /// the model does not know.
+    #[inline]
+    fn kind(&mut self, kind: &[u8]) -> Option<KindId> {
         // Array patterns compare inline (a byte-string pattern calls memcmp).
-        let kind = match kind.trim_ascii() {
+        match kind.trim_ascii() {
             [b'e', b'm', b'a', b'i', b'l'] if self.builtin[0].is_some() => self.builtin[0],
             [b'c', b'a', b'l', b'l'] if self.builtin[1].is_some() => self.builtin[1],
             [b'm', b'e', b'e', b't', b'i', b'n', b'g'] if self.builtin[2].is_some() => self.builtin[2],
             other => match self.other_kinds.iter().find(|(k, _)| k == other) {
                 Some((_, id)) => Some(*id),
                 None => {
-                    let name = String::from_utf8_lossy(other).into_owned();
-                    let id =
-                        self.model.kind_id_by_name(&name).map_err(|_| PoolError::UnknownKind { line, kind: name })?;
+                    let id = self.model.kind_id_by_name(&String::from_utf8_lossy(other)).ok()?;
                     self.other_kinds.push((other.to_vec(), id));
                     Some(id)
                 }
             },
-        };
-        let Some(kind) = kind else { return Ok(()) };
+        }
+    }
+
+    /// One activity at `ts` (Unix seconds): a touch of `account`'s row, or
+    /// counted as an unknown account's.
+    #[inline]
+    fn push(&mut self, account: Option<u32>, kind: KindId, ts: i64) {
         self.log.latest = Some(self.log.latest.map_or(ts, |l| l.max(ts)));
         match account {
             Some(account) => self.log.touches.push(Touch::new(account, kind, Timestamp::from_unix_seconds(ts))),
             None => self.log.unknown_accounts += 1,
         }
-        Ok(())
     }
 }
 
@@ -719,6 +798,8 @@ fn quoted_rows(
 }
 
 mod ids;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod store;
 pub use ids::AccountIndex;
 use ids::{IdIndex, parse_i64};
