@@ -3,6 +3,7 @@
 //! reading accounts and activity logs, option parsers, and whole-file output.
 
 use acctscore::core::Timestamp;
+use acctscore::frame::arrow::ArrowOptions;
 use acctscore::frame::csv::{CsvOptions, Encoding};
 use acctscore::frame::{ColumnKind, Frame};
 use acctscore::pool::{EngagementLog, EngagementStore, account_csv_options, read_accounts_frame, read_engagement_path};
@@ -623,9 +624,10 @@ pub(crate) fn table_options(map: Option<&Path>, delimiter: Option<u8>) -> Result
     })
 }
 
-/// Reads a batch to score with the model's kinds and checks it against
-/// the model's schema; the columns `as_text` that the model does not read
-/// are read as text, byte for byte.
+/// Reads a batch to score (CSV, or Parquet by its `.parquet` extension)
+/// with the model's kinds and checks it against the model's schema; the
+/// columns `as_text` that the model does not read are read as text, byte
+/// for byte.
 ///
 /// # Errors
 /// The loader's errors and a schema mismatch, naming the file.
@@ -648,6 +650,17 @@ pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path, as_text:
                 )));
             }
         }
+    }
+    if is_parquet(path) {
+        // The model's columns with the model's kinds, and the columns asked for as text.
+        let mut options =
+            ArrowOptions::new().only(scorer.schema().iter().map(|(n, _)| n.clone()).chain(as_text.iter().cloned()));
+        for (name, kind) in scorer.schema() {
+            options = options.kind(name, *kind);
+        }
+        let frame = Frame::from_parquet_path(path, &options)?;
+        scorer.check_schema(&frame).with_context(|| path.display())?;
+        return Ok(frame);
     }
     let frame = scorer.read_csv_path(path, &base).with_context(|| path.display())?;
     Ok(frame)
@@ -734,6 +747,11 @@ pub(crate) fn read_engagement_state(
         ));
     }
     Ok(read.scores)
+}
+
+/// Whether `path` names a Parquet file (by its extension, as the pool readers decide).
+pub(crate) fn is_parquet(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
 #[cfg(test)]
