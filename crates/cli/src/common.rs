@@ -3,7 +3,6 @@
 //! reading accounts and activity logs, option parsers, and whole-file output.
 
 use acctscore::core::Timestamp;
-use acctscore::frame::arrow::ArrowOptions;
 use acctscore::frame::csv::{CsvOptions, Encoding};
 use acctscore::frame::{ColumnKind, Frame};
 use acctscore::pool::{EngagementLog, EngagementStore, account_csv_options, read_accounts_frame, read_engagement_path};
@@ -652,15 +651,7 @@ pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path, as_text:
         }
     }
     if is_parquet(path) {
-        // The model's columns with the model's kinds, and the columns asked for as text.
-        let mut options =
-            ArrowOptions::new().only(scorer.schema().iter().map(|(n, _)| n.clone()).chain(as_text.iter().cloned()));
-        for (name, kind) in scorer.schema() {
-            options = options.kind(name, *kind);
-        }
-        let frame = Frame::from_parquet_path(path, &options)?;
-        scorer.check_schema(&frame).with_context(|| path.display())?;
-        return Ok(frame);
+        return read_parquet_batch(scorer, path, as_text);
     }
     let frame = scorer.read_csv_path(path, &base).with_context(|| path.display())?;
     Ok(frame)
@@ -747,6 +738,30 @@ pub(crate) fn read_engagement_state(
         ));
     }
     Ok(read.scores)
+}
+
+/// [`read_batch`] of a Parquet file: the model's columns with the model's
+/// kinds, and the columns `as_text`.
+#[cfg(feature = "parquet")]
+fn read_parquet_batch(scorer: &Scorer, path: &Path, as_text: &[String]) -> Result<Frame> {
+    use acctscore::frame::arrow::ArrowOptions;
+    let mut options =
+        ArrowOptions::new().only(scorer.schema().iter().map(|(n, _)| n.clone()).chain(as_text.iter().cloned()));
+    for (name, kind) in scorer.schema() {
+        options = options.kind(name, *kind);
+    }
+    let frame = Frame::from_parquet_path(path, &options)?;
+    scorer.check_schema(&frame).with_context(|| path.display())?;
+    Ok(frame)
+}
+
+/// Without the `parquet` feature, a Parquet file is refused with how to read it.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet_batch(_: &Scorer, path: &Path, _: &[String]) -> Result<Frame> {
+    Err(fail(format!(
+        "{}: a Parquet file, and this acctscore was built without Parquet support (build it with `--features parquet`)",
+        path.display()
+    )))
 }
 
 /// Whether `path` names a Parquet file (by its extension, as the pool readers decide).

@@ -818,6 +818,7 @@ fn report_draws_a_scored_file_with_outcomes() {
     let _ = std::fs::remove_dir_all(out);
 }
 
+#[cfg(feature = "parquet")]
 #[test]
 fn parquet_files_score_as_their_csv() {
     use acctscore::pool::{read_accounts_path, read_events_path, write_accounts_parquet, write_events_parquet};
