@@ -163,45 +163,5 @@ fn write_ranked(path: &std::path::Path, top: &[AccountScore]) -> Result<(), comm
 }
 
 fn write_ranked_rows(sink: &mut dyn std::io::Write, top: &[AccountScore]) -> Result<(), common::BoxError> {
-    let mut w = csv::Writer::from_writer(sink);
-    w.write_record([
-        "rank",
-        "account_id",
-        "priority",
-        "quality",
-        "tier",
-        "icp",
-        "icp_baseline",
-        "revenue_estimate",
-        "revenue_in_range",
-        "revenue_source",
-        "anomaly_penalty",
-        "anomaly_checks",
-        "engagement",
-        "engagement_effect",
-        "reasons",
-    ])?;
-    for (k, s) in top.iter().enumerate() {
-        // Full round-trip precision: icp_baseline + the contributions = icp.
-        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{}:{:+}", r.code, r.contribution)).collect();
-        w.write_record([
-            (k + 1).to_string(),
-            s.account_id.clone(),
-            s.priority.to_string(),
-            s.quality.to_string(),
-            s.tier.to_string(),
-            s.icp.get().to_string(),
-            s.icp_baseline.to_string(),
-            s.revenue.as_ref().map_or(String::new(), |r| r.estimate.to_string()),
-            s.revenue.as_ref().map_or(String::new(), |r| r.in_range.get().to_string()),
-            s.revenue.as_ref().map_or(String::new(), |r| r.source.as_str().to_string()),
-            s.anomaly.as_ref().map_or(String::new(), |a| a.penalty.to_string()),
-            s.anomaly.as_ref().map_or(String::new(), |a| a.checks.join(";")),
-            s.engagement.map_or(String::new(), |e| e.to_string()),
-            s.engagement_effect.to_string(),
-            reasons.join(";"),
-        ])?;
-    }
-    w.flush()?;
-    Ok(())
+    Ok(acctscore::pool::write_ranked(sink, top, &[])?)
 }

@@ -1,5 +1,8 @@
 //! The bad-input suite (issue 17, "No silent damage"): one table of cases
-//! across the library and every example. Each case writes its input to a
+//! across the library and every example. (The cases of the examples whose
+//! work moved to the `acctscore` binary — quality_report, evaluate,
+//! engagement, anomaly_report — run the binary in
+//! crates/cli/tests/bad_inputs.rs.) Each case writes its input to a
 //! folder of its own, runs one API or one example's `run`, and asserts the
 //! exact outcome: the typed error (its type, variant and fields, as `Debug`
 //! prints them) and its message, or the correct result. The cases are
@@ -17,27 +20,21 @@
 
 // The examples, included as modules: each `run` is called with its own
 // `Args` (clap's `try_parse_from`). Their `main`s are not called here.
-#[path = "../examples/anomaly_report.rs"]
-#[allow(dead_code)]
-mod anomaly_report;
 #[path = "../examples/bench_pool.rs"]
 #[allow(dead_code)]
 mod bench_pool;
-#[path = "../examples/engagement.rs"]
+#[path = "../examples/custom_schema.rs"]
 #[allow(dead_code)]
-mod engagement;
-#[path = "../examples/evaluate.rs"]
+mod custom_schema;
+#[path = "../examples/embed_service.rs"]
 #[allow(dead_code)]
-mod evaluate;
+mod embed_service;
 #[path = "../examples/icp_families.rs"]
 #[allow(dead_code)]
 mod icp_families;
 #[path = "../examples/lr_check.rs"]
 #[allow(dead_code)]
 mod lr_check;
-#[path = "../examples/quality_report.rs"]
-#[allow(dead_code)]
-mod quality_report;
 #[path = "../examples/quickstart.rs"]
 #[allow(dead_code)]
 mod quickstart;
@@ -467,13 +464,6 @@ fn cases() -> Vec<Case> {
             },
             O(r#"["id", "x"]; text ["000123"]"#),
         ),
-        case(
-            Encoding,
-            "quality_report names the file of a Latin-1 input",
-            &[("a.csv", Bytes(b"id,name,y\n1,Jos\xe9,1\n2,Ana,0\n"))],
-            |d| quality_report::run(&args(d, &["{dir}/a.csv", "--target", "y"])?).map(|()| String::new()).map_err(text),
-            E("text", "{dir}/a.csv: CSV line 2: column `name`: the value is not valid UTF-8*"),
-        ),
         // ---- missing tokens / kinds
         case(
             MissingTokens,
@@ -625,17 +615,6 @@ fn cases() -> Vec<Case> {
             |d| show(&load(d, "a.csv", &CsvOptions::new())?.frame, "code"),
             O(r#"categorical ["1,5", "x7"]"#),
         ),
-        case(
-            DecimalComma,
-            "evaluate names the file of a decimal-comma score",
-            &[("s.csv", Text("y;p\n1;0,9\n0;0,1\n"))],
-            |d| {
-                evaluate::run(&args(d, &["{dir}/s.csv", "--target", "y", "--score-col", "p"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "{dir}/s.csv: CSV line 2: column `p`: `0,9` is not a valid numeric value"),
-        ),
         // ---- duplicates
         case(
             Duplicates,
@@ -677,32 +656,6 @@ fn cases() -> Vec<Case> {
             &[("a.csv", Text("id,x,x\na,1,2\n"))],
             |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
             E(r#"FrameError::DuplicateColumn { column: "x" }"#, "duplicate column name `x`"),
-        ),
-        case(
-            Duplicates,
-            "engagement --accounts lists a repeated id once",
-            &[("accounts.csv", Accounts(3, 4)), ("events.csv", Text("account_id,kind,timestamp\n"))],
-            |d| {
-                let csv = read(d, "accounts.csv")?;
-                let second = csv.lines().nth(1).unwrap_or("").to_string();
-                std::fs::write(d.join("accounts.csv"), format!("{csv}{second}\n"))?;
-                let a = args(
-                    d,
-                    &[
-                        "--events",
-                        "{dir}/events.csv",
-                        "--accounts",
-                        "{dir}/accounts.csv",
-                        "--now",
-                        "1767225600",
-                        "--out",
-                        "{dir}/out.csv",
-                    ],
-                )?;
-                engagement::run(a).map_err(text)?;
-                Ok(format!("{} lines", line_count(d, "out.csv")?))
-            },
-            O("4 lines"),
         ),
         case(
             Duplicates,
@@ -820,17 +773,6 @@ fn cases() -> Vec<Case> {
                 "line 2: timestamp 1767000000123 looks like milliseconds*",
             ),
         ),
-        case(
-            TimeUnits,
-            "engagement example: milliseconds named with file and line",
-            &[("events.csv", Text("account_id,kind,timestamp\na,email,1767000000\nb,call,1767000000123\n"))],
-            |d| {
-                engagement::run(args(d, &["--events", "{dir}/events.csv", "--now", "1767225600"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "{dir}/events.csv: line 3: timestamp 1767000000123 looks like milliseconds*"),
-        ),
         // ---- target values
         case(
             TargetValues,
@@ -868,31 +810,6 @@ fn cases() -> Vec<Case> {
                 r#"Error::Features(TargetValues { column: "converted", counts: [("0", *), ("1", *), ("2", 4)] })"#,
                 "target `converted` has more than two values (0: * rows, 1: * rows, 2: 4 rows); say which value is positive",
             ),
-        ),
-        case(
-            TargetValues,
-            "quality_report: three values without --positive",
-            &[("a.csv", Text("id,x,stage\na,1,won\nb,2,lost\nc,3,open\n"))],
-            |d| {
-                quality_report::run(&args(d, &["{dir}/a.csv", "--target", "stage"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E(
-                "text",
-                "target `stage` has more than two values (lost: 1 row, open: 1 row, won: 1 row); say which value is positive",
-            ),
-        ),
-        case(
-            TargetValues,
-            "evaluate: one class only names --positive",
-            &[("s.csv", Text("y,p\n1,0.9\n1,0.1\n"))],
-            |d| {
-                evaluate::run(&args(d, &["{dir}/s.csv", "--target", "y", "--score-col", "p"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "labels hold a single class (2 positives of 2 rows; is --positive \"1\" right?)"),
         ),
         case(
             TargetValues,
@@ -1011,85 +928,10 @@ fn cases() -> Vec<Case> {
         ),
         case(
             Options,
-            "quality_report: --suspect-auc above --leakage-auc",
-            &[],
-            |d| {
-                quality_report::check(&args(
-                    d,
-                    &["x.csv", "--target", "y", "--suspect-auc", "0.95", "--leakage-auc", "0.9"],
-                )?)
-                .map(|()| String::new())
-                .map_err(text)
-            },
-            E("text", "--suspect-auc (0.95) must not be above --leakage-auc (0.9)"),
-        ),
-        case(
-            Options,
-            "quality_report: --leakage-auc below 0.5",
-            &[],
-            |d| {
-                args::<quality_report::Args>(d, &["x.csv", "--target", "y", "--leakage-auc", "0.4"])
-                    .map(|_| String::new())
-            },
-            E(
-                "clap::ValueValidation",
-                "invalid value '0.4' for '--leakage-auc <LEAKAGE_AUC>': `0.4` is not in [0.5, 1]",
-            ),
-        ),
-        case(
-            Options,
-            "quality_report: a two-byte delimiter",
-            &[("a.csv", Text("id,y\na,1\n"))],
-            |d| {
-                quality_report::run(&args(d, &["{dir}/a.csv", "--target", "y", "--delimiter", "ab"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "--delimiter must be one byte, got `ab`"),
-        ),
-        case(
-            Options,
-            "evaluate: a NaN threshold",
-            &[],
-            |d| {
-                args::<evaluate::Args>(d, &["x.csv", "--target", "y", "--score-col", "p", "--threshold", "NaN"])
-                    .map(|_| String::new())
-            },
-            E(
-                "clap::ValueValidation",
-                "invalid value 'NaN' for '--threshold <THRESHOLD>': `NaN` is not a finite number",
-            ),
-        ),
-        case(
-            Options,
             "quickstart: zero accounts",
             &[],
             |d| args::<quickstart::Args>(d, &["--accounts", "0"]).map(|_| String::new()),
             E("clap::ValueValidation", "invalid value '0' for '--accounts <ACCOUNTS>': `0` is not in [1, *]"),
-        ),
-        case(
-            Options,
-            "engagement: a half-life of 0 days",
-            &[],
-            |d| {
-                args::<engagement::Args>(d, &["--events", "e.csv", "--now", "0", "--half-life-days", "email=0"])
-                    .map(|_| String::new())
-            },
-            E(
-                "clap::ValueValidation",
-                "invalid value 'email=0' for '--half-life-days <HALF_LIFE_DAYS>': `email=0`: `0` is not greater than 0",
-            ),
-        ),
-        case(
-            Options,
-            "engagement: a kind with neither weight nor half-life",
-            &[("events.csv", Text("account_id,kind,timestamp\na,webinar,1767000000\n"))],
-            |d| {
-                engagement::run(args(d, &["--events", "{dir}/events.csv", "--now", "1767225600"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "{dir}/events.csv: line 2: unknown activity kind `webinar`"),
         ),
         case(
             Options,
@@ -1162,13 +1004,6 @@ fn cases() -> Vec<Case> {
                 score_csv::run(a).map(|()| String::new()).map_err(boxed)
             },
             E("text", "delimiter `é` is not a single byte"),
-        ),
-        case(
-            Options,
-            "anomaly_report: an unknown option",
-            &[],
-            |d| args::<anomaly_report::Args>(d, &["a.csv", "--segment", "s.json"]).map(|_| String::new()),
-            E("clap::UnknownArgument", "unexpected argument '--segment' found"),
         ),
         // ---- model files
         case(
@@ -1275,19 +1110,6 @@ fn cases() -> Vec<Case> {
                 bench_pool::run(a).map(|()| String::new()).map_err(boxed)
             },
             E("Error::ModelFile(Envelope(Checksum { * }))", "checksum mismatch: *"),
-        ),
-        case(
-            ModelFiles,
-            "anomaly_report --segments with a scorer model file",
-            &[("accounts.csv", Accounts(50, 9)), ("m.json", Model(|j| j))],
-            |d| {
-                let a = args(d, &["{dir}/accounts.csv", "--segments", "{dir}/m.json", "--out", "{dir}/out.csv"])?;
-                anomaly_report::run(&a).map(|()| String::new()).map_err(boxed)
-            },
-            E(
-                r#"AnomalyError::ModelFile(Format { expected: "acctscore-segments", found: "acctscore-scorer" })"#,
-                "the file is a `acctscore-scorer` file, not `acctscore-segments`",
-            ),
         ),
         case(
             ModelFiles,
@@ -1563,19 +1385,6 @@ fn cases() -> Vec<Case> {
                 "labels hold a single class (0 positives, 5 negatives)",
             ),
         ),
-        case(
-            Limits,
-            "evaluate: --curve-points 1",
-            &[],
-            |d| {
-                args::<evaluate::Args>(d, &["x.csv", "--target", "y", "--score-col", "p", "--curve-points", "1"])
-                    .map(|_| String::new())
-            },
-            E(
-                "clap::ValueValidation",
-                "invalid value '1' for '--curve-points <CURVE_POINTS>': `1` is not in [2, 100000000]",
-            ),
-        ),
         // ---- schema-at-scoring
         case(
             SchemaAtScoring,
@@ -1780,100 +1589,6 @@ fn cases() -> Vec<Case> {
         ),
         case(
             WholeFiles,
-            "anomaly_report checks every account of a pool file",
-            &[("accounts.csv", Accounts(200, 17))],
-            |d| {
-                let a = args(
-                    d,
-                    &[
-                        "{dir}/accounts.csv",
-                        "--out",
-                        "{dir}/flags.csv",
-                        "--as-of",
-                        "1767225600",
-                        "--save-segments",
-                        "{dir}/seg.json",
-                    ],
-                )?;
-                anomaly_report::run(&a).map_err(boxed)?;
-                let a = args(
-                    d,
-                    &[
-                        "{dir}/accounts.csv",
-                        "--out",
-                        "{dir}/again.csv",
-                        "--as-of",
-                        "1767225600",
-                        "--segments",
-                        "{dir}/seg.json",
-                    ],
-                )?;
-                anomaly_report::run(&a).map_err(boxed)?;
-                Ok(format!(
-                    "{} | {} lines | reloaded alike: {}",
-                    head(d, "flags.csv", 1)?,
-                    line_count(d, "flags.csv")?,
-                    read(d, "flags.csv")? == read(d, "again.csv")?
-                ))
-            },
-            O("account_id,penalty,checks | 201 lines | reloaded alike: true"),
-        ),
-        case(
-            WholeFiles,
-            "anomaly_report on a file that is not there",
-            &[],
-            |d| anomaly_report::run(&args(d, &["{dir}/none.csv"])?).map(|()| String::new()).map_err(boxed),
-            E(
-                r#"PoolError::Io { path: "{dir}/none.csv", * }"#,
-                "{dir}/none.csv: No such file or directory (os error 2)",
-            ),
-        ),
-        case(
-            WholeFiles,
-            "engagement: decayed sums per account, sorted by id",
-            &[(
-                "events.csv",
-                Text(
-                    "account_id,kind,timestamp,rep_id\nb,email,1767225600,r1\na,call,1767225600,r2\na,email,1769817600,r1\n",
-                ),
-            )],
-            |d| {
-                engagement::run(args(
-                    d,
-                    &["--events", "{dir}/events.csv", "--now", "1767225600", "--out", "{dir}/out.csv"],
-                )?)
-                .map_err(text)?;
-                Ok(read(d, "out.csv")?.replace('\n', "|"))
-            },
-            O("account_id,engagement|a,3.0|b,1.0|"),
-        ),
-        case(
-            WholeFiles,
-            "evaluate: a score column of words",
-            &[("s.csv", Text("y,p\n1,high\n0,low\n"))],
-            |d| {
-                evaluate::run(&args(d, &["{dir}/s.csv", "--target", "y", "--score-col", "p"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "{dir}/s.csv: CSV line 2: column `p`: `high` is not a valid numeric value"),
-        ),
-        case(
-            WholeFiles,
-            "evaluate: a good file",
-            &[("s.csv", Text("y,p\n1,0.9\n0,0.2\n1,0.7\n0,0.4\nopen,0.5\n,0.3\n"))],
-            |d| {
-                evaluate::run(&args(
-                    d,
-                    &["{dir}/s.csv", "--target", "y", "--score-col", "p", "--ignore", "open", "--json"],
-                )?)
-                .map(|()| "ok".to_string())
-                .map_err(text)
-            },
-            O("ok"),
-        ),
-        case(
-            WholeFiles,
             "lr_check exports the matrix it fitted",
             &[("accounts.csv", Accounts(400, 18))],
             |d| {
@@ -1941,6 +1656,26 @@ fn cases() -> Vec<Case> {
         ),
         case(
             WholeFiles,
+            "embed_service on a small pool",
+            &[],
+            |d| {
+                embed_service::run(&args(d, &["--accounts", "800", "--dir", "{dir}"])?).map_err(boxed)?;
+                Ok(format!("state kept: {}", d.join("engagement.state").is_file()))
+            },
+            O("state kept: true"),
+        ),
+        case(
+            WholeFiles,
+            "custom_schema on a small pool",
+            &[],
+            |d| {
+                custom_schema::run(&args(d, &["--accounts", "800", "--dir", "{dir}"])?).map_err(boxed)?;
+                head(d, "crm_open.csv", 1).map(|h| h.split(';').take(3).collect::<Vec<_>>().join(";"))
+            },
+            O("Company ID;Sector;business_model"),
+        ),
+        case(
+            WholeFiles,
             "icp_families writes the rules it mined",
             &[("a.csv", Text(SCORE_TRAIN))],
             |d| {
@@ -1965,17 +1700,6 @@ fn cases() -> Vec<Case> {
                 Ok(format!("mined rules read back: {}", !rules.rules().is_empty()))
             },
             O("mined rules read back: true"),
-        ),
-        case(
-            WholeFiles,
-            "quality_report: a file that is not there",
-            &[],
-            |d| {
-                quality_report::run(&args(d, &["{dir}/none.csv", "--target", "y"])?)
-                    .map(|()| String::new())
-                    .map_err(text)
-            },
-            E("text", "{dir}/none.csv: cannot read `{dir}/none.csv`: No such file or directory (os error 2)"),
         ),
     ]
 }

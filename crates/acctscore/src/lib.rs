@@ -63,7 +63,9 @@
 //! [`Scorer::to_json`].
 //!
 //! Cargo features: `parallel` (rayon in every crate) and `csv` (CSV
-//! loading), on by default; `generate` (the seeded pool generator,
+//! loading), on by default; `arrow` (`Frame::from_record_batch`) and
+//! `parquet` (`Frame::from_parquet_path`, and the pool readers and writers
+//! on `.parquet` files); `generate` (the seeded pool generator,
 //! `pool::PoolGenerator`); `fuzzing` (fuzz harness bodies, not for
 //! applications).
 

@@ -268,6 +268,50 @@ pub(crate) fn open_share(s: &str) -> Result<f64, String> {
     if v > 0.0 && v < 1.0 { Ok(v) } else { Err(format!("`{s}` is not strictly between 0 and 1")) }
 }
 
+/// A finite number.
+///
+/// # Errors
+/// Not a number, or not finite (`NaN`, an infinity, `1e400`).
+pub(crate) fn finite(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if v.is_finite() { Ok(v) } else { Err(format!("`{s}` is not a finite number")) }
+}
+
+/// An AUC threshold: a number in `[0.5, 1]`.
+///
+/// # Errors
+/// Not a finite number, or out of range.
+pub(crate) fn auc_threshold(s: &str) -> Result<f64, String> {
+    let v = finite(s)?;
+    if (0.5..=1.0).contains(&v) { Ok(v) } else { Err(format!("`{s}` is not in [0.5, 1]")) }
+}
+
+/// A field delimiter: one ASCII character, or `\t` / `tab` for a tab.
+///
+/// # Errors
+/// Anything else (a UTF-8 file never holds a byte of a multi-byte character alone).
+pub(crate) fn delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "\\t" | "tab" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("`{s}` is not one ASCII character (`\\t` for tab)")),
+    }
+}
+
+/// `KIND=VALUE` with `value` checked by `check` (the engagement options of `fit`).
+///
+/// # Errors
+/// No `=`, an empty kind, or a value `check` refuses.
+pub(crate) fn kind_value(s: &str, check: impl Fn(&str) -> Result<f64, String>) -> Result<(String, f64), String> {
+    let (k, v) = s.split_once('=').ok_or_else(|| format!("`{s}` is not KIND=VALUE"))?;
+    let k = k.trim();
+    if k.is_empty() {
+        return Err(format!("`{s}` has an empty kind"));
+    }
+    let v = check(v).map_err(|e| format!("`{s}`: {e}"))?;
+    Ok((k.to_owned(), v))
+}
+
 /// A time: Unix seconds (`1767225600`), a date (`2026-01-01`, midnight
 /// UTC) or a UTC date and time (`2026-01-01T12:00:00Z`).
 ///
@@ -563,9 +607,26 @@ impl Schema {
     }
 }
 
-/// Reads a batch to score with the model's kinds and checks it against
-/// the model's schema; the columns `as_text` that the model does not read
-/// are read as text, byte for byte.
+/// The CSV options of a file read as a table (`quality`, `evaluate`): the
+/// `[csv]` section of the mapping file `map`, if any, then `delimiter`, if given.
+///
+/// # Errors
+/// As [`MapFile::read`].
+pub(crate) fn table_options(map: Option<&Path>, delimiter: Option<u8>) -> Result<CsvOptions> {
+    let options = match Schema::from_option(map)? {
+        Schema::Pool => CsvOptions::new(),
+        Schema::Mapped { map, .. } => map.csv_options()?,
+    };
+    Ok(match delimiter {
+        Some(d) => options.delimiter(d),
+        None => options,
+    })
+}
+
+/// Reads a batch to score (CSV, or Parquet by its `.parquet` extension)
+/// with the model's kinds and checks it against the model's schema; the
+/// columns `as_text` that the model does not read are read as text, byte
+/// for byte.
 ///
 /// # Errors
 /// The loader's errors and a schema mismatch, naming the file.
@@ -588,6 +649,9 @@ pub(crate) fn read_batch(scorer: &Scorer, schema: &Schema, path: &Path, as_text:
                 )));
             }
         }
+    }
+    if is_parquet(path) {
+        return read_parquet_batch(scorer, path, as_text);
     }
     let frame = scorer.read_csv_path(path, &base).with_context(|| path.display())?;
     Ok(frame)
@@ -674,6 +738,35 @@ pub(crate) fn read_engagement_state(
         ));
     }
     Ok(read.scores)
+}
+
+/// [`read_batch`] of a Parquet file: the model's columns with the model's
+/// kinds, and the columns `as_text`.
+#[cfg(feature = "parquet")]
+fn read_parquet_batch(scorer: &Scorer, path: &Path, as_text: &[String]) -> Result<Frame> {
+    use acctscore::frame::arrow::ArrowOptions;
+    let mut options =
+        ArrowOptions::new().only(scorer.schema().iter().map(|(n, _)| n.clone()).chain(as_text.iter().cloned()));
+    for (name, kind) in scorer.schema() {
+        options = options.kind(name, *kind);
+    }
+    let frame = Frame::from_parquet_path(path, &options)?;
+    scorer.check_schema(&frame).with_context(|| path.display())?;
+    Ok(frame)
+}
+
+/// Without the `parquet` feature, a Parquet file is refused with how to read it.
+#[cfg(not(feature = "parquet"))]
+fn read_parquet_batch(_: &Scorer, path: &Path, _: &[String]) -> Result<Frame> {
+    Err(fail(format!(
+        "{}: a Parquet file, and this acctscore was built without Parquet support (build it with `--features parquet`)",
+        path.display()
+    )))
+}
+
+/// Whether `path` names a Parquet file (by its extension, as the pool readers decide).
+pub(crate) fn is_parquet(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
 }
 
 #[cfg(test)]

@@ -1,35 +1,13 @@
-//! The ranked-accounts output: the CSV `score` and `demo` write (the same
-//! columns as `examples/bench_pool.rs`, numbers at full round-trip
-//! precision, so that `icp_baseline` + the reasons' contributions = `icp`),
+//! The ranked-accounts output: the CSV `score` and `demo` write (the
+//! library's `pool::write_ranked`, as `examples/bench_pool.rs` writes it),
 //! and the text a person reads (the top accounts with their reasons).
 
 use crate::common::Result;
 use acctscore::AccountScore;
 use std::io::Write;
 
-/// The columns of the ranked CSV, in order; columns carried over from the
-/// input (`score --carry`) follow them.
-pub(crate) const COLUMNS: [&str; 15] = [
-    "rank",
-    "account_id",
-    "priority",
-    "quality",
-    "tier",
-    "icp",
-    "icp_baseline",
-    "revenue_estimate",
-    "revenue_in_range",
-    "revenue_source",
-    "anomaly_penalty",
-    "anomaly_checks",
-    "engagement",
-    "engagement_effect",
-    "reasons",
-];
-
-/// Writes ranked accounts as CSV: [`COLUMNS`], then `carried` (name and one
-/// value per account, in the accounts' order). `reasons` is
-/// `code:+contribution;…`.
+/// Writes ranked accounts as CSV ([`acctscore::pool::write_ranked`]: its
+/// columns, then `carried`).
 ///
 /// # Errors
 /// Writing failed.
@@ -38,35 +16,7 @@ pub(crate) fn write_csv(
     ranked: &[AccountScore],
     carried: &[(String, Vec<String>)],
 ) -> Result<()> {
-    let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(sink);
-    let header: Vec<&str> = COLUMNS.iter().copied().chain(carried.iter().map(|(n, _)| n.as_str())).collect();
-    w.write_record(&header)?;
-    for (k, s) in ranked.iter().enumerate() {
-        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{}:{:+}", r.code, r.contribution)).collect();
-        let mut row = vec![
-            (k + 1).to_string(),
-            s.account_id.clone(),
-            s.priority.to_string(),
-            s.quality.to_string(),
-            s.tier.to_string(),
-            s.icp.get().to_string(),
-            s.icp_baseline.to_string(),
-            s.revenue.as_ref().map_or(String::new(), |r| r.estimate.to_string()),
-            s.revenue.as_ref().map_or(String::new(), |r| r.in_range.get().to_string()),
-            s.revenue.as_ref().map_or(String::new(), |r| r.source.as_str().to_string()),
-            s.anomaly.as_ref().map_or(String::new(), |a| a.penalty.to_string()),
-            s.anomaly.as_ref().map_or(String::new(), |a| a.checks.join(";")),
-            s.engagement.map_or(String::new(), |e| e.to_string()),
-            s.engagement_effect.to_string(),
-            reasons.join(";"),
-        ];
-        for (_, values) in carried {
-            row.push(values.get(k).cloned().unwrap_or_default());
-        }
-        w.write_record(&row)?;
-    }
-    w.flush()?;
-    Ok(())
+    Ok(acctscore::pool::write_ranked(sink, ranked, carried)?)
 }
 
 /// The top accounts for a person: one line of numbers per account, then its

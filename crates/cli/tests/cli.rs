@@ -144,26 +144,7 @@ fn score_equals_the_library_scorer() {
         .expect("events");
     let expected = scorer.top_n(&frame, Some(log.engagement.scores()), frame.nrows()).expect("scores");
     let (header, rows) = read_csv(&out);
-    assert_eq!(
-        header[..15],
-        [
-            "rank",
-            "account_id",
-            "priority",
-            "quality",
-            "tier",
-            "icp",
-            "icp_baseline",
-            "revenue_estimate",
-            "revenue_in_range",
-            "revenue_source",
-            "anomaly_penalty",
-            "anomaly_checks",
-            "engagement",
-            "engagement_effect",
-            "reasons"
-        ]
-    );
+    assert_eq!(header[..15], acctscore::pool::RANKED_COLUMNS);
     assert_eq!(rows.len(), expected.len());
     let num = |s: &str| -> f64 { s.parse().unwrap_or_else(|_| panic!("a number: `{s}`")) };
     for (k, (row, e)) in rows.iter().zip(&expected).enumerate() {
@@ -834,5 +815,62 @@ fn report_draws_a_scored_file_with_outcomes() {
     ]);
     let o = ok(&["report", "--scored", s(&scored), "--target", "converted", "--out", s(&html)]);
     assert!(stderr(&o).contains("left out 600 rows"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_files_score_as_their_csv() {
+    use acctscore::pool::{read_accounts_path, read_events_path, write_accounts_parquet, write_events_parquet};
+    let (dir, model) = pool();
+    let out = temp("parquet");
+    let (open, events) = (dir.join("open_accounts.csv"), dir.join("events.csv"));
+    let (open_pq, events_pq) = (out.join("open_accounts.parquet"), out.join("events.parquet"));
+    write_accounts_parquet(&open_pq, &read_accounts_path(&open).expect("accounts")).expect("write accounts");
+    write_events_parquet(&events_pq, &read_events_path(&events).expect("events")).expect("write events");
+    let now = NOW.to_string();
+    let (a, b) = (out.join("from_csv.csv"), out.join("from_parquet.csv"));
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open),
+        "--events",
+        s(&events),
+        "--now",
+        &now,
+        "--all",
+        "--out",
+        s(&a),
+    ]);
+    ok(&[
+        "-q",
+        "score",
+        "--model",
+        s(model),
+        "--accounts",
+        s(&open_pq),
+        "--events",
+        s(&events_pq),
+        "--now",
+        &now,
+        "--all",
+        "--out",
+        s(&b),
+    ]);
+    let ((ha, ra), (hb, rb)) = (read_csv(&a), read_csv(&b));
+    assert_eq!((ha.clone(), ra.len()), (hb, rb.len()));
+    for (x, y) in ra.iter().zip(&rb) {
+        assert_eq!(x[1], y[1], "same accounts in the same order");
+        for (k, name) in ha.iter().enumerate() {
+            match (x[k].parse::<f64>(), y[k].parse::<f64>()) {
+                (Ok(u), Ok(v)) => assert!((u - v).abs() <= 1e-9 * v.abs().max(1.0), "{name}: {u} vs {v}"),
+                _ if name == "reasons" => {}
+                _ => assert_eq!(x[k], y[k], "{name}"),
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(out);
 }

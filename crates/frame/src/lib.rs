@@ -30,6 +30,11 @@
 //!   skipped and counted on request), parsed in parallel chunks (feature
 //!   `parallel`) — and [`csv::split_unquoted_lines`], its tokenizer's fast
 //!   path for other line formats (the scorer's events reader);
+//! - `arrow` (feature `arrow`): a frame from Arrow record batches
+//!   (`Frame::from_record_batch`), dictionaries mapped to categorical codes
+//!   once per dictionary entry, nulls as missing values;
+//! - `parquet` (feature `parquet`): a frame from a Parquet file
+//!   (`Frame::from_parquet_path`), only the projected columns decoded;
 //! - [`FrameError`]: what can go wrong building or loading a frame.
 //!
 //! Encoders, the data-quality report and rollups of frames are in

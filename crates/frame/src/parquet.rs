@@ -60,6 +60,8 @@ impl Frame {
         // Checks the kinds before any row is decoded.
         let mut builder = ArrowFrameBuilder::new(&projected, options).map_err(in_file)?;
         let groups = metadata.metadata().num_row_groups();
+        let rows = metadata.metadata().file_metadata().num_rows();
+        builder.reserve(usize::try_from(rows).unwrap_or(0).min(1 << 32));
         let read = |row_groups: Vec<usize>| -> Result<Vec<RecordBatch>> {
             // A file of its own: clones of one handle share its offset, which
             // the reader of each half seeks.

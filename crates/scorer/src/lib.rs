@@ -29,8 +29,10 @@
 //! # Ok::<(), acctscore_scorer::Error>(())
 //! ```
 //!
-//! Cargo features: `parallel` and `csv` (on by default), `generate` (the
-//! seeded pool generator), `fuzzing` (the fuzz harness bodies).
+//! Cargo features: `parallel` and `csv` (on by default), `parquet` (the
+//! pool readers take `.parquet` files, and the pool's Parquet writers),
+//! `generate` (the seeded pool generator), `fuzzing` (the fuzz harness
+//! bodies).
 
 // The sibling crates under the short names the facade gives them, so that
 // paths read the same here and in user code (`crate::frame::Frame`).

@@ -15,7 +15,7 @@
 //! `--format text` (default) prints the report; `json` one object with every
 //! number and curve; `csv` the gains table (one row per decile).
 
-use crate::common::{self, BoxError, Context, Format, Result, Schema, Ui, fail, usage};
+use crate::common::{self, BoxError, Context, Format, Result, Ui, fail, finite, usage};
 use acctscore::calibration::metrics::{self, BinStrategy};
 use acctscore::calibration::monitor::{PsiParams, Tiers, tier_migration};
 use acctscore::frame::{Column, ColumnKind, Frame};
@@ -63,14 +63,13 @@ pub(crate) struct Args {
     /// Mapping file: only its `[csv]` section is used here (delimiter, missing tokens, ...).
     #[arg(long, value_name = "FILE")]
     pub(crate) map: Option<PathBuf>,
+    /// Field delimiter: one ASCII character, `\t` for tab (default: the
+    /// mapping file's, else detected).
+    #[arg(long, value_name = "CHAR", value_parser = common::delimiter)]
+    pub(crate) delimiter: Option<u8>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub(crate) format: Format,
-}
-
-fn finite(s: &str) -> std::result::Result<f64, String> {
-    let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
-    if v.is_finite() { Ok(v) } else { Err(format!("`{s}` is not a finite number")) }
 }
 
 fn probability(s: &str) -> std::result::Result<f64, String> {
@@ -142,10 +141,7 @@ fn or_null(ui: &Ui, what: &str, r: acctscore::calibration::Result<Value>) -> Val
 /// labels of a single class.
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let args = &args;
-    let base = match Schema::from_option(args.map.as_deref())? {
-        Schema::Pool => acctscore::frame::csv::CsvOptions::new(),
-        Schema::Mapped { map, .. } => map.csv_options()?,
-    };
+    let base = common::table_options(args.map.as_deref(), args.delimiter)?;
     let mut opts =
         base.kind(args.target.clone(), ColumnKind::Categorical).kind(args.score_col.clone(), ColumnKind::Numeric);
     if let Some(b) = &args.baseline_col {

@@ -6,8 +6,16 @@
 //!
 //! Without `--map` the accounts file is in the pool format (`accounts.csv`'s
 //! columns); with it, any CSV whose columns the mapping file names.
+//!
+//! The model file also holds the engagement settings `score` and
+//! `engagement` use: `--weights` and `--half-life-days` per activity kind
+//! (defaults: email 1 / 14 days, call 3 / 30 days, meeting 10 / 60 days);
+//! and the anomaly checks' reference time `--as-of` (for "founded in the
+//! future"; default 2026-01-01).
 
 use crate::common::{self, Context, Format, Result, Schema, Ui, fail};
+use acctscore::core::Timestamp;
+use acctscore::engagement::EngagementParams;
 use acctscore::icp::propensity::FamilyChoice;
 use acctscore::icp::rules::RuleSet;
 use acctscore::{Scorer, ScorerParams};
@@ -45,12 +53,40 @@ pub(crate) struct Args {
     /// Mapping file (TOML): which column holds what, how to read the CSV.
     #[arg(long, value_name = "FILE")]
     pub(crate) map: Option<PathBuf>,
+    /// Engagement weight per activity kind, `kind=weight,...` (a finite
+    /// weight of 0 or more; a kind named only here gets a 30-day half-life).
+    #[arg(long, value_name = "KIND=W", value_delimiter = ',', value_parser = weight)]
+    pub(crate) weights: Vec<(String, f64)>,
+    /// Engagement half-life in days per activity kind, `kind=days,...` (above
+    /// 0; a kind named only here gets weight 1).
+    #[arg(long, value_name = "KIND=DAYS", value_delimiter = ',', value_parser = half_life)]
+    pub(crate) half_life_days: Vec<(String, f64)>,
+    /// Reference time of the anomaly checks ("founded in the future"): Unix
+    /// seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default 2026-01-01).
+    #[arg(long, value_name = "T", value_parser = common::time)]
+    pub(crate) as_of: Option<Timestamp>,
     /// Model file to write.
     #[arg(long, value_name = "MODEL")]
     pub(crate) out: PathBuf,
     /// Format of the fit report on stdout (`csv` is not offered: the report is not a table).
     #[arg(long, default_value = "text", value_parser = text_or_json)]
     pub(crate) format: Format,
+}
+
+/// `kind=weight` with a finite weight of 0 or more.
+fn weight(s: &str) -> std::result::Result<(String, f64), String> {
+    common::kind_value(s, |v| {
+        let w = common::finite(v)?;
+        if w >= 0.0 { Ok(w) } else { Err(format!("`{v}` is below 0")) }
+    })
+}
+
+/// `kind=days` with days a finite number above 0.
+fn half_life(s: &str) -> std::result::Result<(String, f64), String> {
+    common::kind_value(s, |v| {
+        let d = common::finite(v)?;
+        if d > 0.0 { Ok(d) } else { Err(format!("`{v}` is not greater than 0")) }
+    })
 }
 
 fn text_or_json(s: &str) -> std::result::Result<Format, String> {
@@ -83,6 +119,19 @@ pub(crate) fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscor
     let mut params = ScorerParams::new().mapping(mapping.clone()).icp_family(args.family).keep(&args.keep);
     if let Some(p) = &args.positive {
         params = params.positive_label(p);
+    }
+    if !args.weights.is_empty() || !args.half_life_days.is_empty() {
+        let mut engagement = EngagementParams::new();
+        for (kind, w) in &args.weights {
+            engagement = engagement.weight(kind.as_str(), *w);
+        }
+        for (kind, days) in &args.half_life_days {
+            engagement = engagement.half_life_days(kind.as_str(), *days);
+        }
+        params = params.engagement(engagement);
+    }
+    if let Some(t) = args.as_of {
+        params = params.as_of(t);
     }
     if let Some(path) = &args.rules {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading rules file {}", path.display()))?;

@@ -6,8 +6,13 @@
 //! `--format text` (default) prints the report's table; `csv` one row per
 //! column (`name,kind,missing_share,cardinality,placeholder_share,auc,flags`,
 //! flags `;`-separated); `json` the whole report.
+//!
+//! `--leakage-auc` and `--suspect-auc` set the flags' AUC thresholds
+//! (defaults 0.90 and 0.80); `--delimiter` and `--skip-bad-rows` say how the
+//! file is read (the delimiter is detected when neither it nor a mapping
+//! file's `[csv]` section gives one; skipped rows are warned about with their lines).
 
-use crate::common::{self, Context, Format, Result, Schema, Ui};
+use crate::common::{self, Context, Format, Result, Ui, usage};
 use acctscore::features::quality::{QualityParams, QualityReport, Target};
 use acctscore::frame::csv::load_path;
 use std::path::PathBuf;
@@ -30,6 +35,20 @@ pub(crate) struct Args {
     /// Mapping file: only its `[csv]` section is used here (delimiter, missing tokens, ...).
     #[arg(long, value_name = "FILE")]
     pub(crate) map: Option<PathBuf>,
+    /// Field delimiter: one ASCII character, `\t` for tab (default: the
+    /// mapping file's, else detected).
+    #[arg(long, value_name = "CHAR", value_parser = common::delimiter)]
+    pub(crate) delimiter: Option<u8>,
+    /// Skip malformed rows (warned about with their lines) instead of failing.
+    #[arg(long)]
+    pub(crate) skip_bad_rows: bool,
+    /// AUC at or above which a column is flagged `leakage` (in [0.5, 1]).
+    #[arg(long, value_name = "AUC", default_value_t = 0.90, value_parser = common::auc_threshold)]
+    pub(crate) leakage_auc: f64,
+    /// AUC at or above which a column is flagged `suspect_leakage` (in
+    /// [0.5, 1], at most --leakage-auc).
+    #[arg(long, value_name = "AUC", default_value_t = 0.80, value_parser = common::auc_threshold)]
+    pub(crate) suspect_auc: f64,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value = "text")]
     pub(crate) format: Format,
@@ -40,11 +59,25 @@ pub(crate) struct Args {
 /// # Errors
 /// A file that cannot be read, an absent target column, a single-class target.
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
-    let options = match Schema::from_option(args.map.as_deref())? {
-        Schema::Pool => acctscore::frame::csv::CsvOptions::new(),
-        Schema::Mapped { map, .. } => map.csv_options()?,
-    };
+    if args.suspect_auc > args.leakage_auc {
+        return Err(usage(format!(
+            "--suspect-auc ({}) must not be above --leakage-auc ({})",
+            args.suspect_auc, args.leakage_auc
+        )));
+    }
+    let options = common::table_options(args.map.as_deref(), args.delimiter)?.skip_bad_rows(args.skip_bad_rows);
     let load = ui.stage("reading the file", || load_path(&args.file, &options)).with_context(|| args.file.display())?;
+    if !load.report.skipped.is_empty() {
+        let lines: Vec<String> =
+            load.report.skipped.iter().take(5).map(|s| format!("line {}: {}", s.line, s.reason)).collect();
+        ui.warn(format_args!(
+            "{}: skipped {} malformed rows ({}{})",
+            args.file.display(),
+            load.report.skipped.len(),
+            lines.join("; "),
+            if load.report.skipped.len() > 5 { "; ..." } else { "" }
+        ));
+    }
     if !load.report.widened.is_empty() {
         ui.note(format_args!(
             "{}: read as categorical after later rows disagreed: {}",
@@ -56,8 +89,9 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     if let Some(p) = &args.positive {
         target = target.positive(p);
     }
+    let params = QualityParams::new().leakage_auc(args.leakage_auc).suspect_auc(args.suspect_auc);
     let report = ui
-        .stage("computing the report", || QualityReport::compute(&load.frame, &target, &QualityParams::default()))
+        .stage("computing the report", || QualityReport::compute(&load.frame, &target, &params))
         .with_context(|| format!("{}: target `{}`", args.file.display(), args.target))?;
     ui.note(format_args!(
         "{}: {} rows x {} columns; {} labelled ({} positive), {} left out",

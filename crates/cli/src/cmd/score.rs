@@ -1,6 +1,6 @@
 //! `acctscore score`: rank accounts with a saved model — priority, tier,
 //! every component (ICP, revenue, anomaly, engagement) and the reasons —
-//! into a CSV (the columns of [`crate::ranked::COLUMNS`]), best first (ties
+//! into a CSV (the columns of `acctscore::pool::RANKED_COLUMNS`), best first (ties
 //! by account id). Equal to the library's `Scorer::top_n` on the same
 //! inputs.
 
@@ -189,5 +189,23 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
         ranked.len(),
         args.out.display()
     ));
+    if let Some(counts) = anomaly_counts(&ranked) {
+        ui.note(format_args!("anomaly checks of the accounts written: {counts}"));
+    }
     Ok(())
+}
+
+/// How many of `ranked` the anomaly checks flag, and how often each check
+/// fires (`3 of 200 flagged: revenue_per_employee_high 2, ...`); `None` when none is flagged.
+fn anomaly_counts(ranked: &[AccountScore]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut flagged = 0;
+    for a in ranked.iter().filter_map(|s| s.anomaly.as_ref()).filter(|a| !a.checks.is_empty()) {
+        flagged += 1;
+        for c in &a.checks {
+            *counts.entry(c.as_str()).or_default() += 1;
+        }
+    }
+    let each: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    (flagged > 0).then(|| format!("{flagged} of {} flagged: {}", ranked.len(), each.join(", ")))
 }

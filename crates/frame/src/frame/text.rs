@@ -35,6 +35,12 @@ impl TextColumn {
         TextColumn { text: String::with_capacity(bytes), ends: Vec::with_capacity(rows) }
     }
 
+    /// Makes room for `rows` more values.
+    #[cfg(feature = "arrow")]
+    pub(crate) fn reserve(&mut self, rows: usize) {
+        self.ends.reserve(rows);
+    }
+
     /// Appends one value (`None` = missing).
     pub fn push(&mut self, value: Option<&str>) {
         match value {

@@ -147,6 +147,71 @@ pub fn write_events_path(path: impl AsRef<Path>, rows: &[EventRecord]) -> Result
     crate::core::write_atomic(path, |w| write_events(w, rows))
 }
 
+/// The columns of the ranked-accounts CSV ([`write_ranked`]), in order.
+pub const RANKED_COLUMNS: [&str; 15] = [
+    "rank",
+    "account_id",
+    "priority",
+    "quality",
+    "tier",
+    "icp",
+    "icp_baseline",
+    "revenue_estimate",
+    "revenue_in_range",
+    "revenue_source",
+    "anomaly_penalty",
+    "anomaly_checks",
+    "engagement",
+    "engagement_effect",
+    "reasons",
+];
+
+/// Writes ranked accounts as CSV: [`RANKED_COLUMNS`] (`rank` from 1 in the
+/// order given), then the `carried` columns (a name and one value per
+/// account, in the accounts' order). Numbers are written at full round-trip
+/// precision, so that `icp_baseline` + the reasons' contributions = `icp`
+/// can be checked from the file; `reasons` is `code:+contribution;…`,
+/// `anomaly_checks` the fired checks joined by `;`, and a component that was
+/// not computed is empty.
+///
+/// # Errors
+/// [`PoolError::Write`].
+pub fn write_ranked<W: Write>(
+    writer: W,
+    ranked: &[crate::AccountScore],
+    carried: &[(String, Vec<String>)],
+) -> Result<(), PoolError> {
+    let err = |e: csv::Error| PoolError::Write { reason: e.to_string() };
+    let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(writer);
+    let header: Vec<&str> = RANKED_COLUMNS.iter().copied().chain(carried.iter().map(|(n, _)| n.as_str())).collect();
+    w.write_record(&header).map_err(err)?;
+    for (k, s) in ranked.iter().enumerate() {
+        let reasons: Vec<String> = s.reasons.iter().map(|r| format!("{}:{:+}", r.code, r.contribution)).collect();
+        let mut row = vec![
+            (k + 1).to_string(),
+            s.account_id.clone(),
+            s.priority.to_string(),
+            s.quality.to_string(),
+            s.tier.to_string(),
+            s.icp.get().to_string(),
+            s.icp_baseline.to_string(),
+            s.revenue.as_ref().map_or(String::new(), |r| r.estimate.to_string()),
+            s.revenue.as_ref().map_or(String::new(), |r| r.in_range.get().to_string()),
+            s.revenue.as_ref().map_or(String::new(), |r| r.source.as_str().to_string()),
+            s.anomaly.as_ref().map_or(String::new(), |a| a.penalty.to_string()),
+            s.anomaly.as_ref().map_or(String::new(), |a| a.checks.join(";")),
+            s.engagement.map_or(String::new(), |e| e.to_string()),
+            s.engagement_effect.to_string(),
+            reasons.join(";"),
+        ];
+        for (_, values) in carried {
+            row.push(values.get(k).cloned().unwrap_or_default());
+        }
+        w.write_record(&row).map_err(err)?;
+    }
+    w.flush().map_err(|e| PoolError::Write { reason: e.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

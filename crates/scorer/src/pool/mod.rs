@@ -14,6 +14,16 @@
 //! `events.csv`: `account_id, kind, timestamp` and optionally `rep_id`
 //! (kind: `email` | `call` | `meeting`; timestamp: Unix seconds).
 //!
+//! With the `parquet` feature each file may be Parquet instead (a path
+//! ending in `.parquet`), with the same columns: strings (or Arrow
+//! dictionaries of strings), numbers of any width, booleans, and for the
+//! events' `timestamp` integers (Unix seconds) or an Arrow timestamp of any
+//! unit. A value that cannot be read names its data row
+//! ([`PoolError::BadValue`]); a column of the wrong type names the column,
+//! the type found and what is read. `write_accounts_parquet` and
+//! `write_events_parquet` write the pool so that the events reader maps
+//! each row group's `account_id` dictionary to account rows once.
+//!
 //! ```
 //! use acctscore_scorer::pool::{PoolGenerator, read_accounts, write_accounts};
 //!
@@ -41,8 +51,8 @@ mod touches;
 pub use generate::{ANOMALY_KINDS, GeneratedPool, INDUSTRIES, MAX_ACCOUNTS, PoolGenerator, Truth};
 #[cfg(feature = "csv")]
 pub use io::{
-    read_accounts, read_accounts_path, read_events, read_events_path, write_accounts, write_accounts_path,
-    write_events, write_events_path,
+    RANKED_COLUMNS, read_accounts, read_accounts_path, read_events, read_events_path, write_accounts,
+    write_accounts_path, write_events, write_events_path, write_ranked,
 };
 pub use options::{DuplicateIds, EventOptions, TimeUnit};
 #[cfg(feature = "parquet")]

@@ -285,7 +285,11 @@ impl std::fmt::Display for FitReport {
             RevenueModel::Analytic { reason } => writeln!(f, "revenue: analytic P(in range) ({reason})")?,
         }
         let (a, b, c) = self.tiers.cuts();
-        write!(f, "tiers on quality: A >= {a:.4}, B >= {b:.4}, C >= {c:.4}")
+        // A quality is at most 1: a cut above it is a tier no account is in.
+        let cut = |letter: char, x: f64| {
+            if x > 1.0 { format!("{letter}: none (no fit account reached it)") } else { format!("{letter} >= {x:.4}") }
+        };
+        write!(f, "tiers on quality: {}, {}, {}", cut('A', a), cut('B', b), cut('C', c))
     }
 }
 

@@ -37,13 +37,14 @@ pub fn read_accounts_frame(path: impl AsRef<Path>) -> Result<Frame, PoolError> {
 }
 
 /// [`read_accounts_frame`] of only the named columns (a model's schema):
-/// the others are neither parsed (CSV) nor decoded (Parquet).
+/// the others are neither parsed (CSV) nor decoded (Parquet). A named
+/// column the file lacks is simply absent from the frame, so that the
+/// scorer reading it names the column and what needs it.
 ///
 /// # Errors
-/// As [`read_accounts_frame`]; [`PoolError::MissingColumn`] names the first
-/// of `columns` the file lacks.
+/// As [`read_accounts_frame`], but for the missing columns.
 pub fn read_accounts_frame_only(path: impl AsRef<Path>, columns: &[&str]) -> Result<Frame, PoolError> {
-    read_accounts_columns(path.as_ref(), Some(columns), columns)
+    read_accounts_columns(path.as_ref(), Some(columns), &[])
 }
 
 fn read_accounts_columns(path: &Path, only: Option<&[&str]>, required: &[&str]) -> Result<Frame, PoolError> {
