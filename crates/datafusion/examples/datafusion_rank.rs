@@ -12,14 +12,13 @@
 //! `--accounts` and `--events` may be files or folders of Parquet files
 //! (a partitioned pool). `--now` defaults to the latest event's time (read
 //! first with `SELECT max("timestamp") FROM events`). The ranked accounts
-//! are written as CSV in the columns of `bench_pool --out`'s; stdout ends
+//! are written in the ranked-output format (the columns of `bench_pool --out`); stdout ends
 //! with `rows=<n>` and `seconds=<s>`.
 
 use acctscore_datafusion::datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use acctscore_datafusion::datafusion::arrow::compute::cast;
-use acctscore_datafusion::datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use acctscore_datafusion::datafusion::arrow::datatypes::Int64Type;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
-use acctscore_datafusion::{register, score_arguments};
+use acctscore_datafusion::{ranking_sql, register};
 use acctscore_scorer::Scorer;
 use clap::Parser;
 use std::io::Write;
@@ -57,26 +56,6 @@ struct Args {
     /// Print the query's plan with each operator's time (EXPLAIN ANALYZE) to stderr.
     #[arg(long)]
     analyze: bool,
-}
-
-/// The ranking query: one statement.
-fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
-    let (columns, joined) = (score_arguments(scorer, None), score_arguments(scorer, Some("a")));
-    format!(
-        r#"WITH engagement AS (
-  SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
-  FROM events GROUP BY id
-),
-ranked AS (
-  SELECT a.*, COALESCE(e.engagement, 0.0) AS engagement,
-         acctscore_priority({joined}, COALESCE(e.engagement, 0.0)) AS priority
-  FROM accounts a LEFT JOIN engagement e ON a.account_id = e.id
-  ORDER BY priority DESC, a.account_id
-  LIMIT {top}
-)
-SELECT account_id, acctscore_score({columns}, engagement) AS s
-FROM ranked ORDER BY priority DESC, account_id"#
-    )
 }
 
 fn main() -> ExitCode {
@@ -137,60 +116,10 @@ async fn run(args: Args) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// Writes the ranked rows as CSV (the columns of `bench_pool --out`'s that
-/// the score struct holds), whole.
+/// Writes the ranked rows in the ranked-output format, whole.
 fn write_ranked(out: Option<&PathBuf>, batches: &[RecordBatch]) -> Result<(), BoxError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "rank",
-        "account_id",
-        "priority",
-        "quality",
-        "tier",
-        "icp",
-        "revenue_in_range",
-        "anomaly_penalty",
-        "anomaly_checks",
-        "engagement",
-        "engagement_effect",
-        "reasons",
-    ])?;
-    let mut rank = 0;
-    for b in batches {
-        let ids = cast(b.column(0), &DataType::Utf8)?;
-        let ids = ids.as_string::<i32>();
-        let s = b.column(1).as_struct();
-        let field = |name: &str| s.column_by_name(name).ok_or_else(|| format!("no field {name} in the score"));
-        let num = |name: &str| -> Result<Vec<String>, BoxError> {
-            let c = field(name)?;
-            let c = c.as_primitive_opt::<Float64Type>().ok_or_else(|| format!("{name} is not Float64"))?;
-            Ok(c.iter().map(|v| v.map_or(String::new(), |v| v.to_string())).collect())
-        };
-        let text = |name: &str| -> Result<Vec<String>, BoxError> {
-            let c = field(name)?;
-            let c = c.as_string_opt::<i32>().ok_or_else(|| format!("{name} is not Utf8"))?;
-            Ok(c.iter().map(|v| v.unwrap_or_default().to_string()).collect())
-        };
-        let columns = [
-            num("priority")?,
-            num("quality")?,
-            text("tier")?,
-            num("icp")?,
-            num("revenue_in_range")?,
-            num("anomaly_penalty")?,
-            text("anomaly_checks")?,
-            num("engagement")?,
-            num("engagement_effect")?,
-            text("reasons")?,
-        ];
-        for i in 0..b.num_rows() {
-            rank += 1;
-            let mut record = vec![rank.to_string(), ids.value(i).to_string()];
-            record.extend(columns.iter().map(|c| c[i].clone()));
-            w.write_record(&record)?;
-        }
-    }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    acctscore_datafusion::write_ranked(&mut bytes, batches)?;
     match out {
         Some(path) => acctscore_core::write_atomic(path, |f| -> Result<(), BoxError> { Ok(f.write_all(&bytes)?) })?,
         None => std::io::stdout().write_all(&bytes)?,

@@ -8,9 +8,11 @@
 //! [`register`] adds three functions to a [`SessionContext`]:
 //!
 //! - `acctscore_score(columns…[, engagement])`: the score of each row as a
-//!   struct (`priority`, `quality`, `tier`, `icp`, `revenue_in_range`,
-//!   `anomaly_penalty`, `engagement`, `engagement_effect`, `reasons`,
-//!   `anomaly_checks`), equal to [`Scorer::score_frame`] on the same rows.
+//!   struct of [`SCORE_FIELDS`] (`priority`, `quality`, `tier`, `icp`,
+//!   `icp_baseline`, `revenue_estimate`, `revenue_in_range`,
+//!   `revenue_source`, `anomaly_penalty`, `engagement`, `engagement_effect`,
+//!   `reasons`, `anomaly_checks`), equal to [`Scorer::score_frame`] on the
+//!   same rows.
 //!   The columns are the model's input columns in [`Scorer::schema`] order
 //!   ([`score_arguments`] writes the list); the engagement, when given, is
 //!   the account's raw decayed engagement (a null: none known).
@@ -70,6 +72,8 @@
 //! DataFusion and its dependencies are this crate's alone: the rest of the
 //! workspace builds without them.
 
+#[cfg(feature = "distributed")]
+pub mod distributed;
 mod engagement;
 mod score;
 
@@ -82,6 +86,10 @@ pub use datafusion;
 
 use acctscore_engagement::EngagementModel;
 use acctscore_scorer::Scorer;
+use acctscore_scorer::pool::RANKED_COLUMNS;
+use datafusion::arrow::array::{AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
@@ -121,6 +129,81 @@ pub fn score_arguments(scorer: &Scorer, table: Option<&str>) -> String {
     let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let prefix = table.map(|t| format!("{}.", quote(t))).unwrap_or_default();
     scorer.schema().iter().map(|(name, _)| format!("{prefix}{}", quote(name))).collect::<Vec<_>>().join(", ")
+}
+
+/// The ranking query over tables `accounts` and `events` of the pool
+/// format: the events' decayed engagement at `now` (Unix seconds) per
+/// account, joined to the accounts, ordered by `acctscore_priority` (ties
+/// by `account_id`), the first `top` kept and explained with
+/// `acctscore_score`. It returns `account_id` and the score struct `s`, in
+/// rank order; [`write_ranked`] writes it in the ranked-output format.
+///
+/// The events are grouped by `CAST(account_id AS VARCHAR)`: the pool's
+/// Parquet writer stores their ids dictionary-encoded, and DataFusion 55
+/// groups a dictionary column about nine times slower than its values.
+pub fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
+    let (columns, joined) = (score_arguments(scorer, None), score_arguments(scorer, Some("a")));
+    format!(
+        r#"WITH engagement AS (
+  SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
+  FROM events GROUP BY id
+),
+ranked AS (
+  SELECT a.*, COALESCE(e.engagement, 0.0) AS engagement,
+         acctscore_priority({joined}, COALESCE(e.engagement, 0.0)) AS priority
+  FROM accounts a LEFT JOIN engagement e ON a.account_id = e.id
+  ORDER BY priority DESC, a.account_id
+  LIMIT {top}
+)
+SELECT account_id, acctscore_score({columns}, engagement) AS s
+FROM ranked ORDER BY priority DESC, account_id"#
+    )
+}
+
+/// Writes the rows of [`ranking_sql`] (an `account_id` column and the score
+/// struct `s`, in rank order) as CSV in the columns of
+/// [`RANKED_COLUMNS`](acctscore_scorer::pool::RANKED_COLUMNS), as
+/// [`write_ranked`](acctscore_scorer::pool::write_ranked) writes a
+/// single-process ranking: numbers at full round-trip precision, a
+/// component not computed empty.
+///
+/// # Errors
+///
+/// A batch without those columns or with a field of another type, or the
+/// writer failing.
+pub fn write_ranked<W: std::io::Write>(writer: W, batches: &[RecordBatch]) -> Result<(), DataFusionError> {
+    let io = |e: csv::Error| DataFusionError::External(Box::new(e));
+    let mut w = csv::WriterBuilder::new().buffer_capacity(1 << 20).from_writer(writer);
+    w.write_record(RANKED_COLUMNS).map_err(io)?;
+    let mut rank = 0usize;
+    for b in batches {
+        let column = |name: &str| {
+            b.column_by_name(name).ok_or_else(|| exec_error(format!("write_ranked: no column {name} in the result")))
+        };
+        let ids = cast(column("account_id")?, &DataType::Utf8)?;
+        let ids = ids.as_string::<i32>();
+        let s = column("s")?
+            .as_struct_opt()
+            .ok_or_else(|| exec_error("write_ranked: column s is not the score struct".to_string()))?;
+        let field = |name: &str| -> Result<Vec<String>, DataFusionError> {
+            let c = s.column_by_name(name).ok_or_else(|| exec_error(format!("write_ranked: no field {name} in s")))?;
+            if let Some(c) = c.as_primitive_opt::<Float64Type>() {
+                Ok(c.iter().map(|v| v.map_or(String::new(), |v| v.to_string())).collect())
+            } else if let Some(c) = c.as_string_opt::<i32>() {
+                Ok(c.iter().map(|v| v.unwrap_or_default().to_string()).collect())
+            } else {
+                Err(exec_error(format!("write_ranked: field {name} is {}, not Float64 or Utf8", c.data_type())))
+            }
+        };
+        let fields: Vec<Vec<String>> = RANKED_COLUMNS[2..].iter().map(|name| field(name)).collect::<Result<_, _>>()?;
+        for i in 0..b.num_rows() {
+            rank += 1;
+            let mut record = vec![rank.to_string(), ids.value(i).to_string()];
+            record.extend(fields.iter().map(|c| c[i].clone()));
+            w.write_record(&record).map_err(io)?;
+        }
+    }
+    w.flush().map_err(|e| DataFusionError::External(Box::new(e)))
 }
 
 fn plan_error(message: String) -> DataFusionError {

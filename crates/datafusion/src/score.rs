@@ -15,12 +15,15 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// The fields of `acctscore_score`'s struct, in order.
-pub const SCORE_FIELDS: [&str; 10] = [
+pub const SCORE_FIELDS: [&str; 13] = [
     "priority",
     "quality",
     "tier",
     "icp",
+    "icp_baseline",
+    "revenue_estimate",
     "revenue_in_range",
+    "revenue_source",
     "anomaly_penalty",
     "engagement",
     "engagement_effect",
@@ -187,7 +190,10 @@ impl ScoreUdf {
             f("quality", DataType::Float64, false),
             f("tier", DataType::Utf8, false),
             f("icp", DataType::Float64, false),
+            f("icp_baseline", DataType::Float64, false),
+            f("revenue_estimate", DataType::Float64, true),
             f("revenue_in_range", DataType::Float64, true),
+            f("revenue_source", DataType::Utf8, true),
             f("anomaly_penalty", DataType::Float64, true),
             f("engagement", DataType::Float64, true),
             f("engagement_effect", DataType::Float64, false),
@@ -247,8 +253,9 @@ impl ScalarUDFImpl for ScoreUdf {
 
 /// The struct's columns in the making.
 struct ScoreColumns {
-    numbers: [Float64Builder; 7],
+    numbers: [Float64Builder; 9],
     tier: StringBuilder,
+    source: StringBuilder,
     reasons: StringBuilder,
     checks: StringBuilder,
 }
@@ -258,17 +265,21 @@ impl ScoreColumns {
         ScoreColumns {
             numbers: std::array::from_fn(|_| Float64Builder::with_capacity(n)),
             tier: StringBuilder::with_capacity(n, n),
+            source: StringBuilder::with_capacity(n, 16 * n),
             reasons: StringBuilder::with_capacity(n, 64 * n),
             checks: StringBuilder::with_capacity(n, 0),
         }
     }
 
     fn push(&mut self, s: &AccountScore) {
-        let [priority, quality, icp, revenue, penalty, engagement, effect] = &mut self.numbers;
+        let [priority, quality, icp, baseline, estimate, revenue, penalty, engagement, effect] = &mut self.numbers;
         priority.append_value(s.priority);
         quality.append_value(s.quality);
         icp.append_value(s.icp.get());
+        baseline.append_value(s.icp_baseline);
+        estimate.append_option(s.revenue.as_ref().map(|r| r.estimate));
         revenue.append_option(s.revenue.as_ref().map(|r| r.in_range.get()));
+        self.source.append_option(s.revenue.as_ref().map(|r| r.source.as_str()));
         penalty.append_option(s.anomaly.as_ref().map(|a| a.penalty));
         engagement.append_option(s.engagement);
         effect.append_value(s.engagement_effect);
@@ -281,14 +292,17 @@ impl ScoreColumns {
     }
 
     fn finish(mut self) -> StructArray {
-        let [priority, quality, icp, revenue, penalty, engagement, effect] = &mut self.numbers;
+        let [priority, quality, icp, baseline, estimate, revenue, penalty, engagement, effect] = &mut self.numbers;
         let f = |b: &mut Float64Builder| Arc::new(b.finish()) as ArrayRef;
         let arrays: Vec<ArrayRef> = vec![
             f(priority),
             f(quality),
             Arc::new(self.tier.finish()),
             f(icp),
+            f(baseline),
+            f(estimate),
             f(revenue),
+            Arc::new(self.source.finish()),
             f(penalty),
             f(engagement),
             f(effect),

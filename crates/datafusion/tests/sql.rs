@@ -5,7 +5,7 @@ use acctscore_core::Timestamp;
 use acctscore_datafusion::datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use acctscore_datafusion::datafusion::arrow::datatypes::Float64Type;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
-use acctscore_datafusion::{register, score_arguments};
+use acctscore_datafusion::{ranking_sql, register, score_arguments};
 use acctscore_scorer::pool::{
     PoolGenerator, read_accounts_frame, read_engagement_path, write_accounts_parquet, write_events_parquet,
 };
@@ -45,26 +45,6 @@ async fn context(pool: &Pool, partitions: usize) -> Result<SessionContext, Error
     ctx.register_parquet("accounts", path("accounts.parquet"), ParquetReadOptions::default()).await?;
     ctx.register_parquet("events", path("events.parquet"), ParquetReadOptions::default()).await?;
     Ok(ctx)
-}
-
-/// The ranking query of `examples/datafusion_rank.rs`.
-fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
-    let (columns, joined) = (score_arguments(scorer, None), score_arguments(scorer, Some("a")));
-    format!(
-        r#"WITH engagement AS (
-             SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
-             FROM events GROUP BY id
-           ),
-           ranked AS (
-             SELECT a.*, COALESCE(e.engagement, 0.0) AS engagement,
-                    acctscore_priority({joined}, COALESCE(e.engagement, 0.0)) AS priority
-             FROM accounts a LEFT JOIN engagement e ON a.account_id = e.id
-             ORDER BY priority DESC, a.account_id
-             LIMIT {top}
-           )
-           SELECT account_id, acctscore_score({columns}, engagement) AS s
-           FROM ranked ORDER BY priority DESC, account_id"#
-    )
 }
 
 fn run<T>(f: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
