@@ -56,6 +56,10 @@ struct Args {
     /// Print the query's plan with each operator's time (EXPLAIN ANALYZE) to stderr.
     #[arg(long)]
     analyze: bool,
+    /// A DataFusion setting, `KEY=VALUE` (e.g.
+    /// `datafusion.execution.target_partitions=4`); may be repeated.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -79,7 +83,12 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), BoxError> {
     let t0 = Instant::now();
     let scorer = Scorer::load(&args.model)?;
-    let ctx = SessionContext::new();
+    let mut config = acctscore_datafusion::session_config();
+    for setting in &args.settings {
+        let (key, value) = setting.split_once('=').ok_or_else(|| format!("--set {setting:?}: expected KEY=VALUE"))?;
+        config.options_mut().set(key, value)?;
+    }
+    let ctx = SessionContext::new_with_config(config);
     register(&ctx, &scorer);
     let path = |p: &PathBuf| p.to_string_lossy().into_owned();
     ctx.register_parquet("accounts", path(&args.accounts), ParquetReadOptions::default()).await?;

@@ -29,7 +29,7 @@ use crate::register;
 use acctscore_scorer::Scorer;
 use datafusion::error::DataFusionError;
 use datafusion::execution::{FunctionRegistry, SessionState, SessionStateBuilder};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 use datafusion_distributed::{DistributedExt, SessionStateBuilderExt, Worker, WorkerQueryContext, WorkerResolver};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
@@ -118,7 +118,8 @@ impl ClusterParams {
     }
 
     /// A context that plans queries over the workers, with acctscore's
-    /// functions of `scorer` registered (the coordinator plans the SQL and
+    /// functions of `scorer` registered and [`session_config`](crate::session_config)'s
+    /// batch size (the coordinator plans the SQL and
     /// runs the last stage). The workers must serve the same model.
     ///
     /// # Errors
@@ -130,7 +131,7 @@ impl ClusterParams {
         }
         let state = SessionStateBuilder::new()
             .with_default_features()
-            .with_config(SessionConfig::new().with_target_partitions(self.target_partitions))
+            .with_config(crate::session_config().with_target_partitions(self.target_partitions))
             .with_distributed_planner()
             .with_distributed_worker_resolver(Workers(self.workers.clone()))
             .with_distributed_file_scan_config_bytes_per_partition(self.bytes_per_partition)?

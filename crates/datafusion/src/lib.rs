@@ -27,7 +27,7 @@
 //!
 //! ```
 //! use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
-//! use acctscore_datafusion::{register, score_arguments};
+//! use acctscore_datafusion::{register, score_arguments, session_config};
 //! use acctscore_scorer::ScorerParams;
 //! use acctscore_scorer::pool::{PoolGenerator, accounts_to_frame, write_accounts_parquet, write_events_parquet};
 //!
@@ -39,7 +39,7 @@
 //! write_accounts_parquet(dir.join("accounts.parquet"), &pool.accounts)?;
 //! write_events_parquet(dir.join("events.parquet"), &pool.events)?;
 //!
-//! let ctx = SessionContext::new();
+//! let ctx = SessionContext::new_with_config(session_config());
 //! register(&ctx, &scorer);
 //! let now = pool.events.iter().map(|e| e.timestamp).max().unwrap_or(0);
 //! let sql = format!(
@@ -92,7 +92,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use std::sync::Arc;
 
 /// Registers `acctscore_score`, `acctscore_priority` and
@@ -103,6 +103,18 @@ pub fn register(ctx: &SessionContext, scorer: &Scorer) {
     ctx.register_udf(score_udf(Arc::clone(&scorer)));
     ctx.register_udf(priority_udf(Arc::clone(&scorer)));
     ctx.register_udaf(engagement_udaf(Arc::new(scorer.engagement_model().clone())));
+}
+
+/// Rows per batch for queries that score: each call of a scoring function
+/// conforms and prepares its batch once, so batches larger than
+/// DataFusion's default (8192) spread that cost over more rows (the
+/// 1M-account ranking query runs about 20% faster with 32768).
+pub const BATCH_SIZE: usize = 32_768;
+
+/// A DataFusion session configuration for ranking queries: DataFusion's
+/// defaults with [`BATCH_SIZE`] rows per batch.
+pub fn session_config() -> SessionConfig {
+    SessionConfig::new().with_batch_size(BATCH_SIZE)
 }
 
 /// `acctscore_score` of `scorer`, to register under its name or call from
@@ -162,7 +174,7 @@ FROM ranked ORDER BY priority DESC, account_id"#
 
 /// Writes the rows of [`ranking_sql`] (an `account_id` column and the score
 /// struct `s`, in rank order) as CSV in the columns of
-/// [`RANKED_COLUMNS`](acctscore_scorer::pool::RANKED_COLUMNS), as
+/// [`RANKED_COLUMNS`], as
 /// [`write_ranked`](acctscore_scorer::pool::write_ranked) writes a
 /// single-process ranking: numbers at full round-trip precision, a
 /// component not computed empty.
