@@ -7,9 +7,15 @@
 //! cargo run --release --example pool_to_parquet -- --accounts accounts.csv --events events.csv --out-dir pool_pq
 //! # a seeded pool generated straight to Parquet:
 //! cargo run --release --example pool_to_parquet -- --generate 10000 --seed 7 --out-dir pool_pq
+//! # a partitioned pool of 10 × 1M accounts (the distributed run's input):
+//! cargo run --release --example pool_to_parquet -- --generate 1000000 --parts 10 --out-dir pool10m
 //! ```
 //!
-//! Writes `accounts.parquet` and `events.parquet` in `--out-dir` (each whole).
+//! Writes `accounts.parquet` and `events.parquet` in `--out-dir` (each
+//! whole); with `--parts K`, K generated pools (seeds `seed`, `seed + 1`, …,
+//! account ids prefixed `p<k>_` so that they stay unique) as
+//! `accounts/part-<k>.parquet` and `events/part-<k>.parquet`, a part's
+//! events all of its own accounts.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -45,6 +51,10 @@ pub(crate) struct Args {
     /// dictionary layout saves).
     #[arg(long)]
     plain_ids: bool,
+    /// Generate this many pools of `--generate` accounts each, as a
+    /// partitioned pool (folders `accounts/` and `events/`).
+    #[arg(long, requires = "generate", value_parser = clap::value_parser!(u32).range(1..))]
+    parts: Option<u32>,
 }
 
 fn main() -> ExitCode {
@@ -58,6 +68,23 @@ fn main() -> ExitCode {
 }
 
 pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
+    let ids = if args.plain_ids { IdEncoding::Plain } else { IdEncoding::Dictionary };
+    if let (Some(parts), Some(n)) = (args.parts, args.generate) {
+        for dir in ["accounts", "events"] {
+            std::fs::create_dir_all(args.out_dir.join(dir))?;
+        }
+        for k in 0..u64::from(parts) {
+            let t = Instant::now();
+            let mut pool = PoolGenerator::new(n).seed(args.seed + k).generate();
+            let prefix = format!("p{k}_");
+            pool.accounts.iter_mut().for_each(|a| a.account_id.insert_str(0, &prefix));
+            pool.events.iter_mut().for_each(|e| e.account_id.insert_str(0, &prefix));
+            write_accounts_parquet(args.out_dir.join(format!("accounts/part-{k}.parquet")), &pool.accounts)?;
+            write_events_parquet_with(args.out_dir.join(format!("events/part-{k}.parquet")), &pool.events, ids)?;
+            eprintln!("part {k}: {} accounts, {} events in {:.1} s", n, pool.events.len(), t.elapsed().as_secs_f64());
+        }
+        return Ok(());
+    }
     let t = Instant::now();
     let (accounts, events) = match (&args.accounts, &args.events, args.generate) {
         (Some(a), Some(e), None) => (read_accounts_path(a)?, read_events_path(e)?),
@@ -71,7 +98,6 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
     std::fs::create_dir_all(&args.out_dir)?;
     let t = Instant::now();
     write_accounts_parquet(args.out_dir.join("accounts.parquet"), &accounts)?;
-    let ids = if args.plain_ids { IdEncoding::Plain } else { IdEncoding::Dictionary };
     write_events_parquet_with(args.out_dir.join("events.parquet"), &events, ids)?;
     eprintln!("wrote {} in {:.1} s", args.out_dir.display(), t.elapsed().as_secs_f64());
     Ok(())
