@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --release -p acctscore-datafusion --example datafusion_rank -- \
 //!     --accounts pool/accounts.parquet --events pool/events.parquet --model model.json \
-//!     [--top 1000] [--now UNIX_SECONDS] [--out ranked.csv] [--print-sql]
+//!     --out ranked.csv [--top 1000] [--now UNIX_SECONDS] [--print-sql] [--set KEY=VALUE]
 //! ```
 //!
 //! `--accounts` and `--events` may be files or folders of Parquet files
@@ -15,13 +15,11 @@
 //! are written in the ranked-output format (the columns of `bench_pool --out`); stdout ends
 //! with `rows=<n>` and `seconds=<s>`.
 
-use acctscore_datafusion::datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use acctscore_datafusion::datafusion::arrow::datatypes::Int64Type;
+use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
-use acctscore_datafusion::{ranking_sql, register};
+use acctscore_datafusion::{latest_event_time, ranking_sql, register, write_ranked_file};
 use acctscore_scorer::Scorer;
 use clap::Parser;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -47,9 +45,9 @@ struct Args {
     /// Time to score engagement at, Unix seconds (default: the latest event).
     #[arg(long)]
     now: Option<i64>,
-    /// Where to write the ranked accounts (CSV; default: stdout).
+    /// Where to write the ranked accounts (CSV, the ranked-output format).
     #[arg(long)]
-    out: Option<PathBuf>,
+    out: PathBuf,
     /// Print the query to stderr.
     #[arg(long)]
     print_sql: bool,
@@ -97,11 +95,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
         Some(now) => now,
         None => {
             let t = Instant::now();
-            let batches = ctx.sql(r#"SELECT max("timestamp") FROM events"#).await?.collect().await?;
-            let now = batches
-                .first()
-                .and_then(|b| b.column(0).as_primitive_opt::<Int64Type>().filter(|c| c.is_valid(0)).map(|c| c.value(0)))
-                .ok_or("no events to take the latest time of: give --now")?;
+            let now = latest_event_time(&ctx).await?.ok_or("no events to take the latest time of: give --now")?;
             eprintln!("now = {now} (the latest event), in {:.3} s", t.elapsed().as_secs_f64());
             now
         }
@@ -119,19 +113,8 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let batches = ctx.sql(&sql).await?.collect().await?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     eprintln!("ranked {rows} accounts with one query in {:.3} s", t.elapsed().as_secs_f64());
-    write_ranked(args.out.as_ref(), &batches)?;
+    write_ranked_file(&args.out, &batches)?;
     println!("rows={rows}");
     println!("seconds={:.4}", t0.elapsed().as_secs_f64());
-    Ok(())
-}
-
-/// Writes the ranked rows in the ranked-output format, whole.
-fn write_ranked(out: Option<&PathBuf>, batches: &[RecordBatch]) -> Result<(), BoxError> {
-    let mut bytes = Vec::new();
-    acctscore_datafusion::write_ranked(&mut bytes, batches)?;
-    match out {
-        Some(path) => acctscore_core::write_atomic(path, |f| -> Result<(), BoxError> { Ok(f.write_all(&bytes)?) })?,
-        None => std::io::stdout().write_all(&bytes)?,
-    }
     Ok(())
 }

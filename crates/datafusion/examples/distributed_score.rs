@@ -16,15 +16,13 @@
 //! one task, as each reports when it stops), `rows=<n>`, `seconds=<s>`, and
 //! each process's peak memory.
 
-use acctscore_datafusion::datafusion::arrow::array::{Array, AsArray, RecordBatch};
-use acctscore_datafusion::datafusion::arrow::datatypes::Int64Type;
+use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
 use acctscore_datafusion::datafusion::physical_plan::collect;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
 use acctscore_datafusion::distributed::{ClusterParams, LocalWorkers, display_plan, peak_rss_kib, worker_main};
-use acctscore_datafusion::ranking_sql;
+use acctscore_datafusion::{latest_event_time, ranking_sql, write_ranked_file};
 use acctscore_scorer::Scorer;
 use clap::Parser;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -53,9 +51,9 @@ struct Args {
     /// Time to score engagement at, Unix seconds (default: the latest event).
     #[arg(long)]
     now: Option<i64>,
-    /// Where to write the ranked accounts (CSV; default: stdout).
+    /// Where to write the ranked accounts (CSV, the ranked-output format).
     #[arg(long)]
-    out: Option<PathBuf>,
+    out: PathBuf,
     /// Partitions each task reads in parallel (default: the cores).
     #[arg(long)]
     target_partitions: Option<usize>,
@@ -96,12 +94,7 @@ fn run(args: &Args) -> Result<(), BoxError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let batches = runtime.block_on(rank(&ctx, &scorer, args))?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    let mut bytes = Vec::new();
-    acctscore_datafusion::write_ranked(&mut bytes, &batches)?;
-    match &args.out {
-        Some(path) => acctscore_core::write_atomic(path, |f| -> Result<(), BoxError> { Ok(f.write_all(&bytes)?) })?,
-        None => std::io::stdout().write_all(&bytes)?,
-    }
+    write_ranked_file(&args.out, &batches)?;
     let seconds = t0.elapsed().as_secs_f64();
     let reports = workers.stop()?;
     let kib = |k: Option<u64>| k.map_or(String::from("unknown"), |k| k.to_string());
@@ -121,13 +114,7 @@ async fn rank(ctx: &SessionContext, scorer: &Scorer, args: &Args) -> Result<Vec<
     ctx.register_parquet("events", path(&args.events), ParquetReadOptions::default()).await?;
     let now = match args.now {
         Some(now) => now,
-        None => {
-            let batches = ctx.sql(r#"SELECT max("timestamp") FROM events"#).await?.collect().await?;
-            batches
-                .first()
-                .and_then(|b| b.column(0).as_primitive_opt::<Int64Type>().filter(|c| c.is_valid(0)).map(|c| c.value(0)))
-                .ok_or("no events to take the latest time of: give --now")?
-        }
+        None => latest_event_time(ctx).await?.ok_or("no events to take the latest time of: give --now")?,
     };
     let t = Instant::now();
     let plan = ctx.sql(&ranking_sql(scorer, now, args.top)).await?.create_physical_plan().await?;

@@ -14,12 +14,18 @@
 //! not understand.
 //!
 //! **What crosses the network.** The engagement aggregate runs partially on
-//! the workers (one partial state per account and half-life class, the
-//! engagement crate's running sums) and its states are shuffled by account
-//! and merged exactly; the accounts are scanned, joined and ordered by
-//! `acctscore_priority` on the workers, each keeping its best rows; the
-//! coordinator merges them and explains the rows kept with
+//! the workers: a partial state is one `Float64` per account and task, the
+//! decayed sum at `now` of the activities that task read (or one per
+//! activity where the engine skips partial aggregation). The states are
+//! shuffled by account and added. The accounts are scanned, joined and
+//! ordered by `acctscore_priority` on the workers, each task keeping its
+//! best rows; the coordinator merges them and explains the rows kept with
 //! `acctscore_score`.
+//!
+//! **Rounding.** Partial sums arrive in the order the tasks finish, so an
+//! account's engagement (and its priority) may differ between runs in the
+//! last bits: numbers agree to about 1e-15, not bit for bit, and two
+//! accounts whose priorities tie to that precision may swap places.
 //!
 //! [`worker_main`] is the whole worker process (the `acctscore-worker`
 //! binary); [`LocalWorkers`] starts such processes on 127.0.0.1 and stops
@@ -35,11 +41,13 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitCode, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The datafusion-distributed this module is built with.
 pub use datafusion_distributed;
+/// A worker's address, `http://host:port` (the `url` crate's type, as
+/// datafusion-distributed takes it).
 pub use url::Url;
 
 /// The distributed plan as text: its stages, the tasks of each, and their
@@ -91,8 +99,9 @@ pub struct ClusterParams {
 }
 
 impl ClusterParams {
-    /// The workers' URLs (`http://host:port`); partitions per task: the
-    /// machine's cores; 16 MiB of file per partition (the engine's default).
+    /// The workers' URLs (`http://host:port`); partitions per task: this
+    /// (the coordinator's) machine's cores; 16 MiB of file per partition
+    /// (the engine's default).
     pub fn new(workers: Vec<Url>) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         ClusterParams { workers, target_partitions: cores, bytes_per_partition: 16 << 20 }
@@ -135,6 +144,8 @@ impl ClusterParams {
             .with_distributed_planner()
             .with_distributed_worker_resolver(Workers(self.workers.clone()))
             .with_distributed_file_scan_config_bytes_per_partition(self.bytes_per_partition)?
+            // The workers build their sessions from the engine's defaults; this carries the batch size to them.
+            .with_distributed_shuffle_batch_size(crate::BATCH_SIZE)?
             .build();
         let ctx = SessionContext::from(state);
         register(&ctx, scorer);
@@ -169,34 +180,48 @@ pub fn peak_rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-const USAGE: &str = "usage: acctscore-worker --model MODEL [--listen ADDR (default 127.0.0.1:0)]";
+const USAGE: &str = "usage: acctscore-worker --model MODEL [--listen ADDR (default 127.0.0.1:0)] [--stop-on-stdin-eof]";
 
-/// The worker process: `--model MODEL [--listen ADDR]`. It loads the
-/// model, listens (port 0: one the system picks), prints
-/// `listening=<addr>` on stdout, serves until its stdin closes, then prints
-/// `tasks=<n>` and `peak_rss_kib=<k>` and exits 0. A bad argument or model
-/// is one line on stderr and exit code 1 (2 for usage).
+/// How long a stopping worker waits for open connections to finish.
+const GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The worker process: `--model MODEL [--listen ADDR] [--stop-on-stdin-eof]`.
+///
+/// It loads the model, listens (port 0: one the system picks), prints
+/// `listening=<addr>` on stdout and serves until Ctrl-C or SIGTERM, or,
+/// with `--stop-on-stdin-eof` (how [`LocalWorkers`] runs it), until its
+/// stdin closes. Then it waits up to 10 s for open connections, prints
+/// `tasks=<n>` and `peak_rss_kib=<k>` and exits 0. A bad model or address
+/// is a message on stderr and exit code 1; a bad argument, exit code 2.
+///
+/// A worker runs whatever plan reaches it, over plain gRPC without
+/// authentication, and reads any file it can: listen on a private network.
 pub fn worker_main(args: impl IntoIterator<Item = String>) -> ExitCode {
     let mut args = args.into_iter();
-    let (mut model, mut listen) = (None, String::from("127.0.0.1:0"));
+    let (mut model, mut listen, mut stdin_eof) = (None, String::from("127.0.0.1:0"), false);
     while let Some(arg) = args.next() {
+        if arg == "--stop-on-stdin-eof" {
+            stdin_eof = true;
+            continue;
+        }
         match (arg.as_str(), args.next()) {
             ("--model", Some(v)) => model = Some(v),
             ("--listen", Some(v)) => listen = v,
             _ => {
-                eprintln!("acctscore-worker: unexpected argument {arg:?}\n{USAGE}");
+                eprintln!("acctscore-worker: unexpected argument {arg:?}; {USAGE}");
                 return ExitCode::from(2);
             }
         }
     }
     let Some(model) = model else {
-        eprintln!("acctscore-worker: --model is required\n{USAGE}");
+        eprintln!("acctscore-worker: --model is required; {USAGE}");
         return ExitCode::from(2);
     };
-    match serve_until_stdin_closes(Path::new(&model), &listen) {
+    match serve(Path::new(&model), &listen, stdin_eof) {
         Ok(tasks) => {
-            println!("tasks={tasks}");
-            println!("peak_rss_kib={}", peak_rss_kib().map_or(String::from("unknown"), |k| k.to_string()));
+            // The coordinator may be gone: nobody to report to is not an error.
+            let peak = peak_rss_kib().map_or(String::from("unknown"), |k| k.to_string());
+            let _ = writeln!(std::io::stdout().lock(), "tasks={tasks}\npeak_rss_kib={peak}");
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -208,8 +233,9 @@ pub fn worker_main(args: impl IntoIterator<Item = String>) -> ExitCode {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-fn serve_until_stdin_closes(model: &Path, listen: &str) -> Result<usize, BoxError> {
-    let scorer = Scorer::load(model).map_err(|e| format!("model {}: {e}", model.display()))?;
+/// Serves until told to stop; the number of tasks run.
+fn serve(model: &Path, listen: &str, stdin_eof: bool) -> Result<usize, BoxError> {
+    let scorer = Scorer::load(model).map_err(|e| format!("model: {e}"))?;
     let addr: SocketAddr = listen.parse().map_err(|e| format!("--listen {listen:?}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let tasks = Arc::new(AtomicUsize::new(0));
@@ -218,44 +244,168 @@ fn serve_until_stdin_closes(model: &Path, listen: &str) -> Result<usize, BoxErro
         let incoming =
             tonic::transport::server::TcpIncoming::bind(addr).map_err(|e| format!("listen on {addr}: {e}"))?;
         let bound = incoming.local_addr()?;
-        println!("listening={bound}");
-        std::io::stdout().flush()?;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening={bound}")?;
+        out.flush()?;
+        drop(out);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        std::thread::spawn(move || {
-            // Until the coordinator closes the pipe (or dies): no signal handling needed.
-            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
-            let _ = stop.send(());
-        });
-        tonic::transport::Server::builder()
-            .add_service(worker.into_worker_server())
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = stopped.await;
-            })
-            .await?;
-        Ok::<(), BoxError>(())
+        let server = tokio::spawn(
+            tonic::transport::Server::builder().add_service(worker.into_worker_server()).serve_with_incoming_shutdown(
+                incoming,
+                async {
+                    let _ = stopped.await;
+                },
+            ),
+        );
+        stop_signal(stdin_eof).await;
+        let _ = stop.send(());
+        match tokio::time::timeout(GRACE, server).await {
+            Ok(joined) => Ok::<(), BoxError>(joined??),
+            Err(_) => Err(format!("connections still open {} s after the stop", GRACE.as_secs()).into()),
+        }
     })?;
     Ok(tasks.load(Ordering::Relaxed))
 }
 
-/// Worker processes on 127.0.0.1, each running [`worker_main`]; they stop
-/// when [`stop`](LocalWorkers::stop) closes their stdin, or are killed when
-/// this value is dropped.
+/// Ctrl-C, SIGTERM, or (when asked) the end of stdin.
+async fn stop_signal(stdin_eof: bool) {
+    let eof = async {
+        if !stdin_eof {
+            return std::future::pending().await;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        std::thread::spawn(move || {
+            // Until the coordinator closes the pipe, or dies.
+            let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+            let _ = tx.send(());
+        });
+        let _ = rx.await;
+    };
+    let terminate = async {
+        #[cfg(unix)]
+        if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            term.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        _ = eof => {}
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}
+
+/// Worker processes on 127.0.0.1, each running [`worker_main`] with
+/// `--stop-on-stdin-eof`; they stop when [`stop`](LocalWorkers::stop)
+/// closes their stdin, and are killed when dropped before that.
 #[derive(Debug)]
 pub struct LocalWorkers {
     workers: Vec<LocalWorker>,
 }
 
+/// One worker process; killed and reaped when dropped (a no-op once it
+/// has exited and been waited for).
 #[derive(Debug)]
 struct LocalWorker {
     child: Child,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
-    url: Url,
+    stderr: Arc<Mutex<String>>,
+    url: Option<Url>,
+}
+
+impl Drop for LocalWorker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The last bytes of a worker's stderr kept for its error message.
+const STDERR_KEPT: usize = 16 << 10;
+
+impl LocalWorker {
+    fn start(program: &Path, args: &[&str], model: &Path) -> std::io::Result<Self> {
+        let mut child = Command::new(program)
+            .args(args)
+            .arg("--model")
+            .arg(model)
+            .args(["--listen", "127.0.0.1:0", "--stop-on-stdin-eof"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", program.display())))?;
+        let (stdin, stdout, pipe) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+        let stderr = Arc::new(Mutex::new(String::new()));
+        if let Some(mut pipe) = pipe {
+            // Drained all along, so that a worker writing much to stderr never blocks on a full pipe.
+            let kept = Arc::clone(&stderr);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                    if let Ok(mut text) = kept.lock() {
+                        text.push_str(&String::from_utf8_lossy(&buf[..n]));
+                        if text.len() > STDERR_KEPT {
+                            let cut = text.len() - STDERR_KEPT;
+                            let cut = (cut..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(text.len());
+                            text.drain(..cut);
+                        }
+                    }
+                }
+            });
+        }
+        let Some(stdout) = stdout else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::other("no stdout"));
+        };
+        let mut worker = LocalWorker { child, stdin, stdout: BufReader::new(stdout), stderr, url: None };
+        let mut line = String::new();
+        worker.stdout.read_line(&mut line).map_err(|e| worker.error(format!("reading its stdout: {e}")))?;
+        let url = line.trim().strip_prefix("listening=").and_then(|addr| Url::parse(&format!("http://{addr}")).ok());
+        match url {
+            Some(url) => {
+                worker.url = Some(url);
+                Ok(worker)
+            }
+            None => Err(worker.error(format!("expected listening=<addr> on its stdout, found {:?}", line.trim()))),
+        }
+    }
+
+    /// Stops it (its stdin closed), waits, and reads its report.
+    fn stop(mut self) -> std::io::Result<WorkerReport> {
+        drop(self.stdin.take());
+        let mut rest = String::new();
+        self.stdout.read_to_string(&mut rest).map_err(|e| self.error(format!("reading its report: {e}")))?;
+        let status = self.child.wait()?;
+        let value = |key: &str| rest.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
+        match (status.success(), value("tasks=").and_then(|v| v.parse().ok())) {
+            (true, Some(tasks)) => {
+                Ok(WorkerReport { tasks, peak_rss_kib: value("peak_rss_kib=").and_then(|v| v.parse().ok()) })
+            }
+            _ => Err(self.error(format!("exit {status}, report {rest:?}"))),
+        }
+    }
+
+    /// An error about this worker, with what it wrote to stderr (after it
+    /// exited, or was killed, so that the message is whole).
+    fn error(&mut self, what: String) -> std::io::Error {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // The drain thread ends at the pipe's end; give it a moment to take the last bytes.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let stderr = self.stderr.lock().map(|t| t.trim().to_string()).unwrap_or_default();
+        let url = self.url.as_ref().map_or(String::new(), |u| format!(" ({u})"));
+        std::io::Error::other(format!("worker{url}: {what}; its stderr: {stderr:?}"))
+    }
 }
 
 impl LocalWorkers {
     /// Starts `n` processes of `program` with `args` followed by `--model
-    /// MODEL --listen 127.0.0.1:0`, and waits until each listens.
+    /// MODEL --listen 127.0.0.1:0 --stop-on-stdin-eof`, and waits until
+    /// each listens.
     ///
     /// # Errors
     ///
@@ -263,46 +413,18 @@ impl LocalWorkers {
     /// something else before it listens, with what it wrote to stderr;
     /// those started are killed.
     pub fn spawn(program: &Path, args: &[&str], model: &Path, n: usize) -> std::io::Result<Self> {
-        let mut started = LocalWorkers { workers: Vec::with_capacity(n) };
+        let mut workers = Vec::with_capacity(n);
         for k in 0..n {
-            let mut child = Command::new(program)
-                .args(args)
-                .arg("--model")
-                .arg(model)
-                .args(["--listen", "127.0.0.1:0"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                // Read on failure only: a worker writes to stderr only when it fails.
-                .stderr(Stdio::piped())
-                .spawn()
-                .map_err(|e| std::io::Error::new(e.kind(), format!("worker {k}: {}: {e}", program.display())))?;
-            let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
-            let Some(stdout) = stdout else {
-                let _ = child.kill();
-                return Err(std::io::Error::other(format!("worker {k}: no stdout")));
-            };
-            let mut stdout = BufReader::new(stdout);
-            let mut line = String::new();
-            stdout.read_line(&mut line)?;
-            let url =
-                line.trim().strip_prefix("listening=").and_then(|addr| Url::parse(&format!("http://{addr}")).ok());
-            let Some(url) = url else {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(std::io::Error::other(format!(
-                    "worker {k}: expected listening=<addr> on its stdout, found {:?}; its stderr: {}",
-                    line.trim(),
-                    stderr_of(&mut child)
-                )));
-            };
-            started.workers.push(LocalWorker { child, stdin, stdout, url });
+            let worker = LocalWorker::start(program, args, model)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("worker {k}: {e}")))?;
+            workers.push(worker);
         }
-        Ok(started)
+        Ok(LocalWorkers { workers })
     }
 
     /// The workers' URLs, for [`ClusterParams::new`].
     pub fn urls(&self) -> Vec<Url> {
-        self.workers.iter().map(|w| w.url.clone()).collect()
+        self.workers.iter().filter_map(|w| w.url.clone()).collect()
     }
 
     /// Closes every worker's stdin, waits for it to exit and reads its
@@ -310,48 +432,14 @@ impl LocalWorkers {
     ///
     /// # Errors
     ///
-    /// A worker that fails or reports something unreadable.
-    pub fn stop(mut self) -> std::io::Result<Vec<WorkerReport>> {
-        for w in &mut self.workers {
+    /// The first worker that fails or reports something unreadable, with
+    /// its stderr; every worker is stopped or killed either way.
+    pub fn stop(self) -> std::io::Result<Vec<WorkerReport>> {
+        let mut workers = self.workers;
+        for w in &mut workers {
             drop(w.stdin.take());
         }
-        let mut reports = Vec::with_capacity(self.workers.len());
-        for (k, mut w) in std::mem::take(&mut self.workers).into_iter().enumerate() {
-            let mut rest = String::new();
-            w.stdout.read_to_string(&mut rest)?;
-            let status = w.child.wait()?;
-            let value = |key: &str| rest.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
-            let tasks = value("tasks=").and_then(|v| v.parse().ok());
-            match (status.success(), tasks) {
-                (true, Some(tasks)) => reports
-                    .push(WorkerReport { tasks, peak_rss_kib: value("peak_rss_kib=").and_then(|v| v.parse().ok()) }),
-                _ => {
-                    return Err(std::io::Error::other(format!(
-                        "worker {k} ({}): exit {status}, report {rest:?}; its stderr: {}",
-                        w.url,
-                        stderr_of(&mut w.child)
-                    )));
-                }
-            }
-        }
-        Ok(reports)
-    }
-}
-
-/// What an exited worker wrote to stderr.
-fn stderr_of(child: &mut Child) -> String {
-    let mut text = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = e.read_to_string(&mut text);
-    }
-    text.trim().to_string()
-}
-
-impl Drop for LocalWorkers {
-    fn drop(&mut self) {
-        for w in &mut self.workers {
-            let _ = w.child.kill();
-            let _ = w.child.wait();
-        }
+        let reports: Vec<std::io::Result<WorkerReport>> = workers.into_iter().map(LocalWorker::stop).collect();
+        reports.into_iter().collect()
     }
 }

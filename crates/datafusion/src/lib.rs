@@ -8,11 +8,11 @@
 //! [`register`] adds three functions to a [`SessionContext`]:
 //!
 //! - `acctscore_score(columns…[, engagement])`: the score of each row as a
-//!   struct of [`SCORE_FIELDS`] (`priority`, `quality`, `tier`, `icp`,
-//!   `icp_baseline`, `revenue_estimate`, `revenue_in_range`,
-//!   `revenue_source`, `anomaly_penalty`, `engagement`, `engagement_effect`,
-//!   `reasons`, `anomaly_checks`), equal to [`Scorer::score_frame`] on the
-//!   same rows.
+//!   struct of [`SCORE_FIELDS`] (the ranked-output columns: `priority`,
+//!   `quality`, `tier`, `icp`, `icp_baseline`, `revenue_estimate`,
+//!   `revenue_in_range`, `revenue_source`, `anomaly_penalty`,
+//!   `anomaly_checks`, `engagement`, `engagement_effect`, `reasons`), equal
+//!   to [`Scorer::score_frame`] on the same rows.
 //!   The columns are the model's input columns in [`Scorer::schema`] order
 //!   ([`score_arguments`] writes the list); the engagement, when given, is
 //!   the account's raw decayed engagement (a null: none known).
@@ -89,7 +89,7 @@ use acctscore_scorer::Scorer;
 use acctscore_scorer::pool::RANKED_COLUMNS;
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -207,7 +207,7 @@ pub fn write_ranked<W: std::io::Write>(writer: W, batches: &[RecordBatch]) -> Re
                 Err(exec_error(format!("write_ranked: field {name} is {}, not Float64 or Utf8", c.data_type())))
             }
         };
-        let fields: Vec<Vec<String>> = RANKED_COLUMNS[2..].iter().map(|name| field(name)).collect::<Result<_, _>>()?;
+        let fields: Vec<Vec<String>> = SCORE_FIELDS.iter().map(|name| field(name)).collect::<Result<_, _>>()?;
         for i in 0..b.num_rows() {
             rank += 1;
             let mut record = vec![rank.to_string(), ids.value(i).to_string()];
@@ -216,6 +216,36 @@ pub fn write_ranked<W: std::io::Write>(writer: W, batches: &[RecordBatch]) -> Re
         }
     }
     w.flush().map_err(|e| DataFusionError::External(Box::new(e)))
+}
+
+/// [`write_ranked`] to a file at `path`, written whole (a temporary file,
+/// synced, renamed over it).
+///
+/// # Errors
+///
+/// As [`write_ranked`], or the file cannot be written (named in the error).
+pub fn write_ranked_file(path: impl AsRef<std::path::Path>, batches: &[RecordBatch]) -> Result<(), DataFusionError> {
+    let mut bytes = Vec::new();
+    write_ranked(&mut bytes, batches)?;
+    let written: Result<(), Box<dyn std::error::Error + Send + Sync>> =
+        acctscore_core::write_atomic(path, |f| Ok(f.write_all(&bytes)?));
+    written.map_err(DataFusionError::External)
+}
+
+/// The latest `timestamp` of the table `events` registered in `ctx` (the
+/// `now` a ranking defaults to); `None` when it has no events.
+///
+/// # Errors
+///
+/// No such table or column, or a `timestamp` that is not Unix seconds
+/// (`Int64`).
+pub async fn latest_event_time(ctx: &SessionContext) -> Result<Option<i64>, DataFusionError> {
+    let batches = ctx.sql(r#"SELECT max("timestamp") FROM events"#).await?.collect().await?;
+    let Some(column) = batches.first().map(|b| b.column(0)) else { return Ok(None) };
+    let times = column.as_primitive_opt::<Int64Type>().ok_or_else(|| {
+        plan_error(format!("events.timestamp: expected Unix seconds (Int64), found {}", column.data_type()))
+    })?;
+    Ok(times.iter().next().flatten())
 }
 
 fn plan_error(message: String) -> DataFusionError {

@@ -4,6 +4,7 @@
 use crate::{exec_error, plan_error};
 use acctscore_frame::arrow::ArrowOptions;
 use acctscore_frame::{ColumnKind, Frame};
+use acctscore_scorer::pool::RANKED_COLUMNS;
 use acctscore_scorer::{AccountScore, NeededBy, Scorer};
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, Float64Builder, RecordBatch, StringBuilder, StructArray,
@@ -14,22 +15,9 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl,
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-/// The fields of `acctscore_score`'s struct, in order.
-pub const SCORE_FIELDS: [&str; 13] = [
-    "priority",
-    "quality",
-    "tier",
-    "icp",
-    "icp_baseline",
-    "revenue_estimate",
-    "revenue_in_range",
-    "revenue_source",
-    "anomaly_penalty",
-    "engagement",
-    "engagement_effect",
-    "reasons",
-    "anomaly_checks",
-];
+/// The fields of `acctscore_score`'s struct, in order: the columns of the
+/// ranked-output format after `rank` and `account_id`.
+pub const SCORE_FIELDS: &[&str] = RANKED_COLUMNS.split_at(2).1;
 
 /// What a function of the model is called with: the model's input columns
 /// (in [`Scorer::schema`] order), then optionally the raw engagement.
@@ -195,10 +183,10 @@ impl ScoreUdf {
             f("revenue_in_range", DataType::Float64, true),
             f("revenue_source", DataType::Utf8, true),
             f("anomaly_penalty", DataType::Float64, true),
+            f("anomaly_checks", DataType::Utf8, true),
             f("engagement", DataType::Float64, true),
             f("engagement_effect", DataType::Float64, false),
             f("reasons", DataType::Utf8, false),
-            f("anomaly_checks", DataType::Utf8, true),
         ])
     }
 }
@@ -304,10 +292,10 @@ impl ScoreColumns {
             f(revenue),
             Arc::new(self.source.finish()),
             f(penalty),
+            Arc::new(self.checks.finish()),
             f(engagement),
             f(effect),
             Arc::new(self.reasons.finish()),
-            Arc::new(self.checks.finish()),
         ];
         StructArray::new(ScoreUdf::fields(), arrays, None)
     }
@@ -399,6 +387,8 @@ mod tests {
         assert!(accepts(ColumnKind::Numeric, false, &DataType::Null));
         let dict = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
         assert!(accepts(ColumnKind::Categorical, false, &dict));
-        assert_eq!(ScoreUdf::fields().len(), SCORE_FIELDS.len());
+        let fields = ScoreUdf::fields();
+        let names: Vec<&str> = fields.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, SCORE_FIELDS);
     }
 }

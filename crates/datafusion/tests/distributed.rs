@@ -121,7 +121,13 @@ fn three_workers_rank_as_the_single_process_scorer() -> Result<(), Error> {
     let reports = workers.stop()?;
 
     assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), top);
-    assert!(plan.contains("Stage"), "a distributed plan: {plan}");
+    // Where each part runs: the partial aggregate of the events and the
+    // priority of every account in the workers' stages, the explanation of
+    // the rows kept on the coordinator (the plan's head, before the stages).
+    let (head, stages) = plan.split_once("┌───── Stage").unwrap_or((plan.as_str(), ""));
+    assert!(stages.contains("AggregateExec: mode=Partial"), "{plan}");
+    assert!(stages.contains("acctscore_priority(") && !stages.contains("acctscore_score("), "{plan}");
+    assert!(head.contains("acctscore_score("), "{plan}");
     for (k, r) in reports.iter().enumerate() {
         assert!(r.tasks > 0, "worker {k} ran no task: {reports:?}\n{plan}");
     }
