@@ -235,7 +235,8 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves until told to stop; the number of tasks run.
 fn serve(model: &Path, listen: &str, stdin_eof: bool) -> Result<usize, BoxError> {
-    let scorer = Scorer::load(model).map_err(|e| format!("model: {e}"))?;
+    // The path in front: a parse error of the model file does not name it.
+    let scorer = Scorer::load(model).map_err(|e| format!("model {}: {e}", model.display()))?;
     let addr: SocketAddr = listen.parse().map_err(|e| format!("--listen {listen:?}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let tasks = Arc::new(AtomicUsize::new(0));
@@ -397,8 +398,8 @@ impl LocalWorker {
         // The drain thread ends at the pipe's end; give it a moment to take the last bytes.
         std::thread::sleep(std::time::Duration::from_millis(50));
         let stderr = self.stderr.lock().map(|t| t.trim().to_string()).unwrap_or_default();
-        let url = self.url.as_ref().map_or(String::new(), |u| format!(" ({u})"));
-        std::io::Error::other(format!("worker{url}: {what}; its stderr: {stderr:?}"))
+        let url = self.url.as_ref().map_or(String::new(), |u| format!("{u}: "));
+        std::io::Error::other(format!("{url}{what}; its stderr: {stderr:?}"))
     }
 }
 
@@ -439,7 +440,11 @@ impl LocalWorkers {
         for w in &mut workers {
             drop(w.stdin.take());
         }
-        let reports: Vec<std::io::Result<WorkerReport>> = workers.into_iter().map(LocalWorker::stop).collect();
+        let reports: Vec<std::io::Result<WorkerReport>> = workers
+            .into_iter()
+            .enumerate()
+            .map(|(k, w)| w.stop().map_err(|e| std::io::Error::new(e.kind(), format!("worker {k}: {e}"))))
+            .collect();
         reports.into_iter().collect()
     }
 }
