@@ -188,8 +188,17 @@ fn model_file_round_trip_and_corruption() {
     // A frame of another schema.
     let smaller = frame.without(&["industry"]);
     assert!(matches!(scorer.score_frame(&smaller, None), Err(Error::Schema { .. })));
-    // A missing file.
+    // A missing file, and a file refused: both name it.
     assert!(matches!(Scorer::load("/no/such/model.json"), Err(Error::ModelFile(ModelFileError::Io { .. }))));
+    let path = std::env::temp_dir().join(format!("acctscore-refused-{}.json", std::process::id()));
+    std::fs::write(&path, &json[..json.len() / 2]).expect("writes");
+    let err = Scorer::load(&path).expect_err("a truncated file");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        matches!(&err, Error::ModelFile(ModelFileError::Refused { source: EnvelopeError::Malformed { .. }, .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
 }
 
 #[test]

@@ -235,8 +235,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Serves until told to stop; the number of tasks run.
 fn serve(model: &Path, listen: &str, stdin_eof: bool) -> Result<usize, BoxError> {
-    // The path in front: a parse error of the model file does not name it.
-    let scorer = Scorer::load(model).map_err(|e| format!("model {}: {e}", model.display()))?;
+    let scorer = Scorer::load(model).map_err(|e| format!("model: {e}"))?;
     let addr: SocketAddr = listen.parse().map_err(|e| format!("--listen {listen:?}: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let tasks = Arc::new(AtomicUsize::new(0));

@@ -54,6 +54,16 @@ pub enum ModelFileError {
     /// ([`EnvelopeError::Invalid`]).
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// The file at `path` was read but refused ([`Scorer::load`]): what
+    /// [`Envelope`](ModelFileError::Envelope) says of a string, with the
+    /// file named.
+    #[error("{path}: {source}")]
+    Refused {
+        /// The path.
+        path: String,
+        /// Why it was refused.
+        source: EnvelopeError,
+    },
 }
 
 fn file_error(e: impl Into<EnvelopeError>) -> Error {
@@ -119,11 +129,17 @@ impl Scorer {
     /// Reads a model file.
     ///
     /// # Errors
-    /// [`ModelFileError::Io`] and as [`Scorer::from_json`].
+    /// [`ModelFileError::Io`]; a file refused as [`Scorer::from_json`]
+    /// refuses a string is [`ModelFileError::Refused`], naming the file.
     pub fn load(path: impl AsRef<Path>) -> Result<Scorer> {
         let path = path.as_ref();
         let json = std::fs::read_to_string(path)
             .map_err(|source| Error::ModelFile(ModelFileError::Io { path: path.display().to_string(), source }))?;
-        Scorer::from_json(&json)
+        Scorer::from_json(&json).map_err(|e| match e {
+            Error::ModelFile(ModelFileError::Envelope(source)) => {
+                Error::ModelFile(ModelFileError::Refused { path: path.display().to_string(), source })
+            }
+            other => other,
+        })
     }
 }
