@@ -1012,8 +1012,8 @@ fn cases() -> Vec<Case> {
             &[("m.json", Model(|j| j.replacen("\"converted\"", "\"convertee\"", 2)))],
             |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
             E(
-                "Error::ModelFile(Envelope(Checksum { expected: \"fnv1a64:*\", found: \"fnv1a64:*\" }))",
-                "checksum mismatch: the file says fnv1a64:*, its model hashes to fnv1a64:*",
+                "Error::ModelFile(Refused { path: \"*/m.json\", source: Checksum { expected: \"fnv1a64:*\", found: \"fnv1a64:*\" } })",
+                "*/m.json: checksum mismatch: the file says fnv1a64:*, its model hashes to fnv1a64:*",
             ),
         ),
         case(
@@ -1022,8 +1022,8 @@ fn cases() -> Vec<Case> {
             &[("m.json", Model(|j| j[..j.len() / 2].to_string()))],
             |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
             E(
-                "Error::ModelFile(Envelope(Malformed { format: \"acctscore-scorer\", reason: \"EOF while parsing a string at line 1 column *\" }))",
-                "not a valid `acctscore-scorer` file: EOF while parsing a string at line 1 column *",
+                "Error::ModelFile(Refused { path: \"*/m.json\", source: Malformed { format: \"acctscore-scorer\", reason: \"EOF while parsing a string at line 1 column *\" } })",
+                "*/m.json: not a valid `acctscore-scorer` file: EOF while parsing a string at line 1 column *",
             ),
         ),
         case(
@@ -1032,8 +1032,8 @@ fn cases() -> Vec<Case> {
             &[("m.json", Text(""))],
             |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
             E(
-                "Error::ModelFile(Envelope(Malformed { format: \"acctscore-scorer\", reason: \"EOF while parsing a value at line 1 column 0\" }))",
-                "not a valid `acctscore-scorer` file: EOF while parsing a value at line 1 column 0",
+                "Error::ModelFile(Refused { path: \"*/m.json\", source: Malformed { format: \"acctscore-scorer\", reason: \"EOF while parsing a value at line 1 column 0\" } })",
+                "*/m.json: not a valid `acctscore-scorer` file: EOF while parsing a value at line 1 column 0",
             ),
         ),
         case(
@@ -1042,8 +1042,8 @@ fn cases() -> Vec<Case> {
             &[("m.json", Model(|j| j.replacen("\"acctscore-scorer\"", "\"acctscore-segments\"", 1)))],
             |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
             E(
-                r#"Error::ModelFile(Envelope(Format { expected: "acctscore-scorer", found: "acctscore-segments" }))"#,
-                "the file is a `acctscore-segments` file, not `acctscore-scorer`",
+                r#"Error::ModelFile(Refused { path: "*/m.json", source: Format { expected: "acctscore-scorer", found: "acctscore-segments" } })"#,
+                "*/m.json: the file is a `acctscore-segments` file, not `acctscore-scorer`",
             ),
         ),
         case(
@@ -1052,8 +1052,8 @@ fn cases() -> Vec<Case> {
             &[("m.json", Model(|j| j.replacen("\"format_version\":2", "\"format_version\":9", 1)))],
             |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
             E(
-                r#"Error::ModelFile(Envelope(Version { format: "acctscore-scorer", found: 9, readable: [2] }))"#,
-                "`acctscore-scorer` format version 9: this build reads version 2",
+                r#"Error::ModelFile(Refused { path: "*/m.json", source: Version { format: "acctscore-scorer", found: 9, readable: [2] } })"#,
+                "*/m.json: `acctscore-scorer` format version 9: this build reads version 2",
             ),
         ),
         case(
@@ -1081,8 +1081,8 @@ fn cases() -> Vec<Case> {
             )],
             |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
             E(
-                "Error::ModelFile(Envelope(Malformed { format: \"acctscore-scorer\", reason: \"model: number out of range at line 1 column *\" }))",
-                "not a valid `acctscore-scorer` file: model: number out of range at line 1 column *",
+                "Error::ModelFile(Refused { path: \"*/m.json\", source: Malformed { format: \"acctscore-scorer\", reason: \"model: number out of range at line 1 column *\" } })",
+                "*/m.json: not a valid `acctscore-scorer` file: model: number out of range at line 1 column *",
             ),
         ),
         case(
@@ -1109,7 +1109,10 @@ fn cases() -> Vec<Case> {
                 )?;
                 bench_pool::run(a).map(|()| String::new()).map_err(boxed)
             },
-            E("Error::ModelFile(Envelope(Checksum { * }))", "checksum mismatch: *"),
+            E(
+                "Error::ModelFile(Refused { path: \"*/m.json\", source: Checksum { * } })",
+                "*/m.json: checksum mismatch: *",
+            ),
         ),
         case(
             ModelFiles,
