@@ -318,33 +318,57 @@ impl EngagementSums {
     /// bit, a few hundred bytes plus 8 per account and half-life class. The
     /// bytes carry no checksum: a file that holds them adds its own.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(64 + 24 * (self.kinds.len() + self.classes.len()) + 8 * self.sums.len());
-        out.extend_from_slice(SUMS_MAGIC);
+        let mut out = Vec::with_capacity(self.byte_len());
+        // Writing into a Vec cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// Writes [`EngagementSums::to_bytes`]'s bytes to `w` without holding
+    /// them in memory (a file of a large pool is written in one pass).
+    ///
+    /// # Errors
+    /// The writer's error.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let mut head = Vec::with_capacity(64 + 24 * (self.kinds.len() + self.classes.len()));
+        head.extend_from_slice(SUMS_MAGIC);
         let put = |out: &mut Vec<u8>, v: u64| out.extend_from_slice(&v.to_le_bytes());
         let put_time = |out: &mut Vec<u8>, t: Option<i64>| {
             out.push(u8::from(t.is_some()));
             out.extend_from_slice(&t.unwrap_or(0).to_le_bytes());
         };
-        put(&mut out, self.n_accounts as u64);
-        put_time(&mut out, self.now);
-        put(&mut out, self.used);
-        put(&mut out, self.ignored_future);
-        put_time(&mut out, self.latest);
-        put(&mut out, self.kinds.len() as u64);
+        put(&mut head, self.n_accounts as u64);
+        put_time(&mut head, self.now);
+        put(&mut head, self.used);
+        put(&mut head, self.ignored_future);
+        put_time(&mut head, self.latest);
+        put(&mut head, self.kinds.len() as u64);
         for &(weight, rate, class) in &self.kinds {
-            put(&mut out, weight.to_bits());
-            put(&mut out, rate.to_bits());
-            put(&mut out, class as u64);
+            put(&mut head, weight.to_bits());
+            put(&mut head, rate.to_bits());
+            put(&mut head, class as u64);
         }
-        put(&mut out, self.classes.len() as u64);
+        put(&mut head, self.classes.len() as u64);
         for &(rate, reference) in &self.classes {
-            put(&mut out, rate.to_bits());
-            put_time(&mut out, reference);
+            put(&mut head, rate.to_bits());
+            put_time(&mut head, reference);
         }
-        for v in &self.sums {
-            out.extend_from_slice(&v.to_le_bytes());
+        w.write_all(&head)?;
+        // The sums in blocks: one write per block, not per number.
+        let mut block = Vec::with_capacity(8 * 4096);
+        for chunk in self.sums.chunks(4096) {
+            block.clear();
+            for v in chunk {
+                block.extend_from_slice(&v.to_le_bytes());
+            }
+            w.write_all(&block)?;
         }
-        out
+        Ok(())
+    }
+
+    /// The length of [`EngagementSums::to_bytes`].
+    fn byte_len(&self) -> usize {
+        SUMS_MAGIC.len() + 8 * 5 + 9 * 2 + 24 * self.kinds.len() + 17 * self.classes.len() + 8 * self.sums.len()
     }
 
     /// Reads sums written by [`EngagementSums::to_bytes`], for `model`.
@@ -535,6 +559,7 @@ mod tests {
         let mut sums = EngagementSums::new(&m, 3, None);
         sums.add(&touches(20, 3, 1_767_225_600, 30)).expect("ok");
         let bytes = sums.to_bytes();
+        assert_eq!(bytes.len(), sums.byte_len());
         let corrupt = |b: &[u8]| matches!(EngagementSums::from_bytes(&m, b), Err(EngagementError::CorruptState { .. }));
         assert!(corrupt(&bytes[..bytes.len() - 1]), "truncated");
         assert!(corrupt(&[bytes.as_slice(), &[0u8; 8]].concat()), "trailing bytes");

@@ -148,29 +148,36 @@ impl EngagementStore {
     /// # Errors
     /// [`PoolError::File`] when the file cannot be written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), PoolError> {
-        let mut bytes = Vec::with_capacity(STORE_MAGIC.len() + 8 + 16 * self.ids.len());
-        bytes.extend_from_slice(STORE_MAGIC);
-        bytes.extend_from_slice(&(self.ids.len() as u64).to_le_bytes());
+        let path = path.as_ref();
+        crate::core::write_atomic(path, |w: &mut dyn Write| -> Result<(), PoolError> {
+            // Streamed, with the checksum taken on the way: a pool-sized
+            // buffer would cost more in fresh pages than the write itself.
+            // The buffer in front of the checksum hands it large blocks.
+            let mut body =
+                std::io::BufWriter::with_capacity(1 << 16, CrcWriter { inner: w, crc: crc32fast::Hasher::new() });
+            self.write_body(&mut body)
+                .and_then(|()| body.into_inner().map_err(std::io::IntoInnerError::into_error))
+                .and_then(|c| c.inner.write_all(&c.crc.finalize().to_le_bytes()))
+                .map_err(|source| {
+                    PoolError::from(crate::core::FileWriteError::new(path, crate::core::WriteStep::Write, source))
+                })
+        })
+    }
+
+    /// The file's bytes before the checksum: magic, ids, sums.
+    fn write_body(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        w.write_all(STORE_MAGIC)?;
+        w.write_all(&(self.ids.len() as u64).to_le_bytes())?;
         for row in 0..self.ids.len() {
             match id_bytes(&self.ids, row) {
                 Some(id) => {
-                    bytes.extend_from_slice(&u32::try_from(id.len()).unwrap_or(MISSING_ID - 1).to_le_bytes());
-                    bytes.extend_from_slice(id);
+                    w.write_all(&u32::try_from(id.len()).unwrap_or(MISSING_ID - 1).to_le_bytes())?;
+                    w.write_all(id)?;
                 }
-                None => bytes.extend_from_slice(&MISSING_ID.to_le_bytes()),
+                None => w.write_all(&MISSING_ID.to_le_bytes())?,
             }
         }
-        let sums = self.sums.to_bytes();
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&bytes);
-        crc.update(&sums);
-        let crc = crc.finalize().to_le_bytes();
-        let path = path.as_ref();
-        crate::core::write_atomic(path, |w: &mut dyn Write| -> Result<(), PoolError> {
-            w.write_all(&bytes).and_then(|()| w.write_all(&sums)).and_then(|()| w.write_all(&crc)).map_err(|source| {
-                PoolError::from(crate::core::FileWriteError::new(path, crate::core::WriteStep::Write, source))
-            })
-        })
+        self.sums.write_to(w)
     }
 
     /// Reads a store written by [`EngagementStore::save`], for `model`.
@@ -214,6 +221,24 @@ impl EngagementStore {
             return Err(corrupt("the sums' accounts do not match the ids"));
         }
         Ok(EngagementStore { ids: Column::Text(ids), sums })
+    }
+}
+
+/// A writer that keeps the CRC-32 of what passes through it.
+struct CrcWriter<'a> {
+    inner: &'a mut dyn Write,
+    crc: crc32fast::Hasher,
+}
+
+impl Write for CrcWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(buf.get(..n).unwrap_or(buf));
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
