@@ -287,10 +287,21 @@ impl std::fmt::Display for FitReport {
         let (a, b, c) = self.tiers.cuts();
         // A quality is at most 1: a cut above it is a tier no account is in.
         let cut = |letter: char, x: f64| {
-            if x > 1.0 { format!("{letter}: none (no fit account reached it)") } else { format!("{letter} >= {x:.4}") }
+            if x > 1.0 {
+                format!("{letter}: none (no fit account reached it)")
+            } else {
+                format!("{letter} >= {}", cut_text(x))
+            }
         };
         write!(f, "tiers on quality: {}, {}, {}", cut('A', a), cut('B', b), cut('C', c))
     }
+}
+
+/// A tier cut as the fit report prints it: four decimals, or three
+/// significant digits below 0.0001, so that a cut just above 0 does not read
+/// as `>= 0.0000` (every account).
+fn cut_text(x: f64) -> String {
+    if x == 0.0 || x >= 1e-4 { format!("{x:.4}") } else { format!("{x:.2e}") }
 }
 
 /// The gate's decision for each flagged column of `report` among
@@ -344,5 +355,12 @@ mod tests {
         assert!(QualityTiers::from_shares(&[], [0.1, 0.1, 0.1]).is_err());
         // A tampered file with inverted cuts is refused.
         assert!(serde_json::from_str::<QualityTiers>(r#"{"a":0.1,"b":0.5,"c":0.0}"#).is_err());
+    }
+
+    #[test]
+    fn a_cut_just_above_zero_is_printed_as_such() {
+        assert_eq!(cut_text(0.27815), "0.2782");
+        assert_eq!(cut_text(0.0), "0.0000");
+        assert_eq!(cut_text(6.686_666e-7), "6.69e-7");
     }
 }
