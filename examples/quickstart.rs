@@ -118,14 +118,7 @@ pub(crate) fn run(args: &Args) -> Result<(), common::BoxError> {
             )?;
             // The ICP probability as baseline + reasons, in percentage points
             // rounded so that the shown numbers add up to the shown total.
-            let parts: Vec<f64> =
-                std::iter::once(s.icp_baseline).chain(s.reasons.iter().map(|r| r.contribution)).collect();
-            let shown = add_up_rounded(&parts, s.icp.get());
-            let mut line = format!("     p(icp) {:.1}% = {:.1}% baseline", s.icp.get() * 100.0, shown[0]);
-            for (r, pp) in s.reasons.iter().zip(&shown[1..]) {
-                line.push_str(&format!(" {} {:.1} {}", if *pp < 0.0 { '-' } else { '+' }, pp.abs(), r.text));
-            }
-            writeln!(out, "{line}")?;
+            writeln!(out, "     {}", s.icp_sum_line())?;
             if let Some(a) = s.anomaly.as_ref().filter(|a| a.penalty > 0.0) {
                 writeln!(out, "     data doubt (p(rev) × {:.2}): {}", 1.0 - a.penalty, a.messages.join(" "))?;
             }
@@ -142,21 +135,4 @@ pub(crate) fn run(args: &Args) -> Result<(), common::BoxError> {
         )?;
         Ok(())
     })
-}
-
-/// `parts` (probabilities that add up to `total`) in percentage points with
-/// one decimal, rounded by largest remainder so that the rounded parts add
-/// up to the rounded total.
-fn add_up_rounded(parts: &[f64], total: f64) -> Vec<f64> {
-    let tenths: Vec<f64> = parts.iter().map(|p| p * 1000.0).collect();
-    let mut floors: Vec<i64> = tenths.iter().map(|t| t.floor() as i64).collect();
-    let deficit = (total * 1000.0).round() as i64 - floors.iter().sum::<i64>();
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by(|&a, &b| (tenths[b] - tenths[b].floor()).total_cmp(&(tenths[a] - tenths[a].floor())));
-    for &k in order.iter().take(usize::try_from(deficit).unwrap_or(0)) {
-        if let Some(f) = floors.get_mut(k) {
-            *f += 1;
-        }
-    }
-    floors.into_iter().map(|f| f as f64 / 10.0).collect()
 }

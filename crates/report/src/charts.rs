@@ -74,6 +74,17 @@ macro_rules! mesh {
     };
 }
 
+/// The series legend of chart `$c` at `$position`, in the report's look.
+macro_rules! legend {
+    ($c:expr, $position:expr) => {
+        $c.configure_series_labels()
+            .position($position)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FONT, 13))
+    };
+}
+
 /// Cumulative gains (left) and lift by decile (right).
 pub(crate) fn gains(rows: &[GainsRow], accounts: usize) -> DrawResult<Chart> {
     let svg = svg(WIDE, |root| {
@@ -154,12 +165,7 @@ pub(crate) fn reliability(points: &[ReliabilityPoint]) -> DrawResult<Chart> {
             .label("observed")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE_C.stroke_width(2)));
         c.draw_series(pts.iter().map(|&p| Circle::new(p, 5, BLUE_C.filled())))?;
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()?;
+        legend!(c, SeriesLabelPosition::UpperLeft).draw()?;
         Ok(())
     })?;
     Ok(Chart { svg, marks: vec![BLUE] })
@@ -200,12 +206,7 @@ pub(crate) fn tier_distribution(h: &Histogram, tiers: &[TierRow]) -> DrawResult<
                 .label(format!("tier {}", t.letter()))
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         }
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .label_font((FONT, 13))
-            .draw()?;
+        legend!(c, SeriesLabelPosition::UpperRight).draw()?;
         Ok(())
     })?;
     Ok(Chart { svg, marks: present.iter().map(|&t| tier_color(t).1).collect() })

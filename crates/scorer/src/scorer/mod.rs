@@ -39,6 +39,7 @@ mod mapping;
 mod params;
 mod prepared;
 mod report;
+mod shown;
 
 pub use file::{FORMAT_NAME, FORMAT_VERSION, ModelFileError, READABLE};
 pub use mapping::ColumnMapping;

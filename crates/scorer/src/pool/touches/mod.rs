@@ -439,14 +439,21 @@ fn parse_block(
         }
         Ok(lines)
     };
-    let [h0, h1] = halves;
+    let [h0, h1] = &mut *halves;
     #[cfg(feature = "parallel")]
     let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, 0, h1));
     #[cfg(not(feature = "parallel"))]
     let (a, b) = (parse(first, first_line, h0), parse(second, 0, h1));
     let second_line = first_line + a?;
     let next_line = second_line + b.map_err(|e| e.after_line(second_line))?;
-    for half in [h0, h1] {
+    gather(halves, log);
+    Ok(next_line)
+}
+
+/// Adds what the two halves of a block read to `log`: their counts, and
+/// their touches when they keep no sums (first half first: file order).
+fn gather(halves: &[Half; 2], log: &mut TouchLog) {
+    for half in halves {
         if half.sums.is_none() {
             log.touches.extend_from_slice(&half.log.touches);
         }
@@ -454,7 +461,6 @@ fn parse_block(
         log.rows += half.log.rows;
         log.latest = log.latest.max(half.log.latest);
     }
-    Ok(next_line)
 }
 
 /// Parses the bytes of `events.csv` (`account_id, kind, timestamp[, rep_id]`,

@@ -94,21 +94,14 @@ pub(super) fn read_events(
         half.log = sink.log;
         result
     };
-    let [h0, h1] = halves;
+    let [h0, h1] = &mut *halves;
     #[cfg(feature = "parallel")]
     let (a, b) = rayon::join(|| read(0..half, h0), || read(half..groups, h1));
     #[cfg(not(feature = "parallel"))]
     let (a, b) = (read(0..half, h0), read(half..groups, h1));
     a?;
     b?;
-    for half in [h0, h1] {
-        if half.sums.is_none() {
-            log.touches.extend_from_slice(&half.log.touches);
-        }
-        log.unknown_accounts += half.log.unknown_accounts;
-        log.rows += half.log.rows;
-        log.latest = log.latest.max(half.log.latest);
-    }
+    super::gather(halves, log);
     Ok(())
 }
 
