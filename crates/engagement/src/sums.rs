@@ -378,9 +378,24 @@ impl EngagementSums {
     /// (truncated, trailing bytes, a negative or non-finite sum);
     /// [`EngagementError::OtherModel`] for sums made with another model
     /// (other kinds, weights or half-lives).
-    pub fn from_bytes(model: &EngagementModel, bytes: &[u8]) -> Result<Self> {
+    pub fn from_bytes(model: &EngagementModel, mut bytes: &[u8]) -> Result<Self> {
+        Self::read_from(model, &mut bytes)
+    }
+
+    /// [`EngagementSums::from_bytes`] from a reader, read to its end without
+    /// holding the bytes in memory (a state file of a large pool is read in
+    /// one pass). An error of the reader reads as truncated sums.
+    ///
+    /// # Errors
+    /// As [`EngagementSums::from_bytes`].
+    pub fn read_from(model: &EngagementModel, r: &mut dyn std::io::Read) -> Result<Self> {
         let corrupt = |reason| EngagementError::CorruptState { reason };
-        let mut r = ByteReader { bytes: bytes.strip_prefix(SUMS_MAGIC).ok_or(corrupt("not engagement sums"))? };
+        let mut r = ByteReader { r };
+        let mut magic = [0u8; SUMS_MAGIC.len()];
+        r.fill(&mut magic)?;
+        if magic != SUMS_MAGIC {
+            return Err(corrupt("not engagement sums"));
+        }
         let n_accounts = r.count()?;
         let now = r.time()?;
         let used = r.u64()?;
@@ -404,13 +419,24 @@ impl EngagementSums {
             return Err(EngagementError::OtherModel { what: "half-life classes" });
         }
         let len = n_classes.checked_mul(n_accounts).ok_or(corrupt("sizes overflow"))?;
-        if r.bytes.len() != len.saturating_mul(8) {
-            return Err(corrupt("the sums' length does not match accounts × classes"));
+        // Reserved from a count the bytes claim: at most 2^24 up front, the
+        // rest as the bytes arrive.
+        let mut sums: Vec<f64> = Vec::with_capacity(len.min(1 << 24));
+        let mut block = [0u8; 8 * 1024];
+        while sums.len() < len {
+            let take = (len - sums.len()).min(1024);
+            let bytes = &mut block[..8 * take];
+            r.fill(bytes).map_err(|_| corrupt("the sums' length does not match accounts × classes"))?;
+            for c in bytes.chunks_exact(8) {
+                let v = f64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]));
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(corrupt("sums must be finite and >= 0"));
+                }
+                sums.push(v);
+            }
         }
-        let sums: Vec<f64> =
-            r.bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]))).collect();
-        if sums.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
-            return Err(corrupt("sums must be finite and >= 0"));
+        if !matches!(r.r.read(&mut block[..1]), Ok(0)) {
+            return Err(corrupt("the sums' length does not match accounts × classes"));
         }
         Ok(EngagementSums { n_accounts, now, kinds, classes, sums, used, ignored_future, latest })
     }
@@ -421,15 +447,19 @@ const SUMS_MAGIC: &[u8] = b"acctscore-engagement-sums/1\n";
 
 /// Reads the little-endian fields of [`EngagementSums::to_bytes`].
 struct ByteReader<'a> {
-    bytes: &'a [u8],
+    r: &'a mut dyn std::io::Read,
 }
 
 impl ByteReader<'_> {
+    /// Fills `out`; a short read is truncated sums.
+    fn fill(&mut self, out: &mut [u8]) -> Result<()> {
+        self.r.read_exact(out).map_err(|_| EngagementError::CorruptState { reason: "truncated" })
+    }
+
     fn u64(&mut self) -> Result<u64> {
-        let (head, rest) =
-            self.bytes.split_first_chunk::<8>().ok_or(EngagementError::CorruptState { reason: "truncated" })?;
-        self.bytes = rest;
-        Ok(u64::from_le_bytes(*head))
+        let mut b = [0u8; 8];
+        self.fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
     }
 
     fn count(&mut self) -> Result<usize> {
@@ -437,10 +467,10 @@ impl ByteReader<'_> {
     }
 
     fn time(&mut self) -> Result<Option<i64>> {
-        let (&flag, rest) = self.bytes.split_first().ok_or(EngagementError::CorruptState { reason: "truncated" })?;
-        self.bytes = rest;
+        let mut flag = [0u8; 1];
+        self.fill(&mut flag)?;
         let t = self.u64()? as i64;
-        match flag {
+        match flag[0] {
             0 => Ok(None),
             1 => Ok(Some(t)),
             _ => Err(EngagementError::CorruptState { reason: "a time flag is neither 0 nor 1" }),

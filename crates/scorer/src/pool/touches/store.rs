@@ -189,38 +189,87 @@ impl EngagementStore {
     /// was made with another engagement model.
     pub fn load(path: impl AsRef<Path>, model: &EngagementModel) -> Result<Self, PoolError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
-        Self::from_file_bytes(&bytes, model).map_err(|e| PoolError::from(e).in_file(path))
+        let io = |source| PoolError::Io { path: path.display().to_string(), source };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        Self::read_file(file, len, model).map_err(|e| PoolError::from(e).in_file(path))
     }
 
-    fn from_file_bytes(bytes: &[u8], model: &EngagementModel) -> Result<Self, EngagementError> {
+    /// Reads a store of `len` bytes in one pass, with no buffer the size of
+    /// the file: the checksum is taken on the way, and a damaged file is
+    /// refused as damaged even where its damage also breaks the layout.
+    fn read_file(file: std::fs::File, len: u64, model: &EngagementModel) -> Result<Self, EngagementError> {
+        use std::io::Read;
         let corrupt = |reason| EngagementError::CorruptState { reason };
-        let body = bytes.strip_prefix(STORE_MAGIC).ok_or(corrupt("not an engagement state file"))?;
-        let split = bytes.len().checked_sub(4).ok_or(corrupt("truncated"))?;
-        let body = body.get(..split.saturating_sub(STORE_MAGIC.len())).ok_or(corrupt("truncated"))?;
-        if crc32fast::hash(&bytes[..split]).to_le_bytes() != bytes[split..] {
+        let body_len = len.checked_sub(4).ok_or(corrupt("truncated"))?;
+        // The buffer in front of the checksum hands it large blocks.
+        let mut body = std::io::BufReader::with_capacity(
+            1 << 16,
+            CrcReader { inner: file.take(body_len), crc: crc32fast::Hasher::new() },
+        );
+        let parsed = Self::read_body(&mut body, body_len, model);
+        // What parsing left (all of it after an error) still counts.
+        let drained = std::io::copy(&mut body, &mut std::io::sink());
+        let CrcReader { inner, crc } = body.into_inner();
+        let mut stored = [0u8; 4];
+        let read = drained.and_then(|_| inner.into_inner().read_exact(&mut stored));
+        if read.is_err() || crc.finalize().to_le_bytes() != stored {
             return Err(corrupt("checksum differs: the file is damaged or was edited"));
         }
-        let (n, mut rest) = body.split_first_chunk::<8>().ok_or(corrupt("truncated"))?;
-        let n = usize::try_from(u64::from_le_bytes(*n)).map_err(|_| corrupt("too many ids"))?;
-        let mut ids = TextColumn::with_capacity(n.min(rest.len() / 4), rest.len().min(1 << 30));
+        parsed
+    }
+
+    /// The store's `len` bytes before the checksum: magic, ids, sums.
+    fn read_body(r: &mut dyn std::io::Read, len: u64, model: &EngagementModel) -> Result<Self, EngagementError> {
+        let corrupt = |reason| EngagementError::CorruptState { reason };
+        let mut fill = |out: &mut [u8]| r.read_exact(out).map_err(|_| corrupt("truncated"));
+        let mut magic = [0u8; STORE_MAGIC.len()];
+        fill(&mut magic).map_err(|_| corrupt("not an engagement state file"))?;
+        if magic != STORE_MAGIC {
+            return Err(corrupt("not an engagement state file"));
+        }
+        let mut n = [0u8; 8];
+        fill(&mut n)?;
+        let n = usize::try_from(u64::from_le_bytes(n)).map_err(|_| corrupt("too many ids"))?;
+        // Reserved from the count the file claims, bounded by its length.
+        let max_bytes = usize::try_from(len).unwrap_or(usize::MAX);
+        let mut ids = TextColumn::with_capacity(n.min(max_bytes / 4), max_bytes.min(1 << 30));
+        let mut id = Vec::new();
         for _ in 0..n {
-            let (len, tail) = rest.split_first_chunk::<4>().ok_or(corrupt("truncated"))?;
-            let len = u32::from_le_bytes(*len);
+            let mut len = [0u8; 4];
+            fill(&mut len)?;
+            let len = u32::from_le_bytes(len);
             if len == MISSING_ID {
                 ids.push(None);
-                rest = tail;
                 continue;
             }
-            let (id, tail) = tail.split_at_checked(len as usize).ok_or(corrupt("truncated"))?;
-            ids.push(Some(std::str::from_utf8(id).map_err(|_| corrupt("an id is not UTF-8"))?));
-            rest = tail;
+            // A length past the file's end is damage, not an allocation.
+            if len as usize > max_bytes {
+                return Err(corrupt("truncated"));
+            }
+            id.resize(len as usize, 0);
+            fill(&mut id)?;
+            ids.push(Some(std::str::from_utf8(&id).map_err(|_| corrupt("an id is not UTF-8"))?));
         }
-        let sums = EngagementSums::from_bytes(model, rest)?;
+        let sums = EngagementSums::read_from(model, r)?;
         if sums.n_accounts() != ids.len() {
             return Err(corrupt("the sums' accounts do not match the ids"));
         }
         Ok(EngagementStore { ids: Column::Text(ids), sums })
+    }
+}
+
+/// A reader that keeps the CRC-32 of what passes through it.
+struct CrcReader<R> {
+    inner: R,
+    crc: crc32fast::Hasher,
+}
+
+impl<R: std::io::Read> std::io::Read for CrcReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc.update(buf.get(..n).unwrap_or(buf));
+        Ok(n)
     }
 }
 
@@ -327,7 +376,15 @@ mod tests {
         std::fs::write(&path, &edited).expect("write");
         let err = EngagementStore::load(&path, &model).expect_err("damaged").to_string();
         assert!(err.contains("state") && err.contains("checksum"), "{err}");
+        // Damage that also breaks the layout (an id's length) reads as damage.
+        let mut edited = bytes.clone();
+        edited[STORE_MAGIC.len() + 8 + 3] ^= 0x40;
+        std::fs::write(&path, &edited).expect("write");
+        let err = EngagementStore::load(&path, &model).expect_err("damaged length").to_string();
+        assert!(err.contains("checksum"), "{err}");
         std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("write");
+        assert!(EngagementStore::load(&path, &model).is_err());
+        std::fs::write(&path, &bytes[..3]).expect("write");
         assert!(EngagementStore::load(&path, &model).is_err());
         std::fs::write(&path, &bytes).expect("write");
         let other = EngagementParams::new().half_life_days("call", 3.0).fit().expect("valid");
