@@ -355,13 +355,12 @@ impl EngagementSums {
         }
         w.write_all(&head)?;
         // The sums in blocks: one write per block, not per number.
-        let mut block = Vec::with_capacity(8 * 4096);
-        for chunk in self.sums.chunks(4096) {
-            block.clear();
-            for v in chunk {
-                block.extend_from_slice(&v.to_le_bytes());
+        let mut block = [0u8; 8 * 1024];
+        for chunk in self.sums.chunks(1024) {
+            for (out, v) in block.chunks_exact_mut(8).zip(chunk) {
+                out.copy_from_slice(&v.to_le_bytes());
             }
-            w.write_all(&block)?;
+            w.write_all(&block[..8 * chunk.len()])?;
         }
         Ok(())
     }
@@ -427,12 +426,10 @@ impl EngagementSums {
             let take = (len - sums.len()).min(1024);
             let bytes = &mut block[..8 * take];
             r.fill(bytes).map_err(|_| corrupt("the sums' length does not match accounts × classes"))?;
-            for c in bytes.chunks_exact(8) {
-                let v = f64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]));
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(corrupt("sums must be finite and >= 0"));
-                }
-                sums.push(v);
+            let start = sums.len();
+            sums.extend(bytes.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]))));
+            if sums[start..].iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(corrupt("sums must be finite and >= 0"));
             }
         }
         if !matches!(r.r.read(&mut block[..1]), Ok(0)) {
