@@ -758,6 +758,17 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
     fails(1, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["bad_reps.csv", "line 2", "ten"]);
     std::fs::write(&bad, "rep_id,capacity,segment\nrep_00,10,smb\n").expect("write");
     fails(2, &["assign", "--ranked", s(&ranked), "--reps", s(&bad)], &["--segment-col"]);
+    // The latest rep of an account, missing from the reps file; a log without rep_id.
+    let log = out.join("gone.csv");
+    std::fs::write(&log, format!("account_id,kind,timestamp,rep_id\n{},call,{NOW},rep_gone\n", ranked_rows[0][1]))
+        .expect("write");
+    fails(
+        1,
+        &["assign", "--ranked", s(&ranked), "--reps", s(&reps), "--events", s(&log)],
+        &["gone.csv", "line 2", "rep_gone", "reps.csv"],
+    );
+    std::fs::write(&log, format!("account_id,kind,timestamp\n{},call,{NOW}\n", ranked_rows[0][1])).expect("write");
+    fails(1, &["assign", "--ranked", s(&ranked), "--reps", s(&reps), "--events", s(&log)], &["gone.csv", "rep_id"]);
     let _ = std::fs::remove_dir_all(out);
 }
 

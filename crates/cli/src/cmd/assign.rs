@@ -23,7 +23,7 @@ use crate::common::{self, Context, Format, Result, Ui, fail, usage};
 use acctscore::core::{Probability, Timestamp};
 use acctscore::engagement::assign;
 use acctscore::frame::Column;
-use acctscore::pool::AccountIndex;
+use acctscore::pool::{PoolError, read_latest_reps_path};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -272,85 +272,40 @@ fn read_reps(path: &Path) -> Result<Vec<Rep>> {
 }
 
 /// Per ranked account, the rep of its latest activity within the window
-/// (`None`: no such activity, or one without a rep), read with a reused
-/// record and the events readers' id index.
+/// (`None`: no such activity, or one without a rep), read by the library's
+/// parallel events reader.
 fn recent_owners(args: &Args, path: &Path, ids: &[String], reps: &[Rep]) -> Result<Vec<Option<usize>>> {
-    let mut r = csv::ReaderBuilder::new()
-        .buffer_capacity(1 << 20)
-        .from_path(path)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let headers = r.byte_headers().with_context(|| path.display())?.clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name.as_bytes()).ok_or_else(|| {
-            fail(format!(
-                "{}: no column `{name}`; --events needs account_id,kind,timestamp,rep_id, found {}",
-                path.display(),
-                String::from_utf8_lossy(headers.as_slice())
-            ))
-        })
-    };
-    let (id_col, ts_col, rep_col) = (col("account_id")?, col("timestamp")?, col("rep_id")?);
-    let parse_ts = |record: &csv::ByteRecord, line: u64| -> Result<i64> {
-        let raw = record.get(ts_col).unwrap_or(b"");
-        std::str::from_utf8(raw).ok().and_then(|t| t.trim().parse::<i64>().ok()).ok_or_else(|| {
-            fail(format!(
-                "{}: line {line}: timestamp `{}` is not Unix seconds",
-                path.display(),
-                String::from_utf8_lossy(raw)
-            ))
-        })
-    };
-    let mut record = csv::ByteRecord::new();
-    // The window's end: `--now`, else the latest activity (a first pass
-    // over the timestamps, so that the second looks up only the rows in
-    // the window: a lookup costs more than parsing a row).
-    let now = match args.now {
-        Some(t) => t.unix_seconds(),
-        None => {
-            let mut newest = i64::MIN;
-            let mut line = 1u64;
-            while r.read_byte_record(&mut record).with_context(|| path.display())? {
-                line += 1;
-                newest = newest.max(parse_ts(&record, line)?);
-            }
-            r = csv::ReaderBuilder::new()
-                .buffer_capacity(1 << 20)
-                .from_path(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            newest
-        }
-    };
-    let since = now.saturating_sub(args.window_days as i64 * 86_400);
     let id_column = Column::text(ids.iter().map(|id| Some(id.as_str())).collect::<Vec<_>>());
-    let row = AccountIndex::new(&id_column).with_context(|| args.ranked.display())?;
-    let rep_index: HashMap<&[u8], usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_bytes(), k)).collect();
-    let mut latest: Vec<Option<(i64, usize)>> = vec![None; ids.len()];
-    let mut line = 1u64;
-    while r.read_byte_record(&mut record).with_context(|| path.display())? {
-        line += 1;
-        let t = parse_ts(&record, line)?;
-        if t < since || t > now {
-            continue;
-        }
-        let rep = record.get(rep_col).unwrap_or(b"");
-        let Some(a) = row.get(record.get(id_col).unwrap_or(b"")) else { continue };
-        if rep.is_empty() {
-            continue;
-        }
-        let &r = rep_index.get(rep).ok_or_else(|| {
-            fail(format!(
-                "{}: line {line}: rep `{}` is not in {}",
-                path.display(),
-                String::from_utf8_lossy(rep),
-                args.reps.display()
-            ))
-        })?;
-        // The latest activity decides; on a tie, the later line.
-        if latest[a].is_none_or(|(at, _)| t >= at) {
-            latest[a] = Some((t, r));
-        }
+    let read = |since: Option<Timestamp>, until: Option<Timestamp>| {
+        read_latest_reps_path(path, &id_column, since, until).map_err(|e| match e {
+            // A repeated id is the ranked file's, not the log's.
+            PoolError::InFile { source, .. } if matches!(*source, PoolError::DuplicateId { .. }) => {
+                fail(format!("{}: {source}", args.ranked.display()))
+            }
+            e => fail(e.to_string()),
+        })
+    };
+    // The window's end: `--now`, else the latest activity (a first pass
+    // that parses the timestamps alone: an id lookup costs more than a row).
+    let now = match args.now {
+        Some(now) => now,
+        None => match read(Some(Timestamp::from_unix_seconds(i64::MAX)), None)?.newest {
+            Some(newest) => newest,
+            None => return Ok(vec![None; ids.len()]),
+        },
+    };
+    let since = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(args.window_days as i64 * 86_400));
+    let log = read(Some(since), Some(now))?;
+    let rep_index: HashMap<&str, usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_str(), k)).collect();
+    let mut owners = vec![None; ids.len()];
+    for (owner, latest) in owners.iter_mut().zip(&log.latest) {
+        let Some(l) = latest else { continue };
+        let rep = log.reps.get(l.rep as usize).map_or("", String::as_str);
+        *owner = Some(*rep_index.get(rep).ok_or_else(|| {
+            fail(format!("{}: line {}: rep `{rep}` is not in {}", path.display(), l.line, args.reps.display()))
+        })?);
     }
-    Ok(latest.into_iter().map(|l| l.map(|(_, r)| r)).collect())
+    Ok(owners)
 }
 
 fn loads(reps: &[Rep], priorities: &[Probability], owners: &[Option<usize>], rep_of: &[Option<usize>]) -> Vec<RepLoad> {

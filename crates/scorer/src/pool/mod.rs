@@ -61,7 +61,9 @@ pub use parquet::{
 };
 pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, accounts_to_frame};
 #[cfg(feature = "csv")]
-pub use touches::{AccountIndex, EngagementStore, FoldReport, StoredEngagement};
+pub use touches::{
+    AccountIndex, EngagementStore, FoldReport, LatestRep, LatestReps, StoredEngagement, read_latest_reps_path,
+};
 #[cfg(feature = "csv")]
 pub use touches::{
     EngagementLog, MAX_EVENTS_LINE_BYTES, TouchLog, account_csv_options, read_accounts_frame, read_accounts_frame_only,
@@ -108,6 +110,12 @@ pub enum PoolError {
         line: u64,
         /// What was wrong, as the CSV parser reported it.
         reason: String,
+    },
+    /// A reader was given a kind of file it does not read.
+    #[error("{what}")]
+    Unsupported {
+        /// What is not supported, in words.
+        what: &'static str,
     },
     /// A value of a columnar (Parquet) file that cannot be read, with its
     /// data row (1-based; such a file has no lines).

@@ -272,18 +272,21 @@ fn read_events(
     if super::parquet::is_parquet(path) {
         return parquet::read_events(path, ids, model, options, halves, log);
     }
-    read_blocks(path, ids, model, block, options, halves, log)
+    read_blocks(path, ids, block, options.duplicates, |body, line, header, index| {
+        parse_block(body, line, header, index, model, options.time_unit, halves, log)
+    })
 }
 
-/// Streams `path` in blocks of `block` bytes through [`parse_block`].
+/// Streams the CSV events file `path` in blocks of `block` bytes: the header
+/// is read, the id index of `ids` built, and `parse(body, first_line,
+/// header, index)` called on each run of complete lines (it returns the
+/// number of the next line).
 fn read_blocks(
     path: &Path,
     ids: &Column,
-    model: &EngagementModel,
     block: usize,
-    options: &EventOptions,
-    halves: &mut [Half; 2],
-    log: &mut TouchLog,
+    duplicates: DuplicateIds,
+    mut parse: impl FnMut(&[u8], u64, &Header, &IdIndex<'_>) -> Result<u64, PoolError>,
 ) -> Result<(), PoolError> {
     let io = |source| PoolError::Io { path: path.display().to_string(), source };
     let mut file = std::fs::File::open(path).map_err(io)?;
@@ -310,14 +313,14 @@ fn read_blocks(
                 filled = end;
                 continue;
             };
-            reader = Some((Header::parse(&buf[..header_end])?, IdIndex::new(ids, options.duplicates)?));
+            reader = Some((Header::parse(&buf[..header_end])?, IdIndex::new(ids, duplicates)?));
             body_start = (header_end + 1).min(end);
         }
         let Some((header, index)) = &reader else { break };
         let body = &buf[body_start..end];
         // Parse up to the last complete line; keep the rest for the next block.
         let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
-        line = parse_block(&body[..cut], line, header, index, model, options.time_unit, halves, log)?;
+        line = parse(&body[..cut], line, header, index)?;
         buf.copy_within(body_start + cut..end, 0);
         filled = end - body_start - cut;
         if at_end {
@@ -326,7 +329,7 @@ fn read_blocks(
     }
     if reader.is_none() {
         // An empty file: still, the accounts' ids are checked.
-        IdIndex::new(ids, options.duplicates)?;
+        IdIndex::new(ids, duplicates)?;
         return Err(PoolError::MissingColumn { column: "account_id", available: Vec::new() });
     }
     Ok(())
@@ -354,7 +357,11 @@ struct Header {
     id: usize,
     kind: usize,
     ts: usize,
+    /// The optional `rep_id` column.
+    rep: Option<usize>,
     n_fields: usize,
+    /// The header's names, for an error naming what is there.
+    names: Vec<String>,
 }
 
 impl Header {
@@ -387,7 +394,15 @@ impl Header {
                     .collect(),
             })
         };
-        Ok(Header { id: col("account_id")?, kind: col("kind")?, ts: col("timestamp")?, n_fields: names.len() })
+        let rep = names.iter().position(|h| *h == b"rep_id");
+        Ok(Header {
+            id: col("account_id")?,
+            kind: col("kind")?,
+            ts: col("timestamp")?,
+            rep,
+            n_fields: names.len(),
+            names: names.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect(),
+        })
     }
 }
 
@@ -548,7 +563,7 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
         }
     } else {
         let mut sink = new_sink(body.len());
-        quoted_rows(body, 2, &header, |line, id, kind, ts| {
+        quoted_rows(body, 2, &header, |line, id, kind, ts, _| {
             let before = sink.log.touches.len();
             sink.row(line, Some(0), kind, ts)?;
             if sink.log.touches.len() > before {
@@ -711,14 +726,16 @@ fn parse_part(
             sink.row(line, index.get(fields[header.id].trim_ascii()), fields[header.kind], fields[header.ts])
         })
     } else {
-        quoted_rows(part, first_line, header, |line, id, kind, ts| sink.row(line, index.get(id.trim_ascii()), kind, ts))
-            .map(|()| memchr::memchr_iter(b'\n', part).count() as u64)
+        quoted_rows(part, first_line, header, |line, id, kind, ts, _| {
+            sink.row(line, index.get(id.trim_ascii()), kind, ts)
+        })
+        .map(|()| memchr::memchr_iter(b'\n', part).count() as u64)
     };
     *log = sink.log;
     result
 }
 
-/// Calls `row(line, id, kind, ts)` for every record of CSV `part` that may
+/// Calls `row(line, id, kind, ts, rep)` for every record of CSV `part` that may
 /// hold quoted fields (read with the csv crate; the first record is line
 /// `first_line`). A malformed record or one without the header's fields is
 /// a [`PoolError::BadRow`].
@@ -726,7 +743,7 @@ fn quoted_rows(
     part: &[u8],
     first_line: u64,
     header: &Header,
-    mut row: impl FnMut(u64, &[u8], &[u8], &[u8]) -> Result<(), PoolError>,
+    mut row: impl FnMut(u64, &[u8], &[u8], &[u8], Option<&[u8]>) -> Result<(), PoolError>,
 ) -> Result<(), PoolError> {
     // Flexible: each record's width is checked against the header below, as
     // the unquoted path does (the csv crate would only compare it with the
@@ -799,16 +816,18 @@ fn quoted_rows(
         let (Some(id), Some(kind), Some(ts)) = (field(header.id), field(header.kind), field(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
-        row(line, id, kind, ts)?;
+        row(line, id, kind, ts, header.rep.and_then(field))?;
     }
 }
 
 mod ids;
+mod owners;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod store;
 pub use ids::AccountIndex;
 use ids::{IdIndex, parse_i64};
+pub use owners::{LatestRep, LatestReps, read_latest_reps_path};
 pub use store::{EngagementStore, FoldReport, StoredEngagement};
 
 #[cfg(test)]

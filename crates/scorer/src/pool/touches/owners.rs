@@ -1,0 +1,310 @@
+//! Who engaged each account last: the events file's `rep_id` per account,
+//! read by the same block streamer and line splitter as the touches.
+
+use super::*;
+
+/// The rep of each account's latest activity, read from an events file by
+/// [`read_latest_reps_path`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LatestReps {
+    /// The distinct rep ids of the activities kept, byte for byte (trimmed),
+    /// in order of first appearance.
+    pub reps: Vec<String>,
+    /// Per account row of the ids read against: its latest activity that
+    /// names a rep (at or before the cut-off), if any.
+    pub latest: Vec<Option<LatestRep>>,
+    /// The latest timestamp of the file, over every row.
+    pub newest: Option<Timestamp>,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows of accounts not in the id list (left out).
+    pub unknown_accounts: u64,
+}
+
+/// One account's latest activity that names a rep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LatestRep {
+    /// When it happened.
+    pub at: Timestamp,
+    /// The rep: an index into [`LatestReps::reps`].
+    pub rep: u32,
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
+}
+
+/// Reads, for each account of `ids` (an accounts frame's id column), the
+/// rep of its latest activity from `since` to `until` (each bound
+/// inclusive; without one, unbounded on that side) in the events file at
+/// `path` (`account_id, kind, timestamp, rep_id`, CSV). A row without a rep
+/// is passed over; on equal times the later line wins. Kinds are not read.
+/// Timestamps are Unix seconds (a value that looks like milliseconds or
+/// finer is an error, as in the other events readers).
+///
+/// Rows outside the window cost no id lookup: with `since` far in the
+/// future, a read gives the file's [`LatestReps::newest`] at the cost of
+/// parsing its timestamps alone.
+///
+/// The file is streamed in blocks, each parsed on two threads, so that a log
+/// of ten million activities is read in a fraction of a second.
+///
+/// # Errors
+/// [`PoolError::MissingColumn`] without `rep_id` (or another required
+/// column), [`PoolError::BadRow`] and [`PoolError::TimestampUnit`] with the
+/// line, [`PoolError::DuplicateId`] for a repeated id in `ids`,
+/// [`PoolError::Unsupported`] for a Parquet file (read by the other events
+/// readers, not this one); all in a [`PoolError::InFile`] naming the path.
+pub fn read_latest_reps_path(
+    path: impl AsRef<Path>,
+    ids: &Column,
+    since: Option<Timestamp>,
+    until: Option<Timestamp>,
+) -> Result<LatestReps, PoolError> {
+    let path = path.as_ref();
+    let window = (since.map_or(i64::MIN, Timestamp::unix_seconds), until.map_or(i64::MAX, Timestamp::unix_seconds));
+    read_latest_reps(path, ids, window, 4 << 20).map_err(|e| e.in_file(path))
+}
+
+fn read_latest_reps(path: &Path, ids: &Column, window: (i64, i64), block: usize) -> Result<LatestReps, PoolError> {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+        return Err(PoolError::Unsupported {
+            what: "the latest rep per account is read from CSV events files only, not Parquet",
+        });
+    }
+    let mut out =
+        LatestReps { reps: Vec::new(), latest: vec![None; ids.len()], newest: None, rows: 0, unknown_accounts: 0 };
+    let mut codes: HashMap<Vec<u8>, u32> = HashMap::new();
+    let mut halves = [RepHalf::default(), RepHalf::default()];
+    read_blocks(path, ids, block, DuplicateIds::Error, |body, first_line, header, index| {
+        let Some(rep_col) = header.rep else {
+            return Err(PoolError::MissingColumn { column: "rep_id", available: header.names.clone() });
+        };
+        let mid = body.len() / 2;
+        let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
+        let (first, second) = body.split_at(cut);
+        let [h0, h1] = &mut halves;
+        let parse = |part: &[u8], line: u64, half: &mut RepHalf| half.parse(part, line, header, rep_col, index, window);
+        #[cfg(feature = "parallel")]
+        let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, 0, h1));
+        #[cfg(not(feature = "parallel"))]
+        let (a, b) = (parse(first, first_line, h0), parse(second, 0, h1));
+        let second_line = first_line + a?;
+        let next_line = second_line + b.map_err(|e| e.after_line(second_line))?;
+        // File order: the first half's rows, then the second's.
+        for (half, offset) in [(&mut *h0, first_line), (&mut *h1, second_line)] {
+            half.merge_into(&mut out, &mut codes, offset)?;
+        }
+        Ok(next_line)
+    })?;
+    Ok(out)
+}
+
+/// What one half of a block read: its rows that name a rep and a known
+/// account, in file order, with reps coded as they first appear in it.
+#[derive(Default)]
+struct RepHalf {
+    /// (account row, time, rep code in `reps`, line relative to the half's first).
+    rows: Vec<(u32, i64, u32, u64)>,
+    reps: Vec<Vec<u8>>,
+    codes: HashMap<Vec<u8>, u32>,
+    newest: Option<i64>,
+    read: u64,
+    unknown: u64,
+}
+
+impl RepHalf {
+    /// Parses `part` (its first line is `first_line`); returns the number of
+    /// line feeds in it.
+    fn parse(
+        &mut self,
+        part: &[u8],
+        first_line: u64,
+        header: &Header,
+        rep_col: usize,
+        index: &IdIndex<'_>,
+        (since, until): (i64, i64),
+    ) -> Result<u64, PoolError> {
+        self.rows.clear();
+        self.reps.clear();
+        self.codes.clear();
+        let mut row = |line: u64, id: &[u8], ts: &[u8], rep: &[u8]| -> Result<(), PoolError> {
+            self.read += 1;
+            let ts_value = parse_i64(ts.trim_ascii())
+                .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+            if let Some(unit) = TimeUnit::guess(ts_value) {
+                return Err(PoolError::TimestampUnit { line, value: ts_value, unit });
+            }
+            self.newest = Some(self.newest.map_or(ts_value, |n| n.max(ts_value)));
+            let rep = rep.trim_ascii();
+            if ts_value < since || ts_value > until || rep.is_empty() {
+                return Ok(());
+            }
+            let Some(account) = index.get(id.trim_ascii()) else {
+                self.unknown += 1;
+                return Ok(());
+            };
+            let code = match self.codes.get(rep) {
+                Some(&c) => c,
+                None => {
+                    std::str::from_utf8(rep)
+                        .map_err(|_| PoolError::BadRow { line, reason: "rep_id is not valid UTF-8".to_string() })?;
+                    let c = self.reps.len() as u32;
+                    self.reps.push(rep.to_vec());
+                    self.codes.insert(rep.to_vec(), c);
+                    c
+                }
+            };
+            self.rows.push((account, ts_value, code, line - first_line));
+            Ok(())
+        };
+        if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', part).is_none() {
+            unquoted_rows(part, first_line, header.n_fields, |line, f| {
+                row(line, f[header.id], f[header.ts], f[rep_col])
+            })
+        } else {
+            quoted_rows(part, first_line, header, |line, id, _, ts, rep| row(line, id, ts, rep.unwrap_or(b"")))
+                .map(|()| memchr::memchr_iter(b'\n', part).count() as u64)
+        }
+    }
+
+    /// Adds the half's rows to `out` (a later or equal time replaces what an
+    /// account held), its reps to the file's codes; `offset` is the line of
+    /// the half's first row.
+    fn merge_into(
+        &mut self,
+        out: &mut LatestReps,
+        codes: &mut HashMap<Vec<u8>, u32>,
+        offset: u64,
+    ) -> Result<(), PoolError> {
+        let global: Vec<u32> = self
+            .reps
+            .iter()
+            .map(|rep| {
+                *codes.entry(rep.clone()).or_insert_with(|| {
+                    out.reps.push(String::from_utf8_lossy(rep).into_owned());
+                    (out.reps.len() - 1) as u32
+                })
+            })
+            .collect();
+        for &(account, at, code, line) in &self.rows {
+            let slot = out.latest.get_mut(account as usize).ok_or_else(|| PoolError::BadRow {
+                line: line + offset,
+                reason: "an account row past the id list".to_string(),
+            })?;
+            if slot.is_none_or(|held| at >= held.at.unix_seconds()) {
+                *slot = Some(LatestRep {
+                    at: Timestamp::from_unix_seconds(at),
+                    rep: global.get(code as usize).copied().unwrap_or(u32::MAX),
+                    line: line + offset,
+                });
+            }
+        }
+        out.newest = out.newest.max(self.newest.map(Timestamp::from_unix_seconds));
+        out.rows += self.read;
+        out.unknown_accounts += self.unknown;
+        (self.read, self.unknown, self.newest) = (0, 0, None);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("acctscore-owners-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("events.csv");
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    /// The latest rep per account, computed the plain way.
+    fn plain(text: &str, ids: &[&str], (since, until): (i64, i64)) -> Vec<Option<(i64, String, u64)>> {
+        let mut out = vec![None; ids.len()];
+        for (k, l) in text.lines().enumerate().skip(1) {
+            let f: Vec<&str> = l.split(',').map(|x| x.trim_matches('"')).collect();
+            let (Some(a), Ok(t)) = (ids.iter().position(|i| *i == f[0]), f[2].parse::<i64>()) else { continue };
+            if t >= since && t <= until && !f[3].is_empty() && out[a].as_ref().is_none_or(|(at, _, _)| t >= *at) {
+                out[a] = Some((t, f[3].to_string(), k as u64 + 1));
+            }
+        }
+        out
+    }
+
+    fn events(n: usize) -> String {
+        let mut x = 7u64;
+        let mut text = String::from("account_id,kind,timestamp,rep_id\n");
+        for _ in 0..n {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            let rep = if (x >> 50).is_multiple_of(7) { String::new() } else { format!("r{}", (x >> 40) % 5) };
+            text.push_str(&format!("a{},call,{},{rep}\n", (x >> 33) % 23, 1_700_000_000 + (x >> 20) % 1000));
+        }
+        text
+    }
+
+    fn got(r: &LatestReps) -> Vec<Option<(i64, String, u64)>> {
+        r.latest.iter().map(|l| l.map(|l| (l.at.unix_seconds(), r.reps[l.rep as usize].clone(), l.line))).collect()
+    }
+
+    #[test]
+    fn the_latest_rep_per_account_in_any_block_size_and_with_quotes() {
+        let text = events(3_000);
+        let names: Vec<String> = (0..20).map(|k| format!("a{k}")).collect();
+        let ids: Vec<&str> = names.iter().map(String::as_str).collect();
+        let column = Column::text(ids.iter().map(|i| Some(*i)).collect::<Vec<_>>());
+        let path = temp("plain", &text);
+        for window in [(i64::MIN, i64::MAX), (i64::MIN, 1_700_000_500), (1_700_000_300, 1_700_000_900)] {
+            let want = plain(&text, &ids, window);
+            assert!(want.iter().filter(|w| w.is_some()).count() >= 15);
+            for block in [64, 1000, 4 << 20] {
+                let r = read_latest_reps(&path, &column, window, block).expect("read");
+                assert_eq!(got(&r), want, "block {block}");
+                assert_eq!(r.rows, 3_000);
+                assert!(r.unknown_accounts > 0);
+                assert_eq!(
+                    r.newest,
+                    text.lines()
+                        .skip(1)
+                        .map(|l| l.split(',').nth(2).unwrap_or("0").parse::<i64>().unwrap_or(0))
+                        .max()
+                        .map(Timestamp::from_unix_seconds)
+                );
+            }
+        }
+        // The same file with quoted ids reads the same.
+        let quoted: String = text
+            .lines()
+            .enumerate()
+            .map(|(k, l)| if k == 0 { format!("{l}\n") } else { format!("\"{}\n", l.replacen(',', "\",", 1)) })
+            .collect();
+        let path = temp("quoted", &quoted);
+        let all = (i64::MIN, i64::MAX);
+        let r = read_latest_reps(&path, &column, all, 1000).expect("read");
+        assert_eq!(got(&r), plain(&text, &ids, all));
+        // A window past the end: no rows kept, the newest still read.
+        let r = read_latest_reps(&path, &column, (i64::MAX, i64::MAX), 1000).expect("read");
+        assert!(r.latest.iter().all(Option::is_none) && r.newest.is_some());
+    }
+
+    #[test]
+    fn errors_name_the_column_the_line_and_the_unit() {
+        let column = Column::text(vec![Some("a0")]);
+        let path = temp("norep", "account_id,kind,timestamp\na0,call,1700000000\n");
+        let e = read_latest_reps_path(&path, &column, None, None).expect_err("no rep_id").to_string();
+        assert!(e.contains("rep_id") && e.contains("timestamp") && e.contains("events.csv"), "{e}");
+        let mut text = events(200);
+        text.push_str("a0,call,1700000000000,r1\n");
+        let path = temp("ms", &text);
+        match read_latest_reps(&path, &column, (i64::MIN, i64::MAX), 64) {
+            Err(PoolError::TimestampUnit { line, unit, .. }) => assert_eq!((line, unit), (202, TimeUnit::Milliseconds)),
+            other => panic!("{other:?}"),
+        }
+        let path = temp("parquet", "");
+        let parquet = path.with_extension("parquet");
+        std::fs::write(&parquet, "PAR1").expect("write");
+        let e = read_latest_reps_path(&parquet, &column, None, None).expect_err("parquet").to_string();
+        assert!(e.contains("Parquet"), "{e}");
+    }
+}
