@@ -439,9 +439,6 @@ fn parse_block(
     halves: &mut [Half; 2],
     log: &mut TouchLog,
 ) -> Result<u64, PoolError> {
-    let mid = body.len() / 2;
-    let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
-    let (first, second) = body.split_at(cut);
     let builtin = [
         model.kind_id_by_name("email").ok(),
         model.kind_id_by_name("call").ok(),
@@ -454,15 +451,34 @@ fn parse_block(
         }
         Ok(lines)
     };
-    let [h0, h1] = &mut *halves;
+    let (_, next_line) = on_two_halves(body, first_line, halves, parse)?;
+    gather(halves, log);
+    Ok(next_line)
+}
+
+/// Runs `parse(part, first_line, half)` on the two halves of `body` (cut
+/// after the line feed nearest its middle) on two threads, the first half
+/// into `halves[0]`. The second half numbers its lines from 0, and its
+/// error is moved to its line in the file once the first half's count of
+/// line feeds is known. Returns the lines where the second half and the
+/// next block start.
+fn on_two_halves<H: Send>(
+    body: &[u8],
+    first_line: u64,
+    halves: &mut [H; 2],
+    parse: impl Fn(&[u8], u64, &mut H) -> Result<u64, PoolError> + Sync,
+) -> Result<(u64, u64), PoolError> {
+    let mid = body.len() / 2;
+    let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
+    let (first, second) = body.split_at(cut);
+    let [h0, h1] = halves;
     #[cfg(feature = "parallel")]
     let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, 0, h1));
     #[cfg(not(feature = "parallel"))]
     let (a, b) = (parse(first, first_line, h0), parse(second, 0, h1));
     let second_line = first_line + a?;
     let next_line = second_line + b.map_err(|e| e.after_line(second_line))?;
-    gather(halves, log);
-    Ok(next_line)
+    Ok((second_line, next_line))
 }
 
 /// Adds what the two halves of a block read to `log`: their counts, and

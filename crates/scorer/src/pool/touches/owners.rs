@@ -80,19 +80,11 @@ fn read_latest_reps(path: &Path, ids: &Column, window: (i64, i64), block: usize)
         let Some(rep_col) = header.rep else {
             return Err(PoolError::MissingColumn { column: "rep_id", available: header.names.clone() });
         };
-        let mid = body.len() / 2;
-        let cut = memchr::memchr(b'\n', &body[mid..]).map_or(body.len(), |p| mid + p + 1);
-        let (first, second) = body.split_at(cut);
-        let [h0, h1] = &mut halves;
         let parse = |part: &[u8], line: u64, half: &mut RepHalf| half.parse(part, line, header, rep_col, index, window);
-        #[cfg(feature = "parallel")]
-        let (a, b) = rayon::join(|| parse(first, first_line, h0), || parse(second, 0, h1));
-        #[cfg(not(feature = "parallel"))]
-        let (a, b) = (parse(first, first_line, h0), parse(second, 0, h1));
-        let second_line = first_line + a?;
-        let next_line = second_line + b.map_err(|e| e.after_line(second_line))?;
+        let (second_line, next_line) = on_two_halves(body, first_line, &mut halves, parse)?;
         // File order: the first half's rows, then the second's.
-        for (half, offset) in [(&mut *h0, first_line), (&mut *h1, second_line)] {
+        let [h0, h1] = &mut halves;
+        for (half, offset) in [(h0, first_line), (h1, second_line)] {
             half.merge_into(&mut out, &mut codes, offset)?;
         }
         Ok(next_line)
