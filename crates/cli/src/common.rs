@@ -151,21 +151,21 @@ impl Ui {
     /// A note on stderr (not with `-q`).
     pub(crate) fn note(&self, message: impl Display) {
         if self.verbosity != Verbosity::Quiet {
-            eprintln!("{message}");
+            to_stderr(format_args!("{message}\n"));
         }
     }
 
     /// A detail on stderr (with `-v` only).
     pub(crate) fn detail(&self, message: impl Display) {
         if self.verbosity == Verbosity::Verbose {
-            eprintln!("{message}");
+            to_stderr(format_args!("{message}\n"));
         }
     }
 
     /// A named warning on stderr (always, `-q` included: something was not
     /// honoured as asked, or was left out).
     pub(crate) fn warn(&self, message: impl Display) {
-        eprintln!("warning: {message}");
+        to_stderr(format_args!("warning: {message}\n"));
     }
 
     /// Runs `work` as the stage `what` (a spinner meanwhile on a terminal;
@@ -207,6 +207,14 @@ pub(crate) enum Format {
 /// that went away (`| head`) ends the output quietly.
 ///
 /// # Errors
+/// Writes `text` to stderr. A closed stderr (`2>&1 | head -1`) neither stops
+/// the run nor makes it panic: the notes are for a reader who has left, and
+/// the files written and the exit code still tell.
+pub(crate) fn to_stderr(text: impl Display) {
+    use std::io::Write;
+    let _ = write!(std::io::stderr().lock(), "{text}");
+}
+
 /// Other errors of `body` or of the flush.
 pub(crate) fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());

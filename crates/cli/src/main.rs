@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", error_line(&*e));
+            common::to_stderr(format_args!("error: {}\n", error_line(&*e)));
             if e.downcast_ref::<UsageError>().is_some() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
     }
@@ -96,11 +96,13 @@ fn main() -> ExitCode {
 fn clap_error(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-        print!("{e}");
+        // Help read through `| head` ends quietly, not with a panic.
+        use std::io::Write;
+        let _ = write!(std::io::stdout().lock(), "{e}");
         return ExitCode::SUCCESS;
     }
     if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-        eprint!("{e}");
+        common::to_stderr(e);
         return ExitCode::from(2);
     }
     let text = e.to_string();
@@ -110,6 +112,9 @@ fn clap_error(e: &clap::Error) -> ExitCode {
         .take_while(|l| !l.starts_with("Usage:"))
         .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
         .collect();
-    eprintln!("error: {} (see `acctscore --help`)", line.join(" ").trim_start_matches("error: "));
+    common::to_stderr(format_args!(
+        "error: {} (see `acctscore --help`)\n",
+        line.join(" ").trim_start_matches("error: ")
+    ));
     ExitCode::from(2)
 }

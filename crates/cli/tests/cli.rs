@@ -116,6 +116,25 @@ fn generate_writes_the_pool_files_deterministically() {
     let _ = std::fs::remove_dir_all(again);
 }
 
+/// A closed stderr (`2>&1 | head -1`) neither stops the run nor makes it
+/// panic: the files are written and the exit code is 0.
+#[test]
+fn a_closed_stderr_does_not_stop_the_run() {
+    let out = temp("closed-stderr");
+    let mut child = bin()
+        .args(["-v", "generate", "--accounts", "300", "--out", s(&out)])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Closed before the run writes its first line there.
+    drop(child.stderr.take());
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert!(out.join("truth.csv").is_file());
+    let _ = std::fs::remove_dir_all(out);
+}
+
 #[test]
 fn score_equals_the_library_scorer() {
     let (dir, model) = pool();
