@@ -650,6 +650,29 @@ fn utf8(line: u64, id: &[u8]) -> Result<&str, PoolError> {
         .map_err(|_| PoolError::BadRow { line, reason: "account_id is not valid UTF-8".to_string() })
 }
 
+/// A timestamp in Unix seconds: converted from the declared `unit`, or
+/// checked to be seconds by its magnitude (`Err`: the unit it most likely
+/// has).
+#[inline]
+fn to_seconds(ts: i64, unit: Option<TimeUnit>) -> Result<i64, TimeUnit> {
+    match unit {
+        None => match TimeUnit::guess(ts) {
+            Some(unit) => Err(unit),
+            None => Ok(ts),
+        },
+        Some(unit) => Ok(ts.div_euclid(unit.per_second())),
+    }
+}
+
+/// The timestamp field `ts` of line `line` in Unix seconds (see
+/// [`to_seconds`]), or the error that names the line.
+#[inline]
+fn seconds_field(line: u64, ts: &[u8], unit: Option<TimeUnit>) -> Result<i64, PoolError> {
+    let value = parse_i64(ts.trim_ascii())
+        .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
+    to_seconds(value, unit).map_err(|unit| PoolError::TimestampUnit { line, value, unit })
+}
+
 /// Per-part state of the events parser: turns one row's fields into a touch.
 struct Sink<'m> {
     model: &'m EngagementModel,
@@ -664,9 +687,7 @@ impl Sink<'_> {
     /// One row; `account` is the id's row, `None` for an unknown account.
     fn row(&mut self, line: u64, account: Option<u32>, kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
         self.log.rows += 1;
-        let ts = parse_i64(ts.trim_ascii())
-            .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
-        let ts = self.unix_seconds(ts).map_err(|unit| PoolError::TimestampUnit { line, value: ts, unit })?;
+        let ts = seconds_field(line, ts, self.unit)?;
         let kind = self.kind(kind).ok_or_else(|| PoolError::UnknownKind {
             line,
             kind: String::from_utf8_lossy(kind.trim_ascii()).into_owned(),
@@ -675,18 +696,10 @@ impl Sink<'_> {
         Ok(())
     }
 
-    /// A timestamp in Unix seconds: converted from the declared unit, or
-    /// checked to be seconds by its magnitude (`Err`: the unit it most
-    /// likely has).
+    /// A timestamp in Unix seconds (see [`to_seconds`]).
     #[inline]
     fn unix_seconds(&self, ts: i64) -> Result<i64, TimeUnit> {
-        match self.unit {
-            None => match TimeUnit::guess(ts) {
-                Some(unit) => Err(unit),
-                None => Ok(ts),
-            },
-            Some(unit) => Ok(ts.div_euclid(unit.per_second())),
-        }
+        to_seconds(ts, self.unit)
     }
 
     /// The model's id of activity kind `kind` (trimmed); `None` for a kind

@@ -122,11 +122,7 @@ impl RepHalf {
         self.codes.clear();
         let mut row = |line: u64, id: &[u8], ts: &[u8], rep: &[u8]| -> Result<(), PoolError> {
             self.read += 1;
-            let ts_value = parse_i64(ts.trim_ascii())
-                .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
-            if let Some(unit) = TimeUnit::guess(ts_value) {
-                return Err(PoolError::TimestampUnit { line, value: ts_value, unit });
-            }
+            let ts_value = seconds_field(line, ts, None)?;
             self.newest = Some(self.newest.map_or(ts_value, |n| n.max(ts_value)));
             let rep = rep.trim_ascii();
             if ts_value < since || ts_value > until || rep.is_empty() {
@@ -147,7 +143,7 @@ impl RepHalf {
                     c
                 }
             };
-            self.rows.push((account, ts_value, code, line - first_line));
+            self.rows.push((account, ts_value, code, line.saturating_sub(first_line)));
             Ok(())
         };
         if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', part).is_none() {
