@@ -696,12 +696,6 @@ impl Sink<'_> {
         Ok(())
     }
 
-    /// A timestamp in Unix seconds (see [`to_seconds`]).
-    #[inline]
-    fn unix_seconds(&self, ts: i64) -> Result<i64, TimeUnit> {
-        to_seconds(ts, self.unit)
-    }
-
     /// The model's id of activity kind `kind` (trimmed); `None` for a kind
     /// the model does not know.
     #[inline]

@@ -369,7 +369,7 @@ impl BatchState {
             };
             let at = match raw {
                 Raw::Seconds(s) => s,
-                Raw::Integer(v) => sink.unix_seconds(v).map_err(|unit| {
+                Raw::Integer(v) => to_seconds(v, sink.unit).map_err(|unit| {
                     bad(i, format!("column `timestamp`: {v} looks like {unit}, not Unix seconds (the year would be past 5000); declare the unit (time unit: {unit}) to convert it"))
                 })?,
             };
