@@ -1196,7 +1196,7 @@ fn cases() -> Vec<Case> {
             |d| read_accounts_frame(d.join("accounts.csv")).map(|_| String::new()).map_err(Failure::from),
             E(
                 r#"PoolError::InFile { path: "{dir}/accounts.csv", source: MissingColumn { column: "business_model", available: ["account_id", "industry"] } }"#,
-                "{dir}/accounts.csv: the header lacks column `business_model`, which the pool format requires; it has: account_id, industry",
+                "{dir}/accounts.csv: the header lacks the required column `business_model`; it has: account_id, industry",
             ),
         ),
         case(
@@ -1210,7 +1210,7 @@ fn cases() -> Vec<Case> {
             },
             E(
                 r#"PoolError::InFile { path: "{dir}/events.csv", source: MissingColumn { column: "timestamp", available: ["account_id", "kind", "time"] } }"#,
-                "{dir}/events.csv: the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind, time",
+                "{dir}/events.csv: the header lacks the required column `timestamp`; it has: account_id, kind, time",
             ),
         ),
         case(
@@ -1611,7 +1611,7 @@ fn cases() -> Vec<Case> {
             |d| lr_check::run(args(d, &["{dir}/events.csv"])?).map(|()| String::new()).map_err(boxed),
             E(
                 r#"PoolError::InFile { path: "{dir}/events.csv", source: MissingColumn { column: "industry", available: ["account_id", "kind", "timestamp", "rep_id"] } }"#,
-                "{dir}/events.csv: the header lacks column `industry`, which the pool format requires; it has: account_id, kind, timestamp, rep_id",
+                "{dir}/events.csv: the header lacks the required column `industry`; it has: account_id, kind, timestamp, rep_id",
             ),
         ),
         case(

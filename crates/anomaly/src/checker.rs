@@ -12,20 +12,6 @@ use rustc_hash::FxHashMap as FxMap;
 /// Default severity weights (Low, Medium, High, Critical) in the penalty.
 pub const DEFAULT_SEVERITY_WEIGHTS: [f64; 4] = [0.1, 0.3, 0.6, 0.9];
 
-/// Civil (proleptic Gregorian, UTC) year of a Unix timestamp.
-pub(crate) fn year_of(t: Timestamp) -> i64 {
-    // Howard Hinnant's days-to-civil algorithm.
-    let days = t.unix_seconds().div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
-}
-
 /// Settings of the checks. Built with [`AnomalyParams::new`] (the reference
 /// date is required, so that results never depend on the wall clock) and
 /// `with_*` setters, including the [`BoundsTable`] and an optional fitted
@@ -65,7 +51,7 @@ impl AnomalyParams {
     /// default [`BoundsTable`] and no segment model (rules only).
     pub fn new(as_of: Timestamp) -> Self {
         AnomalyParams {
-            as_of_year: year_of(as_of),
+            as_of_year: as_of.year(),
             max_traffic_growth_90d: 10.0,
             outlier_z: 4.5,
             unit_error_min_z: 5.0,
@@ -588,15 +574,6 @@ mod tests {
             .with_founded_year(2015.0)
             .with_web_traffic_monthly(2_000.0)
             .with_web_traffic_growth_90d(0.05)
-    }
-
-    #[test]
-    fn years() {
-        assert_eq!(year_of(Timestamp::from_unix_seconds(0)), 1970);
-        assert_eq!(year_of(Timestamp::from_unix_seconds(1_767_225_600)), 2026);
-        assert_eq!(year_of(Timestamp::from_unix_seconds(1_767_225_599)), 2025);
-        assert_eq!(year_of(Timestamp::from_unix_seconds(-1)), 1969);
-        assert_eq!(year_of(Timestamp::from_unix_seconds(951_782_400)), 2000); // 2000-02-29
     }
 
     #[test]

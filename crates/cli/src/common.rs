@@ -5,7 +5,10 @@
 use acctscore::core::Timestamp;
 use acctscore::frame::csv::{CsvOptions, Encoding};
 use acctscore::frame::{ColumnKind, Frame};
-use acctscore::pool::{EngagementLog, EngagementStore, account_csv_options, read_accounts_frame, read_engagement_path};
+use acctscore::pool::{
+    EngagementLog, EngagementStore, EventOptions, TimeUnit, account_csv_options, read_accounts_frame,
+    read_engagement_path_with,
+};
 use acctscore::{ColumnMapping, NeededBy, Scorer};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Deserialize;
@@ -321,7 +324,8 @@ pub(crate) fn kind_value(s: &str, check: impl Fn(&str) -> Result<f64, String>) -
 }
 
 /// A time: Unix seconds (`1767225600`), a date (`2026-01-01`, midnight
-/// UTC) or a UTC date and time (`2026-01-01T12:00:00Z`).
+/// UTC) or a date and time (`2026-01-01T12:00:00Z`; without `Z` or an
+/// offset such as `+01:00`, read as UTC).
 ///
 /// # Errors
 /// Any other form, or a date that does not exist.
@@ -330,43 +334,8 @@ pub(crate) fn time(s: &str) -> Result<Timestamp, String> {
     if let Ok(secs) = s.parse::<i64>() {
         return Ok(Timestamp::from_unix_seconds(secs));
     }
-    let bad = || format!("`{s}` is not Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
-    let (date, clock) = match s.split_once('T') {
-        Some((d, t)) => (d, Some(t.strip_suffix('Z').ok_or_else(bad)?)),
-        None => (s, None),
-    };
-    let parts: Vec<&str> = date.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return Err(bad()) };
-    let (y, m, d): (i64, u32, u32) =
-        (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&m) || d == 0 || d > days_in[(m - 1) as usize] || !(1..=9999).contains(&y) {
-        return Err(bad());
-    }
-    let mut secs = days_from_civil(y, m, d) * 86_400;
-    if let Some(clock) = clock {
-        let hms: Vec<&str> = clock.split(':').collect();
-        let [h, mi, se] = hms.as_slice() else { return Err(bad()) };
-        let (h, mi, se): (i64, i64, i64) =
-            (h.parse().map_err(|_| bad())?, mi.parse().map_err(|_| bad())?, se.parse().map_err(|_| bad())?);
-        if !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..60).contains(&se) {
-            return Err(bad());
-        }
-        secs += h * 3600 + mi * 60 + se;
-    }
-    Ok(Timestamp::from_unix_seconds(secs))
-}
-
-/// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    Timestamp::parse_iso8601(s.as_bytes())
+        .ok_or_else(|| format!("`{s}` is not Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"))
 }
 
 // ---------------------------------------------------------------- the mapping file
@@ -382,6 +351,17 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// [csv]
 /// delimiter = ","
 /// missing_tokens = ["", "Select"]
+///
+/// [events]            # the activity log's columns (default: the pool format's)
+/// account = "account"
+/// timestamp = "engage_date"
+/// time = "iso"
+/// fixed_kind = "meeting"
+/// rep = "sales_agent"
+/// undated = "skip"
+///
+/// [reps]              # the reps file's columns (for `assign`)
+/// id = "sales_agent"
 /// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -414,6 +394,110 @@ pub(crate) struct MapFile {
     /// How to read the CSV.
     #[serde(default)]
     pub(crate) csv: CsvSection,
+    /// How to read the activity log.
+    #[serde(default)]
+    pub(crate) events: EventsSection,
+    /// How to read the reps file.
+    #[serde(default)]
+    pub(crate) reps: RepsSection,
+}
+
+/// The `[events]` section of a mapping file: the activity log's columns and
+/// how its timestamps are written. Every key is optional: the pool format's
+/// `account_id`, `kind`, `timestamp` (Unix seconds), `rep_id` otherwise.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EventsSection {
+    /// The account id column (its values match the accounts' `id` column).
+    account: Option<String>,
+    /// The activity kind column.
+    kind: Option<String>,
+    /// The kind of every row, for a log without a kind column (not with `kind`).
+    fixed_kind: Option<String>,
+    /// The timestamp column.
+    timestamp: Option<String>,
+    /// How timestamps are written (default: Unix seconds).
+    time: Option<TimeForm>,
+    /// The column of the rep who did the activity (for `assign`).
+    rep: Option<String>,
+    /// What a row with an empty timestamp does (default: an error).
+    undated: Option<Undated>,
+}
+
+/// How an activity log's timestamps are written.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum TimeForm {
+    Seconds,
+    Milliseconds,
+    Microseconds,
+    Nanoseconds,
+    /// ISO 8601 dates or date-times (`2016-10-20`), UTC unless an offset says otherwise.
+    Iso,
+}
+
+/// What a row with an empty timestamp does.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum Undated {
+    /// The run fails, naming the line.
+    Error,
+    /// The row is left out, and the count is printed as a warning.
+    Skip,
+}
+
+/// The `[reps]` section of a mapping file: the reps file's columns (default
+/// `rep_id`, `capacity`, `segment`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RepsSection {
+    /// The rep id column (its values match the activity log's rep column).
+    pub(crate) id: Option<String>,
+    /// The capacity column (accounts per rep).
+    pub(crate) capacity: Option<String>,
+    /// The optional segment column.
+    pub(crate) segment: Option<String>,
+}
+
+impl EventsSection {
+    /// The events readers' options it declares.
+    ///
+    /// # Errors
+    /// Both `kind` and `fixed_kind`.
+    pub(crate) fn options(&self) -> Result<EventOptions> {
+        let mut o = EventOptions::new();
+        if self.kind.is_some() && self.fixed_kind.is_some() {
+            return Err(fail(
+                "[events] names both `kind` (a column) and `fixed_kind` (one kind for every row): keep one",
+            ));
+        }
+        if let Some(c) = &self.account {
+            o = o.account_column(c);
+        }
+        if let Some(c) = &self.kind {
+            o = o.kind_column(c);
+        }
+        if let Some(c) = &self.timestamp {
+            o = o.timestamp_column(c);
+        }
+        if let Some(c) = &self.rep {
+            o = o.rep_column(c);
+        }
+        if let Some(kind) = &self.fixed_kind {
+            o = o.fixed_kind(kind);
+        }
+        o = match self.time {
+            None | Some(TimeForm::Seconds) => o,
+            Some(TimeForm::Milliseconds) => o.time_unit(TimeUnit::Milliseconds),
+            Some(TimeForm::Microseconds) => o.time_unit(TimeUnit::Microseconds),
+            Some(TimeForm::Nanoseconds) => o.time_unit(TimeUnit::Nanoseconds),
+            Some(TimeForm::Iso) => o.iso_dates(),
+        };
+        if self.undated == Some(Undated::Skip) {
+            o = o.skip_undated();
+        }
+        Ok(o)
+    }
 }
 
 /// The `[csv]` section of a mapping file.
@@ -446,6 +530,7 @@ impl MapFile {
             .map_err(|e| fail(e.message().to_string()))
             .with_context(|| format!("mapping file {}", path.display()))?;
         map.csv_options().with_context(|| format!("mapping file {}", path.display()))?;
+        map.events.options().with_context(|| format!("mapping file {}", path.display()))?;
         Ok(map)
     }
 
@@ -582,6 +667,26 @@ impl Schema {
         }
     }
 
+    /// The events readers' options: the pool format's, or the mapping
+    /// file's `[events]` section.
+    ///
+    /// # Errors
+    /// As [`EventsSection::options`].
+    pub(crate) fn event_options(&self) -> Result<EventOptions> {
+        match self {
+            Schema::Pool => Ok(EventOptions::new()),
+            Schema::Mapped { map, .. } => map.events.options(),
+        }
+    }
+
+    /// The reps file's columns: the mapping file's `[reps]` section, if any.
+    pub(crate) fn reps(&self) -> RepsSection {
+        match self {
+            Schema::Pool => RepsSection::default(),
+            Schema::Mapped { map, .. } => map.reps.clone(),
+        }
+    }
+
     /// The mapping to fit with, `target` as the outcome column.
     pub(crate) fn mapping(&self, target: &str) -> ColumnMapping {
         match self {
@@ -671,9 +776,9 @@ pub(crate) fn id_column(scorer: &Scorer) -> Option<&str> {
     scorer.schema().iter().map(|(n, _)| n.as_str()).find(|n| scorer.needed_by(n).contains(&NeededBy::AccountId))
 }
 
-/// Engagement of every row of `frame` from the activity log `events` at
-/// `now` (default: the latest activity), with the counts of what was left
-/// out as notes.
+/// Engagement of every row of `frame` from the activity log `events` (read
+/// with `options`) at `now` (default: the latest activity), with the counts
+/// of what was left out as notes (undated rows as a warning).
 ///
 /// # Errors
 /// A model without an id column; the reader's errors, naming the file.
@@ -683,12 +788,15 @@ pub(crate) fn read_engagement(
     frame: &Frame,
     events: &Path,
     now: Option<Timestamp>,
+    options: &EventOptions,
 ) -> Result<EngagementLog> {
     let id = id_column(scorer)
         .ok_or_else(|| fail("--events needs the model's account id column (map `id` in the mapping file)"))?;
     let ids = frame.column(id)?;
-    let log =
-        ui.stage("reading the activity log", || read_engagement_path(events, ids, scorer.engagement_model(), now))?;
+    let log = ui.stage("reading the activity log", || {
+        read_engagement_path_with(events, ids, scorer.engagement_model(), now, options)
+    })?;
+    warn_undated(ui, events, log.undated);
     ui.note(format_args!(
         "{}: {} activities read, {} used{}",
         events.display(),
@@ -714,6 +822,16 @@ pub(crate) fn read_engagement(
         ));
     }
     Ok(log)
+}
+
+/// Warns of `undated` activities of `events` left out (the mapping's `undated = "skip"`).
+pub(crate) fn warn_undated(ui: &Ui, events: &Path, undated: u64) {
+    if undated > 0 {
+        ui.warn(format_args!(
+            "{}: {undated} activities without a timestamp left out (the mapping's undated = \"skip\")",
+            events.display()
+        ));
+    }
 }
 
 /// Engagement of every row of `frame` from a state file kept by
@@ -788,7 +906,8 @@ mod tests {
         assert_eq!(time("2026-01-01T00:00:10Z"), Ok(Timestamp::from_unix_seconds(1_767_225_610)));
         assert_eq!(time("1970-01-01"), Ok(Timestamp::from_unix_seconds(0)));
         assert_eq!(time("2024-02-29"), Ok(Timestamp::from_unix_seconds(1_709_164_800)));
-        for bad in ["2025-02-29", "2026-13-01", "yesterday", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00"] {
+        assert_eq!(time("2026-01-01T00:00:10"), Ok(Timestamp::from_unix_seconds(1_767_225_610)));
+        for bad in ["2025-02-29", "2026-13-01", "yesterday", "2026-01-01T25:00:00Z", "1/1/2026"] {
             assert!(time(bad).is_err(), "{bad}");
         }
     }

@@ -633,6 +633,180 @@ fn bank_marketing_through_the_mapping_file_from_quality_to_report() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Maven's accounts with an outcome the data lacks: `won_most`, 1 when an
+/// account's share of won among its closed deals is above the median share.
+fn maven_accounts_with_outcome(maven: &Path, out: &Path) -> PathBuf {
+    let pipeline = std::fs::read_to_string(maven.join("sales_pipeline.csv")).expect("pipeline");
+    let mut closed: std::collections::HashMap<&str, (u32, u32)> = std::collections::HashMap::new();
+    for line in pipeline.lines().skip(1) {
+        let f: Vec<&str> = line.trim_end_matches('\r').split(',').collect();
+        let e = closed.entry(f[3]).or_default();
+        match f[4] {
+            "Won" => e.0 += 1,
+            "Lost" => e.1 += 1,
+            _ => {}
+        }
+    }
+    let share = |a: &str| closed.get(a).map_or(0.0, |&(w, l)| f64::from(w) / f64::from((w + l).max(1)));
+    let accounts = std::fs::read_to_string(maven.join("accounts.csv")).expect("accounts");
+    let lines: Vec<&str> = accounts.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.is_empty()).collect();
+    let mut shares: Vec<f64> = lines[1..].iter().map(|l| share(l.split(',').next().unwrap_or(""))).collect();
+    shares.sort_by(f64::total_cmp);
+    let median = shares[shares.len() / 2];
+    let mut text = format!("{},won_most\n", lines[0]);
+    for l in &lines[1..] {
+        let won = share(l.split(',').next().unwrap_or("")) > median;
+        text.push_str(&format!("{l},{}\n", u8::from(won)));
+    }
+    let path = out.join("accounts_won.csv");
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+#[test]
+fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
+    let Some(shared) = shared() else { return };
+    let maven = shared.join("data/maven_crm");
+    let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/maven_crm.toml");
+    let out = temp("maven");
+    let accounts = maven_accounts_with_outcome(&maven, &out);
+    let (pipeline, teams) = (maven.join("sales_pipeline.csv"), maven.join("sales_teams.csv"));
+    let o = ok(&["-q", "quality", s(&pipeline), "--target", "deal_stage", "--positive", "Won", "--format", "csv"]);
+    assert!(stdout(&o).contains("close_value"), "{}", stdout(&o));
+    let model = out.join("maven.json");
+    let o = ok(&[
+        "fit",
+        "--accounts",
+        s(&accounts),
+        "--target",
+        "won_most",
+        "--map",
+        s(&map),
+        "--events",
+        s(&pipeline),
+        "--revenue-range",
+        "1000000..100000000",
+        "--out",
+        s(&model),
+    ]);
+    assert!(stdout(&o).contains("fitted on 85 rows"), "{}", stdout(&o));
+    // The pipeline's undated opportunities are named, not silently dropped.
+    let err = stderr(&o);
+    assert!(err.contains("warning: ") && err.contains("500 activities without a timestamp left out"), "{err}");
+    assert!(err.contains("8800 activities read, 7212 used"), "{err}");
+    let ranked = out.join("ranked.csv");
+    let score = ["-q", "score", "--model", s(&model), "--accounts", s(&accounts), "--map", s(&map), "--all"];
+    ok(&[&score[..], &["--events", s(&pipeline), "--carry", "won_most", "--out", s(&ranked)]].concat());
+    let (header, rows) = read_csv(&ranked);
+    assert_eq!(rows.len(), 85);
+    let e = header.iter().position(|c| c == "engagement").expect("engagement column");
+    assert!(rows.iter().filter(|r| r[e].parse::<f64>().expect("number") > 0.0).count() > 80);
+    // Engagement by kind adds up, and counts the account's dated opportunities.
+    let acme_dated = std::fs::read_to_string(&pipeline)
+        .expect("pipeline")
+        .lines()
+        .filter(|l| {
+            l.split(',').nth(3) == Some("Acme Corporation") && l.split(',').nth(5).is_some_and(|d| !d.is_empty())
+        })
+        .count();
+    let o = ok(&[
+        "-q",
+        "explain",
+        "--model",
+        s(&model),
+        "--accounts",
+        s(&accounts),
+        "--map",
+        s(&map),
+        "--events",
+        s(&pipeline),
+        "--id",
+        "Acme Corporation",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["engagement_by_kind"][0]["kind"], "meeting");
+    assert_eq!(v["engagement_by_kind"][0]["activities"].as_u64(), Some(acme_dated as u64));
+    let check = &v["engagement_sum_check"];
+    let (sum, total) = (check["sum_of_kinds"].as_f64().expect("sum"), check["engagement"].as_f64().expect("total"));
+    assert!(total > 0.0 && (sum - total).abs() <= 1e-9 * total, "{check}");
+    // Engagement kept in a state: the first 8000 opportunities, then the rest folded in.
+    let text = std::fs::read_to_string(&pipeline).expect("pipeline");
+    let lines: Vec<&str> = text.lines().collect();
+    let (old, new) = (out.join("old.csv"), out.join("new.csv"));
+    std::fs::write(&old, format!("{}\n", lines[..8001].join("\n"))).expect("write");
+    std::fs::write(&new, format!("{}\n{}\n", lines[0], lines[8001..].join("\n"))).expect("write");
+    let state = out.join("maven.state");
+    let init = ["engagement", "init", "--model", s(&model), "--accounts", s(&accounts), "--map", s(&map)];
+    ok(&[&init[..], &["--events", s(&old), "--out", s(&state)]].concat());
+    let o = ok(&[
+        "engagement",
+        "update",
+        "--model",
+        s(&model),
+        "--state",
+        s(&state),
+        "--events",
+        s(&new),
+        "--map",
+        s(&map),
+    ]);
+    assert!(stderr(&o).contains("800 activities read"), "{}", stderr(&o));
+    let from_state = out.join("from_state.csv");
+    ok(&[&score[..], &["--engagement-state", s(&state), "--carry", "won_most", "--out", s(&from_state)]].concat());
+    let (_, state_rows) = read_csv(&from_state);
+    for (x, y) in state_rows.iter().zip(&rows) {
+        assert_eq!(x[1], y[1], "same order");
+        let (u, v): (f64, f64) = (x[e].parse().expect("number"), y[e].parse().expect("number"));
+        assert!((u - v).abs() <= 1e-12 * v.abs(), "{}: {u} vs {v}", x[1]);
+    }
+    // Evaluation and the report on the derived outcome.
+    let o = ok(&["-q", "evaluate", s(&ranked), "--target", "won_most", "--score-col", "icp", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert!(v["auc"].as_f64().is_some_and(|a| a.is_finite()), "{v}");
+    let html = out.join("maven.html");
+    ok(&["-q", "report", "--scored", s(&ranked), "--target", "won_most", "--out", s(&html)]);
+    // Assignment to the sales agents, two accounts each, keeping recent owners.
+    let o = ok(&[
+        "assign",
+        "--ranked",
+        s(&ranked),
+        "--reps",
+        s(&teams),
+        "--capacity",
+        "2",
+        "--events",
+        s(&pipeline),
+        "--map",
+        s(&map),
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!((doc["accounts"].as_u64(), doc["assigned"].as_u64()), (Some(85), Some(70)));
+    assert!(doc["kept_with_owner"].as_u64().expect("count") > 0, "{doc}");
+    let reps = doc["reps"].as_array().expect("reps");
+    assert_eq!(reps.len(), 35);
+    for rep in reps {
+        assert!(rep["off_share"].as_f64().expect("number").abs() <= 0.05, "{rep}");
+    }
+    // Capacities twice, or none, are refused.
+    fails(
+        1,
+        &["assign", "--ranked", s(&ranked), "--reps", s(&teams), "--map", s(&map)],
+        &["sales_teams.csv", "capacity"],
+    );
+    let both = out.join("reps.csv");
+    std::fs::write(&both, "sales_agent,capacity\nAnna Snelling,3\n").expect("write");
+    fails(
+        2,
+        &["assign", "--ranked", s(&ranked), "--reps", s(&both), "--capacity", "2", "--map", s(&map)],
+        &["--capacity", "reps.csv"],
+    );
+    let _ = std::fs::remove_dir_all(out);
+}
+
 /// Splits `events.csv` into the activities before the last `new` and those.
 fn split_events(dir: &Path, out: &Path, new: usize) -> (PathBuf, PathBuf) {
     let text = std::fs::read_to_string(dir.join("events.csv")).expect("events");

@@ -5,7 +5,8 @@
 //!
 //! - An account's value is its `priority` (the ranked file of `score`).
 //! - The reps file has `rep_id` and `capacity` (in accounts) and optionally
-//!   `segment`; with segments, `--segment-col` names the ranked file's column
+//!   `segment` (other names through the mapping file's `[reps]` section; a
+//!   file without capacities takes `--capacity N` for every rep); with segments, `--segment-col` names the ranked file's column
 //!   holding each account's segment, and each segment is dealt among its own
 //!   reps (accounts of a segment no rep covers stay unassigned, counted).
 //! - With `--events`, an account a rep engaged within `--window-days` (30)
@@ -19,11 +20,11 @@
 //! capacity, and how many accounts changed hands; `--out` writes
 //! `account_id,rep_id,priority,previous_rep`, best first.
 
-use crate::common::{self, Context, Format, Result, Ui, fail, usage};
+use crate::common::{self, Context, Format, RepsSection, Result, Schema, Ui, fail, usage};
 use acctscore::core::{Probability, Timestamp};
 use acctscore::engagement::assign;
 use acctscore::frame::Column;
-use acctscore::pool::{PoolError, read_latest_reps_path};
+use acctscore::pool::{EventOptions, PoolError, read_latest_reps_path};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -37,9 +38,16 @@ pub(crate) struct Args {
     /// Reps: `rep_id,capacity[,segment]`, capacity in accounts.
     #[arg(long, value_name = "FILE")]
     pub(crate) reps: PathBuf,
+    /// Every rep's capacity in accounts, for a reps file without a capacity column.
+    #[arg(long, value_name = "N", value_parser = common::count)]
+    pub(crate) capacity: Option<usize>,
     /// Activity log with `rep_id` (`account_id,kind,timestamp,rep_id`): who engaged which account lately.
     #[arg(long, value_name = "FILE")]
     pub(crate) events: Option<PathBuf>,
+    /// Mapping file: its `[events]` section says how the activity log is
+    /// read, its `[reps]` section names the reps file's columns.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) map: Option<PathBuf>,
     /// End of the continuity window: Unix seconds, YYYY-MM-DD or
     /// YYYY-MM-DDTHH:MM:SSZ (default: the latest activity).
     #[arg(long, value_name = "T", value_parser = common::time, requires = "events")]
@@ -89,7 +97,8 @@ struct RepLoad {
 /// the activity log not in the reps file, segments without `--segment-col`.
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let (ids, priorities, segments) = ui.stage("reading the ranked accounts", || read_ranked(&args))?;
-    let reps = read_reps(&args.reps)?;
+    let schema = Schema::from_option(args.map.as_deref())?;
+    let reps = read_reps(&args.reps, &schema.reps(), args.capacity)?;
     let has_segments = reps.iter().any(|r| r.segment.is_some());
     match (&segments, has_segments) {
         (None, true) => {
@@ -104,7 +113,10 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
         _ => {}
     }
     let owners = match &args.events {
-        Some(path) => ui.stage("reading who engaged which account", || recent_owners(&args, path, &ids, &reps))?,
+        Some(path) => {
+            let options = schema.event_options()?;
+            ui.stage("reading who engaged which account", || recent_owners(ui, &args, (path, &options), &ids, &reps))?
+        }
         None => vec![None; ids.len()],
     };
     // Deal each segment among its reps (one group without segments).
@@ -232,21 +244,38 @@ fn read_ranked(args: &Args) -> Result<Ranked> {
     Ok((ids, priorities, segment.map(|_| segments)))
 }
 
-/// The reps file: `rep_id`, `capacity` and an optional `segment`.
-fn read_reps(path: &Path) -> Result<Vec<Rep>> {
+/// The reps file: the rep id, capacity and optional segment columns
+/// (`rep_id`, `capacity`, `segment` unless `names` says otherwise); with
+/// `capacity_each`, every rep's capacity, and the file must have no capacity column.
+fn read_reps(path: &Path, names: &RepsSection, capacity_each: Option<usize>) -> Result<Vec<Rep>> {
     let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     let headers = r.headers().with_context(|| path.display())?.clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (id_name, cap_name) =
+        (names.id.as_deref().unwrap_or("rep_id"), names.capacity.as_deref().unwrap_or("capacity"));
+    let seg_name = names.segment.as_deref().unwrap_or("segment");
     let missing = |name: &str| {
         fail(format!(
-            "{}: no column `{name}`; expected rep_id,capacity[,segment], found {}",
+            "{}: no column `{name}`; expected {id_name},{cap_name}[,{seg_name}] (or --capacity N for a file without capacities), found {}",
             path.display(),
             headers.iter().collect::<Vec<_>>().join(",")
         ))
     };
-    let id = col("rep_id").ok_or_else(|| missing("rep_id"))?;
-    let cap = col("capacity").ok_or_else(|| missing("capacity"))?;
-    let seg = col("segment");
+    let id = col(id_name).ok_or_else(|| missing(id_name))?;
+    let cap = match (col(cap_name), capacity_each) {
+        (Some(_), Some(_)) => {
+            return Err(usage(format!(
+                "--capacity given, but {} has capacities (column `{cap_name}`): keep one",
+                path.display()
+            )));
+        }
+        (None, None) => return Err(missing(cap_name)),
+        (cap, _) => cap,
+    };
+    let seg = match (col(seg_name), &names.segment) {
+        (None, Some(_)) => return Err(missing(seg_name)),
+        (seg, _) => seg,
+    };
     let mut reps: Vec<Rep> = Vec::new();
     for (k, row) in r.records().enumerate() {
         let row = row.with_context(|| path.display())?;
@@ -258,10 +287,15 @@ fn read_reps(path: &Path) -> Result<Vec<Rep>> {
         if reps.iter().any(|r| r.id == rep_id) {
             return Err(fail(format!("{}: line {line}: rep `{rep_id}` is listed twice", path.display())));
         }
-        let c = row.get(cap).unwrap_or("");
-        let capacity = c.trim().parse::<usize>().map_err(|_| {
-            fail(format!("{}: line {line}: capacity `{c}` is not a whole number of accounts", path.display()))
-        })?;
+        let capacity = match (cap, capacity_each) {
+            (Some(cap), _) => {
+                let c = row.get(cap).unwrap_or("");
+                c.trim().parse::<usize>().map_err(|_| {
+                    fail(format!("{}: line {line}: capacity `{c}` is not a whole number of accounts", path.display()))
+                })?
+            }
+            (None, each) => each.unwrap_or(0),
+        };
         let segment = seg.and_then(|s| row.get(s)).filter(|s| !s.is_empty()).map(str::to_string);
         reps.push(Rep { id: rep_id, capacity, segment });
     }
@@ -274,10 +308,16 @@ fn read_reps(path: &Path) -> Result<Vec<Rep>> {
 /// Per ranked account, the rep of its latest activity within the window
 /// (`None`: no such activity, or one without a rep), read by the library's
 /// parallel events reader.
-fn recent_owners(args: &Args, path: &Path, ids: &[String], reps: &[Rep]) -> Result<Vec<Option<usize>>> {
+fn recent_owners(
+    ui: &Ui,
+    args: &Args,
+    (path, options): (&Path, &EventOptions),
+    ids: &[String],
+    reps: &[Rep],
+) -> Result<Vec<Option<usize>>> {
     let id_column = Column::text(ids.iter().map(|id| Some(id.as_str())).collect::<Vec<_>>());
     let read = |since: Option<Timestamp>, until: Option<Timestamp>| {
-        read_latest_reps_path(path, &id_column, since, until).map_err(|e| match e {
+        read_latest_reps_path(path, &id_column, since, until, options).map_err(|e| match e {
             // A repeated id is the ranked file's, not the log's.
             PoolError::InFile { source, .. } if matches!(*source, PoolError::DuplicateId { .. }) => {
                 fail(format!("{}: {source}", args.ranked.display()))
@@ -296,6 +336,7 @@ fn recent_owners(args: &Args, path: &Path, ids: &[String], reps: &[Rep]) -> Resu
     };
     let since = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(args.window_days as i64 * 86_400));
     let log = read(Some(since), Some(now))?;
+    common::warn_undated(ui, path, log.undated);
     let rep_index: HashMap<&str, usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_str(), k)).collect();
     let mut owners = vec![None; ids.len()];
     for (owner, latest) in owners.iter_mut().zip(&log.latest) {

@@ -107,7 +107,14 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let open = ui.stage("reading the open accounts", || common::read_batch(&scorer, &Schema::Pool, &open_path, &[]))?;
     let now = Timestamp::from_unix_seconds(split.now);
     let events = args.dir.join(generate::EVENTS);
-    let ranked = score::rank(ui, &scorer, &open, score::Engagement::Events(&events), Some(now), None)?;
+    let ranked = score::rank(
+        ui,
+        &scorer,
+        &open,
+        score::Engagement::Events(&events, &acctscore::pool::EventOptions::new()),
+        Some(now),
+        None,
+    )?;
     let ranked_path = args.dir.join(RANKED);
     ui.stage("writing the ranked accounts", || common::to_file(&ranked_path, |w| ranked::write_csv(w, &ranked, &[])))?;
     files.push((ranked_path, format!("{} rows", ranked.len())));

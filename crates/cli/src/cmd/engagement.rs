@@ -43,10 +43,11 @@ pub(crate) struct InitArgs {
     /// The accounts whose engagement the state keeps.
     #[arg(long, value_name = "FILE")]
     pub(crate) accounts: PathBuf,
-    /// The whole activity log (`account_id,kind,timestamp[,rep_id]`).
+    /// The whole activity log (`account_id,kind,timestamp[,rep_id]`, or the
+    /// columns of the mapping file's `[events]` section).
     #[arg(long, value_name = "FILE")]
     pub(crate) events: PathBuf,
-    /// Mapping file the model was fitted with (for its `[csv]` reading options).
+    /// Mapping file the model was fitted with (for its `[csv]` and `[events]` reading options).
     #[arg(long, value_name = "FILE")]
     pub(crate) map: Option<PathBuf>,
     /// State file to write.
@@ -69,6 +70,9 @@ pub(crate) struct UpdateArgs {
     /// Where to write the updated state (default: replace `--state`, whole).
     #[arg(long, value_name = "STATE")]
     pub(crate) out: Option<PathBuf>,
+    /// Mapping file whose `[events]` section says how the activity log is read.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) map: Option<PathBuf>,
 }
 
 /// Runs `engagement`.
@@ -88,8 +92,9 @@ fn init(ui: &Ui, args: InitArgs) -> Result<()> {
     let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &[]))?;
     let id = common::id_column(&scorer)
         .ok_or_else(|| fail("engagement needs the model's account id column (map `id` in the mapping file)"))?;
+    let options = schema.event_options()?;
     let (store, read) = ui.stage("reading the activity log", || {
-        EngagementStore::from_events_path(&args.events, frame.column(id)?, scorer.engagement_model())
+        EngagementStore::from_events_path_with(&args.events, frame.column(id)?, scorer.engagement_model(), &options)
     })?;
     report(ui, &args.events, &read, false);
     save(ui, &store, &args.out)
@@ -97,11 +102,13 @@ fn init(ui: &Ui, args: InitArgs) -> Result<()> {
 
 fn update(ui: &Ui, args: UpdateArgs) -> Result<()> {
     let scorer = load_model(ui, &args.model)?;
+    let options = Schema::from_option(args.map.as_deref())?.event_options()?;
     let mut store = ui
         .stage("reading the engagement state", || EngagementStore::load(&args.state, scorer.engagement_model()))
         .with_context(|| format!("engagement state {}", args.state.display()))?;
-    let folded =
-        ui.stage("folding the new activities", || store.fold_events_path(&args.events, scorer.engagement_model()))?;
+    let folded = ui.stage("folding the new activities", || {
+        store.fold_events_path_with(&args.events, scorer.engagement_model(), &options)
+    })?;
     report(ui, &args.events, &folded, true);
     save(ui, &store, args.out.as_deref().unwrap_or(&args.state))
 }
@@ -110,6 +117,7 @@ fn update(ui: &Ui, args: UpdateArgs) -> Result<()> {
 /// state does not hold (left out, as when scoring) counted.
 fn report(ui: &Ui, events: &Path, read: &FoldReport, update: bool) {
     ui.note(format_args!("{}: {} activities read", events.display(), read.rows));
+    common::warn_undated(ui, events, read.undated);
     if read.unknown_accounts > 0 {
         ui.note(format_args!(
             "{}: {} activities of accounts {} left out{}",

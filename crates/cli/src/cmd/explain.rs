@@ -7,7 +7,8 @@
 use crate::cmd::score::{column_text, load_model};
 use crate::common::{self, Context, Format, Result, Schema, Ui, fail};
 use acctscore::core::Timestamp;
-use acctscore::pool::read_events_path;
+use acctscore::frame::Column;
+use acctscore::pool::read_touches_path_with;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -79,27 +80,31 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let (engagement, by_kind, now) = match &args.events {
         None => (None, Vec::new(), None),
         Some(events) => {
-            let log = common::read_engagement(ui, &scorer, &frame, events, args.now)?;
+            let options = schema.event_options()?;
+            let log = common::read_engagement(ui, &scorer, &frame, events, args.now, &options)?;
             let now = log.engagement.now();
             let total = log.engagement.scores().get(row).copied();
             let model = scorer.engagement_model();
-            let all = ui.stage("reading the account's activities", || read_events_path(events))?;
+            // The account's own activities: the log read against its id alone.
+            let one = Column::text(vec![Some(args.id.as_str())]);
+            let mine =
+                ui.stage("reading the account's activities", || read_touches_path_with(events, &one, model, &options))?;
             let mut parts: BTreeMap<String, KindPart> = BTreeMap::new();
-            for e in all.iter().filter(|e| e.account_id == args.id) {
-                let kind = model.kind_id_by_name(&e.kind).with_context(|| events.display())?;
-                let part = parts.entry(e.kind.clone()).or_insert_with(|| KindPart {
-                    kind: e.kind.clone(),
+            for t in &mine.touches {
+                let name = model.kind(t.kind)?.as_str();
+                let part = parts.entry(name.to_string()).or_insert_with(|| KindPart {
+                    kind: name.to_string(),
                     activities: 0,
                     after_now: 0,
                     decayed: 0.0,
                 });
-                let at = Timestamp::from_unix_seconds(e.timestamp);
+                let at = t.at;
                 if at > now {
                     part.after_now += 1;
                     continue;
                 }
                 part.activities += 1;
-                part.decayed += model.contribution(kind, at, None, now)?;
+                part.decayed += model.contribution(t.kind, at, None, now)?;
             }
             (total, parts.into_values().collect(), Some(now))
         }

@@ -18,6 +18,7 @@ use acctscore::core::Timestamp;
 use acctscore::engagement::EngagementParams;
 use acctscore::icp::propensity::FamilyChoice;
 use acctscore::icp::rules::RuleSet;
+use acctscore::revenue::RevenueRange;
 use acctscore::{Scorer, ScorerParams};
 use std::path::{Path, PathBuf};
 
@@ -65,12 +66,24 @@ pub(crate) struct Args {
     /// seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default 2026-01-01).
     #[arg(long, value_name = "T", value_parser = common::time)]
     pub(crate) as_of: Option<Timestamp>,
+    /// The preferred monthly revenue range in USD, `LOW..HIGH` (default
+    /// 10000..100000): the revenue score is the probability that an
+    /// account's revenue is in it.
+    #[arg(long, value_name = "LOW..HIGH", value_parser = revenue_range)]
+    pub(crate) revenue_range: Option<RevenueRange>,
     /// Model file to write.
     #[arg(long, value_name = "MODEL")]
     pub(crate) out: PathBuf,
     /// Format of the fit report on stdout (`csv` is not offered: the report is not a table).
     #[arg(long, default_value = "text", value_parser = text_or_json)]
     pub(crate) format: Format,
+}
+
+/// `LOW..HIGH` with `0 < LOW < HIGH`, both finite.
+fn revenue_range(s: &str) -> std::result::Result<RevenueRange, String> {
+    let (low, high) = s.split_once("..").ok_or_else(|| format!("`{s}` is not LOW..HIGH"))?;
+    let (low, high) = (common::finite(low)?, common::finite(high)?);
+    RevenueRange::new(low, high).map_err(|_| format!("`{s}`: the range needs 0 < LOW < HIGH"))
 }
 
 /// `kind=weight` with a finite weight of 0 or more.
@@ -133,6 +146,9 @@ pub(crate) fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscor
     if let Some(t) = args.as_of {
         params = params.as_of(t);
     }
+    if let Some(r) = args.revenue_range {
+        params = params.revenue_range(r);
+    }
     if let Some(path) = &args.rules {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading rules file {}", path.display()))?;
         params =
@@ -147,7 +163,7 @@ pub(crate) fn fit(ui: &Ui, args: &Args) -> Result<(Scorer, Vec<String>, acctscor
         .stage("fitting every model", || params.fit_timed(&frame))
         .with_context(|| format!("fitting on {}", args.accounts.display()))?;
     if let Some(events) = &args.events {
-        common::read_engagement(ui, &scorer, &frame, events, None)?;
+        common::read_engagement(ui, &scorer, &frame, events, None, &schema.event_options()?)?;
     }
     let warnings: Vec<String> = scorer.icp().warnings().iter().map(ToString::to_string).collect();
     Ok((scorer, warnings, timings))

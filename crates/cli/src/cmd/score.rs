@@ -8,6 +8,7 @@ use crate::common::{self, Context, Result, Schema, Ui, fail, usage};
 use crate::ranked;
 use acctscore::core::Timestamp;
 use acctscore::frame::{Column, Frame};
+use acctscore::pool::EventOptions;
 use acctscore::{AccountScore, Scorer};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -113,7 +114,9 @@ pub(crate) fn rank(
 ) -> Result<Vec<AccountScore>> {
     let scores = match engagement {
         Engagement::None => None,
-        Engagement::Events(e) => Some(common::read_engagement(ui, scorer, frame, e, now)?.engagement.into_scores()),
+        Engagement::Events(e, options) => {
+            Some(common::read_engagement(ui, scorer, frame, e, now, options)?.engagement.into_scores())
+        }
         Engagement::State(path) => Some(common::read_engagement_state(ui, scorer, frame, path, now)?),
     };
     let n = n.unwrap_or(frame.nrows());
@@ -125,17 +128,18 @@ pub(crate) fn rank(
 pub(crate) enum Engagement<'a> {
     /// No engagement (priority = quality).
     None,
-    /// Read from the whole activity log.
-    Events(&'a Path),
+    /// Read from the whole activity log, with these options.
+    Events(&'a Path, &'a EventOptions),
     /// Read from a state kept by `engagement init`/`update`.
     State(&'a Path),
 }
 
 impl<'a> Engagement<'a> {
-    /// The source `--events` or `--engagement-state` names (clap keeps them exclusive).
-    pub(crate) fn from_options(events: Option<&'a Path>, state: Option<&'a Path>) -> Self {
+    /// The source `--events` (read with `options`) or `--engagement-state`
+    /// names (clap keeps them exclusive).
+    pub(crate) fn from_options(events: Option<&'a Path>, state: Option<&'a Path>, options: &'a EventOptions) -> Self {
         match (events, state) {
-            (Some(e), _) => Engagement::Events(e),
+            (Some(e), _) => Engagement::Events(e, options),
             (None, Some(s)) => Engagement::State(s),
             (None, None) => Engagement::None,
         }
@@ -158,7 +162,8 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
         crate::cmd::fit::column_exists(&frame, &args.accounts, "--carry", c)?;
     }
     let n = (!args.all).then_some(args.top);
-    let engagement = Engagement::from_options(args.events.as_deref(), args.engagement_state.as_deref());
+    let event_options = schema.event_options()?;
+    let engagement = Engagement::from_options(args.events.as_deref(), args.engagement_state.as_deref(), &event_options);
     let ranked = rank(ui, &scorer, &frame, engagement, args.now, n)
         .with_context(|| format!("scoring {}", args.accounts.display()))?;
     let carried = if args.carry.is_empty() {

@@ -40,7 +40,7 @@ fn check_header<R: Read>(rdr: &mut csv::Reader<R>, required: &[&'static str]) ->
     for &column in required {
         if !header.iter().any(|h| h == column) {
             let available = header.iter().filter(|h| !h.is_empty()).map(str::to_string).collect();
-            return Err(PoolError::MissingColumn { column, available });
+            return Err(PoolError::MissingColumn { column: column.to_string(), available });
         }
     }
     rdr.set_headers(header);
@@ -302,14 +302,11 @@ mod tests {
         assert!(matches!(read_accounts("a,b\n1,2\n".as_bytes()), Err(PoolError::MissingColumn { .. })));
         assert!(matches!(read_accounts("".as_bytes()), Err(PoolError::MissingColumn { .. })));
         let e = read_events("account_id,kind\n".as_bytes()).expect_err("no timestamp");
-        assert!(matches!(e, PoolError::MissingColumn { column: "timestamp", .. }));
-        assert_eq!(
-            e.to_string(),
-            "the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind"
-        );
+        assert!(matches!(e, PoolError::MissingColumn { ref column, .. } if column == "timestamp"));
+        assert_eq!(e.to_string(), "the header lacks the required column `timestamp`; it has: account_id, kind");
         assert_eq!(
             read_accounts("".as_bytes()).expect_err("empty").to_string(),
-            "the header lacks column `account_id`, which the pool format requires; the input has no header"
+            "the header lacks the required column `account_id`; the input has no header"
         );
     }
 
@@ -328,10 +325,7 @@ mod tests {
         let e = read_events_path(&path).expect_err("no kind");
         assert_eq!(
             e.to_string(),
-            format!(
-                "{}: the header lacks column `kind`, which the pool format requires; it has: account_id, when",
-                path.display()
-            )
+            format!("{}: the header lacks the required column `kind`; it has: account_id, when", path.display())
         );
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -344,10 +338,7 @@ mod tests {
             assert_eq!(quoted, plain, "{header}");
         }
         let e = read_events("\"account_id\", \"kind\"\n".as_bytes()).expect_err("no timestamp");
-        assert_eq!(
-            e.to_string(),
-            "the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind"
-        );
+        assert_eq!(e.to_string(), "the header lacks the required column `timestamp`; it has: account_id, kind");
         let pool = super::super::PoolGenerator::new(20).seed(3).generate();
         let mut bytes = Vec::new();
         write_accounts(&mut bytes, &pool.accounts).expect("written");

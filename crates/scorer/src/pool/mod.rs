@@ -86,11 +86,12 @@ pub enum PoolError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The header lacks a column the pool format requires.
-    #[error("the header lacks column `{column}`, which the pool format requires; {}", header_words(.available))]
+    /// The header lacks a column the reader requires (the pool format's,
+    /// or the one its options name).
+    #[error("the header lacks the required column `{column}`; {}", header_words(.available))]
     MissingColumn {
         /// The column's name.
-        column: &'static str,
+        column: String,
         /// The header's columns, in order (empty for an input without a header).
         available: Vec<String>,
     },

@@ -4,7 +4,7 @@
 //! threads without one allocation per row.
 
 use super::PoolError;
-use super::options::{DuplicateIds, EventOptions, TimeUnit};
+use super::options::{DuplicateIds, EventOptions, TimeFormat, TimeUnit};
 use super::records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA};
 use crate::core::Timestamp;
 use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
@@ -61,7 +61,7 @@ fn read_accounts_columns(path: &Path, only: Option<&[&str]>, required: &[&str]) 
         if frame.column(column).is_err() {
             let available = frame.names().to_vec();
             let e = match ACCOUNT_COLUMNS.iter().copied().find(|c| c == column) {
-                Some(column) => PoolError::MissingColumn { column, available },
+                Some(column) => PoolError::MissingColumn { column: column.to_string(), available },
                 None => crate::frame::FrameError::MissingColumn { column: column.to_string(), available }.into(),
             };
             return Err(e.in_file(path));
@@ -90,6 +90,16 @@ pub struct TouchLog {
     pub rows: u64,
     /// The latest timestamp in the file, if any row.
     pub latest: Option<i64>,
+    /// Rows with an empty timestamp, left out (only with
+    /// [`EventOptions::skip_undated`]; otherwise such a row is an error).
+    pub undated: u64,
+}
+
+impl TouchLog {
+    /// An empty log with room for `capacity` touches.
+    fn with_capacity(capacity: usize) -> Self {
+        TouchLog { touches: Vec::with_capacity(capacity), unknown_accounts: 0, rows: 0, latest: None, undated: 0 }
+    }
 }
 
 /// Reads `events.csv` from a path (see [`read_touches`]), streaming it in
@@ -123,8 +133,7 @@ fn read_touches_blocks(
     options: &EventOptions,
 ) -> Result<TouchLog, PoolError> {
     let len = std::fs::metadata(path).map_or(0, |m| m.len());
-    let mut log =
-        TouchLog { touches: Vec::with_capacity(touch_capacity(len)), unknown_accounts: 0, rows: 0, latest: None };
+    let mut log = TouchLog::with_capacity(touch_capacity(len));
     let mut halves = [Half::new(None), Half::new(None)];
     read_events(path, ids, model, block, options, &mut halves, &mut log)?;
     Ok(log)
@@ -169,6 +178,8 @@ pub struct EngagementLog {
     pub unknown_accounts: u64,
     /// Data rows read.
     pub rows: u64,
+    /// Rows with an empty timestamp, left out (with [`EventOptions::skip_undated`]).
+    pub undated: u64,
 }
 
 /// Reads `events.csv` from a path (as [`read_touches_path`]) straight into
@@ -207,7 +218,12 @@ pub fn read_engagement_path_with(
 
 /// The engagement of what [`read_sums_blocks`] read.
 fn finished((sums, log): (EngagementSums, TouchLog)) -> EngagementLog {
-    EngagementLog { engagement: sums.finish(), unknown_accounts: log.unknown_accounts, rows: log.rows }
+    EngagementLog {
+        engagement: sums.finish(),
+        unknown_accounts: log.unknown_accounts,
+        rows: log.rows,
+        undated: log.undated,
+    }
 }
 
 /// The running sums of an events file's activities, per account row of
@@ -222,7 +238,7 @@ fn read_sums_blocks(
 ) -> Result<(EngagementSums, TouchLog), PoolError> {
     let n = ids.len();
     let mut halves = [0, 1].map(|_| Half::new(Some(EngagementSums::new(model, n, now))));
-    let mut log = TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None };
+    let mut log = TouchLog::with_capacity(0);
     read_events(path, ids, model, block, options, &mut halves, &mut log)?;
     let mut parts = halves.into_iter().filter_map(|h| h.sums);
     let mut sums = parts.next().unwrap_or_else(|| EngagementSums::new(model, n, now));
@@ -272,8 +288,8 @@ fn read_events(
     if super::parquet::is_parquet(path) {
         return parquet::read_events(path, ids, model, options, halves, log);
     }
-    read_blocks(path, ids, block, options.duplicates, |body, line, header, index| {
-        parse_block(body, line, header, index, model, options.time_unit, halves, log)
+    read_blocks(path, ids, block, options, |body, line, header, index| {
+        parse_block(body, line, header, index, model, TimeField::of(options), halves, log)
     })
 }
 
@@ -285,7 +301,7 @@ fn read_blocks(
     path: &Path,
     ids: &Column,
     block: usize,
-    duplicates: DuplicateIds,
+    options: &EventOptions,
     mut parse: impl FnMut(&[u8], u64, &Header, &IdIndex<'_>) -> Result<u64, PoolError>,
 ) -> Result<(), PoolError> {
     let io = |source| PoolError::Io { path: path.display().to_string(), source };
@@ -313,7 +329,7 @@ fn read_blocks(
                 filled = end;
                 continue;
             };
-            reader = Some((Header::parse(&buf[..header_end])?, IdIndex::new(ids, duplicates)?));
+            reader = Some((Header::parse(&buf[..header_end], options)?, IdIndex::new(ids, options.duplicates)?));
             body_start = (header_end + 1).min(end);
         }
         let Some((header, index)) = &reader else { break };
@@ -329,8 +345,8 @@ fn read_blocks(
     }
     if reader.is_none() {
         // An empty file: still, the accounts' ids are checked.
-        IdIndex::new(ids, duplicates)?;
-        return Err(PoolError::MissingColumn { column: "account_id", available: Vec::new() });
+        IdIndex::new(ids, options.duplicates)?;
+        return Err(PoolError::MissingColumn { column: options.account.clone(), available: Vec::new() });
     }
     Ok(())
 }
@@ -355,9 +371,12 @@ fn read_full(file: &mut std::fs::File, mut out: &mut [u8]) -> std::io::Result<us
 /// Where the fields of `events.csv` are.
 struct Header {
     id: usize,
-    kind: usize,
+    /// The kind column; `None` with a fixed kind.
+    kind: Option<usize>,
+    /// The fixed kind of every row (empty when read from a column).
+    fixed_kind: Vec<u8>,
     ts: usize,
-    /// The optional `rep_id` column.
+    /// The optional rep column.
     rep: Option<usize>,
     n_fields: usize,
     /// The header's names, for an error naming what is there.
@@ -366,8 +385,9 @@ struct Header {
 
 impl Header {
     /// Reads the header line: fields split as CSV (a quoted name such as
-    /// `"account_id"` is the name inside the quotes), trimmed.
-    fn parse(line: &[u8]) -> Result<Header, PoolError> {
+    /// `"account_id"` is the name inside the quotes), trimmed; the columns
+    /// are those `options` name.
+    fn parse(line: &[u8], options: &EventOptions) -> Result<Header, PoolError> {
         let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
         if line.len() > MAX_EVENTS_LINE_BYTES {
             return Err(line_too_long(1));
@@ -384,9 +404,9 @@ impl Header {
             }
         };
         let names: Vec<Vec<u8>> = record.iter().map(unquote).collect();
-        let col = |name: &'static str| {
+        let col = |name: &str| {
             names.iter().position(|h| *h == name.as_bytes()).ok_or_else(|| PoolError::MissingColumn {
-                column: name,
+                column: name.to_string(),
                 available: names
                     .iter()
                     .filter(|h| !h.is_empty())
@@ -394,15 +414,29 @@ impl Header {
                     .collect(),
             })
         };
-        let rep = names.iter().position(|h| *h == b"rep_id");
+        let rep = names.iter().position(|h| *h == options.rep.as_bytes());
+        let kind = match options.fixed_kind {
+            Some(_) => None,
+            None => Some(col(&options.kind)?),
+        };
         Ok(Header {
-            id: col("account_id")?,
-            kind: col("kind")?,
-            ts: col("timestamp")?,
+            id: col(&options.account)?,
+            kind,
+            fixed_kind: options.fixed_kind.as_deref().unwrap_or_default().as_bytes().to_vec(),
+            ts: col(&options.timestamp)?,
             rep,
             n_fields: names.len(),
             names: names.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect(),
         })
+    }
+
+    /// The kind of a row split into `fields`.
+    #[inline]
+    fn kind<'a>(&'a self, fields: &[&'a [u8]]) -> &'a [u8] {
+        match self.kind {
+            Some(k) => fields[k],
+            None => &self.fixed_kind,
+        }
     }
 }
 
@@ -416,7 +450,7 @@ struct Half {
 
 impl Half {
     fn new(sums: Option<EngagementSums>) -> Self {
-        Half { log: TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None }, sums }
+        Half { log: TouchLog::with_capacity(0), sums }
     }
 }
 
@@ -435,17 +469,12 @@ fn parse_block(
     header: &Header,
     index: &IdIndex<'_>,
     model: &EngagementModel,
-    unit: Option<TimeUnit>,
+    time: TimeField,
     halves: &mut [Half; 2],
     log: &mut TouchLog,
 ) -> Result<u64, PoolError> {
-    let builtin = [
-        model.kind_id_by_name("email").ok(),
-        model.kind_id_by_name("call").ok(),
-        model.kind_id_by_name("meeting").ok(),
-    ];
     let parse = |part: &[u8], line: u64, half: &mut Half| -> Result<u64, PoolError> {
-        let lines = parse_part(part, line, header, index, (model, unit), builtin, &mut half.log)?;
+        let lines = parse_part(part, line, header, index, (model, time), &mut half.log)?;
         if let Some(sums) = &mut half.sums {
             sums.add(&half.log.touches)?;
         }
@@ -490,6 +519,7 @@ fn gather(halves: &[Half; 2], log: &mut TouchLog) {
         }
         log.unknown_accounts += half.log.unknown_accounts;
         log.rows += half.log.rows;
+        log.undated += half.log.undated;
         log.latest = log.latest.max(half.log.latest);
     }
 }
@@ -524,12 +554,12 @@ pub fn read_touches_with(
     options: &EventOptions,
 ) -> Result<TouchLog, PoolError> {
     let header_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
-    let header = Header::parse(&data[..header_end])?;
+    let header = Header::parse(&data[..header_end], options)?;
     let index = IdIndex::new(ids, options.duplicates)?;
     let body = data.get(header_end + 1..).unwrap_or(&[]);
-    let mut log = TouchLog { touches: Vec::with_capacity(body.len() / 30), unknown_accounts: 0, rows: 0, latest: None };
+    let mut log = TouchLog::with_capacity(body.len() / 30);
     let halves = &mut [Half::new(None), Half::new(None)];
-    parse_block(body, 2, &header, &index, model, options.time_unit, halves, &mut log)?;
+    parse_block(body, 2, &header, &index, model, TimeField::of(options), halves, &mut log)?;
     Ok(log)
 }
 
@@ -543,20 +573,10 @@ pub fn read_touches_with(
 /// [`PoolError::MissingColumn`], [`PoolError::BadRow`], [`PoolError::UnknownKind`].
 pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<(Vec<String>, TouchLog), PoolError> {
     let header_end = memchr::memchr(b'\n', data).unwrap_or(data.len());
-    let header = Header::parse(&data[..header_end])?;
+    let options = EventOptions::new();
+    let header = Header::parse(&data[..header_end], &options)?;
     let body = data.get(header_end + 1..).unwrap_or(&[]);
-    let builtin = [
-        model.kind_id_by_name("email").ok(),
-        model.kind_id_by_name("call").ok(),
-        model.kind_id_by_name("meeting").ok(),
-    ];
-    let new_sink = |len: usize| Sink {
-        model,
-        unit: None,
-        builtin,
-        other_kinds: Vec::new(),
-        log: TouchLog { touches: Vec::with_capacity(len / 30), unknown_accounts: 0, rows: 0, latest: None },
-    };
+    let new_sink = |len: usize| Sink::new(model, TimeField::of(&options), TouchLog::with_capacity(len / 30));
     let mut ids: Vec<Cow<'_, str>> = Vec::with_capacity(body.len() / 30);
     let mut log = new_sink(0).log;
     if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', body).is_none() {
@@ -575,6 +595,7 @@ pub fn read_touches_discovering(data: &[u8], model: &EngagementModel) -> Result<
             ids.extend(part_ids);
             log.touches.extend(part.touches);
             log.rows += part.rows;
+            log.undated += part.undated;
             log.latest = log.latest.max(part.latest);
         }
     } else {
@@ -610,7 +631,7 @@ fn discover_part<'a>(
     let mut part_ids = Vec::with_capacity(part.len() / 30);
     let lines = unquoted_rows(part, first_line, header.n_fields, |line, fields| {
         let before = sink.log.touches.len();
-        sink.row(line, Some(0), fields[header.kind], fields[header.ts])?;
+        sink.row(line, Some(0), header.kind(fields), fields[header.ts])?;
         if sink.log.touches.len() > before {
             part_ids.push(Cow::Borrowed(utf8(line, fields[header.id])?));
         }
@@ -664,30 +685,79 @@ fn to_seconds(ts: i64, unit: Option<TimeUnit>) -> Result<i64, TimeUnit> {
     }
 }
 
-/// The timestamp field `ts` of line `line` in Unix seconds (see
-/// [`to_seconds`]), or the error that names the line.
-#[inline]
-fn seconds_field(line: u64, ts: &[u8], unit: Option<TimeUnit>) -> Result<i64, PoolError> {
-    let value = parse_i64(ts.trim_ascii())
-        .ok_or_else(|| PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() })?;
-    to_seconds(value, unit).map_err(|unit| PoolError::TimestampUnit { line, value, unit })
+/// How the timestamp field is read: its format, and whether an empty one
+/// leaves the row out (counted as undated) or is an error.
+#[derive(Debug, Clone, Copy)]
+struct TimeField {
+    format: TimeFormat,
+    skip_undated: bool,
+}
+
+impl TimeField {
+    fn of(options: &EventOptions) -> Self {
+        TimeField { format: options.time, skip_undated: options.skip_undated }
+    }
+
+    /// The timestamp field `ts` of line `line` in Unix seconds (see
+    /// [`to_seconds`]), `None` for an empty field when undated rows are
+    /// skipped, or the error that names the line.
+    #[inline]
+    fn seconds(self, line: u64, ts: &[u8]) -> Result<Option<i64>, PoolError> {
+        let ts = ts.trim_ascii();
+        let unit = match self.format {
+            TimeFormat::Seconds => None,
+            TimeFormat::Unit(unit) => Some(unit),
+            TimeFormat::Iso => {
+                return match Timestamp::parse_iso8601(ts) {
+                    Some(t) => Ok(Some(t.unix_seconds())),
+                    None if ts.is_empty() && self.skip_undated => Ok(None),
+                    None => Err(PoolError::BadRow {
+                        line,
+                        reason: format!(
+                            "timestamp `{}` is not an ISO 8601 date (YYYY-MM-DD) or date-time",
+                            String::from_utf8_lossy(ts)
+                        ),
+                    }),
+                };
+            }
+        };
+        match parse_i64(ts) {
+            Some(value) => {
+                to_seconds(value, unit).map(Some).map_err(|unit| PoolError::TimestampUnit { line, value, unit })
+            }
+            None if ts.is_empty() && self.skip_undated => Ok(None),
+            None => Err(PoolError::BadRow { line, reason: "timestamp is not an integer".to_string() }),
+        }
+    }
 }
 
 /// Per-part state of the events parser: turns one row's fields into a touch.
 struct Sink<'m> {
     model: &'m EngagementModel,
-    /// The declared unit of timestamps (`None`: seconds, checked by magnitude).
-    unit: Option<TimeUnit>,
+    time: TimeField,
     builtin: [Option<KindId>; 3],
     other_kinds: Vec<(Vec<u8>, KindId)>,
     log: TouchLog,
 }
 
-impl Sink<'_> {
+impl<'m> Sink<'m> {
+    /// A sink of `model`'s kinds, adding to `log`.
+    fn new(model: &'m EngagementModel, time: TimeField, log: TouchLog) -> Self {
+        let builtin = [
+            model.kind_id_by_name("email").ok(),
+            model.kind_id_by_name("call").ok(),
+            model.kind_id_by_name("meeting").ok(),
+        ];
+        Sink { model, time, builtin, other_kinds: Vec::new(), log }
+    }
+
     /// One row; `account` is the id's row, `None` for an unknown account.
     fn row(&mut self, line: u64, account: Option<u32>, kind: &[u8], ts: &[u8]) -> Result<(), PoolError> {
         self.log.rows += 1;
-        let ts = seconds_field(line, ts, self.unit)?;
+        let Some(ts) = self.time.seconds(line, ts)? else {
+            self.log.undated += 1;
+            return Ok(());
+        };
         let kind = self.kind(kind).ok_or_else(|| PoolError::UnknownKind {
             line,
             kind: String::from_utf8_lossy(kind.trim_ascii()).into_owned(),
@@ -735,18 +805,17 @@ fn parse_part(
     first_line: u64,
     header: &Header,
     index: &IdIndex<'_>,
-    (model, unit): (&EngagementModel, Option<TimeUnit>),
-    builtin: [Option<KindId>; 3],
+    (model, time): (&EngagementModel, TimeField),
     log: &mut TouchLog,
 ) -> Result<u64, PoolError> {
     let mut touches = std::mem::take(&mut log.touches);
     touches.clear();
-    let fresh = TouchLog { touches, unknown_accounts: 0, rows: 0, latest: None };
-    let mut sink = Sink { model, unit, builtin, other_kinds: Vec::new(), log: fresh };
+    let fresh = TouchLog { touches, ..TouchLog::with_capacity(0) };
+    let mut sink = Sink::new(model, time, fresh);
     let result = if header.n_fields <= MAX_FIELDS && memchr::memchr(b'"', part).is_none() {
         // No quoting anywhere: split lines and fields directly.
         unquoted_rows(part, first_line, header.n_fields, |line, fields| {
-            sink.row(line, index.get(fields[header.id].trim_ascii()), fields[header.kind], fields[header.ts])
+            sink.row(line, index.get(fields[header.id].trim_ascii()), header.kind(fields), fields[header.ts])
         })
     } else {
         quoted_rows(part, first_line, header, |line, id, kind, ts, _| {
@@ -836,7 +905,11 @@ fn quoted_rows(
                 reason: format!("{} fields where the header has {}", rec.len(), header.n_fields),
             });
         }
-        let (Some(id), Some(kind), Some(ts)) = (field(header.id), field(header.kind), field(header.ts)) else {
+        let kind = match header.kind {
+            Some(k) => field(k),
+            None => Some(header.fixed_kind.as_slice()),
+        };
+        let (Some(id), Some(kind), Some(ts)) = (field(header.id), kind, field(header.ts)) else {
             return Err(PoolError::BadRow { line, reason: "missing field".to_string() });
         };
         row(line, id, kind, ts, header.rep.and_then(field))?;

@@ -1,4 +1,4 @@
-//! Who engaged each account last: the events file's `rep_id` per account,
+//! Who engaged each account last: the events file's rep per account,
 //! read by the same block streamer and line splitter as the touches.
 
 use super::*;
@@ -20,6 +20,8 @@ pub struct LatestReps {
     pub rows: u64,
     /// Rows of accounts not in the id list (left out).
     pub unknown_accounts: u64,
+    /// Rows with an empty timestamp, left out (with [`EventOptions::skip_undated`]).
+    pub undated: u64,
 }
 
 /// One account's latest activity that names a rep.
@@ -37,10 +39,10 @@ pub struct LatestRep {
 /// Reads, for each account of `ids` (an accounts frame's id column), the
 /// rep of its latest activity from `since` to `until` (each bound
 /// inclusive; without one, unbounded on that side) in the events file at
-/// `path` (`account_id, kind, timestamp, rep_id`, CSV). A row without a rep
-/// is passed over; on equal times the later line wins. Kinds are not read.
-/// Timestamps are Unix seconds (a value that looks like milliseconds or
-/// finer is an error, as in the other events readers).
+/// `path` (CSV; the columns `options` name, by default `account_id`,
+/// `timestamp` and `rep_id`; timestamps read as `options` say, as in the
+/// other events readers). A row without a rep is passed over; on equal
+/// times the later line wins. Kinds are not read.
 ///
 /// Rows outside the window cost no id lookup: with `since` far in the
 /// future, a read gives the file's [`LatestReps::newest`] at the cost of
@@ -50,7 +52,7 @@ pub struct LatestRep {
 /// of ten million activities is read in a fraction of a second.
 ///
 /// # Errors
-/// [`PoolError::MissingColumn`] without `rep_id` (or another required
+/// [`PoolError::MissingColumn`] without the rep column (or another required
 /// column), [`PoolError::BadRow`] and [`PoolError::TimestampUnit`] with the
 /// line, [`PoolError::DuplicateId`] for a repeated id in `ids`,
 /// [`PoolError::Unsupported`] for a Parquet file (read by the other events
@@ -60,27 +62,42 @@ pub fn read_latest_reps_path(
     ids: &Column,
     since: Option<Timestamp>,
     until: Option<Timestamp>,
+    options: &EventOptions,
 ) -> Result<LatestReps, PoolError> {
     let path = path.as_ref();
     let window = (since.map_or(i64::MIN, Timestamp::unix_seconds), until.map_or(i64::MAX, Timestamp::unix_seconds));
-    read_latest_reps(path, ids, window, 4 << 20).map_err(|e| e.in_file(path))
+    read_latest_reps(path, ids, window, 4 << 20, options).map_err(|e| e.in_file(path))
 }
 
-fn read_latest_reps(path: &Path, ids: &Column, window: (i64, i64), block: usize) -> Result<LatestReps, PoolError> {
+fn read_latest_reps(
+    path: &Path,
+    ids: &Column,
+    window: (i64, i64),
+    block: usize,
+    options: &EventOptions,
+) -> Result<LatestReps, PoolError> {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
         return Err(PoolError::Unsupported {
             what: "the latest rep per account is read from CSV events files only, not Parquet",
         });
     }
-    let mut out =
-        LatestReps { reps: Vec::new(), latest: vec![None; ids.len()], newest: None, rows: 0, unknown_accounts: 0 };
+    let mut out = LatestReps {
+        reps: Vec::new(),
+        latest: vec![None; ids.len()],
+        newest: None,
+        rows: 0,
+        unknown_accounts: 0,
+        undated: 0,
+    };
+    let time = TimeField::of(options);
     let mut codes: HashMap<Vec<u8>, u32> = HashMap::new();
     let mut halves = [RepHalf::default(), RepHalf::default()];
-    read_blocks(path, ids, block, DuplicateIds::Error, |body, first_line, header, index| {
+    read_blocks(path, ids, block, options, |body, first_line, header, index| {
         let Some(rep_col) = header.rep else {
-            return Err(PoolError::MissingColumn { column: "rep_id", available: header.names.clone() });
+            return Err(PoolError::MissingColumn { column: options.rep.clone(), available: header.names.clone() });
         };
-        let parse = |part: &[u8], line: u64, half: &mut RepHalf| half.parse(part, line, header, rep_col, index, window);
+        let parse =
+            |part: &[u8], line: u64, half: &mut RepHalf| half.parse(part, line, (header, rep_col, index), time, window);
         let (second_line, next_line) = on_two_halves(body, first_line, &mut halves, parse)?;
         // File order: the first half's rows, then the second's.
         let [h0, h1] = &mut halves;
@@ -103,6 +120,7 @@ struct RepHalf {
     newest: Option<i64>,
     read: u64,
     unknown: u64,
+    undated: u64,
 }
 
 impl RepHalf {
@@ -112,9 +130,8 @@ impl RepHalf {
         &mut self,
         part: &[u8],
         first_line: u64,
-        header: &Header,
-        rep_col: usize,
-        index: &IdIndex<'_>,
+        (header, rep_col, index): (&Header, usize, &IdIndex<'_>),
+        time: TimeField,
         (since, until): (i64, i64),
     ) -> Result<u64, PoolError> {
         self.rows.clear();
@@ -122,7 +139,10 @@ impl RepHalf {
         self.codes.clear();
         let mut row = |line: u64, id: &[u8], ts: &[u8], rep: &[u8]| -> Result<(), PoolError> {
             self.read += 1;
-            let ts_value = seconds_field(line, ts, None)?;
+            let Some(ts_value) = time.seconds(line, ts)? else {
+                self.undated += 1;
+                return Ok(());
+            };
             self.newest = Some(self.newest.map_or(ts_value, |n| n.max(ts_value)));
             let rep = rep.trim_ascii();
             if ts_value < since || ts_value > until || rep.is_empty() {
@@ -191,7 +211,8 @@ impl RepHalf {
         out.newest = out.newest.max(self.newest.map(Timestamp::from_unix_seconds));
         out.rows += self.read;
         out.unknown_accounts += self.unknown;
-        (self.read, self.unknown, self.newest) = (0, 0, None);
+        out.undated += self.undated;
+        (self.read, self.unknown, self.undated, self.newest) = (0, 0, 0, None);
         Ok(())
     }
 }
@@ -247,7 +268,7 @@ mod tests {
             let want = plain(&text, &ids, window);
             assert!(want.iter().filter(|w| w.is_some()).count() >= 15);
             for block in [64, 1000, 4 << 20] {
-                let r = read_latest_reps(&path, &column, window, block).expect("read");
+                let r = read_latest_reps(&path, &column, window, block, &EventOptions::new()).expect("read");
                 assert_eq!(got(&r), want, "block {block}");
                 assert_eq!(r.rows, 3_000);
                 assert!(r.unknown_accounts > 0);
@@ -269,10 +290,10 @@ mod tests {
             .collect();
         let path = temp("quoted", &quoted);
         let all = (i64::MIN, i64::MAX);
-        let r = read_latest_reps(&path, &column, all, 1000).expect("read");
+        let r = read_latest_reps(&path, &column, all, 1000, &EventOptions::new()).expect("read");
         assert_eq!(got(&r), plain(&text, &ids, all));
         // A window past the end: no rows kept, the newest still read.
-        let r = read_latest_reps(&path, &column, (i64::MAX, i64::MAX), 1000).expect("read");
+        let r = read_latest_reps(&path, &column, (i64::MAX, i64::MAX), 1000, &EventOptions::new()).expect("read");
         assert!(r.latest.iter().all(Option::is_none) && r.newest.is_some());
     }
 
@@ -280,19 +301,22 @@ mod tests {
     fn errors_name_the_column_the_line_and_the_unit() {
         let column = Column::text(vec![Some("a0")]);
         let path = temp("norep", "account_id,kind,timestamp\na0,call,1700000000\n");
-        let e = read_latest_reps_path(&path, &column, None, None).expect_err("no rep_id").to_string();
+        let e =
+            read_latest_reps_path(&path, &column, None, None, &EventOptions::new()).expect_err("no rep_id").to_string();
         assert!(e.contains("rep_id") && e.contains("timestamp") && e.contains("events.csv"), "{e}");
         let mut text = events(200);
         text.push_str("a0,call,1700000000000,r1\n");
         let path = temp("ms", &text);
-        match read_latest_reps(&path, &column, (i64::MIN, i64::MAX), 64) {
+        match read_latest_reps(&path, &column, (i64::MIN, i64::MAX), 64, &EventOptions::new()) {
             Err(PoolError::TimestampUnit { line, unit, .. }) => assert_eq!((line, unit), (202, TimeUnit::Milliseconds)),
             other => panic!("{other:?}"),
         }
         let path = temp("parquet", "");
         let parquet = path.with_extension("parquet");
         std::fs::write(&parquet, "PAR1").expect("write");
-        let e = read_latest_reps_path(&parquet, &column, None, None).expect_err("parquet").to_string();
+        let e = read_latest_reps_path(&parquet, &column, None, None, &EventOptions::new())
+            .expect_err("parquet")
+            .to_string();
         assert!(e.contains("Parquet"), "{e}");
     }
 }

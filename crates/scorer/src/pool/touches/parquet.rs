@@ -1,6 +1,7 @@
 //! The events reader on a Parquet file (feature `parquet`): the same
-//! touches and running sums as the CSV reader, from `account_id`, `kind`
-//! and `timestamp` columns.
+//! touches and running sums as the CSV reader, from the account, kind and
+//! timestamp columns the options name (`account_id`, `kind`, `timestamp`
+//! by default).
 //!
 //! Where a row group's `account_id` (or `kind`) pages are all
 //! dictionary-encoded, the column is decoded as an Arrow dictionary and each
@@ -42,22 +43,32 @@ pub(super) fn read_events(
     halves: &mut [Half; 2],
     log: &mut TouchLog,
 ) -> Result<(), PoolError> {
+    if options.fixed_kind.is_some() {
+        return Err(PoolError::Unsupported {
+            what: "a fixed activity kind is read from CSV events files only, not Parquet",
+        });
+    }
+    let unit = match options.time {
+        TimeFormat::Seconds => None,
+        TimeFormat::Unit(unit) => Some(unit),
+        TimeFormat::Iso => {
+            return Err(PoolError::Unsupported {
+                what: "ISO 8601 timestamps are read from CSV events files only (a Parquet file's are typed)",
+            });
+        }
+    };
     let index = IdIndex::new(ids, options.duplicates)?;
-    let file = EventsFile::open(path)?;
+    let file = EventsFile::open(path, options)?;
     let groups = file.plain.metadata().num_row_groups();
     let half = groups.div_ceil(2);
-    let builtin = [
-        model.kind_id_by_name("email").ok(),
-        model.kind_id_by_name("call").ok(),
-        model.kind_id_by_name("meeting").ok(),
-    ];
     let read = |row_groups: std::ops::Range<usize>, half: &mut Half| -> Result<(), PoolError> {
-        let mut state = BatchState::default();
-        let log = std::mem::replace(
-            &mut half.log,
-            TouchLog { touches: Vec::new(), unknown_accounts: 0, rows: 0, latest: None },
-        );
-        let mut sink = Sink { model, unit: options.time_unit, builtin, other_kinds: Vec::new(), log };
+        let mut state = BatchState {
+            names: [&options.account, &options.kind, &options.timestamp].map(String::clone),
+            unit,
+            ..BatchState::default()
+        };
+        let log = std::mem::replace(&mut half.log, TouchLog::with_capacity(0));
+        let mut sink = Sink::new(model, TimeField::of(options), log);
         let mut result = Ok(());
         'groups: for g in row_groups {
             let mut row = file.first_row(g);
@@ -110,27 +121,27 @@ pub(super) fn read_events(
 /// columns decoded as dictionaries (made when first needed).
 struct EventsFile {
     plain: ArrowReaderMetadata,
-    /// Indices of `account_id`, `kind`, `timestamp` among the file's columns.
+    /// Indices of the account, kind and timestamp columns among the file's.
     columns: [usize; 3],
     /// Per (id as dictionary, kind as dictionary), the reader metadata.
     hinted: std::sync::Mutex<Vec<((bool, bool), ArrowReaderMetadata)>>,
 }
 
 impl EventsFile {
-    fn open(path: &Path) -> Result<Self, PoolError> {
+    fn open(path: &Path, options: &EventOptions) -> Result<Self, PoolError> {
         let file =
             std::fs::File::open(path).map_err(|source| PoolError::Io { path: path.display().to_string(), source })?;
         let plain = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new().with_skip_arrow_metadata(true))
             .map_err(|e| parquet_error(path, &e))?;
         let schema = plain.schema();
         let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        let find = |column: &'static str| {
+        let find = |column: &str| {
             names
                 .iter()
                 .position(|n| n == column)
-                .ok_or_else(|| PoolError::MissingColumn { column, available: names.clone() })
+                .ok_or_else(|| PoolError::MissingColumn { column: column.to_string(), available: names.clone() })
         };
-        let columns = [find("account_id")?, find("kind")?, find("timestamp")?];
+        let columns = [find(&options.account)?, find(&options.kind)?, find(&options.timestamp)?];
         let wrong = |k: usize, column: &str, wanted, supported: &str| {
             PoolError::Frame(FrameError::ArrowType {
                 column: column.to_string(),
@@ -140,14 +151,16 @@ impl EventsFile {
             })
         };
         let string_or_dict = |dt: &DataType| is_string(dt) || matches!(dt, DataType::Dictionary(_, v) if is_string(v));
-        for (k, column, wanted) in [(0, "account_id", ColumnKind::Text), (1, "kind", ColumnKind::Categorical)] {
+        for (k, column, wanted) in
+            [(0, &options.account, ColumnKind::Text), (1, &options.kind, ColumnKind::Categorical)]
+        {
             if !string_or_dict(schema.field(columns[k]).data_type()) {
                 return Err(wrong(k, column, wanted, STRING_TYPES));
             }
         }
         let ts = schema.field(columns[2]).data_type();
         if !(is_time_integer(ts) || matches!(ts, DataType::Timestamp(..))) {
-            return Err(wrong(2, "timestamp", ColumnKind::Timestamp, TIME_TYPES));
+            return Err(wrong(2, &options.timestamp, ColumnKind::Timestamp, TIME_TYPES));
         }
         Ok(EventsFile { plain, columns, hinted: std::sync::Mutex::new(Vec::new()) })
     }
@@ -322,11 +335,15 @@ struct BatchState {
     rows: Vec<u32>,
     /// Per row of the batch: its kind's dictionary entry (dictionary kinds only).
     kind_keys: Vec<usize>,
+    /// The account, kind and timestamp columns' names, for errors.
+    names: [String; 3],
+    /// The declared unit of integer timestamps (`None`: seconds, checked by magnitude).
+    unit: Option<TimeUnit>,
 }
 
 impl BatchState {
     /// Adds one batch's activities (its first row is data row `first_row`,
-    /// 0-based) to `sink`. The columns are `account_id`, `kind`, `timestamp`.
+    /// 0-based) to `sink`. The columns are the account, kind and timestamp columns.
     fn batch(
         &mut self,
         batch: &RecordBatch,
@@ -337,14 +354,16 @@ impl BatchState {
         let (id, kind, ts) = (batch.column(0), batch.column(1), batch.column(2));
         let n = batch.num_rows();
         self.account_rows(id, index)?;
-        let times = Times::of(ts.as_ref()).ok_or_else(|| unsupported("timestamp", ts.data_type()))?;
+        let [_, kind_name, ts_name] = &self.names;
+        let times = Times::of(ts.as_ref()).ok_or_else(|| unsupported(ts_name, ts.data_type()))?;
         let bad = |i: usize, reason: String| PoolError::BadValue { row: first_row + i as u64 + 1, reason };
         // Kinds: one lookup per dictionary entry when they are a dictionary.
         let plain_kinds = Strings::of(kind.as_ref());
         let dict_kinds = match (plain_kinds, kind.as_any_dictionary_opt()) {
             (Some(_), _) => None,
             (None, Some(d)) => {
-                let values = Strings::of(d.values().as_ref()).ok_or_else(|| unsupported("kind", kind.data_type()))?;
+                let values =
+                    Strings::of(d.values().as_ref()).ok_or_else(|| unsupported(kind_name, kind.data_type()))?;
                 self.kind_keys.clear();
                 match kind.as_dictionary_opt::<Int32Type>() {
                     _ if d.values().is_empty() => self.kind_keys.resize(n, 0),
@@ -355,7 +374,7 @@ impl BatchState {
                 }
                 Some((d.values(), values))
             }
-            (None, None) => return Err(unsupported("kind", kind.data_type())),
+            (None, None) => return Err(unsupported(kind_name, kind.data_type())),
         };
         let kind_nulls = kind.logical_nulls().filter(|n| n.null_count() > 0);
         let mut kind_map = match dict_kinds {
@@ -365,12 +384,16 @@ impl BatchState {
         sink.log.rows += n as u64;
         for i in 0..n {
             let Some(raw) = times.get(i) else {
-                return Err(bad(i, "column `timestamp`: the time is missing".into()));
+                if sink.time.skip_undated {
+                    sink.log.undated += 1;
+                    continue;
+                }
+                return Err(bad(i, format!("column `{ts_name}`: the time is missing")));
             };
             let at = match raw {
                 Raw::Seconds(s) => s,
-                Raw::Integer(v) => to_seconds(v, sink.unit).map_err(|unit| {
-                    bad(i, format!("column `timestamp`: {v} looks like {unit}, not Unix seconds (the year would be past 5000); declare the unit (time unit: {unit}) to convert it"))
+                Raw::Integer(v) => to_seconds(v, self.unit).map_err(|unit| {
+                    bad(i, format!("column `{ts_name}`: {v} looks like {unit}, not Unix seconds (the year would be past 5000); declare the unit (time unit: {unit}) to convert it"))
                 })?,
             };
             let key = if dict_kinds.is_some() && kind_nulls.as_ref().is_none_or(|n| n.is_valid(i)) {
@@ -388,11 +411,11 @@ impl BatchState {
                         (None, None) => None,
                     };
                     let Some(name) = name else {
-                        return Err(bad(i, "column `kind`: the activity kind is missing".into()));
+                        return Err(bad(i, format!("column `{kind_name}`: the activity kind is missing")));
                     };
                     let id = sink.kind(name).ok_or_else(|| {
                         let name = String::from_utf8_lossy(name.trim_ascii());
-                        bad(i, format!("column `kind`: unknown activity kind `{name}`"))
+                        bad(i, format!("column `{kind_name}`: unknown activity kind `{name}`"))
                     })?;
                     if let Some(slot) = key.and_then(|k| kind_map.get_mut(k)) {
                         *slot = Some(id);
@@ -419,9 +442,9 @@ impl BatchState {
             self.rows.extend((0..n).map(|i| look_up(s.get(i))));
             return Ok(());
         }
-        let dict = id.as_any_dictionary_opt().ok_or_else(|| unsupported("account_id", id.data_type()))?;
+        let dict = id.as_any_dictionary_opt().ok_or_else(|| unsupported(&self.names[0], id.data_type()))?;
         let values = dict.values();
-        let strings = Strings::of(values.as_ref()).ok_or_else(|| unsupported("account_id", id.data_type()))?;
+        let strings = Strings::of(values.as_ref()).ok_or_else(|| unsupported(&self.names[0], id.data_type()))?;
         if values.is_empty() {
             self.rows.resize(n, ids::NO_ROW);
             return Ok(());
@@ -619,7 +642,7 @@ mod tests {
         write_events(&dir.join("dict.parquet"), &pool.events, IdEncoding::Dictionary, 100).expect("dictionary");
         write_events(&dir.join("plain.parquet"), &pool.events, IdEncoding::Plain, 100).expect("plain");
         let layout = |file: &str| {
-            let f = EventsFile::open(&dir.join(file)).expect("opens");
+            let f = EventsFile::open(&dir.join(file), &EventOptions::new()).expect("opens");
             let groups = f.plain.metadata().row_groups();
             assert!(groups.len() > 1, "{file}: several row groups");
             groups.iter().all(|g| all_dictionary(g.column(f.columns[0])))
@@ -648,7 +671,7 @@ mod tests {
         );
         assert!(message("text_time.parquet").contains("column `timestamp` has Arrow type Utf8"));
         write_batch(&dir.join("no_kind.parquet"), vec![("account_id", string(vec!["a"])), ("timestamp", int(vec![1]))]);
-        assert!(message("no_kind.parquet").contains("lacks column `kind`"));
+        assert!(message("no_kind.parquet").contains("lacks the required column `kind`"));
         write_batch(
             &dir.join("odd_kind.parquet"),
             vec![
@@ -716,7 +739,7 @@ mod tests {
                 .collect(),
         );
         let e = read_accounts_frame(dir.join("no_country.parquet")).expect_err("no country").to_string();
-        assert!(e.contains("no_country.parquet") && e.contains("lacks column `country`"), "{e}");
+        assert!(e.contains("no_country.parquet") && e.contains("lacks the required column `country`"), "{e}");
         let only = read_accounts_frame_only(dir.join("no_country.parquet"), &["account_id", "country"])
             .expect("an absent column is left to the scorer to name");
         assert_eq!(only.names(), ["account_id"]);

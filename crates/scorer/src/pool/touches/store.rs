@@ -57,6 +57,14 @@ pub struct FoldReport {
     pub rows: u64,
     /// Activities of ids the store does not hold (left out).
     pub unknown_accounts: u64,
+    /// Rows with an empty timestamp, left out (with [`EventOptions::skip_undated`]).
+    pub undated: u64,
+}
+
+impl FoldReport {
+    fn of(log: &TouchLog) -> Self {
+        FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts, undated: log.undated }
+    }
 }
 
 /// Engagement read from an [`EngagementStore`] for the accounts of a frame.
@@ -82,11 +90,23 @@ impl EngagementStore {
         ids: &Column,
         model: &EngagementModel,
     ) -> Result<(Self, FoldReport), PoolError> {
+        Self::from_events_path_with(path, ids, model, &EventOptions::new())
+    }
+
+    /// [`EngagementStore::from_events_path`] with options (the columns,
+    /// the timestamps' form, duplicate ids).
+    ///
+    /// # Errors
+    /// As [`read_engagement_path`].
+    pub fn from_events_path_with(
+        path: impl AsRef<Path>,
+        ids: &Column,
+        model: &EngagementModel,
+        options: &EventOptions,
+    ) -> Result<(Self, FoldReport), PoolError> {
         let path = path.as_ref();
-        let (sums, log) =
-            read_sums_blocks(path, ids, model, None, 4 << 20, &EventOptions::new()).map_err(|e| e.in_file(path))?;
-        let report = FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts };
-        Ok((EngagementStore { ids: ids.clone(), sums }, report))
+        let (sums, log) = read_sums_blocks(path, ids, model, None, 4 << 20, options).map_err(|e| e.in_file(path))?;
+        Ok((EngagementStore { ids: ids.clone(), sums }, FoldReport::of(&log)))
     }
 
     /// Folds the activities of another events file (those that arrived since
@@ -101,11 +121,26 @@ impl EngagementStore {
         path: impl AsRef<Path>,
         model: &EngagementModel,
     ) -> Result<FoldReport, PoolError> {
+        self.fold_events_path_with(path, model, &EventOptions::new())
+    }
+
+    /// [`EngagementStore::fold_events_path`] with options (the columns,
+    /// the timestamps' form; the store's ids are unique, so the duplicates
+    /// policy does not apply).
+    ///
+    /// # Errors
+    /// As [`EngagementStore::fold_events_path`].
+    pub fn fold_events_path_with(
+        &mut self,
+        path: impl AsRef<Path>,
+        model: &EngagementModel,
+        options: &EventOptions,
+    ) -> Result<FoldReport, PoolError> {
         // The new activities are few: their touches are kept and added in
         // file order, with no running sums the size of the pool.
-        let log = read_touches_path(path, &self.ids, model)?;
+        let log = read_touches_path_with(path, &self.ids, model, options)?;
         self.sums.add(&log.touches)?;
-        Ok(FoldReport { rows: log.rows, unknown_accounts: log.unknown_accounts })
+        Ok(FoldReport::of(&log))
     }
 
     /// Number of accounts held.

@@ -77,10 +77,7 @@ fn a_fully_quoted_header_is_read_as_its_names() {
     assert_eq!(engagement.expect("engagement").rows, 2);
     // A quoted name that is not a pool column is still missing, and named without quotes.
     let e = read_touches(b"\"account_id\",\"kind\",\"when\"\n", &ids, &model()).expect_err("no timestamp");
-    assert_eq!(
-        e.to_string(),
-        "the header lacks column `timestamp`, which the pool format requires; it has: account_id, kind, when"
-    );
+    assert_eq!(e.to_string(), "the header lacks the required column `timestamp`; it has: account_id, kind, when");
 }
 
 #[test]
@@ -449,4 +446,65 @@ fn timestamps_in_other_units_are_refused_with_the_unit_or_converted() {
         read_touches(data.as_bytes(), &ids, &model()),
         Err(PoolError::TimestampUnit { line: 1002, unit: TimeUnit::Milliseconds, .. })
     ));
+}
+
+#[test]
+fn a_crm_export_reads_through_named_columns() {
+    // The same activities in the pool format and as a CRM export: other
+    // column names in another order, ISO dates, one kind for every row,
+    // CRLF line ends, a row without an account and one not dated yet.
+    let ids = Column::text(vec![Some("Acme"), Some("Beta Co")]);
+    let pool = b"account_id,kind,timestamp,rep_id\nAcme,call,1476921600,Ann\nBeta Co,call,1477008000,Bo\nAcme,call,1477094400,Bo\n";
+    let crm = "opportunity_id,sales_agent,account,deal_stage,engage_date\r\n\
+               o1,Ann,Acme,Won,2016-10-20\r\n\
+               o2,Bo,Beta Co,Lost,2016-10-21\r\n\
+               o3,Ann,,Engaging,2016-10-21\r\n\
+               o4,Cy,Acme,Prospecting,\r\n\
+               o5,Bo,\"Acme\",Won,2016-10-22T00:00:00Z\r\n";
+    let options = EventOptions::new()
+        .account_column("account")
+        .timestamp_column("engage_date")
+        .rep_column("sales_agent")
+        .iso_dates()
+        .fixed_kind("call")
+        .skip_undated();
+    let want = read_touches(pool, &ids, &model()).expect("pool format");
+    let got = read_touches_with(crm.as_bytes(), &ids, &model(), &options).expect("mapped");
+    assert_eq!(got.touches, want.touches);
+    assert_eq!((got.rows, got.unknown_accounts, got.undated, got.latest), (5, 1, 1, want.latest));
+    // The same file through the path readers, in blocks small enough to cut it.
+    let dir = std::env::temp_dir().join(format!("acctscore-crm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("pipeline.csv");
+    std::fs::write(&path, crm).expect("write");
+    for block in [16, 64, 4096] {
+        let (sums, log) = read_sums_blocks(&path, &ids, &model(), None, block, &options).expect("sums");
+        assert_eq!((log.rows, log.undated), (5, 1));
+        let mut plain = EngagementSums::new(&model(), 2, None);
+        plain.add(&want.touches).expect("add");
+        let (a, b) = (sums.finish(), plain.finish());
+        for (x, y) in a.scores().iter().zip(b.scores()) {
+            assert!((x - y).abs() <= 1e-12 * y.abs(), "block {block}: {x} vs {y}");
+        }
+    }
+    let reps = read_latest_reps_path(&path, &ids, None, None, &options).expect("reps");
+    let named: Vec<Option<&str>> = reps.latest.iter().map(|r| r.map(|r| reps.reps[r.rep as usize].as_str())).collect();
+    assert_eq!(named, [Some("Bo"), Some("Bo")]);
+    assert_eq!(reps.undated, 1);
+    // Without skip_undated the empty date is an error with its line; a
+    // written but unreadable date always is.
+    let strict = options.clone().account_column("account");
+    let strict = EventOptions { skip_undated: false, ..strict };
+    let e = read_touches_with(crm.as_bytes(), &ids, &model(), &strict).expect_err("undated");
+    assert!(e.to_string().starts_with("line 5: timestamp `` is not an ISO 8601 date"), "{e}");
+    let bad = "account,engage_date,sales_agent\nAcme,20/10/2016,Ann\n";
+    let e = read_touches_with(bad.as_bytes(), &ids, &model(), &options).expect_err("bad date");
+    assert!(e.to_string().contains("line 2: timestamp `20/10/2016`"), "{e}");
+    // A column the options name that the header lacks is named.
+    let e = read_touches_with(b"account_id,kind,timestamp\n", &ids, &model(), &options).expect_err("names");
+    assert!(e.to_string().contains("`account`") && e.to_string().contains("account_id, kind, timestamp"), "{e}");
+    // The fixed kind must be one the model knows.
+    let e = read_touches_with(crm.as_bytes(), &ids, &model(), &options.clone().fixed_kind("fax")).expect_err("kind");
+    assert!(matches!(e, PoolError::UnknownKind { line: 2, .. }), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
