@@ -23,8 +23,9 @@
 use crate::common::{self, Context, Format, RepsSection, Result, Schema, Ui, fail, usage};
 use acctscore::core::{Probability, Timestamp};
 use acctscore::engagement::assign;
-use acctscore::frame::Column;
-use acctscore::pool::{EventOptions, PoolError, read_latest_reps_path};
+use acctscore::frame::csv::CsvOptions;
+use acctscore::frame::{Column, ColumnKind, Frame};
+use acctscore::pool::{EventOptions, PoolError, read_latest_reps_path, read_recent_reps_path};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -96,7 +97,8 @@ struct RepLoad {
 /// Unreadable files, a missing column, a bad capacity or priority, a rep of
 /// the activity log not in the reps file, segments without `--segment-col`.
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
-    let (ids, priorities, segments) = ui.stage("reading the ranked accounts", || read_ranked(&args))?;
+    let Ranked { id_column, ids, priorities, segments } =
+        ui.stage("reading the ranked accounts", || read_ranked(&args))?;
     let schema = Schema::from_option(args.map.as_deref())?;
     let reps = read_reps(&args.reps, &schema.reps(), args.capacity)?;
     let has_segments = reps.iter().any(|r| r.segment.is_some());
@@ -115,7 +117,9 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let owners = match &args.events {
         Some(path) => {
             let options = schema.event_options()?;
-            ui.stage("reading who engaged which account", || recent_owners(ui, &args, (path, &options), &ids, &reps))?
+            ui.stage("reading who engaged which account", || {
+                recent_owners(ui, &args, (path, &options), &id_column, &reps)
+            })?
         }
         None => vec![None; ids.len()],
     };
@@ -209,39 +213,52 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     })
 }
 
-type Ranked = (Vec<String>, Vec<Probability>, Option<Vec<String>>);
+/// The ranked file's ids (as a text column, and as strings), priorities and segments.
+struct Ranked {
+    id_column: Column,
+    ids: Vec<String>,
+    priorities: Vec<Probability>,
+    segments: Option<Vec<String>>,
+}
 
-/// The ranked file's ids (byte for byte), priorities and segments.
+/// Reads the ranked file's id, priority and segment columns (the others
+/// are not parsed) with the frame's parallel loader: ids and segments as
+/// text, trimmed as every reader of the tool trims them.
 fn read_ranked(args: &Args) -> Result<Ranked> {
     let path = &args.ranked;
-    let mut r = csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
-    let headers = r.headers().with_context(|| path.display())?.clone();
-    let col = |name: &str| {
-        headers.iter().position(|h| h == name).ok_or_else(|| {
-            fail(format!(
-                "{}: no column `{name}`; columns: {}",
-                path.display(),
-                headers.iter().collect::<Vec<_>>().join(", ")
-            ))
-        })
-    };
-    let (id, priority) = (col("account_id")?, col("priority")?);
-    let segment = args.segment_col.as_deref().map(col).transpose()?;
-    let (mut ids, mut priorities, mut segments) = (Vec::new(), Vec::new(), Vec::new());
-    for (k, row) in r.records().enumerate() {
-        let row = row.with_context(|| path.display())?;
-        let line = k + 2;
-        ids.push(row.get(id).unwrap_or("").to_string());
-        let p = row.get(priority).unwrap_or("");
-        let p = p.parse::<f64>().ok().and_then(|v| Probability::new(v).ok()).ok_or_else(|| {
-            fail(format!("{}: line {line}: priority `{p}` is not a number in [0, 1]", path.display()))
-        })?;
-        priorities.push(p);
-        if let Some(s) = segment {
-            segments.push(row.get(s).unwrap_or("").to_string());
-        }
+    let mut columns = vec!["account_id".to_string(), "priority".to_string()];
+    columns.extend(args.segment_col.iter().cloned());
+    let mut options = CsvOptions::new().delimiter(b',').id("account_id").kind("priority", ColumnKind::Numeric);
+    if let Some(s) = &args.segment_col {
+        options = options.kind(s, ColumnKind::Text);
     }
-    Ok((ids, priorities, segment.map(|_| segments)))
+    let frame = Frame::from_csv_path(path, &options.only(columns.iter().cloned()))
+        .with_context(|| format!("reading {}", path.display()))?;
+    for c in &columns {
+        crate::cmd::fit::column_exists(&frame, path, "the ranked file", c)?;
+    }
+    let text = |name: &str| -> Result<Vec<String>> {
+        match frame.column(name)? {
+            Column::Text(t) => Ok(t.iter().map(|v| v.unwrap_or("").to_string()).collect()),
+            _ => Err(fail(format!("{}: column `{name}` is not read as text", path.display()))),
+        }
+    };
+    let ids = text("account_id")?;
+    let Column::Numeric(p) = frame.column("priority")? else {
+        return Err(fail(format!("{}: column `priority` is not read as numbers", path.display())));
+    };
+    let priorities = p
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            v.and_then(|v| Probability::new(v).ok()).ok_or_else(|| {
+                let shown = v.map_or_else(|| "empty".to_string(), |v| format!("`{v}`"));
+                fail(format!("{}: data row {}: priority {shown} is not a number in [0, 1]", path.display(), k + 1))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let segments = args.segment_col.as_deref().map(text).transpose()?;
+    Ok(Ranked { id_column: frame.column("account_id")?.clone(), ids, priorities, segments })
 }
 
 /// The reps file: the rep id, capacity and optional segment columns
@@ -312,33 +329,30 @@ fn recent_owners(
     ui: &Ui,
     args: &Args,
     (path, options): (&Path, &EventOptions),
-    ids: &[String],
+    id_column: &Column,
     reps: &[Rep],
 ) -> Result<Vec<Option<usize>>> {
-    let id_column = Column::text(ids.iter().map(|id| Some(id.as_str())).collect::<Vec<_>>());
-    let read = |since: Option<Timestamp>, until: Option<Timestamp>| {
-        read_latest_reps_path(path, &id_column, since, until, options).map_err(|e| match e {
-            // A repeated id is the ranked file's, not the log's.
-            PoolError::InFile { source, .. } if matches!(*source, PoolError::DuplicateId { .. }) => {
-                fail(format!("{}: {source}", args.ranked.display()))
-            }
-            e => fail(e.to_string()),
-        })
+    let in_ranked_file = |e: PoolError| match e {
+        // A repeated id is the ranked file's, not the log's.
+        PoolError::InFile { source, .. } if matches!(*source, PoolError::DuplicateId { .. }) => {
+            fail(format!("{}: {source}", args.ranked.display()))
+        }
+        e => fail(e.to_string()),
     };
-    // The window's end: `--now`, else the latest activity (a first pass
-    // that parses the timestamps alone: an id lookup costs more than a row).
-    let now = match args.now {
-        Some(now) => now,
-        None => match read(Some(Timestamp::from_unix_seconds(i64::MAX)), None)?.newest {
-            Some(newest) => newest,
-            None => return Ok(vec![None; ids.len()]),
-        },
-    };
-    let since = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(args.window_days as i64 * 86_400));
-    let log = read(Some(since), Some(now))?;
+    // The window ends at `--now`, else at the latest activity (found as the
+    // log is read: one pass either way).
+    let days = u32::try_from(args.window_days).unwrap_or(u32::MAX);
+    let log = match args.now {
+        Some(now) => {
+            let since = Timestamp::from_unix_seconds(now.unix_seconds().saturating_sub(i64::from(days) * 86_400));
+            read_latest_reps_path(path, id_column, Some(since), Some(now), options)
+        }
+        None => read_recent_reps_path(path, id_column, days, options),
+    }
+    .map_err(in_ranked_file)?;
     common::warn_undated(ui, path, log.undated);
     let rep_index: HashMap<&str, usize> = reps.iter().enumerate().map(|(k, r)| (r.id.as_str(), k)).collect();
-    let mut owners = vec![None; ids.len()];
+    let mut owners = vec![None; id_column.len()];
     for (owner, latest) in owners.iter_mut().zip(&log.latest) {
         let Some(l) = latest else { continue };
         let rep = log.reps.get(l.rep as usize).map_or("", String::as_str);

@@ -63,6 +63,7 @@ pub use records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA, AccountRecord, EventRecord, a
 #[cfg(feature = "csv")]
 pub use touches::{
     AccountIndex, EngagementStore, FoldReport, LatestRep, LatestReps, StoredEngagement, read_latest_reps_path,
+    read_recent_reps_path,
 };
 #[cfg(feature = "csv")]
 pub use touches::{

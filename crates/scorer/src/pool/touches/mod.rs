@@ -923,7 +923,7 @@ mod parquet;
 mod store;
 pub use ids::AccountIndex;
 use ids::{IdIndex, parse_i64};
-pub use owners::{LatestRep, LatestReps, read_latest_reps_path};
+pub use owners::{LatestRep, LatestReps, read_latest_reps_path, read_recent_reps_path};
 pub use store::{EngagementStore, FoldReport, StoredEngagement};
 
 #[cfg(test)]

@@ -65,14 +65,48 @@ pub fn read_latest_reps_path(
     options: &EventOptions,
 ) -> Result<LatestReps, PoolError> {
     let path = path.as_ref();
-    let window = (since.map_or(i64::MIN, Timestamp::unix_seconds), until.map_or(i64::MAX, Timestamp::unix_seconds));
+    let window = Window::Between(
+        since.map_or(i64::MIN, Timestamp::unix_seconds),
+        until.map_or(i64::MAX, Timestamp::unix_seconds),
+    );
     read_latest_reps(path, ids, window, 4 << 20, options).map_err(|e| e.in_file(path))
+}
+
+/// [`read_latest_reps_path`] over the `days` before the file's newest
+/// activity (inclusive), which is not known before the end: the same result
+/// as finding the newest activity first and reading again with that window,
+/// in one pass. The newest activity of the file's last megabyte is read
+/// first (in a log appended in time order, the file's newest); a row is then
+/// looked up only when it falls within `days` of the newest activity seen so
+/// far, and the rows kept that end up outside the final window are dropped
+/// at the end.
+///
+/// # Errors
+/// As [`read_latest_reps_path`].
+pub fn read_recent_reps_path(
+    path: impl AsRef<Path>,
+    ids: &Column,
+    days: u32,
+    options: &EventOptions,
+) -> Result<LatestReps, PoolError> {
+    let path = path.as_ref();
+    read_latest_reps(path, ids, Window::Trailing(i64::from(days) * 86_400), 4 << 20, options)
+        .map_err(|e| e.in_file(path))
+}
+
+/// The rows whose rep counts.
+#[derive(Debug, Clone, Copy)]
+enum Window {
+    /// From the first to the second time, inclusive.
+    Between(i64, i64),
+    /// Within these seconds before the file's newest activity.
+    Trailing(i64),
 }
 
 fn read_latest_reps(
     path: &Path,
     ids: &Column,
-    window: (i64, i64),
+    window: Window,
     block: usize,
     options: &EventOptions,
 ) -> Result<LatestReps, PoolError> {
@@ -92,12 +126,20 @@ fn read_latest_reps(
     let time = TimeField::of(options);
     let mut codes: HashMap<Vec<u8>, u32> = HashMap::new();
     let mut halves = [RepHalf::default(), RepHalf::default()];
+    // With a trailing window, the newest time of the file's tail (read once the header is known).
+    let mut tail: Option<Option<i64>> = if matches!(window, Window::Trailing(_)) { None } else { Some(None) };
     read_blocks(path, ids, block, options, |body, first_line, header, index| {
         let Some(rep_col) = header.rep else {
             return Err(PoolError::MissingColumn { column: options.rep.clone(), available: header.names.clone() });
         };
-        let parse =
-            |part: &[u8], line: u64, half: &mut RepHalf| half.parse(part, line, (header, rep_col, index), time, window);
+        if tail.is_none() {
+            tail = Some(tail_newest(path, header, time));
+        }
+        // The newest time known before this block: a floor under each half's own.
+        let seen = out.newest.map(Timestamp::unix_seconds).max(tail.flatten());
+        let parse = |part: &[u8], line: u64, half: &mut RepHalf| {
+            half.parse(part, line, (header, rep_col, index), time, (window, seen))
+        };
         let (second_line, next_line) = on_two_halves(body, first_line, &mut halves, parse)?;
         // File order: the first half's rows, then the second's.
         let [h0, h1] = &mut halves;
@@ -106,12 +148,57 @@ fn read_latest_reps(
         }
         Ok(next_line)
     })?;
+    if let (Window::Trailing(seconds), Some(newest)) = (window, out.newest) {
+        let since = newest.unix_seconds().saturating_sub(seconds);
+        for slot in &mut out.latest {
+            if slot.is_some_and(|held| held.at.unix_seconds() < since) {
+                *slot = None;
+            }
+        }
+    }
     Ok(out)
+}
+
+/// Most bytes of a file's end read for [`tail_newest`].
+const TAIL_BYTES: u64 = 1 << 20;
+
+/// The newest timestamp among the complete lines of the last megabyte of
+/// the events file at `path`; `None` when it cannot tell (a quote in the
+/// tail, a line the header does not fit, an unreadable file: the full read
+/// reports what is wrong). Only a hint: a time at or before the file's newest.
+fn tail_newest(path: &Path, header: &Header, time: TimeField) -> Option<i64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let start = len.saturating_sub(TAIL_BYTES);
+    file.seek(SeekFrom::Start(start)).ok()?;
+    let mut bytes = Vec::with_capacity((len - start) as usize);
+    file.read_to_end(&mut bytes).ok()?;
+    // Whole lines only: from after the first line feed (the header's, when
+    // the file is short), to the last line feed.
+    let first = memchr::memchr(b'\n', &bytes)? + 1;
+    let last = memchr::memrchr(b'\n', &bytes)? + 1;
+    let lines = bytes.get(first..last)?;
+    if header.n_fields > MAX_FIELDS || memchr::memchr(b'"', lines).is_some() {
+        return None;
+    }
+    let mut newest: Option<i64> = None;
+    unquoted_rows(lines, 0, header.n_fields, |line, fields| {
+        if let Some(t) = time.seconds(line, fields[header.ts])? {
+            newest = Some(newest.map_or(t, |n| n.max(t)));
+        }
+        Ok(())
+    })
+    .ok()?;
+    newest
 }
 
 /// What one half of a block read: its rows that name a rep and a known
 /// account, in file order, with reps coded as they first appear in it.
+/// Aligned to two cache lines: the two halves are written by two threads at
+/// every row, and must not share a line (false sharing doubled the read's time).
 #[derive(Default)]
+#[repr(align(128))]
 struct RepHalf {
     /// (account row, time, rep code in `reps`, line relative to the half's first).
     rows: Vec<(u32, i64, u32, u64)>,
@@ -132,7 +219,7 @@ impl RepHalf {
         first_line: u64,
         (header, rep_col, index): (&Header, usize, &IdIndex<'_>),
         time: TimeField,
-        (since, until): (i64, i64),
+        (window, seen): (Window, Option<i64>),
     ) -> Result<u64, PoolError> {
         self.rows.clear();
         self.reps.clear();
@@ -144,6 +231,13 @@ impl RepHalf {
                 return Ok(());
             };
             self.newest = Some(self.newest.map_or(ts_value, |n| n.max(ts_value)));
+            let (since, until) = match window {
+                Window::Between(since, until) => (since, until),
+                Window::Trailing(seconds) => {
+                    let newest = self.newest.max(seen).unwrap_or(ts_value);
+                    (newest.saturating_sub(seconds), i64::MAX)
+                }
+            };
             let rep = rep.trim_ascii();
             if ts_value < since || ts_value > until || rep.is_empty() {
                 return Ok(());
@@ -268,7 +362,9 @@ mod tests {
             let want = plain(&text, &ids, window);
             assert!(want.iter().filter(|w| w.is_some()).count() >= 15);
             for block in [64, 1000, 4 << 20] {
-                let r = read_latest_reps(&path, &column, window, block, &EventOptions::new()).expect("read");
+                let r =
+                    read_latest_reps(&path, &column, Window::Between(window.0, window.1), block, &EventOptions::new())
+                        .expect("read");
                 assert_eq!(got(&r), want, "block {block}");
                 assert_eq!(r.rows, 3_000);
                 assert!(r.unknown_accounts > 0);
@@ -282,6 +378,29 @@ mod tests {
                 );
             }
         }
+        // A trailing window (its end the newest activity, found as the file
+        // is read) gives what a first pass for the newest and a window would.
+        let newest = 1_700_000_000 + 999;
+        for seconds in [0, 120, 300, 2_000] {
+            let want = plain(&text, &ids, (newest - seconds, i64::MAX));
+            for block in [64, 1000, 4 << 20] {
+                let r = read_latest_reps(&path, &column, Window::Trailing(seconds), block, &EventOptions::new())
+                    .expect("read");
+                assert_eq!(r.newest, Some(Timestamp::from_unix_seconds(newest)));
+                assert_eq!(got(&r), want, "{seconds} s, block {block}");
+            }
+        }
+        // In a file whose newest rows come last, the early rows kept for a
+        // while are dropped at the end.
+        let mut rising = String::from("account_id,kind,timestamp,rep_id\n");
+        for k in 0..400 {
+            rising.push_str(&format!("a{},call,{},r{}\n", k % 7, 1_700_000_000 + k * 10, k % 3));
+        }
+        let rising_path = temp("rising", &rising);
+        let want = plain(&rising, &ids, (1_700_003_990 - 50, i64::MAX));
+        assert_eq!(want.iter().filter(|w| w.is_some()).count(), 6);
+        let r = read_latest_reps(&rising_path, &column, Window::Trailing(50), 64, &EventOptions::new()).expect("read");
+        assert_eq!(got(&r), want);
         // The same file with quoted ids reads the same.
         let quoted: String = text
             .lines()
@@ -290,10 +409,12 @@ mod tests {
             .collect();
         let path = temp("quoted", &quoted);
         let all = (i64::MIN, i64::MAX);
-        let r = read_latest_reps(&path, &column, all, 1000, &EventOptions::new()).expect("read");
+        let r =
+            read_latest_reps(&path, &column, Window::Between(all.0, all.1), 1000, &EventOptions::new()).expect("read");
         assert_eq!(got(&r), plain(&text, &ids, all));
         // A window past the end: no rows kept, the newest still read.
-        let r = read_latest_reps(&path, &column, (i64::MAX, i64::MAX), 1000, &EventOptions::new()).expect("read");
+        let r = read_latest_reps(&path, &column, Window::Between(i64::MAX, i64::MAX), 1000, &EventOptions::new())
+            .expect("read");
         assert!(r.latest.iter().all(Option::is_none) && r.newest.is_some());
     }
 
@@ -307,7 +428,7 @@ mod tests {
         let mut text = events(200);
         text.push_str("a0,call,1700000000000,r1\n");
         let path = temp("ms", &text);
-        match read_latest_reps(&path, &column, (i64::MIN, i64::MAX), 64, &EventOptions::new()) {
+        match read_latest_reps(&path, &column, Window::Between(i64::MIN, i64::MAX), 64, &EventOptions::new()) {
             Err(PoolError::TimestampUnit { line, unit, .. }) => assert_eq!((line, unit), (202, TimeUnit::Milliseconds)),
             other => panic!("{other:?}"),
         }
