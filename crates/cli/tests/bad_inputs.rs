@@ -69,12 +69,28 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     String::from_utf8(o.stdout).expect("UTF-8 stdout")
 }
 
+/// A case's folder, removed when the case ends (passed or failed).
+struct Folder(PathBuf);
+
+impl std::ops::Deref for Folder {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A fresh folder for case `name`.
-fn folder(name: &str) -> PathBuf {
+fn folder(name: &str) -> Folder {
     let dir = std::env::temp_dir().join(format!("acctscore-cli-bad-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+    Folder(dir)
 }
 
 fn write(dir: &Path, file: &str, bytes: impl AsRef<[u8]>) {
@@ -113,7 +129,10 @@ fn model() -> &'static Path {
         let dir = folder("shared-model");
         write(&dir, "history.csv", accounts(300, 20));
         ok(&dir, &["-q", "fit", "--accounts", "{dir}/history.csv", "--target", "converted", "--out", "{dir}/m.json"]);
-        dir.join("m.json")
+        let path = dir.join("m.json");
+        // Shared by every case while the process runs: kept (one folder per run).
+        std::mem::forget(dir);
+        path
     })
 }
 

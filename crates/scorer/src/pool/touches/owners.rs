@@ -315,8 +315,19 @@ impl RepHalf {
 mod tests {
     use super::*;
 
+    fn dir_of(name: &str) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("acctscore-owners-{name}-{}", std::process::id()))
+    }
+
+    /// Removes the folders of the tests' files named `names`.
+    fn clean(names: &[&str]) {
+        for name in names {
+            let _ = std::fs::remove_dir_all(dir_of(name));
+        }
+    }
+
     fn temp(name: &str, text: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("acctscore-owners-{name}-{}", std::process::id()));
+        let dir = dir_of(name);
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("events.csv");
         std::fs::write(&path, text).expect("write");
@@ -416,6 +427,7 @@ mod tests {
         let r = read_latest_reps(&path, &column, Window::Between(i64::MAX, i64::MAX), 1000, &EventOptions::new())
             .expect("read");
         assert!(r.latest.iter().all(Option::is_none) && r.newest.is_some());
+        clean(&["plain", "rising", "quoted"]);
     }
 
     #[test]
@@ -439,5 +451,6 @@ mod tests {
             .expect_err("parquet")
             .to_string();
         assert!(e.contains("Parquet"), "{e}");
+        clean(&["norep", "ms", "parquet"]);
     }
 }
