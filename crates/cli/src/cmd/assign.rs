@@ -24,7 +24,7 @@ use crate::common::{self, Context, Format, RepsSection, Result, Schema, Ui, fail
 use acctscore::core::{Probability, Timestamp};
 use acctscore::engagement::assign;
 use acctscore::frame::csv::CsvOptions;
-use acctscore::frame::{Column, ColumnKind, Frame};
+use acctscore::frame::{Column, ColumnKind, Frame, TextColumn};
 use acctscore::pool::{EventOptions, PoolError, read_latest_reps_path, read_recent_reps_path};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -97,8 +97,10 @@ struct RepLoad {
 /// Unreadable files, a missing column, a bad capacity or priority, a rep of
 /// the activity log not in the reps file, segments without `--segment-col`.
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
-    let Ranked { id_column, ids, priorities, segments } =
-        ui.stage("reading the ranked accounts", || read_ranked(&args))?;
+    let Ranked { id_column, priorities, segments } = ui.stage("reading the ranked accounts", || read_ranked(&args))?;
+    let Column::Text(ids) = &id_column else {
+        return Err(fail(format!("{}: column `account_id` is not read as text", args.ranked.display())));
+    };
     let schema = Schema::from_option(args.map.as_deref())?;
     let reps = read_reps(&args.reps, &schema.reps(), args.capacity)?;
     let has_segments = reps.iter().any(|r| r.segment.is_some());
@@ -160,7 +162,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let moved = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && r.is_some() && o != r).count();
     let released = owners.iter().zip(&rep_of).filter(|(o, r)| o.is_some() && r.is_none()).count();
     if let Some(out) = &args.out {
-        ui.stage("writing the assignment", || write_assignment(out, &ids, &priorities, &reps, &owners, &rep_of))?;
+        ui.stage("writing the assignment", || write_assignment(out, ids, &priorities, &reps, &owners, &rep_of))?;
     }
     let assigned = rep_of.iter().filter(|r| r.is_some()).count();
     common::to_stdout(|out| match args.format {
@@ -213,10 +215,9 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     })
 }
 
-/// The ranked file's ids (as a text column, and as strings), priorities and segments.
+/// The ranked file's ids (a text column), priorities and segments.
 struct Ranked {
     id_column: Column,
-    ids: Vec<String>,
     priorities: Vec<Probability>,
     segments: Option<Vec<String>>,
 }
@@ -243,7 +244,6 @@ fn read_ranked(args: &Args) -> Result<Ranked> {
             _ => Err(fail(format!("{}: column `{name}` is not read as text", path.display()))),
         }
     };
-    let ids = text("account_id")?;
     let Column::Numeric(p) = frame.column("priority")? else {
         return Err(fail(format!("{}: column `priority` is not read as numbers", path.display())));
     };
@@ -258,7 +258,7 @@ fn read_ranked(args: &Args) -> Result<Ranked> {
         })
         .collect::<Result<Vec<_>>>()?;
     let segments = args.segment_col.as_deref().map(text).transpose()?;
-    Ok(Ranked { id_column: frame.column("account_id")?.clone(), ids, priorities, segments })
+    Ok(Ranked { id_column: frame.column("account_id")?.clone(), priorities, segments })
 }
 
 /// The reps file: the rep id, capacity and optional segment columns
@@ -401,7 +401,7 @@ fn loads(reps: &[Rep], priorities: &[Probability], owners: &[Option<usize>], rep
 
 fn write_assignment(
     path: &Path,
-    ids: &[String],
+    ids: &TextColumn,
     priorities: &[Probability],
     reps: &[Rep],
     owners: &[Option<usize>],
@@ -413,7 +413,7 @@ fn write_assignment(
         for (a, id) in ids.iter().enumerate() {
             let Some(r) = rep_of[a] else { continue };
             let previous = owners[a].map_or("", |o| reps[o].id.as_str());
-            w.write_record([id.as_str(), reps[r].id.as_str(), &priorities[a].get().to_string(), previous])?;
+            w.write_record([id.unwrap_or(""), reps[r].id.as_str(), &priorities[a].get().to_string(), previous])?;
         }
         w.flush()?;
         Ok(())
