@@ -653,6 +653,45 @@ mod tests {
     }
 
     #[test]
+    fn named_columns_and_undated_rows_read_as_in_csv() {
+        let dir = temp("named");
+        let model = EngagementParams::new().fit().expect("model");
+        let ids = Column::text(vec![Some("a"), Some("b")]);
+        let path = dir.join("crm.parquet");
+        write_batch(
+            &path,
+            vec![
+                ("account", Arc::new(StringArray::from(vec!["a", "b", "a", "zz"])) as ArrayRef),
+                ("activity", Arc::new(StringArray::from(vec!["call", "email", "call", "call"]))),
+                ("at", Arc::new(Int64Array::from(vec![Some(1_700_000_000), None, Some(1_700_000_100), Some(5)]))),
+            ],
+        );
+        let named = EventOptions::new().account_column("account").kind_column("activity").timestamp_column("at");
+        let csv = dir.join("crm.csv");
+        std::fs::write(&csv, "account,activity,at\na,call,1700000000\nb,email,\na,call,1700000100\nzz,call,5\n")
+            .expect("write");
+        let skip = named.clone().skip_undated();
+        let (from_parquet, from_csv) = (
+            read_touches_path_with(&path, &ids, &model, &skip).expect("parquet"),
+            read_touches_path_with(&csv, &ids, &model, &skip).expect("csv"),
+        );
+        assert_eq!(from_parquet, from_csv);
+        assert_eq!((from_parquet.rows, from_parquet.undated, from_parquet.unknown_accounts), (4, 1, 1));
+        // Without skip_undated the missing time is an error naming the column; the
+        // options a Parquet file cannot honour are refused, not ignored.
+        let e = read_touches_path_with(&path, &ids, &model, &named).expect_err("undated").to_string();
+        assert!(e.contains("data row 2: column `at`: the time is missing"), "{e}");
+        for options in [named.clone().fixed_kind("call"), named.clone().iso_dates()] {
+            let e = read_touches_path_with(&path, &ids, &model, &options).expect_err("unsupported");
+            assert!(
+                matches!(e, PoolError::InFile { ref source, .. } if matches!(**source, PoolError::Unsupported { .. })),
+                "{e}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn wrong_types_missing_columns_bad_values_and_damaged_files_name_the_file() {
         let dir = temp("errors");
         let model = EngagementParams::new().fit().expect("model");
