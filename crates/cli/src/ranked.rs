@@ -2,9 +2,12 @@
 //! library's `pool::write_ranked`, as `examples/bench_pool.rs` writes it),
 //! and the text a person reads (the top accounts with their reasons).
 
-use crate::common::Result;
+use crate::common::{Context, Result, fail};
 use acctscore::AccountScore;
+use acctscore::frame::TextColumn;
+use acctscore::frame::csv::split_unquoted_lines;
 use std::io::Write;
+use std::path::Path;
 
 /// Writes ranked accounts as CSV ([`acctscore::pool::write_ranked`]: its
 /// columns, then `carried`).
@@ -54,4 +57,228 @@ pub(crate) fn write_text(out: &mut dyn Write, ranked: &[AccountScore]) -> Result
         }
     }
     Ok(())
+}
+
+/// The columns `assign` reads from a ranked file.
+#[derive(Debug)]
+pub(crate) struct RankedColumns {
+    /// The `account_id` column, trimmed (as every reader of the tool trims ids).
+    pub(crate) ids: TextColumn,
+    /// The `priority` column (NaN where empty).
+    pub(crate) priorities: Vec<f64>,
+    /// The segment column asked for, if any, trimmed.
+    pub(crate) segments: Option<Vec<String>>,
+}
+
+/// Bytes read per block by [`read_ranked_columns`].
+const BLOCK: usize = 8 << 20;
+
+/// Most fields a line may have before the columns read (the tokenizer's bound).
+const FIELDS: usize = 32;
+
+/// Reads `account_id`, `priority` and, if named, `segment` from the ranked
+/// file at `path`, streamed in blocks of 8 MiB (memory holds one block and
+/// the columns, not the file: a ranked file of a million accounts with its
+/// reasons is ~300 MB), each block's two halves split on two threads.
+///
+/// `Ok(None)` when the file holds a quote or its columns sit past the 32nd:
+/// the caller reads it with the frame's loader, which handles both.
+///
+/// # Errors
+/// An unreadable file, a missing column, a line whose field count is not
+/// the header's, a priority that is not a number; each naming the file and
+/// the line.
+pub(crate) fn read_ranked_columns(path: &Path, segment: Option<&str>) -> Result<Option<RankedColumns>> {
+    read_in_blocks(path, segment, BLOCK)
+}
+
+/// [`read_ranked_columns`] in blocks of `block` bytes (at first: a line
+/// longer than a block doubles it).
+fn read_in_blocks(path: &Path, segment: Option<&str>, block: usize) -> Result<Option<RankedColumns>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut buf = vec![0u8; block.max(1)];
+    let mut filled = 0;
+    let mut header: Option<(Vec<String>, [usize; 3])> = None;
+    let mut out = RankedColumns { ids: TextColumn::with_capacity(0, 0), priorities: Vec::new(), segments: None };
+    let mut segments = Vec::new();
+    let mut line = 1u64;
+    loop {
+        if filled == buf.len() {
+            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+        }
+        let got = file.read(&mut buf[filled..]).with_context(|| format!("reading {}", path.display()))?;
+        let end = filled + got;
+        let at_end = got == 0;
+        let cut = if at_end { end } else { buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
+        let mut body = &buf[..cut];
+        if body.contains(&b'"') {
+            return Ok(None);
+        }
+        if header.is_none() && !body.is_empty() {
+            let first = body.iter().position(|&b| b == b'\n').map_or(body.len(), |p| p + 1);
+            let names: Vec<String> = String::from_utf8_lossy(&body[..first])
+                .trim_end_matches(['\r', '\n'])
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .collect();
+            let col = |name: &str| {
+                names.iter().position(|n| n == name).ok_or_else(|| {
+                    fail(format!("{}: no column `{name}`; columns: {}", path.display(), names.join(", ")))
+                })
+            };
+            let wanted = [col("account_id")?, col("priority")?, segment.map(col).transpose()?.unwrap_or(0)];
+            if wanted.iter().any(|&k| k >= FIELDS) {
+                return Ok(None);
+            }
+            header = Some((names, wanted));
+            body = &body[first..];
+            line += 1;
+        }
+        if let Some((names, wanted)) = &header {
+            let mid = body.len() / 2;
+            let split = body[mid..].iter().position(|&b| b == b'\n').map_or(body.len(), |p| mid + p + 1);
+            let (a, b) = body.split_at(split);
+            let parse = |part: &[u8]| parse_part(part, names.len(), *wanted, segment.is_some());
+            let (ra, rb) = std::thread::scope(|s| {
+                let second = s.spawn(|| parse(b));
+                (parse(a), second.join())
+            });
+            let ra = ra.map_err(|(k, why)| fail(format!("{}: line {}: {why}", path.display(), line + k)))?;
+            line += ra.lines;
+            let rb = rb
+                .map_err(|_| fail("a reading thread panicked"))?
+                .map_err(|(k, why)| fail(format!("{}: line {}: {why}", path.display(), line + k)))?;
+            line += rb.lines;
+            for part in [ra, rb] {
+                out.ids.append(&part.ids);
+                out.priorities.extend(part.priorities);
+                segments.extend(part.segments);
+            }
+        }
+        if at_end {
+            break;
+        }
+        buf.copy_within(cut..end, 0);
+        filled = end - cut;
+    }
+    if header.is_none() {
+        return Err(fail(format!("{}: empty (no header)", path.display())));
+    }
+    out.segments = segment.map(|_| segments);
+    Ok(Some(out))
+}
+
+/// What one half of a block read.
+struct Part {
+    ids: TextColumn,
+    priorities: Vec<f64>,
+    segments: Vec<String>,
+    /// Line feeds in the half.
+    lines: u64,
+}
+
+/// Parses the lines of `part` (no quotes), `n_fields` each; errors carry
+/// the line's number within the part.
+fn parse_part(
+    part: &[u8],
+    n_fields: usize,
+    [id, priority, segment]: [usize; 3],
+    with_segment: bool,
+) -> std::result::Result<Part, (u64, String)> {
+    let rows = part.len() / 64;
+    let mut out = Part {
+        ids: TextColumn::with_capacity(rows, rows * 12),
+        priorities: Vec::with_capacity(rows),
+        segments: Vec::new(),
+        lines: 0,
+    };
+    let text = |k: u64, f: &[u8]| -> std::result::Result<String, (u64, String)> {
+        std::str::from_utf8(f.trim_ascii()).map(str::to_string).map_err(|_| (k, "not valid UTF-8".to_string()))
+    };
+    out.lines = split_unquoted_lines::<FIELDS, _, (u64, String)>(part, b',', |k, fields, count| {
+        if count != n_fields {
+            return Err((k, format!("{count} fields where the header has {n_fields}")));
+        }
+        out.ids.push(Some(&text(k, fields[id])?));
+        let p = fields[priority].trim_ascii();
+        let value = std::str::from_utf8(p).ok().and_then(|p| p.parse::<f64>().ok());
+        out.priorities
+            .push(value.ok_or_else(|| (k, format!("priority `{}` is not a number", String::from_utf8_lossy(p))))?);
+        if with_segment {
+            out.segments.push(text(k, fields[segment])?);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(test: &str, name: &str, text: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("acctscore-cli-ranked-{test}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    fn ranked(n: usize, crlf: bool) -> String {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("rank,account_id,priority,tier,segment,reasons{end}");
+        for k in 0..n {
+            let p = 1.0 / (k as f64 + 2.0);
+            text.push_str(&format!("{},acct_{k:05},{p},A, seg{} ,x:+0.1;other:+0.2{end}", k + 1, k % 3));
+            if k % 97 == 5 {
+                text.push_str(end); // a blank line
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn blocks_of_any_size_read_the_same_columns() {
+        for crlf in [false, true] {
+            let text = ranked(1000, crlf);
+            let path = temp("blocks", if crlf { "crlf.csv" } else { "lf.csv" }, &text);
+            let want: Vec<(String, f64, String)> =
+                (0..1000).map(|k| (format!("acct_{k:05}"), 1.0 / (k as f64 + 2.0), format!("seg{}", k % 3))).collect();
+            for block in [1, 64, 1000, 1 << 20] {
+                let r = read_in_blocks(&path, Some("segment"), block).expect("read").expect("streamed");
+                let got: Vec<(String, f64, String)> = r
+                    .ids
+                    .iter()
+                    .zip(&r.priorities)
+                    .zip(r.segments.as_deref().expect("segments"))
+                    .map(|((id, p), s)| (id.unwrap_or("").to_string(), *p, s.clone()))
+                    .collect();
+                assert_eq!(got, want, "block {block}, crlf {crlf}");
+            }
+        }
+        let _ = std::fs::remove_dir_all(temp("blocks", "x", "").parent().expect("dir"));
+    }
+
+    #[test]
+    fn quotes_fall_back_and_bad_lines_name_their_line() {
+        let quoted = temp("bad", "quoted.csv", "rank,account_id,priority\n1,\"a,b\",0.5\n");
+        assert!(read_in_blocks(&quoted, None, 64).expect("read").is_none());
+        let mut text = ranked(300, false);
+        text.push_str("301,acct_x,0.1\n");
+        let ragged = temp("bad", "ragged.csv", &text);
+        // 300 rows and 4 blank lines after the header: the bad row is line 306.
+        for block in [64, 1 << 20] {
+            let e = read_in_blocks(&ragged, None, block).expect_err("ragged").to_string();
+            assert!(e.ends_with("ragged.csv: line 306: 3 fields where the header has 6"), "{e}");
+        }
+        let bad = temp("bad", "bad.csv", "rank,account_id,priority\n1,a,0.5\n2,b,high\n");
+        let e = read_in_blocks(&bad, None, 8).expect_err("priority").to_string();
+        assert!(e.ends_with("bad.csv: line 3: priority `high` is not a number"), "{e}");
+        let e = read_in_blocks(&bad, Some("segment"), 64).expect_err("segment").to_string();
+        assert!(e.contains("no column `segment`") && e.contains("rank, account_id, priority"), "{e}");
+        let empty = temp("bad", "empty.csv", "");
+        assert!(read_in_blocks(&empty, None, 64).expect_err("empty").to_string().contains("empty"));
+        let _ = std::fs::remove_dir_all(quoted.parent().expect("dir"));
+    }
 }

@@ -945,6 +945,31 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
     let ids: std::collections::HashSet<&str> = ranked_rows.iter().map(|r| r[1].as_str()).collect();
     let mut seen = std::collections::HashSet::new();
     assert!(rows.iter().all(|r| ids.contains(r[0].as_str()) && seen.insert(r[0].clone())));
+    // The same ranked file with its ids quoted (read by the frame's loader, not streamed) deals the same.
+    let text = std::fs::read_to_string(&ranked).expect("ranked");
+    let quoted: String = text
+        .lines()
+        .enumerate()
+        .map(|(k, l)| {
+            let f: Vec<&str> = l.splitn(3, ',').collect();
+            if k == 0 { format!("{l}\n") } else { format!("{},\"{}\",{}\n", f[0], f[1], f[2]) }
+        })
+        .collect();
+    let (quoted_ranked, quoted_table) = (out.join("quoted.csv"), out.join("quoted_assigned.csv"));
+    std::fs::write(&quoted_ranked, quoted).expect("write");
+    ok(&[
+        "-q",
+        "assign",
+        "--ranked",
+        s(&quoted_ranked),
+        "--reps",
+        s(&reps),
+        "--events",
+        s(&events),
+        "--out",
+        s(&quoted_table),
+    ]);
+    assert_eq!(std::fs::read(&quoted_table).expect("quoted"), std::fs::read(&table).expect("plain"));
     // A reps file without capacities, and segments without --segment-col.
     let bad = out.join("bad_reps.csv");
     std::fs::write(&bad, "rep_id,capacity\nrep_00,ten\n").expect("write");

@@ -21,6 +21,7 @@
 //! `account_id,rep_id,priority,previous_rep`, best first.
 
 use crate::common::{self, Context, Format, RepsSection, Result, Schema, Ui, fail, usage};
+use crate::ranked;
 use acctscore::core::{Probability, Timestamp};
 use acctscore::engagement::assign;
 use acctscore::frame::csv::CsvOptions;
@@ -223,9 +224,31 @@ struct Ranked {
 }
 
 /// Reads the ranked file's id, priority and segment columns (the others
-/// are not parsed) with the frame's parallel loader: ids and segments as
-/// text, trimmed as every reader of the tool trims them.
+/// are not parsed): streamed ([`ranked::read_ranked_columns`]), or, for a
+/// file with quoted fields, with the frame's parallel loader; ids and
+/// segments as text, trimmed as every reader of the tool trims them.
 fn read_ranked(args: &Args) -> Result<Ranked> {
+    let path = &args.ranked;
+    let read = match ranked::read_ranked_columns(path, args.segment_col.as_deref())? {
+        Some(r) => r,
+        None => read_ranked_frame(args)?,
+    };
+    let priorities = read
+        .priorities
+        .into_iter()
+        .enumerate()
+        .map(|(k, v)| {
+            Probability::new(v).map_err(|_| {
+                let shown = if v.is_nan() { "empty".to_string() } else { format!("`{v}`") };
+                fail(format!("{}: data row {}: priority {shown} is not a number in [0, 1]", path.display(), k + 1))
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Ranked { id_column: Column::Text(read.ids), priorities, segments: read.segments })
+}
+
+/// [`read_ranked`] through the frame's loader (quoted fields allowed).
+fn read_ranked_frame(args: &Args) -> Result<ranked::RankedColumns> {
     let path = &args.ranked;
     let mut columns = vec!["account_id".to_string(), "priority".to_string()];
     columns.extend(args.segment_col.iter().cloned());
@@ -247,18 +270,14 @@ fn read_ranked(args: &Args) -> Result<Ranked> {
     let Column::Numeric(p) = frame.column("priority")? else {
         return Err(fail(format!("{}: column `priority` is not read as numbers", path.display())));
     };
-    let priorities = p
-        .iter()
-        .enumerate()
-        .map(|(k, v)| {
-            v.and_then(|v| Probability::new(v).ok()).ok_or_else(|| {
-                let shown = v.map_or_else(|| "empty".to_string(), |v| format!("`{v}`"));
-                fail(format!("{}: data row {}: priority {shown} is not a number in [0, 1]", path.display(), k + 1))
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let segments = args.segment_col.as_deref().map(text).transpose()?;
-    Ok(Ranked { id_column: frame.column("account_id")?.clone(), priorities, segments })
+    let Column::Text(ids) = frame.column("account_id")? else {
+        return Err(fail(format!("{}: column `account_id` is not read as text", path.display())));
+    };
+    Ok(ranked::RankedColumns {
+        ids: ids.clone(),
+        priorities: p.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+        segments: args.segment_col.as_deref().map(text).transpose()?,
+    })
 }
 
 /// The reps file: the rep id, capacity and optional segment columns
