@@ -809,7 +809,7 @@ pub(crate) fn read_engagement(
     ));
     if log.unknown_accounts > 0 {
         ui.note(format_args!(
-            "{}: {} activities of accounts not in the accounts file left out",
+            "{}: {} activities whose account id (empty, or not in the accounts file) is left out",
             events.display(),
             log.unknown_accounts
         ));

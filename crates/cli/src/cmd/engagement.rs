@@ -120,11 +120,11 @@ fn report(ui: &Ui, events: &Path, read: &FoldReport, update: bool) {
     common::warn_undated(ui, events, read.undated);
     if read.unknown_accounts > 0 {
         ui.note(format_args!(
-            "{}: {} activities of accounts {} left out{}",
+            "{}: {} activities whose account id (empty, or not {}) is left out{}",
             events.display(),
             read.unknown_accounts,
-            if update { "the state does not hold" } else { "not in the accounts file" },
-            if update { " (an account added since `engagement init` needs a new init)" } else { "" }
+            if update { "one the state holds" } else { "in the accounts file" },
+            if update { "; an account added since `engagement init` needs a new init" } else { "" }
         ));
     }
 }
