@@ -115,12 +115,12 @@ pub(crate) struct NumericBins {
 
 impl NumericBins {
     /// Each binned column with its interior edges.
-    pub fn columns(&self) -> impl Iterator<Item = (&str, &[f64])> + '_ {
+    pub(crate) fn columns(&self) -> impl Iterator<Item = (&str, &[f64])> + '_ {
         self.columns.iter().map(|(c, e)| (c.as_str(), e.as_slice()))
     }
 
     /// Fits edges for each numeric column of `frame` named in `columns`.
-    pub fn fit(frame: &Frame, columns: &[&str]) -> Self {
+    pub(crate) fn fit(frame: &Frame, columns: &[&str]) -> Self {
         let mut out = Vec::new();
         for &name in columns {
             if let Ok(Column::Numeric(v)) = frame.column(name) {
@@ -214,7 +214,7 @@ struct PlanColumn<'f> {
 
 impl<'f> FactorPlan<'f> {
     /// Prepares the mapping for `frame`'s rows.
-    pub fn new(pipeline: &'f FittedPipeline, frame: &'f Frame, bins: &'f NumericBins) -> Self {
+    pub(crate) fn new(pipeline: &'f FittedPipeline, frame: &'f Frame, bins: &'f NumericBins) -> Self {
         let mut columns: Vec<PlanColumn<'f>> = Vec::new();
         let mut group_of = Vec::with_capacity(pipeline.features().len());
         for f in pipeline.features() {
@@ -269,7 +269,7 @@ impl<'f> FactorPlan<'f> {
     }
 
     /// Number of factors (source columns).
-    pub fn n_groups(&self) -> usize {
+    pub(crate) fn n_groups(&self) -> usize {
         self.columns.len()
     }
 
@@ -284,7 +284,7 @@ impl<'f> FactorPlan<'f> {
     /// or below the value (0 when the column has no edges); boolean: 0 for
     /// no, 1 for yes; a missing value: [`MISSING_BIN`]; anything else 0.
     #[inline]
-    pub fn bin(&self, group: usize, i: usize) -> u32 {
+    pub(crate) fn bin(&self, group: usize, i: usize) -> u32 {
         self.columns.get(group).map_or(0, |c| c.bin(i))
     }
 
@@ -301,7 +301,7 @@ impl<'f> FactorPlan<'f> {
     /// names a row in that bin — except where the text shows the value
     /// itself (a numeric column without fitted edges, a free-text title
     /// column): there it has the column's name only.
-    pub fn label(&self, group: usize, bin: u32) -> (String, String) {
+    pub(crate) fn label(&self, group: usize, bin: u32) -> (String, String) {
         match self.columns.get(group) {
             Some(c) => c.label_bin(bin),
             None => (OTHER_CODE.to_string(), String::new()),
@@ -309,7 +309,7 @@ impl<'f> FactorPlan<'f> {
     }
 
     /// Sums per-feature contributions into per-factor contributions.
-    pub fn sum_groups(&self, contributions: &[f64], out: &mut Vec<f64>) {
+    pub(crate) fn sum_groups(&self, contributions: &[f64], out: &mut Vec<f64>) {
         out.clear();
         out.resize(self.columns.len(), 0.0);
         for (&g, &c) in self.group_of.iter().zip(contributions) {
@@ -318,7 +318,7 @@ impl<'f> FactorPlan<'f> {
     }
 
     /// The factor of source column `group` at row `i` with `contribution`.
-    pub fn factor(&self, group: usize, i: usize, contribution: f64) -> Factor {
+    pub(crate) fn factor(&self, group: usize, i: usize, contribution: f64) -> Factor {
         let (code, text) = match self.columns.get(group) {
             Some(c) => c.label(i),
             None => (OTHER_CODE.to_string(), String::new()),
@@ -327,7 +327,7 @@ impl<'f> FactorPlan<'f> {
     }
 
     /// Every factor of row `i` (one per source column), unsorted.
-    pub fn all_factors(&self, contributions: &[f64], i: usize) -> Vec<Factor> {
+    pub(crate) fn all_factors(&self, contributions: &[f64], i: usize) -> Vec<Factor> {
         let mut sums = Vec::new();
         self.sum_groups(contributions, &mut sums);
         sums.iter().enumerate().map(|(g, &c)| self.factor(g, i, c)).collect()
@@ -337,7 +337,7 @@ impl<'f> FactorPlan<'f> {
     /// (ties by column order) and the rest summed as `other`; baseline plus
     /// contributions equals the raw score. Strings are built for the kept
     /// factors only.
-    pub fn explain(&self, baseline: f64, contributions: &[f64], i: usize, k: usize) -> Explanation {
+    pub(crate) fn explain(&self, baseline: f64, contributions: &[f64], i: usize, k: usize) -> Explanation {
         let mut sums = Vec::new();
         self.sum_groups(contributions, &mut sums);
         let mut order: Vec<usize> = (0..sums.len()).collect();

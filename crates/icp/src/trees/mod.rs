@@ -82,7 +82,7 @@ impl FeatureBins {
     /// # Errors
     /// [`CoreError::InvalidParameter`] for `max_bins` outside 2–255,
     /// [`CoreError::Empty`] without rows, [`CoreError::NonFinite`].
-    pub fn fit(x: ArrayView2<'_, f64>, max_bins: usize) -> Result<Self> {
+    pub(crate) fn fit(x: ArrayView2<'_, f64>, max_bins: usize) -> Result<Self> {
         if !(2..=MAX_BINS).contains(&max_bins) {
             return Err(CoreError::InvalidParameter { name: "max_bins", reason: "must be in 2..=255" }.into());
         }
@@ -114,17 +114,17 @@ impl FeatureBins {
     }
 
     /// The thresholds of feature `j` (empty when out of range).
-    pub fn thresholds(&self, j: usize) -> &[f64] {
+    pub(crate) fn thresholds(&self, j: usize) -> &[f64] {
         self.thresholds.get(j).map_or(&[], Vec::as_slice)
     }
 
     /// Number of bins of feature `j`.
-    pub fn n_bins(&self, j: usize) -> usize {
+    pub(crate) fn n_bins(&self, j: usize) -> usize {
         self.thresholds(j).len() + 1
     }
 
     /// The bin of `value` in feature `j` (NaN goes to the last bin).
-    pub fn bin(&self, j: usize, value: f64) -> u8 {
+    pub(crate) fn bin(&self, j: usize, value: f64) -> u8 {
         let t = self.thresholds(j);
         let b = if value.is_nan() { t.len() } else { t.partition_point(|&c| c < value) };
         u8::try_from(b).unwrap_or(u8::MAX)
