@@ -116,6 +116,10 @@ fn read_in_blocks(path: &Path, segment: Option<&str>, block: usize) -> Result<Op
             return Ok(None);
         }
         if header.is_none() && !body.is_empty() {
+            // A byte-order mark or blank lines before the header: the frame's loader skips them.
+            if body.starts_with(b"\xEF\xBB\xBF") || matches!(body.first(), Some(b'\n' | b'\r')) {
+                return Ok(None);
+            }
             let first = body.iter().position(|&b| b == b'\n').map_or(body.len(), |p| p + 1);
             let names: Vec<String> = String::from_utf8_lossy(&body[..first])
                 .trim_end_matches(['\r', '\n'])
@@ -200,9 +204,11 @@ fn parse_part(
         if count != n_fields {
             return Err((k, format!("{count} fields where the header has {n_fields}")));
         }
-        out.ids.push(Some(&text(k, fields[id])?));
+        // An empty id is missing, as the frame's loader reads it.
+        let id = text(k, fields[id])?;
+        out.ids.push(Some(id.as_str()).filter(|id| !id.is_empty()));
         let p = fields[priority].trim_ascii();
-        let value = std::str::from_utf8(p).ok().and_then(|p| p.parse::<f64>().ok());
+        let value = std::str::from_utf8(p).ok().and_then(|p| p.parse::<f64>().ok()).filter(|v| v.is_finite());
         out.priorities
             .push(value.ok_or_else(|| (k, format!("priority `{}` is not a number", String::from_utf8_lossy(p))))?);
         if with_segment {
@@ -277,6 +283,21 @@ mod tests {
         assert!(e.ends_with("bad.csv: line 3: priority `high` is not a number"), "{e}");
         let e = read_in_blocks(&bad, Some("segment"), 64).expect_err("segment").to_string();
         assert!(e.contains("no column `segment`") && e.contains("rank, account_id, priority"), "{e}");
+        let nan = temp("bad", "nan.csv", "rank,account_id,priority\n1,a,NaN\n");
+        let e = read_in_blocks(&nan, None, 64).expect_err("NaN").to_string();
+        assert!(e.ends_with("nan.csv: line 2: priority `NaN` is not a number"), "{e}");
+        // A byte-order mark or a blank line before the header goes to the frame's loader.
+        for (name, text) in
+            [("bom.csv", "\u{feff}rank,account_id,priority\n1,a,0.5\n"), ("blank.csv", "\nrank,account_id,priority\n")]
+        {
+            assert!(read_in_blocks(&temp("bad", name, text), None, 64).expect("read").is_none(), "{name}");
+        }
+        // An empty id is missing, as the frame's loader reads it.
+        let ids = read_in_blocks(&temp("bad", "ids.csv", "rank,account_id,priority\n1, ,0.5\n2,b,0.4\n"), None, 64)
+            .expect("read")
+            .expect("streamed")
+            .ids;
+        assert_eq!(ids.iter().collect::<Vec<_>>(), [None, Some("b")]);
         let empty = temp("bad", "empty.csv", "");
         assert!(read_in_blocks(&empty, None, 64).expect_err("empty").to_string().contains("empty"));
         let _ = std::fs::remove_dir_all(quoted.parent().expect("dir"));

@@ -970,6 +970,23 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
         s(&quoted_table),
     ]);
     assert_eq!(std::fs::read(&quoted_table).expect("quoted"), std::fs::read(&table).expect("plain"));
+    // A reps file with spaces after its commas: the same reps (trimmed, as the log's reps are).
+    let spaced = out.join("spaced_reps.csv");
+    std::fs::write(&spaced, std::fs::read_to_string(&reps).expect("reps").replace(',', ", ")).expect("write");
+    let spaced_table = out.join("spaced_assigned.csv");
+    ok(&[
+        "-q",
+        "assign",
+        "--ranked",
+        s(&ranked),
+        "--reps",
+        s(&spaced),
+        "--events",
+        s(&events),
+        "--out",
+        s(&spaced_table),
+    ]);
+    assert_eq!(std::fs::read(&spaced_table).expect("spaced"), std::fs::read(&table).expect("plain"));
     // A reps file without capacities, and segments without --segment-col.
     let bad = out.join("bad_reps.csv");
     std::fs::write(&bad, "rep_id,capacity\nrep_00,ten\n").expect("write");

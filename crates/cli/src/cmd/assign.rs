@@ -113,7 +113,11 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
             )));
         }
         (Some(_), false) => {
-            return Err(usage(format!("--segment-col given, but {} has no `segment` column", args.reps.display())));
+            let column = schema.reps().segment.unwrap_or_else(|| "segment".to_string());
+            return Err(usage(format!(
+                "--segment-col given, but {} gives no rep a segment (no `{column}` column, or all empty)",
+                args.reps.display()
+            )));
         }
         _ => {}
     }
@@ -316,7 +320,8 @@ fn read_reps(path: &Path, names: &RepsSection, capacity_each: Option<usize>) -> 
     for (k, row) in r.records().enumerate() {
         let row = row.with_context(|| path.display())?;
         let line = k + 2;
-        let rep_id = row.get(id).unwrap_or("").to_string();
+        // Trimmed, as the ranked file's segments and the log's reps are.
+        let rep_id = row.get(id).unwrap_or("").trim().to_string();
         if rep_id.is_empty() {
             return Err(fail(format!("{}: line {line}: empty rep_id", path.display())));
         }
@@ -332,7 +337,7 @@ fn read_reps(path: &Path, names: &RepsSection, capacity_each: Option<usize>) -> 
             }
             (None, each) => each.unwrap_or(0),
         };
-        let segment = seg.and_then(|s| row.get(s)).filter(|s| !s.is_empty()).map(str::to_string);
+        let segment = seg.and_then(|s| row.get(s)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         reps.push(Rep { id: rep_id, capacity, segment });
     }
     if reps.is_empty() {

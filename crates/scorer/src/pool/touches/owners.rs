@@ -73,9 +73,11 @@ pub fn read_latest_reps_path(
 }
 
 /// [`read_latest_reps_path`] over the `days` before the file's newest
-/// activity (inclusive), which is not known before the end: the same result
-/// as finding the newest activity first and reading again with that window,
-/// in one pass. The newest activity of the file's last megabyte is read
+/// activity (inclusive), which is not known before the end: the same
+/// `latest` and `newest` as finding the newest activity first and reading
+/// again with that window, in one pass (`unknown_accounts` counts the rows
+/// of unknown accounts within the window as known when each was read, and
+/// `reps` may also name reps of rows that fell outside the final window). The newest activity of the file's last megabyte is read
 /// first (in a log appended in time order, the file's newest); a row is then
 /// looked up only when it falls within `days` of the newest activity seen so
 /// far, and the rows kept that end up outside the final window are dropped
