@@ -197,22 +197,22 @@ fn parse_part(
         segments: Vec::new(),
         lines: 0,
     };
-    let text = |k: u64, f: &[u8]| -> std::result::Result<String, (u64, String)> {
-        std::str::from_utf8(f.trim_ascii()).map(str::to_string).map_err(|_| (k, "not valid UTF-8".to_string()))
-    };
+    fn text(k: u64, f: &[u8]) -> std::result::Result<&str, (u64, String)> {
+        std::str::from_utf8(f.trim_ascii()).map_err(|_| (k, "not valid UTF-8".to_string()))
+    }
     out.lines = split_unquoted_lines::<FIELDS, _, (u64, String)>(part, b',', |k, fields, count| {
         if count != n_fields {
             return Err((k, format!("{count} fields where the header has {n_fields}")));
         }
         // An empty id is missing, as the frame's loader reads it.
         let id = text(k, fields[id])?;
-        out.ids.push(Some(id.as_str()).filter(|id| !id.is_empty()));
+        out.ids.push(Some(id).filter(|id| !id.is_empty()));
         let p = fields[priority].trim_ascii();
         let value = std::str::from_utf8(p).ok().and_then(|p| p.parse::<f64>().ok()).filter(|v| v.is_finite());
         out.priorities
             .push(value.ok_or_else(|| (k, format!("priority `{}` is not a number", String::from_utf8_lossy(p))))?);
         if with_segment {
-            out.segments.push(text(k, fields[segment])?);
+            out.segments.push(text(k, fields[segment])?.to_string());
         }
         Ok(())
     })?;
