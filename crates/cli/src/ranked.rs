@@ -2,10 +2,10 @@
 //! library's `pool::write_ranked`, as `examples/bench_pool.rs` writes it),
 //! and the text a person reads (the top accounts with their reasons).
 
-use crate::common::{Context, Result, fail};
+use crate::common::{BoxError, Context, Result, fail};
 use acctscore::AccountScore;
 use acctscore::frame::TextColumn;
-use acctscore::frame::csv::split_unquoted_lines;
+use acctscore::frame::csv::{LineBlockError, for_each_line_block, split_unquoted_lines};
 use std::io::Write;
 use std::path::Path;
 
@@ -73,6 +73,9 @@ pub(crate) struct RankedColumns {
 /// Bytes read per block by [`read_ranked_columns`].
 const BLOCK: usize = 8 << 20;
 
+/// The longest line read: a ranked line is a few hundred bytes.
+const MAX_LINE: usize = 64 << 20;
+
 /// Most fields a line may have before the columns read (the tokenizer's bound).
 const FIELDS: usize = 32;
 
@@ -95,82 +98,72 @@ pub(crate) fn read_ranked_columns(path: &Path, segment: Option<&str>) -> Result<
 /// [`read_ranked_columns`] in blocks of `block` bytes (at first: a line
 /// longer than a block doubles it).
 fn read_in_blocks(path: &Path, segment: Option<&str>, block: usize) -> Result<Option<RankedColumns>> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut buf = vec![0u8; block.max(1)];
-    let mut filled = 0;
-    let mut header: Option<(Vec<String>, [usize; 3])> = None;
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let mut out = RankedColumns { ids: TextColumn::with_capacity(0, 0), priorities: Vec::new(), segments: None };
     let mut segments = Vec::new();
-    let mut line = 1u64;
-    loop {
-        if filled == buf.len() {
-            buf.resize(buf.len() * 2, 0); // a line longer than the buffer
+    let header = |line: &[u8]| -> std::result::Result<(usize, [usize; 3]), Stop> {
+        // Quotes, a byte-order mark or blank lines before the header: the frame's loader handles them.
+        if line.contains(&b'"') || line.starts_with(b"\xEF\xBB\xBF") || line.trim_ascii().is_empty() {
+            return Err(Stop::Fallback);
         }
-        let got = file.read(&mut buf[filled..]).with_context(|| format!("reading {}", path.display()))?;
-        let end = filled + got;
-        let at_end = got == 0;
-        let cut = if at_end { end } else { buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1) };
-        let mut body = &buf[..cut];
+        let names: Vec<String> = String::from_utf8_lossy(line).split(',').map(|n| n.trim().to_string()).collect();
+        let col = |name: &str| {
+            names.iter().position(|n| n == name).ok_or_else(|| {
+                Stop::Fail(fail(format!("{}: no column `{name}`; columns: {}", path.display(), names.join(", "))))
+            })
+        };
+        let wanted = [col("account_id")?, col("priority")?, segment.map(col).transpose()?.unwrap_or(0)];
+        if wanted.iter().any(|&k| k >= FIELDS) {
+            return Err(Stop::Fallback);
+        }
+        Ok((names.len(), wanted))
+    };
+    let read = for_each_line_block(file, block, MAX_LINE, header, |&mut (n_fields, wanted), body, line| {
         if body.contains(&b'"') {
-            return Ok(None);
+            return Err(Stop::Fallback);
         }
-        if header.is_none() && !body.is_empty() {
-            // A byte-order mark or blank lines before the header: the frame's loader skips them.
-            if body.starts_with(b"\xEF\xBB\xBF") || matches!(body.first(), Some(b'\n' | b'\r')) {
-                return Ok(None);
-            }
-            let first = body.iter().position(|&b| b == b'\n').map_or(body.len(), |p| p + 1);
-            let names: Vec<String> = String::from_utf8_lossy(&body[..first])
-                .trim_end_matches(['\r', '\n'])
-                .split(',')
-                .map(|n| n.trim().to_string())
-                .collect();
-            let col = |name: &str| {
-                names.iter().position(|n| n == name).ok_or_else(|| {
-                    fail(format!("{}: no column `{name}`; columns: {}", path.display(), names.join(", ")))
-                })
-            };
-            let wanted = [col("account_id")?, col("priority")?, segment.map(col).transpose()?.unwrap_or(0)];
-            if wanted.iter().any(|&k| k >= FIELDS) {
-                return Ok(None);
-            }
-            header = Some((names, wanted));
-            body = &body[first..];
-            line += 1;
+        let mid = body.len() / 2;
+        let split = body[mid..].iter().position(|&b| b == b'\n').map_or(body.len(), |p| mid + p + 1);
+        let (a, b) = body.split_at(split);
+        let parse = |part: &[u8]| parse_part(part, n_fields, wanted, segment.is_some());
+        let (ra, rb) = std::thread::scope(|s| {
+            let second = s.spawn(|| parse(b));
+            (parse(a), second.join())
+        });
+        let at = |first: u64| {
+            move |(k, why): (u64, String)| Stop::Fail(fail(format!("{}: line {}: {why}", path.display(), first + k)))
+        };
+        let ra = ra.map_err(at(line))?;
+        let rb = rb.map_err(|_| Stop::Fail(fail("a reading thread panicked")))?.map_err(at(line + ra.lines))?;
+        let next = line + ra.lines + rb.lines;
+        for part in [ra, rb] {
+            out.ids.append(&part.ids);
+            out.priorities.extend(part.priorities);
+            segments.extend(part.segments);
         }
-        if let Some((names, wanted)) = &header {
-            let mid = body.len() / 2;
-            let split = body[mid..].iter().position(|&b| b == b'\n').map_or(body.len(), |p| mid + p + 1);
-            let (a, b) = body.split_at(split);
-            let parse = |part: &[u8]| parse_part(part, names.len(), *wanted, segment.is_some());
-            let (ra, rb) = std::thread::scope(|s| {
-                let second = s.spawn(|| parse(b));
-                (parse(a), second.join())
-            });
-            let ra = ra.map_err(|(k, why)| fail(format!("{}: line {}: {why}", path.display(), line + k)))?;
-            line += ra.lines;
-            let rb = rb
-                .map_err(|_| fail("a reading thread panicked"))?
-                .map_err(|(k, why)| fail(format!("{}: line {}: {why}", path.display(), line + k)))?;
-            line += rb.lines;
-            for part in [ra, rb] {
-                out.ids.append(&part.ids);
-                out.priorities.extend(part.priorities);
-                segments.extend(part.segments);
-            }
+        Ok(next)
+    });
+    match read {
+        Ok(Some(_)) => {
+            out.segments = segment.map(|_| segments);
+            Ok(Some(out))
         }
-        if at_end {
-            break;
+        Ok(None) => Err(fail(format!("{}: empty (no header)", path.display()))),
+        Err(LineBlockError::Each(Stop::Fallback)) => Ok(None),
+        Err(LineBlockError::Each(Stop::Fail(e))) => Err(e),
+        Err(LineBlockError::Io(e)) => Err(e).with_context(|| format!("reading {}", path.display())),
+        Err(LineBlockError::LineTooLong { line }) => {
+            Err(fail(format!("{}: line {line}: no line feed within {} MiB", path.display(), MAX_LINE >> 20)))
         }
-        buf.copy_within(cut..end, 0);
-        filled = end - cut;
     }
-    if header.is_none() {
-        return Err(fail(format!("{}: empty (no header)", path.display())));
-    }
-    out.segments = segment.map(|_| segments);
-    Ok(Some(out))
+}
+
+/// Why the streamed read stopped early.
+enum Stop {
+    /// The file needs the frame's loader (quotes, a byte-order mark, a far column).
+    Fallback,
+    /// A real error.
+    Fail(BoxError),
 }
 
 /// What one half of a block read.

@@ -63,12 +63,14 @@
 
 use crate::error::{CsvErrorKind, QuotingProblem, SkippedRow};
 use crate::frame::{CategoricalColumn, NUMERIC_MISSING, TextBytes};
+mod blocks;
 mod chunks;
 mod tokenize;
 mod values;
 use chunks::*;
 pub(crate) use values::*;
 
+pub use blocks::{LineBlockError, for_each_line_block};
 pub use tokenize::split_unquoted_lines;
 use tokenize::{Span, for_each_record, span_bytes};
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::options::{DuplicateIds, EventOptions, TimeFormat, TimeUnit};
 use super::records::{ACCOUNT_COLUMNS, ACCOUNT_SCHEMA};
 use crate::core::Timestamp;
 use crate::engagement::{BatchEngagement, EngagementModel, EngagementSums, KindId, Touch};
-use crate::frame::csv::{CsvOptions, split_unquoted_lines};
+use crate::frame::csv::{CsvOptions, LineBlockError, for_each_line_block, split_unquoted_lines};
 use crate::frame::{Column, Frame};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -305,67 +305,24 @@ fn read_blocks(
     mut parse: impl FnMut(&[u8], u64, &Header, &IdIndex<'_>) -> Result<u64, PoolError>,
 ) -> Result<(), PoolError> {
     let io = |source| PoolError::Io { path: path.display().to_string(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    // One buffer for the whole file: the carried partial line moves to its
-    // front and the next block is read after it (zeroed once, not per block).
-    let mut buf: Vec<u8> = vec![0; block + 4096];
-    let mut filled = 0;
-    let mut reader: Option<(Header, IdIndex<'_>)> = None;
-    let mut line = 2u64;
-    loop {
-        if filled > MAX_EVENTS_LINE_BYTES {
-            return Err(line_too_long(if reader.is_none() { 1 } else { line }));
-        }
-        if buf.len() < filled + block {
-            // A line longer than a block.
-            buf.resize(filled + block, 0);
-        }
-        let got = read_full(&mut file, &mut buf[filled..filled + block]).map_err(io)?;
-        let end = filled + got;
-        let at_end = got == 0;
-        let mut body_start = 0;
-        if reader.is_none() {
-            let Some(header_end) = memchr::memchr(b'\n', &buf[..end]).or(at_end.then_some(end)) else {
-                filled = end;
-                continue;
-            };
-            reader = Some((Header::parse(&buf[..header_end], options)?, IdIndex::new(ids, options.duplicates)?));
-            body_start = (header_end + 1).min(end);
-        }
-        let Some((header, index)) = &reader else { break };
-        let body = &buf[body_start..end];
-        // Parse up to the last complete line; keep the rest for the next block.
-        let cut = if at_end { body.len() } else { memchr::memrchr(b'\n', body).map_or(0, |p| p + 1) };
-        line = parse(&body[..cut], line, header, index)?;
-        buf.copy_within(body_start + cut..end, 0);
-        filled = end - body_start - cut;
-        if at_end {
-            break;
-        }
-    }
-    if reader.is_none() {
+    let file = std::fs::File::open(path).map_err(io)?;
+    let header = |line: &[u8]| -> Result<(Header, IdIndex<'_>), PoolError> {
+        Ok((Header::parse(line, options)?, IdIndex::new(ids, options.duplicates)?))
+    };
+    let read = for_each_line_block(file, block, MAX_EVENTS_LINE_BYTES, header, |(header, index), body, line| {
+        parse(body, line, header, index)
+    })
+    .map_err(|e| match e {
+        LineBlockError::Io(source) => io(source),
+        LineBlockError::LineTooLong { line } => line_too_long(line),
+        LineBlockError::Each(e) => e,
+    })?;
+    if read.is_none() {
         // An empty file: still, the accounts' ids are checked.
         IdIndex::new(ids, options.duplicates)?;
         return Err(PoolError::MissingColumn { column: options.account.clone(), available: Vec::new() });
     }
     Ok(())
-}
-
-fn read_full(file: &mut std::fs::File, mut out: &mut [u8]) -> std::io::Result<usize> {
-    use std::io::Read;
-    let mut total = 0;
-    while !out.is_empty() {
-        match file.read(out) {
-            Ok(0) => break,
-            Ok(k) => {
-                total += k;
-                out = &mut out[k..];
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(total)
 }
 
 /// Where the fields of `events.csv` are.
