@@ -8,13 +8,6 @@ use acctscore::frame::{Column, ColumnKind, FrameError};
 use acctscore::pool::PoolGenerator;
 use acctscore::pool::write_accounts;
 use acctscore::prelude::*;
-use std::path::PathBuf;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("acctscore-read-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 /// The pool's accounts as CSV text, with `ids` as the account ids when given.
 fn accounts_csv(n: usize, seed: u64, ids: Option<&dyn Fn(usize) -> String>) -> String {
@@ -40,7 +33,8 @@ fn lines_of(csv: &str, rows: std::ops::Range<usize>) -> String {
 #[test]
 fn a_small_batch_scores_exactly_like_the_same_rows_in_a_large_file() {
     let csv = accounts_csv(3_000, 17, None);
-    let dir = temp_dir("batch");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
     let big_path = dir.join("accounts.csv");
     std::fs::write(&big_path, &csv).expect("write");
     // Fitted on the file as read with default options.
@@ -67,7 +61,6 @@ fn a_small_batch_scores_exactly_like_the_same_rows_in_a_large_file() {
         let prepared = scorer.prepare(&one).expect("prepares as read");
         assert_eq!(&prepared.score(0, None).expect("scores"), want, "row {k}");
     }
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

@@ -265,25 +265,15 @@ where
 mod tests {
     use super::*;
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("acctscore-core-file-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .expect("read dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
+    /// How many entries `dir` holds: a temporary file left behind is one more.
+    fn entries(dir: &Path) -> usize {
+        std::fs::read_dir(dir).expect("read dir").count()
     }
 
     #[test]
     fn a_body_failing_part_way_leaves_the_previous_file_and_no_temp_file() {
-        let dir = temp_dir("fail");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("model.json");
         let before: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
         std::fs::write(&path, &before).expect("seed");
@@ -295,13 +285,13 @@ mod tests {
         let e = r.expect_err("the body's error");
         assert_eq!(e.kind(), io::ErrorKind::StorageFull);
         assert_eq!(std::fs::read(&path).expect("read"), before, "previous file byte for byte");
-        assert_eq!(names(&dir), vec!["model.json".to_string()], "no temporary file left");
-        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(entries(dir), 1, "no temporary file left");
     }
 
     #[test]
     fn a_successful_write_replaces_the_file() {
-        let dir = temp_dir("ok");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("scores.csv");
         std::fs::write(&path, "old contents that are longer than the new ones\n").expect("seed");
         let n: Result<usize, io::Error> = write_atomic(&path, |w| {
@@ -310,17 +300,17 @@ mod tests {
         });
         assert_eq!(n.expect("written"), 4);
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "new\n");
-        assert_eq!(names(&dir), vec!["scores.csv".to_string()]);
+        assert_eq!(entries(dir), 1);
         // A new file too.
         let fresh = dir.join("fresh.txt");
         write_atomic::<_, io::Error>(&fresh, |w| w.write_all(b"1")).expect("written");
         assert_eq!(std::fs::read(&fresh).expect("read"), b"1");
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn write_reports_its_bytes_and_a_bare_name_lives_in_the_current_folder() {
-        let dir = temp_dir("write");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("w.txt");
         let mut f = AtomicFile::create(&path).expect("created");
         assert_eq!(f.path(), path.as_path());
@@ -328,7 +318,6 @@ mod tests {
         f.flush().expect("flushed");
         f.commit().expect("committed");
         assert_eq!(std::fs::read(&path).expect("read"), b"abc");
-        std::fs::remove_dir_all(&dir).ok();
         // A bare file name: the temporary file is created in `.` (never committed here).
         let name = format!("acctscore-core-bare-{}.txt", std::process::id());
         let f = AtomicFile::create(&name).expect("created in the current folder");
@@ -343,7 +332,8 @@ mod tests {
     fn a_taken_temp_name_is_skipped() {
         // The next temporary names already exist (left by a crashed run):
         // create moves on to a free one instead of failing.
-        let dir = temp_dir("taken");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("t.txt");
         let next = COUNTER.load(Ordering::Relaxed);
         for n in next..next + 8 {
@@ -353,29 +343,29 @@ mod tests {
         f.write_all(b"fresh").expect("written");
         f.commit().expect("committed");
         assert_eq!(std::fs::read(&path).expect("read"), b"fresh");
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn dropping_without_commit_removes_the_temp_file() {
-        let dir = temp_dir("drop");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("a.txt");
         std::fs::write(&path, "keep").expect("seed");
         {
             let mut f = AtomicFile::create(&path).expect("create");
             f.write_all(b"partial").expect("write");
             f.flush().expect("flush");
-            assert_eq!(names(&dir).len(), 2, "the temporary file sits beside the destination");
+            assert_eq!(entries(dir), 2, "the temporary file sits beside the destination");
             assert_eq!(f.path(), path.as_path());
         }
-        assert_eq!(names(&dir), vec!["a.txt".to_string()]);
+        assert_eq!(entries(dir), 1);
         assert_eq!(std::fs::read_to_string(&path).expect("read"), "keep");
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn a_missing_folder_is_an_error_naming_the_file_and_step() {
-        let dir = temp_dir("missing");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("no/such/folder/out.csv");
         let e = AtomicFile::create(&path).expect_err("no folder");
         assert_eq!(e.step, WriteStep::CreateTemp);
@@ -389,19 +379,18 @@ mod tests {
         assert_eq!(io.kind(), io::ErrorKind::NotFound);
         let e = AtomicFile::create("/").expect_err("no file name");
         assert_eq!(e.source.kind(), io::ErrorKind::InvalidInput);
-        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn a_failed_rename_leaves_no_temp_file() {
         // The destination is a non-empty folder: the rename fails.
-        let dir = temp_dir("rename");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
         let path = dir.join("occupied");
         std::fs::create_dir_all(path.join("inside")).expect("folder");
         let e = write_atomic::<_, io::Error>(&path, |w| w.write_all(b"x")).expect_err("cannot rename over a folder");
         let inner = e.get_ref().and_then(|r| r.downcast_ref::<FileWriteError>()).expect("a FileWriteError");
         assert_eq!(inner.step, WriteStep::Rename);
-        assert_eq!(names(&dir), vec!["occupied".to_string()]);
-        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(entries(dir), 1);
     }
 }
