@@ -14,19 +14,10 @@ use acctscore_core::CoreError;
 pub enum CalibrationError {
     /// A shared input check failed: [`CoreError::Empty`],
     /// [`CoreError::ShapeMismatch`], [`CoreError::NonFinite`],
-    /// [`CoreError::SingleClass`] or [`CoreError::InvalidParameter`].
+    /// [`CoreError::NotAProbability`], [`CoreError::SingleClass`] or
+    /// [`CoreError::InvalidParameter`].
     #[error(transparent)]
     Core(#[from] CoreError),
-    /// A value that must be a probability lies outside `[0, 1]`.
-    #[error("{what}: value {value} at index {index} is not a probability in [0, 1]")]
-    NotAProbability {
-        /// Which input held the value.
-        what: &'static str,
-        /// Index of the value.
-        index: usize,
-        /// The offending value.
-        value: f64,
-    },
     /// Fewer rows than the computation needs (for example fewer rows than bins).
     #[error("{what}: needs at least {needed} rows, found {found}")]
     TooFewRows {

@@ -6,7 +6,7 @@
 //! The result depends only on the multiset of (score, label) pairs, never on
 //! row order.
 
-use crate::{CalibrationError, Result};
+use crate::Result;
 use acctscore_core::{CoreError, check};
 
 /// Checks the common inputs of a labelled metric: non-empty, equal lengths,
@@ -23,10 +23,7 @@ pub(crate) fn check_scored(what: &'static str, scores: &[f64], labels: &[bool]) 
 /// Checks probabilities: non-empty, equal lengths, finite and within `[0, 1]`.
 pub(crate) fn check_probabilities(what: &'static str, probs: &[f64], labels: &[bool]) -> Result<()> {
     check_scored(what, probs, labels)?;
-    match probs.iter().position(|p| !(0.0..=1.0).contains(p)) {
-        Some(index) => Err(CalibrationError::NotAProbability { what, index, value: probs[index] }),
-        None => Ok(()),
-    }
+    Ok(check::probabilities(what, probs)?)
 }
 
 /// Order-preserving map from a finite `f64` (with -0 folded into +0) to `u64`.

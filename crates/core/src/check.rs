@@ -14,6 +14,27 @@ pub fn finite_slice(what: &'static str, values: &[f64]) -> Result<()> {
     }
 }
 
+/// Checks that every value of a slice is a probability: finite and within
+/// `[0, 1]`.
+///
+/// # Errors
+/// [`CoreError::NonFinite`] or [`CoreError::NotAProbability`], for the
+/// first offending index.
+///
+/// ```
+/// use acctscore_core::{CoreError, check};
+/// assert!(check::probabilities("scores", &[0.0, 0.5, 1.0]).is_ok());
+/// let e = check::probabilities("scores", &[0.2, 1.5]).expect_err("out of range");
+/// assert_eq!(e, CoreError::NotAProbability { what: "scores", index: 1, value: 1.5 });
+/// ```
+pub fn probabilities(what: &'static str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !(0.0..=1.0).contains(v)) {
+        Some(index) if !values[index].is_finite() => Err(CoreError::NonFinite { what, index, value: values[index] }),
+        Some(index) => Err(CoreError::NotAProbability { what, index, value: values[index] }),
+        None => Ok(()),
+    }
+}
+
 /// Checks that every value of a vector view is finite.
 ///
 /// # Errors

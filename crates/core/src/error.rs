@@ -29,6 +29,16 @@ pub enum CoreError {
         /// Largest allowed value.
         max: f64,
     },
+    /// A value that must be a probability lies outside `[0, 1]`.
+    #[error("{what}: value {value} at index {index} is not a probability in [0, 1]")]
+    NotAProbability {
+        /// Which input held the value.
+        what: &'static str,
+        /// Index of the value.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
     /// Two inputs that must agree in length or width do not.
     #[error("{what}: expected {expected}, found {found}")]
     ShapeMismatch {

@@ -23,20 +23,10 @@ use acctscore_frame::FrameError;
 #[non_exhaustive]
 pub enum ReportError {
     /// A shared input check failed: [`CoreError::Empty`],
-    /// [`CoreError::ShapeMismatch`], [`CoreError::NonFinite`] or
-    /// [`CoreError::SingleClass`].
+    /// [`CoreError::ShapeMismatch`], [`CoreError::NonFinite`],
+    /// [`CoreError::NotAProbability`] or [`CoreError::SingleClass`].
     #[error(transparent)]
     Core(#[from] CoreError),
-    /// A score is not a probability in `[0, 1]`.
-    #[error("{what}: value {value} at index {index} is not a probability in [0, 1]")]
-    NotAProbability {
-        /// Which input held the value ("scores", "baseline scores").
-        what: &'static str,
-        /// Index of the value.
-        index: usize,
-        /// The offending value.
-        value: f64,
-    },
     /// Fewer accounts than the report needs (its gains table has ten deciles).
     #[error("a report needs at least {needed} accounts, found {found}")]
     TooFewRows {

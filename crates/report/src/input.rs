@@ -134,15 +134,7 @@ pub struct ReportInput {
 }
 
 pub(crate) fn check_probabilities(what: &'static str, scores: &[f64]) -> Result<()> {
-    for (index, &value) in scores.iter().enumerate() {
-        if !value.is_finite() {
-            return Err(CoreError::NonFinite { what, index, value }.into());
-        }
-        if !(0.0..=1.0).contains(&value) {
-            return Err(ReportError::NotAProbability { what, index, value });
-        }
-    }
-    Ok(())
+    Ok(acctscore_core::check::probabilities(what, scores)?)
 }
 
 fn check_tiers(what: &'static str, tiers: &[char]) -> Result<Vec<Tier>> {
@@ -159,7 +151,7 @@ impl ReportInput {
     /// # Errors
     /// [`CoreError::Empty`] without accounts; [`CoreError::ShapeMismatch`]
     /// when `outcomes` or `tiers` differ in length from `scores`;
-    /// [`CoreError::NonFinite`] or [`ReportError::NotAProbability`] for a
+    /// [`CoreError::NonFinite`] or [`CoreError::NotAProbability`] for a
     /// score; [`ReportError::BadTier`]; [`ReportError::TooFewRows`] below
     /// [`MIN_ACCOUNTS`]; [`CoreError::SingleClass`] when every outcome is the
     /// same (AUC and lift are undefined).
@@ -324,7 +316,7 @@ mod tests {
         assert!(matches!(e, ReportError::Core(CoreError::NonFinite { what: "scores", index: 4, .. })), "{e}");
         bad[4] = 1.5;
         let e = ReportInput::new(&bad, &y, &t).expect_err("an error");
-        assert!(matches!(e, ReportError::NotAProbability { index: 4, .. }), "{e}");
+        assert!(matches!(e, ReportError::Core(CoreError::NotAProbability { index: 4, .. })), "{e}");
         let mut tiers = t.clone();
         tiers[7] = 'a';
         let e = ReportInput::new(&s, &y, &tiers).expect_err("an error");

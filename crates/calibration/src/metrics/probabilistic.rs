@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// # Errors
 /// Empty input, length mismatch, a non-finite value, or a value outside
-/// `[0, 1]` ([`CalibrationError::NotAProbability`](crate::CalibrationError::NotAProbability)).
+/// `[0, 1]` ([`CoreError::NotAProbability`](acctscore_core::CoreError::NotAProbability)).
 pub fn log_loss(probs: &[f64], labels: &[bool]) -> Result<f64> {
     check_probabilities("probabilities", probs, labels)?;
     let eps = f64::EPSILON;
@@ -224,7 +224,10 @@ mod tests {
         let sure = log_loss(&[1.0, 0.0], &[true, false]).expect("defined");
         assert_eq!(sure, -(1.0 - f64::EPSILON).ln());
         assert!(sure > 0.0);
-        assert!(matches!(log_loss(&[1.5], &[true]), Err(CalibrationError::NotAProbability { index: 0, .. })));
+        assert!(matches!(
+            log_loss(&[1.5], &[true]),
+            Err(CalibrationError::Core(acctscore_core::CoreError::NotAProbability { index: 0, .. }))
+        ));
         assert_eq!(brier_score(&[1.0, 0.0], &[true, false]).expect("brier"), 0.0);
     }
 
