@@ -31,24 +31,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Whether `text` matches `pattern`, where `*` matches any text.
-fn matches(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, rest) = parts.split_first().expect("split gives one part at least");
-    if !text.starts_with(first) {
-        return false;
-    }
-    let Some((last, middle)) = rest.split_last() else { return text.len() == first.len() };
-    let mut at = first.len();
-    for p in middle {
-        match text[at..].find(p) {
-            Some(k) => at += k + p.len(),
-            None => return false,
-        }
-    }
-    text.len() >= at + last.len() && text.ends_with(last)
-}
-
 /// Runs the binary, asserts exit code `code` and exactly one `error: ` line
 /// on stderr matching `pattern` (`{dir}` is the folder).
 fn fails(dir: &Path, code: i32, args: &[&str], pattern: &str) {
@@ -58,7 +40,7 @@ fn fails(dir: &Path, code: i32, args: &[&str], pattern: &str) {
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
     assert_eq!(lines.len(), 1, "one error line: {err}");
     let want = format!("error: {}", pattern.replace("{dir}", &dir.display().to_string()));
-    assert!(matches(&want, lines[0]), "error line\n  `{}`\nexpected\n  `{want}`", lines[0]);
+    assert!(acctscore_testkit::glob_matches(&want, lines[0]), "error line\n  `{}`\nexpected\n  `{want}`", lines[0]);
     assert!(!lines[0].contains("Some(") && !lines[0].contains("None"), "debug form: {}", lines[0]);
 }
 
@@ -605,15 +587,4 @@ fn evaluate_reads_a_delimiter() {
     );
     let report: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!((report["rows"].as_u64(), report["auc"].as_f64()), (Some(2), Some(1.0)), "{report}");
-}
-
-#[test]
-fn the_glob_matches_as_documented() {
-    assert!(matches("a*c", "abbc"));
-    assert!(matches("abc", "abc"));
-    assert!(!matches("abc", "abcd"));
-    assert!(matches("*", ""));
-    assert!(matches("a*", "a"));
-    assert!(!matches("a*b*c", "acb"));
-    assert!(!matches("ab*ba", "aba"));
 }

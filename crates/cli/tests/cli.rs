@@ -525,24 +525,9 @@ fn mapping_files_are_checked() {
     assert_eq!(read_csv(&out).1.len(), 600);
 }
 
-/// `<workspace>/../shared` (or `$ACCTSCORE_SHARED`), if it has `data/`.
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("ACCTSCORE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if dir.join("data").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("ACCTSCORE_REQUIRE_SHARED").as_deref() == Ok("1") {
-        panic!("ACCTSCORE_REQUIRE_SHARED=1 but {} has no data/ folder", dir.display());
-    }
-    eprintln!("notice: skipping, shared data not found at {} (set ACCTSCORE_SHARED)", dir.display());
-    None
-}
-
 #[test]
 fn x_education_leads_through_the_mapping_file() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = acctscore_testkit::shared_dir() else { return };
     let leads = shared.join("data/x_education/leads_train.csv");
     let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/x_education.toml");
     let dir = temp("x-education");
@@ -596,7 +581,7 @@ fn x_education_leads_through_the_mapping_file() {
 
 #[test]
 fn bank_marketing_through_the_mapping_file_from_quality_to_report() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = acctscore_testkit::shared_dir() else { return };
     let bank = shared.join("data/bank_marketing/bank_train.csv");
     let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/bank_marketing.toml");
     let dir = temp("bank");
@@ -665,7 +650,7 @@ fn maven_accounts_with_outcome(maven: &Path, out: &Path) -> PathBuf {
 
 #[test]
 fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = acctscore_testkit::shared_dir() else { return };
     let maven = shared.join("data/maven_crm");
     let map = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("maps/maven_crm.toml");
     let out = temp("maven");

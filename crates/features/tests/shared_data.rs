@@ -9,21 +9,6 @@ use acctscore_features::encode::PipelineParams;
 use acctscore_features::quality::{Flag, QualityParams, QualityReport, Target};
 use acctscore_frame::csv::{CsvOptions, load_path};
 use acctscore_frame::{ColumnKind, Frame};
-use std::path::PathBuf;
-
-fn shared() -> Option<PathBuf> {
-    let dir = std::env::var_os("ACCTSCORE_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
-    if dir.join("data").is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("ACCTSCORE_REQUIRE_SHARED").as_deref() == Ok("1") {
-        panic!("ACCTSCORE_REQUIRE_SHARED=1 but {} has no data/ folder", dir.display());
-    }
-    eprintln!("notice: skipping, shared data not found at {} (set ACCTSCORE_SHARED)", dir.display());
-    None
-}
 
 fn report(frame: &Frame, target: Target) -> QualityReport {
     QualityReport::compute(frame, &target, &QualityParams::default()).expect("report")
@@ -35,7 +20,7 @@ fn has(r: &QualityReport, column: &str, flag: Flag) -> bool {
 
 #[test]
 fn x_education_leads() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = acctscore_testkit::shared_dir() else { return };
     let frame = Frame::from_csv_path(dir.join("data/x_education/leads_train.csv"), &CsvOptions::new()).expect("load");
     assert_eq!(frame.nrows(), 6468);
     assert_eq!(frame.column("Converted").expect("target").kind(), ColumnKind::Numeric);
@@ -64,7 +49,7 @@ fn x_education_leads() {
 
 #[test]
 fn bank_marketing() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = acctscore_testkit::shared_dir() else { return };
     let load = load_path(dir.join("data/bank_marketing/bank_train.csv"), &CsvOptions::new()).expect("load");
     assert_eq!(load.report.delimiter, b';', "detected");
     assert_eq!(load.frame.column("y").expect("y").kind(), ColumnKind::Boolean);
@@ -80,7 +65,7 @@ fn bank_marketing() {
 
 #[test]
 fn maven_crm_pipeline() {
-    let Some(dir) = shared() else { return };
+    let Some(dir) = acctscore_testkit::shared_dir() else { return };
     let frame = Frame::from_csv_path(dir.join("data/maven_crm/sales_pipeline.csv"), &CsvOptions::new()).expect("load");
     assert_eq!(frame.column("close_date").expect("date").kind(), ColumnKind::Timestamp);
     let r = report(&frame, Target::new("deal_stage").positive("Won").ignore(["Engaging", "Prospecting"]));

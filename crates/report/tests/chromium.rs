@@ -68,10 +68,6 @@ fn chromium() -> Option<PathBuf> {
     std::env::split_paths(&path).flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n))).find(|p| p.is_file())
 }
 
-fn required() -> bool {
-    std::env::var("ACCTSCORE_REQUIRE_SHARED").is_ok_and(|v| v == "1")
-}
-
 /// Runs chromium headless on `page` with `extra` arguments, stdout into
 /// `stdout_to`; fails after two minutes.
 fn run_chromium(bin: &Path, dir: &Path, page: &Path, extra: &[String], stdout_to: &Path) {
@@ -181,7 +177,7 @@ fn decode(path: &Path) -> (u32, u32, Vec<[u8; 3]>) {
 fn every_chart_is_drawn_in_headless_chromium() {
     let Some(bin) = chromium() else {
         assert!(
-            !required(),
+            !acctscore_testkit::required(),
             "chromium is not installed and ACCTSCORE_REQUIRE_SHARED=1: install the Debian package `chromium`"
         );
         eprintln!("skipping: chromium is not on PATH (set ACCTSCORE_REQUIRE_SHARED=1 to make this a failure)");
