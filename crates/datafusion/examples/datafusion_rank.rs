@@ -16,38 +16,22 @@
 //! with `rows=<n>` and `seconds=<s>`.
 
 use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
-use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
-use acctscore_datafusion::{latest_event_time, ranking_sql, register, write_ranked_file};
+use acctscore_datafusion::datafusion::prelude::SessionContext;
+use acctscore_datafusion::{ranking_sql, register, write_ranked_file};
 use acctscore_scorer::Scorer;
 use clap::Parser;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+mod common;
+use common::{BoxError, RankArgs};
 
 /// Rank a Parquet account pool with one SQL query in DataFusion.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Args {
-    /// accounts.parquet (or a folder of Parquet files) of the pool format.
-    #[arg(long)]
-    accounts: PathBuf,
-    /// events.parquet (or a folder of Parquet files) of the pool format.
-    #[arg(long)]
-    events: PathBuf,
-    /// The model file (from `bench_pool --stage fit` or `acctscore fit`).
-    #[arg(long)]
-    model: PathBuf,
-    /// How many accounts to keep.
-    #[arg(long, default_value_t = 1000)]
-    top: usize,
-    /// Time to score engagement at, Unix seconds (default: the latest event).
-    #[arg(long)]
-    now: Option<i64>,
-    /// Where to write the ranked accounts (CSV, the ranked-output format).
-    #[arg(long)]
-    out: PathBuf,
+    #[command(flatten)]
+    pool: RankArgs,
     /// Print the query to stderr.
     #[arg(long)]
     print_sql: bool,
@@ -80,7 +64,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> Result<(), BoxError> {
     let t0 = Instant::now();
-    let scorer = Scorer::load(&args.model)?;
+    let scorer = Scorer::load(&args.pool.model)?;
     let mut config = acctscore_datafusion::session_config();
     for setting in &args.settings {
         let (key, value) = setting.split_once('=').ok_or_else(|| format!("--set {setting:?}: expected KEY=VALUE"))?;
@@ -88,19 +72,8 @@ async fn run(args: Args) -> Result<(), BoxError> {
     }
     let ctx = SessionContext::new_with_config(config);
     register(&ctx, &scorer);
-    let path = |p: &PathBuf| p.to_string_lossy().into_owned();
-    ctx.register_parquet("accounts", path(&args.accounts), ParquetReadOptions::default()).await?;
-    ctx.register_parquet("events", path(&args.events), ParquetReadOptions::default()).await?;
-    let now = match args.now {
-        Some(now) => now,
-        None => {
-            let t = Instant::now();
-            let now = latest_event_time(&ctx).await?.ok_or("no events to take the latest time of: give --now")?;
-            eprintln!("now = {now} (the latest event), in {:.3} s", t.elapsed().as_secs_f64());
-            now
-        }
-    };
-    let sql = ranking_sql(&scorer, now, args.top);
+    let now = args.pool.register(&ctx).await?;
+    let sql = ranking_sql(&scorer, now, args.pool.top);
     if args.print_sql {
         eprintln!("{sql}");
     }
@@ -113,7 +86,7 @@ async fn run(args: Args) -> Result<(), BoxError> {
     let batches = ctx.sql(&sql).await?.collect().await?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     eprintln!("ranked {rows} accounts with one query in {:.3} s", t.elapsed().as_secs_f64());
-    write_ranked_file(&args.out, &batches)?;
+    write_ranked_file(&args.pool.out, &batches)?;
     println!("rows={rows}");
     println!("seconds={:.4}", t0.elapsed().as_secs_f64());
     Ok(())

@@ -18,16 +18,16 @@
 
 use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
 use acctscore_datafusion::datafusion::physical_plan::collect;
-use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
+use acctscore_datafusion::datafusion::prelude::SessionContext;
 use acctscore_datafusion::distributed::{ClusterParams, LocalWorkers, display_plan, peak_rss_kib, worker_main};
-use acctscore_datafusion::{latest_event_time, ranking_sql, write_ranked_file};
+use acctscore_datafusion::{ranking_sql, write_ranked_file};
 use acctscore_scorer::Scorer;
 use clap::Parser;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+mod common;
+use common::{BoxError, RankArgs};
 
 /// Rank a partitioned Parquet pool on local worker processes.
 #[derive(Parser, Debug)]
@@ -36,24 +36,8 @@ struct Args {
     /// How many worker processes to start on 127.0.0.1.
     #[arg(long, default_value_t = 3)]
     workers: usize,
-    /// A folder of Parquet files (or one file) of accounts in the pool format.
-    #[arg(long)]
-    accounts: PathBuf,
-    /// A folder of Parquet files (or one file) of events in the pool format.
-    #[arg(long)]
-    events: PathBuf,
-    /// The model file, read by the coordinator and by every worker.
-    #[arg(long)]
-    model: PathBuf,
-    /// How many accounts to keep.
-    #[arg(long, default_value_t = 1000)]
-    top: usize,
-    /// Time to score engagement at, Unix seconds (default: the latest event).
-    #[arg(long)]
-    now: Option<i64>,
-    /// Where to write the ranked accounts (CSV, the ranked-output format).
-    #[arg(long)]
-    out: PathBuf,
+    #[command(flatten)]
+    pool: RankArgs,
     /// Partitions each task reads in parallel (default: the cores).
     #[arg(long)]
     target_partitions: Option<usize>,
@@ -83,8 +67,8 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), BoxError> {
     let t0 = Instant::now();
-    let scorer = Scorer::load(&args.model)?;
-    let workers = LocalWorkers::spawn(&std::env::current_exe()?, &["worker"], &args.model, args.workers)?;
+    let scorer = Scorer::load(&args.pool.model)?;
+    let workers = LocalWorkers::spawn(&std::env::current_exe()?, &["worker"], &args.pool.model, args.workers)?;
     eprintln!("{} workers: {}", args.workers, workers.urls().iter().map(|u| u.as_str()).collect::<Vec<_>>().join(" "));
     let mut params = ClusterParams::new(workers.urls()).bytes_per_partition(args.bytes_per_partition);
     if let Some(n) = args.target_partitions {
@@ -94,7 +78,7 @@ fn run(args: &Args) -> Result<(), BoxError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let batches = runtime.block_on(rank(&ctx, &scorer, args))?;
     let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
-    write_ranked_file(&args.out, &batches)?;
+    write_ranked_file(&args.pool.out, &batches)?;
     let seconds = t0.elapsed().as_secs_f64();
     let reports = workers.stop()?;
     let kib = |k: Option<u64>| k.map_or(String::from("unknown"), |k| k.to_string());
@@ -109,15 +93,9 @@ fn run(args: &Args) -> Result<(), BoxError> {
 }
 
 async fn rank(ctx: &SessionContext, scorer: &Scorer, args: &Args) -> Result<Vec<RecordBatch>, BoxError> {
-    let path = |p: &PathBuf| p.to_string_lossy().into_owned();
-    ctx.register_parquet("accounts", path(&args.accounts), ParquetReadOptions::default()).await?;
-    ctx.register_parquet("events", path(&args.events), ParquetReadOptions::default()).await?;
-    let now = match args.now {
-        Some(now) => now,
-        None => latest_event_time(ctx).await?.ok_or("no events to take the latest time of: give --now")?,
-    };
+    let now = args.pool.register(ctx).await?;
     let t = Instant::now();
-    let plan = ctx.sql(&ranking_sql(scorer, now, args.top)).await?.create_physical_plan().await?;
+    let plan = ctx.sql(&ranking_sql(scorer, now, args.pool.top)).await?.create_physical_plan().await?;
     if args.plan {
         eprintln!("{}", display_plan(plan.as_ref()));
     }

@@ -163,12 +163,8 @@ mod tests {
     use super::*;
     use crate::{EngagementParams, EngagementState};
 
-    const DAY: i64 = 86_400;
+    use crate::testing::{DAY, ts};
     const NOW: i64 = 1_767_225_600;
-
-    fn ts(secs: i64) -> Timestamp {
-        Timestamp::from_unix_seconds(secs)
-    }
 
     #[test]
     fn activities_decay_by_their_half_life() {

@@ -90,6 +90,20 @@ mod sums;
 
 #[cfg(test)]
 pub(crate) use activity::IdIndex;
+
+/// What the unit tests of several modules share.
+#[cfg(test)]
+mod testing {
+    use acctscore_core::Timestamp;
+
+    /// Seconds in a day.
+    pub(crate) const DAY: i64 = 86_400;
+
+    /// A time from Unix seconds.
+    pub(crate) fn ts(secs: i64) -> Timestamp {
+        Timestamp::from_unix_seconds(secs)
+    }
+}
 pub use activity::{Activity, Touch};
 pub use balance::{Assignment, BalanceParams, MAX_OWNER_EXCESS, SharedAccount, TeamBalance, assign};
 pub use batch::BatchEngagement;

@@ -303,12 +303,8 @@ mod tests {
     use super::*;
     use crate::EngagementParams;
 
-    const DAY: i64 = 86_400;
+    use crate::testing::{DAY, ts};
     const T0: i64 = 1_700_000_000;
-
-    fn ts(secs: i64) -> Timestamp {
-        Timestamp::from_unix_seconds(secs)
-    }
 
     #[test]
     fn recovers_a_known_score() {

@@ -494,11 +494,7 @@ mod tests {
     use super::*;
     use crate::{EngagementParams, EngagementState, KindId};
 
-    const DAY: i64 = 86_400;
-
-    fn ts(secs: i64) -> Timestamp {
-        Timestamp::from_unix_seconds(secs)
-    }
+    use crate::testing::{DAY, ts};
 
     /// Pseudo-random touches over `span_days` days ending at `end`.
     fn touches(n: usize, n_accounts: usize, end: i64, span_days: i64) -> Vec<Touch> {

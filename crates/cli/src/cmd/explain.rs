@@ -4,7 +4,7 @@
 //! findings with their expected ranges; engagement by activity kind
 //! (adding up to the engagement the score used).
 
-use crate::cmd::score::{column_text, load_model};
+use crate::cmd::score::{self, load_model};
 use crate::common::{self, Context, Format, Result, Schema, Ui, fail};
 use acctscore::core::Timestamp;
 use acctscore::frame::Column;
@@ -59,10 +59,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     let scorer = load_model(ui, &args.model)?;
     let schema = Schema::from_option(args.map.as_deref())?;
     let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &[]))?;
-    let ids: Vec<String> = match common::id_column(&scorer) {
-        Some(id) => column_text(&frame, id)?,
-        None => (0..frame.nrows()).map(|i| i.to_string()).collect(),
-    };
+    let ids = score::account_ids(&scorer, &frame)?;
     let rows: Vec<usize> = ids.iter().enumerate().filter(|(_, id)| **id == args.id).map(|(i, _)| i).collect();
     let row = match rows.as_slice() {
         [row] => *row,

@@ -77,15 +77,24 @@ pub(crate) fn column_text(frame: &Frame, name: &str) -> Result<Vec<String>> {
     })
 }
 
+/// The account id of each row of `frame`, as the scores give them: the
+/// model's id column as text, or the row number without one.
+///
+/// # Errors
+/// An id column of a kind without a text form.
+pub(crate) fn account_ids(scorer: &Scorer, frame: &Frame) -> Result<Vec<String>> {
+    match common::id_column(scorer) {
+        Some(id) => column_text(frame, id),
+        None => Ok((0..frame.nrows()).map(|i| i.to_string()).collect()),
+    }
+}
+
 /// The row of each account id of `frame` (ids as the scores give them).
 ///
 /// # Errors
 /// An id on two rows (`what` says what needs the ids unique).
 pub(crate) fn rows_by_id(scorer: &Scorer, frame: &Frame, path: &Path, what: &str) -> Result<HashMap<String, usize>> {
-    let ids: Vec<String> = match common::id_column(scorer) {
-        Some(id) => column_text(frame, id)?,
-        None => (0..frame.nrows()).map(|i| i.to_string()).collect(),
-    };
+    let ids = account_ids(scorer, frame)?;
     let mut rows = HashMap::with_capacity(ids.len());
     for (i, id) in ids.into_iter().enumerate() {
         if let Some(first) = rows.insert(id.clone(), i) {
