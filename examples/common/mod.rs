@@ -16,10 +16,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 /// An error of an example: anything that prints.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Whether `e`, or an error it wraps, is a broken pipe (stdout's reader closed it).
-pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut next = Some(e);
     while let Some(e) = next {
         if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
@@ -42,7 +42,7 @@ pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
 ///
 /// # Errors
 /// Other errors of `body` or of the flush.
-pub fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<(), BoxError>) -> Result<(), BoxError> {
+pub(crate) fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<(), BoxError>) -> Result<(), BoxError> {
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let result = body(&mut out).and_then(|()| out.flush().map_err(BoxError::from));
     quiet_broken_pipe(result)
@@ -52,7 +52,7 @@ pub fn to_stdout(body: impl FnOnce(&mut dyn Write) -> Result<(), BoxError>) -> R
 ///
 /// # Errors
 /// Any other error of `result`.
-pub fn quiet_broken_pipe(result: Result<(), BoxError>) -> Result<(), BoxError> {
+pub(crate) fn quiet_broken_pipe(result: Result<(), BoxError>) -> Result<(), BoxError> {
     match result {
         Err(e) if is_broken_pipe(&*e) => Ok(()),
         other => other,
@@ -64,7 +64,7 @@ pub fn quiet_broken_pipe(result: Result<(), BoxError>) -> Result<(), BoxError> {
 ///
 /// # Errors
 /// The errors of `body`, and of writing the file (naming it).
-pub fn to_file_or_stdout(
+pub(crate) fn to_file_or_stdout(
     path: Option<&Path>,
     body: impl FnOnce(&mut dyn Write) -> Result<(), BoxError>,
 ) -> Result<(), BoxError> {
@@ -78,7 +78,7 @@ pub fn to_file_or_stdout(
 ///
 /// # Errors
 /// Not a number, or not finite.
-pub fn finite(s: &str) -> Result<f64, String> {
+pub(crate) fn finite(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
     if v.is_finite() { Ok(v) } else { Err(format!("`{s}` is not a finite number")) }
 }
@@ -87,7 +87,7 @@ pub fn finite(s: &str) -> Result<f64, String> {
 ///
 /// # Errors
 /// Not a finite number, or out of range.
-pub fn finite_in(s: &str, min: f64, max: f64) -> Result<f64, String> {
+pub(crate) fn finite_in(s: &str, min: f64, max: f64) -> Result<f64, String> {
     let v = finite(s)?;
     if (min..=max).contains(&v) { Ok(v) } else { Err(format!("`{s}` is not in [{min}, {max}]")) }
 }
@@ -96,7 +96,7 @@ pub fn finite_in(s: &str, min: f64, max: f64) -> Result<f64, String> {
 ///
 /// # Errors
 /// As [`finite_in`].
-pub fn probability(s: &str) -> Result<f64, String> {
+pub(crate) fn probability(s: &str) -> Result<f64, String> {
     finite_in(s, 0.0, 1.0)
 }
 
@@ -105,7 +105,7 @@ pub fn probability(s: &str) -> Result<f64, String> {
 ///
 /// # Errors
 /// As [`finite_in`].
-pub fn auc_threshold(s: &str) -> Result<f64, String> {
+pub(crate) fn auc_threshold(s: &str) -> Result<f64, String> {
     finite_in(s, 0.5, 1.0)
 }
 
@@ -113,7 +113,7 @@ pub fn auc_threshold(s: &str) -> Result<f64, String> {
 ///
 /// # Errors
 /// Not a finite number, or `<= 0`.
-pub fn positive(s: &str) -> Result<f64, String> {
+pub(crate) fn positive(s: &str) -> Result<f64, String> {
     let v = finite(s)?;
     if v > 0.0 { Ok(v) } else { Err(format!("`{s}` is not greater than 0")) }
 }
@@ -122,19 +122,19 @@ pub fn positive(s: &str) -> Result<f64, String> {
 ///
 /// # Errors
 /// Not a whole number, or out of range.
-pub fn count_in(s: &str, min: usize, max: usize) -> Result<usize, String> {
+pub(crate) fn count_in(s: &str, min: usize, max: usize) -> Result<usize, String> {
     let v: usize = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number"))?;
     if (min..=max).contains(&v) { Ok(v) } else { Err(format!("`{s}` is not in [{min}, {max}]")) }
 }
 
 /// Most of anything counted by an option (rows, trees, points, ...): 100 million.
-pub const MAX_COUNT: usize = 100_000_000;
+pub(crate) const MAX_COUNT: usize = 100_000_000;
 
 /// A whole number in `[1, MAX_COUNT]`.
 ///
 /// # Errors
 /// As [`count_in`].
-pub fn count(s: &str) -> Result<usize, String> {
+pub(crate) fn count(s: &str) -> Result<usize, String> {
     count_in(s, 1, MAX_COUNT)
 }
 
@@ -142,7 +142,7 @@ pub fn count(s: &str) -> Result<usize, String> {
 ///
 /// # Errors
 /// As [`count_in`].
-pub fn accounts(s: &str) -> Result<usize, String> {
+pub(crate) fn accounts(s: &str) -> Result<usize, String> {
     count_in(s, 1, acctscore::pool::MAX_ACCOUNTS)
 }
 
@@ -150,7 +150,7 @@ pub fn accounts(s: &str) -> Result<usize, String> {
 ///
 /// # Errors
 /// A message naming both options and values.
-pub fn ordered(lo_name: &str, lo: f64, hi_name: &str, hi: f64) -> Result<(), String> {
+pub(crate) fn ordered(lo_name: &str, lo: f64, hi_name: &str, hi: f64) -> Result<(), String> {
     if lo <= hi { Ok(()) } else { Err(format!("{lo_name} ({lo}) must not be above {hi_name} ({hi})")) }
 }
 
@@ -158,7 +158,7 @@ pub fn ordered(lo_name: &str, lo: f64, hi_name: &str, hi: f64) -> Result<(), Str
 ///
 /// # Errors
 /// The first that does not, with the columns there are (at most 20, then "and N more").
-pub fn columns_exist(option: &str, wanted: &[String], available: &[String]) -> Result<(), String> {
+pub(crate) fn columns_exist(option: &str, wanted: &[String], available: &[String]) -> Result<(), String> {
     const SHOWN: usize = 20;
     let Some(missing) = wanted.iter().find(|w| !available.contains(w)) else { return Ok(()) };
     let mut has = available.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
@@ -172,7 +172,7 @@ pub fn columns_exist(option: &str, wanted: &[String], available: &[String]) -> R
 /// (`#[command(flatten)]`): the column, its positive value, and values
 /// whose rows are left out.
 #[derive(clap::Args, Debug)]
-pub struct TargetArgs {
+pub(crate) struct TargetArgs {
     /// Target column.
     #[arg(long)]
     pub target: String,
@@ -187,7 +187,7 @@ pub struct TargetArgs {
 
 impl TargetArgs {
     /// The target as the quality report and the label reader take it.
-    pub fn to_target(&self) -> acctscore::features::quality::Target {
+    pub(crate) fn to_target(&self) -> acctscore::features::quality::Target {
         target(&self.target, self.positive.as_deref()).ignore(&self.ignore)
     }
 }
@@ -196,7 +196,7 @@ impl TargetArgs {
 /// one the positive value is `1` and a target of more than two values is
 /// refused with its values and their rows (`FeaturesError::TargetValues`),
 /// instead of reading every other value as negative.
-pub fn target(column: &str, positive: Option<&str>) -> acctscore::features::quality::Target {
+pub(crate) fn target(column: &str, positive: Option<&str>) -> acctscore::features::quality::Target {
     let t = acctscore::features::quality::Target::new(column);
     match positive {
         Some(p) => t.positive(p),
@@ -206,7 +206,7 @@ pub fn target(column: &str, positive: Option<&str>) -> acctscore::features::qual
 
 /// Ends the program with a usage error of `A`'s command line (exit code 2,
 /// as clap's own): for checks across options, after parsing.
-pub fn usage_error<A: clap::CommandFactory>(message: impl std::fmt::Display) -> ! {
+pub(crate) fn usage_error<A: clap::CommandFactory>(message: impl std::fmt::Display) -> ! {
     let mut command = A::command();
     if let Some(name) = std::env::args_os().next().as_deref().map(Path::new).and_then(Path::file_stem) {
         command = command.bin_name(name.to_string_lossy().into_owned());

@@ -6,11 +6,11 @@ use acctscore_datafusion::latest_event_time;
 use std::path::PathBuf;
 
 /// An error of either example.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The pool, the model, how many accounts to keep, and where they go.
 #[derive(clap::Args, Debug)]
-pub struct RankArgs {
+pub(crate) struct RankArgs {
     /// Accounts of the pool format: a Parquet file or a folder of them.
     #[arg(long)]
     pub accounts: PathBuf,
@@ -36,7 +36,7 @@ impl RankArgs {
     /// Registers the `accounts` and `events` tables in `ctx` and gives the
     /// time to score at: `--now`, or the latest event's (printed with how
     /// long it took to find).
-    pub async fn register(&self, ctx: &SessionContext) -> Result<i64, BoxError> {
+    pub(crate) async fn register(&self, ctx: &SessionContext) -> Result<i64, BoxError> {
         let path = |p: &PathBuf| p.to_string_lossy().into_owned();
         ctx.register_parquet("accounts", path(&self.accounts), ParquetReadOptions::default()).await?;
         ctx.register_parquet("events", path(&self.events), ParquetReadOptions::default()).await?;

@@ -27,7 +27,7 @@ const CODES: [&str; 9] = [
 /// What a scorer would give for `n` accounts: a known propensity, an
 /// outcome drawn from it, a noisy calibrated score, tiers by score, an
 /// earlier (noisier) baseline scoring, and 3–5 reasons per account.
-pub struct Simulated {
+pub(crate) struct Simulated {
     pub scores: Vec<f64>,
     pub outcomes: Vec<bool>,
     pub tiers: Vec<char>,
@@ -36,7 +36,7 @@ pub struct Simulated {
     pub factors: Vec<Vec<Factor>>,
 }
 
-pub fn simulate(n: usize, seed: u64) -> Simulated {
+pub(crate) fn simulate(n: usize, seed: u64) -> Simulated {
     let mut rng = SplitMix64::new(seed);
     let mut s = Simulated {
         scores: Vec::new(),
@@ -70,7 +70,7 @@ pub fn simulate(n: usize, seed: u64) -> Simulated {
 }
 
 /// The simulated scoring as a report input with a baseline and reasons.
-pub fn input(n: usize, seed: u64) -> ReportInput {
+pub(crate) fn input(n: usize, seed: u64) -> ReportInput {
     let s = simulate(n, seed);
     ReportInput::new(&s.scores, &s.outcomes, &s.tiers)
         .and_then(|i| i.with_baseline(&s.baseline_scores, &s.baseline_tiers))
