@@ -675,6 +675,7 @@ fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
         s(&model),
     ]);
     assert!(stdout(&o).contains("fitted on 85 rows"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("preferred monthly revenue: 1000000..100000000 USD"), "{}", stdout(&o));
     // The pipeline's undated opportunities are named, not silently dropped.
     let err = stderr(&o);
     assert!(err.contains("warning: ") && err.contains("500 activities without a timestamp left out"), "{err}");

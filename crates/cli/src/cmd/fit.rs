@@ -191,6 +191,12 @@ pub(crate) fn report_text(scorer: &Scorer, warnings: &[String]) -> String {
     ));
     o.push_str(&scorer.fit_report().to_string());
     o.push('\n');
+    let range = scorer.revenue_range();
+    o.push_str(&format!(
+        "preferred monthly revenue: {}..{} USD (the revenue score is P(revenue in it); --revenue-range)\n",
+        range.low(),
+        range.high()
+    ));
     let inputs = scorer.icp().input_columns();
     o.push_str(&format!("ICP inputs ({}): {}\n", inputs.len(), inputs.join(", ")));
     for w in warnings {
@@ -220,6 +226,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
                 "choice": scorer.icp().choice(),
                 "report": scorer.fit_report(),
                 "icp_inputs": scorer.icp().input_columns(),
+                "revenue_range": { "low": scorer.revenue_range().low(), "high": scorer.revenue_range().high() },
                 "warnings": warnings,
             }))?
         ),

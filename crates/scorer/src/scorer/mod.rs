@@ -433,6 +433,13 @@ impl Scorer {
         &self.state.metrics
     }
 
+    /// The preferred monthly revenue range: the revenue score is the
+    /// probability that an account's revenue lies in it
+    /// ([`ScorerParams::revenue_range`]).
+    pub fn revenue_range(&self) -> RevenueRange {
+        self.state.range
+    }
+
     /// What the fit decided and why: columns left out by the quality gate,
     /// the revenue model, the tier cut points.
     pub fn fit_report(&self) -> &FitReport {
