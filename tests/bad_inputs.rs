@@ -243,6 +243,41 @@ fn load(dir: &Path, file: &str, options: &CsvOptions) -> Result<acctscore::frame
     Ok(load_path(dir.join(file), options)?)
 }
 
+/// Loads `a.csv` of the case folder with the default options, for a case
+/// that only fails or succeeds.
+fn loads_a_csv(dir: &Path) -> Got {
+    load(dir, "a.csv", &CsvOptions::new()).map(|_| String::new())
+}
+
+/// The touches `events.csv` of the case folder gives for the one account `a`.
+fn touches_of_a(dir: &Path) -> Got {
+    read_touches_path(dir.join("events.csv"), &ids(&["a"]), &events_model()).map(|l| touches(&l)).map_err(Failure::from)
+}
+
+/// Loads the model file `m.json` of the case folder.
+fn loads_m_json(dir: &Path) -> Got {
+    Scorer::load(dir.join("m.json")).map(|_| String::new()).map_err(Failure::from)
+}
+
+/// Parses `rules.toml` of the case folder as a rule set.
+fn parses_rules_toml(dir: &Path) -> Got {
+    Ok(acctscore::icp::rules::RuleSet::from_toml_str(&read(dir, "rules.toml")?).map(|_| String::new())?)
+}
+
+/// `bench_pool --stage score` on the case folder's accounts, events and model.
+fn bench_pool_scores(dir: &Path) -> Got {
+    let argv = ["--accounts", "{dir}/accounts.csv", "--events", "{dir}/events.csv", "--model", "{dir}/m.json"];
+    let a = args(dir, &[&argv[..], &["--stage", "score"]].concat())?;
+    bench_pool::run(a).map(|()| String::new()).map_err(boxed)
+}
+
+/// `score_csv` training on the case folder's `train.csv` (target `won`) and
+/// scoring its `new.csv` into `out.csv`, with `extra` arguments.
+fn score_csv_run(dir: &Path, extra: &[&str]) -> Got {
+    let argv = ["--train", "{dir}/train.csv", "--target", "won", "--score", "{dir}/new.csv", "--out", "{dir}/out.csv"];
+    score_csv::run(args(dir, &[&argv[..], extra].concat())?).map(|()| String::new()).map_err(boxed)
+}
+
 /// A column in words: `numeric [1, -, 3]`, `text ["000123"]`.
 fn show(frame: &Frame, name: &str) -> Result<String, Failure> {
     let col = frame.column(name)?;
@@ -394,7 +429,7 @@ fn cases() -> Vec<Case> {
             Encoding,
             "a Latin-1 byte in a UTF-8 file names the line and column",
             &[("a.csv", Bytes(b"id,name\n1,Jos\xe9\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(
                 r#"FrameError::Csv { line: 2, kind: InvalidUtf8 { column: "name" } }"#,
                 "CSV line 2: column `name`: the value is not valid UTF-8; declare the file's encoding (Latin-1 or Windows-1252) if it is not UTF-8",
@@ -404,7 +439,7 @@ fn cases() -> Vec<Case> {
             Encoding,
             "a header name that is not UTF-8 is named by its position",
             &[("a.csv", Bytes(b"id,na\xefme\n1,x\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(
                 r#"FrameError::Csv { line: 1, kind: InvalidUtf8 { column: "column_2" } }"#,
                 "CSV line 1: column `column_2`: the value is not valid UTF-8; declare the file's encoding (Latin-1 or Windows-1252) if it is not UTF-8",
@@ -565,7 +600,7 @@ fn cases() -> Vec<Case> {
             DecimalComma,
             "numbers with a decimal comma are refused at their line",
             &[("a.csv", Text("id;amount\na;1,5\nb;2\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(
                 r#"FrameError::Csv { line: 2, kind: DecimalComma { column: "amount", value: "1,5" } }"#,
                 "CSV line 2: column `amount`: `1,5` looks like a number with a decimal comma; declare `decimal_comma(true)` to read it as a number, or declare the column's kind",
@@ -654,7 +689,7 @@ fn cases() -> Vec<Case> {
             Duplicates,
             "a repeated column name in a CSV header",
             &[("a.csv", Text("id,x,x\na,1,2\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(r#"FrameError::DuplicateColumn { column: "x" }"#, "duplicate column name `x`"),
         ),
         case(
@@ -690,11 +725,7 @@ fn cases() -> Vec<Case> {
             TimeUnits,
             "milliseconds are refused with the unit they look like",
             &[("events.csv", Text("account_id,kind,timestamp\na,email,1767000000\na,call,1767000000123\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 r#"PoolError::InFile { path: "{dir}/events.csv", source: TimestampUnit { line: 3, value: 1767000000123, unit: Milliseconds } }"#,
                 "{dir}/events.csv: line 3: timestamp 1767000000123 looks like milliseconds, not Unix seconds (the year would be past 5000); declare the unit (time unit: milliseconds) to convert it",
@@ -704,11 +735,7 @@ fn cases() -> Vec<Case> {
             TimeUnits,
             "microseconds",
             &[("events.csv", Text("account_id,kind,timestamp\na,email,1767000000123456\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 "PoolError::InFile { path: \"{dir}/events.csv\", source: TimestampUnit { line: 2, value: 1767000000123456, unit: Microseconds } }",
                 "{dir}/events.csv: line 2: timestamp 1767000000123456 looks like microseconds, not Unix seconds (the year would be past 5000); declare the unit (time unit: microseconds) to convert it",
@@ -718,11 +745,7 @@ fn cases() -> Vec<Case> {
             TimeUnits,
             "nanoseconds",
             &[("events.csv", Text("account_id,kind,timestamp\na,email,1767000000123456789\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 "PoolError::InFile { path: \"{dir}/events.csv\", source: TimestampUnit { line: 2, value: 1767000000123456789, unit: Nanoseconds } }",
                 "{dir}/events.csv: line 2: timestamp 1767000000123456789 looks like nanoseconds, not Unix seconds (the year would be past 5000); declare the unit (time unit: nanoseconds) to convert it",
@@ -732,11 +755,7 @@ fn cases() -> Vec<Case> {
             TimeUnits,
             "negative milliseconds are refused too",
             &[("events.csv", Text("account_id,kind,timestamp\na,email,-1767000000123\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 "PoolError::InFile { *source: TimestampUnit { line: 2, value: -1767000000123, unit: Milliseconds } }",
                 "*looks like milliseconds*",
@@ -961,24 +980,7 @@ fn cases() -> Vec<Case> {
             Options,
             "score_csv: a misspelt --drop column",
             &[("train.csv", Text(SCORE_TRAIN)), ("new.csv", Text("id,size,region\n1,5,north\n"))],
-            |d| {
-                let a = args(
-                    d,
-                    &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--score",
-                        "{dir}/new.csv",
-                        "--out",
-                        "{dir}/out.csv",
-                        "--drop",
-                        "regoin",
-                    ],
-                )?;
-                score_csv::run(a).map(|()| String::new()).map_err(boxed)
-            },
+            |d| score_csv_run(d, &["--drop", "regoin"]),
             E("text", "--drop: no column `regoin`; the columns are: id, size, region, won (in {dir}/train.csv)"),
         ),
         case(
@@ -1010,7 +1012,7 @@ fn cases() -> Vec<Case> {
             ModelFiles,
             "a body edited without its checksum",
             &[("m.json", Model(|j| j.replacen("\"converted\"", "\"convertee\"", 2)))],
-            |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
+            loads_m_json,
             E(
                 "Error::ModelFile(Refused { path: \"*/m.json\", source: Checksum { expected: \"fnv1a64:*\", found: \"fnv1a64:*\" } })",
                 "*/m.json: checksum mismatch: the file says fnv1a64:*, its model hashes to fnv1a64:*",
@@ -1020,7 +1022,7 @@ fn cases() -> Vec<Case> {
             ModelFiles,
             "a truncated file",
             &[("m.json", Model(|j| j[..j.len() / 2].to_string()))],
-            |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
+            loads_m_json,
             E(
                 "Error::ModelFile(Refused { path: \"*/m.json\", source: Malformed { format: \"acctscore-scorer\", reason: \"EOF while parsing a string at line 1 column *\" } })",
                 "*/m.json: not a valid `acctscore-scorer` file: EOF while parsing a string at line 1 column *",
@@ -1030,7 +1032,7 @@ fn cases() -> Vec<Case> {
             ModelFiles,
             "an empty model file",
             &[("m.json", Text(""))],
-            |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
+            loads_m_json,
             E(
                 "Error::ModelFile(Refused { path: \"*/m.json\", source: Malformed { format: \"acctscore-scorer\", reason: \"EOF while parsing a value at line 1 column 0\" } })",
                 "*/m.json: not a valid `acctscore-scorer` file: EOF while parsing a value at line 1 column 0",
@@ -1040,7 +1042,7 @@ fn cases() -> Vec<Case> {
             ModelFiles,
             "a file of another format",
             &[("m.json", Model(|j| j.replacen("\"acctscore-scorer\"", "\"acctscore-segments\"", 1)))],
-            |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
+            loads_m_json,
             E(
                 r#"Error::ModelFile(Refused { path: "*/m.json", source: Format { expected: "acctscore-scorer", found: "acctscore-segments" } })"#,
                 "*/m.json: the file is a `acctscore-segments` file, not `acctscore-scorer`",
@@ -1050,7 +1052,7 @@ fn cases() -> Vec<Case> {
             ModelFiles,
             "a newer format version",
             &[("m.json", Model(|j| j.replacen("\"format_version\":2", "\"format_version\":9", 1)))],
-            |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
+            loads_m_json,
             E(
                 r#"Error::ModelFile(Refused { path: "*/m.json", source: Version { format: "acctscore-scorer", found: 9, readable: [2] } })"#,
                 "*/m.json: `acctscore-scorer` format version 9: this build reads version 2",
@@ -1079,7 +1081,7 @@ fn cases() -> Vec<Case> {
                     )
                 }),
             )],
-            |d| Scorer::load(d.join("m.json")).map(|_| String::new()).map_err(Failure::from),
+            loads_m_json,
             E(
                 "Error::ModelFile(Refused { path: \"*/m.json\", source: Malformed { format: \"acctscore-scorer\", reason: \"model: number out of range at line 1 column *\" } })",
                 "*/m.json: not a valid `acctscore-scorer` file: model: number out of range at line 1 column *",
@@ -1093,22 +1095,7 @@ fn cases() -> Vec<Case> {
                 ("events.csv", Events(50, 9)),
                 ("m.json", Model(|j| j.replacen("\"converted\"", "\"convertee\"", 2))),
             ],
-            |d| {
-                let a = args(
-                    d,
-                    &[
-                        "--accounts",
-                        "{dir}/accounts.csv",
-                        "--events",
-                        "{dir}/events.csv",
-                        "--model",
-                        "{dir}/m.json",
-                        "--stage",
-                        "score",
-                    ],
-                )?;
-                bench_pool::run(a).map(|()| String::new()).map_err(boxed)
-            },
+            bench_pool_scores,
             E(
                 "Error::ModelFile(Refused { path: \"*/m.json\", source: Checksum { * } })",
                 "*/m.json: checksum mismatch: *",
@@ -1130,21 +1117,21 @@ fn cases() -> Vec<Case> {
             Structure,
             "an empty file",
             &[("a.csv", Text(""))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E("FrameError::Csv { line: 1, kind: EmptyInput }", "CSV line 1: empty input: no header row"),
         ),
         case(
             Structure,
             "a header without rows",
             &[("a.csv", Text("id,x\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E("FrameError::Csv { line: *, kind: NoRows }", "CSV line *: header only: no data rows"),
         ),
         case(
             Structure,
             "a row with a missing field",
             &[("a.csv", Text("id,x,y\na,1,2\nb,3\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(
                 "FrameError::Csv { line: 3, kind: RaggedRow { expected: 3, found: 2 } }",
                 "CSV line 3: expected 3 fields, found 2",
@@ -1154,7 +1141,7 @@ fn cases() -> Vec<Case> {
             Structure,
             "a quote inside an unquoted field",
             &[("a.csv", Text("id,name\na,Acme \"Big\" Inc\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(
                 "FrameError::Csv { line: 2, kind: BadQuoting { detail: StrayQuote } }",
                 "CSV line 2: bad quoting: quote inside an unquoted field",
@@ -1164,7 +1151,7 @@ fn cases() -> Vec<Case> {
             Structure,
             "a quoted field never closed",
             &[("a.csv", Text("id,name\na,\"Acme\nb,Beta\n"))],
-            |d| load(d, "a.csv", &CsvOptions::new()).map(|_| String::new()),
+            loads_a_csv,
             E(
                 "FrameError::Csv { line: 2, kind: BadQuoting { detail: Unterminated } }",
                 "CSV line 2: bad quoting: quoted field never closed",
@@ -1203,11 +1190,7 @@ fn cases() -> Vec<Case> {
             Structure,
             "an events file without a timestamp column",
             &[("events.csv", Text("account_id,kind,time\na,email,1767000000\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 r#"PoolError::InFile { path: "{dir}/events.csv", source: MissingColumn { column: "timestamp", available: ["account_id", "kind", "time"] } }"#,
                 "{dir}/events.csv: the header lacks the required column `timestamp`; it has: account_id, kind, time",
@@ -1217,11 +1200,7 @@ fn cases() -> Vec<Case> {
             Structure,
             "an events row with too many fields",
             &[("events.csv", Text("account_id,kind,timestamp\na,email,1767000000,x,y\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 r#"PoolError::InFile { path: "{dir}/events.csv", source: BadRow { line: 2, reason: "5 fields where the header has 3" } }"#,
                 "{dir}/events.csv: line 2: 5 fields where the header has 3",
@@ -1231,11 +1210,7 @@ fn cases() -> Vec<Case> {
             Structure,
             "an events timestamp that is not a whole number",
             &[("events.csv", Text("account_id,kind,timestamp\na,email,2026-01-01\n"))],
-            |d| {
-                read_touches_path(d.join("events.csv"), &ids(&["a"]), &events_model())
-                    .map(|l| touches(&l))
-                    .map_err(Failure::from)
-            },
+            touches_of_a,
             E(
                 r#"PoolError::InFile { path: "{dir}/events.csv", source: BadRow { line: 2, reason: "timestamp is not an integer" } }"#,
                 "{dir}/events.csv: line 2: timestamp is not an integer",
@@ -1250,7 +1225,7 @@ fn cases() -> Vec<Case> {
                     "threshold = 10\n[[rules]]\nname = \"big\"\npoints = 5\nwhen = [{ field = \"employees\", minimum = 10 }]\n",
                 ),
             )],
-            |d| Ok(acctscore::icp::rules::RuleSet::from_toml_str(&read(d, "rules.toml")?).map(|_| String::new())?),
+            parses_rules_toml,
             E(
                 r#"IcpError::RulesSyntax { rule: Some("big"), reason: "*minimum*" }"#,
                 "rules file, rule `big`: TOML parse error at line 5, column 32*unknown field `minimum`, expected one of `field`, `min`, `max`, `one_of`, `is`, `missing`*",
@@ -1265,7 +1240,7 @@ fn cases() -> Vec<Case> {
                     "threshold = 10\n[[rules]]\nname = \"big\"\npoints = 5\nwhen = [{ field = \"employees\", min = 10, max = 5 }]\n",
                 ),
             )],
-            |d| Ok(acctscore::icp::rules::RuleSet::from_toml_str(&read(d, "rules.toml")?).map(|_| String::new())?),
+            parses_rules_toml,
             E(
                 r#"IcpError::InvalidRule { rule: "big", field: "employees", problem: BadRange { min: Some(10.0), max: Some(5.0) } }"#,
                 "rule `big`: field `employees` has `min = 10` not below `max = 5` (the range is min <= x < max)",
@@ -1280,7 +1255,7 @@ fn cases() -> Vec<Case> {
                     "threshold = 10\n[tiers]\nA = 10\nB = 20\nC = 5\n[[rules]]\nname = \"big\"\npoints = 5\nwhen = [{ field = \"employees\", min = 10 }]\n",
                 ),
             )],
-            |d| Ok(acctscore::icp::rules::RuleSet::from_toml_str(&read(d, "rules.toml")?).map(|_| String::new())?),
+            parses_rules_toml,
             E(
                 "IcpError::BadTiers { a: 10.0, b: 20.0, c: 5.0 }",
                 "rules file: tier cut points must be finite and decreasing (A > B > C); found A = 10, B = 20, C = 5",
@@ -1494,22 +1469,7 @@ fn cases() -> Vec<Case> {
                 ("events.csv", Text(EVENTS_HEADER)),
                 ("m.json", Model(|j| j)),
             ],
-            |d| {
-                let a = args(
-                    d,
-                    &[
-                        "--accounts",
-                        "{dir}/accounts.csv",
-                        "--events",
-                        "{dir}/events.csv",
-                        "--model",
-                        "{dir}/m.json",
-                        "--stage",
-                        "score",
-                    ],
-                )?;
-                bench_pool::run(a).map(|()| String::new()).map_err(boxed)
-            },
+            bench_pool_scores,
             E(
                 "Error::Schema { column: \"business_model\", expected: Some(Categorical), found: None, needed_by: [Icp, Revenue], available: [\"account_id\", \"industry\"], origin: None }",
                 "column `business_model` (needed by the ICP model, the revenue estimate) is missing from the frame; it has: account_id, industry",
@@ -1519,22 +1479,7 @@ fn cases() -> Vec<Case> {
             SchemaAtScoring,
             "score_csv: NEW lacks a training column",
             &[("train.csv", Text(SCORE_TRAIN)), ("new.csv", Text("id,region\n1,north\n"))],
-            |d| {
-                let a = args(
-                    d,
-                    &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--score",
-                        "{dir}/new.csv",
-                        "--out",
-                        "{dir}/out.csv",
-                    ],
-                )?;
-                score_csv::run(a).map(|()| String::new()).map_err(boxed)
-            },
+            |d| score_csv_run(d, &[]),
             E("text", "{dir}/new.csv: rule `size_lt_6`: field `size` is not a column of the data; it has: id, region"),
         ),
         // ---- whole files
