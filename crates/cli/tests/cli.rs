@@ -65,6 +65,11 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// `acctscore -q score --model MODEL --accounts ACCOUNTS`, for more options.
+fn scoring<'a>(model: &'a Path, accounts: &'a Path) -> [&'a str; 6] {
+    ["-q", "score", "--model", s(model), "--accounts", s(accounts)]
+}
+
 /// The shared pool and its model: (folder, model file).
 fn pool() -> &'static (PathBuf, PathBuf) {
     static POOL: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
@@ -140,21 +145,7 @@ fn score_equals_the_library_scorer() {
     let (dir, model) = pool();
     let (open, events, out) = (dir.join("open_accounts.csv"), dir.join("events.csv"), dir.join("ranked-all.csv"));
     let now = NOW.to_string();
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&open),
-        "--events",
-        s(&events),
-        "--now",
-        &now,
-        "--all",
-        "--out",
-        s(&out),
-    ]);
+    ok(&[&scoring(model, &open)[..], &["--events", s(&events), "--now", &now, "--all", "--out", s(&out)]].concat());
     // The library, as the README's embedding example uses it.
     let scorer = Scorer::load(model).expect("model");
     let frame = read_accounts_frame(&open).expect("open accounts");
@@ -195,22 +186,8 @@ fn score_equals_the_library_scorer() {
     }
     // --top N writes the first N of the same ranking.
     let top = dir.join("ranked-top.csv");
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&open),
-        "--events",
-        s(&events),
-        "--now",
-        &now,
-        "--top",
-        "25",
-        "--out",
-        s(&top),
-    ]);
+    ok(&[&scoring(model, &open)[..], &["--events", s(&events), "--now", &now, "--top", "25", "--out", s(&top)]]
+        .concat());
     assert_eq!(read_csv(&top).1, rows[..25]);
 }
 
@@ -418,19 +395,7 @@ fn quality_and_evaluate_print_tables() {
     assert_eq!(v["positives"].as_u64().map(|p| p > 0), Some(true));
 
     let scored = dir.join("scored-history.csv");
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&history),
-        "--all",
-        "--carry",
-        "converted",
-        "--out",
-        s(&scored),
-    ]);
+    ok(&[&scoring(model, &history)[..], &["--all", "--carry", "converted", "--out", s(&scored)]].concat());
     let o = ok(&[
         "-q",
         "evaluate",
@@ -510,18 +475,7 @@ fn mapping_files_are_checked() {
     let model = dir.join("mapped.json");
     ok(&["-q", "fit", "--accounts", s(&history), "--target", "converted", "--map", s(&map), "--out", s(&model)]);
     let out = dir.join("mapped-ranked.csv");
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(&model),
-        "--accounts",
-        s(&dir.join("open_accounts.csv")),
-        "--map",
-        s(&map),
-        "--out",
-        s(&out),
-    ]);
+    ok(&[&scoring(&model, &dir.join("open_accounts.csv"))[..], &["--map", s(&map), "--out", s(&out)]].concat());
     assert_eq!(read_csv(&out).1.len(), 600);
 }
 
@@ -538,21 +492,8 @@ fn x_education_leads_through_the_mapping_file() {
     assert!(report.contains("column `Tags`: leakage") && report.contains("left out"), "{report}");
     assert!(report.contains("column `Lead Number`: id_like"), "{report}");
     let ranked = dir.join("ranked.csv");
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(&model),
-        "--accounts",
-        s(&leads),
-        "--map",
-        s(&map),
-        "--all",
-        "--carry",
-        "Converted",
-        "--out",
-        s(&ranked),
-    ]);
+    ok(&[&scoring(&model, &leads)[..], &["--map", s(&map), "--all", "--carry", "Converted", "--out", s(&ranked)]]
+        .concat());
     let (header, rows) = read_csv(&ranked);
     assert_eq!(rows.len(), 6468);
     assert_eq!(header.last().map(String::as_str), Some("Converted"));
@@ -847,36 +788,14 @@ fn an_updated_engagement_state_scores_as_the_whole_log() {
     );
     fails(
         1,
-        &[
-            "score",
-            "--model",
-            s(model),
-            "--accounts",
-            s(&open),
-            "--engagement-state",
-            s(&state),
-            "--now",
-            "2020-01-01",
-            "--out",
-            s(&a),
-        ],
+        &[&scoring(model, &open)[..], &["--engagement-state", s(&state), "--now", "2020-01-01", "--out", s(&a)]]
+            .concat(),
         &["engagement.state", "precedes"],
     );
     fails(
         2,
-        &[
-            "score",
-            "--model",
-            s(model),
-            "--accounts",
-            s(&open),
-            "--engagement-state",
-            s(&state),
-            "--events",
-            s(&events),
-            "--out",
-            s(&a),
-        ],
+        &[&scoring(model, &open)[..], &["--engagement-state", s(&state), "--events", s(&events), "--out", s(&a)]]
+            .concat(),
         &["--events"],
     );
     let _ = std::fs::remove_dir_all(out);
@@ -888,19 +807,7 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
     let out = temp("assign");
     let ranked = out.join("ranked.csv");
     let (open, events, reps) = (dir.join("open_accounts.csv"), dir.join("events.csv"), dir.join("reps.csv"));
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&open),
-        "--events",
-        s(&events),
-        "--all",
-        "--out",
-        s(&ranked),
-    ]);
+    ok(&[&scoring(model, &open)[..], &["--events", s(&events), "--all", "--out", s(&ranked)]].concat());
     let table = out.join("assigned.csv");
     let o = ok(&[
         "assign",
@@ -998,19 +905,7 @@ fn report_draws_a_scored_file_with_outcomes() {
     let (dir, model) = pool();
     let out = temp("report");
     let (history, scored) = (dir.join("history.csv"), out.join("scored.csv"));
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&history),
-        "--all",
-        "--carry",
-        "converted",
-        "--out",
-        s(&scored),
-    ]);
+    ok(&[&scoring(model, &history)[..], &["--all", "--carry", "converted", "--out", s(&scored)]].concat());
     let html = out.join("report.html");
     let o =
         ok(&["report", "--scored", s(&scored), "--target", "converted", "--baseline", s(&scored), "--out", s(&html)]);
@@ -1032,19 +927,7 @@ fn report_draws_a_scored_file_with_outcomes() {
     let mut text = std::fs::read_to_string(&history).expect("history");
     text.push_str(std::fs::read_to_string(&open).expect("open").split_once('\n').expect("header").1);
     std::fs::write(&both, text).expect("write");
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&both),
-        "--all",
-        "--carry",
-        "converted",
-        "--out",
-        s(&scored),
-    ]);
+    ok(&[&scoring(model, &both)[..], &["--all", "--carry", "converted", "--out", s(&scored)]].concat());
     let o = ok(&["report", "--scored", s(&scored), "--target", "converted", "--out", s(&html)]);
     assert!(stderr(&o).contains("left out 600 rows"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(out);
@@ -1062,36 +945,8 @@ fn parquet_files_score_as_their_csv() {
     write_events_parquet(&events_pq, &read_events_path(&events).expect("events")).expect("write events");
     let now = NOW.to_string();
     let (a, b) = (out.join("from_csv.csv"), out.join("from_parquet.csv"));
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&open),
-        "--events",
-        s(&events),
-        "--now",
-        &now,
-        "--all",
-        "--out",
-        s(&a),
-    ]);
-    ok(&[
-        "-q",
-        "score",
-        "--model",
-        s(model),
-        "--accounts",
-        s(&open_pq),
-        "--events",
-        s(&events_pq),
-        "--now",
-        &now,
-        "--all",
-        "--out",
-        s(&b),
-    ]);
+    ok(&[&scoring(model, &open)[..], &["--events", s(&events), "--now", &now, "--all", "--out", s(&a)]].concat());
+    ok(&[&scoring(model, &open_pq)[..], &["--events", s(&events_pq), "--now", &now, "--all", "--out", s(&b)]].concat());
     let ((ha, ra), (hb, rb)) = (read_csv(&a), read_csv(&b));
     assert_eq!((ha.clone(), ra.len()), (hb, rb.len()));
     for (x, y) in ra.iter().zip(&rb) {
