@@ -65,6 +65,11 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// `acctscore -q fit --accounts ACCOUNTS --target converted`, for more options.
+fn fitting(accounts: &Path) -> [&str; 6] {
+    ["-q", "fit", "--accounts", s(accounts), "--target", "converted"]
+}
+
 /// `acctscore -q score --model MODEL --accounts ACCOUNTS`, for more options.
 fn scoring<'a>(model: &'a Path, accounts: &'a Path) -> [&'a str; 6] {
     ["-q", "score", "--model", s(model), "--accounts", s(accounts)]
@@ -290,41 +295,17 @@ fn fit_prints_its_report_and_writes_the_same_model_twice() {
     }
     assert_eq!(std::fs::read(model).expect("model"), std::fs::read(&again).expect("again"), "deterministic");
     let json = dir.join("model-json.json");
-    let o = ok(&[
-        "-q",
-        "fit",
-        "--accounts",
-        s(&history),
-        "--target",
-        "converted",
-        "--family",
-        "logistic",
-        "--format",
-        "json",
-        "--out",
-        s(&json),
-    ]);
+    let o = ok(&[&fitting(&history)[..], &["--family", "logistic", "--format", "json", "--out", s(&json)]].concat());
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["metrics"]["icp_family"], "logistic");
     assert!(v["report"]["tiers"].is_object());
     // Weighted rules from a file: the rules family, its tiers from the rules' points.
     let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/rules/icp_rules.toml");
     let o = ok(&[
-        "-q",
-        "fit",
-        "--accounts",
-        s(&history),
-        "--target",
-        "converted",
-        "--family",
-        "rules",
-        "--rules",
-        s(&rules),
-        "--format",
-        "json",
-        "--out",
-        s(&json),
-    ]);
+        &fitting(&history)[..],
+        &["--family", "rules", "--rules", s(&rules), "--format", "json", "--out", s(&json)],
+    ]
+    .concat());
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["metrics"]["icp_family"], "rules");
     assert_eq!(v["report"]["tier_source"]["from"], "rule_points");
