@@ -90,6 +90,18 @@ mod sums;
 
 #[cfg(test)]
 pub(crate) use activity::IdIndex;
+pub use activity::{Activity, Touch};
+pub use balance::{Assignment, BalanceParams, MAX_OWNER_EXCESS, SharedAccount, TeamBalance, assign};
+pub use batch::BatchEngagement;
+pub use error::{EngagementError, Result};
+pub use intern::{Interned, intern};
+pub use params::{ActivityKind, EngagementModel, EngagementParams, KindId, MAX_WEIGHT};
+pub use priority::{Priority, PriorityParams};
+pub use state::EngagementState;
+pub use sums::EngagementSums;
+
+/// The core types of this crate's API, re-exported for convenience.
+pub use acctscore_core::{Probability, Timestamp};
 
 /// What the unit tests of several modules share.
 #[cfg(test)]
@@ -104,15 +116,3 @@ mod testing {
         Timestamp::from_unix_seconds(secs)
     }
 }
-pub use activity::{Activity, Touch};
-pub use balance::{Assignment, BalanceParams, MAX_OWNER_EXCESS, SharedAccount, TeamBalance, assign};
-pub use batch::BatchEngagement;
-pub use error::{EngagementError, Result};
-pub use intern::{Interned, intern};
-pub use params::{ActivityKind, EngagementModel, EngagementParams, KindId, MAX_WEIGHT};
-pub use priority::{Priority, PriorityParams};
-pub use state::EngagementState;
-pub use sums::EngagementSums;
-
-/// The core types of this crate's API, re-exported for convenience.
-pub use acctscore_core::{Probability, Timestamp};
