@@ -1,7 +1,7 @@
 //! Anomaly detection and the learned revenue model on a pool from
-//! `../shared/bench/gen_data.py`, read as the product reads it
-//! ([`read_accounts_path`] and the records' own inputs). Ignored by default
-//! (the pool is large and lives outside the repository):
+//! `../shared/bench/gen_data.py`, read through the typed pool reader
+//! ([`read_accounts_path`]) and the records' own inputs to each model.
+//! Ignored by default (the pool is large and lives outside the repository):
 //!
 //! ```sh
 //! ACCTSCORE_POOL_DIR=/tmp/pool ACCTSCORE_POOL_TAG=100k \
@@ -19,9 +19,11 @@ struct Truth {
     anomaly: Option<String>,
 }
 
-/// The pool's folder and tag, or `None` (the test then skips).
+/// The pool's folder and tag, or `None` (the test then skips, unless
+/// `ACCTSCORE_REQUIRE_SHARED=1`, when it fails).
 fn pool() -> Option<(PathBuf, String)> {
     let Some(dir) = std::env::var_os("ACCTSCORE_POOL_DIR").map(PathBuf::from) else {
+        assert!(!acctscore_testkit::required(), "ACCTSCORE_REQUIRE_SHARED=1 but ACCTSCORE_POOL_DIR is not set");
         eprintln!("ACCTSCORE_POOL_DIR not set: skipping");
         return None;
     };

@@ -305,6 +305,7 @@ fn every_setting_reaches_the_fitted_scorer() {
     let report = scorer.fit_report();
     assert_eq!(report.tier_source, TierSource::Shares { shares: [0.5, 0.0, 0.25] });
     assert_eq!(report.revenue.learned().expect("a learned revenue model").range(), range);
+    assert_eq!(scorer.revenue_range(), range);
     let json: serde_json::Value = serde_json::from_str(&scorer.to_json().expect("json")).expect("json");
     assert_eq!(json["model"]["report"]["revenue"]["model"]["calibrator"]["method"], "platt");
     let suspects = report.gated.iter().filter(|g| g.action == GateAction::KeptSuspect).count();

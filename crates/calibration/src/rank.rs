@@ -22,7 +22,10 @@ pub(crate) fn check_scored(what: &'static str, scores: &[f64], labels: &[bool]) 
 
 /// Checks probabilities: non-empty, equal lengths, finite and within `[0, 1]`.
 pub(crate) fn check_probabilities(what: &'static str, probs: &[f64], labels: &[bool]) -> Result<()> {
-    check_scored(what, probs, labels)?;
+    if probs.is_empty() {
+        return Err(CoreError::Empty { what }.into());
+    }
+    check::same_len("labels vs scores", probs.len(), labels.len())?;
     Ok(check::probabilities(what, probs)?)
 }
 

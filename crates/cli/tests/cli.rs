@@ -299,6 +299,12 @@ fn fit_prints_its_report_and_writes_the_same_model_twice() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["metrics"]["icp_family"], "logistic");
     assert!(v["report"]["tiers"].is_object());
+    // The default preferred revenue range, stated.
+    assert_eq!(
+        (v["revenue_range"]["low"].as_f64(), v["revenue_range"]["high"].as_f64()),
+        (Some(1e4), Some(1e5)),
+        "{v}"
+    );
     // Weighted rules from a file: the rules family, its tiers from the rules' points.
     let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/rules/icp_rules.toml");
     let o = ok(&[

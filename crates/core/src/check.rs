@@ -113,6 +113,20 @@ mod tests {
     use ndarray::array;
 
     #[test]
+    fn probabilities_name_the_first_bad_value_and_its_kind() {
+        assert!(probabilities("p", &[0.0, 1.0, 0.5]).is_ok());
+        assert!(probabilities("p", &[]).is_ok());
+        let e = probabilities("p", &[0.2, 1.5, f64::NAN]).expect_err("out of range first");
+        assert_eq!(e, CoreError::NotAProbability { what: "p", index: 1, value: 1.5 });
+        let e = probabilities("p", &[0.2, -0.1]).expect_err("negative");
+        assert_eq!(e, CoreError::NotAProbability { what: "p", index: 1, value: -0.1 });
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let e = probabilities("p", &[0.5, bad]).expect_err("non-finite");
+            assert!(matches!(e, CoreError::NonFinite { what: "p", index: 1, .. }), "{e:?}");
+        }
+    }
+
+    #[test]
     fn finds_the_first_non_finite_value() {
         let x = array![[1.0, 2.0], [3.0, f64::NAN]];
         match finite_matrix("x", x.view()) {

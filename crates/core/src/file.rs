@@ -391,6 +391,7 @@ mod tests {
         let e = write_atomic::<_, io::Error>(&path, |w| w.write_all(b"x")).expect_err("cannot rename over a folder");
         let inner = e.get_ref().and_then(|r| r.downcast_ref::<FileWriteError>()).expect("a FileWriteError");
         assert_eq!(inner.step, WriteStep::Rename);
-        assert_eq!(entries(dir), 1);
+        assert_eq!(entries(dir), 1, "no temporary file left");
+        assert!(path.join("inside").is_dir(), "the folder is as it was");
     }
 }

@@ -17,8 +17,8 @@ pub(crate) struct RankArgs {
     /// Events of the pool format: a Parquet file or a folder of them.
     #[arg(long)]
     pub events: PathBuf,
-    /// The model file (from `bench_pool --stage fit` or `acctscore fit`),
-    /// read by the coordinator and by every worker.
+    /// The model file (from `bench_pool --stage fit` or `acctscore fit`);
+    /// in a distributed run every worker reads it too.
     #[arg(long)]
     pub model: PathBuf,
     /// How many accounts to keep.
