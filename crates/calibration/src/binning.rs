@@ -18,6 +18,19 @@ use serde::{Deserialize, Serialize};
 /// everything above). Bins left empty by the training scores (or collapsed
 /// by tied quantiles) are merged into their upper neighbour (the last into
 /// its lower one), so every bin's value is an observed positive rate.
+///
+/// ```
+/// use acctscore_calibration::{BinStrategy, BinningParams, Calibrator, FitCalibrator};
+///
+/// let scores = [0.1, 0.2, 0.3, 0.4, 0.6, 0.7, 0.8, 0.9];
+/// let converted = [false, false, true, false, true, false, true, true];
+/// // Two equal-width bins over the training range, split at 0.5.
+/// let binning = BinningParams::new().bins(2).strategy(BinStrategy::Uniform).fit(&scores, &converted)?;
+/// assert_eq!(binning.values(), &[0.25, 0.75][..]); // each bin's positive rate
+/// assert_eq!(binning.calibrate(0.35)?.get(), 0.25);
+/// assert_eq!(binning.calibrate(5.0)?.get(), 0.75); // beyond the range: the top bin
+/// # Ok::<(), acctscore_calibration::CalibrationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinningParams {
     n_bins: usize,

@@ -16,6 +16,20 @@ use serde::{Deserialize, Serialize};
 /// equals both neighbours' are dropped, predictions interpolate linearly
 /// between the remaining points and clamp to the end values outside the
 /// fitted range.
+///
+/// ```
+/// use acctscore_calibration::{Calibrator, FitCalibrator, IsotonicParams};
+///
+/// let scores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+/// let converted = [false, true, false, false, true, false, true, true];
+/// let iso = IsotonicParams::new().fit(&scores, &converted)?;
+/// let grid: Vec<f64> = (0..=10).map(|i| f64::from(i) / 10.0).collect();
+/// let probs: Vec<f64> = iso.calibrate_batch(&grid)?.into_iter().map(f64::from).collect();
+/// assert!(probs.windows(2).all(|w| w[0] <= w[1])); // non-decreasing in the score
+/// // Clamped to the end values outside the fitted range [0.1, 0.8].
+/// assert_eq!((probs[0], probs[10]), (0.0, 1.0));
+/// # Ok::<(), acctscore_calibration::CalibrationError>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IsotonicParams {}
 

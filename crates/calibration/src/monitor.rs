@@ -14,6 +14,21 @@ use serde::{Deserialize, Serialize};
 /// below `epsilon` are raised to it so that an empty bin gives a large but
 /// finite term. `PSI = Σ (current − baseline) · ln(current / baseline)`;
 /// rule of thumb: < 0.1 stable, 0.1–0.25 watch, > 0.25 shifted.
+///
+/// ```
+/// use acctscore_calibration::{BinStrategy, monitor::PsiParams};
+///
+/// let baseline: Vec<f64> = (0..100).map(|i| f64::from(i) / 100.0).collect();
+/// let shifted: Vec<f64> = baseline.iter().map(|s| s + 0.3).collect();
+/// // Five equal-width bins over the baseline's range.
+/// let psi = PsiParams::new().bins(5).strategy(BinStrategy::Uniform);
+/// let same = psi.compute(&baseline, &baseline)?;
+/// assert!(same.psi.abs() < 1e-12);
+/// let drift = psi.compute(&baseline, &shifted)?;
+/// assert_eq!(drift.current_shares.len(), 5);
+/// assert!(drift.psi > 0.25); // "shifted" by the rule of thumb
+/// # Ok::<(), acctscore_calibration::CalibrationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PsiParams {
     n_bins: usize,

@@ -17,6 +17,20 @@ use serde::{Deserialize, Serialize};
 ///
 /// Note the sign: scikit-learn's `_sigmoid_calibration` returns
 /// `A = −a`, `B = −b`.
+///
+/// ```
+/// use acctscore_calibration::{Calibrator, FitCalibrator, PlattParams};
+///
+/// let scores = [-2.0, -1.0, -0.5, 0.0, 0.3, 0.8, 1.5, 2.0];
+/// let converted = [false, false, true, false, false, true, true, true];
+/// let smoothed = PlattParams::new().fit(&scores, &converted)?;
+/// // Raw 0/1 targets instead of the smoothed ones, at most 50 Newton steps.
+/// let raw = PlattParams::new().target_smoothing(false).max_iter(50).fit(&scores, &converted)?;
+/// assert!(0.0 < smoothed.slope() && smoothed.slope() < raw.slope()); // smoothing flattens the curve
+/// let (low, high) = (raw.calibrate(-1.0)?.get(), raw.calibrate(1.0)?.get());
+/// assert!(low < 0.5 && 0.5 < high);
+/// # Ok::<(), acctscore_calibration::CalibrationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlattParams {
     max_iter: usize,

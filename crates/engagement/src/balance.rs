@@ -10,6 +10,27 @@ use serde::{Deserialize, Serialize};
 /// Defaults: good quality ≥ 0.5, underserved below engagement 1 (one fresh
 /// email), top tier = best 10 % of accounts by quality, shared when several
 /// reps worked the account within the last 30 days.
+///
+/// ```
+/// use acctscore_engagement::{Activity, BalanceParams, EngagementParams, Probability, Timestamp};
+///
+/// let now = Timestamp::from_unix_seconds(1_767_225_600);
+/// let ago = |days: i64| Timestamp::from_unix_seconds(now.unix_seconds() - days * 86_400);
+/// let model = EngagementParams::new().fit()?;
+/// let (email, meeting) = (model.kind_id_by_name("email")?, model.kind_id_by_name("meeting")?);
+/// let quality = [0.9, 0.8, 0.6].into_iter().map(Probability::new).collect::<Result<Vec<_>, _>>()?;
+/// let activities = [
+///     Activity::new(0, meeting, ago(2)).with_rep(0),
+///     Activity::new(0, email, ago(5)).with_rep(1),
+///     Activity::new(1, email, ago(40)).with_rep(0),
+/// ];
+/// // Good from quality 0.7; shared when two reps worked an account within a week.
+/// let params = BalanceParams::new().good_quality(0.7).overlap_window_days(7.0);
+/// let balance = model.team_balance(now, &quality, 2, activities, &params)?;
+/// assert_eq!(balance.underserved, vec![1]); // account 2 is not good enough to count
+/// assert_eq!(balance.shared[0].reps, vec![0, 1]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BalanceParams {
     good_quality: f64,

@@ -123,6 +123,22 @@ struct KindSpec {
 /// call weight 3, 30 days; meeting weight 10, 60 days; half-saturation 10.
 ///
 /// An activity of weight `w` and age `a` days contributes `w · 2^(−a / half_life)`.
+///
+/// ```
+/// use acctscore_engagement::{EngagementParams, EngagementState, Timestamp};
+///
+/// const DAY: i64 = 86_400;
+/// let then = Timestamp::from_unix_seconds(1_767_225_600);
+/// let later = |days: i64| Timestamp::from_unix_seconds(then.unix_seconds() + days * DAY);
+/// // The built-in kinds plus a custom one: a demo weighs 5, half-life 21 days.
+/// let model = EngagementParams::new().kind("demo", 5.0, 21.0).fit()?;
+/// let demo = model.kind_id_by_name("demo")?;
+/// let mut state = EngagementState::new();
+/// state.apply(&model, demo, then, None)?;
+/// assert!((state.score_at(&model, later(21))? - 2.5).abs() < 1e-12); // half after one half-life
+/// assert!((state.score_at(&model, later(42))? - 1.25).abs() < 1e-12);
+/// # Ok::<(), acctscore_engagement::EngagementError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngagementParams {
     kinds: Vec<KindSpec>,

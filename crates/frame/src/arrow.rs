@@ -84,6 +84,25 @@ const ALL_TYPES: &str = "integers, floats, Decimal128, Null (numeric); Boolean; 
 
 /// Options of the Arrow (and Parquet) readers. Build with
 /// [`ArrowOptions::new`] and the setters.
+///
+/// ```
+/// use std::sync::Arc;
+/// use acctscore_frame::arrow::ArrowOptions;
+/// use acctscore_frame::arrow::arrow_array::{ArrayRef, RecordBatch, StringArray};
+/// use acctscore_frame::{ColumnKind, Frame};
+///
+/// let batch = RecordBatch::try_from_iter([
+///     ("account_id", Arc::new(StringArray::from(vec!["a1", "a2"])) as ArrayRef),
+///     ("industry", Arc::new(StringArray::from(vec!["Software", "Retail"])) as ArrayRef),
+///     ("notes", Arc::new(StringArray::from(vec!["call back", ""])) as ArrayRef),
+/// ])?;
+/// // Plain strings are text unless declared; `notes` is not read at all.
+/// let options = ArrowOptions::new().kind("industry", ColumnKind::Categorical).only(["account_id", "industry"]);
+/// let frame = Frame::from_record_batch_with(&batch, &options)?;
+/// assert_eq!(frame.column("industry")?.kind(), ColumnKind::Categorical);
+/// assert!(frame.column("notes").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArrowOptions {
     kinds: BTreeMap<String, ColumnKind>,

@@ -56,6 +56,21 @@ pub enum FeatureWeighting {
 }
 
 /// Parameters of a look-alike model. Build with [`LookalikeParams::new`].
+///
+/// ```
+/// use acctscore_core::{Fit, Score};
+/// use acctscore_icp::lookalike::{FeatureWeighting, LookalikeParams};
+/// use ndarray::array;
+///
+/// // Two kinds of best customers (first four rows), and accounts unlike either.
+/// let x = array![[0.0, 5.0], [0.2, 5.1], [5.0, 0.0], [5.1, 0.2], [2.5, 2.5], [2.4, 2.6], [2.6, 2.4]];
+/// let y = [true, true, true, true, false, false, false];
+/// let m = LookalikeParams::new().k(2).weighting(FeatureWeighting::Uniform).fit(x.view(), &y)?;
+/// assert_eq!(m.centroids().len(), 2);
+/// let (like, unlike) = (array![5.0, 0.1], array![2.5, 2.5]);
+/// assert!(m.score_row(like.view())? > m.score_row(unlike.view())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookalikeParams {
     k: usize,

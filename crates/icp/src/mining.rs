@@ -66,6 +66,24 @@ const SMOOTHING: f64 = 0.5;
 const MAX_OTHER_LEVELS: usize = 100;
 
 /// Parameters of rule mining. Build with [`MiningParams::new`] and the setters.
+///
+/// ```
+/// use acctscore_frame::{Column, Frame};
+/// use acctscore_icp::mining::MiningParams;
+///
+/// let n = 300;
+/// let industry = Column::categorical((0..n).map(|i| Some(["software", "retail", "logistics"][i % 3])));
+/// let ids = Column::numeric((0..n).map(|i| Some(i as f64)).collect());
+/// let frame = Frame::new(vec![("industry".into(), industry), ("account_id".into(), ids)])?;
+/// // Software accounts convert 4 times in 5, the others 1 in 5.
+/// let y: Vec<bool> = (0..n).map(|i| (i % 3 == 0) != (i % 5 == 0)).collect();
+/// let mined = MiningParams::new().pdo(10.0).exclude(["account_id"]).mine(&frame, &y)?;
+/// let points = |name: &str| mined.rules().rules().iter().find(|r| r.name == name).map(|r| r.points);
+/// assert!(points("industry_eq_software") > Some(0.0));
+/// let bound = mined.rules().bind(&frame)?;
+/// assert!(bound.points(0) > bound.points(1)); // row 0: software, row 1: retail
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MiningParams {
     n_bins: usize,

@@ -67,6 +67,25 @@ pub enum NumericTransform {
 
 /// Parameters of a feature pipeline. Build with [`PipelineParams::new`] and
 /// the setters, then [`PipelineParams::fit`].
+///
+/// ```
+/// use acctscore_features::{Column, Frame, encode::PipelineParams};
+///
+/// let frame = Frame::new(vec![
+///     ("account_id".to_string(), Column::categorical(vec![Some("a1"), Some("a2"), Some("a3"), Some("a4")])),
+///     ("employees".to_string(), Column::numeric(vec![Some(12.0), Some(300.0), None, Some(40.0)])),
+///     ("plan".to_string(), Column::categorical(vec![Some("Pro"), Some("free"), Some("pro "), Some("Free")])),
+/// ])?;
+/// // Leave the id out; a level needs 2 rows to get its own feature.
+/// let pipeline = PipelineParams::new().exclude(["account_id"]).min_frequency(2).fit(&frame)?;
+/// // employees: value and missing indicator; plan: levels folded for case and
+/// // whitespace, plus the bucket for rare and unseen ones.
+/// let names = ["employees", "employees:missing", "plan=free", "plan=pro", "plan=__rare__"];
+/// assert_eq!(pipeline.feature_names(), names);
+/// let x = pipeline.transform(&frame)?;
+/// assert_eq!(x.dim(), (4, names.len()));
+/// # Ok::<(), acctscore_features::FeaturesError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineParams {
     numeric_transform: NumericTransform,

@@ -210,6 +210,23 @@ impl<'a> Value<'a> {
 }
 
 /// Thresholds and settings of a report (see the module docs).
+///
+/// ```
+/// use acctscore_features::{Column, Frame, quality::{Flag, QualityParams, QualityReport, Target}};
+///
+/// let n = 60;
+/// let frame = Frame::new(vec![
+///     ("won".into(), Column::numeric((0..n).map(|i| Some(f64::from(i % 2))).collect())),
+///     ("account_id".into(), Column::numeric((0..n).map(|i| Some(f64::from(1000 + i))).collect())),
+///     ("phone".into(), Column::numeric((0..n).map(|i| (i % 3 != 0).then_some(5.0)).collect())),
+/// ])?;
+/// // Three folds; a column missing in a third of its rows already counts as sparse.
+/// let params = QualityParams::new().folds(3).sparse_share(0.25);
+/// let report = QualityReport::compute(&frame, &Target::new("won"), &params)?;
+/// assert!(report.column("account_id").expect("reported").flags.contains(&Flag::IdLike));
+/// assert!(report.column("phone").expect("reported").flags.contains(&Flag::Sparse));
+/// # Ok::<(), acctscore_features::FeaturesError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QualityParams {
     /// Folds of the out-of-fold AUC (default 5).

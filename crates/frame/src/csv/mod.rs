@@ -112,6 +112,25 @@ pub enum Encoding {
 }
 
 /// Options of the CSV loader. Build with [`CsvOptions::new`] and the setters.
+///
+/// ```
+/// use acctscore_frame::csv::CsvOptions;
+/// use acctscore_frame::{ColumnKind, Frame};
+///
+/// // A semicolon export with decimal commas, an id of digits and `n/a` for missing.
+/// let text = "id;employees;won\n007;12,5;ja\n012;n/a;nein\n";
+/// let options = CsvOptions::new()
+///     .delimiter(b';')
+///     .decimal_comma(true)
+///     .id("id")
+///     .missing_tokens(["n/a"])
+///     .kind("won", ColumnKind::Categorical);
+/// let frame = Frame::from_csv_reader(text.as_bytes(), &options)?;
+/// assert_eq!(frame.column("id")?.kind(), ColumnKind::Text); // "007" kept as written
+/// assert_eq!(frame.column("employees")?.kind(), ColumnKind::Numeric);
+/// assert!(frame.column("employees")?.is_missing(1));
+/// # Ok::<(), acctscore_frame::FrameError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CsvOptions {

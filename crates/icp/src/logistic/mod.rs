@@ -33,6 +33,23 @@ pub enum ClassWeight {
 }
 
 /// Parameters of a logistic regression. Build with [`LogisticParams::new`].
+///
+/// ```
+/// use acctscore_core::{Fit, Score};
+/// use acctscore_icp::logistic::{ClassWeight, LogisticParams};
+/// use ndarray::array;
+///
+/// // Feature 0 (size) drives conversion; feature 1 has the same mean in both classes.
+/// let x = array![[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0], [4.0, 1.0],
+///                [5.0, 1.0], [6.0, 0.0], [7.0, 0.0], [8.0, 1.0], [9.0, 0.0]];
+/// let y = [false, false, false, false, false, true, false, true, true, true];
+/// let model = LogisticParams::new().c(10.0).class_weight(ClassWeight::Balanced).fit(x.view(), &y)?;
+/// assert!(model.report().converged);
+/// assert!(model.weights()[0] > 0.0);
+/// let (big, small) = (array![8.0, 0.0], array![1.0, 0.0]);
+/// assert!(model.score_row(big.view())? > model.score_row(small.view())?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogisticParams {
     c: f64,

@@ -205,6 +205,25 @@ impl TierCuts {
 }
 
 /// Parameters of an ICP propensity model. Build with [`IcpParams::new`].
+///
+/// ```
+/// use acctscore_frame::{Column, Frame};
+/// use acctscore_icp::propensity::{Family, FamilyChoice, IcpParams};
+///
+/// let n = 300;
+/// let frame = Frame::new(vec![
+///     ("employees".into(), Column::numeric((0..n).map(|i| Some((i % 50) as f64)).collect())),
+///     ("industry".into(), Column::categorical((0..n).map(|i| Some(["software", "retail", "logistics"][i % 3])))),
+/// ])?;
+/// let y: Vec<bool> = (0..n).map(|i| i % 3 == 0 && i % 50 > 10).collect();
+/// let icp = IcpParams::new().family(FamilyChoice::Logistic).min_positives(20).top_reasons(2).fit(&frame, &y)?;
+/// assert_eq!(icp.family(), Family::Logistic);
+/// let scores = icp.score_rows(&frame, 45..47, true)?; // 45: software, 45 staff; 46: retail
+/// assert!(scores[0].probability.get() > scores[1].probability.get());
+/// let top = &scores[0].explanation.factors[0];
+/// assert!(top.code.starts_with("industry") && top.contribution > 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct IcpParams {
     family: FamilyChoice,

@@ -161,6 +161,21 @@ fn thresholds_of(mut v: Vec<f64>, max_bins: usize) -> Vec<f64> {
 
 /// Parameters of a gradient-boosted trees classifier. Build with
 /// [`GbdtParams::new`] and the setters.
+///
+/// ```
+/// use acctscore_core::{Fit, Score};
+/// use acctscore_icp::trees::GbdtParams;
+/// use ndarray::Array2;
+///
+/// // Feature 0 drives conversion (a threshold at 25); feature 1 is noise.
+/// let x = Array2::from_shape_fn((40, 2), |(i, j)| if j == 0 { i as f64 } else { (i % 2) as f64 });
+/// let y: Vec<bool> = (0..40).map(|i| i >= 25).collect();
+/// let model = GbdtParams::new().n_trees(10).max_depth(2).min_samples_leaf(5).fit(x.view(), &y)?;
+/// assert_eq!(model.n_trees(), 10);
+/// assert!(model.split_counts()[0] > 0);
+/// assert!(model.score_row(x.row(30))? > model.score_row(x.row(10))?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct GbdtParams {
     n_trees: usize,

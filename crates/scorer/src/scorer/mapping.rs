@@ -7,6 +7,26 @@ use serde::{Deserialize, Serialize};
 /// component whose inputs are all absent is skipped (and each score says
 /// so). Build with [`ColumnMapping::new`] (nothing mapped) or
 /// [`ColumnMapping::pool`] (the account pool format) and the setters.
+///
+/// ```
+/// use acctscore_frame::{Column, Frame};
+/// use acctscore_scorer::{ColumnMapping, ScorerParams};
+///
+/// // A CRM export with its own column names.
+/// let n = 600;
+/// let frame = Frame::new(vec![
+///     ("company".into(), Column::text((0..n).map(|i| Some(format!("c{i}"))))),
+///     ("headcount".into(), Column::numeric((0..n).map(|i| Some((i % 50) as f64)).collect())),
+///     ("sector".into(), Column::categorical((0..n).map(|i| Some(["software", "retail"][i % 2])))),
+///     ("won".into(), Column::numeric((0..n).map(|i| Some(f64::from(i % 2 == 0 && i % 50 > 25))).collect())),
+/// ])?;
+/// let mapping = ColumnMapping::new().id("company").label("won").employees("headcount").industry("sector");
+/// let scorer = ScorerParams::new().mapping(mapping).fit(&frame)?;
+/// let inputs = scorer.icp().input_columns();
+/// assert!(inputs.contains(&"headcount") && inputs.contains(&"sector"));
+/// assert!(!inputs.contains(&"company") && !inputs.contains(&"won"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct ColumnMapping {
     id: Option<String>,

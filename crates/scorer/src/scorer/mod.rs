@@ -175,6 +175,25 @@ impl ScorerState {
 
 /// A fitted scorer: `Send + Sync`, cheap to clone, saved to and loaded from
 /// one JSON model file ([`Scorer::save`], [`Scorer::load`]).
+///
+/// ```
+/// use acctscore_scorer::pool::{PoolGenerator, accounts_to_frame};
+/// use acctscore_scorer::{Scorer, ScorerParams};
+///
+/// let pool = PoolGenerator::new(2_000).seed(5).events(false).generate();
+/// let frame = accounts_to_frame(&pool.accounts)?;
+/// let scorer = ScorerParams::new().fit(&frame)?;
+/// let dir = std::env::temp_dir().join(format!("acctscore-doc-scorer-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// scorer.save(dir.join("model.json"))?;
+/// let loaded = Scorer::load(dir.join("model.json"))?;
+/// let scores = loaded.score_frame(&frame, None)?;
+/// assert_eq!(scores, scorer.score_frame(&frame, None)?); // the same scores after a round trip
+/// assert_eq!(scores.len(), frame.nrows());
+/// assert!(scores.iter().all(|s| ('A'..='D').contains(&s.tier)));
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Scorer {
     state: ScorerState,

@@ -3,6 +3,24 @@
 use super::*;
 
 /// Settings of a [`Scorer`]. Build with [`ScorerParams::new`] and setters.
+///
+/// ```
+/// use acctscore_icp::propensity::{Family, FamilyChoice};
+/// use acctscore_revenue::RevenueRange;
+/// use acctscore_scorer::ScorerParams;
+/// use acctscore_scorer::pool::{PoolGenerator, accounts_to_frame};
+///
+/// let pool = PoolGenerator::new(4_000).seed(3).events(false).generate();
+/// let frame = accounts_to_frame(&pool.accounts)?;
+/// let scorer = ScorerParams::new()
+///     .icp_family(FamilyChoice::Logistic)
+///     .revenue_range(RevenueRange::new(20_000.0, 200_000.0)?)
+///     .tier_shares(0.1, 0.2, 0.3)
+///     .fit(&frame)?;
+/// assert_eq!(scorer.icp().family(), Family::Logistic);
+/// assert_eq!(scorer.revenue_range(), RevenueRange::new(20_000.0, 200_000.0)?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ScorerParams {
     mapping: ColumnMapping,

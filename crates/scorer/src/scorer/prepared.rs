@@ -51,6 +51,23 @@ impl BaseScores {
 /// A [`Scorer`] bound to one frame by [`Scorer::prepare`]: the schema is
 /// checked and the columns are resolved once, so that scoring a row does
 /// no lookup by name. `Sync`: share it across threads.
+///
+/// ```
+/// use acctscore_scorer::ScorerParams;
+/// use acctscore_scorer::pool::{PoolGenerator, accounts_to_frame};
+///
+/// let pool = PoolGenerator::new(2_000).seed(9).events(false).generate();
+/// let frame = accounts_to_frame(&pool.accounts)?;
+/// let scorer = ScorerParams::new().fit(&frame)?;
+/// let prepared = scorer.prepare(&frame)?;
+/// // One row equals the same row of a batch.
+/// assert_eq!(prepared.score(7, None)?, scorer.score_frame(&frame, None)?[7]);
+/// // Rank on the base scores, explain only the top.
+/// let base = prepared.base_scores()?;
+/// let top = prepared.top_n(&base, None, 3)?;
+/// assert!(top[0].priority >= top[1].priority && top[1].priority >= top[2].priority);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct PreparedScorer<'a> {
     pub(super) scorer: &'a Scorer,
     pub(super) frame: &'a Frame,
