@@ -108,13 +108,15 @@ fn with_ids(csv: &str, ids: &[&str]) -> String {
 fn model() -> &'static Path {
     static MODEL: OnceLock<PathBuf> = OnceLock::new();
     MODEL.get_or_init(|| {
-        let dir = folder("shared-model");
+        // Shared by every case while the process runs, so not removed at
+        // its end: it lives in Cargo's test folder under `target/`, under
+        // one name that each run replaces.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-bad-inputs-shared-model");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("shared model folder");
         write(&dir, "history.csv", accounts(300, 20));
         ok(&dir, &["-q", "fit", "--accounts", "{dir}/history.csv", "--target", "converted", "--out", "{dir}/m.json"]);
-        let path = dir.join("m.json");
-        // Shared by every case while the process runs: kept (one folder per run).
-        std::mem::forget(dir);
-        path
+        dir.join("m.json")
     })
 }
 

@@ -79,7 +79,12 @@ fn scoring<'a>(model: &'a Path, accounts: &'a Path) -> [&'a str; 6] {
 fn pool() -> &'static (PathBuf, PathBuf) {
     static POOL: OnceLock<(PathBuf, PathBuf)> = OnceLock::new();
     POOL.get_or_init(|| {
-        let dir = temp("pool");
+        // Shared by every test while the process runs, so not removed at its
+        // end: it lives in Cargo's test folder under `target/`, under one
+        // name that each run replaces.
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-shared-pool");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("shared pool folder");
         ok(&["-q", "generate", "--accounts", "3000", "--seed", "7", "--out", s(&dir)]);
         let model = dir.join("model.json");
         let history = dir.join("history.csv");
