@@ -195,3 +195,17 @@ fn events_a_bare_carriage_return_does_not_end_a_record() {
     assert_eq!(read_touches(crlf, &ids(), &model()).expect("crlf").touches, plain.touches);
     fuzzing::events_reader(crlf);
 }
+
+/// Found by `events_reader_body`: an empty input read whole named the
+/// missing `kind` column (the header was resolved kind first) while read in
+/// blocks it named `account_id`. A header lacking several columns now names
+/// the account first, both ways.
+#[test]
+fn events_an_empty_input_names_the_account_column_whole_and_in_blocks() {
+    let e = read_touches(b"", &ids(), &model()).expect_err("no header");
+    assert_eq!(e.to_string(), "the header lacks the required column `account_id`; the input has no header");
+    let e = read_touches(b"timestamp\n", &ids(), &model()).expect_err("no account or kind");
+    assert!(e.to_string().starts_with("the header lacks the required column `account_id`"), "{e}");
+    fuzzing::events_reader(b"");
+    fuzzing::events_reader(b"timestamp\n");
+}

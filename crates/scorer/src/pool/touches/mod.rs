@@ -372,12 +372,15 @@ impl Header {
             })
         };
         let rep = names.iter().position(|h| *h == options.rep.as_bytes());
+        // In file order (account, kind, timestamp): a header lacking several
+        // names the account first, as an empty file does.
+        let id = col(&options.account)?;
         let kind = match options.fixed_kind {
             Some(_) => None,
             None => Some(col(&options.kind)?),
         };
         Ok(Header {
-            id: col(&options.account)?,
+            id,
             kind,
             fixed_kind: options.fixed_kind.as_deref().unwrap_or_default().as_bytes().to_vec(),
             ts: col(&options.timestamp)?,
