@@ -1,7 +1,7 @@
 //! The checks: plausibility rules, unit errors and segment outliers.
 
 use crate::bounds::{Bounds, BoundsTable};
-use crate::error::{AnomalyError, Result};
+use crate::error::Result;
 use crate::finding::{AnomalyReport, CheckCode, ExpectedRange, Finding, MissingInput, MissingInputs, Severity, money};
 use crate::inputs::AnomalyInputs;
 use crate::segments::SegmentModel;
@@ -100,7 +100,7 @@ impl AnomalyParams {
     /// segment statistics resolved per industry.
     ///
     /// # Errors
-    /// [`AnomalyError::InvalidParameter`] for invalid settings.
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) for invalid settings.
     pub fn fit(&self) -> Result<AnomalyChecker> {
         self.validate()?;
         let resolved = Resolved::build(&self.bounds, self.segments.as_ref(), self);
@@ -108,11 +108,16 @@ impl AnomalyParams {
     }
 
     fn validate(&self) -> Result<()> {
-        let pos = |name: &'static str, v: f64| {
+        let pos = |name: &'static str, v: f64| -> Result<()> {
             if v.is_finite() && v > 0.0 {
                 Ok(())
             } else {
-                Err(AnomalyError::InvalidParameter { name, value: v, reason: "must be positive and finite" })
+                Err(acctscore_core::CoreError::ParameterOutOfRange {
+                    name,
+                    value: v,
+                    reason: "must be positive and finite",
+                }
+                .into())
             }
         };
         pos("max_traffic_growth_90d", self.max_traffic_growth_90d)?;
@@ -121,11 +126,12 @@ impl AnomalyParams {
         pos("unit_error_fit_z", self.unit_error_fit_z)?;
         for w in self.severity_weights {
             if !(w.is_finite() && w > 0.0 && w <= 1.0) {
-                return Err(AnomalyError::InvalidParameter {
+                return Err(acctscore_core::CoreError::ParameterOutOfRange {
                     name: "severity_weights",
                     value: w,
                     reason: "must be in (0, 1]",
-                });
+                }
+                .into());
             }
         }
         Ok(())

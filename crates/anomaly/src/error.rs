@@ -8,19 +8,10 @@ use acctscore_core::CoreError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AnomalyError {
-    /// A core check failed (non-finite value, empty input, ...).
+    /// A core check failed: a non-finite value, empty input, or a numeric
+    /// setting outside its range ([`CoreError::ParameterOutOfRange`]), ...
     #[error(transparent)]
     Core(#[from] CoreError),
-    /// A parameter is invalid.
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// The parameter's name.
-        name: &'static str,
-        /// The offending value.
-        value: f64,
-        /// Why it is invalid.
-        reason: &'static str,
-    },
     /// The bounds table (TOML) could not be parsed.
     #[error("bounds table: {message}")]
     BoundsParse {

@@ -1,7 +1,7 @@
 //! Segment-robust statistics of log revenue per employee: median and MAD
 //! within industry × size band, fitted on a training set.
 
-use crate::error::{AnomalyError, Result};
+use crate::error::Result;
 use crate::inputs::AnomalyInputs;
 use acctscore_core::envelope::{self, Envelope};
 use acctscore_core::{CoreError, EnvelopeError, InvalidModel};
@@ -79,7 +79,7 @@ impl SegmentParams {
     /// towards the band and overall statistics only.
     ///
     /// # Errors
-    /// [`AnomalyError::InvalidParameter`] for bad settings;
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) for bad settings;
     /// [`CoreError::Empty`] when no row is usable.
     pub fn fit<'a, I>(&self, rows: I) -> Result<SegmentModel>
     where
@@ -121,21 +121,28 @@ impl SegmentParams {
     fn validate(&self) -> Result<()> {
         let e = &self.band_edges;
         if e.len() > 64 || e.iter().any(|v| !v.is_finite()) || e.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(AnomalyError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "band_edges",
                 value: e.len() as f64,
                 reason: "must be finite, strictly increasing, at most 64",
-            });
+            }
+            .into());
         }
         if self.min_count == 0 {
-            return Err(AnomalyError::InvalidParameter { name: "min_count", value: 0.0, reason: "must be ≥ 1" });
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
+                name: "min_count",
+                value: 0.0,
+                reason: "must be ≥ 1",
+            }
+            .into());
         }
         if !(self.min_scale.is_finite() && self.min_scale > 0.0) {
-            return Err(AnomalyError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "min_scale",
                 value: self.min_scale,
                 reason: "must be positive and finite",
-            });
+            }
+            .into());
         }
         Ok(())
     }
@@ -293,7 +300,7 @@ impl SegmentModel {
     /// [`acctscore_core::envelope`] (format `acctscore-segments`, version 2).
     ///
     /// # Errors
-    /// [`AnomalyError::ModelFile`] if serialisation fails.
+    /// [`AnomalyError::ModelFile`](crate::AnomalyError::ModelFile) if serialisation fails.
     pub fn to_json(&self) -> Result<String> {
         Ok(Envelope::new(SEGMENT_FORMAT_NAME, SEGMENT_FORMAT_VERSION).seal(self)?)
     }
@@ -303,7 +310,7 @@ impl SegmentModel {
     /// ([`SegmentModel::validate`]).
     ///
     /// # Errors
-    /// [`AnomalyError::ModelFile`]: malformed, another format or version, a
+    /// [`AnomalyError::ModelFile`](crate::AnomalyError::ModelFile): malformed, another format or version, a
     /// checksum mismatch, or [`EnvelopeError::Invalid`].
     pub fn from_json(text: &str) -> Result<Self> {
         let malformed = |reason: String| EnvelopeError::Malformed { format: SEGMENT_FORMAT_NAME.to_string(), reason };
@@ -338,6 +345,7 @@ impl SegmentModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AnomalyError;
 
     #[test]
     fn medians_and_fallbacks() {

@@ -63,6 +63,16 @@ pub enum CoreError {
         /// Number of negative labels.
         negatives: usize,
     },
+    /// A numeric parameter is outside its allowed range.
+    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    ParameterOutOfRange {
+        /// The parameter's name.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+        /// Why it is invalid.
+        reason: &'static str,
+    },
     /// A parameter is invalid.
     #[error("invalid parameter `{name}`: {reason}")]
     InvalidParameter {

@@ -99,7 +99,7 @@ impl BalanceParams {
         ];
         for (name, value, ok, reason) in checks {
             if !ok {
-                return Err(EngagementError::InvalidParameter { name, value, reason });
+                return Err(acctscore_core::CoreError::ParameterOutOfRange { name, value, reason }.into());
             }
         }
         Ok(())
@@ -183,7 +183,7 @@ impl EngagementModel {
     /// accounts is `quality.len()`. Activities after `now` are left out and counted.
     ///
     /// # Errors
-    /// [`EngagementError::InvalidParameter`], [`EngagementError::AccountOutOfRange`],
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange), [`EngagementError::AccountOutOfRange`],
     /// [`EngagementError::RepOutOfRange`], [`EngagementError::UnknownKindId`],
     /// [`EngagementError::InvalidWeight`].
     pub fn team_balance<I>(

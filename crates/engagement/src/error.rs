@@ -9,7 +9,8 @@ use acctscore_core::{CoreError, Timestamp};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngagementError {
-    /// A core check failed.
+    /// A core check failed: a non-finite value, empty input, or a numeric
+    /// setting outside its range ([`CoreError::ParameterOutOfRange`]), ...
     #[error(transparent)]
     Core(#[from] CoreError),
     /// An activity kind that the model does not define.
@@ -47,16 +48,6 @@ pub enum EngagementError {
         kind: String,
         /// The offending half-life in days.
         days: f64,
-    },
-    /// A numeric parameter is outside its allowed range.
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// The parameter's name.
-        name: &'static str,
-        /// The offending value.
-        value: f64,
-        /// Why it is invalid.
-        reason: &'static str,
     },
     /// An account index is not below the number of accounts.
     #[error("account index {account} out of range for {n_accounts} accounts")]

@@ -223,7 +223,7 @@ impl EngagementParams {
     ///
     /// # Errors
     /// [`EngagementError::InvalidWeight`], [`EngagementError::InvalidHalfLife`],
-    /// [`EngagementError::InvalidParameter`] (no kinds, more than 65,535
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) (no kinds, more than 65,535
     /// kinds, or a half-saturation that is not finite and > 0).
     pub fn fit(&self) -> Result<EngagementModel> {
         self.validate()?;
@@ -255,25 +255,28 @@ impl EngagementParams {
     /// Checks every value, in definition order (what [`EngagementParams::fit`] runs first).
     fn validate(&self) -> Result<()> {
         if self.kinds.is_empty() {
-            return Err(EngagementError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "kinds",
                 value: 0.0,
                 reason: "at least one activity kind is needed",
-            });
+            }
+            .into());
         }
         if self.kinds.len() > usize::from(u16::MAX) {
-            return Err(EngagementError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "kinds",
                 value: self.kinds.len() as f64,
                 reason: "at most 65535 kinds",
-            });
+            }
+            .into());
         }
         if !(self.half_saturation.is_finite() && self.half_saturation > 0.0) {
-            return Err(EngagementError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "half_saturation",
                 value: self.half_saturation,
                 reason: "must be finite and > 0",
-            });
+            }
+            .into());
         }
         for spec in &self.kinds {
             check_weight(&spec.kind, spec.weight)?;

@@ -63,7 +63,7 @@ impl PriorityParams {
     /// Checks the parameters once and returns the [`Priority`] they define.
     ///
     /// # Errors
-    /// [`EngagementError::InvalidParameter`] for a negative or non-finite
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) for a negative or non-finite
     /// weight, two zero weights, or a damping outside `[0, 1]`.
     pub fn fit(&self) -> Result<Priority> {
         self.validate()?;
@@ -79,24 +79,31 @@ impl PriorityParams {
     fn validate(&self) -> Result<()> {
         for (name, v) in [("icp_weight", self.icp_weight), ("revenue_weight", self.revenue_weight)] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(EngagementError::InvalidParameter { name, value: v, reason: "must be finite and >= 0" });
+                return Err(acctscore_core::CoreError::ParameterOutOfRange {
+                    name,
+                    value: v,
+                    reason: "must be finite and >= 0",
+                }
+                .into());
             }
         }
         let total = self.icp_weight + self.revenue_weight;
         if !(total > 0.0 && total.is_finite()) {
-            return Err(EngagementError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "icp_weight + revenue_weight",
                 value: total,
                 reason: "must be finite and > 0",
-            });
+            }
+            .into());
         }
         let d = self.engagement_damping;
         if !(0.0..=1.0).contains(&d) {
-            return Err(EngagementError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "engagement_damping",
                 value: d,
                 reason: "must be in [0, 1]",
-            });
+            }
+            .into());
         }
         Ok(())
     }

@@ -236,15 +236,16 @@ impl EngagementState {
     /// the root in a few steps.
     ///
     /// # Errors
-    /// [`EngagementError::InvalidParameter`] unless `threshold` is finite and
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) unless `threshold` is finite and
     /// > 0; [`EngagementError::StateMismatch`].
     pub fn falls_below(&self, model: &EngagementModel, threshold: f64) -> Result<Option<Timestamp>> {
         if !(threshold.is_finite() && threshold > 0.0) {
-            return Err(EngagementError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "threshold",
                 value: threshold,
                 reason: "must be finite and > 0",
-            });
+            }
+            .into());
         }
         let Some(latest) = self.latest else { return Ok(None) };
         self.check_size(model)?;

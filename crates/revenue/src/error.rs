@@ -8,19 +8,10 @@ use acctscore_core::CoreError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RevenueError {
-    /// A core check failed (non-finite value, empty input, single class, ...).
+    /// A core check failed: a non-finite value, empty input, or a numeric
+    /// setting outside its range ([`CoreError::ParameterOutOfRange`]), ...
     #[error(transparent)]
     Core(#[from] CoreError),
-    /// A parameter is invalid (out of its allowed range, NaN, ...).
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
-    InvalidParameter {
-        /// The parameter's name.
-        name: &'static str,
-        /// The offending value.
-        value: f64,
-        /// Why it is invalid.
-        reason: &'static str,
-    },
     /// The preferred revenue range is not `0 < low < high`.
     #[error("invalid revenue range [{low}, {high}]: need 0 < low < high")]
     InvalidRange {
@@ -78,6 +69,6 @@ pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() && value > 0.0 {
         Ok(value)
     } else {
-        Err(RevenueError::InvalidParameter { name, value, reason: "must be positive and finite" })
+        Err(CoreError::ParameterOutOfRange { name, value, reason: "must be positive and finite" }.into())
     }
 }

@@ -26,10 +26,11 @@ const N_FEATURES: usize = 20;
 /// once and returns the [`LearnedRangeModel`] (example there).
 ///
 /// ```
+/// use acctscore_core::CoreError;
 /// use acctscore_revenue::{LearnedParams, RevenueError, RevenueRange, Router};
 /// let p = LearnedParams::new().with_l2(0.5).with_max_iter(30).with_folds(1);
 /// let err = p.fit(&Router::new(), RevenueRange::default(), &[]).unwrap_err();
-/// assert!(matches!(err, RevenueError::InvalidParameter { name: "folds", .. }));
+/// assert!(matches!(err, RevenueError::Core(CoreError::ParameterOutOfRange { name: "folds", .. })));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LearnedParams {
@@ -96,7 +97,7 @@ impl LearnedParams {
     /// learns from.
     ///
     /// # Errors
-    /// [`RevenueError::InvalidParameter`] for a bad L2, iteration, fold or row count;
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) for a bad L2, iteration, fold or row count;
     /// [`CoreError::Empty`] when no row is usable; [`CoreError::SingleClass`]
     /// when every usable row is on the same side; [`RevenueError::NotConverged`]
     /// when the weights do not stay finite; [`RevenueError::Calibration`]
@@ -116,24 +117,36 @@ impl LearnedParams {
     fn validate(&self) -> Result<()> {
         let params = self;
         if !(params.l2.is_finite() && params.l2 >= 0.0) {
-            return Err(RevenueError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "l2",
                 value: params.l2,
                 reason: "must be ≥ 0 and finite",
-            });
+            }
+            .into());
         }
         if params.max_iter == 0 {
-            return Err(RevenueError::InvalidParameter { name: "max_iter", value: 0.0, reason: "must be ≥ 1" });
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
+                name: "max_iter",
+                value: 0.0,
+                reason: "must be ≥ 1",
+            }
+            .into());
         }
         if params.folds < 2 {
-            return Err(RevenueError::InvalidParameter {
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
                 name: "folds",
                 value: params.folds as f64,
                 reason: "must be ≥ 2",
-            });
+            }
+            .into());
         }
         if params.max_rows == 0 {
-            return Err(RevenueError::InvalidParameter { name: "max_rows", value: 0.0, reason: "must be ≥ 1" });
+            return Err(acctscore_core::CoreError::ParameterOutOfRange {
+                name: "max_rows",
+                value: 0.0,
+                reason: "must be ≥ 1",
+            }
+            .into());
         }
         Ok(())
     }
@@ -636,7 +649,7 @@ mod tests {
         assert!(LearnedParams::new().with_l2(f64::NAN).fit(&router, range, &toy()).is_err());
         assert!(matches!(
             LearnedParams::new().with_folds(1).fit(&router, range, &toy()),
-            Err(RevenueError::InvalidParameter { name: "folds", .. })
+            Err(RevenueError::Core(acctscore_core::CoreError::ParameterOutOfRange { name: "folds", .. }))
         ));
         let iso = LearnedParams::new()
             .with_calibration(CalibrationMethod::Isotonic(acctscore_calibration::IsotonicParams::new()));

@@ -2,7 +2,7 @@
 //! along it; attaches the log-normal interval.
 
 use crate::benchmarks::BenchmarkTable;
-use crate::error::{Result, RevenueError, check_positive};
+use crate::error::{Result, check_positive};
 use crate::estimate::{Interval, Method, RevenueEstimate, SkipTrail, Skipped};
 use crate::estimators::{
     EmployeeBenchmarkEstimator, PriorEstimator, ReportedEstimator, RevenueEstimator, TrafficBenchmarkEstimator,
@@ -23,11 +23,12 @@ pub const DEFAULT_LOG_SIGMAS: [f64; 5] = [0.15, 0.7, 0.9, 1.2, 2.0];
 /// The standard normal quantile for a central interval at `level`.
 pub(crate) fn z_for_level(level: f64) -> Result<f64> {
     if !(level.is_finite() && level > 0.0 && level < 1.0) {
-        return Err(RevenueError::InvalidParameter {
+        return Err(acctscore_core::CoreError::ParameterOutOfRange {
             name: "interval_level",
             value: level,
             reason: "must be in (0, 1)",
-        });
+        }
+        .into());
     }
     let p = 0.5 * (1.0 + level);
     // `p` is in (0.5, 1): inverse_cdf cannot panic here.
@@ -88,7 +89,7 @@ impl RouterBuilder {
     /// traffic benchmark → prior.
     ///
     /// # Errors
-    /// [`RevenueError::InvalidParameter`] for a spread that is not positive
+    /// [`CoreError::ParameterOutOfRange`](acctscore_core::CoreError::ParameterOutOfRange) for a spread that is not positive
     /// and finite or a level outside `(0, 1)`.
     pub fn build(self) -> Result<Router> {
         for (m, s) in Method::ALL.iter().zip(self.log_sigmas) {
@@ -251,7 +252,7 @@ impl Router {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Input, SkipReason};
+    use crate::{Input, RevenueError, SkipReason};
 
     #[test]
     fn defaults_build_and_level_is_validated() {
@@ -259,7 +260,7 @@ mod tests {
         for bad in [0.0, 1.0, -0.5, f64::NAN, f64::INFINITY] {
             assert!(matches!(
                 Router::builder().interval_level(bad).build(),
-                Err(RevenueError::InvalidParameter { name: "interval_level", .. })
+                Err(RevenueError::Core(acctscore_core::CoreError::ParameterOutOfRange { name: "interval_level", .. }))
             ));
         }
         assert!(Router::builder().log_sigma(Method::Prior, 0.0).build().is_err());
