@@ -2,7 +2,7 @@
 //! scorer writes (`account_id`, `priority`, `tier`, `icp`, …, `reasons` as
 //! `code:+x;…`) with an outcome column added.
 
-use crate::input::{Baseline, Factor, ReportInput, Tier};
+use crate::input::{Baseline, ReportInput, ScoreReason, Tier};
 use crate::{ReportError, Result};
 use acctscore_frame::{Column, Frame};
 use std::collections::BTreeMap;
@@ -149,7 +149,7 @@ fn tier(col: &Column, name: &str, row: usize) -> Result<char> {
 }
 
 /// Parses `code:+x;code:-y` (an empty or missing cell: no reasons).
-fn reasons(text: &str, name: &str, row: usize) -> Result<Vec<Factor>> {
+fn reasons(text: &str, name: &str, row: usize) -> Result<Vec<ScoreReason>> {
     let bad = || ReportError::BadValue {
         column: name.to_string(),
         row,
@@ -163,7 +163,7 @@ fn reasons(text: &str, name: &str, row: usize) -> Result<Vec<Factor>> {
         if code.trim().is_empty() || !x.is_finite() {
             return Err(bad());
         }
-        out.push(Factor::new(code.trim(), x));
+        out.push(ScoreReason::new(code.trim(), x));
     }
     Ok(out)
 }
@@ -231,7 +231,7 @@ impl ReportInput {
             input.ids = Some(ids(frame, &columns.id, "current")?);
         }
         if let Ok(col) = frame.column(&columns.reasons) {
-            let factors: Vec<Vec<Factor>> = (0..n)
+            let factors: Vec<Vec<ScoreReason>> = (0..n)
                 .map(|row| cell(col, row).map_or(Ok(Vec::new()), |t| reasons(&t, &columns.reasons, row)))
                 .collect::<Result<_>>()?;
             input = input.with_factors(&factors)?;
@@ -300,7 +300,7 @@ mod tests {
         assert_eq!(input.outcomes().iter().filter(|&&y| y).count(), 5);
         assert_eq!(input.tiers()[1], Tier::B);
         let factors = input.factors.as_ref().expect("factors");
-        assert_eq!(factors[2], vec![Factor::new("size", 0.2), Factor::new("age", -0.01)]);
+        assert_eq!(factors[2], vec![ScoreReason::new("size", 0.2), ScoreReason::new("age", -0.01)]);
         assert!(factors[3].is_empty());
         assert_eq!(input.score_name, "icp");
         // A positive value makes any label readable.

@@ -65,17 +65,17 @@ impl Tier {
 /// One reason of an account's score: a stable code (no `:` or `;`) and its
 /// signed contribution (probability units in the scorer's output).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Factor {
+pub struct ScoreReason {
     /// The reason's code, e.g. `industry_software`.
     pub code: String,
     /// Its signed contribution to the score.
     pub contribution: f64,
 }
 
-impl Factor {
+impl ScoreReason {
     /// A factor from its code and contribution.
-    pub fn new(code: impl Into<String>, contribution: f64) -> Factor {
-        Factor { code: code.into(), contribution }
+    pub fn new(code: impl Into<String>, contribution: f64) -> ScoreReason {
+        ScoreReason { code: code.into(), contribution }
     }
 }
 
@@ -106,12 +106,12 @@ pub(crate) struct Baseline {
 /// [`ReportInput::from_frame`](crate::ReportInput::from_frame).
 ///
 /// ```
-/// use acctscore_report::{Factor, ReportInput, Tier};
+/// use acctscore_report::{ScoreReason, ReportInput, Tier};
 ///
 /// let scores: Vec<f64> = (0..20).map(|i| f64::from(i) / 20.0).collect();
 /// let outcomes: Vec<bool> = (0..20).map(|i| i % 3 == 0).collect();
 /// let tiers: Vec<char> = scores.iter().map(|&s| if s > 0.5 { 'A' } else { 'C' }).collect();
-/// let factors: Vec<Vec<Factor>> = scores.iter().map(|&s| vec![Factor::new("fit", s - 0.5)]).collect();
+/// let factors: Vec<Vec<ScoreReason>> = scores.iter().map(|&s| vec![ScoreReason::new("fit", s - 0.5)]).collect();
 /// let input = ReportInput::new(&scores, &outcomes, &tiers)?
 ///     .with_factors(&factors)?
 ///     .title("Q3 pool")
@@ -127,7 +127,7 @@ pub struct ReportInput {
     pub(crate) tiers: Vec<Tier>,
     pub(crate) ids: Option<Vec<String>>,
     pub(crate) baseline: Option<Baseline>,
-    pub(crate) factors: Option<Vec<Vec<Factor>>>,
+    pub(crate) factors: Option<Vec<Vec<ScoreReason>>>,
     pub(crate) title: String,
     pub(crate) score_name: String,
     pub(crate) qualified_from: Tier,
@@ -213,7 +213,7 @@ impl ReportInput {
     /// [`CoreError::ShapeMismatch`] when the number of lists differs from the
     /// accounts'; [`ReportError::BadReasonCode`];
     /// [`ReportError::NonFiniteContribution`].
-    pub fn with_factors(mut self, factors: &[Vec<Factor>]) -> Result<ReportInput> {
+    pub fn with_factors(mut self, factors: &[Vec<ScoreReason>]) -> Result<ReportInput> {
         acctscore_core::check::same_len("reasons vs scores", self.len(), factors.len())?;
         for (index, list) in factors.iter().enumerate() {
             for f in list {
@@ -340,11 +340,11 @@ mod tests {
         bs[0] = f64::INFINITY;
         let e = input.clone().with_baseline(&bs, &t).expect_err("an error");
         assert!(matches!(e, ReportError::Core(CoreError::NonFinite { what: "baseline scores", .. })), "{e}");
-        let mut f: Vec<Vec<Factor>> = vec![vec![Factor::new("size", 0.1)]; 12];
+        let mut f: Vec<Vec<ScoreReason>> = vec![vec![ScoreReason::new("size", 0.1)]; 12];
         assert!(input.clone().with_factors(&f).expect("factors").has_factors());
-        f[3].push(Factor::new("a:b", 0.1));
+        f[3].push(ScoreReason::new("a:b", 0.1));
         assert!(matches!(input.clone().with_factors(&f), Err(ReportError::BadReasonCode { index: 3, .. })));
-        f[3][1] = Factor::new("ok", f64::NAN);
+        f[3][1] = ScoreReason::new("ok", f64::NAN);
         assert!(matches!(input.clone().with_factors(&f), Err(ReportError::NonFiniteContribution { index: 3, .. })));
         assert!(input.with_factors(&f[..2]).is_err());
     }

@@ -5,7 +5,7 @@
 //! `plotters`, no script, no link outside the file.
 //!
 //! ```
-//! use acctscore_report::{Factor, ReportInput, render_html};
+//! use acctscore_report::{ScoreReason, ReportInput, render_html};
 //!
 //! // 40 accounts: probabilities, whether each converted, and their tiers.
 //! let scores: Vec<f64> = (0..40).map(|i| f64::from(i) / 40.0).collect();
@@ -16,9 +16,9 @@
 //!     s if s >= 0.25 => 'C',
 //!     _ => 'D',
 //! }).collect();
-//! let reasons: Vec<Vec<Factor>> = scores
+//! let reasons: Vec<Vec<ScoreReason>> = scores
 //!     .iter()
-//!     .map(|&s| vec![Factor::new("industry_software", s / 2.0), Factor::new("small_team", -0.05)])
+//!     .map(|&s| vec![ScoreReason::new("industry_software", s / 2.0), ScoreReason::new("small_team", -0.05)])
 //!     .collect();
 //!
 //! let input = ReportInput::new(&scores, &outcomes, &tiers)?
@@ -63,7 +63,7 @@ mod input;
 
 pub use error::{ReportError, Result};
 pub use frame::FrameColumns;
-pub use input::{Factor, MIN_ACCOUNTS, ReportInput, Tier};
+pub use input::{MIN_ACCOUNTS, ReportInput, ScoreReason, Tier};
 
 use acctscore_core::{FileWriteError, WriteStep};
 use std::path::Path;

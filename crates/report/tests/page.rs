@@ -177,8 +177,8 @@ fn an_empty_or_disjoint_baseline_is_said_so() {
 #[test]
 fn text_is_escaped_and_the_file_is_written_whole() {
     let s = common::simulate(50, 1);
-    let factors: Vec<Vec<acctscore_report::Factor>> =
-        (0..50).map(|i| vec![acctscore_report::Factor::new("<b>&co", 0.01 * f64::from(i))]).collect();
+    let factors: Vec<Vec<acctscore_report::ScoreReason>> =
+        (0..50).map(|i| vec![acctscore_report::ScoreReason::new("<b>&co", 0.01 * f64::from(i))]).collect();
     let input = ReportInput::new(&s.scores, &s.outcomes, &s.tiers)
         .and_then(|i| i.with_factors(&factors))
         .expect("input")
@@ -202,19 +202,19 @@ fn text_is_escaped_and_the_file_is_written_whole() {
 
 #[test]
 fn edge_inputs_draw_every_chart() {
-    use acctscore_report::Factor;
+    use acctscore_report::ScoreReason;
     let y = [true, false, false, false, false, false, false, false, false, true];
-    let cases: Vec<(Vec<f64>, Vec<Vec<Factor>>)> = vec![
+    let cases: Vec<(Vec<f64>, Vec<Vec<ScoreReason>>)> = vec![
         // Ten accounts, one score for all, one reason code.
-        (vec![0.0; 10], (0..10).map(|_| vec![Factor::new("only", 0.2)]).collect()),
+        (vec![0.0; 10], (0..10).map(|_| vec![ScoreReason::new("only", 0.2)]).collect()),
         // Every contribution zero.
-        (vec![0.5; 10], (0..10).map(|_| vec![Factor::new("zero", 0.0)]).collect()),
+        (vec![0.5; 10], (0..10).map(|_| vec![ScoreReason::new("zero", 0.0)]).collect()),
         // Every score 1, every contribution negative.
-        (vec![1.0; 10], (0..10).map(|i| vec![Factor::new(format!("c{}", i % 3), -0.1)]).collect()),
+        (vec![1.0; 10], (0..10).map(|i| vec![ScoreReason::new(format!("c{}", i % 3), -0.1)]).collect()),
         // Spread scores, reasons only `other` or none.
         (
             (0..10).map(|i| f64::from(i) / 9.0).collect(),
-            (0..10).map(|i| if i % 2 == 0 { vec![Factor::new("other", 0.1)] } else { vec![] }).collect(),
+            (0..10).map(|i| if i % 2 == 0 { vec![ScoreReason::new("other", 0.1)] } else { vec![] }).collect(),
         ),
     ];
     for (k, (scores, factors)) in cases.iter().enumerate() {

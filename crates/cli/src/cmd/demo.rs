@@ -10,7 +10,7 @@ use crate::ranked;
 use acctscore::core::Timestamp;
 use acctscore::pool::read_accounts_frame;
 use acctscore::{AccountScore, Scorer, ScorerParams};
-use acctscore_report::{Factor, ReportInput, write_html};
+use acctscore_report::{ReportInput, ScoreReason, write_html};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -68,9 +68,9 @@ pub(crate) fn write_report(
         .collect::<Result<Vec<bool>>>()?;
     let scores: Vec<f64> = ranked.iter().map(|s| s.icp.get()).collect();
     let tiers: Vec<char> = ranked.iter().map(|s| s.tier).collect();
-    let factors: Vec<Vec<Factor>> = ranked
+    let factors: Vec<Vec<ScoreReason>> = ranked
         .iter()
-        .map(|s| s.reasons.iter().map(|r| Factor::new(r.code.clone(), r.contribution)).collect())
+        .map(|s| s.reasons.iter().map(|r| ScoreReason::new(r.code.clone(), r.contribution)).collect())
         .collect();
     let input = ReportInput::new(&scores, &outcomes, &tiers)?
         .with_factors(&factors)?

@@ -1,7 +1,7 @@
 //! A small seeded simulated scoring shared by the integration tests.
 
 use acctscore_core::numeric::{SplitMix64, sigmoid};
-use acctscore_report::{Factor, ReportInput};
+use acctscore_report::{ReportInput, ScoreReason};
 
 /// A roughly standard normal draw (sum of 12 uniforms, minus 6).
 fn normal(rng: &mut SplitMix64) -> f64 {
@@ -33,7 +33,7 @@ pub(crate) struct Simulated {
     pub tiers: Vec<char>,
     pub baseline_scores: Vec<f64>,
     pub baseline_tiers: Vec<char>,
-    pub factors: Vec<Vec<Factor>>,
+    pub factors: Vec<Vec<ScoreReason>>,
 }
 
 pub(crate) fn simulate(n: usize, seed: u64) -> Simulated {
@@ -62,7 +62,7 @@ pub(crate) fn simulate(n: usize, seed: u64) -> Simulated {
         for j in 0..k {
             let code = CODES[(start + j) % CODES.len()];
             let sign = if code == "small_team" || code == "industry_retail" { -1.0 } else { 1.0 };
-            list.push(Factor::new(code, sign * (0.01 + 0.1 * rng.next_f64()) * (1.0 + z.max(0.0))));
+            list.push(ScoreReason::new(code, sign * (0.01 + 0.1 * rng.next_f64()) * (1.0 + z.max(0.0))));
         }
         s.factors.push(list);
     }
