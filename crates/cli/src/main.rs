@@ -12,6 +12,7 @@
 
 mod cmd;
 mod common;
+mod mapfile;
 mod ranked;
 
 use clap::{Parser, Subcommand};
