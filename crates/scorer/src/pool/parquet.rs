@@ -155,7 +155,9 @@ pub fn write_events_parquet(path: impl AsRef<Path>, rows: &[EventRecord]) -> Res
 }
 
 /// Writes events as a Parquet file at `path`, whole (a temporary file,
-/// synced, renamed over `path`): `account_id`, `kind` (an Arrow dictionary),
+/// synced, renamed over `path`): `account_id` (strings, as the accounts
+/// file's, so that other readers join the two as written), `kind` (an Arrow
+/// dictionary),
 /// `timestamp` (`Int64`, Unix seconds) and, when any row has one, `rep_id`;
 /// zstd-compressed, in row groups of 1 048 576 rows. With
 /// [`IdEncoding::Dictionary`] the `account_id` pages are dictionary-encoded
@@ -183,12 +185,10 @@ pub(crate) fn write_events(
     let row_group = row_group.max(1);
     let with_rep = rows.iter().any(|r| r.rep_id.is_some());
     let chunk = |part: &[EventRecord]| -> Result<RecordBatch, PoolError> {
-        let id: ArrayRef = match ids {
-            IdEncoding::Dictionary => {
-                Arc::new(part.iter().map(|r| Some(r.account_id.as_str())).collect::<DictionaryArray<Int32Type>>())
-            }
-            IdEncoding::Plain => Arc::new(part.iter().map(|r| Some(r.account_id.as_str())).collect::<StringArray>()),
-        };
+        // Strings in the Arrow schema whatever the page encoding, so that a
+        // reader joins them to the accounts' string ids as they are; the
+        // writer's properties below choose dictionary or plain pages.
+        let id: ArrayRef = Arc::new(part.iter().map(|r| Some(r.account_id.as_str())).collect::<StringArray>());
         let mut columns: Vec<(&str, ArrayRef)> = vec![
             ("account_id", id),
             ("kind", Arc::new(part.iter().map(|r| Some(r.kind.as_str())).collect::<DictionaryArray<Int32Type>>())),

@@ -649,6 +649,15 @@ mod tests {
         };
         assert!(layout("dict.parquet"));
         assert!(!layout("plain.parquet"));
+        // Either way the ids are strings in the file's Arrow schema, as the
+        // accounts' are, so that another reader (Polars, DataFusion) joins
+        // the two files as written.
+        for file in ["dict.parquet", "plain.parquet"] {
+            let f = EventsFile::open(&dir.join(file), &EventOptions::new()).expect("opens");
+            let schema = f.plain.schema();
+            let id = schema.field_with_name("account_id").expect("account_id");
+            assert_eq!(id.data_type(), &DataType::Utf8, "{file}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 
