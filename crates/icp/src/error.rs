@@ -277,13 +277,6 @@ pub enum IcpError {
         /// Index of the tree, centroid or feature concerned.
         index: usize,
     },
-    /// The prepared scoring path ([`crate::propensity::FittedIcp::prepare`])
-    /// does not cover this model; [`crate::propensity::FittedIcp::score_rows`] does.
-    #[error("the prepared scorer does not support {what}; use FittedIcp::score_rows")]
-    Unsupported {
-        /// What is not covered ("the trees family", "12 reasons (at most 8)").
-        what: String,
-    },
     /// Rule mining found no column with at least the required information value.
     #[error("no column reaches information value {min_iv} ({examined} examined)")]
     NothingMined {

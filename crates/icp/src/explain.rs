@@ -326,7 +326,9 @@ impl<'f> FactorPlan<'f> {
         Factor { code, text, contribution }
     }
 
-    /// Every factor of row `i` (one per source column), unsorted.
+    /// Every factor of row `i` (one per source column), unsorted: for the
+    /// tests' reference scorer (`propensity/reference.rs`).
+    #[cfg(test)]
     pub(crate) fn all_factors(&self, contributions: &[f64], i: usize) -> Vec<Factor> {
         let mut sums = Vec::new();
         self.sum_groups(contributions, &mut sums);
@@ -336,7 +338,8 @@ impl<'f> FactorPlan<'f> {
     /// The explanation of row `i`: the `k` factors of largest magnitude
     /// (ties by column order) and the rest summed as `other`; baseline plus
     /// contributions equals the raw score. Strings are built for the kept
-    /// factors only.
+    /// factors only. For the tests' reference scorer.
+    #[cfg(test)]
     pub(crate) fn explain(&self, baseline: f64, contributions: &[f64], i: usize, k: usize) -> Explanation {
         let mut sums = Vec::new();
         self.sum_groups(contributions, &mut sums);

@@ -8,8 +8,9 @@
 //!   trait, a "qualified" threshold, tiers); raw score = points;
 //! - [`logistic`]: L2-regularised logistic regression on the features
 //!   crate's design matrix, with scikit-learn's objective; raw score = log-odds;
-//! - [`prepared`]: a logistic or rules model bound to one frame, scoring
-//!   rows with their top reasons (as indices) without allocating;
+//! - [`prepared`]: the one scoring engine: a fitted model of any family
+//!   bound to one frame, scoring rows with their top reasons (as indices;
+//!   logistic and rules without allocating per row);
 //! - [`explain`]: factors (a stable code, readable text, a signed
 //!   contribution) whose sum with the baseline equals the raw score.
 //!

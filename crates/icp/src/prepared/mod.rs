@@ -14,28 +14,29 @@
 //!   signed log1p, standardisation, missing and sentinel indicators,
 //!   [`BoundColumn::encode_row`]) with the column's weights.
 //!
-//! Families: logistic regression (`auto`'s learned family unless trees win
-//! its cross-validation by the margin) and weighted rules (given or mined).
-//! Trees, look-alike and hybrid models are
-//! refused with [`IcpError::Unsupported`]; [`FittedIcp::score_rows`] scores
-//! them. At most [`MAX_REASONS`] reasons: a model with more
-//! ([`crate::propensity::IcpParams::top_reasons`]) is refused the same way.
+//! This is the one scoring engine of every family: [`FittedIcp::score_rows`]
+//! and the scorer call it.
+//! - Logistic regression and weighted rules (given or mined) are scored
+//!   from the tables above, and nothing is allocated per row, with one
+//!   exception: a rule with `one_of` on a free-text column folds each
+//!   tested value into a new string.
+//! - Trees, look-alike and hybrid models are scored on their design rows,
+//!   a block of rows encoded at a time, by the models' own arithmetic
+//!   (`design.rs`); their contributions are grouped per source column as
+//!   the logistic family's are.
 //!
-//! Nothing is allocated per row, with one exception shared with
-//! [`FittedIcp::score_rows`]: a rule with `one_of` on a free-text column
-//! folds each tested value into a new string. Batches
+//! At most [`MAX_REASONS`] reasons ([`crate::propensity::IcpParams::top_reasons`]
+//! refuses more at fit time). Batches
 //! ([`PreparedIcp::score_into`]) go a block of rows at a time, one source
 //! column at a time, in parallel with the `parallel` feature. For ranking,
 //! [`PreparedIcp::probabilities_into`] gives the calibrated probabilities
 //! alone (no reasons), bit for bit those of [`PreparedIcp::score`].
 //!
-//! A [`FastScore`] agrees with [`FittedIcp::score_rows`] on the same row:
-//! the same raw score and contributions up to floating-point rounding of
-//! the summation order (contributions are computed with the same
-//! arithmetic, raw = baseline + Σ contributions rather than intercept +
-//! w·x), hence the same probability and tier; the same factors in the same
-//! order (largest magnitude first, ties by column order for logistic, by
-//! code for rules) and the same `other` sum of the factors left out.
+//! A logistic model's raw score is baseline + Σ contributions, equal to the
+//! model's intercept + w·x up to the rounding of the summation order. The
+//! factors come largest magnitude first, ties by column order (logistic,
+//! trees, look-alike) or by code (rules, hybrid), and `other` sums the
+//! factors left out.
 //!
 //! ```
 //! use acctscore_frame::{Column, Frame};
@@ -50,10 +51,10 @@
 //! let icp = IcpParams::new().family(FamilyChoice::Logistic).min_positives(10).fit(&frame, &y)?;
 //! let prepared = icp.prepare(&frame)?;
 //! let fast = prepared.score(0)?;
-//! let slow = &icp.score_rows(&frame, 0..1, true)?[0];
-//! assert!((fast.raw - slow.raw).abs() < 1e-9);
+//! let with_strings = &icp.score_rows(&frame, 0..1, true)?[0];
+//! assert_eq!(fast.raw, with_strings.raw);
 //! let (code, _text) = prepared.label(fast.reasons()[0].factor).expect("a factor of this model");
-//! assert_eq!(code, slow.explanation.factors[0].code);
+//! assert_eq!(code, with_strings.explanation.factors[0].code);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -68,11 +69,14 @@ use acctscore_features::encode::BoundColumn;
 use acctscore_frame::Frame;
 use std::ops::Range;
 
+mod design;
 mod top;
+use design::Design;
+pub(crate) use design::{Additive, HybridParts};
 use top::{BlockTop, Kept, TopK, TopSmall};
 
-/// The most reasons a [`FastScore`] carries; [`FittedIcp::prepare`] refuses
-/// a model that asks for more.
+/// The most reasons a [`FastScore`] carries;
+/// [`crate::propensity::IcpParams::fit`] refuses a model that asks for more.
 pub const MAX_REASONS: usize = 8;
 
 /// Widest encoding of a column scored per row: a number with its missing
@@ -111,14 +115,16 @@ const ROW_GROUPS: usize = 64;
 /// A factor as indices: which source column (or rule) and which of its
 /// values. [`PreparedIcp::label`] gives its code and text.
 ///
-/// - `group`: logistic — the index of the source column among the
-///   pipeline's input columns ([`acctscore_features::encode::FittedPipeline::input_columns`]);
-///   rules — the index of the rule.
+/// - `group`: logistic, trees, look-alike — the index of the source column
+///   among the pipeline's input columns
+///   ([`acctscore_features::encode::FittedPipeline::input_columns`]); rules —
+///   the index of the rule; hybrid — the source columns, then the rules,
+///   then the custom signals.
 /// - `bin`: a categorical column's dictionary code
 ///   in the prepared frame (so a categorical `FactorId` is meaningful for
 ///   that frame), a numeric column's bin among its fitted quintile edges,
 ///   0/1 for a boolean's no/yes, `u32::MAX` for a missing value, 0
-///   otherwise (and for rules).
+///   otherwise (and for rules and signals).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FactorId {
     /// Source column or rule.
@@ -195,6 +201,26 @@ impl FastScore {
 pub(crate) enum Source<'a> {
     Logistic(&'a FittedLogistic, &'a FittedCalibrator),
     Rules(&'a RuleSet, &'a FittedCalibrator),
+    Additive(Additive<'a>, &'a FittedCalibrator),
+    Hybrid(HybridParts<'a>),
+}
+
+/// The map from raw score to probability: the fitted calibrator, or the
+/// hybrid's logistic link (its combiner is the calibration).
+#[derive(Debug, Clone, Copy)]
+enum Link<'a> {
+    Calibrator(&'a FittedCalibrator),
+    Sigmoid,
+}
+
+impl Link<'_> {
+    #[inline(always)]
+    fn apply(&self, raw: f64) -> f64 {
+        match self {
+            Link::Calibrator(c) => c.calibrate_value(raw),
+            Link::Sigmoid => 1.0 / (1.0 + (-raw).exp()),
+        }
+    }
 }
 
 /// A fitted ICP model bound to one frame: scores its rows with reasons,
@@ -206,7 +232,7 @@ pub struct PreparedIcp<'a> {
     tiers: TierCuts,
     k: usize,
     nrows: usize,
-    calibrator: &'a FittedCalibrator,
+    link: Link<'a>,
     model: Model<'a>,
 }
 
@@ -224,6 +250,7 @@ enum Model<'a> {
         /// Per rule, its position in code order (the tie-break of equal points).
         rank: Vec<u32>,
     },
+    Design(Design<'a>),
 }
 
 /// How one source column's summed contribution is found for a row.
@@ -356,10 +383,16 @@ impl<'a> PreparedIcp<'a> {
     pub(crate) fn new(icp: &'a FittedIcp, source: Source<'a>, frame: &'a Frame) -> Result<Self> {
         let k = icp.top_reasons();
         if k > MAX_REASONS {
-            return Err(IcpError::Unsupported { what: format!("{k} reasons (at most {MAX_REASONS})") });
+            return Err(IcpError::InvalidModel { part: "top reasons", index: k });
         }
-        let (calibrator, model) = match source {
-            Source::Logistic(model, calibrator) => (calibrator, Self::bind_logistic(icp, model, frame)?),
+        let (link, model) = match source {
+            Source::Logistic(model, calibrator) => {
+                (Link::Calibrator(calibrator), Self::bind_logistic(icp, model, frame)?)
+            }
+            Source::Additive(model, calibrator) => {
+                (Link::Calibrator(calibrator), Model::Design(Design::additive(icp, model, frame)?))
+            }
+            Source::Hybrid(parts) => (Link::Sigmoid, Model::Design(Design::hybrid(icp, parts, frame)?)),
             Source::Rules(rules, calibrator) => {
                 let bound = rules.bind(frame)?;
                 let mut order: Vec<usize> = (0..bound.len()).collect();
@@ -371,10 +404,10 @@ impl<'a> PreparedIcp<'a> {
                 for (pos, &r) in order.iter().enumerate() {
                     rank[r] = u32::try_from(pos).map_err(|_| IcpError::InvalidModel { part: "rules", index: pos })?;
                 }
-                (calibrator, Model::Rules { bound, rank })
+                (Link::Calibrator(calibrator), Model::Rules { bound, rank })
             }
         };
-        Ok(PreparedIcp { family: icp.family(), tiers: icp.tiers(), k, nrows: frame.nrows(), calibrator, model })
+        Ok(PreparedIcp { family: icp.family(), tiers: icp.tiers(), k, nrows: frame.nrows(), link, model })
     }
 
     fn bind_logistic(icp: &'a FittedIcp, model: &'a FittedLogistic, frame: &'a Frame) -> Result<Model<'a>> {
@@ -417,7 +450,7 @@ impl<'a> PreparedIcp<'a> {
         Ok(Model::Logistic { baseline: model.baseline(), groups, plan, order })
     }
 
-    /// The family (logistic or rules).
+    /// The family.
     pub fn family(&self) -> Family {
         self.family
     }
@@ -433,20 +466,24 @@ impl<'a> PreparedIcp<'a> {
         self.k
     }
 
-    /// The score of an average account (log-odds), or 0 points for rules:
-    /// baseline + contributions of the reasons + `other` = raw.
+    /// The score of an average account (log-odds, log similarity for
+    /// look-alike), or 0 points for rules: baseline + contributions of the
+    /// reasons + `other` = raw.
     pub fn baseline(&self) -> f64 {
         match &self.model {
             Model::Logistic { baseline, .. } => *baseline,
             Model::Rules { .. } => 0.0,
+            Model::Design(d) => d.baseline(),
         }
     }
 
-    /// Number of groups: source columns (logistic) or rules.
+    /// Number of groups: source columns (logistic, trees, look-alike),
+    /// rules, or the hybrid's source columns, rules and signals.
     pub fn n_groups(&self) -> usize {
         match &self.model {
             Model::Logistic { groups, .. } => groups.len(),
             Model::Rules { bound, .. } => bound.len(),
+            Model::Design(d) => d.n_groups(),
         }
     }
 
@@ -516,7 +553,17 @@ impl<'a> PreparedIcp<'a> {
                 }
                 self.finish(i, total, top, (fired > self.k).then(|| total - top.sum()), out)
             }
+            Model::Design(d) => self.design_rows(d, i..i + 1, std::slice::from_mut(out)),
         }
+    }
+
+    /// Scores rows `rows` of a design-matrix model into `out` (as long).
+    fn design_rows(&self, d: &Design<'_>, rows: Range<usize>, out: &mut [FastScore]) -> Result<()> {
+        let start = rows.start;
+        d.score_rows(rows, Some(self.k), |i, raw, reasons, other| {
+            let slot = out.get_mut(i - start).ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
+            self.write(raw, reasons.iter().copied(), other, slot)
+        })
     }
 
     /// The raw score of row `i` (no reasons): the same sum, in the same
@@ -539,6 +586,14 @@ impl<'a> PreparedIcp<'a> {
                 }
                 Ok(total)
             }
+            Model::Design(d) => {
+                let mut raw = 0.0;
+                d.score_rows(i..i + 1, None, |_, r, _, _| {
+                    raw = r;
+                    Ok(())
+                })?;
+                Ok(raw)
+            }
         }
     }
 
@@ -552,7 +607,7 @@ impl<'a> PreparedIcp<'a> {
     /// The calibrated probability of a raw score.
     #[inline(always)]
     fn probability(&self, raw: f64) -> Result<Probability> {
-        Ok(Probability::clamped(self.calibrator.calibrate_value(raw))?)
+        Ok(Probability::clamped(self.link.apply(raw))?)
     }
 
     /// Calibration, tier and the kept reasons' bins, written into `out`.
@@ -565,26 +620,36 @@ impl<'a> PreparedIcp<'a> {
         other: Option<f64>,
         out: &mut FastScore,
     ) -> Result<()> {
+        let bin = |group: u32| match &self.model {
+            Model::Logistic { plan, .. } => plan.bin(group as usize, i),
+            _ => 0,
+        };
+        let reasons = top.kept().iter().map(|&Kept { group, contribution, .. }| FastReason {
+            factor: FactorId { group, bin: bin(group) },
+            contribution,
+        });
+        self.write(raw, reasons, other, out)
+    }
+
+    /// Calibration, tier, the reasons (at most [`MAX_REASONS`]) and `other`, written into `out`.
+    #[inline(always)]
+    fn write(
+        &self,
+        raw: f64,
+        reasons: impl Iterator<Item = FastReason>,
+        other: Option<f64>,
+        out: &mut FastScore,
+    ) -> Result<()> {
         let probability = self.probability(raw)?;
-        let kept = top.kept();
-        match &self.model {
-            Model::Logistic { plan, .. } => {
-                for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(kept) {
-                    let bin = plan.bin(group as usize, i);
-                    *slot = FastReason { factor: FactorId { group, bin }, contribution };
-                }
-            }
-            Model::Rules { .. } => {
-                for (slot, &Kept { group, contribution, .. }) in out.reasons.iter_mut().zip(kept) {
-                    *slot = FastReason { factor: FactorId { group, bin: 0 }, contribution };
-                }
-            }
+        let mut len = 0u8;
+        for (slot, reason) in out.reasons.iter_mut().zip(reasons) {
+            *slot = reason;
+            len += 1;
         }
         out.probability = probability;
         out.raw = raw;
         out.tier = self.tiers.tier(probability.get());
-        // At most MAX_REASONS.
-        out.len = u8::try_from(kept.len()).unwrap_or(u8::MAX);
+        out.len = len;
         out.has_other = other.is_some();
         out.other = other.unwrap_or(0.0);
         Ok(())
@@ -647,6 +712,9 @@ impl<'a> PreparedIcp<'a> {
     /// once per task.)
     #[inline(never)]
     fn score_block<const K: usize>(&self, start: usize, out: &mut [FastScore]) -> Result<()> {
+        if let Model::Design(d) = &self.model {
+            return self.design_rows(d, start..start + out.len(), out);
+        }
         let mut top = TopK::<K>::new(self.k);
         let Some((groups, order, shape)) = self.block_groups() else {
             for (i, slot) in (start..).zip(out) {
@@ -704,6 +772,13 @@ impl<'a> PreparedIcp<'a> {
     /// Probabilities of rows `start..start + out.len()` into `out`.
     #[inline(never)]
     fn probability_block(&self, start: usize, out: &mut [f64]) -> Result<()> {
+        if let Model::Design(d) = &self.model {
+            return d.score_rows(start..start + out.len(), None, |i, raw, _, _| {
+                let slot = out.get_mut(i - start).ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
+                *slot = self.probability(raw)?.get();
+                Ok(())
+            });
+        }
         let Some((groups, _, shape)) = self.block_groups() else {
             for (i, slot) in (start..).zip(out) {
                 *slot = self.probability(self.raw_row(i)?)?.get();
@@ -810,6 +885,7 @@ impl<'a> PreparedIcp<'a> {
         match &self.model {
             Model::Logistic { plan, .. } => (g < plan.n_groups()).then(|| plan.label(g, id.bin)),
             Model::Rules { bound, .. } => bound.label(g).map(|(c, t)| (c.to_string(), t.to_string())),
+            Model::Design(d) => d.label(id),
         }
     }
 
@@ -825,6 +901,7 @@ impl<'a> PreparedIcp<'a> {
                 text: text.to_string(),
                 contribution: reason.contribution,
             }),
+            Model::Design(d) => d.factor(i, reason.factor.group, reason.contribution),
         }
     }
 

@@ -79,10 +79,17 @@ fn pool(n: usize, seed: u64, shift: usize) -> (Frame, Vec<bool>) {
     (Frame::new(columns).expect("valid frame"), y)
 }
 
-/// Checks every row of `frame`: the prepared score against `score_rows`.
+/// Checks every row of `frame`: the prepared score against the reference
+/// scorer's (design rows, the models' own arithmetic, explanations with
+/// strings) — bit for bit for the families scored on design rows, and
+/// [`FittedIcp::score_rows`] equal to the prepared scores with strings.
 fn assert_agrees(icp: &FittedIcp, frame: &Frame) {
     let prepared = icp.prepare(frame).expect("prepares");
-    let slow: Vec<IcpScore> = icp.score_rows(frame, 0..frame.nrows(), true).expect("slow path");
+    let slow: Vec<IcpScore> = icp.reference_rows(frame, 0..frame.nrows()).expect("reference");
+    let with_strings = icp.score_rows(frame, 0..frame.nrows(), true).expect("scores");
+    if !matches!(icp.family(), Family::Logistic | Family::Rules) {
+        assert_eq!(with_strings, slow, "{:?}: the reference arithmetic, bit for bit", icp.family());
+    }
     let fast = prepared.score_rows(0..frame.nrows()).expect("fast path");
     assert_eq!(fast.len(), slow.len());
     for (i, (f, s)) in fast.iter().zip(&slow).enumerate() {
@@ -91,6 +98,7 @@ fn assert_agrees(icp: &FittedIcp, frame: &Frame) {
         assert_eq!(f.tier, s.tier, "row {i}");
         assert_eq!(f, &prepared.score(i).expect("in range"), "row {i}: batch vs one");
         let e = prepared.explanation(i, f);
+        assert_eq!((f.raw, &e), (with_strings[i].raw, &with_strings[i].explanation), "row {i}");
         assert_eq!(e.baseline, s.explanation.baseline, "row {i}");
         let codes = |e: &Explanation| e.factors.iter().map(|f| (f.code.clone(), f.text.clone())).collect::<Vec<_>>();
         assert_eq!(codes(&e), codes(&s.explanation), "row {i}");
@@ -102,8 +110,9 @@ fn assert_agrees(icp: &FittedIcp, frame: &Frame) {
             let (code, text) = prepared.label(r.factor).expect("a factor of the model");
             let exact = prepared.factor(i, r).expect("a factor of the model");
             assert_eq!(code, exact.code, "row {i}");
-            // A value beyond the fitted range is named after the bin's text.
-            assert!(exact.text == text || exact.text.starts_with(&format!("{text} (")), "row {i}: {}", exact.text);
+            // A value beyond the fitted range is named after the bin's text;
+            // a hybrid's signal shows the row's value after its name.
+            assert!(exact.text == text || exact.text.starts_with(&format!("{text} ")), "row {i}: {}", exact.text);
         }
         let total =
             prepared.baseline() + f.reasons().iter().map(|r| r.contribution).sum::<f64>() + f.other().unwrap_or(0.0);
@@ -222,13 +231,45 @@ fn rules_agree_with_score_rows_ties_by_code() {
 }
 
 #[test]
-fn other_families_and_too_many_reasons_are_refused() {
+fn trees_lookalike_and_hybrid_equal_the_reference() {
+    let (train, y) = pool(1200, 7, 0);
+    let (new, _) = pool(400, 8, 2);
+    // Look-alike may see little signal: Platt's slope could come out
+    // negative, which reasons refuse; isotonic never decreases.
+    let iso = acctscore_calibration::CalibrationMethod::Isotonic(acctscore_calibration::IsotonicParams::new());
+    for (choice, family) in [
+        (FamilyChoice::Trees, Family::Trees),
+        (FamilyChoice::Lookalike, Family::Lookalike),
+        (FamilyChoice::Hybrid, Family::Hybrid),
+    ] {
+        for k in [0, 2, MAX_REASONS] {
+            let mut params =
+                IcpParams::new().family(choice).calibration(iso.clone()).min_positives(20).folds(3).top_reasons(k);
+            if family == Family::Hybrid {
+                params = params.signals(["coin", "has_ecommerce"]);
+            }
+            let icp = params.fit(&train, &y).expect("fits");
+            assert_eq!(icp.family(), family);
+            assert_agrees(&icp, &train);
+            assert_agrees(&icp, &new);
+        }
+    }
+}
+
+#[test]
+fn bad_rows_and_too_many_reasons_are_errors() {
     let (train, y) = pool(600, 5, 0);
-    let trees = IcpParams::new().family(FamilyChoice::Trees).min_positives(20).folds(2).fit(&train, &y).expect("fits");
-    assert!(matches!(trees.prepare(&train), Err(IcpError::Unsupported { .. })));
-    let many = logistic(MAX_REASONS + 1, NumericTransform::Standardize).fit(&train, &y).expect("fits");
-    assert!(matches!(many.prepare(&train), Err(IcpError::Unsupported { .. })));
+    let many = logistic(MAX_REASONS + 1, NumericTransform::Standardize).fit(&train, &y);
+    assert!(
+        matches!(many, Err(IcpError::Core(CoreError::ParameterOutOfRange { name: "top_reasons", .. }))),
+        "{many:?}"
+    );
     let icp = logistic(3, NumericTransform::Standardize).fit(&train, &y).expect("fits");
+    // A model file asking for more reasons than a score carries is refused.
+    let json = serde_json::to_string(&icp).expect("serialises").replace(r#""top_reasons":3"#, r#""top_reasons":9"#);
+    let edited: FittedIcp = serde_json::from_str(&json).expect("reads");
+    assert!(edited.validate().is_err());
+    assert!(matches!(edited.prepare(&train), Err(IcpError::InvalidModel { part: "top reasons", index: 9 })));
     let prepared = icp.prepare(&train).expect("prepares");
     assert!(prepared.score(train.nrows()).is_err());
     assert!(prepared.score_into(0..10, &mut [FastScore::default(); 9]).is_err());

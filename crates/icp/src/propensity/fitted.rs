@@ -47,27 +47,6 @@ impl Fitted {
     }
 }
 
-/// A model whose raw score splits into a baseline plus one contribution
-/// per feature.
-trait Explained {
-    fn baseline(&self) -> f64;
-    fn contributions(&self, row: ArrayView1<'_, f64>) -> Vec<f64>;
-}
-
-macro_rules! explained {
-    ($($t:ty),*) => {$(
-        impl Explained for $t {
-            fn baseline(&self) -> f64 {
-                <$t>::baseline(self)
-            }
-            fn contributions(&self, row: ArrayView1<'_, f64>) -> Vec<f64> {
-                <$t>::contributions(self, row)
-            }
-        }
-    )*};
-}
-explained!(FittedLogistic, FittedGbdt, FittedLookalike);
-
 /// One account's ICP score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -100,7 +79,8 @@ pub struct FittedIcp {
 
 impl FittedIcp {
     /// Checks the invariants a fitted ICP model holds (as at fit time):
-    /// tier cuts ordered `1 ≥ a > b > c ≥ 0`, numeric bin edges finite and
+    /// tier cuts ordered `1 ≥ a > b > c ≥ 0`, at most [`MAX_REASONS`]
+    /// reasons, numeric bin edges finite and
     /// strictly increasing, the pipeline's encoders valid
     /// ([`FittedPipeline::validate`]), logistic weights finite and of the
     /// pipeline's width, the calibrator valid.
@@ -118,6 +98,10 @@ impl FittedIcp {
             return Err(InvalidModel::new(PART, "tiers", Problem::OutOfRange { value, min: 0.0, max: 1.0 }));
         }
         check_sorted(PART, "tiers", &[c, b, a], true)?;
+        if self.top_reasons > MAX_REASONS {
+            let (value, max) = (self.top_reasons as f64, MAX_REASONS as f64);
+            return Err(InvalidModel::new(PART, "top_reasons", Problem::OutOfRange { value, min: 0.0, max }));
+        }
         for (column, edges) in self.bins.columns() {
             check_sorted(PART, &format!("bins.{column}"), edges, true)?;
         }
@@ -232,21 +216,22 @@ impl FittedIcp {
         &self.bins
     }
 
-    /// Binds the model to `frame` once for fast scoring: every row scored
-    /// with its top reasons (as indices) without building a design row or
-    /// allocating; see [`crate::prepared`].
+    /// Binds the model to `frame` once: every row then scored with its top
+    /// reasons (as indices, without strings); see [`crate::prepared`]. The
+    /// one scoring engine of every family: [`FittedIcp::score_rows`] and the
+    /// scorer go through it.
     ///
     /// # Errors
-    /// [`IcpError::Unsupported`] for the trees, look-alike and hybrid
-    /// families and for more than [`crate::prepared::MAX_REASONS`] reasons;
-    /// a missing column or a column of another kind; [`IcpError::InvalidModel`]
+    /// A missing column or a column of another kind; [`IcpError::InvalidModel`]
     /// when the model's parts do not fit together (a damaged file).
     pub fn prepare<'a>(&'a self, frame: &'a Frame) -> Result<PreparedIcp<'a>> {
         let source = match &self.model {
             Fitted::Logistic { model, calibrator } => Source::Logistic(model, calibrator),
             Fitted::Rules { rules, calibrator } => Source::Rules(rules, calibrator),
-            Fitted::Trees { .. } | Fitted::Lookalike { .. } | Fitted::Hybrid { .. } => {
-                return Err(IcpError::Unsupported { what: format!("the {} family", self.family().name()) });
+            Fitted::Trees { model, calibrator } => Source::Additive(Additive::Trees(model), calibrator),
+            Fitted::Lookalike { model, calibrator } => Source::Additive(Additive::Lookalike(model), calibrator),
+            Fitted::Hybrid { logistic, rules, signals, combiner } => {
+                Source::Hybrid(HybridParts { logistic, rules, signals, combiner })
             }
         };
         PreparedIcp::new(self, source, frame)
@@ -261,175 +246,29 @@ impl FittedIcp {
         self.score_rows(frame, 0..frame.nrows(), true)
     }
 
-    /// Scores rows `rows` of `frame`, in order. Without `reasons` the
-    /// explanations are left empty (baseline only) and nothing is allocated
-    /// per row beyond the result: the fast path for ranking a large pool
-    /// before explaining its top.
+    /// Scores rows `rows` of `frame`, in order, through the prepared engine
+    /// ([`FittedIcp::prepare`]). Without `reasons` the explanations are left
+    /// empty (baseline only) and no strings are built.
     ///
     /// # Errors
     /// A missing column, a column of another kind, or a range out of bounds.
     pub fn score_rows(&self, frame: &Frame, rows: Range<usize>, reasons: bool) -> Result<Vec<IcpScore>> {
-        let plan = reasons.then(|| FactorPlan::new(&self.pipeline, frame, &self.bins));
-        self.score_rows_planned(frame, rows, reasons, plan.as_ref())
-    }
-
-    /// Binds the model to `frame` for scoring single rows with reasons
-    /// through [`FittedIcp::score_rows`]'s path, the per-frame factor tables
-    /// built once: the families [`FittedIcp::prepare`] refuses (trees,
-    /// look-alike, hybrid) explain a ranked top this way.
-    pub fn explainer<'a>(&'a self, frame: &'a Frame) -> IcpExplainer<'a> {
-        IcpExplainer { icp: self, frame, plan: FactorPlan::new(&self.pipeline, frame, &self.bins) }
-    }
-
-    /// [`FittedIcp::score_rows`] with the factor plan given (built for `frame`).
-    fn score_rows_planned(
-        &self,
-        frame: &Frame,
-        rows: Range<usize>,
-        reasons: bool,
-        plan: Option<&FactorPlan<'_>>,
-    ) -> Result<Vec<IcpScore>> {
-        let plan = if reasons { plan } else { None };
-        let mut out = Vec::with_capacity(rows.len());
-        match &self.model {
-            Fitted::Rules { rules, calibrator } => {
-                let bound = rules.bind(frame)?;
-                for i in rows {
-                    let (points, e) = if reasons {
-                        let e = bound.explain(i);
-                        (e.total(), e.top(self.top_reasons))
-                    } else {
-                        let points = bound.points(i);
-                        (points, Explanation { baseline: 0.0, factors: Vec::new() })
-                    };
-                    out.push(self.finish(points, calibrator.calibrate_value(points), e)?);
-                }
-            }
-            Fitted::Logistic { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
-            }
-            Fitted::Trees { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
-            }
-            Fitted::Lookalike { model, calibrator } => {
-                self.score_explained(model, calibrator, frame, rows, plan, &mut out)?;
-            }
-            Fitted::Hybrid { logistic, rules, signals, combiner } => {
-                let x = self.pipeline.transform_rows(frame, rows.clone())?;
-                let bound = rules.bind(frame)?;
-                let signal_values: Vec<Vec<f64>> =
-                    signals.iter().map(|s| signal_column(frame, s)).collect::<Result<_>>()?;
-                let w = combiner.weights();
-                let means = combiner.feature_means();
-                // A model read from a damaged file may not fit its signal list.
-                if w.len() != 2 + signals.len() || means.len() != w.len() {
-                    return Err(IcpError::InvalidModel { part: "hybrid combiner", index: w.len() });
-                }
-                // raw = b2 + w0·z1 + w1·points + Σ wk·sk, with z1 = stage-1 baseline + Σ its
-                // contributions and points = Σ fired rules: the baseline collects the constants.
-                let baseline = combiner.intercept()
-                    + w[0] * logistic.baseline()
-                    + (0..signals.len()).map(|k| w[2 + k] * means[2 + k]).sum::<f64>();
-                for (r, i) in rows.enumerate() {
-                    let row = x.row(r);
-                    let z1 = logistic.score_row_unchecked(row);
-                    let pts = bound.points(i);
-                    let mut raw_row = vec![z1, pts];
-                    raw_row.extend(signal_values.iter().map(|v| v[i]));
-                    let raw = combiner.score_row_unchecked(ArrayView1::from(&raw_row[..]));
-                    let p = 1.0 / (1.0 + (-raw).exp());
-                    let Some(plan) = plan else {
-                        out.push(self.finish(raw, p, Explanation { baseline, factors: Vec::new() })?);
-                        continue;
-                    };
-                    let mut factors: Vec<Factor> = plan
-                        .all_factors(&logistic.contributions(row), i)
-                        .into_iter()
-                        .map(|mut f| {
-                            f.contribution *= w[0];
-                            f
-                        })
-                        .collect();
-                    for mut f in bound.explain(i).factors {
-                        f.contribution *= w[1];
-                        f.code = format!("rule={}", f.code);
-                        factors.push(f);
-                    }
-                    for (k, s) in signals.iter().enumerate() {
-                        let v = signal_values[k][i];
-                        factors.push(Factor {
-                            code: crate::explain::sanitize_code(s),
-                            text: format!("{s} {v}"),
-                            contribution: w[2 + k] * (v - means[2 + k]),
-                        });
-                    }
-                    out.push(self.finish(raw, p, Explanation::new(baseline, factors))?);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn score_explained<M: Score + Explained>(
-        &self,
-        model: &M,
-        calibrator: &FittedCalibrator,
-        frame: &Frame,
-        rows: Range<usize>,
-        plan: Option<&FactorPlan<'_>>,
-        out: &mut Vec<IcpScore>,
-    ) -> Result<()> {
+        let prepared = self.prepare(frame)?;
         let start = rows.start;
-        let x = self.pipeline.transform_rows(frame, rows)?;
-        let baseline = model.baseline();
-        for (k, row) in x.rows().into_iter().enumerate() {
-            let r = model.score_row_unchecked(row);
-            let e = match plan {
-                Some(plan) => plan.explain(baseline, &model.contributions(row), start + k, self.top_reasons),
-                None => Explanation { baseline, factors: Vec::new() },
-            };
-            out.push(self.finish_explained(r, calibrator.calibrate_value(r), e)?);
-        }
-        Ok(())
-    }
-
-    fn finish_explained(&self, raw: f64, p: f64, explanation: Explanation) -> Result<IcpScore> {
-        let probability = Probability::clamped(p)?;
-        Ok(IcpScore { probability, raw, tier: self.tiers.tier(probability.get()), explanation })
-    }
-
-    fn finish(&self, raw: f64, p: f64, e: Explanation) -> Result<IcpScore> {
-        let probability = Probability::clamped(p)?;
-        Ok(IcpScore {
-            probability,
-            raw,
-            tier: self.tiers.tier(probability.get()),
-            explanation: e.top(self.top_reasons),
-        })
-    }
-}
-
-/// A fitted model bound to one frame by [`FittedIcp::explainer`]: scores
-/// single rows with their reasons, the frame's factor tables built once.
-#[derive(Debug)]
-pub struct IcpExplainer<'a> {
-    icp: &'a FittedIcp,
-    frame: &'a Frame,
-    plan: FactorPlan<'a>,
-}
-
-impl IcpExplainer<'_> {
-    /// Scores row `i` with its reasons: equal to row `i` of
-    /// [`FittedIcp::score_frame`].
-    ///
-    /// # Errors
-    /// A row out of range; as [`FittedIcp::score_rows`].
-    pub fn score(&self, i: usize) -> Result<IcpScore> {
-        let n = self.frame.nrows();
-        if i >= n {
-            return Err(CoreError::ShapeMismatch { what: "row index vs rows", expected: n, found: i }.into());
-        }
-        let mut s = self.icp.score_rows_planned(self.frame, i..i + 1, true, Some(&self.plan))?;
-        s.pop().ok_or(IcpError::Core(CoreError::Empty { what: "score" }))
+        let fast = prepared.score_rows(rows)?;
+        let baseline = prepared.baseline();
+        Ok((start..)
+            .zip(fast)
+            .map(|(i, s)| IcpScore {
+                probability: s.probability,
+                raw: s.raw,
+                tier: s.tier,
+                explanation: if reasons {
+                    prepared.explanation(i, &s)
+                } else {
+                    Explanation { baseline, factors: Vec::new() }
+                },
+            })
+            .collect())
     }
 }

@@ -29,10 +29,10 @@
 //!   (`industry=software`, `employees=50..200`) and readable text
 //!   (`employees 50–200`); baseline plus contributions equal the raw score.
 
-use crate::explain::{Explanation, Factor, FactorPlan, NumericBins};
+use crate::explain::{Explanation, NumericBins};
 use crate::logistic::{FittedLogistic, LogisticParams};
 use crate::lookalike::{FittedLookalike, LookalikeParams};
-use crate::prepared::{PreparedIcp, Source};
+use crate::prepared::{Additive, HybridParts, MAX_REASONS, PreparedIcp, Source};
 use crate::rules::RuleSet;
 use crate::trees::{FittedGbdt, GbdtParams};
 use crate::{FitWarning, IcpError, Result};
@@ -43,7 +43,7 @@ use acctscore_calibration::{
 use acctscore_core::{CoreError, Fit, Probability, Score, check, ndarray};
 use acctscore_features::encode::{FittedPipeline, NumericTransform, PipelineParams};
 use acctscore_frame::{Column, Frame};
-use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -407,7 +407,8 @@ impl IcpParams {
         self
     }
 
-    /// How many reasons a score carries (the rest summed as `other`).
+    /// How many reasons a score carries (the rest summed as `other`;
+    /// default 3, at most [`MAX_REASONS`]).
     pub fn top_reasons(mut self, k: usize) -> Self {
         self.top_reasons = k;
         self
@@ -443,6 +444,14 @@ impl IcpParams {
         }
         if self.auto_cv_folds < 2 {
             return Err(CoreError::InvalidParameter { name: "auto_cv_folds", reason: "must be at least 2" }.into());
+        }
+        if self.top_reasons > MAX_REASONS {
+            return Err(CoreError::ParameterOutOfRange {
+                name: "top_reasons",
+                value: self.top_reasons as f64,
+                reason: "at most 8 reasons (prepared::MAX_REASONS) are kept",
+            }
+            .into());
         }
         if self.auto_cv_rows < 2 * self.auto_cv_folds {
             return Err(CoreError::InvalidParameter {
@@ -630,7 +639,7 @@ impl IcpParams {
     }
 }
 
-fn signal_column(frame: &Frame, name: &str) -> Result<Vec<f64>> {
+pub(crate) fn signal_column(frame: &Frame, name: &str) -> Result<Vec<f64>> {
     match frame.column(name)? {
         Column::Numeric(v) => Ok(v.iter().map(|x| x.unwrap_or(0.0)).collect()),
         Column::Boolean(v) => Ok(v.iter().map(|x| f64::from(u8::from(x.unwrap_or(false)))).collect()),
@@ -646,8 +655,10 @@ fn signal_column(frame: &Frame, name: &str) -> Result<Vec<f64>> {
 mod choice;
 mod fitted;
 #[cfg(test)]
+mod reference;
+#[cfg(test)]
 mod tests;
 
 pub use choice::{Choice, ChoiceReason, DRIFT_AUC_GAP, RecentAuc};
 use fitted::Fitted;
-pub use fitted::{FittedIcp, IcpExplainer, IcpScore};
+pub use fitted::{FittedIcp, IcpScore};

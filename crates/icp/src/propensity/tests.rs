@@ -142,7 +142,7 @@ fn the_choice_and_its_figures_survive_the_model_file() {
 }
 
 #[test]
-fn the_explainer_scores_rows_as_score_frame() {
+fn one_prepared_row_equals_the_same_row_of_score_frame() {
     let (frame, y) = interaction(600, 9);
     for family in [FamilyChoice::Trees, FamilyChoice::Logistic, FamilyChoice::Lookalike, FamilyChoice::Rules] {
         // Logistic and look-alike see no signal in an XOR: Platt's slope may come
@@ -151,11 +151,18 @@ fn the_explainer_scores_rows_as_score_frame() {
         let icp =
             IcpParams::new().family(family).calibration(iso).min_positives(20).folds(3).fit(&frame, &y).expect("fits");
         let all = icp.score_frame(&frame).expect("scores");
-        let explainer = icp.explainer(&frame);
+        let prepared = icp.prepare(&frame).expect("prepares");
         for (i, s) in all.iter().enumerate() {
-            assert_eq!(&explainer.score(i).expect("in range"), s, "{family:?} row {i}");
+            let one = prepared.score(i).expect("in range");
+            assert_eq!((one.probability, one.raw, one.tier), (s.probability, s.raw, s.tier), "{family:?} row {i}");
+            assert_eq!(&prepared.explanation(i, &one), &s.explanation, "{family:?} row {i}");
+            assert_eq!(icp.score_rows(&frame, i..i + 1, true).expect("one row")[0], *s, "{family:?} row {i}");
         }
-        assert!(matches!(explainer.score(frame.nrows()), Err(IcpError::Core(CoreError::ShapeMismatch { .. }))));
+        assert!(matches!(prepared.score(frame.nrows()), Err(IcpError::Core(CoreError::OutOfRange { .. }))));
+        assert!(matches!(
+            icp.score_rows(&frame, 0..frame.nrows() + 1, true),
+            Err(IcpError::Core(CoreError::ShapeMismatch { .. }))
+        ));
     }
 }
 

@@ -60,7 +60,7 @@ use crate::features::quality::{QualityParams, QualityReport, Target};
 use crate::frame::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};
 use crate::icp::prepared::PreparedIcp;
-use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpExplainer, IcpParams, IcpScore};
+use crate::icp::propensity::{Family, FamilyChoice, FittedIcp, IcpParams};
 use crate::icp::rules::RuleSet;
 use crate::pool::EventRecord;
 use crate::revenue::{BusinessModel, LearnedParams, Method, RevenueEstimate, RevenueInputs, RevenueRange, Router};
@@ -681,21 +681,13 @@ impl Scorer {
                 }
             }
         }
-        // Families without a prepared form (trees, look-alike, hybrid) score
-        // through `score_rows`, and explain rows through an explainer whose
-        // factor tables are built once.
-        let (icp, explainer) = match self.state.icp.prepare(frame) {
-            Ok(p) => (Some(p), None),
-            Err(crate::icp::IcpError::Unsupported { .. }) => (None, Some(self.state.icp.explainer(frame))),
-            Err(e) => return Err(e.into()),
-        };
+        let icp = self.state.icp.prepare(frame)?;
         let names = self.state.mapping.get();
         let cols = Resolved::new(frame, &names);
         Ok(PreparedScorer {
             scorer: self,
             frame,
             icp,
-            explainer,
             revenue_on: cols.has_revenue_inputs(),
             anomaly_on: cols.has_anomaly_inputs(),
             cols,

@@ -7,8 +7,7 @@ pub(super) fn bad_engagement(value: f64) -> Error {
     CoreError::OutOfRange { what: "engagement", value, min: 0.0, max: f64::INFINITY }.into()
 }
 
-/// The ICP part of a score, from the prepared path or `score_rows`, its
-/// explanation in probability units.
+/// The ICP part of a score, its explanation in probability units.
 pub(super) struct IcpPart {
     pub(super) probability: Probability,
     pub(super) raw: f64,
@@ -19,10 +18,6 @@ impl IcpPart {
     fn new(icp: &FittedIcp, probability: Probability, raw: f64, explanation: Explanation) -> Self {
         let explanation = icp.explanation_in_probability(explanation, raw, probability.get());
         IcpPart { probability, raw, explanation }
-    }
-
-    fn from_score(icp: &FittedIcp, s: IcpScore) -> Self {
-        IcpPart::new(icp, s.probability, s.raw, s.explanation)
     }
 }
 
@@ -71,9 +66,7 @@ impl BaseScores {
 pub struct PreparedScorer<'a> {
     pub(super) scorer: &'a Scorer,
     pub(super) frame: &'a Frame,
-    pub(super) icp: Option<PreparedIcp<'a>>,
-    /// The ICP model's explainer, for the families without a prepared form.
-    pub(super) explainer: Option<IcpExplainer<'a>>,
+    pub(super) icp: PreparedIcp<'a>,
     pub(super) cols: Resolved<'a>,
     pub(super) ids: Option<&'a Column>,
     pub(super) revenue_on: bool,
@@ -84,7 +77,7 @@ impl std::fmt::Debug for PreparedScorer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PreparedScorer")
             .field("rows", &self.frame.nrows())
-            .field("icp_prepared", &self.icp.is_some())
+            .field("icp_family", &self.icp.family())
             .field("revenue_on", &self.revenue_on)
             .field("anomaly_on", &self.anomaly_on)
             .finish_non_exhaustive()
@@ -117,41 +110,16 @@ impl PreparedScorer<'_> {
 
     /// The ICP part of row `i`, its explanation with the top factors.
     fn icp(&self, i: usize) -> Result<IcpPart> {
-        let icp = &self.scorer.state.icp;
-        let Some(p) = &self.icp else {
-            let s = match &self.explainer {
-                Some(e) => e.score(i)?,
-                None => {
-                    let mut s = icp.score_rows(self.frame, i..i + 1, true)?;
-                    s.pop().ok_or(Error::Core(CoreError::Empty { what: "score" }))?
-                }
-            };
-            return Ok(IcpPart::from_score(icp, s));
-        };
-        let s = p.score(i)?;
-        Ok(IcpPart::new(icp, s.probability, s.raw, p.explanation(i, &s)))
+        let s = self.icp.score(i)?;
+        Ok(IcpPart::new(&self.scorer.state.icp, s.probability, s.raw, self.icp.explanation(i, &s)))
     }
 
-    /// ICP probabilities of `rows`, exactly those of the full scores: the
-    /// prepared model in blocks, or `score_rows` for the families without a
-    /// prepared form.
+    /// ICP probabilities of `rows` in blocks, bit for bit those of the full
+    /// scores with reasons.
     fn icp_probabilities(&self, rows: std::ops::Range<usize>) -> Result<Vec<Probability>> {
-        match &self.icp {
-            Some(p) => {
-                // Probabilities only: bit for bit those of the scores with reasons.
-                let mut out = vec![0.0; rows.len()];
-                p.probabilities_into(rows, &mut out)?;
-                out.into_iter().map(|x| Probability::new(x).map_err(Into::into)).collect()
-            }
-            None => Ok(self
-                .scorer
-                .state
-                .icp
-                .score_rows(self.frame, rows, false)?
-                .into_iter()
-                .map(|s| s.probability)
-                .collect()),
-        }
+        let mut out = vec![0.0; rows.len()];
+        self.icp.probabilities_into(rows, &mut out)?;
+        out.into_iter().map(|x| Probability::new(x).map_err(Into::into)).collect()
     }
 
     /// The parts of every row's priority that do not depend on engagement
