@@ -70,9 +70,11 @@ use acctscore_frame::Frame;
 use std::ops::Range;
 
 mod design;
+mod score;
 mod top;
 use design::Design;
 pub(crate) use design::{Additive, HybridParts};
+pub use score::{FactorId, FastReason, FastScore};
 use top::{BlockTop, Kept, TopK, TopSmall};
 
 /// The most reasons a [`FastScore`] carries;
@@ -111,91 +113,6 @@ struct BlockShape {
 /// Most groups [`PreparedIcp::score`] gathers before ranking them (a model
 /// with more offers them as they come).
 const ROW_GROUPS: usize = 64;
-
-/// A factor as indices: which source column (or rule) and which of its
-/// values. [`PreparedIcp::label`] gives its code and text.
-///
-/// - `group`: logistic, trees, look-alike — the index of the source column
-///   among the pipeline's input columns
-///   ([`acctscore_features::encode::FittedPipeline::input_columns`]); rules —
-///   the index of the rule; hybrid — the source columns, then the rules,
-///   then the custom signals.
-/// - `bin`: a categorical column's dictionary code
-///   in the prepared frame (so a categorical `FactorId` is meaningful for
-///   that frame), a numeric column's bin among its fitted quintile edges,
-///   0/1 for a boolean's no/yes, `u32::MAX` for a missing value, 0
-///   otherwise (and for rules and signals).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct FactorId {
-    /// Source column or rule.
-    pub group: u32,
-    /// Value bin within the group.
-    pub bin: u32,
-}
-
-/// One reason of a [`FastScore`]: a factor and its signed contribution to the raw score.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct FastReason {
-    /// The factor.
-    pub factor: FactorId,
-    /// Signed contribution to the raw score (log-odds or points).
-    pub contribution: f64,
-}
-
-/// One account's score from [`PreparedIcp`]: plain `Copy` data, no heap.
-#[derive(Debug, Clone, Copy)]
-pub struct FastScore {
-    /// Calibrated probability of converting.
-    pub probability: Probability,
-    /// Raw score: log-odds (logistic) or points (rules).
-    pub raw: f64,
-    /// Sum of the factors left out (when `has_other`).
-    other: f64,
-    /// Tier letter from the probability.
-    pub tier: char,
-    len: u8,
-    has_other: bool,
-    /// The first `len` are the reasons; the rest is stale.
-    reasons: [FastReason; MAX_REASONS],
-}
-
-impl Default for FastScore {
-    fn default() -> Self {
-        FastScore {
-            probability: Probability::ZERO,
-            raw: 0.0,
-            other: 0.0,
-            tier: 'D',
-            len: 0,
-            has_other: false,
-            reasons: [FastReason::default(); MAX_REASONS],
-        }
-    }
-}
-
-impl PartialEq for FastScore {
-    fn eq(&self, o: &Self) -> bool {
-        self.probability == o.probability
-            && self.raw == o.raw
-            && self.tier == o.tier
-            && self.other() == o.other()
-            && self.reasons() == o.reasons()
-    }
-}
-
-impl FastScore {
-    /// The top reasons, largest magnitude first (ties by column order for
-    /// logistic, by code for rules).
-    pub fn reasons(&self) -> &[FastReason] {
-        self.reasons.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    /// Sum of the contributions left out of [`FastScore::reasons`]; `None`
-    /// when nothing was left out (as an [`Explanation`] without an `other` factor).
-    pub fn other(&self) -> Option<f64> {
-        self.has_other.then_some(self.other)
-    }
-}
 
 /// What [`FittedIcp::prepare`] hands over: the model's scoring parts.
 pub(crate) enum Source<'a> {
