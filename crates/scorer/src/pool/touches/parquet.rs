@@ -32,9 +32,13 @@ const STRING_TYPES: &str = "Utf8, LargeUtf8, Utf8View, or a Dictionary of them";
 /// What the events' `timestamp` reads as.
 const TIME_TYPES: &str = "Int8–Int64, UInt8–UInt32 (Unix seconds, or the declared unit), Timestamp (any unit)";
 
-/// Reads the events of a Parquet file into `halves` (two contiguous halves
-/// of its row groups, on two threads) and their counts into `log`, as
-/// `read_blocks` does for CSV.
+/// Reads the events of a Parquet file into `halves` and their counts into
+/// `log`, as `read_blocks` does for CSV: the row groups go in pairs, the
+/// first of each pair into the first half and the second into the second,
+/// on two threads. A pair at a time (not two contiguous halves of the
+/// file) lets a thread that was busy elsewhere (the accounts' base scores,
+/// computed alongside) take its share as soon as it is free; touches kept
+/// without sums are moved to `log` after each pair, in file order.
 pub(super) fn read_events(
     path: &Path,
     ids: &Column,
@@ -60,7 +64,6 @@ pub(super) fn read_events(
     let index = IdIndex::new(ids, options.duplicates)?;
     let file = EventsFile::open(path, options)?;
     let groups = file.plain.metadata().num_row_groups();
-    let half = groups.div_ceil(2);
     let read = |row_groups: std::ops::Range<usize>, half: &mut Half| -> Result<(), PoolError> {
         let mut state = BatchState {
             names: [&options.account, &options.kind, &options.timestamp].map(String::clone),
@@ -106,12 +109,20 @@ pub(super) fn read_events(
         result
     };
     let [h0, h1] = &mut *halves;
-    #[cfg(feature = "parallel")]
-    let (a, b) = rayon::join(|| read(0..half, h0), || read(half..groups, h1));
-    #[cfg(not(feature = "parallel"))]
-    let (a, b) = (read(0..half, h0), read(half..groups, h1));
-    a?;
-    b?;
+    for first in (0..groups).step_by(2) {
+        let (one, two) = (first..first + 1, first + 1..(first + 2).min(groups));
+        #[cfg(feature = "parallel")]
+        let (a, b) = rayon::join(|| read(one, h0), || read(two, h1));
+        #[cfg(not(feature = "parallel"))]
+        let (a, b) = (read(one, h0), read(two, h1));
+        a?;
+        b?;
+        for half in [&mut *h0, &mut *h1] {
+            if half.sums.is_none() {
+                log.touches.append(&mut half.log.touches);
+            }
+        }
+    }
     super::gather(halves, log);
     Ok(())
 }
