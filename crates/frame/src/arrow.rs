@@ -172,9 +172,7 @@ impl Frame {
     pub fn from_record_batches(schema: &Schema, batches: &[RecordBatch], options: &ArrowOptions) -> Result<Frame> {
         let mut builder = ArrowFrameBuilder::new(schema, options)?;
         builder.reserve(batches.iter().map(RecordBatch::num_rows).sum());
-        for batch in batches {
-            builder.push(batch)?;
-        }
+        builder.push(batches)?;
         builder.finish()
     }
 }
@@ -222,32 +220,46 @@ impl ArrowFrameBuilder {
         }
     }
 
-    /// Appends the rows of `batch`.
+    /// Appends the rows of `batches`, in order. Each column takes every
+    /// batch in turn, the columns in parallel with the `parallel` feature;
+    /// the error is the one of the first batch, then the first column, that
+    /// has one (as when the batches go one after another), whatever the
+    /// number of threads.
     ///
     /// # Errors
-    /// [`FrameError::InvalidConfig`] when the batch's columns are not the
-    /// schema's; [`FrameError::NonFinite`].
-    pub(crate) fn push(&mut self, batch: &RecordBatch) -> Result<()> {
-        let theirs = batch.schema_ref();
-        for (k, name, growing) in &mut self.columns {
-            let ours = self.schema.field(*k);
-            let Some(field) = theirs.fields().get(*k).filter(|f| f.name() == name) else {
-                return Err(FrameError::InvalidConfig {
-                    reason: format!("a record batch lacks column `{name}` (at position {}) of the first batch", *k + 1),
-                });
-            };
-            if field.data_type() != ours.data_type() {
-                return Err(FrameError::InvalidConfig {
-                    reason: format!(
-                        "column `{name}` is {} in one record batch and {} in another",
-                        ours.data_type(),
-                        field.data_type()
-                    ),
-                });
+    /// [`FrameError::InvalidConfig`] for a batch whose columns are not the
+    /// first's (names, types); the errors of a column's values.
+    pub(crate) fn push(&mut self, batches: &[RecordBatch]) -> Result<()> {
+        let firsts: Vec<usize> = batches
+            .iter()
+            .scan(self.rows, |row, b| {
+                let first = *row;
+                *row += b.num_rows();
+                Some(first)
+            })
+            .collect();
+        let schema = &self.schema;
+        let column = |(c, (k, name, growing)): (usize, &mut (usize, String, Growing))| {
+            for (b, (batch, &first)) in batches.iter().zip(&firsts).enumerate() {
+                let pushed =
+                    check_field(schema, batch, *k, name).and_then(|()| growing.push(name, first, batch.column(*k)));
+                if let Err(e) = pushed {
+                    return Some((b, c, e));
+                }
             }
-            growing.push(name, self.rows, batch.column(*k))?;
+            None
+        };
+        #[cfg(feature = "parallel")]
+        let first_error = {
+            use rayon::prelude::*;
+            self.columns.par_iter_mut().enumerate().filter_map(column).min_by_key(|(b, c, _)| (*b, *c))
+        };
+        #[cfg(not(feature = "parallel"))]
+        let first_error = self.columns.iter_mut().enumerate().filter_map(column).min_by_key(|(b, c, _)| (*b, *c));
+        if let Some((_, _, e)) = first_error {
+            return Err(e);
         }
-        self.rows += batch.num_rows();
+        self.rows += batches.iter().map(RecordBatch::num_rows).sum::<usize>();
         Ok(())
     }
 
@@ -258,6 +270,27 @@ impl ArrowFrameBuilder {
     pub(crate) fn finish(self) -> Result<Frame> {
         Frame::new(self.columns.into_iter().map(|(_, name, growing)| (name, growing.finish())).collect())
     }
+}
+
+/// Checks that column `k` of `batch` is column `k` of `schema` (named `name`): same name, same type.
+fn check_field(schema: &Schema, batch: &RecordBatch, k: usize, name: &str) -> Result<()> {
+    let theirs = batch.schema_ref();
+    let Some(field) = theirs.fields().get(k).filter(|f| f.name() == name) else {
+        return Err(FrameError::InvalidConfig {
+            reason: format!("a record batch lacks column `{name}` (at position {}) of the first batch", k + 1),
+        });
+    };
+    let ours = schema.field(k);
+    if field.data_type() != ours.data_type() {
+        return Err(FrameError::InvalidConfig {
+            reason: format!(
+                "column `{name}` is {} in one record batch and {} in another",
+                ours.data_type(),
+                field.data_type()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The kind a column of type `dt` is read as (`declared`, if the type can give it).

@@ -81,9 +81,9 @@ impl Frame {
         let (first, second) = rayon::join(|| read((0..half).collect()), || read((half..groups).collect()));
         #[cfg(not(feature = "parallel"))]
         let (first, second) = (read((0..half).collect()), read((half..groups).collect()));
-        for batch in first?.iter().chain(second?.iter()) {
-            builder.push(batch).map_err(in_file)?;
-        }
+        let (first, second) = (first?, second?);
+        builder.push(&first).map_err(in_file)?;
+        builder.push(&second).map_err(in_file)?;
         builder.finish().map_err(in_file)
     }
 }

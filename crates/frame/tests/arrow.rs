@@ -199,3 +199,30 @@ fn a_schema_without_batches_gives_an_empty_frame_and_mismatched_batches_are_refu
         Err(FrameError::InvalidConfig { .. })
     ));
 }
+
+#[test]
+fn the_first_batch_then_the_first_column_with_a_bad_value_is_named_at_any_thread_count() {
+    let batch = |x: Vec<f64>, y: Vec<f64>| {
+        RecordBatch::try_from_iter([
+            ("x", Arc::new(Float64Array::from(x)) as ArrayRef),
+            ("y", Arc::new(Float64Array::from(y)) as ArrayRef),
+        ])
+        .expect("batch")
+    };
+    // Batch 0: `y` is bad at row 1; batch 1: `x` is bad too (row 2 of the frame).
+    let batches = [batch(vec![1.0, 2.0], vec![1.0, f64::NAN]), batch(vec![f64::INFINITY], vec![3.0])];
+    for _ in 0..20 {
+        let e = Frame::from_record_batches(batches[0].schema_ref(), &batches, &ArrowOptions::new()).expect_err("NaN");
+        assert!(matches!(e, FrameError::NonFinite { ref column, row: 1, .. } if column == "y"), "{e:?}");
+    }
+    // In one batch, the first column that has a bad value (not the earliest row).
+    let one = [batch(vec![1.0, f64::NAN], vec![f64::NAN, 2.0])];
+    let e = Frame::from_record_batches(one[0].schema_ref(), &one, &ArrowOptions::new()).expect_err("NaN");
+    assert!(matches!(e, FrameError::NonFinite { ref column, row: 1, .. } if column == "x"), "{e:?}");
+    // A value error of an earlier batch comes before a later batch's wrong schema.
+    let other =
+        RecordBatch::try_from_iter([("x", Arc::new(Float64Array::from(vec![1.0])) as ArrayRef)]).expect("batch");
+    let mixed = [batch(vec![1.0], vec![f64::NAN]), other];
+    let e = Frame::from_record_batches(mixed[0].schema_ref(), &mixed, &ArrowOptions::new()).expect_err("NaN");
+    assert!(matches!(e, FrameError::NonFinite { ref column, row: 0, .. } if column == "y"), "{e:?}");
+}
