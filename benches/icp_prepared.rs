@@ -12,8 +12,9 @@
 //!   every row's calibrated probability only (no reasons;
 //!   `PreparedIcp::probabilities_into`, the facade's ranking path), in
 //!   parallel, into a reused buffer.
-//! - `score_rows_100k_slow`: the string-building path
-//!   (`FittedIcp::score_rows` with reasons) on 100k rows, for reference.
+//! - `score_rows_100k_slow`: `FittedIcp::score_rows` with reasons on 100k
+//!   rows (the prepared engine plus every row's codes and texts), for
+//!   reference.
 //! - `score_one_top3`: one row of the prepared 1M frame with its reasons,
 //!   rows 7919 apart (each row's values are cache misses). Target: ≤ 2 µs.
 //! - `score_one_top3_next_row`: the same on consecutive rows (warm caches).
