@@ -103,6 +103,9 @@ impl<'a> Design<'a> {
         if model.n_features() != pipeline.features().len() {
             return Err(IcpError::InvalidModel { part: "model width", index: model.n_features() });
         }
+        // The encoders' columns are checked now (as the other families'
+        // are), not when the first block is encoded.
+        pipeline.bind(frame)?;
         let plan = FactorPlan::new(pipeline, frame, icp.bins());
         Ok(Design { pipeline, frame, plan, baseline: model.baseline(), kind: Kind::Additive(model) })
     }
@@ -128,6 +131,7 @@ impl<'a> Design<'a> {
         let baseline = combiner.intercept()
             + w[0] * logistic.baseline()
             + (0..signals.len()).map(|k| w[2 + k] * means[2 + k]).sum::<f64>();
+        pipeline.bind(frame)?;
         let plan = FactorPlan::new(pipeline, frame, icp.bins());
         let rules = rules.bind(frame)?;
         Ok(Design { pipeline, frame, plan, baseline, kind: Kind::Hybrid { logistic, combiner, rules, signals } })
@@ -146,8 +150,8 @@ impl<'a> Design<'a> {
         }
     }
 
-    /// The raw score of each row of `rows` (at most [`BLOCK_ROWS`] at a
-    /// time are encoded), handed to `each` with the row's reasons when
+    /// The raw score of each row of `rows` (at most [`CHUNK_ROWS`] at a
+    /// time are encoded: each encoding binds the encoders to the frame once), handed to `each` with the row's reasons when
     /// `reasons` is `Some(k)`: the `k` largest by magnitude and the sum of
     /// the rest (`None` when nothing was left out).
     pub(super) fn score_rows(
@@ -159,9 +163,12 @@ impl<'a> Design<'a> {
         let mut candidates: Vec<Candidate> = Vec::new();
         let mut kept: Vec<FastReason> = Vec::new();
         let mut sums = Vec::new();
-        for first in rows.clone().step_by(BLOCK_ROWS) {
-            let block = first..(first + BLOCK_ROWS).min(rows.end);
+        for first in rows.clone().step_by(CHUNK_ROWS) {
+            let block = first..(first + CHUNK_ROWS).min(rows.end);
             let x = self.pipeline.transform_rows(self.frame, block.clone())?;
+            if x.nrows() != block.len() {
+                return Err(IcpError::InvalidModel { part: "design rows", index: x.nrows() });
+            }
             for (i, row) in block.zip(x.rows()) {
                 let raw = self.raw(i, row)?;
                 let Some(k) = reasons else {
@@ -235,7 +242,9 @@ impl<'a> Design<'a> {
         // the order of equal factors after the final sort.
         if let Some(fired) = out.get_mut(start..) {
             fired.sort_by(|a, b| {
-                let points = |c: &Candidate| rules.fired_points(c.group as usize - g, i).unwrap_or(0.0).abs();
+                let points = |c: &Candidate| {
+                    (c.group as usize).checked_sub(g).and_then(|r| rules.fired_points(r, i)).unwrap_or(0.0).abs()
+                };
                 points(b).total_cmp(&points(a)).then_with(|| self.code(i, a).cmp(&self.code(i, b)))
             });
         }

@@ -1,5 +1,6 @@
 //! Prepared scoring: a fitted ICP model bound to one frame once, then any
-//! row scored with its top reasons without allocating, the reasons as
+//! row scored with its top reasons (logistic and rules models without
+//! allocating per row), the reasons as
 //! indices ([`FactorId`]) that [`PreparedIcp::label`] turns into the codes
 //! and texts [`FittedIcp::score_rows`] gives.
 //!
@@ -141,7 +142,8 @@ impl Link<'_> {
 }
 
 /// A fitted ICP model bound to one frame: scores its rows with reasons,
-/// without allocating per row. `Sync`: share it across threads.
+/// (logistic and rules without allocating per row). `Sync`: share it
+/// across threads.
 /// Build with [`FittedIcp::prepare`].
 #[derive(Debug)]
 pub struct PreparedIcp<'a> {
@@ -404,7 +406,8 @@ impl<'a> PreparedIcp<'a> {
         }
     }
 
-    /// Scores row `i` with its top reasons; nothing is allocated.
+    /// Scores row `i` with its top reasons (nothing is allocated for the
+    /// logistic and rules families).
     ///
     /// # Errors
     /// [`CoreError::OutOfRange`] for a row beyond the frame.
@@ -481,6 +484,28 @@ impl<'a> PreparedIcp<'a> {
             let slot = out.get_mut(i - start).ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
             self.write(raw, reasons.iter().copied(), other, slot)
         })
+    }
+
+    /// Raw score, probability and tier of each row of `rows`, without
+    /// reasons: those of [`PreparedIcp::score`] (for
+    /// [`FittedIcp::score_rows`] without reasons).
+    pub(crate) fn scores_without_reasons(&self, rows: Range<usize>) -> Result<Vec<(f64, Probability, char)>> {
+        self.check_rows(&rows, rows.len())?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut push = |raw: f64| -> Result<()> {
+            let p = self.probability(raw)?;
+            out.push((raw, p, self.tiers.tier(p.get())));
+            Ok(())
+        };
+        match &self.model {
+            Model::Design(d) => d.score_rows(rows, None, |_, raw, _, _| push(raw))?,
+            _ => {
+                for i in rows {
+                    push(self.raw_row(i)?)?;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The raw score of row `i` (no reasons): the same sum, in the same
@@ -732,7 +757,8 @@ impl<'a> PreparedIcp<'a> {
 
     /// Scores rows `rows` into `out` (one score per row, in order), in
     /// parallel with the `parallel` feature (the result does not depend on
-    /// the number of threads); nothing is allocated per row.
+    /// the number of threads); nothing is allocated per row for the
+    /// logistic and rules families (the others encode blocks of rows).
     ///
     /// # Errors
     /// [`CoreError::ShapeMismatch`] when the range is out of bounds or `out`
@@ -762,7 +788,7 @@ impl<'a> PreparedIcp<'a> {
     /// `self.score(i)?.probability.get()` for every row `i` (the raw score
     /// is summed in the same order), faster, in parallel with the
     /// `parallel` feature (the result does not depend on the number of
-    /// threads); nothing is allocated.
+    /// threads); nothing is allocated for the logistic and rules families.
     ///
     /// # Errors
     /// [`CoreError::ShapeMismatch`] when the range is out of bounds or `out`

@@ -41,7 +41,8 @@ pub struct FastReason {
 pub struct FastScore {
     /// Calibrated probability of converting.
     pub probability: Probability,
-    /// Raw score: log-odds (logistic) or points (rules).
+    /// Raw score: log-odds (logistic, trees, hybrid), log similarity
+    /// (look-alike) or points (rules).
     pub raw: f64,
     /// Sum of the factors left out (when `has_other`).
     pub(super) other: f64,
@@ -79,7 +80,7 @@ impl PartialEq for FastScore {
 
 impl FastScore {
     /// The top reasons, largest magnitude first (ties by column order for
-    /// logistic, by code for rules).
+    /// logistic, trees and look-alike; by code for rules and hybrid).
     pub fn reasons(&self) -> &[FastReason] {
         self.reasons.get(..usize::from(self.len)).unwrap_or_default()
     }

@@ -111,8 +111,13 @@ fn assert_agrees(icp: &FittedIcp, frame: &Frame) {
             let exact = prepared.factor(i, r).expect("a factor of the model");
             assert_eq!(code, exact.code, "row {i}");
             // A value beyond the fitted range is named after the bin's text;
-            // a hybrid's signal shows the row's value after its name.
-            assert!(exact.text == text || exact.text.starts_with(&format!("{text} ")), "row {i}: {}", exact.text);
+            // a hybrid's signal (a group after the source columns and rules)
+            // shows the row's value after its name.
+            let signal = icp.family() == Family::Hybrid
+                && r.factor.group as usize
+                    >= icp.pipeline().input_columns().len() + icp.rules().map_or(0, |r| r.rules().len());
+            let tail = if signal { format!("{text} ") } else { format!("{text} (") };
+            assert!(exact.text == text || exact.text.starts_with(&tail), "row {i}: {}", exact.text);
         }
         let total =
             prepared.baseline() + f.reasons().iter().map(|r| r.contribution).sum::<f64>() + f.other().unwrap_or(0.0);

@@ -254,20 +254,28 @@ impl FittedIcp {
     /// A missing column, a column of another kind, or a range out of bounds.
     pub fn score_rows(&self, frame: &Frame, rows: Range<usize>, reasons: bool) -> Result<Vec<IcpScore>> {
         let prepared = self.prepare(frame)?;
+        let baseline = prepared.baseline();
+        if !reasons {
+            return Ok(prepared
+                .scores_without_reasons(rows)?
+                .into_iter()
+                .map(|(raw, probability, tier)| IcpScore {
+                    probability,
+                    raw,
+                    tier,
+                    explanation: Explanation { baseline, factors: Vec::new() },
+                })
+                .collect());
+        }
         let start = rows.start;
         let fast = prepared.score_rows(rows)?;
-        let baseline = prepared.baseline();
         Ok((start..)
             .zip(fast)
             .map(|(i, s)| IcpScore {
                 probability: s.probability,
                 raw: s.raw,
                 tier: s.tier,
-                explanation: if reasons {
-                    prepared.explanation(i, &s)
-                } else {
-                    Explanation { baseline, factors: Vec::new() }
-                },
+                explanation: prepared.explanation(i, &s),
             })
             .collect())
     }

@@ -639,6 +639,9 @@ impl IcpParams {
     }
 }
 
+// The message of a `top_reasons` above the cap names it.
+const _: () = assert!(MAX_REASONS == 8);
+
 pub(crate) fn signal_column(frame: &Frame, name: &str) -> Result<Vec<f64>> {
     match frame.column(name)? {
         Column::Numeric(v) => Ok(v.iter().map(|x| x.unwrap_or(0.0)).collect()),

@@ -158,6 +158,16 @@ fn one_prepared_row_equals_the_same_row_of_score_frame() {
             assert_eq!(&prepared.explanation(i, &one), &s.explanation, "{family:?} row {i}");
             assert_eq!(icp.score_rows(&frame, i..i + 1, true).expect("one row")[0], *s, "{family:?} row {i}");
         }
+        // Without reasons: the same numbers, no factors.
+        let bare = icp.score_rows(&frame, 0..frame.nrows(), false).expect("scores");
+        for (b, s) in bare.iter().zip(&all) {
+            assert_eq!((b.probability, b.raw, b.tier), (s.probability, s.raw, s.tier), "{family:?}");
+            assert!(b.explanation.factors.is_empty() && b.explanation.baseline == s.explanation.baseline);
+        }
+        // A frame without a fitted column is refused when prepared, even for no rows.
+        let partial = frame.without(&[frame.names()[0].as_str()]);
+        assert!(icp.prepare(&partial).is_err(), "{family:?}");
+        assert!(icp.score_rows(&partial, 0..0, false).is_err(), "{family:?}");
         assert!(matches!(prepared.score(frame.nrows()), Err(IcpError::Core(CoreError::OutOfRange { .. }))));
         assert!(matches!(
             icp.score_rows(&frame, 0..frame.nrows() + 1, true),
