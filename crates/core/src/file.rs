@@ -6,6 +6,12 @@
 //! behind; readers never see a half-written file. Every file acctscore
 //! writes goes through [`AtomicFile`] or [`write_atomic`].
 //!
+//! A destination that exists and is not a regular file or a folder (a
+//! device such as `/dev/null`, a named pipe, a terminal, or a link to one)
+//! cannot be replaced by a rename (renaming over `/dev/null` would put a
+//! regular file in its place for every program of the machine): it is
+//! written in place, with no whole-file guarantee.
+//!
 //! ```
 //! use std::io::Write;
 //!
@@ -117,7 +123,8 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 #[derive(Debug)]
 pub struct AtomicFile {
     dest: PathBuf,
-    temp: PathBuf,
+    /// `None` when the destination is written in place (a device, a pipe).
+    temp: Option<PathBuf>,
     /// `None` once committed (or while committing).
     file: Option<BufWriter<File>>,
     /// The temporary file is still on disk and must be removed on drop.
@@ -136,6 +143,14 @@ impl AtomicFile {
         let Some(name) = dest.file_name() else {
             return Err(fail(io::Error::new(io::ErrorKind::InvalidInput, "the path names no file")));
         };
+        // A device or a pipe (links followed) is written in place.
+        if let Ok(meta) = std::fs::metadata(&dest)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            let file = File::options().write(true).open(&dest).map_err(fail)?;
+            return Ok(AtomicFile { dest, temp: None, file: Some(BufWriter::new(file)), pending: false });
+        }
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -154,7 +169,7 @@ impl AtomicFile {
                     if let Ok(meta) = std::fs::metadata(&dest) {
                         let _ = file.set_permissions(meta.permissions());
                     }
-                    return Ok(AtomicFile { dest, temp, file: Some(BufWriter::new(file)), pending: true });
+                    return Ok(AtomicFile { dest, temp: Some(temp), file: Some(BufWriter::new(file)), pending: true });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 16 => attempts += 1,
                 Err(e) => return Err(fail(e)),
@@ -181,9 +196,11 @@ impl AtomicFile {
             return Err(fail(WriteStep::Write, io::Error::other("already committed")));
         };
         let file = buffered.into_inner().map_err(|e| fail(WriteStep::Write, e.into_error()))?;
+        // Written in place (a device, a pipe): flushed, nothing to rename.
+        let Some(temp) = self.temp.clone() else { return Ok(()) };
         file.sync_all().map_err(|e| fail(WriteStep::Sync, e))?;
         drop(file);
-        std::fs::rename(&self.temp, &self.dest).map_err(|e| fail(WriteStep::Rename, e))?;
+        std::fs::rename(&temp, &self.dest).map_err(|e| fail(WriteStep::Rename, e))?;
         self.pending = false;
         #[cfg(unix)]
         if let Some(dir) = self.dest.parent() {
@@ -224,7 +241,9 @@ impl Drop for AtomicFile {
         if self.pending {
             // Close before removing (Windows cannot remove an open file).
             drop(self.file.take());
-            let _ = std::fs::remove_file(&self.temp);
+            if let Some(temp) = &self.temp {
+                let _ = std::fs::remove_file(temp);
+            }
         }
     }
 }
@@ -288,6 +307,23 @@ mod tests {
         assert_eq!(entries(dir), 1, "no temporary file left");
     }
 
+    /// A link to `/dev/null` (so that a failure would replace the link, not
+    /// the device): the device is written in place and stays a device.
+    #[cfg(unix)]
+    #[test]
+    fn a_device_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let link = tmp.path().join("out.csv");
+        std::os::unix::fs::symlink("/dev/null", &link).expect("link");
+        let r: Result<(), io::Error> = write_atomic(&link, |w| w.write_all(b"account_id\n"));
+        r.expect("written");
+        let meta = std::fs::symlink_metadata(&link).expect("link metadata");
+        assert!(meta.file_type().is_symlink(), "the link is still a link");
+        assert!(std::fs::metadata(&link).expect("device").file_type().is_char_device());
+        assert_eq!(entries(tmp.path()), 1, "no temporary file left");
+    }
+
     #[test]
     fn a_successful_write_replaces_the_file() {
         let tmp = tempfile::tempdir().expect("temp dir");
@@ -321,8 +357,8 @@ mod tests {
         // A bare file name: the temporary file is created in `.` (never committed here).
         let name = format!("acctscore-core-bare-{}.txt", std::process::id());
         let f = AtomicFile::create(&name).expect("created in the current folder");
-        assert_eq!(f.temp.parent(), Some(Path::new(".")));
-        let temp = f.temp.clone();
+        let temp = f.temp.clone().expect("a temporary file");
+        assert_eq!(temp.parent(), Some(Path::new(".")));
         assert!(temp.exists());
         drop(f);
         assert!(!temp.exists() && !Path::new(&name).exists());
