@@ -259,6 +259,29 @@ fn trees_lookalike_and_hybrid_equal_the_reference() {
             assert_agrees(&icp, &new);
         }
     }
+    // Exact ties at 0 between a source column, a signal and other columns
+    // (the all-false `off` flag, as a column and as a signal; the constant
+    // column), ordered by code as the reference orders them.
+    for k in [MAX_REASONS, 3] {
+        let icp = IcpParams::new()
+            .family(FamilyChoice::Hybrid)
+            .min_positives(20)
+            .folds(3)
+            .top_reasons(k)
+            .signals(["off", "coin"])
+            .exclude(["country", "revenue", "last_seen", "growth"])
+            .fit(&train, &y)
+            .expect("fits");
+        let zeros = icp.score_rows(&new, 0..1, true).expect("row")[0]
+            .explanation
+            .factors
+            .iter()
+            .filter(|f| f.contribution == 0.0)
+            .count();
+        assert!(zeros >= 1 || k < MAX_REASONS, "a tie at 0 at the cut of the kept reasons");
+        assert_agrees(&icp, &train);
+        assert_agrees(&icp, &new);
+    }
 }
 
 #[test]
