@@ -34,7 +34,7 @@ use acctscore::icp::prepared::FastScore;
 use acctscore::icp::propensity::FittedIcp;
 use acctscore::pool::PoolGenerator;
 use acctscore::prelude::*;
-use acctscore_features::encode::NumericTransform;
+use acctscore_features::encode::{NumericTransform, PipelineParams};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -48,8 +48,7 @@ fn fit(pool: &[AccountRecord]) -> FittedIcp {
     let y: Vec<bool> = labelled.iter().map(|a| a.converted == Some(true)).collect();
     let train = accounts_to_frame(&labelled).expect("finite pool");
     let icp = IcpParams::new()
-        .numeric_transform(NumericTransform::Log1pStandardize)
-        .max_levels(30)
+        .pipeline(PipelineParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30))
         .folds(3)
         .exclude(["account_id", "converted", "monthly_revenue_usd", "job_title_of_contact"])
         .fit(&train, &y)

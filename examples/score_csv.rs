@@ -146,7 +146,8 @@ pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
     }
     let mut params = IcpParams::new().family(args.family).exclude(&excluded).target_column(&args.target.target);
     if args.log1p {
-        params = params.numeric_transform(acctscore::features::encode::NumericTransform::Log1pStandardize);
+        use acctscore::features::encode::{NumericTransform, PipelineParams};
+        params = params.pipeline(PipelineParams::new().numeric_transform(NumericTransform::Log1pStandardize));
     }
     if let Some(path) = &args.rules {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;

@@ -5,7 +5,7 @@
 
 use acctscore::calibration::BinStrategy;
 use acctscore::calibration::metrics::{expected_calibration_error, roc_auc};
-use acctscore::features::encode::NumericTransform;
+use acctscore::features::encode::{NumericTransform, PipelineParams};
 use acctscore::frame::{Column, Frame};
 use acctscore::icp::propensity::{Family, FamilyChoice, IcpParams};
 use acctscore::icp::rules::RuleSet;
@@ -27,7 +27,10 @@ fn with_column(frame: &Frame, name: &str, column: Column) -> Frame {
 }
 
 fn icp(family: FamilyChoice) -> IcpParams {
-    IcpParams::new().family(family).numeric_transform(NumericTransform::Log1pStandardize).max_levels(30).folds(3)
+    IcpParams::new()
+        .family(family)
+        .pipeline(PipelineParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30))
+        .folds(3)
 }
 
 #[test]

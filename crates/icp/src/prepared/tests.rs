@@ -1,7 +1,7 @@
 use super::*;
 use crate::propensity::{FamilyChoice, IcpParams, IcpScore};
 use acctscore_core::numeric::SplitMix64;
-use acctscore_features::encode::NumericTransform;
+use acctscore_features::encode::{NumericTransform, PipelineParams};
 use acctscore_frame::Column;
 use proptest::prelude::*;
 
@@ -148,8 +148,7 @@ fn logistic(k: usize, transform: NumericTransform) -> IcpParams {
     IcpParams::new()
         .family(FamilyChoice::Logistic)
         .min_positives(20)
-        .numeric_transform(transform)
-        .max_levels(25)
+        .pipeline(PipelineParams::new().numeric_transform(transform).max_levels(25))
         .folds(3)
         .top_reasons(k)
 }

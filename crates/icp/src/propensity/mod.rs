@@ -235,9 +235,7 @@ pub struct IcpParams {
     calibration: CalibrationMethod,
     folds: usize,
     seed: u64,
-    min_frequency: usize,
-    max_levels: Option<usize>,
-    numeric_transform: NumericTransform,
+    pipeline: PipelineParams,
     exclude: Vec<String>,
     signals: Vec<String>,
     tiers: Option<TierCuts>,
@@ -275,9 +273,7 @@ impl IcpParams {
             calibration: CalibrationMethod::Platt(PlattParams::new()),
             folds: 5,
             seed: 0,
-            min_frequency: 10,
-            max_levels: None,
-            numeric_transform: NumericTransform::Standardize,
+            pipeline: PipelineParams::new().numeric_transform(NumericTransform::Standardize),
             exclude: Vec::new(),
             signals: Vec::new(),
             tiers: None,
@@ -366,25 +362,17 @@ impl IcpParams {
         self
     }
 
-    /// Minimum count of a categorical level before it gets its own feature.
-    pub fn min_frequency(mut self, n: usize) -> Self {
-        self.min_frequency = n;
-        self
-    }
-
-    /// At most this many levels per categorical column get their own
-    /// feature (the most frequent; the rest join the rare bucket). Default: no cap.
-    pub fn max_levels(mut self, n: usize) -> Self {
-        self.max_levels = Some(n);
-        self
-    }
-
-    /// How numeric columns are transformed before standardisation (default:
-    /// standardise only, as scikit-learn's reference pipeline; heavy-tailed
+    /// The encoders' settings (numeric transforms, rare levels, clipping,
+    /// placeholders, …; see [`PipelineParams`]). Default:
+    /// `PipelineParams::new()` with [`NumericTransform::Standardize`]
+    /// (standardise only, as scikit-learn's reference pipeline); heavy-tailed
     /// firmographics such as the account pool's do better with
-    /// [`NumericTransform::Log1pStandardize`], which the facade's pool scorer uses).
-    pub fn numeric_transform(mut self, t: NumericTransform) -> Self {
-        self.numeric_transform = t;
+    /// [`NumericTransform::Log1pStandardize`], the pipeline's own default and
+    /// the facade's pool scorer's choice. The columns of
+    /// [`IcpParams::exclude`], the signals and the target are added to its
+    /// exclusions.
+    pub fn pipeline(mut self, p: PipelineParams) -> Self {
+        self.pipeline = p;
         self
     }
 
@@ -493,15 +481,7 @@ impl IcpParams {
         let mut exclude = self.exclude.clone();
         exclude.extend(self.signals.iter().cloned());
         exclude.extend(self.target.iter().cloned());
-        let mut pipeline = PipelineParams::new();
-        if let Some(m) = self.max_levels {
-            pipeline = pipeline.max_levels(m);
-        }
-        let pipeline = pipeline
-            .min_frequency(self.min_frequency)
-            .numeric_transform(self.numeric_transform)
-            .exclude(&exclude)
-            .fit(frame)?;
+        let pipeline = self.pipeline.clone().exclude(&exclude).fit(frame)?;
         let bins = NumericBins::fit(frame, &pipeline.input_columns());
         let (family, reason) = match decided {
             Some(d) => d,

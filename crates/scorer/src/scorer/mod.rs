@@ -55,7 +55,7 @@ use crate::anomaly::{AnomalyChecker, AnomalyInputs, AnomalyParams, AnomalyReport
 use crate::calibration::{CalibrationMethod, IsotonicParams};
 use crate::core::{CoreError, InvalidModel, Probability, Problem, Timestamp};
 use crate::engagement::{EngagementModel, EngagementParams, Priority, PriorityParams, Touch};
-use crate::features::encode::NumericTransform;
+use crate::features::encode::{NumericTransform, PipelineParams};
 use crate::features::quality::{QualityParams, QualityReport, Target};
 use crate::frame::{Column, ColumnKind, Frame};
 use crate::icp::explain::{Explanation, Factor};

@@ -58,7 +58,9 @@ impl ScorerParams {
     pub fn new() -> Self {
         ScorerParams {
             mapping: ColumnMapping::pool(),
-            icp: IcpParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30).folds(3),
+            icp: IcpParams::new()
+                .pipeline(PipelineParams::new().numeric_transform(NumericTransform::Log1pStandardize).max_levels(30))
+                .folds(3),
             range: RevenueRange::default(),
             engagement: EngagementParams::new()
                 .kind("email", 1.0, 14.0)
