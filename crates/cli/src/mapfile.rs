@@ -259,10 +259,10 @@ impl MapFile {
         let c = &self.csv;
         let mut o = CsvOptions::new().decimal_comma(c.decimal_comma);
         if let Some(d) = &c.delimiter {
-            let b = match d.as_str() {
-                "\\t" | "tab" => b'\t',
-                s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
-                s => return Err(fail(format!("csv.delimiter `{s}` is not one ASCII character"))),
+            let b = match (d.as_str(), d.as_bytes()) {
+                ("\\t" | "tab", _) => b'\t',
+                (_, &[b]) if b.is_ascii() => b,
+                (s, _) => return Err(fail(format!("csv.delimiter `{s}` is not one ASCII character"))),
             };
             o = o.delimiter(b);
         }

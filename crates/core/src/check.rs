@@ -28,9 +28,9 @@ pub fn finite_slice(what: &'static str, values: &[f64]) -> Result<()> {
 /// assert_eq!(e, CoreError::NotAProbability { what: "scores", index: 1, value: 1.5 });
 /// ```
 pub fn probabilities(what: &'static str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| !(0.0..=1.0).contains(v)) {
-        Some(index) if !values[index].is_finite() => Err(CoreError::NonFinite { what, index, value: values[index] }),
-        Some(index) => Err(CoreError::NotAProbability { what, index, value: values[index] }),
+    match values.iter().copied().enumerate().find(|(_, v)| !(0.0..=1.0).contains(v)) {
+        Some((index, value)) if !value.is_finite() => Err(CoreError::NonFinite { what, index, value }),
+        Some((index, value)) => Err(CoreError::NotAProbability { what, index, value }),
         None => Ok(()),
     }
 }

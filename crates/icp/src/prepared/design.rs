@@ -128,9 +128,11 @@ impl<'a> Design<'a> {
             .collect::<Result<Vec<_>>>()?;
         // raw = b2 + w0·z1 + w1·points + Σ wk·sk, with z1 = stage-1 baseline + Σ its
         // contributions and points = Σ fired rules: the baseline collects the constants.
-        let baseline = combiner.intercept()
-            + w[0] * logistic.baseline()
-            + (0..signals.len()).map(|k| w[2 + k] * means[2 + k]).sum::<f64>();
+        let (w0, signal_terms) = match (w, means) {
+            ([w0, _, ws @ ..], [_, _, ms @ ..]) => (*w0, ws.iter().zip(ms).map(|(w, m)| w * m).sum::<f64>()),
+            _ => return Err(IcpError::InvalidModel { part: "hybrid combiner", index: w.len() }),
+        };
+        let baseline = combiner.intercept() + w0 * logistic.baseline() + signal_terms;
         pipeline.bind(frame)?;
         let plan = FactorPlan::new(pipeline, frame, icp.bins());
         let rules = rules.bind(frame)?;

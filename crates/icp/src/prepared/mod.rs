@@ -481,7 +481,10 @@ impl<'a> PreparedIcp<'a> {
     fn design_rows(&self, d: &Design<'_>, rows: Range<usize>, out: &mut [FastScore]) -> Result<()> {
         let start = rows.start;
         d.score_rows(rows, Some(self.k), |i, raw, reasons, other| {
-            let slot = out.get_mut(i - start).ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
+            let slot = i
+                .checked_sub(start)
+                .and_then(|j| out.get_mut(j))
+                .ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
             self.write(raw, reasons.iter().copied(), other, slot)
         })
     }
@@ -716,7 +719,10 @@ impl<'a> PreparedIcp<'a> {
     fn probability_block(&self, start: usize, out: &mut [f64]) -> Result<()> {
         if let Model::Design(d) = &self.model {
             return d.score_rows(start..start + out.len(), None, |i, raw, _, _| {
-                let slot = out.get_mut(i - start).ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
+                let slot = i
+                    .checked_sub(start)
+                    .and_then(|j| out.get_mut(j))
+                    .ok_or(IcpError::InvalidModel { part: "block rows", index: i })?;
                 *slot = self.probability(raw)?.get();
                 Ok(())
             });
