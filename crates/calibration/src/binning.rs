@@ -5,7 +5,7 @@ use crate::metrics::BinStrategy;
 use crate::metrics::{bin_of, numpy_percentile};
 use crate::rank::sort_finite;
 use crate::{CalibrationError, Result};
-use acctscore_core::CoreError;
+use acctscore_core::{CoreError, check};
 use acctscore_core::{InvalidModel, Problem};
 use serde::{Deserialize, Serialize};
 
@@ -137,9 +137,7 @@ impl FitCalibrator for BinningParams {
     type Fitted = BinningCalibrator;
 
     fn fit(&self, scores: &[f64], labels: &[bool]) -> Result<BinningCalibrator> {
-        if self.n_bins == 0 {
-            return Err(CoreError::InvalidParameter { name: "n_bins", reason: "must be at least 1" }.into());
-        }
+        check::param(self.n_bins >= 1, "n_bins", "must be at least 1")?;
         check_fit_input(scores, labels)?;
         let nb = self.n_bins;
         let mut sorted = scores.to_vec();

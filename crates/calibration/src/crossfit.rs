@@ -4,7 +4,7 @@
 use crate::calibrator::{Calibrator, FitCalibrator};
 use crate::{CalibrationError, Result};
 use acctscore_core::ndarray::{ArrayView1, ArrayView2, Axis};
-use acctscore_core::{CoreError, Fit, Probability, Score, check};
+use acctscore_core::{Fit, Probability, Score, check};
 use serde::{Deserialize, Serialize};
 
 /// Parameters of cross-fitted calibration: `k` stratified folds assigned
@@ -173,9 +173,7 @@ impl<F: Score, C: Calibrator> CalibratedModel<F, C> {
 /// [`CoreError::InvalidParameter`] for fewer than 2 folds,
 /// [`CalibrationError::TooFewForFolds`] when a class has fewer rows than folds.
 pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Result<Vec<usize>> {
-    if k < 2 {
-        return Err(CoreError::InvalidParameter { name: "folds", reason: "must be at least 2" }.into());
-    }
+    check::param(k >= 2, "folds", "must be at least 2")?;
     let mut pos: Vec<usize> = (0..labels.len()).filter(|&i| labels[i]).collect();
     let mut neg: Vec<usize> = (0..labels.len()).filter(|&i| !labels[i]).collect();
     if pos.len() < k || neg.len() < k {

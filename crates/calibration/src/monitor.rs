@@ -86,12 +86,8 @@ impl PsiParams {
     /// # Errors
     /// Invalid parameters, either input empty, or a non-finite score.
     pub fn compute(&self, baseline: &[f64], current: &[f64]) -> Result<PsiReport> {
-        if self.n_bins == 0 {
-            return Err(CoreError::InvalidParameter { name: "n_bins", reason: "must be at least 1" }.into());
-        }
-        if !(self.epsilon > 0.0 && self.epsilon < 1.0) {
-            return Err(CoreError::InvalidParameter { name: "epsilon", reason: "must be in (0, 1)" }.into());
-        }
+        check::param(self.n_bins >= 1, "n_bins", "must be at least 1")?;
+        check::param(self.epsilon > 0.0 && self.epsilon < 1.0, "epsilon", "must be in (0, 1)")?;
         if baseline.is_empty() {
             return Err(CoreError::Empty { what: "baseline scores" }.into());
         }
@@ -172,9 +168,8 @@ impl Tiers {
     /// [`CoreError::NonFinite`] or [`CoreError::InvalidParameter`].
     pub fn new(cuts: Vec<f64>) -> Result<Self> {
         check::finite_slice("tier cuts", &cuts)?;
-        if cuts.windows(2).any(|w| w[0] >= w[1]) {
-            return Err(CoreError::InvalidParameter { name: "tier cuts", reason: "must be strictly increasing" }.into());
-        }
+        let increasing = cuts.windows(2).all(|w| w[0] < w[1]);
+        check::param(increasing, "tier cuts", "must be strictly increasing")?;
         Ok(Tiers { cuts })
     }
 
@@ -216,14 +211,10 @@ impl MigrationMatrix {
             return Err(CoreError::Empty { what: "tiers before" }.into());
         }
         check::same_len("tiers after vs before", before.len(), after.len())?;
-        if n_tiers == 0 {
-            return Err(CoreError::InvalidParameter { name: "n_tiers", reason: "must be at least 1" }.into());
-        }
+        check::param(n_tiers >= 1, "n_tiers", "must be at least 1")?;
         let mut counts = vec![vec![0u64; n_tiers]; n_tiers];
         for (&b, &a) in before.iter().zip(after) {
-            if b >= n_tiers || a >= n_tiers {
-                return Err(CoreError::InvalidParameter { name: "tier index", reason: "must be below n_tiers" }.into());
-            }
+            check::param(b < n_tiers && a < n_tiers, "tier index", "must be below n_tiers")?;
             counts[b][a] += 1;
         }
         Ok(MigrationMatrix { counts })

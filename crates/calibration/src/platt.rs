@@ -2,7 +2,7 @@
 
 use crate::calibrator::{Calibrator, FitCalibrator, check_fit_input};
 use crate::{CalibrationError, Result};
-use acctscore_core::CoreError;
+use acctscore_core::check;
 use acctscore_core::numeric::sigmoid;
 use serde::{Deserialize, Serialize};
 
@@ -70,12 +70,8 @@ impl PlattParams {
     }
 
     fn validate(&self) -> Result<()> {
-        if self.max_iter == 0 {
-            return Err(CoreError::InvalidParameter { name: "max_iter", reason: "must be at least 1" }.into());
-        }
-        if !(self.tolerance.is_finite() && self.tolerance > 0.0) {
-            return Err(CoreError::InvalidParameter { name: "tolerance", reason: "must be finite and positive" }.into());
-        }
+        check::param(self.max_iter >= 1, "max_iter", "must be at least 1")?;
+        check::param(self.tolerance.is_finite() && self.tolerance > 0.0, "tolerance", "must be finite and positive")?;
         Ok(())
     }
 }

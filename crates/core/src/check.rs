@@ -78,6 +78,23 @@ pub fn same_len(what: &'static str, expected: usize, found: usize) -> Result<()>
     if expected == found { Ok(()) } else { Err(CoreError::ShapeMismatch { what, expected, found }) }
 }
 
+/// Checks one parameter: `Ok` when `holds`, otherwise
+/// [`CoreError::InvalidParameter`] naming it and why. Every crate's params
+/// check goes through this, so each rule reads as one line.
+///
+/// # Errors
+/// [`CoreError::InvalidParameter`] when `holds` is false.
+///
+/// ```
+/// use acctscore_core::{CoreError, check};
+/// let folds = 1;
+/// let e = check::param(folds >= 2, "folds", "must be at least 2").expect_err("one fold");
+/// assert_eq!(e, CoreError::InvalidParameter { name: "folds", reason: "must be at least 2" });
+/// ```
+pub fn param(holds: bool, name: &'static str, reason: &'static str) -> Result<()> {
+    if holds { Ok(()) } else { Err(CoreError::InvalidParameter { name, reason }) }
+}
+
 /// Counts of each class in a label vector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClassCounts {

@@ -36,7 +36,7 @@
 
 use crate::{IcpError, Result};
 use acctscore_core::numeric::SplitMix64;
-use acctscore_core::{CoreError, Fit, Score, check, ndarray};
+use acctscore_core::{Fit, Score, check, ndarray};
 use ndarray::{ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 
@@ -124,16 +124,9 @@ impl LookalikeParams {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |name, reason| -> Result<()> { Err(CoreError::InvalidParameter { name, reason }.into()) };
-        if self.k == 0 {
-            return bad("k", "must be at least 1");
-        }
-        if self.max_iter == 0 {
-            return bad("max_iter", "must be at least 1");
-        }
-        if self.max_rows == 0 {
-            return bad("max_rows", "must be at least 1");
-        }
+        check::param(self.k >= 1, "k", "must be at least 1")?;
+        check::param(self.max_iter >= 1, "max_iter", "must be at least 1")?;
+        check::param(self.max_rows >= 1, "max_rows", "must be at least 1")?;
         Ok(())
     }
 }
@@ -418,6 +411,7 @@ impl Score for FittedLookalike {
 mod tests {
     use super::*;
     use acctscore_calibration::metrics::roc_auc;
+    use acctscore_core::CoreError;
     use ndarray::Array2;
     use proptest::prelude::*;
 

@@ -54,7 +54,7 @@ use crate::explain::sanitize_code;
 use crate::logistic::LogisticParams;
 use crate::rules::{Condition, Rule, RuleSet, RuleTiers};
 use crate::{IcpError, Result};
-use acctscore_core::{CoreError, Fit, ndarray};
+use acctscore_core::{CoreError, Fit, check, ndarray};
 use acctscore_features::encode::fold_level;
 use acctscore_frame::{Column, Frame, NumericColumn};
 use serde::{Deserialize, Serialize};
@@ -185,34 +185,19 @@ impl MiningParams {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |name, reason| -> Result<()> { Err(CoreError::InvalidParameter { name, reason }.into()) };
-        if !(2..=50).contains(&self.n_bins) {
-            return bad("n_bins", "must be in 2..=50");
-        }
-        if !(self.min_support.is_finite() && self.min_support > 0.0 && self.min_support <= 0.5) {
-            return bad("min_support", "must be in (0, 0.5]");
-        }
-        if !(self.min_iv.is_finite() && self.min_iv >= 0.0) {
-            return bad("min_iv", "must be finite and >= 0");
-        }
-        if self.max_levels == 0 {
-            return bad("max_levels", "must be at least 1");
-        }
-        if !(self.pdo.is_finite() && self.pdo > 0.0) {
-            return bad("pdo", "must be finite and > 0");
-        }
-        if !self.base_points.is_finite() {
-            return bad("base_points", "must be finite");
-        }
-        if !(self.base_odds.is_finite() && self.base_odds > 0.0) {
-            return bad("base_odds", "must be finite and > 0");
-        }
-        if !(self.min_points.is_finite() && self.min_points >= 0.0) {
-            return bad("min_points", "must be finite and >= 0");
-        }
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return bad("c", "must be finite and > 0");
-        }
+        check::param((2..=50).contains(&self.n_bins), "n_bins", "must be in 2..=50")?;
+        check::param(
+            self.min_support.is_finite() && self.min_support > 0.0 && self.min_support <= 0.5,
+            "min_support",
+            "must be in (0, 0.5]",
+        )?;
+        check::param(self.min_iv.is_finite() && self.min_iv >= 0.0, "min_iv", "must be finite and >= 0")?;
+        check::param(self.max_levels >= 1, "max_levels", "must be at least 1")?;
+        check::param(self.pdo.is_finite() && self.pdo > 0.0, "pdo", "must be finite and > 0")?;
+        check::param(self.base_points.is_finite(), "base_points", "must be finite")?;
+        check::param(self.base_odds.is_finite() && self.base_odds > 0.0, "base_odds", "must be finite and > 0")?;
+        check::param(self.min_points.is_finite() && self.min_points >= 0.0, "min_points", "must be finite and >= 0")?;
+        check::param(self.c.is_finite() && self.c > 0.0, "c", "must be finite and > 0")?;
         Ok(())
     }
 

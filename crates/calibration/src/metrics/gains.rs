@@ -2,7 +2,7 @@
 
 use crate::rank::Ranked;
 use crate::{CalibrationError, Result};
-use acctscore_core::CoreError;
+use acctscore_core::{CoreError, check};
 use serde::{Deserialize, Serialize};
 
 /// One group (for example a decile) of a gains table, best scores first.
@@ -48,9 +48,7 @@ fn require_positive(r: &Ranked) -> Result<()> {
 /// (lift is undefined), `n_groups == 0`, or fewer rows than groups
 /// ([`CalibrationError::TooFewRows`]).
 pub fn gains_table(scores: &[f64], labels: &[bool], n_groups: usize) -> Result<Vec<GainsRow>> {
-    if n_groups == 0 {
-        return Err(CoreError::InvalidParameter { name: "n_groups", reason: "must be at least 1" }.into());
-    }
+    check::param(n_groups >= 1, "n_groups", "must be at least 1")?;
     let r = Ranked::checked("scores", scores, labels)?;
     require_positive(&r)?;
     let n = r.n();

@@ -2,7 +2,7 @@
 
 use crate::Result;
 use crate::rank::{check_probabilities, compensated_sum, sort_finite};
-use acctscore_core::CoreError;
+use acctscore_core::check;
 use serde::{Deserialize, Serialize};
 
 /// Mean log loss (cross-entropy, natural log), as current scikit-learn's
@@ -118,9 +118,7 @@ pub(crate) fn bin_of(interior: &[f64], p: f64) -> usize {
 }
 
 fn check_bins(n_bins: usize) -> Result<()> {
-    if n_bins == 0 {
-        return Err(CoreError::InvalidParameter { name: "n_bins", reason: "must be at least 1" }.into());
-    }
+    check::param(n_bins >= 1, "n_bins", "must be at least 1")?;
     Ok(())
 }
 

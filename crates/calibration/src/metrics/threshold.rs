@@ -156,9 +156,7 @@ pub struct ThresholdChoice {
 }
 
 fn check_target(name: &'static str, target: f64) -> Result<()> {
-    if !(target > 0.0 && target <= 1.0) {
-        return Err(CoreError::InvalidParameter { name, reason: "must be in (0, 1]" }.into());
-    }
+    check::param(target > 0.0 && target <= 1.0, name, "must be in (0, 1]")?;
     Ok(())
 }
 
@@ -242,9 +240,7 @@ pub fn threshold_for_capacity(scores: &[f64], capacity: usize) -> Result<Capacit
     if scores.is_empty() {
         return Err(CoreError::Empty { what: "scores" }.into());
     }
-    if capacity == 0 {
-        return Err(CoreError::InvalidParameter { name: "capacity", reason: "must be at least 1" }.into());
-    }
+    check::param(capacity >= 1, "capacity", "must be at least 1")?;
     check::finite_slice("scores", scores)?;
     let mut sorted = scores.to_vec();
     sort_finite(&mut sorted);

@@ -43,6 +43,7 @@
 use crate::placeholder::PlaceholderRules;
 use crate::title::{self, JobFunction, Seniority};
 use crate::{Column, ColumnKind, FeaturesError, Frame, FrameError, Result};
+use acctscore_core::check;
 use ndarray::{Array2, ArrayViewMut2, Axis};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -216,23 +217,14 @@ impl PipelineParams {
     }
 
     fn check(&self) -> Result<()> {
-        let bad = |name: &'static str, reason: &'static str| -> Result<()> {
-            Err(acctscore_core::CoreError::InvalidParameter { name, reason }.into())
-        };
-        if self.min_frequency == 0 {
-            return bad("min_frequency", "must be at least 1");
-        }
-        if self.max_levels == Some(0) {
-            return bad("max_levels", "must be at least 1");
-        }
+        check::param(self.min_frequency >= 1, "min_frequency", "must be at least 1")?;
+        check::param(self.max_levels != Some(0), "max_levels", "must be at least 1")?;
         for &(lo, hi) in self.clip_quantiles.iter().chain(self.column_clip_quantiles.values()) {
-            if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo >= hi {
-                return bad("clip_quantiles", "need 0 <= lo < hi <= 1");
-            }
+            let ordered = (0.0..=1.0).contains(&lo) && (0.0..=1.0).contains(&hi) && lo < hi;
+            check::param(ordered, "clip_quantiles", "need 0 <= lo < hi <= 1")?;
         }
-        if self.sentinels.values().flatten().any(|s| !s.is_finite()) {
-            return bad("sentinel", "must be finite");
-        }
+        let finite = self.sentinels.values().flatten().all(|s| s.is_finite());
+        check::param(finite, "sentinel", "must be finite")?;
         Ok(())
     }
 

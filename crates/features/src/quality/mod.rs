@@ -72,6 +72,7 @@
 
 use crate::placeholder::{self, PlaceholderFinding, PlaceholderRules};
 use crate::{Column, ColumnKind, FeaturesError, Frame, NumericColumn, Result};
+use acctscore_core::check;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -399,23 +400,12 @@ impl QualityParams {
     /// # Errors
     /// [`acctscore_core::CoreError::InvalidParameter`] naming the first bad setting.
     pub fn validate(&self) -> Result<()> {
-        let bad = |name: &'static str, reason: &'static str| -> Result<()> {
-            Err(acctscore_core::CoreError::InvalidParameter { name, reason }.into())
-        };
-        if self.folds < 2 {
-            return bad("folds", "need at least 2");
-        }
-        if self.bins < 2 {
-            return bad("bins", "need at least 2");
-        }
+        check::param(self.folds >= 2, "folds", "need at least 2")?;
+        check::param(self.bins >= 2, "bins", "need at least 2")?;
         for (name, v) in [("leakage_auc", self.leakage_auc), ("suspect_auc", self.suspect_auc)] {
-            if !(v.is_finite() && (0.5..=1.0).contains(&v)) {
-                return bad(name, "must be a finite AUC in [0.5, 1]");
-            }
+            check::param(v.is_finite() && (0.5..=1.0).contains(&v), name, "must be a finite AUC in [0.5, 1]")?;
         }
-        if self.suspect_auc > self.leakage_auc {
-            return bad("suspect_auc", "must not be above leakage_auc");
-        }
+        check::param(self.suspect_auc <= self.leakage_auc, "suspect_auc", "must not be above leakage_auc")?;
         for (name, v) in [
             ("value_purity", self.value_purity),
             ("value_coverage", self.value_coverage),
@@ -425,13 +415,13 @@ impl QualityParams {
             ("id_unique_share", self.id_unique_share),
             ("placeholder_share", self.placeholder_share),
         ] {
-            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
-                return bad(name, "must be a finite share in [0, 1]");
-            }
+            check::param(v.is_finite() && (0.0..=1.0).contains(&v), name, "must be a finite share in [0, 1]")?;
         }
-        if !(self.value_contamination.is_finite() && self.value_contamination >= 0.0) {
-            return bad("value_contamination", "must be finite and >= 0");
-        }
+        check::param(
+            self.value_contamination.is_finite() && self.value_contamination >= 0.0,
+            "value_contamination",
+            "must be finite and >= 0",
+        )?;
         Ok(())
     }
 }

@@ -97,15 +97,9 @@ impl LogisticParams {
     }
 
     fn validate(&self) -> Result<()> {
-        if !(self.c.is_finite() && self.c > 0.0) {
-            return Err(CoreError::InvalidParameter { name: "c", reason: "must be finite and > 0" }.into());
-        }
-        if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(CoreError::InvalidParameter { name: "tol", reason: "must be finite and > 0" }.into());
-        }
-        if self.max_iter == 0 {
-            return Err(CoreError::InvalidParameter { name: "max_iter", reason: "must be at least 1" }.into());
-        }
+        check::param(self.c.is_finite() && self.c > 0.0, "c", "must be finite and > 0")?;
+        check::param(self.tol.is_finite() && self.tol > 0.0, "tol", "must be finite and > 0")?;
+        check::param(self.max_iter >= 1, "max_iter", "must be at least 1")?;
         Ok(())
     }
 }

@@ -182,9 +182,7 @@ impl TierCuts {
     /// # Errors
     /// [`CoreError::InvalidParameter`] otherwise.
     pub fn new(a: f64, b: f64, c: f64) -> Result<Self> {
-        if !(a <= 1.0 && a > b && b > c && c >= 0.0) {
-            return Err(CoreError::InvalidParameter { name: "tiers", reason: "need 1 >= a > b > c >= 0" }.into());
-        }
+        check::param(a <= 1.0 && a > b && b > c && c >= 0.0, "tiers", "need 1 >= a > b > c >= 0")?;
         Ok(TierCuts { a, b, c })
     }
 
@@ -424,15 +422,9 @@ impl IcpParams {
         if frame.nrows() == 0 {
             return Err(CoreError::Empty { what: "training rows" }.into());
         }
-        if self.folds < 2 {
-            return Err(CoreError::InvalidParameter { name: "folds", reason: "must be at least 2" }.into());
-        }
-        if !self.auto_margin.is_finite() {
-            return Err(CoreError::InvalidParameter { name: "auto_margin", reason: "must be finite" }.into());
-        }
-        if self.auto_cv_folds < 2 {
-            return Err(CoreError::InvalidParameter { name: "auto_cv_folds", reason: "must be at least 2" }.into());
-        }
+        check::param(self.folds >= 2, "folds", "must be at least 2")?;
+        check::param(self.auto_margin.is_finite(), "auto_margin", "must be finite")?;
+        check::param(self.auto_cv_folds >= 2, "auto_cv_folds", "must be at least 2")?;
         if self.top_reasons > MAX_REASONS {
             return Err(CoreError::ParameterOutOfRange {
                 name: "top_reasons",

@@ -83,9 +83,7 @@ impl FeatureBins {
     /// [`CoreError::InvalidParameter`] for `max_bins` outside 2–255,
     /// [`CoreError::Empty`] without rows, [`CoreError::NonFinite`].
     pub(crate) fn fit(x: ArrayView2<'_, f64>, max_bins: usize) -> Result<Self> {
-        if !(2..=MAX_BINS).contains(&max_bins) {
-            return Err(CoreError::InvalidParameter { name: "max_bins", reason: "must be in 2..=255" }.into());
-        }
+        check::param((2..=MAX_BINS).contains(&max_bins), "max_bins", "must be in 2..=255")?;
         if x.nrows() == 0 {
             return Err(CoreError::Empty { what: "rows to bin" }.into());
         }
@@ -268,31 +266,22 @@ impl GbdtParams {
     }
 
     fn validate(&self) -> Result<()> {
-        let bad = |name, reason| -> Result<()> { Err(CoreError::InvalidParameter { name, reason }.into()) };
-        if self.n_trees == 0 {
-            return bad("n_trees", "must be at least 1");
-        }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0) {
-            return bad("learning_rate", "must be in (0, 1]");
-        }
-        if !(1..=16).contains(&self.max_depth) {
-            return bad("max_depth", "must be in 1..=16");
-        }
-        if self.min_samples_leaf == 0 {
-            return bad("min_samples_leaf", "must be at least 1");
-        }
-        if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return bad("l2", "must be finite and >= 0");
-        }
-        if !(2..=MAX_BINS).contains(&self.max_bins) {
-            return bad("max_bins", "must be in 2..=255");
-        }
-        if !(self.subsample.is_finite() && self.subsample > 0.0 && self.subsample <= 1.0) {
-            return bad("subsample", "must be in (0, 1]");
-        }
-        if !(self.min_gain.is_finite() && self.min_gain >= 0.0) {
-            return bad("min_gain", "must be finite and >= 0");
-        }
+        check::param(self.n_trees >= 1, "n_trees", "must be at least 1")?;
+        check::param(
+            self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 1.0,
+            "learning_rate",
+            "must be in (0, 1]",
+        )?;
+        check::param((1..=16).contains(&self.max_depth), "max_depth", "must be in 1..=16")?;
+        check::param(self.min_samples_leaf >= 1, "min_samples_leaf", "must be at least 1")?;
+        check::param(self.l2.is_finite() && self.l2 >= 0.0, "l2", "must be finite and >= 0")?;
+        check::param((2..=MAX_BINS).contains(&self.max_bins), "max_bins", "must be in 2..=255")?;
+        check::param(
+            self.subsample.is_finite() && self.subsample > 0.0 && self.subsample <= 1.0,
+            "subsample",
+            "must be in (0, 1]",
+        )?;
+        check::param(self.min_gain.is_finite() && self.min_gain >= 0.0, "min_gain", "must be finite and >= 0")?;
         Ok(())
     }
 }
