@@ -133,17 +133,22 @@ impl Calibrator for BinningCalibrator {
     }
 }
 
-impl FitCalibrator for BinningParams {
-    type Fitted = BinningCalibrator;
+impl BinningParams {
+    pub(crate) fn check(&self) -> Result<()> {
+        check::param(self.n_bins >= 1, "n_bins", "must be at least 1").map_err(Into::into)
+    }
 
-    fn fit(&self, scores: &[f64], labels: &[bool]) -> Result<BinningCalibrator> {
-        check::param(self.n_bins >= 1, "n_bins", "must be at least 1")?;
-        check_fit_input(scores, labels)?;
+    /// The `n_bins + 1` edges over `sorted` (ascending, finite, not empty),
+    /// from its smallest to its largest value; a value belongs to bin
+    /// `(e_k, e_{k+1}]`. Shared by the calibrator and the drift index, so a
+    /// calibration bin and a PSI bin are the same bin.
+    pub(crate) fn edges(&self, sorted: &[f64]) -> Result<Vec<f64>> {
+        self.check()?;
+        let (Some(&lo), Some(&hi)) = (sorted.first(), sorted.last()) else {
+            return Err(CoreError::Empty { what: "scores" }.into());
+        };
         let nb = self.n_bins;
-        let mut sorted = scores.to_vec();
-        sort_finite(&mut sorted);
-        let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
-        let edges: Vec<f64> = match self.strategy {
+        Ok(match self.strategy {
             BinStrategy::Uniform => {
                 let step = (hi - lo) / nb as f64;
                 (0..=nb).map(|i| if i == nb { hi } else { lo + i as f64 * step }).collect()
@@ -153,11 +158,23 @@ impl FitCalibrator for BinningParams {
                 (0..=nb)
                     .map(|i| {
                         let q = if i == nb { 1.0 } else { i as f64 * qstep };
-                        numpy_percentile(&sorted, q * 100.0)
+                        numpy_percentile(sorted, q * 100.0)
                     })
                     .collect()
             }
-        };
+        })
+    }
+}
+
+impl FitCalibrator for BinningParams {
+    type Fitted = BinningCalibrator;
+
+    fn fit(&self, scores: &[f64], labels: &[bool]) -> Result<BinningCalibrator> {
+        check_fit_input(scores, labels)?;
+        let nb = self.n_bins;
+        let mut sorted = scores.to_vec();
+        sort_finite(&mut sorted);
+        let edges = self.edges(&sorted)?;
         if edges.iter().any(|e| !e.is_finite()) {
             return Err(
                 CoreError::InvalidParameter { name: "scores", reason: "range too wide for uniform bins" }.into()

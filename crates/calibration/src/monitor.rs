@@ -1,6 +1,7 @@
 //! Monitoring: score drift (population stability index) and tier migration.
 
-use crate::metrics::{BinStrategy, bin_of, numpy_percentile};
+use crate::BinningParams;
+use crate::metrics::bin_of;
 use crate::rank::sort_finite;
 use crate::{CalibrationError, Result};
 use acctscore_core::{CoreError, check};
@@ -16,12 +17,12 @@ use serde::{Deserialize, Serialize};
 /// rule of thumb: < 0.1 stable, 0.1–0.25 watch, > 0.25 shifted.
 ///
 /// ```
-/// use acctscore_calibration::{BinStrategy, monitor::PsiParams};
+/// use acctscore_calibration::{BinStrategy, BinningParams, monitor::PsiParams};
 ///
 /// let baseline: Vec<f64> = (0..100).map(|i| f64::from(i) / 100.0).collect();
 /// let shifted: Vec<f64> = baseline.iter().map(|s| s + 0.3).collect();
 /// // Five equal-width bins over the baseline's range.
-/// let psi = PsiParams::new().bins(5).strategy(BinStrategy::Uniform);
+/// let psi = PsiParams::new().binning(BinningParams::new().bins(5).strategy(BinStrategy::Uniform));
 /// let same = psi.compute(&baseline, &baseline)?;
 /// assert!(same.psi.abs() < 1e-12);
 /// let drift = psi.compute(&baseline, &shifted)?;
@@ -31,8 +32,7 @@ use serde::{Deserialize, Serialize};
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PsiParams {
-    n_bins: usize,
-    strategy: BinStrategy,
+    binning: BinningParams,
     epsilon: f64,
 }
 
@@ -60,18 +60,14 @@ pub struct PsiReport {
 impl PsiParams {
     /// Ten quantile bins, `epsilon = 1e-4`.
     pub fn new() -> Self {
-        PsiParams { n_bins: 10, strategy: BinStrategy::Quantile, epsilon: 1e-4 }
+        PsiParams { binning: BinningParams::new(), epsilon: 1e-4 }
     }
 
-    /// Number of bins (at least 1).
-    pub fn bins(mut self, n: usize) -> Self {
-        self.n_bins = n;
-        self
-    }
-
-    /// How the baseline's bin edges are placed.
-    pub fn strategy(mut self, strategy: BinStrategy) -> Self {
-        self.strategy = strategy;
+    /// How the baseline's scores are binned: the bins of a binning
+    /// calibrator fitted on them, before empty ones are merged (default
+    /// [`BinningParams::new`], ten quantile bins).
+    pub fn binning(mut self, binning: BinningParams) -> Self {
+        self.binning = binning;
         self
     }
 
@@ -86,7 +82,7 @@ impl PsiParams {
     /// # Errors
     /// Invalid parameters, either input empty, or a non-finite score.
     pub fn compute(&self, baseline: &[f64], current: &[f64]) -> Result<PsiReport> {
-        check::param(self.n_bins >= 1, "n_bins", "must be at least 1")?;
+        self.binning.check()?;
         check::param(self.epsilon > 0.0 && self.epsilon < 1.0, "epsilon", "must be in (0, 1)")?;
         if baseline.is_empty() {
             return Err(CoreError::Empty { what: "baseline scores" }.into());
@@ -98,16 +94,10 @@ impl PsiParams {
         check::finite_slice("current scores", current)?;
         let mut sorted = baseline.to_vec();
         sort_finite(&mut sorted);
-        let nb = self.n_bins;
-        let step = 1.0 / nb as f64;
-        let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
-        let mut edges: Vec<f64> = (1..nb)
-            .map(|i| match self.strategy {
-                BinStrategy::Uniform => lo + i as f64 * ((hi - lo) / nb as f64),
-                BinStrategy::Quantile => numpy_percentile(&sorted, i as f64 * step * 100.0),
-            })
-            .filter(|e| e.is_finite())
-            .collect();
+        let all = self.binning.edges(&sorted)?;
+        // Interior edges only: the outer bins are open-ended.
+        let mut edges: Vec<f64> =
+            all.get(1..all.len() - 1).unwrap_or_default().iter().copied().filter(|e| e.is_finite()).collect();
         edges.dedup();
         let shares = |values: &[f64]| {
             let mut counts = vec![0u64; edges.len() + 1];
