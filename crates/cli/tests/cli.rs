@@ -801,19 +801,12 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
     let (open, events, reps) = (dir.join("open_accounts.csv"), dir.join("events.csv"), dir.join("reps.csv"));
     ok(&[&scoring(model, &open)[..], &["--events", s(&events), "--all", "--out", s(&ranked)]].concat());
     let table = out.join("assigned.csv");
-    let o = ok(&[
-        "assign",
-        "--ranked",
-        s(&ranked),
-        "--reps",
-        s(&reps),
-        "--events",
-        s(&events),
-        "--out",
-        s(&table),
-        "--format",
-        "json",
-    ]);
+    // `assign` with the log's owners, writing `table`, plus extra options.
+    let assign = |ranked: &Path, reps: &Path, table: &Path, more: &[&str]| {
+        let head = ["assign", "--ranked", s(ranked), "--reps", s(reps), "--events", s(&events), "--out", s(table)];
+        ok(&[&head[..], more].concat())
+    };
+    let o = assign(&ranked, &reps, &table, &["--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(doc["accounts"], 600);
     assert!(doc["kept_with_owner"].as_u64().expect("count") > 0);
@@ -842,35 +835,13 @@ fn assign_deals_value_by_capacity_and_keeps_recent_owners() {
         .collect();
     let (quoted_ranked, quoted_table) = (out.join("quoted.csv"), out.join("quoted_assigned.csv"));
     std::fs::write(&quoted_ranked, quoted).expect("write");
-    ok(&[
-        "-q",
-        "assign",
-        "--ranked",
-        s(&quoted_ranked),
-        "--reps",
-        s(&reps),
-        "--events",
-        s(&events),
-        "--out",
-        s(&quoted_table),
-    ]);
+    assign(&quoted_ranked, &reps, &quoted_table, &["-q"]);
     assert_eq!(std::fs::read(&quoted_table).expect("quoted"), std::fs::read(&table).expect("plain"));
     // A reps file with spaces after its commas: the same reps (trimmed, as the log's reps are).
     let spaced = out.join("spaced_reps.csv");
     std::fs::write(&spaced, std::fs::read_to_string(&reps).expect("reps").replace(',', ", ")).expect("write");
     let spaced_table = out.join("spaced_assigned.csv");
-    ok(&[
-        "-q",
-        "assign",
-        "--ranked",
-        s(&ranked),
-        "--reps",
-        s(&spaced),
-        "--events",
-        s(&events),
-        "--out",
-        s(&spaced_table),
-    ]);
+    assign(&ranked, &spaced, &spaced_table, &["-q"]);
     assert_eq!(std::fs::read(&spaced_table).expect("spaced"), std::fs::read(&table).expect("plain"));
     // A reps file without capacities, and segments without --segment-col.
     let bad = out.join("bad_reps.csv");
