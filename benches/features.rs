@@ -60,11 +60,7 @@ fn bench_generated(c: &mut Criterion) {
     g.bench_function("title_normalise_1k", |b| {
         b.iter(|| {
             for t in [
-                "Sr. Director Marketing",
-                "VP of Sales",
-                "ecommerce manger",
-                "Founder & CEO",
-                "Jr. Marketing Associate",
+                "Sr. Director Marketing", "VP of Sales", "ecommerce manger", "Founder & CEO", "Jr. Marketing Associate",
             ]
             .iter()
             .cycle()

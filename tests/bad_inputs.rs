@@ -406,16 +406,8 @@ fn cases() -> Vec<Case> {
                 let a = args::<score_csv::Args>(
                     d,
                     &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--score",
-                        "{dir}/new.csv",
-                        "--out",
-                        "{dir}/out.csv",
-                        "--id",
-                        "id",
+                        "--train", "{dir}/train.csv", "--target", "won", "--score", "{dir}/new.csv", "--out",
+                        "{dir}/out.csv", "--id", "id",
                     ],
                 )?;
                 score_csv::run(a).map_err(boxed)?;
@@ -703,14 +695,8 @@ fn cases() -> Vec<Case> {
                 let a = args(
                     d,
                     &[
-                        "--accounts",
-                        "{dir}/accounts.csv",
-                        "--events",
-                        "{dir}/events.csv",
-                        "--model",
-                        "{dir}/m.json",
-                        "--family",
-                        "rules",
+                        "--accounts", "{dir}/accounts.csv", "--events", "{dir}/events.csv", "--model", "{dir}/m.json",
+                        "--family", "rules",
                     ],
                 )?;
                 bench_pool::run(a).map(|()| String::new()).map_err(boxed)
@@ -838,16 +824,8 @@ fn cases() -> Vec<Case> {
                 let a = args(
                     d,
                     &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--positive",
-                        "yes",
-                        "--score",
-                        "{dir}/new.csv",
-                        "--out",
-                        "{dir}/out.csv",
+                        "--train", "{dir}/train.csv", "--target", "won", "--positive", "yes", "--score",
+                        "{dir}/new.csv", "--out", "{dir}/out.csv",
                     ],
                 )?;
                 score_csv::run(a).map(|()| String::new()).map_err(boxed)
@@ -991,15 +969,7 @@ fn cases() -> Vec<Case> {
                 let a = args(
                     d,
                     &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--score",
-                        "x",
-                        "--out",
-                        "y",
-                        "--delimiter",
+                        "--train", "{dir}/train.csv", "--target", "won", "--score", "x", "--out", "y", "--delimiter",
                         "é",
                     ],
                 )?;
@@ -1491,16 +1461,8 @@ fn cases() -> Vec<Case> {
                 let a = args(
                     d,
                     &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--score",
-                        "{dir}/new.csv",
-                        "--out",
-                        "{dir}/out.csv",
-                        "--id",
-                        "id",
+                        "--train", "{dir}/train.csv", "--target", "won", "--score", "{dir}/new.csv", "--out",
+                        "{dir}/out.csv", "--id", "id",
                     ],
                 )?;
                 score_csv::run(a).map_err(boxed)?;
@@ -1520,13 +1482,7 @@ fn cases() -> Vec<Case> {
                 let a = args(
                     d,
                     &[
-                        "--train",
-                        "{dir}/train.csv",
-                        "--target",
-                        "won",
-                        "--score",
-                        "{dir}/new.csv",
-                        "--out",
+                        "--train", "{dir}/train.csv", "--target", "won", "--score", "{dir}/new.csv", "--out",
                         "{dir}/out.csv",
                     ],
                 )?;
@@ -1567,18 +1523,8 @@ fn cases() -> Vec<Case> {
                 let a = args(
                     d,
                     &[
-                        "--accounts",
-                        "{dir}/accounts.csv",
-                        "--events",
-                        "{dir}/events.csv",
-                        "--model",
-                        "{dir}/m.json",
-                        "--top",
-                        "5",
-                        "--out",
-                        "{dir}/top.csv",
-                        "--family",
-                        "rules",
+                        "--accounts", "{dir}/accounts.csv", "--events", "{dir}/events.csv", "--model", "{dir}/m.json",
+                        "--top", "5", "--out", "{dir}/top.csv", "--family", "rules",
                     ],
                 )?;
                 bench_pool::run(a).map_err(boxed)?;
@@ -1630,17 +1576,8 @@ fn cases() -> Vec<Case> {
                 icp_families::run(args(
                     d,
                     &[
-                        "{dir}/a.csv",
-                        "--target",
-                        "won",
-                        "--trees",
-                        "5",
-                        "--k",
-                        "2",
-                        "--min-frequency",
-                        "2",
-                        "--rules-out",
-                        "{dir}/mined.toml",
+                        "{dir}/a.csv", "--target", "won", "--trees", "5", "--k", "2", "--min-frequency", "2",
+                        "--rules-out", "{dir}/mined.toml",
                     ],
                 )?)
                 .map_err(text)?;

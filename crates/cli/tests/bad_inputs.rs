@@ -124,6 +124,13 @@ fn m() -> &'static str {
     model().to_str().expect("UTF-8 path")
 }
 
+/// `score --events` on the folder's `accounts.csv` and `events.csv` fails
+/// with exit code 1 and one error line matching `pattern`.
+fn score_with_events_fails(dir: &Path, pattern: &str) {
+    let args = ["score", "--model", m(), "--accounts", "{dir}/accounts.csv", "--events", "{dir}/events.csv"];
+    fails(dir, 1, &[&args[..], &["--out", "{dir}/o.csv"]].concat(), pattern);
+}
+
 /// An accounts file of three generated accounts whose ids are `a`, `b` and `c`.
 fn abc_accounts(dir: &Path) {
     write(dir, "accounts.csv", with_ids(&accounts(3, 21), &["a", "b", "c"]));
@@ -131,145 +138,135 @@ fn abc_accounts(dir: &Path) {
 
 // ---------------------------------------------------------------- quality (was quality_report)
 
-/// Was: encoding, "quality_report names the file of a Latin-1 input".
-#[test]
-fn quality_names_the_file_of_a_latin1_input() {
-    let d = folder("q-latin1");
-    write(&d, "a.csv", b"id,name,y\n1,Jos\xe9,1\n2,Ana,0\n");
-    fails(
-        &d,
-        1,
-        &["quality", "{dir}/a.csv", "--target", "y"],
-        "{dir}/a.csv: CSV line 2: column `name`: the value is not valid UTF-8*",
-    );
+/// A run that must fail: the case of the root suite it was, its files, the
+/// command (`{dir}` is the case's folder, `{model}` the shared model), the exit code (1 for a failed
+/// run, 2 for a usage error) and the pattern of its one `error: ` line.
+struct Failing {
+    was: &'static str,
+    files: &'static [(&'static str, &'static [u8])],
+    args: &'static [&'static str],
+    code: i32,
+    error: &'static str,
 }
 
-/// Was: target values, "quality_report: three values without --positive".
-#[test]
-fn quality_three_target_values_without_positive() {
-    let d = folder("q-three");
-    write(&d, "a.csv", "id,x,stage\na,1,won\nb,2,lost\nc,3,open\n");
-    fails(
-        &d,
-        1,
-        &["quality", "{dir}/a.csv", "--target", "stage"],
-        "{dir}/a.csv: target `stage`: target `stage` has more than two values (lost: 1 row, open: 1 row, won: 1 row); say which value is positive",
-    );
-}
+/// The cases whose input is a few literal bytes.
+const FAILING: &[Failing] = &[
+    Failing {
+        was: "encoding, \"quality_report names the file of a Latin-1 input\".",
+        files: &[("a.csv", b"id,name,y\n1,Jos\xe9,1\n2,Ana,0\n")],
+        args: &["quality", "{dir}/a.csv", "--target", "y"],
+        code: 1,
+        error: "{dir}/a.csv: CSV line 2: column `name`: the value is not valid UTF-8*",
+    },
+    Failing {
+        was: "target values, \"quality_report: three values without --positive\".",
+        files: &[("a.csv", b"id,x,stage\na,1,won\nb,2,lost\nc,3,open\n")],
+        args: &["quality", "{dir}/a.csv", "--target", "stage"],
+        code: 1,
+        error: "{dir}/a.csv: target `stage`: target `stage` has more than two values (lost: 1 row, open: 1 row, won: 1 row); say which value is positive",
+    },
+    Failing {
+        was: "options, \"quality_report: --suspect-auc above --leakage-auc\".",
+        files: &[],
+        args: &["quality", "x.csv", "--target", "y", "--suspect-auc", "0.95", "--leakage-auc", "0.9"],
+        code: 2,
+        error: "--suspect-auc (0.95) must not be above --leakage-auc (0.9)",
+    },
+    Failing {
+        was: "options, \"quality_report: --leakage-auc below 0.5\".",
+        files: &[],
+        args: &["quality", "x.csv", "--target", "y", "--leakage-auc", "0.4"],
+        code: 2,
+        error: "invalid value '0.4' for '--leakage-auc <AUC>': `0.4` is not in [0.5, 1]*",
+    },
+    Failing {
+        was: "options, \"quality_report: a two-byte delimiter\".",
+        files: &[("a.csv", b"id,y\na,1\n")],
+        args: &["quality", "{dir}/a.csv", "--target", "y", "--delimiter", "ab"],
+        code: 2,
+        error: "invalid value 'ab' for '--delimiter <CHAR>': `ab` is not one ASCII character*",
+    },
+    Failing {
+        was: "whole files, \"quality_report: a file that is not there\".",
+        files: &[],
+        args: &["quality", "{dir}/none.csv", "--target", "y"],
+        code: 1,
+        error: "{dir}/none.csv: cannot read `{dir}/none.csv`: No such file or directory (os error 2)",
+    },
+    Failing {
+        was: "decimal comma, \"evaluate names the file of a decimal-comma score\".",
+        files: &[("s.csv", b"y;p\n1;0,9\n0;0,1\n")],
+        args: &["evaluate", "{dir}/s.csv", "--target", "y", "--score-col", "p"],
+        code: 1,
+        error: "{dir}/s.csv: CSV line 2: column `p`: `0,9` is not a valid numeric value",
+    },
+    Failing {
+        was: "target values, \"evaluate: one class only names --positive\".",
+        files: &[("s.csv", b"y,p\n1,0.9\n1,0.1\n")],
+        args: &["evaluate", "{dir}/s.csv", "--target", "y", "--score-col", "p"],
+        code: 1,
+        error: "{dir}/s.csv: column `y` holds a single class (2 positives of 2 rows; is --positive `1` right?)",
+    },
+    Failing {
+        was: "options, \"evaluate: a NaN threshold\".",
+        files: &[],
+        args: &["evaluate", "x.csv", "--target", "y", "--score-col", "p", "--threshold", "NaN"],
+        code: 2,
+        error: "invalid value 'NaN' for '--threshold <THRESHOLD>': `NaN` is not a finite number*",
+    },
+    Failing {
+        was: "sizes/limits, \"evaluate: --curve-points 1\".",
+        files: &[],
+        args: &["evaluate", "x.csv", "--target", "y", "--score-col", "p", "--curve-points", "1"],
+        code: 2,
+        error: "invalid value '1' for '--curve-points <CURVE_POINTS>': must be at least 2*",
+    },
+    Failing {
+        was: "whole files, \"evaluate: a score column of words\".",
+        files: &[("s.csv", b"y,p\n1,high\n0,low\n")],
+        args: &["evaluate", "{dir}/s.csv", "--target", "y", "--score-col", "p"],
+        code: 1,
+        error: "{dir}/s.csv: CSV line 2: column `p`: `high` is not a valid numeric value",
+    },
+    Failing {
+        was: "options, \"engagement: a half-life of 0 days\" (the engagement settings are the model's: `fit --half-life-days`).",
+        files: &[],
+        args: &[
+            "fit", "--accounts", "a.csv", "--target", "converted", "--out", "m.json", "--half-life-days", "email=0",
+        ],
+        code: 2,
+        error: "invalid value 'email=0' for '--half-life-days <KIND=DAYS>': `email=0`: `0` is not greater than 0*",
+    },
+    Failing {
+        was: "options, \"anomaly_report: an unknown option\".",
+        files: &[],
+        args: &["score", "--model", "m.json", "--accounts", "a.csv", "--out", "o.csv", "--segment", "s.json"],
+        code: 2,
+        error: "unexpected argument '--segment' found*",
+    },
+    Failing {
+        was: "whole files, \"anomaly_report on a file that is not there\".",
+        files: &[],
+        args: &["score", "--model", "{model}", "--accounts", "{dir}/none.csv", "--out", "{dir}/o.csv"],
+        code: 1,
+        error: "{dir}/none.csv: *No such file or directory (os error 2)",
+    },
+];
 
-/// Was: options, "quality_report: --suspect-auc above --leakage-auc".
 #[test]
-fn quality_suspect_auc_above_leakage_auc() {
-    let d = folder("q-order");
-    fails(
-        &d,
-        2,
-        &["quality", "x.csv", "--target", "y", "--suspect-auc", "0.95", "--leakage-auc", "0.9"],
-        "--suspect-auc (0.95) must not be above --leakage-auc (0.9)",
-    );
-}
-
-/// Was: options, "quality_report: --leakage-auc below 0.5".
-#[test]
-fn quality_leakage_auc_below_one_half() {
-    let d = folder("q-low");
-    fails(
-        &d,
-        2,
-        &["quality", "x.csv", "--target", "y", "--leakage-auc", "0.4"],
-        "invalid value '0.4' for '--leakage-auc <AUC>': `0.4` is not in [0.5, 1]*",
-    );
-}
-
-/// Was: options, "quality_report: a two-byte delimiter".
-#[test]
-fn quality_a_two_byte_delimiter() {
-    let d = folder("q-delim");
-    write(&d, "a.csv", "id,y\na,1\n");
-    fails(
-        &d,
-        2,
-        &["quality", "{dir}/a.csv", "--target", "y", "--delimiter", "ab"],
-        "invalid value 'ab' for '--delimiter <CHAR>': `ab` is not one ASCII character*",
-    );
-}
-
-/// Was: whole files, "quality_report: a file that is not there".
-#[test]
-fn quality_a_file_that_is_not_there() {
-    let d = folder("q-none");
-    fails(
-        &d,
-        1,
-        &["quality", "{dir}/none.csv", "--target", "y"],
-        "{dir}/none.csv: cannot read `{dir}/none.csv`: No such file or directory (os error 2)",
-    );
+fn each_bad_input_fails_with_one_error_line() {
+    for (k, case) in FAILING.iter().enumerate() {
+        eprintln!("case {k}: {}", case.was);
+        let d = folder(&format!("case-{k}"));
+        for (file, bytes) in case.files {
+            write(&d, file, bytes);
+        }
+        let args: Vec<&str> = case.args.iter().map(|&a| if a == "{model}" { m() } else { a }).collect();
+        fails(&d, case.code, &args, case.error);
+    }
 }
 
 // ---------------------------------------------------------------- evaluate
-
-/// Was: decimal comma, "evaluate names the file of a decimal-comma score".
-#[test]
-fn evaluate_names_the_file_of_a_decimal_comma_score() {
-    let d = folder("e-comma");
-    write(&d, "s.csv", "y;p\n1;0,9\n0;0,1\n");
-    fails(
-        &d,
-        1,
-        &["evaluate", "{dir}/s.csv", "--target", "y", "--score-col", "p"],
-        "{dir}/s.csv: CSV line 2: column `p`: `0,9` is not a valid numeric value",
-    );
-}
-
-/// Was: target values, "evaluate: one class only names --positive".
-#[test]
-fn evaluate_one_class_only_names_positive() {
-    let d = folder("e-one-class");
-    write(&d, "s.csv", "y,p\n1,0.9\n1,0.1\n");
-    fails(
-        &d,
-        1,
-        &["evaluate", "{dir}/s.csv", "--target", "y", "--score-col", "p"],
-        "{dir}/s.csv: column `y` holds a single class (2 positives of 2 rows; is --positive `1` right?)",
-    );
-}
-
-/// Was: options, "evaluate: a NaN threshold".
-#[test]
-fn evaluate_a_nan_threshold() {
-    let d = folder("e-nan");
-    fails(
-        &d,
-        2,
-        &["evaluate", "x.csv", "--target", "y", "--score-col", "p", "--threshold", "NaN"],
-        "invalid value 'NaN' for '--threshold <THRESHOLD>': `NaN` is not a finite number*",
-    );
-}
-
-/// Was: sizes/limits, "evaluate: --curve-points 1".
-#[test]
-fn evaluate_one_curve_point() {
-    let d = folder("e-points");
-    fails(
-        &d,
-        2,
-        &["evaluate", "x.csv", "--target", "y", "--score-col", "p", "--curve-points", "1"],
-        "invalid value '1' for '--curve-points <CURVE_POINTS>': must be at least 2*",
-    );
-}
-
-/// Was: whole files, "evaluate: a score column of words".
-#[test]
-fn evaluate_a_score_column_of_words() {
-    let d = folder("e-words");
-    write(&d, "s.csv", "y,p\n1,high\n0,low\n");
-    fails(
-        &d,
-        1,
-        &["evaluate", "{dir}/s.csv", "--target", "y", "--score-col", "p"],
-        "{dir}/s.csv: CSV line 2: column `p`: `high` is not a valid numeric value",
-    );
-}
 
 /// Was: whole files, "evaluate: a good file" (an ignored label and a missing one).
 #[test]
@@ -287,39 +284,14 @@ fn evaluate_a_good_file() {
 
 // ---------------------------------------------------------------- engagement (fit + score --events)
 
-/// Was: options, "engagement: a half-life of 0 days" (the engagement
-/// settings are the model's: `fit --half-life-days`).
-#[test]
-fn fit_a_half_life_of_0_days() {
-    let d = folder("g-half-life");
-    fails(
-        &d,
-        2,
-        &["fit", "--accounts", "a.csv", "--target", "converted", "--out", "m.json", "--half-life-days", "email=0"],
-        "invalid value 'email=0' for '--half-life-days <KIND=DAYS>': `email=0`: `0` is not greater than 0*",
-    );
-}
-
 /// Was: options, "engagement: a kind with neither weight nor half-life".
 #[test]
 fn score_events_a_kind_with_neither_weight_nor_half_life() {
     let d = folder("g-webinar");
     abc_accounts(&d);
     write(&d, "events.csv", "account_id,kind,timestamp\na,webinar,1767000000\n");
-    fails(
+    score_with_events_fails(
         &d,
-        1,
-        &[
-            "score",
-            "--model",
-            m(),
-            "--accounts",
-            "{dir}/accounts.csv",
-            "--events",
-            "{dir}/events.csv",
-            "--out",
-            "{dir}/o.csv",
-        ],
         "scoring {dir}/accounts.csv: {dir}/events.csv: line 2: unknown activity kind `webinar`",
     );
 }
@@ -330,20 +302,8 @@ fn score_events_milliseconds_named_with_file_and_line() {
     let d = folder("g-millis");
     abc_accounts(&d);
     write(&d, "events.csv", "account_id,kind,timestamp\na,email,1767000000\nb,call,1767000000123\n");
-    fails(
+    score_with_events_fails(
         &d,
-        1,
-        &[
-            "score",
-            "--model",
-            m(),
-            "--accounts",
-            "{dir}/accounts.csv",
-            "--events",
-            "{dir}/events.csv",
-            "--out",
-            "{dir}/o.csv",
-        ],
         "scoring {dir}/accounts.csv: {dir}/events.csv: line 3: timestamp 1767000000123 looks like milliseconds*",
     );
 }
@@ -360,20 +320,8 @@ fn score_events_refuses_a_repeated_account_id() {
     let id = second.split(',').next().expect("an id").to_string();
     write(&d, "accounts.csv", format!("{csv}{second}\n"));
     write(&d, "events.csv", "account_id,kind,timestamp\n");
-    fails(
+    score_with_events_fails(
         &d,
-        1,
-        &[
-            "score",
-            "--model",
-            m(),
-            "--accounts",
-            "{dir}/accounts.csv",
-            "--events",
-            "{dir}/events.csv",
-            "--out",
-            "{dir}/o.csv",
-        ],
         &format!(
             "scoring {{dir}}/accounts.csv: {{dir}}/events.csv: account id `{id}` appears on data rows 1 and 4 of the accounts*"
         ),
@@ -391,18 +339,8 @@ fn score_events_decayed_sums_per_account() {
     ok(
         &d,
         &[
-            "-q",
-            "fit",
-            "--accounts",
-            "{dir}/history.csv",
-            "--target",
-            "converted",
-            "--weights",
-            "email=1,call=3",
-            "--half-life-days",
-            "email=14,call=30",
-            "--out",
-            "{dir}/m.json",
+            "-q", "fit", "--accounts", "{dir}/history.csv", "--target", "converted", "--weights", "email=1,call=3",
+            "--half-life-days", "email=14,call=30", "--out", "{dir}/m.json",
         ],
     );
     write(
@@ -413,18 +351,8 @@ fn score_events_decayed_sums_per_account() {
     let o = run(
         &d,
         &[
-            "score",
-            "--model",
-            "{dir}/m.json",
-            "--accounts",
-            "{dir}/accounts.csv",
-            "--events",
-            "{dir}/events.csv",
-            "--now",
-            NOW,
-            "--all",
-            "--out",
-            "{dir}/out.csv",
+            "score", "--model", "{dir}/m.json", "--accounts", "{dir}/accounts.csv", "--events", "{dir}/events.csv",
+            "--now", NOW, "--all", "--out", "{dir}/out.csv",
         ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
@@ -459,18 +387,6 @@ fn score_events_decayed_sums_per_account() {
 
 // ---------------------------------------------------------------- anomaly checks (fit + score)
 
-/// Was: options, "anomaly_report: an unknown option".
-#[test]
-fn score_an_unknown_option() {
-    let d = folder("a-unknown");
-    fails(
-        &d,
-        2,
-        &["score", "--model", "m.json", "--accounts", "a.csv", "--out", "o.csv", "--segment", "s.json"],
-        "unexpected argument '--segment' found*",
-    );
-}
-
 /// Was: model files, "anomaly_report --segments with a scorer model file".
 /// The anomaly segments live in the model file now; a file of another
 /// format (here a segments file) given as the model is refused, naming both formats.
@@ -501,15 +417,7 @@ fn score_checks_every_account_of_a_pool_file() {
     ok(
         &d,
         &[
-            "-q",
-            "fit",
-            "--accounts",
-            "{dir}/accounts.csv",
-            "--target",
-            "converted",
-            "--as-of",
-            NOW,
-            "--out",
+            "-q", "fit", "--accounts", "{dir}/accounts.csv", "--target", "converted", "--as-of", NOW, "--out",
             "{dir}/m.json",
         ],
     );
@@ -522,18 +430,6 @@ fn score_checks_every_account_of_a_pool_file() {
     assert!(header.contains(",anomaly_penalty,anomaly_checks,"), "{header}");
     assert_eq!(flags.lines().count(), 201);
     assert_eq!(flags, read(&d, "again.csv"), "reloaded alike");
-}
-
-/// Was: whole files, "anomaly_report on a file that is not there".
-#[test]
-fn score_accounts_file_that_is_not_there() {
-    let d = folder("a-none");
-    fails(
-        &d,
-        1,
-        &["score", "--model", m(), "--accounts", "{dir}/none.csv", "--out", "{dir}/o.csv"],
-        "{dir}/none.csv: *No such file or directory (os error 2)",
-    );
 }
 
 // ---------------------------------------------------------------- the options added from the examples
@@ -562,18 +458,8 @@ fn quality_reads_a_delimiter_and_skips_bad_rows_when_asked() {
     ok(
         &d,
         &[
-            "-q",
-            "quality",
-            "{dir}/a.csv",
-            "--target",
-            "y",
-            "--delimiter",
-            ";",
-            "--skip-bad-rows",
-            "--leakage-auc",
-            "0.6",
-            "--suspect-auc",
-            "0.6",
+            "-q", "quality", "{dir}/a.csv", "--target", "y", "--delimiter", ";", "--skip-bad-rows", "--leakage-auc",
+            "0.6", "--suspect-auc", "0.6",
         ],
     );
 }

@@ -30,31 +30,9 @@ use std::collections::{BTreeMap, HashMap};
 
 /// Strings read as placeholders by default (compared trimmed and lower-cased).
 pub const DEFAULT_TOKENS: &[&str] = &[
-    "select",
-    "select one",
-    "please select",
-    "choose",
-    "-- select --",
-    "n/a",
-    "na",
-    "n.a.",
-    "#n/a",
-    "none",
-    "null",
-    "nil",
-    "nan",
-    "unknown",
-    "nonexistent",
-    "not specified",
-    "not provided",
-    "not available",
-    "undefined",
-    "missing",
-    "tbd",
-    "-",
-    "--",
-    "?",
-    ".",
+    "select", "select one", "please select", "choose", "-- select --", "n/a", "na", "n.a.", "#n/a", "none", "null",
+    "nil", "nan", "unknown", "nonexistent", "not specified", "not provided", "not available", "undefined", "missing",
+    "tbd", "-", "--", "?", ".",
 ];
 
 /// Numbers read as sentinels by default (subject to the share and

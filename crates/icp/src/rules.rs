@@ -520,11 +520,7 @@ mod tests {
         assert_eq!(
             set.fields(),
             [
-                "has_ecommerce",
-                "employees",
-                "country",
-                "web_traffic_growth_90d",
-                "funding_total_usd",
+                "has_ecommerce", "employees", "country", "web_traffic_growth_90d", "funding_total_usd",
                 "job_title_of_contact"
             ]
         );

@@ -13,15 +13,8 @@ fn tier(score: f64) -> char {
 }
 
 const CODES: [&str; 9] = [
-    "industry_software",
-    "employees_200_1000",
-    "region_emea",
-    "revenue_in_range",
-    "uses_crm",
-    "recent_funding",
-    "small_team",
-    "industry_retail",
-    "other",
+    "industry_software", "employees_200_1000", "region_emea", "revenue_in_range", "uses_crm", "recent_funding",
+    "small_team", "industry_retail", "other",
 ];
 
 /// What a scorer would give for `n` accounts: a known propensity, an

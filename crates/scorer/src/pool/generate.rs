@@ -17,26 +17,10 @@ const DAY: i64 = 86_400;
 
 /// Industries of generated accounts.
 pub const INDUSTRIES: [&str; 20] = [
-    "Apparel & Fashion",
-    "Consumer Electronics",
-    "Health & Beauty",
-    "Home & Garden",
-    "Food & Beverage",
-    "Sports & Outdoors",
-    "Software",
-    "IT Services",
-    "Financial Services",
-    "Marketing & Advertising",
-    "Education",
-    "Healthcare",
-    "Manufacturing",
-    "Logistics",
-    "Real Estate",
-    "Travel & Hospitality",
-    "Media & Entertainment",
-    "Automotive",
-    "Toys & Games",
-    "Jewelry & Accessories",
+    "Apparel & Fashion", "Consumer Electronics", "Health & Beauty", "Home & Garden", "Food & Beverage",
+    "Sports & Outdoors", "Software", "IT Services", "Financial Services", "Marketing & Advertising", "Education",
+    "Healthcare", "Manufacturing", "Logistics", "Real Estate", "Travel & Hospitality", "Media & Entertainment",
+    "Automotive", "Toys & Games", "Jewelry & Accessories",
 ];
 
 /// Business models with their share, effect on log-odds and chance of selling online.

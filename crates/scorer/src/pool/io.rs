@@ -149,21 +149,8 @@ pub fn write_events_path(path: impl AsRef<Path>, rows: &[EventRecord]) -> Result
 
 /// The columns of the ranked-accounts CSV ([`write_ranked`]), in order.
 pub const RANKED_COLUMNS: [&str; 15] = [
-    "rank",
-    "account_id",
-    "priority",
-    "quality",
-    "tier",
-    "icp",
-    "icp_baseline",
-    "revenue_estimate",
-    "revenue_in_range",
-    "revenue_source",
-    "anomaly_penalty",
-    "anomaly_checks",
-    "engagement",
-    "engagement_effect",
-    "reasons",
+    "rank", "account_id", "priority", "quality", "tier", "icp", "icp_baseline", "revenue_estimate", "revenue_in_range",
+    "revenue_source", "anomaly_penalty", "anomaly_checks", "engagement", "engagement_effect", "reasons",
 ];
 
 /// Writes ranked accounts as CSV: [`RANKED_COLUMNS`] (`rank` from 1 in the

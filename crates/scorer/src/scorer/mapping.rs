@@ -177,14 +177,8 @@ impl ColumnMapping {
     ) -> Vec<(String, Vec<NeededBy>)> {
         let n = self.get();
         let revenue = [
-            n.industry,
-            n.business_model,
-            n.employees,
-            n.monthly_revenue,
-            n.web_traffic,
-            n.conversion_rate,
-            n.sku_price,
-            n.has_ecommerce,
+            n.industry, n.business_model, n.employees, n.monthly_revenue, n.web_traffic, n.conversion_rate,
+            n.sku_price, n.has_ecommerce,
         ];
         let anomaly = [n.industry, n.employees, n.monthly_revenue, n.founded_year, n.web_traffic, n.traffic_growth];
         columns
