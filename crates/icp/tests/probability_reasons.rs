@@ -43,16 +43,9 @@ fn anti() -> (Frame, Vec<bool>, RuleSet) {
     let frame = Frame::new(vec![("x".into(), Column::numeric((0..n).map(|i| Some(f64::from(i % 10))).collect()))])
         .expect("frame");
     let y: Vec<bool> = (0..n).map(|i| i % 10 < 5).collect();
-    let rules = RuleSet::from_toml_str(
-        r#"
-        threshold = 10
-        [[rules]]
-        name = "high_x"
-        points = 10
-        when = [{ field = "x", min = 5 }]
-        "#,
-    )
-    .expect("rules");
+    let one_rule = r#"threshold = 10
+        rules = [{ name = "high_x", points = 10, when = [{ field = "x", min = 5 }] }]"#;
+    let rules = RuleSet::from_toml_str(one_rule).expect("rules");
     (frame, y, rules)
 }
 
