@@ -445,6 +445,43 @@ pub(crate) fn table_options(map: Option<&Path>, delimiter: Option<u8>) -> Result
         None => options,
     })
 }
+/// Loads a model file, naming it in an error.
+///
+/// # Errors
+/// The file cannot be read or is not a valid model.
+pub(crate) fn load_model(ui: &Ui, path: &Path) -> Result<Scorer> {
+    ui.stage("loading the model", || Scorer::load(path)).with_context(|| format!("model file {}", path.display()))
+}
+
+/// The model file, the accounts it reads and the mapping file it was
+/// fitted with: the options `score`, `explain` and `engagement init` share.
+#[derive(clap::Args, Debug)]
+pub(crate) struct ModelAccounts {
+    /// Model file written by `fit`.
+    #[arg(long, value_name = "MODEL")]
+    pub(crate) model: PathBuf,
+    /// Accounts file (the model's columns; other columns are ignored).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) accounts: PathBuf,
+    /// Mapping file the model was fitted with (for its `[csv]` and `[events]`
+    /// reading options; its columns must be the model's).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) map: Option<PathBuf>,
+}
+
+impl ModelAccounts {
+    /// Loads the model, then the accounts as it reads them (the `carry`
+    /// columns kept as text; see [`read_batch`]), and the mapping file's schema.
+    ///
+    /// # Errors
+    /// An unreadable or invalid model or mapping file; an unreadable accounts file.
+    pub(crate) fn load(&self, ui: &Ui, carry: &[String]) -> Result<(Scorer, Schema, Frame)> {
+        let scorer = load_model(ui, &self.model)?;
+        let schema = Schema::from_option(self.map.as_deref())?;
+        let frame = ui.stage("reading the accounts", || read_batch(&scorer, &schema, &self.accounts, carry))?;
+        Ok((scorer, schema, frame))
+    }
+}
 
 /// Reads a batch to score (CSV, or Parquet by its `.parquet` extension)
 /// with the model's kinds and checks it against the model's schema; the

@@ -14,8 +14,7 @@
 //! recomputation from the whole log within 1e-12 relative (the sums are added
 //! in another order).
 
-use crate::cmd::score::load_model;
-use crate::common::{self, Context, Result, Schema, Ui, fail};
+use crate::common::{self, Context, Result, Schema, Ui, fail, load_model};
 use acctscore::pool::{EngagementStore, FoldReport};
 use std::path::{Path, PathBuf};
 
@@ -37,19 +36,14 @@ enum Command {
 /// Options of `engagement init`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct InitArgs {
-    /// Model file written by `fit` (its engagement settings and id column).
-    #[arg(long, value_name = "MODEL")]
-    pub(crate) model: PathBuf,
-    /// The accounts whose engagement the state keeps.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) accounts: PathBuf,
+    /// The model (its engagement settings and id column) and the accounts
+    /// whose engagement the state keeps.
+    #[command(flatten)]
+    pub(crate) input: common::ModelAccounts,
     /// The whole activity log (`account_id,kind,timestamp[,rep_id]`, or the
     /// columns of the mapping file's `[events]` section).
     #[arg(long, value_name = "FILE")]
     pub(crate) events: PathBuf,
-    /// Mapping file the model was fitted with (for its `[csv]` and `[events]` reading options).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) map: Option<PathBuf>,
     /// State file to write.
     #[arg(long, value_name = "STATE")]
     pub(crate) out: PathBuf,
@@ -87,9 +81,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
 }
 
 fn init(ui: &Ui, args: InitArgs) -> Result<()> {
-    let scorer = load_model(ui, &args.model)?;
-    let schema = Schema::from_option(args.map.as_deref())?;
-    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &[]))?;
+    let (scorer, schema, frame) = args.input.load(ui, &[])?;
     let id = common::id_column(&scorer)
         .ok_or_else(|| fail("engagement needs the model's account id column (map `id` in the mapping file)"))?;
     let options = schema.event_options()?;

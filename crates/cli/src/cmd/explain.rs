@@ -4,8 +4,8 @@
 //! findings with their expected ranges; engagement by activity kind
 //! (adding up to the engagement the score used).
 
-use crate::cmd::score::{self, load_model};
-use crate::common::{self, Context, Format, Result, Schema, Ui, fail};
+use crate::cmd::score;
+use crate::common::{self, Context, Format, Result, Ui, fail};
 use acctscore::core::Timestamp;
 use acctscore::frame::Column;
 use acctscore::pool::read_touches_path_with;
@@ -15,24 +15,17 @@ use std::path::PathBuf;
 /// Options of `explain`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
-    /// Model file written by `fit`.
-    #[arg(long, value_name = "MODEL")]
-    pub(crate) model: PathBuf,
-    /// Accounts file holding the account.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) accounts: PathBuf,
+    /// The account id.
+    #[arg(long, value_name = "ID")]
+    pub(crate) id: String,
+    #[command(flatten)]
+    pub(crate) input: common::ModelAccounts,
     /// Activity log, for engagement by activity kind.
     #[arg(long, value_name = "FILE")]
     pub(crate) events: Option<PathBuf>,
     /// Time engagement is computed at (as `score --now`; default: the latest activity).
     #[arg(long, value_name = "T", value_parser = common::time, requires = "events")]
     pub(crate) now: Option<Timestamp>,
-    /// The account id.
-    #[arg(long, value_name = "ID")]
-    pub(crate) id: String,
-    /// Mapping file the model was fitted with (for its `[csv]` reading options).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) map: Option<PathBuf>,
     /// Output format on stdout (`csv` is not offered: one account is not a table).
     #[arg(long, default_value = "text", value_parser = |s: &str| match s {
         "text" => Ok(Format::Text),
@@ -56,21 +49,19 @@ struct KindPart {
 /// # Errors
 /// Unreadable files; an id not in the accounts file, or on two rows.
 pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
-    let scorer = load_model(ui, &args.model)?;
-    let schema = Schema::from_option(args.map.as_deref())?;
-    let frame = ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &[]))?;
+    let (scorer, schema, frame) = args.input.load(ui, &[])?;
     let ids = score::account_ids(&scorer, &frame)?;
     let rows: Vec<usize> = ids.iter().enumerate().filter(|(_, id)| **id == args.id).map(|(i, _)| i).collect();
     let row = match rows.as_slice() {
         [row] => *row,
-        [] => return Err(fail(format!("no account `{}` in {}", args.id, args.accounts.display()))),
+        [] => return Err(fail(format!("no account `{}` in {}", args.id, args.input.accounts.display()))),
         [a, b, ..] => {
             return Err(fail(format!(
                 "account `{}` is on data rows {} and {} of {}; explain needs it once",
                 args.id,
                 a + 1,
                 b + 1,
-                args.accounts.display()
+                args.input.accounts.display()
             )));
         }
     };
@@ -115,7 +106,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     if args.format == Format::Json {
         let doc = serde_json::json!({
             "account_id": s.account_id,
-            "file": args.accounts.display().to_string(),
+            "file": args.input.accounts.display().to_string(),
             "row": row + 1,
             "score": s,
             "icp_sum_check": { "baseline_plus_reasons": reasons_sum, "icp": s.icp.get(), "difference": reasons_sum - s.icp.get() },
@@ -129,7 +120,7 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
 
     let mut o = String::new();
     use std::fmt::Write as _;
-    writeln!(o, "account {} (data row {} of {})", s.account_id, row + 1, args.accounts.display())?;
+    writeln!(o, "account {} (data row {} of {})", s.account_id, row + 1, args.input.accounts.display())?;
     writeln!(
         o,
         "priority  {:.4} = quality {:.4} {:+.4} engagement effect",

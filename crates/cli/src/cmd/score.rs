@@ -4,7 +4,7 @@
 //! by account id). Equal to the library's `Scorer::top_n` on the same
 //! inputs.
 
-use crate::common::{self, Context, Result, Schema, Ui, fail, usage};
+use crate::common::{self, Context, Result, Ui, fail, usage};
 use crate::ranked;
 use acctscore::core::Timestamp;
 use acctscore::frame::{Column, Frame};
@@ -16,12 +16,8 @@ use std::path::{Path, PathBuf};
 /// Options of `score`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
-    /// Model file written by `fit`.
-    #[arg(long, value_name = "MODEL")]
-    pub(crate) model: PathBuf,
-    /// Accounts to score (the model's columns; other columns are ignored).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) accounts: PathBuf,
+    #[command(flatten)]
+    pub(crate) input: common::ModelAccounts,
     /// Activity log (`account_id,kind,timestamp[,rep_id]`) for engagement;
     /// without it, no engagement (priority = quality).
     #[arg(long, value_name = "FILE")]
@@ -41,23 +37,12 @@ pub(crate) struct Args {
     /// Write every account.
     #[arg(long)]
     pub(crate) all: bool,
-    /// Mapping file the model was fitted with (for its `[csv]` reading options; its columns must be the model's).
-    #[arg(long, value_name = "FILE")]
-    pub(crate) map: Option<PathBuf>,
     /// Input columns copied into the output after the ranked columns (e.g. the outcome, for `evaluate`).
     #[arg(long, value_name = "COL", value_delimiter = ',', num_args = 1..)]
     pub(crate) carry: Vec<String>,
     /// Ranked CSV to write (`-` for stdout).
     #[arg(long, value_name = "FILE")]
     pub(crate) out: PathBuf,
-}
-
-/// Loads a model file, naming it in an error.
-///
-/// # Errors
-/// The file cannot be read or is not a valid model.
-pub(crate) fn load_model(ui: &Ui, path: &Path) -> Result<Scorer> {
-    ui.stage("loading the model", || Scorer::load(path)).with_context(|| format!("model file {}", path.display()))
 }
 
 /// Every value of column `name` as text (empty for a missing value).
@@ -163,22 +148,19 @@ pub(crate) fn run(ui: &Ui, args: Args) -> Result<()> {
     if args.now.is_some() && args.events.is_none() && args.engagement_state.is_none() {
         return Err(usage("--now needs --events or --engagement-state"));
     }
-    let scorer = load_model(ui, &args.model)?;
-    let schema = Schema::from_option(args.map.as_deref())?;
-    let frame =
-        ui.stage("reading the accounts", || common::read_batch(&scorer, &schema, &args.accounts, &args.carry))?;
+    let (scorer, schema, frame) = args.input.load(ui, &args.carry)?;
     for c in &args.carry {
-        crate::cmd::fit::column_exists(&frame, &args.accounts, "--carry", c)?;
+        crate::cmd::fit::column_exists(&frame, &args.input.accounts, "--carry", c)?;
     }
     let n = (!args.all).then_some(args.top);
     let event_options = schema.event_options()?;
     let engagement = Engagement::from_options(args.events.as_deref(), args.engagement_state.as_deref(), &event_options);
     let ranked = rank(ui, &scorer, &frame, engagement, args.now, n)
-        .with_context(|| format!("scoring {}", args.accounts.display()))?;
+        .with_context(|| format!("scoring {}", args.input.accounts.display()))?;
     let carried = if args.carry.is_empty() {
         Vec::new()
     } else {
-        let rows = rows_by_id(&scorer, &frame, &args.accounts, "--carry")?;
+        let rows = rows_by_id(&scorer, &frame, &args.input.accounts, "--carry")?;
         let order = ranked
             .iter()
             .map(|s| {
