@@ -65,6 +65,36 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// Text of one command-line argument: a string as it is, a path as UTF-8.
+trait Arg {
+    fn arg(&self) -> &str;
+}
+
+impl Arg for &str {
+    fn arg(&self) -> &str {
+        self
+    }
+}
+
+impl Arg for PathBuf {
+    fn arg(&self) -> &str {
+        s(self)
+    }
+}
+
+impl Arg for &Path {
+    fn arg(&self) -> &str {
+        s(self)
+    }
+}
+
+/// A command line from strings and paths: `argv!["fit", "--accounts", path]`.
+macro_rules! argv {
+    ($($a:expr),* $(,)?) => {
+        &[$(Arg::arg(&$a)),*]
+    };
+}
+
 /// `acctscore -q fit --accounts ACCOUNTS --target converted`, for more options.
 fn fitting(accounts: &Path) -> [&str; 6] {
     ["-q", "fit", "--accounts", s(accounts), "--target", "converted"]
@@ -281,17 +311,8 @@ fn fit_prints_its_report_and_writes_the_same_model_twice() {
     let (dir, model) = pool();
     let history = dir.join("history.csv");
     let again = dir.join("model-again.json");
-    let o = ok(&[
-        "fit",
-        "--accounts",
-        s(&history),
-        "--events",
-        s(&dir.join("events.csv")),
-        "--target",
-        "converted",
-        "--out",
-        s(&again),
-    ]);
+    let events = dir.join("events.csv");
+    let o = ok(argv!["fit", "--accounts", history, "--events", events, "--target", "converted", "--out", again]);
     let text = stdout(&o);
     for needle in
         ["ICP model: ", "cross-validated AUC", "columns left out by the quality gate", "revenue: ", "tiers on quality"]
@@ -374,32 +395,17 @@ fn quality_and_evaluate_print_tables() {
     };
     assert_eq!(h[0], "name");
     assert_eq!(rows, 15, "every column but the target");
-    let v: serde_json::Value = serde_json::from_str(&stdout(&ok(&[
-        "-q",
-        "quality",
-        s(&history),
-        "--target",
-        "converted",
-        "--format",
-        "json",
+    let v: serde_json::Value = serde_json::from_str(&stdout(&ok(argv![
+        "-q", "quality", history, "--target", "converted", "--format", "json"
     ])))
     .expect("json");
     assert_eq!(v["positives"].as_u64().map(|p| p > 0), Some(true));
 
     let scored = dir.join("scored-history.csv");
     ok(&[&scoring(model, &history)[..], &["--all", "--carry", "converted", "--out", s(&scored)]].concat());
-    let o = ok(&[
-        "-q",
-        "evaluate",
-        s(&scored),
-        "--target",
-        "converted",
-        "--score-col",
-        "icp",
-        "--baseline-col",
-        "quality",
-        "--format",
-        "json",
+    let o = ok(argv![
+        "-q", "evaluate", scored, "--target", "converted", "--score-col", "icp", "--baseline-col", "quality",
+        "--format", "json"
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     let auc = v["auc"].as_f64().expect("auc");
@@ -530,18 +536,8 @@ fn bank_marketing_through_the_mapping_file_from_quality_to_report() {
     let (header, rows) = read_csv(&scored);
     assert_eq!((rows.len(), header.last().map(String::as_str)), (36168, Some("y")));
     assert!(rows.iter().all(|r| r.last().is_some_and(|y| y == "yes" || y == "no")), "--carry keeps the bytes");
-    let o = ok(&[
-        "-q",
-        "evaluate",
-        s(&scored),
-        "--target",
-        "y",
-        "--positive",
-        "yes",
-        "--score-col",
-        "icp",
-        "--format",
-        "json",
+    let o = ok(argv![
+        "-q", "evaluate", scored, "--target", "y", "--positive", "yes", "--score-col", "icp", "--format", "json"
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert!(v["auc"].as_f64().expect("auc") > 0.6, "{}", v["auc"]);
@@ -592,20 +588,9 @@ fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
     let o = ok(&["-q", "quality", s(&pipeline), "--target", "deal_stage", "--positive", "Won", "--format", "csv"]);
     assert!(stdout(&o).contains("close_value"), "{}", stdout(&o));
     let model = out.join("maven.json");
-    let o = ok(&[
-        "fit",
-        "--accounts",
-        s(&accounts),
-        "--target",
-        "won_most",
-        "--map",
-        s(&map),
-        "--events",
-        s(&pipeline),
-        "--revenue-range",
-        "1000000..100000000",
-        "--out",
-        s(&model),
+    let o = ok(argv![
+        "fit", "--accounts", accounts, "--target", "won_most", "--map", map, "--events", pipeline, "--revenue-range",
+        "1000000..100000000", "--out", model
     ]);
     assert!(stdout(&o).contains("fitted on 85 rows"), "{}", stdout(&o));
     assert!(stdout(&o).contains("preferred monthly revenue: 1000000..100000000 USD"), "{}", stdout(&o));
@@ -628,21 +613,9 @@ fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
             l.split(',').nth(3) == Some("Acme Corporation") && l.split(',').nth(5).is_some_and(|d| !d.is_empty())
         })
         .count();
-    let o = ok(&[
-        "-q",
-        "explain",
-        "--model",
-        s(&model),
-        "--accounts",
-        s(&accounts),
-        "--map",
-        s(&map),
-        "--events",
-        s(&pipeline),
-        "--id",
-        "Acme Corporation",
-        "--format",
-        "json",
+    let o = ok(argv![
+        "-q", "explain", "--model", model, "--accounts", accounts, "--map", map, "--events", pipeline, "--id",
+        "Acme Corporation", "--format", "json"
     ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["engagement_by_kind"][0]["kind"], "meeting");
@@ -659,18 +632,7 @@ fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
     let state = out.join("maven.state");
     let init = ["engagement", "init", "--model", s(&model), "--accounts", s(&accounts), "--map", s(&map)];
     ok(&[&init[..], &["--events", s(&old), "--out", s(&state)]].concat());
-    let o = ok(&[
-        "engagement",
-        "update",
-        "--model",
-        s(&model),
-        "--state",
-        s(&state),
-        "--events",
-        s(&new),
-        "--map",
-        s(&map),
-    ]);
+    let o = ok(argv!["engagement", "update", "--model", model, "--state", state, "--events", new, "--map", map]);
     assert!(stderr(&o).contains("800 activities read"), "{}", stderr(&o));
     let from_state = out.join("from_state.csv");
     ok(&[&score[..], &["--engagement-state", s(&state), "--carry", "won_most", "--out", s(&from_state)]].concat());
@@ -687,20 +649,9 @@ fn maven_crm_through_the_mapping_file_from_fit_to_assign() {
     let html = out.join("maven.html");
     ok(&["-q", "report", "--scored", s(&ranked), "--target", "won_most", "--out", s(&html)]);
     // Assignment to the sales agents, two accounts each, keeping recent owners.
-    let o = ok(&[
-        "assign",
-        "--ranked",
-        s(&ranked),
-        "--reps",
-        s(&teams),
-        "--capacity",
-        "2",
-        "--events",
-        s(&pipeline),
-        "--map",
-        s(&map),
-        "--format",
-        "json",
+    let o = ok(argv![
+        "assign", "--ranked", ranked, "--reps", teams, "--capacity", "2", "--events", pipeline, "--map", map,
+        "--format", "json"
     ]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!((doc["accounts"].as_u64(), doc["assigned"].as_u64()), (Some(85), Some(70)));
