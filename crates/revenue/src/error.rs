@@ -5,7 +5,7 @@ use acctscore_core::CoreError;
 /// Errors raised by revenue estimation, ranges, penalties and the learned model.
 ///
 /// Every variant carries the structured facts of the failure.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RevenueError {
     /// A core check failed: a non-finite value, empty input, or a numeric
@@ -39,12 +39,11 @@ pub enum RevenueError {
     /// invariants ([`EnvelopeError::Invalid`](acctscore_core::EnvelopeError::Invalid)).
     #[error(transparent)]
     ModelFile(#[from] acctscore_core::EnvelopeError),
-    /// The calibrator (acctscore-calibration) could not be fitted or read.
-    #[error("calibration: {message}")]
-    Calibration {
-        /// The calibration crate's message.
-        message: String,
-    },
+    /// The calibrator (acctscore-calibration) could not be fitted: its
+    /// typed error (a shared input check arrives as [`RevenueError::Core`],
+    /// an unreadable file as [`RevenueError::ModelFile`]).
+    #[error("calibration: {0}")]
+    Calibration(acctscore_calibration::CalibrationError),
     /// Fitting did not converge to finite weights.
     #[error("learned model did not converge after {iterations} iterations")]
     NotConverged {
@@ -57,7 +56,8 @@ impl From<acctscore_calibration::CalibrationError> for RevenueError {
     fn from(e: acctscore_calibration::CalibrationError) -> Self {
         match e {
             acctscore_calibration::CalibrationError::ModelFile(e) => RevenueError::ModelFile(e),
-            e => RevenueError::Calibration { message: e.to_string() },
+            acctscore_calibration::CalibrationError::Core(e) => RevenueError::Core(e),
+            e => RevenueError::Calibration(e),
         }
     }
 }

@@ -182,8 +182,8 @@ mod tests {
     #[test]
     fn penalty_is_validated() {
         let p = Probability::new(0.8).expect("valid");
-        assert_eq!(apply_penalty(p, 0.0).map(Probability::get), Ok(0.8));
-        assert_eq!(apply_penalty(p, 1.0).map(Probability::get), Ok(0.0));
+        assert_eq!(apply_penalty(p, 0.0).map(Probability::get).ok(), Some(0.8));
+        assert_eq!(apply_penalty(p, 1.0).map(Probability::get).ok(), Some(0.0));
         assert!(apply_penalty(p, f64::NAN).is_err());
         assert!(apply_penalty(p, -0.1).is_err());
         assert!(apply_penalty(p, 1.5).is_err());
