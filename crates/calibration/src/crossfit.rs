@@ -52,7 +52,7 @@ impl CrossFit {
     /// model may parallelise internally).
     ///
     /// # Errors
-    /// Invalid fold count, bad data ([`CoreError`] checks), too few of a
+    /// Invalid fold count, bad data ([`CoreError`](acctscore_core::CoreError) checks), too few of a
     /// class for the folds ([`CalibrationError::TooFewForFolds`]), the
     /// model's own error ([`CalibrationError::Model`]) or the calibrator's.
     pub fn fit<M, C>(
@@ -170,7 +170,7 @@ impl<F: Score, C: Calibrator> CalibratedModel<F, C> {
 /// class by at most one. Same labels and seed → same folds, on every platform.
 ///
 /// # Errors
-/// [`CoreError::InvalidParameter`] for fewer than 2 folds,
+/// [`CoreError::InvalidParameter`](acctscore_core::CoreError::InvalidParameter) for fewer than 2 folds,
 /// [`CalibrationError::TooFewForFolds`] when a class has fewer rows than folds.
 pub fn stratified_folds(labels: &[bool], k: usize, seed: u64) -> Result<Vec<usize>> {
     check::param(k >= 2, "folds", "must be at least 2")?;
