@@ -119,8 +119,8 @@ pub(crate) fn run(args: &Args) -> Result<(), common::BoxError> {
             // The ICP probability as baseline + reasons, in percentage points
             // rounded so that the shown numbers add up to the shown total.
             writeln!(out, "     {}", s.icp_sum_line())?;
-            if let Some(a) = s.anomaly.as_ref().filter(|a| a.penalty > 0.0) {
-                writeln!(out, "     data doubt (p(rev) × {:.2}): {}", 1.0 - a.penalty, a.messages.join(" "))?;
+            if let Some(doubt) = s.data_doubt_line() {
+                writeln!(out, "     {doubt}")?;
             }
         }
         writeln!(

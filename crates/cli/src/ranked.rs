@@ -52,8 +52,8 @@ pub(crate) fn write_text(out: &mut dyn Write, ranked: &[AccountScore]) -> Result
             s.engagement.map_or(String::from("-"), |e| format!("{e:.1}")),
         )?;
         writeln!(out, "     {}", s.icp_sum_line())?;
-        if let Some(a) = s.anomaly.as_ref().filter(|a| a.penalty > 0.0) {
-            writeln!(out, "     data doubt (p(rev) × {:.2}): {}", 1.0 - a.penalty, a.messages.join(" "))?;
+        if let Some(doubt) = s.data_doubt_line() {
+            writeln!(out, "     {doubt}")?;
         }
     }
     Ok(())

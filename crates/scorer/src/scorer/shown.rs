@@ -29,6 +29,24 @@ impl AccountScore {
         }
         line
     }
+
+    /// The anomaly checks' doubt about the revenue score, as one line: the
+    /// factor P(revenue in range) was multiplied by, then one sentence per
+    /// finding: `data doubt (p(rev) × 0.40): 1 employee for $1.2M a month …`.
+    /// `None` when the checks found nothing (penalty 0) or did not run.
+    ///
+    /// ```
+    /// # use acctscore_scorer::AccountScore;
+    /// fn print(s: &AccountScore) {
+    ///     if let Some(doubt) = s.data_doubt_line() {
+    ///         println!("{}: {doubt}", s.account_id);
+    ///     }
+    /// }
+    /// ```
+    pub fn data_doubt_line(&self) -> Option<String> {
+        let a = self.anomaly.as_ref().filter(|a| a.penalty > 0.0)?;
+        Some(format!("data doubt (p(rev) × {:.2}): {}", 1.0 - a.penalty, a.messages.join(" ")))
+    }
 }
 
 /// `parts` (probabilities that add up to `total`) in percentage points with
@@ -51,6 +69,44 @@ fn add_up_rounded(parts: &[f64], total: f64) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::Probability;
+    use crate::icp::propensity::Family;
+    use crate::scorer::AnomalyScore;
+
+    fn score(anomaly: Option<AnomalyScore>) -> AccountScore {
+        let p = Probability::new(0.5).expect("a probability");
+        AccountScore {
+            account_id: "a".into(),
+            icp: p,
+            icp_baseline: 0.5,
+            icp_raw: 0.0,
+            icp_family: Family::Logistic,
+            revenue: None,
+            anomaly,
+            engagement: None,
+            engagement_effect: 0.0,
+            quality: 0.5,
+            priority: 0.5,
+            tier: 'B',
+            reasons: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn data_doubt_only_with_a_penalty() {
+        let found = |penalty: f64| AnomalyScore {
+            penalty,
+            checks: vec!["revenue_per_employee".into()],
+            messages: vec!["1 employee for $1.2M a month.".into(), "Founded in 2031.".into()],
+        };
+        assert_eq!(score(None).data_doubt_line(), None);
+        assert_eq!(score(Some(found(0.0))).data_doubt_line(), None);
+        assert_eq!(
+            score(Some(found(0.6))).data_doubt_line().as_deref(),
+            Some("data doubt (p(rev) × 0.40): 1 employee for $1.2M a month. Founded in 2031.")
+        );
+    }
 
     #[test]
     fn rounded_parts_add_up() {
