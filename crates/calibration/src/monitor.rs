@@ -96,8 +96,13 @@ impl PsiParams {
         sort_finite(&mut sorted);
         let all = self.binning.edges(&sorted)?;
         // Interior edges only: the outer bins are open-ended.
-        let mut edges: Vec<f64> =
-            all.get(1..all.len() - 1).unwrap_or_default().iter().copied().filter(|e| e.is_finite()).collect();
+        let mut edges: Vec<f64> = all
+            .get(1..all.len().saturating_sub(1))
+            .unwrap_or_default()
+            .iter()
+            .copied()
+            .filter(|e| e.is_finite())
+            .collect();
         edges.dedup();
         let shares = |values: &[f64]| {
             let mut counts = vec![0u64; edges.len() + 1];
@@ -158,7 +163,7 @@ impl Tiers {
     /// [`CoreError::NonFinite`] or [`CoreError::InvalidParameter`].
     pub fn new(cuts: Vec<f64>) -> Result<Self> {
         check::finite_slice("tier cuts", &cuts)?;
-        let increasing = cuts.windows(2).all(|w| w[0] < w[1]);
+        let increasing = cuts.windows(2).all(|w| matches!(w, [a, b] if a < b));
         check::param(increasing, "tier cuts", "must be strictly increasing")?;
         Ok(Tiers { cuts })
     }
