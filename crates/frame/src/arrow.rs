@@ -263,6 +263,71 @@ impl ArrowFrameBuilder {
         Ok(())
     }
 
+    /// Appends every column from a stream of its own: `stream(k)` gives
+    /// the arrays of schema column `k`, in row order (a Parquet reader of
+    /// that one column). The columns are read in parallel with the
+    /// `parallel` feature, each array appended and dropped as it comes, so
+    /// that no more than one array per column is held; all streams must give
+    /// the same number of rows. The error is the one of the first row, then
+    /// the first column, that has one, whatever the number of threads.
+    ///
+    /// # Errors
+    /// The streams' errors; the errors of a column's values;
+    /// [`FrameError::InvalidConfig`] when the streams' row counts differ.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn push_streams<S>(&mut self, stream: impl Fn(usize) -> Result<S> + Sync) -> Result<()>
+    where
+        S: Iterator<Item = Result<ArrayRef>>,
+    {
+        let start = self.rows;
+        // Per column: its row count, or the first row of the stretch that failed and the error.
+        let column =
+            |(k, name, growing): &mut (usize, String, Growing)| -> std::result::Result<usize, (usize, FrameError)> {
+                let mut row = start;
+                for array in stream(*k).map_err(|e| (row, e))? {
+                    let array = array.map_err(|e| (row, e))?;
+                    growing.push(name, row, &array).map_err(|e| (row, e))?;
+                    row += array.len();
+                }
+                Ok(row)
+            };
+        #[cfg(feature = "parallel")]
+        let ends: Vec<_> = {
+            use rayon::prelude::*;
+            self.columns.par_iter_mut().map(column).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let ends: Vec<_> = self.columns.iter_mut().map(column).collect();
+        let mut rows = Vec::with_capacity(ends.len());
+        let mut first_error: Option<(usize, FrameError)> = None;
+        // Columns in order: on a tie of rows, the first column's error stays.
+        for end in ends {
+            match end {
+                Ok(row) => rows.push(row),
+                Err((row, e)) => {
+                    if first_error.as_ref().is_none_or(|(first, _)| row < *first) {
+                        first_error = Some((row, e));
+                    }
+                }
+            }
+        }
+        if let Some((_, e)) = first_error {
+            return Err(e);
+        }
+        match rows.as_slice() {
+            [] => {}
+            [end, rest @ ..] => {
+                if let Some(other) = rest.iter().find(|&r| r != end) {
+                    return Err(FrameError::InvalidConfig {
+                        reason: format!("the columns' streams give {} and {} rows", end - start, other - start),
+                    });
+                }
+                self.rows = *end;
+            }
+        }
+        Ok(())
+    }
+
     /// The frame.
     ///
     /// # Errors

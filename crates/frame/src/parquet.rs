@@ -10,8 +10,10 @@
 //! - Columns keep the Arrow types the file's writer recorded: a column
 //!   Arrow wrote as a dictionary is read as one, and becomes categorical
 //!   with one lookup per dictionary entry ([`crate::arrow`]).
-//! - Row groups are decoded on two threads (feature `parallel`), half the
-//!   row groups each; the frame does not depend on the thread count.
+//! - The columns are decoded in parallel (feature `parallel`), each by a
+//!   reader of its own that goes through the file's row groups in order and
+//!   appends each batch as it is decoded: only one batch per column is
+//!   held, and the frame does not depend on the thread count.
 //! - Every error names the file: I/O as [`FrameError::Io`], a file that is
 //!   not Parquet or is damaged as [`FrameError::Parquet`], and a column of
 //!   the wrong type as a [`FrameError::ArrowType`] in a
@@ -26,7 +28,7 @@
 //! # Ok::<(), acctscore_frame::FrameError>(())
 //! ```
 
-use crate::arrow::{ArrowFrameBuilder, ArrowOptions, RecordBatch};
+use crate::arrow::{ArrowFrameBuilder, ArrowOptions};
 use crate::{Frame, FrameError, Result};
 use ::parquet::arrow::ProjectionMask;
 use ::parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
@@ -59,31 +61,24 @@ impl Frame {
         let projected = schema.project(&roots).map_err(|e| parquet_error(path, &e))?;
         // Checks the kinds before any row is decoded.
         let mut builder = ArrowFrameBuilder::new(&projected, options).map_err(in_file)?;
-        let groups = metadata.metadata().num_row_groups();
         let rows = metadata.metadata().file_metadata().num_rows();
         builder.reserve(usize::try_from(rows).unwrap_or(0).min(1 << 32));
-        let read = |row_groups: Vec<usize>| -> Result<Vec<RecordBatch>> {
+        // `k` is a column of the projected schema, `roots[k]` its place in the file's.
+        let stream = |k: usize| -> Result<_> {
             // A file of its own: clones of one handle share its offset, which
-            // the reader of each half seeks.
+            // each column's reader seeks.
             let file =
                 File::open(path).map_err(|source| FrameError::Io { path: path.display().to_string(), source })?;
-            let mask = ProjectionMask::roots(metadata.parquet_schema(), roots.iter().copied());
+            let root = roots.get(k).copied().ok_or_else(|| parquet_error(path, &"no such column"))?;
+            let mask = ProjectionMask::roots(metadata.parquet_schema(), [root]);
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                 .with_projection(mask)
-                .with_row_groups(row_groups)
                 .with_batch_size(BATCH_ROWS)
                 .build()
                 .map_err(|e| parquet_error(path, &e))?;
-            reader.map(|b| b.map_err(|e| parquet_error(path, &e))).collect()
+            Ok(reader.map(|b| b.map(|b| b.column(0).clone()).map_err(|e| parquet_error(path, &e))))
         };
-        let half = groups.div_ceil(2);
-        #[cfg(feature = "parallel")]
-        let (first, second) = rayon::join(|| read((0..half).collect()), || read((half..groups).collect()));
-        #[cfg(not(feature = "parallel"))]
-        let (first, second) = (read((0..half).collect()), read((half..groups).collect()));
-        let (first, second) = (first?, second?);
-        builder.push(&first).map_err(in_file)?;
-        builder.push(&second).map_err(in_file)?;
+        builder.push_streams(stream).map_err(in_file)?;
         builder.finish().map_err(in_file)
     }
 }

@@ -226,3 +226,27 @@ fn the_first_batch_then_the_first_column_with_a_bad_value_is_named_at_any_thread
     let e = Frame::from_record_batches(mixed[0].schema_ref(), &mixed, &ArrowOptions::new()).expect_err("NaN");
     assert!(matches!(e, FrameError::NonFinite { ref column, row: 0, .. } if column == "y"), "{e:?}");
 }
+
+#[test]
+fn a_parquet_file_names_the_same_bad_value_as_its_record_batch_at_any_thread_count() {
+    let dir = temp("order");
+    let path = dir.join("bad.parquet");
+    // Row groups of two rows; the reader decodes each column on its own, in
+    // one batch here: the first column with a bad value is named, as for the
+    // one record batch, not the column whose bad row comes first.
+    let batch = RecordBatch::try_from_iter([
+        ("x", Arc::new(Float64Array::from(vec![1.0, 2.0, f64::INFINITY])) as ArrayRef),
+        ("y", Arc::new(Float64Array::from(vec![1.0, f64::NAN, 3.0])) as ArrayRef),
+    ])
+    .expect("batch");
+    write_parquet(&path, std::slice::from_ref(&batch));
+    let want = Frame::from_record_batch(&batch).expect_err("bad values");
+    assert!(matches!(want, FrameError::NonFinite { ref column, row: 2, .. } if column == "x"), "{want:?}");
+    for _ in 0..20 {
+        match Frame::from_parquet_path(&path, &ArrowOptions::new()).expect_err("bad values") {
+            FrameError::InFile { source, .. } => assert_eq!(source.to_string(), want.to_string()),
+            other => panic!("{other:?}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
