@@ -14,8 +14,10 @@
 //! Writes `accounts.parquet` and `events.parquet` in `--out-dir` (each
 //! whole); with `--parts K`, K generated pools (seeds `seed`, `seed + 1`, …,
 //! account ids prefixed `p<k>_` so that they stay unique) as
-//! `accounts/part-<k>.parquet` and `events/part-<k>.parquet`, a part's
-//! events all of its own accounts.
+//! `accounts/part=<k>/data.parquet` and `events/part=<k>/data.parquet`, a
+//! part's events all of its own accounts: Hive-style buckets, which
+//! `datafusion_rank --bucket part` reads one partition per bucket (any
+//! reader of the folders reads them as one pool).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -70,17 +72,17 @@ fn main() -> ExitCode {
 pub(crate) fn run(args: Args) -> Result<(), common::BoxError> {
     let ids = if args.plain_ids { IdEncoding::Plain } else { IdEncoding::Dictionary };
     if let (Some(parts), Some(n)) = (args.parts, args.generate) {
-        for dir in ["accounts", "events"] {
-            std::fs::create_dir_all(args.out_dir.join(dir))?;
-        }
         for k in 0..u64::from(parts) {
+            for dir in ["accounts", "events"] {
+                std::fs::create_dir_all(args.out_dir.join(format!("{dir}/part={k}")))?;
+            }
             let t = Instant::now();
             let mut pool = PoolGenerator::new(n).seed(args.seed + k).generate();
             let prefix = format!("p{k}_");
             pool.accounts.iter_mut().for_each(|a| a.account_id.insert_str(0, &prefix));
             pool.events.iter_mut().for_each(|e| e.account_id.insert_str(0, &prefix));
-            write_accounts_parquet(args.out_dir.join(format!("accounts/part-{k}.parquet")), &pool.accounts)?;
-            write_events_parquet_with(args.out_dir.join(format!("events/part-{k}.parquet")), &pool.events, ids)?;
+            write_accounts_parquet(args.out_dir.join(format!("accounts/part={k}/data.parquet")), &pool.accounts)?;
+            write_events_parquet_with(args.out_dir.join(format!("events/part={k}/data.parquet")), &pool.events, ids)?;
             eprintln!("part {k}: {} accounts, {} events in {:.1} s", n, pool.events.len(), t.elapsed().as_secs_f64());
         }
         return Ok(());

@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --release -p acctscore-datafusion --example datafusion_rank -- \
 //!     --accounts pool/accounts.parquet --events pool/events.parquet --model model.json \
-//!     --out ranked.csv [--top 1000] [--now UNIX_SECONDS] [--print-sql] [--set KEY=VALUE]
+//!     --out ranked.csv [--top 1000] [--now UNIX_SECONDS] [--bucket part] [--print-sql] [--set KEY=VALUE]
 //! ```
 //!
 //! `--accounts` and `--events` may be files or folders of Parquet files
@@ -16,8 +16,8 @@
 //! with `rows=<n>` and `seconds=<s>`.
 
 use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
-use acctscore_datafusion::datafusion::prelude::SessionContext;
-use acctscore_datafusion::{ranking_sql, register, write_ranked_file};
+use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
+use acctscore_datafusion::{Buckets, ranking_sql, register, write_ranked_file};
 use acctscore_scorer::Scorer;
 use clap::Parser;
 use std::process::ExitCode;
@@ -38,6 +38,13 @@ struct Args {
     /// Print the query's plan with each operator's time (EXPLAIN ANALYZE) to stderr.
     #[arg(long)]
     analyze: bool,
+    /// The pool is stored in buckets of this Hive partition column
+    /// (`accounts/<NAME>=<k>/…`, `events/<NAME>=<k>/…`, every account's
+    /// events in its bucket, as `pool_to_parquet --parts` writes them with
+    /// `part`): each bucket is read, aggregated and joined in a partition
+    /// of its own, without hashing the events into new partitions.
+    #[arg(long, value_name = "NAME")]
+    bucket: Option<String>,
     /// A DataFusion setting, `KEY=VALUE` (e.g.
     /// `datafusion.execution.target_partitions=4`); may be repeated.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -65,15 +72,26 @@ fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), BoxError> {
     let t0 = Instant::now();
     let scorer = Scorer::load(&args.pool.model)?;
+    let buckets = match &args.bucket {
+        Some(column) => Some(Buckets::of_folder(&args.pool.accounts, column)?),
+        None => None,
+    };
     let mut config = acctscore_datafusion::session_config();
+    if let Some(b) = &buckets {
+        config = b.session_config(config);
+    }
     for setting in &args.settings {
         let (key, value) = setting.split_once('=').ok_or_else(|| format!("--set {setting:?}: expected KEY=VALUE"))?;
         config.options_mut().set(key, value)?;
     }
     let ctx = SessionContext::new_with_config(config);
     register(&ctx, &scorer);
-    let now = args.pool.register(&ctx).await?;
-    let sql = ranking_sql(&scorer, now, args.pool.top);
+    let options = buckets.as_ref().map_or_else(ParquetReadOptions::default, Buckets::read_options);
+    let now = args.pool.register(&ctx, options).await?;
+    let sql = match &buckets {
+        Some(b) => b.ranking_sql(&scorer, now, args.pool.top),
+        None => ranking_sql(&scorer, now, args.pool.top),
+    };
     if args.print_sql {
         eprintln!("{sql}");
     }

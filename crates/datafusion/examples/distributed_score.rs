@@ -18,7 +18,7 @@
 
 use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
 use acctscore_datafusion::datafusion::physical_plan::collect;
-use acctscore_datafusion::datafusion::prelude::SessionContext;
+use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
 use acctscore_datafusion::distributed::{ClusterParams, LocalWorkers, display_plan, peak_rss_kib, worker_main};
 use acctscore_datafusion::{ranking_sql, write_ranked_file};
 use acctscore_scorer::Scorer;
@@ -93,7 +93,7 @@ fn run(args: &Args) -> Result<(), BoxError> {
 }
 
 async fn rank(ctx: &SessionContext, scorer: &Scorer, args: &Args) -> Result<Vec<RecordBatch>, BoxError> {
-    let now = args.pool.register(ctx).await?;
+    let now = args.pool.register(ctx, ParquetReadOptions::default()).await?;
     let t = Instant::now();
     let plan = ctx.sql(&ranking_sql(scorer, now, args.pool.top)).await?.create_physical_plan().await?;
     if args.plan {

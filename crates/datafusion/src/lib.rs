@@ -92,7 +92,7 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use std::sync::Arc;
 
 /// Registers `acctscore_score`, `acctscore_priority` and
@@ -152,7 +152,6 @@ pub fn engagement_udaf(model: Arc<EngagementModel>) -> AggregateUDF {
 /// scoring functions take them: `"industry", "employees", …`, each name
 /// quoted, prefixed with `table.` when given.
 pub fn score_arguments(scorer: &Scorer, table: Option<&str>) -> String {
-    let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let prefix = table.map(|t| format!("{}.", quote(t))).unwrap_or_default();
     scorer.schema().iter().map(|(name, _)| format!("{prefix}{}", quote(name))).collect::<Vec<_>>().join(", ")
 }
@@ -168,16 +167,122 @@ pub fn score_arguments(scorer: &Scorer, table: Option<&str>) -> String {
 /// store their ids as an Arrow dictionary, and DataFusion 55 groups a
 /// dictionary column about nine times slower than its values.
 pub fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
+    ranking_query(scorer, now, top, None)
+}
+
+/// A pool stored in buckets: the accounts and the events in Hive-style
+/// folders of one partition column (`accounts/bucket=7/…`,
+/// `events/bucket=7/…`), every account's events in its account's bucket
+/// (`pool_to_parquet --parts K` writes `part=0` … `part=K-1`).
+///
+/// A session made with [`Buckets::session_config`] reads each bucket in a
+/// partition of its own and [`Buckets::ranking_sql`] groups the events,
+/// and joins them to the accounts, by bucket and id: the events are
+/// aggregated where they are read, not hashed into new partitions, and
+/// the work per bucket stays the same as a pool grows by buckets. The
+/// ranking is [`ranking_sql`]'s.
+///
+/// ```no_run
+/// # async fn f(scorer: &acctscore_scorer::Scorer) -> Result<(), Box<dyn std::error::Error>> {
+/// use acctscore_datafusion::{Buckets, register, session_config};
+/// use acctscore_datafusion::datafusion::prelude::SessionContext;
+///
+/// let buckets = Buckets::of_folder("pool/accounts", "part")?;
+/// let ctx = SessionContext::new_with_config(buckets.session_config(session_config()));
+/// register(&ctx, scorer);
+/// ctx.register_parquet("accounts", "pool/accounts", buckets.read_options()).await?;
+/// ctx.register_parquet("events", "pool/events", buckets.read_options()).await?;
+/// let top = ctx.sql(&buckets.ranking_sql(scorer, 1_767_225_600, 1000)).await?.collect().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buckets {
+    column: String,
+    count: usize,
+}
+
+impl Buckets {
+    /// `count` buckets of partition column `column`.
+    pub fn new(column: impl Into<String>, count: usize) -> Self {
+        Buckets { column: column.into(), count }
+    }
+
+    /// The buckets of a local folder: its `<column>=<value>` subfolders.
+    ///
+    /// # Errors
+    /// The folder cannot be listed ([`std::io::Error`] naming it), or has
+    /// no such subfolder ([`std::io::ErrorKind::NotFound`]).
+    pub fn of_folder(dir: impl AsRef<std::path::Path>, column: &str) -> std::io::Result<Self> {
+        let dir = dir.as_ref();
+        let named = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display()));
+        let prefix = format!("{column}=");
+        let mut count = 0;
+        for entry in std::fs::read_dir(dir).map_err(named)? {
+            let entry = entry.map_err(named)?;
+            if entry.file_type().map_err(named)?.is_dir() && entry.file_name().to_string_lossy().starts_with(&prefix) {
+                count += 1;
+            }
+        }
+        if count == 0 {
+            let reason = format!("{}: no `{prefix}<value>` folder (the buckets of column `{column}`)", dir.display());
+            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, reason));
+        }
+        Ok(Buckets::new(column, count))
+    }
+
+    /// The partition column.
+    pub fn column(&self) -> &str {
+        &self.column
+    }
+
+    /// How many buckets.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// `config` with one partition per bucket, each bucket's files kept
+    /// in their partition (`datafusion.optimizer.preserve_file_partitions`),
+    /// and a partitioning by bucket taken as one by bucket and id however
+    /// few the buckets (`datafusion.optimizer.subset_repartition_threshold`
+    /// 1; DataFusion's default, 4, reshuffles the events of fewer buckets).
+    pub fn session_config(&self, config: SessionConfig) -> SessionConfig {
+        let mut config = config.with_target_partitions(self.count.max(1));
+        let optimizer = &mut config.options_mut().optimizer;
+        optimizer.preserve_file_partitions = 1;
+        optimizer.subset_repartition_threshold = 1;
+        config
+    }
+
+    /// Read options that give both tables the partition column (as `Utf8`).
+    pub fn read_options(&self) -> ParquetReadOptions<'_> {
+        ParquetReadOptions::default().table_partition_cols(vec![(self.column.clone(), DataType::Utf8)])
+    }
+
+    /// [`ranking_sql`], grouped and joined by bucket and id.
+    pub fn ranking_sql(&self, scorer: &Scorer, now: i64, top: usize) -> String {
+        ranking_query(scorer, now, top, Some(&self.column))
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn ranking_query(scorer: &Scorer, now: i64, top: usize, bucket: Option<&str>) -> String {
     let (columns, joined) = (score_arguments(scorer, None), score_arguments(scorer, Some("a")));
+    let (by, on) = match bucket.map(quote) {
+        Some(b) => (format!("{b}, "), format!("a.{b} = e.{b} AND ")),
+        None => (String::new(), String::new()),
+    };
     format!(
         r#"WITH engagement AS (
-  SELECT CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
-  FROM events GROUP BY id
+  SELECT {by}CAST(account_id AS VARCHAR) AS id, acctscore_engagement(kind, "timestamp", {now}) AS engagement
+  FROM events GROUP BY {by}id
 ),
 ranked AS (
   SELECT a.*, COALESCE(e.engagement, 0.0) AS engagement,
          acctscore_priority({joined}, COALESCE(e.engagement, 0.0)) AS priority
-  FROM accounts a LEFT JOIN engagement e ON a.account_id = e.id
+  FROM accounts a LEFT JOIN engagement e ON {on}a.account_id = e.id
   ORDER BY priority DESC, a.account_id
   LIMIT {top}
 )

@@ -5,7 +5,7 @@ use acctscore_core::Timestamp;
 use acctscore_datafusion::datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use acctscore_datafusion::datafusion::arrow::datatypes::Float64Type;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
-use acctscore_datafusion::{ranking_sql, register, score_arguments};
+use acctscore_datafusion::{Buckets, ranking_sql, register, score_arguments};
 use acctscore_scorer::pool::{
     PoolGenerator, read_accounts_frame, read_engagement_path, write_accounts_parquet, write_events_parquet,
 };
@@ -187,5 +187,68 @@ fn a_column_of_the_wrong_type_is_an_error_that_names_it() -> Result<(), Error> {
     })?
     .expect("an error");
     assert!(err.contains("now") && err.contains("constant"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn a_pool_in_buckets_ranks_as_one_pool_without_reshuffling_its_events() -> Result<(), Error> {
+    // Three buckets (Hive folders `part=k`), each a generated pool with its
+    // ids prefixed, as `pool_to_parquet --parts` writes them.
+    let dir = std::env::temp_dir().join(format!("acctscore-df-buckets-{}", std::process::id()));
+    let model = pool("bucket-model", 1_000)?;
+    // Removes the folder when the test ends.
+    let pool = Pool { dir: dir.clone(), scorer: model.scorer.clone(), now: 0 };
+    let mut now = 0;
+    for k in 0..3u64 {
+        let mut g = PoolGenerator::new(400).seed(30 + k).generate();
+        g.accounts.iter_mut().for_each(|a| a.account_id.insert_str(0, &format!("p{k}_")));
+        g.events.iter_mut().for_each(|e| e.account_id.insert_str(0, &format!("p{k}_")));
+        now = now.max(g.events.iter().map(|e| e.timestamp).max().unwrap_or(0));
+        for table in ["accounts", "events"] {
+            std::fs::create_dir_all(dir.join(format!("{table}/part={k}")))?;
+        }
+        write_accounts_parquet(dir.join(format!("accounts/part={k}/data.parquet")), &g.accounts)?;
+        write_events_parquet(dir.join(format!("events/part={k}/data.parquet")), &g.events)?;
+    }
+    let buckets = Buckets::of_folder(dir.join("accounts"), "part")?;
+    assert_eq!((buckets.column(), buckets.count()), ("part", 3));
+    let top = 150;
+    let path = |t: &str| dir.join(t).to_string_lossy().into_owned();
+    let (plain, bucketed, plan) = run(async {
+        let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(2));
+        register(&ctx, &pool.scorer);
+        ctx.register_parquet("accounts", path("accounts"), ParquetReadOptions::default()).await?;
+        ctx.register_parquet("events", path("events"), ParquetReadOptions::default()).await?;
+        let plain = ctx.sql(&ranking_sql(&pool.scorer, now, top)).await?.collect().await?;
+
+        let ctx = SessionContext::new_with_config(buckets.session_config(SessionConfig::new()));
+        register(&ctx, &pool.scorer);
+        ctx.register_parquet("accounts", path("accounts"), buckets.read_options()).await?;
+        ctx.register_parquet("events", path("events"), buckets.read_options()).await?;
+        let sql = buckets.ranking_sql(&pool.scorer, now, top);
+        let plan = ctx.sql(&sql).await?.create_physical_plan().await?;
+        let plan = acctscore_datafusion::datafusion::physical_plan::displayable(plan.as_ref()).indent(true).to_string();
+        Ok((plain, ctx.sql(&sql).await?.collect().await?, plan))
+    })?;
+    assert_eq!(strings(&bucketed, "account_id"), strings(&plain, "account_id"));
+    let priorities = |batches: &[RecordBatch]| -> Vec<f64> {
+        batches
+            .iter()
+            .flat_map(|b| {
+                let s = b.column_by_name("s").expect("s").as_struct();
+                s.column_by_name("priority").expect("priority").as_primitive::<Float64Type>().values().to_vec()
+            })
+            .collect()
+    };
+    let (a, b) = (priorities(&plain), priorities(&bucketed));
+    assert_eq!(a.len(), top);
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() <= 1e-12 * x.abs().max(1.0), "{x} vs {y}");
+    }
+    // Each bucket's events are aggregated in the partition that reads them.
+    assert!(plan.contains("AggregateExec: mode=SinglePartitioned"), "{plan}");
+    assert!(!plan.contains("mode=Partial"), "{plan}");
+    let e = Buckets::of_folder(dir.join("events"), "bucket").expect_err("no such folders").to_string();
+    assert!(e.contains("no `bucket=<value>` folder"), "{e}");
     Ok(())
 }

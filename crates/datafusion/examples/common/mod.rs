@@ -33,13 +33,18 @@ pub(crate) struct RankArgs {
 }
 
 impl RankArgs {
-    /// Registers the `accounts` and `events` tables in `ctx` and gives the
+    /// Registers the `accounts` and `events` tables in `ctx` (read with
+    /// `options`) and gives the
     /// time to score at: `--now`, or the latest event's (printed with how
     /// long it took to find).
-    pub(crate) async fn register(&self, ctx: &SessionContext) -> Result<i64, BoxError> {
+    pub(crate) async fn register(
+        &self,
+        ctx: &SessionContext,
+        options: ParquetReadOptions<'_>,
+    ) -> Result<i64, BoxError> {
         let path = |p: &PathBuf| p.to_string_lossy().into_owned();
-        ctx.register_parquet("accounts", path(&self.accounts), ParquetReadOptions::default()).await?;
-        ctx.register_parquet("events", path(&self.events), ParquetReadOptions::default()).await?;
+        ctx.register_parquet("accounts", path(&self.accounts), options.clone()).await?;
+        ctx.register_parquet("events", path(&self.events), options).await?;
         if let Some(now) = self.now {
             return Ok(now);
         }
