@@ -6,7 +6,7 @@
 //! ```sh
 //! cargo run --release -p acctscore-datafusion --example datafusion_rank -- \
 //!     --accounts pool/accounts.parquet --events pool/events.parquet --model model.json \
-//!     --out ranked.csv [--top 1000] [--now UNIX_SECONDS] [--bucket part] [--print-sql] [--set KEY=VALUE]
+//!     --out ranked.csv [--top 1000] [--now UNIX_SECONDS] [--bucket part] [--count-unmatched] [--print-sql] [--set KEY=VALUE]
 //! ```
 //!
 //! `--accounts` and `--events` may be files or folders of Parquet files
@@ -15,9 +15,11 @@
 //! are written in the ranked-output format (the columns of `bench_pool --out`); stdout ends
 //! with `rows=<n>` and `seconds=<s>`.
 
+use acctscore_datafusion::datafusion::arrow::array::AsArray;
 use acctscore_datafusion::datafusion::arrow::array::RecordBatch;
+use acctscore_datafusion::datafusion::arrow::datatypes::Int64Type;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionContext};
-use acctscore_datafusion::{Buckets, ranking_sql, register, write_ranked_file};
+use acctscore_datafusion::{Buckets, ranking_sql, register, unmatched_events_sql, write_ranked_file};
 use acctscore_scorer::Scorer;
 use clap::Parser;
 use std::process::ExitCode;
@@ -45,6 +47,11 @@ struct Args {
     /// of its own, without hashing the events into new partitions.
     #[arg(long, value_name = "NAME")]
     bucket: Option<String>,
+    /// First count the events the ranking leaves out (their account is not
+    /// among the accounts, or not in their bucket): prints
+    /// `unmatched_events=<n>`, and a warning when there are any.
+    #[arg(long)]
+    count_unmatched: bool,
     /// A DataFusion setting, `KEY=VALUE` (e.g.
     /// `datafusion.execution.target_partitions=4`); may be repeated.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -88,6 +95,23 @@ async fn run(args: Args) -> Result<(), BoxError> {
     register(&ctx, &scorer);
     let options = buckets.as_ref().map_or_else(ParquetReadOptions::default, Buckets::read_options);
     let now = args.pool.register(&ctx, options).await?;
+    if args.count_unmatched {
+        let check = buckets.as_ref().map_or_else(unmatched_events_sql, Buckets::unmatched_events_sql);
+        let counted = ctx.sql(&check).await?.collect().await?;
+        let n = counted
+            .first()
+            .and_then(|b| b.column(0).as_primitive_opt::<Int64Type>())
+            .filter(|a| a.len() == 1)
+            .map(|a| a.value(0))
+            .ok_or("the count of unmatched events is not one Int64")?;
+        println!("unmatched_events={n}");
+        if n > 0 {
+            eprintln!(
+                "datafusion_rank: warning: {n} events are left out of the ranking: their account is not among the accounts{}",
+                if buckets.is_some() { ", or not in their bucket" } else { "" }
+            );
+        }
+    }
     let sql = match &buckets {
         Some(b) => b.ranking_sql(&scorer, now, args.pool.top),
         None => ranking_sql(&scorer, now, args.pool.top),

@@ -170,6 +170,23 @@ pub fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
     ranking_query(scorer, now, top, None)
 }
 
+/// The query that counts the events [`ranking_sql`] leaves out: those
+/// whose account id is not among the accounts' (the native readers count
+/// them as `unknown_accounts`). One row, one column `unmatched`. It reads
+/// every event again, so it is a check to run when a pool is written or
+/// changes, not with every ranking.
+pub fn unmatched_events_sql() -> String {
+    unmatched_query(None)
+}
+
+fn unmatched_query(bucket: Option<&str>) -> String {
+    let same_bucket = bucket.map(quote).map(|b| format!(" AND a.{b} = e.{b}")).unwrap_or_default();
+    format!(
+        "SELECT count(*) AS unmatched FROM events e WHERE NOT EXISTS \
+         (SELECT 1 FROM accounts a WHERE a.account_id = CAST(e.account_id AS VARCHAR){same_bucket})"
+    )
+}
+
 /// A pool stored in buckets: the accounts and the events in Hive-style
 /// folders of one partition column (`accounts/bucket=7/…`,
 /// `events/bucket=7/…`), every account's events in its account's bucket
@@ -180,7 +197,8 @@ pub fn ranking_sql(scorer: &Scorer, now: i64, top: usize) -> String {
 /// and joins them to the accounts, by bucket and id: the events are
 /// aggregated where they are read, not hashed into new partitions, and
 /// the work per bucket stays the same as a pool grows by buckets. The
-/// ranking is [`ranking_sql`]'s.
+/// ranking is [`ranking_sql`]'s as long as every event is in its account's
+/// bucket; [`Buckets::unmatched_events_sql`] counts the events that are not.
 ///
 /// ```no_run
 /// # async fn f(scorer: &acctscore_scorer::Scorer) -> Result<(), Box<dyn std::error::Error>> {
@@ -261,6 +279,14 @@ impl Buckets {
     /// [`ranking_sql`], grouped and joined by bucket and id.
     pub fn ranking_sql(&self, scorer: &Scorer, now: i64, top: usize) -> String {
         ranking_query(scorer, now, top, Some(&self.column))
+    }
+
+    /// [`unmatched_events_sql`] by bucket: it also counts the events kept
+    /// in another bucket than their account's, which the bucketed ranking
+    /// leaves out (the pool's layout is then wrong; it should count no
+    /// more than [`unmatched_events_sql`] does).
+    pub fn unmatched_events_sql(&self) -> String {
+        unmatched_query(Some(&self.column))
     }
 }
 

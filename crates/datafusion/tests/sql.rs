@@ -5,7 +5,7 @@ use acctscore_core::Timestamp;
 use acctscore_datafusion::datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use acctscore_datafusion::datafusion::arrow::datatypes::Float64Type;
 use acctscore_datafusion::datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
-use acctscore_datafusion::{Buckets, ranking_sql, register, score_arguments};
+use acctscore_datafusion::{Buckets, ranking_sql, register, score_arguments, unmatched_events_sql};
 use acctscore_scorer::pool::{
     PoolGenerator, read_accounts_frame, read_engagement_path, write_accounts_parquet, write_events_parquet,
 };
@@ -248,6 +248,37 @@ fn a_pool_in_buckets_ranks_as_one_pool_without_reshuffling_its_events() -> Resul
     // Each bucket's events are aggregated in the partition that reads them.
     assert!(plan.contains("AggregateExec: mode=SinglePartitioned"), "{plan}");
     assert!(!plan.contains("mode=Partial"), "{plan}");
+    // Every event is in its account's bucket; with two buckets' events
+    // swapped, those events are counted as left out.
+    for k in [0, 1] {
+        std::fs::create_dir_all(dir.join(format!("swapped/part={k}")))?;
+        std::fs::copy(
+            dir.join(format!("events/part={}/data.parquet", 1 - k)),
+            dir.join(format!("swapped/part={k}/data.parquet")),
+        )?;
+    }
+    std::fs::create_dir_all(dir.join("swapped/part=2"))?;
+    std::fs::copy(dir.join("events/part=2/data.parquet"), dir.join("swapped/part=2/data.parquet"))?;
+    let counts = run(async {
+        let mut counts = Vec::new();
+        for (events, bucketed) in [("events", false), ("events", true), ("swapped", true)] {
+            let ctx = SessionContext::new();
+            let options = if bucketed { buckets.read_options() } else { ParquetReadOptions::default() };
+            ctx.register_parquet("accounts", path("accounts"), options.clone()).await?;
+            ctx.register_parquet("events", path(events), options).await?;
+            let sql = if bucketed { buckets.unmatched_events_sql() } else { unmatched_events_sql() };
+            let batches = ctx.sql(&sql).await?.collect().await?;
+            counts.push(
+                batches[0]
+                    .column(0)
+                    .as_primitive::<acctscore_datafusion::datafusion::arrow::datatypes::Int64Type>()
+                    .value(0),
+            );
+        }
+        Ok(counts)
+    })?;
+    let events_of = |k: u64| PoolGenerator::new(400).seed(30 + k).generate().events.len() as i64;
+    assert_eq!(counts, [0, 0, events_of(0) + events_of(1)]);
     let e = Buckets::of_folder(dir.join("events"), "bucket").expect_err("no such folders").to_string();
     assert!(e.contains("no `bucket=<value>` folder"), "{e}");
     Ok(())
