@@ -1,6 +1,7 @@
 //! Writes an account pool as Parquet files with the pool's writers: the
-//! events' `account_id` dictionary-encoded in every row group (the layout
-//! the events reader maps once per dictionary), or plain with `--plain-ids`.
+//! events grouped by account (sorted by id, then time) with their
+//! `account_id` dictionary-encoded in every row group (the layout the events
+//! reader maps once per dictionary), or plain with `--plain-ids`.
 //!
 //! ```sh
 //! # a pool in CSV, converted:
