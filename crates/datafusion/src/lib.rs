@@ -258,8 +258,10 @@ impl Buckets {
         self.count
     }
 
-    /// `config` with one partition per bucket, each bucket's files kept
-    /// in their partition (`datafusion.optimizer.preserve_file_partitions`),
+    /// `config` with one partition per bucket (so a query runs on at most
+    /// as many cores as there are buckets: write at least as many buckets
+    /// as cores), each bucket's files kept in their partition
+    /// (`datafusion.optimizer.preserve_file_partitions`),
     /// and a partitioning by bucket taken as one by bucket and id however
     /// few the buckets (`datafusion.optimizer.subset_repartition_threshold`
     /// 1; DataFusion's default, 4, reshuffles the events of fewer buckets).
