@@ -298,22 +298,7 @@ impl ArrowFrameBuilder {
         };
         #[cfg(not(feature = "parallel"))]
         let ends: Vec<_> = self.columns.iter_mut().map(column).collect();
-        let mut rows = Vec::with_capacity(ends.len());
-        let mut first_error: Option<(usize, FrameError)> = None;
-        // Columns in order: on a tie of rows, the first column's error stays.
-        for end in ends {
-            match end {
-                Ok(row) => rows.push(row),
-                Err((row, e)) => {
-                    if first_error.as_ref().is_none_or(|(first, _)| row < *first) {
-                        first_error = Some((row, e));
-                    }
-                }
-            }
-        }
-        if let Some((_, e)) = first_error {
-            return Err(e);
-        }
+        let rows = crate::earliest_error(ends).map_err(|(_, e)| e)?;
         match rows.as_slice() {
             [] => {}
             [end, rest @ ..] => {

@@ -52,3 +52,28 @@ pub mod parquet;
 
 pub use error::{CsvErrorKind, FrameError, QuotingProblem, Result, SkippedRow};
 pub use frame::{CategoricalBuilder, CategoricalColumn, Column, ColumnKind, Frame, NumericColumn, TextColumn};
+
+/// The results of per-column tasks, in column order: every value, or the
+/// error at the earliest position (a line or row; on a tie, the first
+/// column's), so that the error does not depend on which task ran first.
+#[cfg(any(feature = "csv", feature = "parquet"))]
+pub(crate) fn earliest_error<T, P: Ord, E>(
+    results: impl IntoIterator<Item = std::result::Result<T, (P, E)>>,
+) -> std::result::Result<Vec<T>, (P, E)> {
+    let mut values = Vec::new();
+    let mut first: Option<(P, E)> = None;
+    for result in results {
+        match result {
+            Ok(v) => values.push(v),
+            Err((at, e)) => {
+                if first.as_ref().is_none_or(|(f, _)| at < *f) {
+                    first = Some((at, e));
+                }
+            }
+        }
+    }
+    match first {
+        Some(e) => Err(e),
+        None => Ok(values),
+    }
+}

@@ -69,7 +69,10 @@ impl Frame {
             // each column's reader seeks.
             let file =
                 File::open(path).map_err(|source| FrameError::Io { path: path.display().to_string(), source })?;
-            let root = roots.get(k).copied().ok_or_else(|| parquet_error(path, &"no such column"))?;
+            let root = roots
+                .get(k)
+                .copied()
+                .ok_or_else(|| parquet_error(path, &format!("column {k} of the projection is not in the file")))?;
             let mask = ProjectionMask::roots(metadata.parquet_schema(), [root]);
             let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
                 .with_projection(mask)

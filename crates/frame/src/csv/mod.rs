@@ -816,22 +816,7 @@ fn infer_kinds(
     #[cfg(not(feature = "parallel"))]
     let kinds: Vec<Inferred> = (0..ncols).map(kind_of).collect();
     // The first refused column, in the input's order of lines.
-    let mut out = Vec::with_capacity(ncols);
-    let mut refused: Option<(u64, CsvErrorKind)> = None;
-    for k in kinds {
-        match k {
-            Ok(k) => out.push(k),
-            Err((line, kind)) => {
-                if refused.as_ref().is_none_or(|(l, _)| line < *l) {
-                    refused = Some((line, kind));
-                }
-            }
-        }
-    }
-    match refused {
-        Some(e) => Err(e),
-        None => Ok(Some(out)),
-    }
+    crate::earliest_error(kinds).map(Some)
 }
 
 fn is_text(distinct: usize, present: usize, options: &CsvOptions) -> bool {

@@ -213,7 +213,7 @@ fn by_account(rows: &[EventRecord]) -> Vec<&EventRecord> {
         (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| (&a.2.kind, &a.2.rep_id).cmp(&(&b.2.kind, &b.2.rep_id)))
     };
     #[cfg(feature = "parallel")]
-    rayon::slice::ParallelSliceMut::par_sort_unstable_by(&mut keyed[..], order);
+    rayon::slice::ParallelSliceMut::par_sort_unstable_by(keyed.as_mut_slice(), order);
     #[cfg(not(feature = "parallel"))]
     keyed.sort_unstable_by(order);
     keyed.into_iter().map(|(_, _, r)| r).collect()
@@ -253,7 +253,10 @@ pub(crate) fn write_events(
             .set_column_dictionary_page_size_limit(id_column, ID_DICTIONARY_BYTES),
         IdEncoding::Plain => properties(row_group).set_column_dictionary_enabled(id_column, false),
     };
-    let batches: Box<dyn Iterator<Item = &[&EventRecord]>> =
-        if sorted.is_empty() { Box::new(std::iter::once(&sorted[..0])) } else { Box::new(sorted.chunks(row_group)) };
+    let batches: Box<dyn Iterator<Item = &[&EventRecord]>> = if sorted.is_empty() {
+        Box::new(std::iter::once(sorted.as_slice()))
+    } else {
+        Box::new(sorted.chunks(row_group))
+    };
     write_batches(path, schema, batches.map(chunk), props.build())
 }
